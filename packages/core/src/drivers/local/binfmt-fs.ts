@@ -1,0 +1,74 @@
+import { constants } from "node:fs";
+import { access, open, readdir, readFile } from "node:fs/promises";
+import { type BinfmtEntry, parseEntry } from "../../binfmt/entry.js";
+import { errnoCode, QusError } from "../../errors.js";
+import type { Exec } from "../../exec.js";
+
+/** Where the kernel's binfmt_misc interface is mounted. */
+export const BINFMT_DIR = "/proc/sys/fs/binfmt_misc";
+
+const CONTROL_FILES = new Set(["register", "status"]);
+
+/** Whether binfmt_misc is mounted (its `register` file exists). */
+export async function isMounted(dir = BINFMT_DIR): Promise<boolean> {
+  try {
+    await access(`${dir}/register`, constants.F_OK);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Mounts binfmt_misc, with clear errors when the kernel lacks it or the caller is not root. */
+export async function mountBinfmt(exec: Exec, dir = BINFMT_DIR): Promise<void> {
+  const filesystems = await readFile("/proc/filesystems", "utf8").catch(() => "");
+  const result = await exec("mount", ["-t", "binfmt_misc", "binfmt_misc", dir]);
+  if (result.exitCode === 0) return;
+  const detail = (result.stderr || result.startError || `exit ${result.exitCode}`).trim();
+  if (process.getuid?.() !== 0) {
+    throw new QusError("QUS_NOT_ROOT", `cannot mount binfmt_misc at ${dir}: not root (${detail})`, {
+      hint: "run qus as root (sudo qus ...), or mount it first: mount -t binfmt_misc binfmt_misc /proc/sys/fs/binfmt_misc",
+    });
+  }
+  throw new QusError("QUS_NO_BINFMT_MISC", `cannot mount binfmt_misc at ${dir}: ${detail}`, {
+    hint: /\bbinfmt_misc\b/.test(filesystems)
+      ? "check that /proc is writable here (inside a container, run with --cap-add SYS_ADMIN)"
+      : "this kernel has no binfmt_misc: load it (modprobe binfmt_misc) or use a kernel built with CONFIG_BINFMT_MISC",
+  });
+}
+
+/** Reads every entry of the table. */
+export async function readEntries(dir = BINFMT_DIR): Promise<BinfmtEntry[]> {
+  const names = (await readdir(dir)).filter((name) => !CONTROL_FILES.has(name)).sort();
+  const entries = await Promise.all(names.map((name) => readEntry(name, dir)));
+  return entries.filter((entry): entry is BinfmtEntry => entry !== undefined);
+}
+
+/** Reads one entry, or undefined when it is absent (removed meanwhile by a concurrent run). */
+export async function readEntry(name: string, dir = BINFMT_DIR): Promise<BinfmtEntry | undefined> {
+  try {
+    return parseEntry(name, await readFile(`${dir}/${name}`, "utf8"));
+  } catch (error) {
+    if (errnoCode(error) === "ENOENT") return undefined;
+    throw error;
+  }
+}
+
+/** Writes a control string in one write(2), as binfmt_misc requires. Throws the raw errno error. */
+export async function writeControl(path: string, text: string): Promise<void> {
+  const handle = await open(path, "w");
+  try {
+    await handle.write(text);
+  } finally {
+    await handle.close();
+  }
+}
+
+/** Removes an entry by writing `-1` to it (never to `status`); an absent entry counts as removed. */
+export async function removeEntry(name: string, dir = BINFMT_DIR): Promise<void> {
+  try {
+    await writeControl(`${dir}/${name}`, "-1");
+  } catch (error) {
+    if (errnoCode(error) !== "ENOENT") throw error;
+  }
+}

@@ -1,0 +1,67 @@
+import { chmod, mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { Exec, ExecResult } from "../../exec.js";
+import { buildExitProgram, buildProbe } from "../../probe/index.js";
+import type { QemuCpu } from "../../targets.js";
+import type { ProbeResult } from "../types.js";
+
+/**
+ * Exit status of the stand-in `/bin/sh` in the probe folder. When the kernel finds no handler (ENOEXEC),
+ * the C library's exec retries the file with /bin/sh; ours is a host program that exits with this status,
+ * which tells "exec format error" apart from "interpreter not found" (ENOENT).
+ */
+export const NO_HANDLER_STATUS = 99;
+
+/** A folder holding one probe per cpu (at `/<cpu>`) and the stand-in shell; the chroot that verification uses. */
+export interface ProbeDir {
+  readonly path: string;
+  dispose(): Promise<void>;
+}
+
+/** Writes the probes of `cpus` to a fresh temporary folder. */
+export async function createProbeDir(cpus: readonly QemuCpu[], host: QemuCpu | undefined): Promise<ProbeDir> {
+  const path = await mkdtemp(join(tmpdir(), "qus-probe-"));
+  await chmod(path, 0o755);
+  const writes = cpus.map((cpu) => writeFile(join(path, cpu), buildProbe(cpu), { mode: 0o755 }));
+  if (host) {
+    await mkdir(join(path, "bin"));
+    writes.push(writeFile(join(path, "bin", "sh"), buildExitProgram(host, NO_HANDLER_STATUS), { mode: 0o755 }));
+  }
+  await Promise.all(writes);
+  return { path, dispose: () => rm(path, { recursive: true, force: true }) };
+}
+
+/** Whether a cpu's probe runs on this machine as it is (natively, when no entry claims it). */
+export async function runsDirectly(exec: Exec, dir: ProbeDir, cpu: QemuCpu): Promise<boolean> {
+  const result = await exec(join(dir.path, cpu), [], { timeoutMs: 10_000 });
+  return result.exitCode === 0;
+}
+
+/**
+ * Runs a probe the way builds meet it: chrooted in the probe folder, where no interpreter path resolves,
+ * so only an entry with the F flag works (as inside containers). Without root it runs the probe directly.
+ */
+export async function runProbe(exec: Exec, dir: ProbeDir, cpu: QemuCpu, chroot: boolean): Promise<ProbeResult> {
+  const result = chroot
+    ? await exec("chroot", [dir.path, `/${cpu}`], { timeoutMs: 30_000 })
+    : await exec(join(dir.path, cpu), [], { timeoutMs: 30_000 });
+  return describeProbeRun(result, chroot);
+}
+
+/** Turns how a probe ended into a verdict with the reason a user can act on. */
+export function describeProbeRun(result: ExecResult, chroot: boolean): ProbeResult {
+  if (result.exitCode === 0) return { ok: true };
+  if (result.timedOut) return { ok: false, reason: "timed out: the emulator hung" };
+  if (result.signal) return { ok: false, reason: `killed by ${result.signal}: the emulator crashed` };
+  const detail = result.stderr.split("\n").at(-1)?.trim() ?? "";
+  if (result.exitCode === NO_HANDLER_STATUS || /exec format error/i.test(detail)) {
+    return { ok: false, reason: "exec format error: no binfmt_misc handler claims this architecture" };
+  }
+  if (/no such file or directory/i.test(detail)) {
+    const where = chroot ? "inside a chroot" : "on this machine";
+    return { ok: false, reason: `ENOENT: the interpreter is not reachable ${where} (an entry without the F flag?)` };
+  }
+  if (result.startError) return { ok: false, reason: `could not start: ${result.startError}` };
+  return { ok: false, reason: `exited with status ${result.exitCode}${detail ? `: ${detail}` : ""}` };
+}

@@ -1,0 +1,72 @@
+/** Stable error codes. Each names one kind of failure; the CLI maps them to exit codes. */
+export type QusErrorCode =
+  // bad input or usage (exit 2)
+  | "QUS_USAGE"
+  | "QUS_UNKNOWN_PLATFORM"
+  | "QUS_INVALID_FLAGS"
+  | "QUS_INVALID_REGISTRATION"
+  | "QUS_HOST_MATCH"
+  // the environment cannot do it (exit 3)
+  | "QUS_NOT_ROOT"
+  | "QUS_NO_BINFMT_MISC"
+  | "QUS_KERNEL_NO_F_FLAG"
+  | "QUS_INTERPRETER_MISSING"
+  // an operation failed (exit 1)
+  | "QUS_KERNEL_WRITE_FAILED"
+  | "QUS_EXEC_FAILED"
+  | "QUS_PERSIST_FAILED";
+
+/** What kind of failure a code is: the user's input, the machine, or the operation itself. */
+export type QusErrorKind = "input" | "environment" | "operation";
+
+const KIND: Record<QusErrorCode, QusErrorKind> = {
+  QUS_USAGE: "input",
+  QUS_UNKNOWN_PLATFORM: "input",
+  QUS_INVALID_FLAGS: "input",
+  QUS_INVALID_REGISTRATION: "input",
+  QUS_HOST_MATCH: "input",
+  QUS_NOT_ROOT: "environment",
+  QUS_NO_BINFMT_MISC: "environment",
+  QUS_KERNEL_NO_F_FLAG: "environment",
+  QUS_INTERPRETER_MISSING: "environment",
+  QUS_KERNEL_WRITE_FAILED: "operation",
+  QUS_EXEC_FAILED: "operation",
+  QUS_PERSIST_FAILED: "operation",
+};
+
+/** Options of a {@link QusError}. */
+export interface QusErrorOptions {
+  /** What the user can do about it. */
+  hint?: string;
+  /** The underlying error, kept for debugging. */
+  cause?: unknown;
+}
+
+/** The one error class of qus: a stable `code`, a message naming the input, a `hint`, and the `cause`. */
+export class QusError extends Error {
+  override readonly name = "QusError";
+  readonly code: QusErrorCode;
+  readonly hint: string | undefined;
+
+  constructor(code: QusErrorCode, message: string, options: QusErrorOptions = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.code = code;
+    this.hint = options.hint;
+  }
+
+  /** Whether the input, the environment or the operation is at fault. */
+  get kind(): QusErrorKind {
+    return KIND[this.code];
+  }
+}
+
+/** Whether a value is a {@link QusError}, across bundle copies of this module. */
+export function isQusError(value: unknown): value is QusError {
+  return value instanceof Error && value.name === "QusError" && typeof (value as QusError).code === "string";
+}
+
+/** The errno code of a Node system error (`EEXIST`, `EPERM`), if any. */
+export function errnoCode(error: unknown): string | undefined {
+  const code = (error as NodeJS.ErrnoException | undefined)?.code;
+  return typeof code === "string" ? code : undefined;
+}

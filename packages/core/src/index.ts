@@ -1,0 +1,29 @@
+export { type BinfmtEntry, entryPattern, parseEntry } from "./binfmt/entry.js";
+export { decodeEscaped, encodeEscaped } from "./binfmt/escape.js";
+export { DEFAULT_FLAGS, effectiveFlags, KNOWN_FLAGS, parseFlags } from "./binfmt/flags.js";
+export { type MagicPattern, matchesHeader, patternsOverlap } from "./binfmt/match.js";
+export { LIMITS, type Registration, renderRegister, validateRegistration } from "./binfmt/register.js";
+export { createLocalDriver, type LocalDriverOptions } from "./drivers/local/index.js";
+export type {
+  ApplyOutcome,
+  Driver,
+  Inspection,
+  InspectRequest,
+  KernelInfo,
+  ProbeResult,
+  RemoveOutcome,
+} from "./drivers/types.js";
+export { isQusError, QusError, type QusErrorCode, type QusErrorKind } from "./errors.js";
+export type { Exec, ExecOptions, ExecResult } from "./exec.js";
+export { type EnsureOptions, ensure } from "./operations/ensure.js";
+export { BINFMT_D, type PersistOptions, persist } from "./operations/persist.js";
+export { type RemoveOptions, remove } from "./operations/remove.js";
+export { type StatusOptions, status, verify } from "./operations/status.js";
+export { type Interpreter, type PlanAction, type PlanInput, type PlanStep, plan } from "./plan.js";
+export { knownPlatformNames, resolvePlatforms } from "./platform.js";
+export { buildProbe } from "./probe/index.js";
+export type { EntryState, PersistedFile, PlatformReport, Report, ReportAction } from "./report/model.js";
+export { renderJson } from "./report/render-json.js";
+export { renderMarkdown } from "./report/render-markdown.js";
+export { renderTable, shouldColor, type TableOptions } from "./report/render-table.js";
+export { canonicalPlatform, entryName, type QemuCpu, TARGETS, type Target, targetByCpu } from "./targets.js";

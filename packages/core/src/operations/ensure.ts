@@ -1,0 +1,73 @@
+import { DEFAULT_FLAGS, parseFlags } from "../binfmt/flags.js";
+import { changesKernel, plan } from "../plan.js";
+import { describePlatform, entryState } from "../report/build.js";
+import type { Report } from "../report/model.js";
+import { entryName } from "../targets.js";
+import { driverOf, type OperationOptions, targetsOf } from "./common.js";
+
+/** Options of {@link ensure}. */
+export interface EnsureOptions extends OperationOptions {
+  /** binfmt_misc flags to register with; `FC` by default. */
+  readonly flags?: string;
+  /** Replace entries that differ or stand in the way, instead of reporting a conflict. */
+  readonly replace?: boolean;
+  /** Plan and report without changing the kernel. */
+  readonly dryRun?: boolean;
+}
+
+/**
+ * Makes every requested platform run: resolve → inspect → plan → apply the least change → verify by running a
+ * probe of each architecture → report. Idempotent: a second run changes nothing.
+ */
+export async function ensure(options: EnsureOptions): Promise<Report> {
+  const targets = targetsOf(options);
+  const flags = parseFlags(options.flags ?? DEFAULT_FLAGS);
+  const dryRun = options.dryRun ?? false;
+  const driver = driverOf(options);
+  const inspection = await driver.inspect({ targets, mount: !dryRun, verify: !dryRun });
+  const steps = plan({
+    targets,
+    entries: inspection.entries,
+    native: new Set(inspection.native.keys()),
+    interpreters: inspection.interpreters,
+    flags,
+    replace: options.replace ?? false,
+  });
+  const changes = steps.filter(changesKernel);
+  const outcome =
+    !dryRun && changes.length > 0
+      ? await driver.apply(
+          changes,
+          changes.map((step) => step.target),
+        )
+      : undefined;
+  const entriesAfter = outcome?.entries ?? inspection.entries;
+  const versions = new Map([...inspection.qemuVersions, ...(outcome?.qemuVersions ?? [])]);
+
+  const platforms = steps.map((step) => {
+    const name = entryName(step.target);
+    const native = step.action === "native";
+    return describePlatform({
+      target: step.target,
+      action: step.action,
+      before: native ? "native" : entryState(step.existing),
+      after: native ? "native" : entriesAfter.find((entry) => entry.name === name),
+      probe: outcome?.probes.get(step.target.cpu) ?? inspection.probes.get(step.target.cpu),
+      qemuVersions: versions,
+      foundInterpreter: inspection.interpreters.get(step.target.cpu)?.path,
+      reasons: step.reasons,
+      error: outcome?.failures.get(step.target.cpu),
+      requireVerified: !dryRun,
+    });
+  });
+  return {
+    schemaVersion: 1,
+    command: "ensure",
+    driver: driver.name,
+    dryRun,
+    ok: platforms.every((platform) => platform.ok),
+    kernel: inspection.kernel,
+    platforms,
+    warnings: inspection.warnings,
+  };
+}

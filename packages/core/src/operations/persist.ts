@@ -1,0 +1,82 @@
+import { mkdir, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { renderRegister } from "../binfmt/register.js";
+import { QusError } from "../errors.js";
+import { describePlatform, entryState } from "../report/build.js";
+import type { PersistedFile, Report } from "../report/model.js";
+import { entryName } from "../targets.js";
+import { ALL_TARGETS, driverOf, type OperationOptions, targetsOf } from "./common.js";
+
+/** Options of {@link persist}. */
+export interface PersistOptions extends OperationOptions {
+  /** Folder of systemd-binfmt's configuration; `/etc/binfmt.d` by default. */
+  readonly dir?: string;
+  /** Return the files without writing them. */
+  readonly dryRun?: boolean;
+}
+
+/** Default folder read by systemd-binfmt.service at boot. */
+export const BINFMT_D = "/etc/binfmt.d";
+
+/**
+ * Writes a systemd binfmt.d file (`qemu-<cpu>.conf`) for each of the platforms that qus's entries register now,
+ * so the registration survives a reboot. Platforms default to every registered one.
+ */
+export async function persist(options: PersistOptions = {}): Promise<Report> {
+  const targets = targetsOf(options, ALL_TARGETS);
+  const dir = options.dir ?? BINFMT_D;
+  const dryRun = options.dryRun ?? false;
+  const driver = driverOf(options);
+  const inspection = await driver.inspect({ targets, mount: false, verify: false });
+  const asked = options.platforms !== undefined;
+  const files: PersistedFile[] = [];
+  const platforms = [];
+  for (const target of targets) {
+    const entry = inspection.entries.find((candidate) => candidate.name === entryName(target));
+    if (!entry?.magic && !asked) continue;
+    const content = entry?.magic
+      ? `${renderRegister({ name: entry.name, offset: entry.offset, magic: entry.magic, mask: entry.mask, interpreter: entry.interpreter, flags: entry.flags.replace(/[^POCF]/g, "") })}\n`
+      : undefined;
+    if (content) files.push({ path: join(dir, `${entry?.name}.conf`), content, written: false });
+    platforms.push(
+      describePlatform({
+        target,
+        action: "none",
+        before: entryState(entry),
+        after: entry,
+        qemuVersions: inspection.qemuVersions,
+        reasons: content ? [] : ["not registered: nothing to persist (run qus ensure first)"],
+        requireVerified: false,
+      }),
+    );
+  }
+  const written = dryRun ? files : await writeFiles(dir, files);
+  return {
+    schemaVersion: 1,
+    command: "persist",
+    driver: driver.name,
+    dryRun,
+    ok: platforms.every((platform) => platform.ok),
+    kernel: inspection.kernel,
+    platforms,
+    warnings: inspection.warnings,
+    files: written,
+  };
+}
+
+async function writeFiles(dir: string, files: readonly PersistedFile[]): Promise<PersistedFile[]> {
+  try {
+    await mkdir(dir, { recursive: true });
+    return await Promise.all(
+      files.map(async (file) => {
+        await writeFile(file.path, file.content, { mode: 0o644 });
+        return { ...file, written: true };
+      }),
+    );
+  } catch (error) {
+    throw new QusError("QUS_PERSIST_FAILED", `could not write binfmt.d files to ${dir}: ${String(error)}`, {
+      hint: "run as root, or pass --dir to a writable folder, or --dry-run to print them",
+      cause: error,
+    });
+  }
+}

@@ -1,0 +1,49 @@
+import { describePlatform, entryState } from "../report/build.js";
+import type { Report } from "../report/model.js";
+import { entryName } from "../targets.js";
+import { driverOf, type OperationOptions, targetsOf } from "./common.js";
+
+/** Options of {@link remove}. */
+export interface RemoveOptions extends OperationOptions {
+  /** Report what would be removed, change nothing. */
+  readonly dryRun?: boolean;
+}
+
+/**
+ * Removes qus's entries (`qemu-<cpu>`) of the platforms. Entries under other names are never touched,
+ * and `status` is never written (that would remove every entry, not only ours).
+ */
+export async function remove(options: RemoveOptions): Promise<Report> {
+  const targets = targetsOf(options);
+  const dryRun = options.dryRun ?? false;
+  const driver = driverOf(options);
+  const inspection = await driver.inspect({ targets, mount: false, verify: false });
+  const present = targets.filter((target) => inspection.entries.some((entry) => entry.name === entryName(target)));
+  const outcome = !dryRun && present.length > 0 ? await driver.remove(present.map(entryName)) : undefined;
+
+  const platforms = targets.map((target) => {
+    const name = entryName(target);
+    const entry = inspection.entries.find((candidate) => candidate.name === name);
+    const removed = outcome?.removed.includes(name) ?? false;
+    return describePlatform({
+      target,
+      action: entry ? "remove" : "none",
+      before: entryState(entry),
+      after: removed || dryRun ? undefined : entry,
+      qemuVersions: inspection.qemuVersions,
+      reasons: entry ? [] : ["no entry to remove"],
+      error: outcome?.failures.get(name),
+      requireVerified: false,
+    });
+  });
+  return {
+    schemaVersion: 1,
+    command: "remove",
+    driver: driver.name,
+    dryRun,
+    ok: platforms.every((platform) => platform.error === undefined),
+    kernel: inspection.kernel,
+    platforms: platforms.map((platform) => ({ ...platform, ok: platform.error === undefined })),
+    warnings: inspection.warnings,
+  };
+}

@@ -1,0 +1,49 @@
+import { describePlatform, entryState } from "../report/build.js";
+import type { Report } from "../report/model.js";
+import { entryName } from "../targets.js";
+import { ALL_TARGETS, driverOf, type OperationOptions, targetsOf } from "./common.js";
+
+/** Options of {@link status} and {@link verify}. */
+export type StatusOptions = OperationOptions;
+
+/** Reads the kernel's table for the platforms (all by default) without changing anything or running probes. */
+export function status(options: StatusOptions = {}): Promise<Report> {
+  return inspectReport(options, false);
+}
+
+/** Runs each platform's probe, the way builds will meet it, and reports which ones really work. Changes nothing. */
+export function verify(options: StatusOptions): Promise<Report> {
+  return inspectReport(options, true);
+}
+
+async function inspectReport(options: StatusOptions, runProbes: boolean): Promise<Report> {
+  const targets = targetsOf(options, runProbes ? undefined : ALL_TARGETS);
+  const driver = driverOf(options);
+  const inspection = await driver.inspect({ targets, mount: false, verify: runProbes });
+  const platforms = targets.map((target) => {
+    const entry = inspection.entries.find((candidate) => candidate.name === entryName(target));
+    const native = inspection.native.has(target.cpu);
+    const unclaimed = { ok: false, reason: "exec format error: no binfmt_misc handler claims this architecture" };
+    return describePlatform({
+      target,
+      action: "none",
+      before: native ? "native" : entryState(entry),
+      after: native ? "native" : entry,
+      probe: runProbes ? (inspection.probes.get(target.cpu) ?? unclaimed) : undefined,
+      qemuVersions: inspection.qemuVersions,
+      foundInterpreter: inspection.interpreters.get(target.cpu)?.path,
+      reasons: native ? [inspection.native.get(target.cpu) ?? "runs natively"] : [],
+      requireVerified: runProbes,
+    });
+  });
+  return {
+    schemaVersion: 1,
+    command: runProbes ? "verify" : "status",
+    driver: driver.name,
+    dryRun: false,
+    ok: platforms.every((platform) => platform.ok),
+    kernel: inspection.kernel,
+    platforms,
+    warnings: inspection.warnings,
+  };
+}

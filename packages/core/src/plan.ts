@@ -1,0 +1,144 @@
+import { type BinfmtEntry, entryPattern } from "./binfmt/entry.js";
+import { sameFlags } from "./binfmt/flags.js";
+import { type MagicPattern, patternsOverlap } from "./binfmt/match.js";
+import type { Registration } from "./binfmt/register.js";
+import { decodeEscaped } from "./binfmt/escape.js";
+import { entryName, type QemuCpu, type Target } from "./targets.js";
+
+/** A QEMU interpreter found on the machine. */
+export interface Interpreter {
+  readonly path: string;
+  /** Statically linked: needed for the F flag to work inside containers and chroots. */
+  readonly static: boolean;
+}
+
+/**
+ * What qus will do for one target:
+ * - `native`: runs without emulation here; nothing is registered.
+ * - `ok`: the entry is present, enabled and as wanted.
+ * - `register`: no entry; register one.
+ * - `enable`: the entry is as wanted but disabled.
+ * - `replace`: an entry differs or another entry claims the same binaries, and the user asked to replace it.
+ * - `conflict`: as `replace`, but the user did not ask; left in place and reported.
+ * - `missing-interpreter`: a change is needed and no QEMU interpreter was found.
+ */
+export type PlanAction = "native" | "ok" | "register" | "enable" | "replace" | "conflict" | "missing-interpreter";
+
+/** One target's step: its action and the kernel writes that carry it out. */
+export interface PlanStep {
+  readonly target: Target;
+  readonly action: PlanAction;
+  /** qus's own entry for the target as found, if any. */
+  readonly existing?: BinfmtEntry;
+  /** Entries to remove first: a differing own entry, other entries in the way. */
+  readonly remove: readonly string[];
+  /** Entry to enable (write `1`). */
+  readonly enable?: string;
+  /** Entry to register. */
+  readonly register?: Registration;
+  /** Why the step is what it is, for the report. */
+  readonly reasons: readonly string[];
+}
+
+/** Everything the pure planner needs to know. */
+export interface PlanInput {
+  readonly targets: readonly Target[];
+  readonly entries: readonly BinfmtEntry[];
+  readonly native: ReadonlySet<QemuCpu>;
+  readonly interpreters: ReadonlyMap<QemuCpu, Interpreter>;
+  readonly flags: string;
+  readonly replace: boolean;
+}
+
+/** Magic pattern of a target. */
+export function targetPattern(target: Target): MagicPattern {
+  return { offset: 0, magic: decodeEscaped(target.magic), mask: decodeEscaped(target.mask) };
+}
+
+/** The registration qus wants for a target with a given interpreter and flags. */
+export function wantedRegistration(target: Target, interpreter: string, flags: string): Registration {
+  return { name: entryName(target), ...targetPattern(target), interpreter, flags };
+}
+
+/** Plans each target: a pure function of what is wanted and what the kernel has. */
+export function plan(input: PlanInput): PlanStep[] {
+  return input.targets.map((target) => planTarget(target, input));
+}
+
+function planTarget(target: Target, input: PlanInput): PlanStep {
+  const name = entryName(target);
+  if (input.native.has(target.cpu)) {
+    return { target, action: "native", remove: [], reasons: ["runs natively on this machine"] };
+  }
+  const pattern = targetPattern(target);
+  const existing = input.entries.find((entry) => entry.name === name);
+  const others = input.entries.filter(
+    (entry) => entry.name !== name && entry.enabled && overlaps(pattern, entryPattern(entry)),
+  );
+  const interpreter = input.interpreters.get(target.cpu);
+  const differences = existing ? entryDifferences(existing, pattern, input.flags, interpreter?.path) : [];
+  const reasons = [...differences, ...others.map((entry) => `entry ${entry.name} (${entry.interpreter}) also claims these binaries`)];
+  const base = { target, existing };
+
+  if (!existing && others.length === 0) {
+    if (!interpreter) return missingInterpreter(base, reasons);
+    return { ...base, action: "register", remove: [], register: wantedRegistration(target, interpreter.path, input.flags), reasons };
+  }
+  if (!existing || differences.length > 0 || others.length > 0) {
+    if (!input.replace) return { ...base, action: "conflict", remove: [], reasons };
+    const needsRegistration = !existing || differences.length > 0;
+    if (needsRegistration && !interpreter) return missingInterpreter(base, reasons);
+    return {
+      ...base,
+      action: "replace",
+      remove: [...(existing && needsRegistration ? [name] : []), ...others.map((entry) => entry.name)],
+      register: needsRegistration && interpreter ? wantedRegistration(target, interpreter.path, input.flags) : undefined,
+      enable: existing && !needsRegistration && !existing.enabled ? name : undefined,
+      reasons,
+    };
+  }
+  if (!existing.enabled) return { ...base, action: "enable", remove: [], enable: name, reasons: ["entry is disabled"] };
+  return { ...base, action: "ok", remove: [], reasons: [] };
+}
+
+function missingInterpreter(base: { target: Target; existing?: BinfmtEntry }, reasons: string[]): PlanStep {
+  const reason = `no qemu-${base.target.cpu} interpreter found`;
+  return { ...base, action: "missing-interpreter", remove: [], reasons: [...reasons, reason] };
+}
+
+function overlaps(pattern: MagicPattern, other: MagicPattern | undefined): boolean {
+  return other !== undefined && patternsOverlap(pattern, other);
+}
+
+/** How an entry differs from the wanted pattern, flags and interpreter (any interpreter when undefined); empty when as wanted. */
+export function entryDifferences(
+  entry: BinfmtEntry,
+  pattern: MagicPattern,
+  flags: string,
+  interpreter: string | undefined,
+): string[] {
+  const differences: string[] = [];
+  const samePattern =
+    entry.offset === pattern.offset &&
+    entry.magic !== undefined &&
+    sameBytes(entry.magic, pattern.magic) &&
+    sameBytes(entry.mask ?? new Uint8Array(entry.magic.length).fill(0xff), pattern.mask ?? new Uint8Array());
+  if (!samePattern) differences.push("magic or mask differs from QEMU's");
+  if (!sameFlags(entry.flags, flags)) {
+    const missingF = flags.includes("F") && !entry.flags.includes("F");
+    differences.push(`flags ${entry.flags || "(none)"} instead of ${flags}${missingF ? ": without F it fails inside containers and chroots" : ""}`);
+  }
+  if (interpreter !== undefined && entry.interpreter !== interpreter) {
+    differences.push(`interpreter ${entry.interpreter} instead of ${interpreter}`);
+  }
+  return differences;
+}
+
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  return a.length === b.length && a.every((byte, i) => byte === b[i]);
+}
+
+/** Whether a step changes the kernel. */
+export function changesKernel(step: PlanStep): boolean {
+  return step.remove.length > 0 || step.enable !== undefined || step.register !== undefined;
+}

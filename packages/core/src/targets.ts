@@ -1,0 +1,191 @@
+/**
+ * The one table of QEMU linux-user targets qus knows. Nothing else in qus hard-codes an architecture.
+ *
+ * Magic and mask strings are QEMU's own (scripts/qemu-binfmt-conf.sh), as Debian's qemu-user-static installs them
+ * in /usr/lib/binfmt.d; each is checked against real Debian binaries in the tests.
+ */
+
+/** A QEMU linux-user target: what the kernel must recognise and which platforms it serves. */
+export interface Target {
+  /** QEMU's cpu name: the `<cpu>` in `qemu-<cpu>-static`, and in the binfmt entry name `qemu-<cpu>`. */
+  readonly cpu: QemuCpu;
+  /** OCI platforms served, canonical first (`linux/arm64`). */
+  readonly platforms: readonly string[];
+  /** Other names users write for it (`aarch64`, `armhf`, `ppc64el`). */
+  readonly aliases: readonly string[];
+  /** binfmt_misc magic, `\xNN` escaped, matched at offset 0. */
+  readonly magic: string;
+  /** binfmt_misc mask, `\xNN` escaped, same length as the magic. */
+  readonly mask: string;
+  /** Debian's name for the architecture, where Debian ships one (used in hints and tests). */
+  readonly debianArch?: string;
+}
+
+/** QEMU cpu names of the targets in {@link TARGETS}. */
+export type QemuCpu =
+  | "aarch64"
+  | "arm"
+  | "armeb"
+  | "i386"
+  | "x86_64"
+  | "ppc64"
+  | "ppc64le"
+  | "s390x"
+  | "riscv64"
+  | "mips"
+  | "mipsel"
+  | "mips64"
+  | "mips64el"
+  | "loongarch64"
+  | "sparc64";
+
+const ELF64_LE = "\\x7fELF\\x02\\x01\\x01\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x02\\x00";
+const ELF64_BE = "\\x7fELF\\x02\\x02\\x01\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x02\\x00";
+const ELF32_LE = "\\x7fELF\\x01\\x01\\x01\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x02\\x00";
+const ELF32_BE = "\\x7fELF\\x01\\x02\\x01\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x02\\x00";
+// Common masks: ignore the ABI version byte and the low bit of e_type (ET_EXEC or ET_DYN).
+const MASK_LE = "\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\x00\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\xfe\\xff\\xff\\xff";
+const MASK_BE = "\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\x00\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\xfe\\xff\\xff";
+// x86 masks also ignore the low bit of EI_CLASS and EI_DATA, as QEMU's script does.
+const MASK_X86 = "\\xff\\xff\\xff\\xff\\xff\\xfe\\xfe\\x00\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\xfe\\xff\\xff\\xff";
+const MASK_MIPS64_LE =
+  "\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\x00\\x00\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\xfe\\xff\\xff\\xff";
+const MASK_MIPS64_BE =
+  "\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\x00\\x00\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\xfe\\xff\\xff";
+const ZERO16 = "\\x00".repeat(16);
+
+/** Every target qus can register, in the order `all` lists them. */
+export const TARGETS: readonly Target[] = [
+  {
+    cpu: "aarch64",
+    platforms: ["linux/arm64", "linux/arm64/v8"],
+    aliases: ["arm64", "aarch64", "arm64/v8"],
+    magic: `${ELF64_LE}\\xb7\\x00`,
+    mask: MASK_LE,
+    debianArch: "arm64",
+  },
+  {
+    cpu: "arm",
+    platforms: ["linux/arm/v7", "linux/arm/v6", "linux/arm/v5", "linux/arm"],
+    aliases: ["arm", "armhf", "armel", "arm/v7", "arm/v6", "arm/v5", "armv7", "armv7l", "armv6", "armv6l", "armv5"],
+    magic: `${ELF32_LE}\\x28\\x00`,
+    mask: MASK_LE,
+    debianArch: "armhf",
+  },
+  {
+    cpu: "armeb",
+    platforms: ["linux/armeb"],
+    aliases: ["armeb", "armbe"],
+    magic: `${ELF32_BE}\\x28`,
+    mask: MASK_BE,
+  },
+  {
+    cpu: "i386",
+    platforms: ["linux/386"],
+    aliases: ["386", "i386", "i686", "x86"],
+    magic: `${ELF32_LE}\\x03\\x00`,
+    mask: MASK_X86,
+    debianArch: "i386",
+  },
+  {
+    cpu: "x86_64",
+    platforms: ["linux/amd64", "linux/amd64/v2", "linux/amd64/v3", "linux/amd64/v4"],
+    aliases: ["amd64", "x86_64", "x86-64", "x64", "amd64/v2", "amd64/v3", "amd64/v4"],
+    magic: `${ELF64_LE}\\x3e\\x00`,
+    mask: MASK_X86,
+    debianArch: "amd64",
+  },
+  {
+    cpu: "ppc64le",
+    platforms: ["linux/ppc64le"],
+    aliases: ["ppc64le", "ppc64el", "powerpc64le"],
+    magic: `${ELF64_LE}\\x15\\x00`,
+    mask: "\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\x00\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\xfe\\xff\\xff\\x00",
+    debianArch: "ppc64el",
+  },
+  {
+    cpu: "ppc64",
+    platforms: ["linux/ppc64"],
+    aliases: ["ppc64", "powerpc64"],
+    magic: `${ELF64_BE}\\x15`,
+    mask: MASK_BE,
+  },
+  {
+    cpu: "s390x",
+    platforms: ["linux/s390x"],
+    aliases: ["s390x"],
+    magic: `${ELF64_BE}\\x16`,
+    mask: MASK_BE,
+    debianArch: "s390x",
+  },
+  {
+    cpu: "riscv64",
+    platforms: ["linux/riscv64"],
+    aliases: ["riscv64", "rv64"],
+    magic: `${ELF64_LE}\\xf3\\x00`,
+    mask: MASK_LE,
+    debianArch: "riscv64",
+  },
+  {
+    cpu: "mips64el",
+    platforms: ["linux/mips64le"],
+    aliases: ["mips64le", "mips64el"],
+    magic: `${ELF64_LE}\\x08\\x00`,
+    mask: MASK_MIPS64_LE,
+    debianArch: "mips64el",
+  },
+  {
+    cpu: "mips64",
+    platforms: ["linux/mips64"],
+    aliases: ["mips64"],
+    magic: `${ELF64_BE}\\x08`,
+    mask: MASK_MIPS64_BE,
+  },
+  {
+    cpu: "mipsel",
+    platforms: ["linux/mipsle"],
+    aliases: ["mipsle", "mipsel"],
+    // 40 bytes: the flags word tells o32 from n32 (EF_MIPS_ABI2 must be clear).
+    magic: `${ELF32_LE}\\x08\\x00\\x01\\x00\\x00\\x00${ZERO16}`,
+    mask: `${MASK_MIPS64_LE}\\xff\\xff\\xff\\xff${"\\x00".repeat(12)}\\x20\\x00\\x00\\x00`,
+  },
+  {
+    cpu: "mips",
+    platforms: ["linux/mips"],
+    aliases: ["mips"],
+    magic: `${ELF32_BE}\\x08\\x00\\x00\\x00\\x01${ZERO16}`,
+    mask: `${MASK_MIPS64_BE}\\xff\\xff\\xff\\xff${"\\x00".repeat(12)}\\x00\\x00\\x00\\x20`,
+  },
+  {
+    cpu: "loongarch64",
+    platforms: ["linux/loong64"],
+    aliases: ["loong64", "loongarch64"],
+    magic: `${ELF64_LE}\\x02\\x01`,
+    mask: "\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\xfc\\x00\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\xfe\\xff\\xff\\xff",
+    debianArch: "loong64",
+  },
+  {
+    cpu: "sparc64",
+    platforms: ["linux/sparc64"],
+    aliases: ["sparc64"],
+    magic: `${ELF64_BE}\\x2b`,
+    mask: MASK_BE,
+  },
+];
+
+const BY_CPU = new Map<string, Target>(TARGETS.map((t) => [t.cpu, t]));
+
+/** The target for a QEMU cpu name, or undefined. */
+export function targetByCpu(cpu: string): Target | undefined {
+  return BY_CPU.get(cpu);
+}
+
+/** The binfmt_misc entry name qus uses for a target: `qemu-<cpu>`, as QEMU's script and most installers do. */
+export function entryName(target: Target): string {
+  return `qemu-${target.cpu}`;
+}
+
+/** Canonical OCI platform of a target (`linux/arm64`). */
+export function canonicalPlatform(target: Target): string {
+  return target.platforms[0] ?? `linux/${target.cpu}`;
+}

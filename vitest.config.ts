@@ -1,0 +1,30 @@
+import { defineConfig } from "vitest/config";
+
+// Two projects: `unit` is pure and runs in parallel; `kernel` changes this machine's binfmt_misc table
+// (global to the machine), so it needs root and runs one file at a time.
+export default defineConfig({
+  resolve: { conditions: ["source"] },
+  test: {
+    projects: [
+      {
+        extends: true,
+        test: {
+          name: "unit",
+          include: ["packages/*/src/**/*.test.ts", "tools/**/*.test.ts"],
+          exclude: ["**/*.kernel.test.ts", "**/node_modules/**"],
+        },
+      },
+      {
+        extends: true,
+        test: {
+          name: "kernel",
+          include: ["e2e/**/*.kernel.test.ts", "packages/*/src/**/*.kernel.test.ts"],
+          fileParallelism: false,
+          sequence: { concurrent: false },
+          testTimeout: 120_000,
+          hookTimeout: 120_000,
+        },
+      },
+    ],
+  },
+});
