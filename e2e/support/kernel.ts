@@ -1,0 +1,142 @@
+import { spawn, spawnSync } from "node:child_process";
+import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+
+/** Where binfmt_misc is mounted on this machine. */
+export const BINFMT = "/proc/sys/fs/binfmt_misc";
+const QUS_BIN = fileURLToPath(new URL("../../packages/cli/bin/qus.js", import.meta.url));
+const BUSYBOX_DIR = fileURLToPath(new URL("../../tools/fixtures/.cache/busybox", import.meta.url));
+
+/** The seven platforms the foundation issue names, as the user writes them. */
+export const SEVEN = "linux/arm64,linux/arm/v7,linux/ppc64le,linux/s390x,linux/riscv64,linux/mips64le,linux/loong64";
+
+/** How a `qus` run ended. */
+export interface QusRun {
+  readonly exitCode: number | null;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+/** Runs the built `qus` CLI with an argv array. */
+export function qus(args: readonly string[], options: { uid?: number } = {}): Promise<QusRun> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [QUS_BIN, ...args], { uid: options.uid, gid: options.uid, env: { ...process.env, NO_COLOR: "1" } });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (chunk) => (stdout += chunk));
+    child.stderr.on("data", (chunk) => (stderr += chunk));
+    child.on("error", reject);
+    child.on("close", (exitCode) => resolve({ exitCode, stdout, stderr }));
+  });
+}
+
+/** Runs `qus ... --json` and parses the report. */
+export async function qusJson(args: readonly string[]): Promise<{ run: QusRun; report: JsonReport }> {
+  const run = await qus([...args, "--json"]);
+  try {
+    return { run, report: JSON.parse(run.stdout) as JsonReport };
+  } catch {
+    throw new Error(`qus ${args.join(" ")} printed no JSON (exit ${run.exitCode}):\n${run.stdout}\n${run.stderr}`);
+  }
+}
+
+/** The parts of the JSON report the tests read. */
+export interface JsonReport {
+  ok: boolean;
+  platforms: {
+    platform: string;
+    cpu: string;
+    before: string;
+    action: string;
+    after: string;
+    verified: boolean | null;
+    verification?: string;
+    flags?: string;
+    interpreter?: string;
+    qemuVersion?: string;
+    hint?: string;
+    reasons: string[];
+    error?: { code: string };
+  }[];
+}
+
+/** Names of the entries in the kernel's table. */
+export function entryNames(): string[] {
+  return readdirSync(BINFMT).filter((name) => name !== "register" && name !== "status").sort();
+}
+
+/** Text of an entry file, or undefined. */
+export function readEntryText(name: string): string | undefined {
+  const path = `${BINFMT}/${name}`;
+  return existsSync(path) ? readFileSync(path, "utf8") : undefined;
+}
+
+/** Writes a register string directly, as another installer would. */
+export function registerRaw(line: string): void {
+  writeFileSync(`${BINFMT}/register`, line);
+}
+
+/** Removes one entry by name if present (never writes to `status`). */
+export function removeRaw(name: string): void {
+  if (existsSync(`${BINFMT}/${name}`)) writeFileSync(`${BINFMT}/${name}`, "-1");
+}
+
+/** Disables one entry (writes `0` to it). */
+export function disableRaw(name: string): void {
+  writeFileSync(`${BINFMT}/${name}`, "0");
+}
+
+/** Removes every `qemu-*` entry: the clean table the tests start from. */
+export function removeQemuEntries(): void {
+  for (const name of entryNames()) if (name.startsWith("qemu-")) removeRaw(name);
+}
+
+/** Mounts binfmt_misc if needed, so tests can prepare the table before qus runs. */
+export function ensureMounted(): void {
+  if (existsSync(`${BINFMT}/register`)) return;
+  const result = spawnSync("mount", ["-t", "binfmt_misc", "binfmt_misc", BINFMT]);
+  if (result.status !== 0) throw new Error(`cannot mount binfmt_misc: ${result.stderr}`);
+}
+
+/** Path of Debian's busybox-static for an architecture (fetched by tools/fixtures/fetch-busybox.sh). */
+export function busybox(debianArch: string): string {
+  const path = `${BUSYBOX_DIR}/${debianArch}/busybox`;
+  if (!existsSync(path)) throw new Error(`${path} is missing: run tools/fixtures/fetch-busybox.sh`);
+  return path;
+}
+
+/** Runs a program directly (through whatever binfmt handler claims it). */
+export function runProgram(path: string, args: readonly string[]): { status: number | null; stdout: string; stderr: string } {
+  const result = spawnSync(path, args, { encoding: "utf8" });
+  return { status: result.status, stdout: result.stdout?.trim() ?? "", stderr: result.stderr ?? String(result.error ?? "") };
+}
+
+/** Fails fast with a clear message when the kernel tests are run without root. */
+export function requireRoot(): void {
+  if (process.getuid?.() !== 0) throw new Error("the kernel tests change binfmt_misc and must run as root");
+}
+
+/** Register strings of the `qemu-*` entries present now, to put back after the tests. */
+export async function snapshotQemuEntries(): Promise<string[]> {
+  const { parseEntry, renderRegister } = await import("@qus/core");
+  return entryNames()
+    .filter((name) => name.startsWith("qemu-"))
+    .map((name) => parseEntry(name, readEntryText(name) ?? ""))
+    .filter((entry) => entry.magic !== undefined)
+    .map((entry) =>
+      renderRegister({
+        name: entry.name,
+        offset: entry.offset,
+        magic: entry.magic ?? new Uint8Array(),
+        mask: entry.mask,
+        interpreter: entry.interpreter,
+        flags: entry.flags.replace(/[^POCF]/g, ""),
+      }),
+    );
+}
+
+/** Puts the table's `qemu-*` entries back as they were in a snapshot. */
+export function restoreQemuEntries(snapshot: readonly string[]): void {
+  removeQemuEntries();
+  for (const line of snapshot) registerRaw(line);
+}
