@@ -36,9 +36,15 @@ describe("qus ensure on this machine's kernel", () => {
     const { run, report } = await qusJson(["ensure", "--platforms", SEVEN]);
     expect(run.exitCode, run.stderr).toBe(0);
     expect(report.platforms.map((p) => [p.platform, p.action, p.after, p.verified, p.flags])).toEqual(
-      ["linux/arm64", "linux/arm/v7", "linux/ppc64le", "linux/s390x", "linux/riscv64", "linux/mips64le", "linux/loong64"].map(
-        (platform) => [platform, "register", "enabled", true, "OCF"],
-      ),
+      [
+        "linux/arm64",
+        "linux/arm/v7",
+        "linux/ppc64le",
+        "linux/s390x",
+        "linux/riscv64",
+        "linux/mips64le",
+        "linux/loong64",
+      ].map((platform) => [platform, "register", "enabled", true, "OCF"]),
     );
     expect(report.platforms.every((p) => p.qemuVersion?.startsWith("qemu-"))).toBe(true);
 
@@ -77,7 +83,12 @@ describe("qus ensure on this machine's kernel", () => {
 
     const repaired = await qusJson(["ensure", "--platforms", "linux/arm64", "--replace"]);
     expect(repaired.run.exitCode).toBe(0);
-    expect(repaired.report.platforms[0]).toMatchObject({ before: "enabled", action: "replace", verified: true, flags: "OCF" });
+    expect(repaired.report.platforms[0]).toMatchObject({
+      before: "enabled",
+      action: "replace",
+      verified: true,
+      flags: "OCF",
+    });
   });
 
   it("treats another installer's entry under another name as a conflict, and removes it only with --replace", async () => {
@@ -103,16 +114,27 @@ describe("qus ensure on this machine's kernel", () => {
     disableRaw("qemu-s390x");
     const { run, report } = await qusJson(["ensure", "--platforms", "s390x"]);
     expect(run.exitCode).toBe(0);
-    expect(report.platforms[0]).toMatchObject({ before: "disabled", action: "enable", after: "enabled", verified: true });
+    expect(report.platforms[0]).toMatchObject({
+      before: "disabled",
+      action: "enable",
+      after: "enabled",
+      verified: true,
+    });
   });
 
   it("ends with all eight of eight concurrent runs successful and the table correct", async () => {
     const runs = await Promise.all(Array.from({ length: 8 }, () => qus(["ensure", "--platforms", SEVEN])));
     expect(runs.map((run) => run.exitCode)).toEqual(Array(8).fill(0));
     const qemuEntries = entryNames().filter((name) => name.startsWith("qemu-"));
-    expect(qemuEntries).toEqual(
-      ["qemu-aarch64", "qemu-arm", "qemu-loongarch64", "qemu-mips64el", "qemu-ppc64le", "qemu-riscv64", "qemu-s390x"],
-    );
+    expect(qemuEntries).toEqual([
+      "qemu-aarch64",
+      "qemu-arm",
+      "qemu-loongarch64",
+      "qemu-mips64el",
+      "qemu-ppc64le",
+      "qemu-riscv64",
+      "qemu-s390x",
+    ]);
     for (const name of qemuEntries) expect(readEntryText(name)).toMatch(/^enabled\n[\s\S]*flags: OCF\n/);
   });
 });

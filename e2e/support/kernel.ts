@@ -20,7 +20,11 @@ export interface QusRun {
 /** Runs the built `qus` CLI with an argv array. */
 export function qus(args: readonly string[], options: { uid?: number } = {}): Promise<QusRun> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [QUS_BIN, ...args], { uid: options.uid, gid: options.uid, env: { ...process.env, NO_COLOR: "1" } });
+    const child = spawn(process.execPath, [QUS_BIN, ...args], {
+      uid: options.uid,
+      gid: options.uid,
+      env: { ...process.env, NO_COLOR: "1" },
+    });
     let stdout = "";
     let stderr = "";
     child.stdout.on("data", (chunk) => (stdout += chunk));
@@ -62,7 +66,9 @@ export interface JsonReport {
 
 /** Names of the entries in the kernel's table. */
 export function entryNames(): string[] {
-  return readdirSync(BINFMT).filter((name) => name !== "register" && name !== "status").sort();
+  return readdirSync(BINFMT)
+    .filter((name) => name !== "register" && name !== "status")
+    .sort();
 }
 
 /** Text of an entry file, or undefined. */
@@ -106,9 +112,16 @@ export function busybox(debianArch: string): string {
 }
 
 /** Runs a program directly (through whatever binfmt handler claims it). */
-export function runProgram(path: string, args: readonly string[]): { status: number | null; stdout: string; stderr: string } {
+export function runProgram(
+  path: string,
+  args: readonly string[],
+): { status: number | null; stdout: string; stderr: string } {
   const result = spawnSync(path, args, { encoding: "utf8" });
-  return { status: result.status, stdout: result.stdout?.trim() ?? "", stderr: result.stderr ?? String(result.error ?? "") };
+  return {
+    status: result.status,
+    stdout: result.stdout?.trim() ?? "",
+    stderr: result.stderr ?? String(result.error ?? ""),
+  };
 }
 
 /** Fails fast with a clear message when the kernel tests are run without root. */

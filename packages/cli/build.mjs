@@ -14,7 +14,9 @@ await build({
   conditions: ["source"],
   minifySyntax: true,
   sourcemap: "linked",
-  banner: { js: "import { createRequire as __qusRequire } from 'node:module'; const require = __qusRequire(import.meta.url);" },
+  banner: {
+    js: "import { createRequire as __qusRequire } from 'node:module'; const require = __qusRequire(import.meta.url);",
+  },
   define: { QUS_VERSION: JSON.stringify(version) },
   logLevel: "warning",
 });

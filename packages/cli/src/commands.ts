@@ -1,14 +1,29 @@
-import { ensure, persist, type Report, remove, status, verify } from "@qus/core";
+import {
+  buildImage,
+  createContainerDriver,
+  createDockerCliRunner,
+  type Driver,
+  ensure,
+  persist,
+  QusError,
+  type Report,
+  remove,
+  status,
+  verify,
+} from "@qus/core";
 
-/** The options a command accepts, as node:util parseArgs takes them, with help lines. */
+/** One option of a command, as node:util parseArgs takes it, with its help line. */
 export interface OptionSpec {
   readonly type: "string" | "boolean";
   readonly help: string;
   readonly value?: string;
 }
 
-/** Values every command receives after parsing. */
+/** Values a command receives after parsing. */
 export type Values = Record<string, string | boolean | undefined>;
+
+/** What a command produced: a report to render, or text of its own. */
+export type CommandOutput = { readonly report: Report } | { readonly text: string; readonly json: unknown };
 
 /** One `qus` command. */
 export interface Command {
@@ -17,68 +32,129 @@ export interface Command {
   readonly usage: string;
   readonly options: Record<string, OptionSpec>;
   readonly needsPlatforms: boolean;
-  run(values: Values): Promise<Report>;
+  run(values: Values): Promise<CommandOutput>;
 }
 
-const platforms: OptionSpec = { type: "string", value: "LIST", help: "platforms, comma separated: linux/arm64,riscv64,arm/v7 or all" };
+const platforms: OptionSpec = {
+  type: "string",
+  value: "LIST",
+  help: "platforms, comma separated: linux/arm64,riscv64,arm/v7 or all",
+};
 const json: OptionSpec = { type: "boolean", help: "print the report as JSON (stable shape, schemaVersion 1)" };
 const markdown: OptionSpec = { type: "boolean", help: "print the report as Markdown (for CI job summaries)" };
-const driver: OptionSpec = { type: "string", value: "NAME", help: "where the kernel is reached: local (this machine; default)" };
-const qemuPath: OptionSpec = { type: "string", value: "DIR", help: "look for qemu-<cpu>-static / qemu-<cpu> only in DIR" };
+const qemuPath: OptionSpec = {
+  type: "string",
+  value: "DIR",
+  help: "local driver: look for qemu-<cpu>-static / qemu-<cpu> only in DIR",
+};
 const dryRun: OptionSpec = { type: "boolean", help: "report what would be done, change nothing" };
+const driverOptions: Record<string, OptionSpec> = {
+  driver: {
+    type: "string",
+    value: "NAME",
+    help: "local: this machine's kernel (default); docker: the kernel behind the docker engine (DOCKER_HOST, DOCKER_CONTEXT)",
+  },
+  image: {
+    type: "string",
+    value: "REF",
+    help: "docker driver: helper image with busybox and QEMU (default qus-binfmt:latest, from qus image build)",
+  },
+  privileged: {
+    type: "boolean",
+    help: "docker driver: run the helper --privileged (default: --cap-add SYS_ADMIN, privileged only if that fails)",
+  },
+  context: { type: "string", value: "NAME", help: "docker driver: docker context to use" },
+};
 
-const text = (values: Values, name: string) => (typeof values[name] === "string" ? (values[name] as string) : undefined);
+const text = (values: Values, name: string) =>
+  typeof values[name] === "string" ? (values[name] as string) : undefined;
 const flag = (values: Values, name: string) => values[name] === true;
+
+/** The driver the options ask for; undefined means the local default. */
+export function driverFrom(values: Values): Driver | undefined {
+  const name = text(values, "driver") ?? "local";
+  if (name === "local") {
+    for (const option of ["image", "privileged", "context"]) {
+      if (values[option] !== undefined) {
+        throw new QusError("QUS_USAGE", `--${option} goes with --driver docker`, {
+          hint: "add --driver docker, or drop the option",
+        });
+      }
+    }
+    return undefined;
+  }
+  if (name === "docker") {
+    return createContainerDriver({
+      runner: createDockerCliRunner({ context: text(values, "context") }),
+      image: text(values, "image"),
+      privileged: flag(values, "privileged") ? true : undefined,
+    });
+  }
+  throw new QusError("QUS_USAGE", `unknown driver ${JSON.stringify(name)}`, {
+    hint: "use --driver local or --driver docker",
+  });
+}
+
+const common = (values: Values) => ({ platforms: text(values, "platforms"), driver: driverFrom(values) });
 
 /** Every command, in the order help lists them. */
 export const COMMANDS: readonly Command[] = [
   {
     name: "status",
     summary: "show the binfmt_misc entries of the platforms (all by default); changes nothing",
-    usage: "qus status [--platforms LIST] [--json]",
-    options: { platforms, json, markdown, driver, "qemu-path": qemuPath },
+    usage: "qus status [--platforms LIST] [--driver local|docker] [--json]",
+    options: { platforms, json, markdown, "qemu-path": qemuPath, ...driverOptions },
     needsPlatforms: false,
-    run: (v) => status({ platforms: text(v, "platforms"), qemuPath: text(v, "qemu-path") }),
+    run: async (v) => ({ report: await status({ ...common(v), qemuPath: text(v, "qemu-path") }) }),
   },
   {
     name: "ensure",
     summary: "register QEMU for the platforms, apply the least change, verify by running a program of each",
-    usage: "qus ensure --platforms LIST|all [--replace] [--flags FLAGS] [--qemu-path DIR] [--dry-run] [--json]",
+    usage:
+      "qus ensure --platforms LIST|all [--replace] [--flags FLAGS] [--qemu-path DIR] [--driver local|docker] [--dry-run] [--json]",
     options: {
       platforms,
-      replace: { type: "boolean", help: "replace entries that differ or stand in the way (otherwise: reported as conflicts)" },
-      flags: { type: "string", value: "FLAGS", help: "binfmt_misc flags (default FC: F works in containers, C keeps setuid working; P opt-in)" },
+      replace: {
+        type: "boolean",
+        help: "replace entries that differ or stand in the way (otherwise: reported as conflicts)",
+      },
+      flags: {
+        type: "string",
+        value: "FLAGS",
+        help: "binfmt_misc flags (default FC: F works in containers, C keeps setuid working; P opt-in)",
+      },
       "qemu-path": qemuPath,
       "dry-run": dryRun,
       json,
       markdown,
-      driver,
+      ...driverOptions,
     },
     needsPlatforms: true,
-    run: (v) =>
-      ensure({
-        platforms: text(v, "platforms"),
+    run: async (v) => ({
+      report: await ensure({
+        ...common(v),
         replace: flag(v, "replace"),
         flags: text(v, "flags"),
         qemuPath: text(v, "qemu-path"),
         dryRun: flag(v, "dry-run"),
       }),
+    }),
   },
   {
     name: "verify",
     summary: "run a program of each platform the way builds meet it (chrooted), and say which work",
-    usage: "qus verify --platforms LIST [--json]",
-    options: { platforms, json, markdown, driver, "qemu-path": qemuPath },
+    usage: "qus verify --platforms LIST [--driver local|docker] [--json]",
+    options: { platforms, json, markdown, "qemu-path": qemuPath, ...driverOptions },
     needsPlatforms: true,
-    run: (v) => verify({ platforms: text(v, "platforms"), qemuPath: text(v, "qemu-path") }),
+    run: async (v) => ({ report: await verify({ ...common(v), qemuPath: text(v, "qemu-path") }) }),
   },
   {
     name: "remove",
     summary: "remove qus's entries (qemu-<cpu>) of the platforms; other entries are never touched",
-    usage: "qus remove --platforms LIST|all [--dry-run] [--json]",
-    options: { platforms, "dry-run": dryRun, json, markdown, driver },
+    usage: "qus remove --platforms LIST|all [--driver local|docker] [--dry-run] [--json]",
+    options: { platforms, "dry-run": dryRun, json, markdown, ...driverOptions },
     needsPlatforms: true,
-    run: (v) => remove({ platforms: text(v, "platforms"), dryRun: flag(v, "dry-run") }),
+    run: async (v) => ({ report: await remove({ ...common(v), dryRun: flag(v, "dry-run") }) }),
   },
   {
     name: "persist",
@@ -90,9 +166,51 @@ export const COMMANDS: readonly Command[] = [
       "dry-run": { type: "boolean", help: "print the files instead of writing them" },
       json,
       markdown,
-      driver,
     },
     needsPlatforms: false,
-    run: (v) => persist({ platforms: text(v, "platforms"), dir: text(v, "dir"), dryRun: flag(v, "dry-run") }),
+    run: async (v) => ({
+      report: await persist({ platforms: text(v, "platforms"), dir: text(v, "dir"), dryRun: flag(v, "dry-run") }),
+    }),
+  },
+  {
+    name: "image build",
+    summary: "build qus's installer image (busybox + QEMU from Debian packages, FROM scratch) on the docker engine",
+    usage: "qus image build [--tag T] [--deb-dir DIR] [--context NAME] [--dry-run] [--json]",
+    options: {
+      tag: {
+        type: "string",
+        value: "T",
+        help: "image tag (default qus-binfmt:latest; qus-binfmt:qemu-<version> is added)",
+      },
+      "deb-dir": {
+        type: "string",
+        value: "DIR",
+        help: "use busybox-static and qemu-user-static .deb files from DIR instead of downloading",
+      },
+      context: driverOptions.context as OptionSpec,
+      "dry-run": { type: "boolean", help: "prepare the image and print its Dockerfile, build nothing" },
+      json,
+    },
+    needsPlatforms: false,
+    run: async (v) => {
+      const result = await buildImage({
+        tag: text(v, "tag"),
+        debDir: text(v, "deb-dir"),
+        context: text(v, "context"),
+        dryRun: flag(v, "dry-run"),
+      });
+      const packages = result.packages.map((pkg) => `${pkg.name} ${pkg.version}`).join(", ");
+      const lines = result.built
+        ? [
+            `built ${result.tags.join(", ")} for ${result.architecture}`,
+            `  ${result.qemuVersion}`,
+            `  from ${packages}`,
+          ]
+        : [
+            `(dry run) would build ${result.tags.join(", ")} for ${result.architecture} from ${packages}`,
+            result.dockerfile,
+          ];
+      return { text: `${lines.join("\n")}\n`, json: result };
+    },
   },
 ];

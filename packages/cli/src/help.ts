@@ -22,5 +22,14 @@ export function commandHelp(command: Command): string {
   const names = Object.entries(command.options).map(([name, spec]) => `--${name}${spec.value ? ` ${spec.value}` : ""}`);
   const width = Math.max(...names.map((name) => name.length), "--help".length);
   const lines = Object.values(command.options).map((spec, i) => `  ${(names[i] ?? "").padEnd(width)}  ${spec.help}`);
-  return [`Usage: ${command.usage}`, "", command.summary, "", "Options:", ...lines, `  ${"--help".padEnd(width)}  show this help`, ""].join("\n");
+  return [
+    `Usage: ${command.usage}`,
+    "",
+    command.summary,
+    "",
+    "Options:",
+    ...lines,
+    `  ${"--help".padEnd(width)}  show this help`,
+    "",
+  ].join("\n");
 }

@@ -18,7 +18,12 @@ const processIo: Io = { stdout: process.stdout, stderr: process.stderr, env: pro
 
 /** Runs `qus` with its arguments (without node and script) and returns the exit code. The one top-level handler. */
 export async function main(argv: readonly string[], io: Io = processIo): Promise<number> {
-  const [name, ...rest] = argv;
+  // Two-word commands (`image build`) are named by their first two words.
+  const [first, ...others] = argv;
+  const [name, rest] =
+    first === "image" && others[0] && !others[0].startsWith("-")
+      ? [`image ${others[0]}`, others.slice(1)]
+      : [first, others];
   if (name === undefined || name === "--help" || name === "-h" || name === "help") {
     io.stdout.write(mainHelp(COMMANDS, VERSION));
     return name === undefined ? EXIT.usage : EXIT.ok;
@@ -39,9 +44,13 @@ export async function main(argv: readonly string[], io: Io = processIo): Promise
       io.stdout.write(commandHelp(command));
       return EXIT.ok;
     }
-    const report = await command.run(values);
-    io.stdout.write(render(report, values, io));
-    return exitCodeForReport(report);
+    const output = await command.run(values);
+    if (!("report" in output)) {
+      io.stdout.write(values.json === true ? `${JSON.stringify(output.json, null, 2)}\n` : output.text);
+      return EXIT.ok;
+    }
+    io.stdout.write(render(output.report, values, io));
+    return exitCodeForReport(output.report);
   } catch (error) {
     io.stderr.write(describeError(error));
     return exitCodeForError(error);
@@ -67,10 +76,6 @@ function parseCommandArgs(command: Command, args: readonly string[]): Values {
   if (command.needsPlatforms && !values.platforms) {
     throw new QusError("QUS_USAGE", `qus ${command.name} needs --platforms`, { hint: `usage: ${command.usage}` });
   }
-  const driver = values.driver ?? "local";
-  if (driver !== "local") {
-    throw new QusError("QUS_USAGE", `unknown driver ${JSON.stringify(driver)}`, { hint: "use --driver local" });
-  }
   if (values.json === true && values.markdown === true) {
     throw new QusError("QUS_USAGE", "--json and --markdown exclude each other", { hint: "choose one output format" });
   }
@@ -82,7 +87,8 @@ function render(report: Report, values: Values, io: Io): string {
   const files = (report.files ?? []).map((file) =>
     report.dryRun ? `# ${file.path}\n${file.content}` : `wrote ${file.path}\n`,
   );
-  const body = values.markdown === true ? renderMarkdown(report) : renderTable(report, { color: shouldColor(io.stdout, io.env) });
+  const body =
+    values.markdown === true ? renderMarkdown(report) : renderTable(report, { color: shouldColor(io.stdout, io.env) });
   return body + files.join("");
 }
 

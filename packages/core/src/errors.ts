@@ -11,10 +11,15 @@ export type QusErrorCode =
   | "QUS_NO_BINFMT_MISC"
   | "QUS_KERNEL_NO_F_FLAG"
   | "QUS_INTERPRETER_MISSING"
+  | "QUS_ENGINE_UNREACHABLE"
+  | "QUS_ENGINE_ROOTLESS"
+  | "QUS_IMAGE_MISSING"
+  | "QUS_PRIVILEGE_DENIED"
   // an operation failed (exit 1)
   | "QUS_KERNEL_WRITE_FAILED"
   | "QUS_EXEC_FAILED"
-  | "QUS_PERSIST_FAILED";
+  | "QUS_PERSIST_FAILED"
+  | "QUS_IMAGE_BUILD_FAILED";
 
 /** What kind of failure a code is: the user's input, the machine, or the operation itself. */
 export type QusErrorKind = "input" | "environment" | "operation";
@@ -29,9 +34,14 @@ const KIND: Record<QusErrorCode, QusErrorKind> = {
   QUS_NO_BINFMT_MISC: "environment",
   QUS_KERNEL_NO_F_FLAG: "environment",
   QUS_INTERPRETER_MISSING: "environment",
+  QUS_ENGINE_UNREACHABLE: "environment",
+  QUS_ENGINE_ROOTLESS: "environment",
+  QUS_IMAGE_MISSING: "environment",
+  QUS_PRIVILEGE_DENIED: "environment",
   QUS_KERNEL_WRITE_FAILED: "operation",
   QUS_EXEC_FAILED: "operation",
   QUS_PERSIST_FAILED: "operation",
+  QUS_IMAGE_BUILD_FAILED: "operation",
 };
 
 /** Options of a {@link QusError}. */

@@ -16,6 +16,7 @@ export interface ExecOptions {
   readonly input?: string;
   readonly timeoutMs?: number;
   readonly env?: Record<string, string | undefined>;
+  readonly cwd?: string;
 }
 
 /** Runs one program with an argv array (never through a shell). The seam every driver runs processes through. */
@@ -29,6 +30,7 @@ export const execProcess: Exec = async (file, args, options = {}) => {
     timeout: options.timeoutMs ?? 60_000,
     input: options.input,
     env: options.env,
+    cwd: options.cwd,
     extendEnv: true,
     shell: false,
   });

@@ -3,6 +3,7 @@ export { decodeEscaped, encodeEscaped } from "./binfmt/escape.js";
 export { DEFAULT_FLAGS, effectiveFlags, KNOWN_FLAGS, parseFlags } from "./binfmt/flags.js";
 export { type MagicPattern, matchesHeader, patternsOverlap } from "./binfmt/match.js";
 export { LIMITS, type Registration, renderRegister, validateRegistration } from "./binfmt/register.js";
+export { type ContainerDriverOptions, createContainerDriver, QUS_IMAGE } from "./drivers/container/index.js";
 export { createLocalDriver, type LocalDriverOptions } from "./drivers/local/index.js";
 export type {
   ApplyOutcome,
@@ -15,6 +16,7 @@ export type {
 } from "./drivers/types.js";
 export { isQusError, QusError, type QusErrorCode, type QusErrorKind } from "./errors.js";
 export type { Exec, ExecOptions, ExecResult } from "./exec.js";
+export { buildImage, type ImageBuildOptions, type ImageBuildResult, renderDockerfile } from "./image/build.js";
 export { type EnsureOptions, ensure } from "./operations/ensure.js";
 export { BINFMT_D, type PersistOptions, persist } from "./operations/persist.js";
 export { type RemoveOptions, remove } from "./operations/remove.js";
@@ -26,4 +28,6 @@ export type { EntryState, PersistedFile, PlatformReport, Report, ReportAction } 
 export { renderJson } from "./report/render-json.js";
 export { renderMarkdown } from "./report/render-markdown.js";
 export { renderTable, shouldColor, type TableOptions } from "./report/render-table.js";
+export { createDockerCliRunner, type DockerCliOptions, dockerRunArgs, parseDockerInfo } from "./runner/docker-cli.js";
+export type { ContainerRunner, EngineInfo, RunSpec } from "./runner/types.js";
 export { canonicalPlatform, entryName, type QemuCpu, TARGETS, type Target, targetByCpu } from "./targets.js";

@@ -1,8 +1,8 @@
 import { type BinfmtEntry, entryPattern } from "./binfmt/entry.js";
+import { decodeEscaped } from "./binfmt/escape.js";
 import { sameFlags } from "./binfmt/flags.js";
 import { type MagicPattern, patternsOverlap } from "./binfmt/match.js";
 import type { Registration } from "./binfmt/register.js";
-import { decodeEscaped } from "./binfmt/escape.js";
 import { entryName, type QemuCpu, type Target } from "./targets.js";
 
 /** A QEMU interpreter found on the machine. */
@@ -77,12 +77,21 @@ function planTarget(target: Target, input: PlanInput): PlanStep {
   );
   const interpreter = input.interpreters.get(target.cpu);
   const differences = existing ? entryDifferences(existing, pattern, input.flags, interpreter?.path) : [];
-  const reasons = [...differences, ...others.map((entry) => `entry ${entry.name} (${entry.interpreter}) also claims these binaries`)];
+  const reasons = [
+    ...differences,
+    ...others.map((entry) => `entry ${entry.name} (${entry.interpreter}) also claims these binaries`),
+  ];
   const base = { target, existing };
 
   if (!existing && others.length === 0) {
     if (!interpreter) return missingInterpreter(base, reasons);
-    return { ...base, action: "register", remove: [], register: wantedRegistration(target, interpreter.path, input.flags), reasons };
+    return {
+      ...base,
+      action: "register",
+      remove: [],
+      register: wantedRegistration(target, interpreter.path, input.flags),
+      reasons,
+    };
   }
   if (!existing || differences.length > 0 || others.length > 0) {
     if (!input.replace) return { ...base, action: "conflict", remove: [], reasons };
@@ -92,7 +101,8 @@ function planTarget(target: Target, input: PlanInput): PlanStep {
       ...base,
       action: "replace",
       remove: [...(existing && needsRegistration ? [name] : []), ...others.map((entry) => entry.name)],
-      register: needsRegistration && interpreter ? wantedRegistration(target, interpreter.path, input.flags) : undefined,
+      register:
+        needsRegistration && interpreter ? wantedRegistration(target, interpreter.path, input.flags) : undefined,
       enable: existing && !needsRegistration && !existing.enabled ? name : undefined,
       reasons,
     };
@@ -126,7 +136,9 @@ export function entryDifferences(
   if (!samePattern) differences.push("magic or mask differs from QEMU's");
   if (!sameFlags(entry.flags, flags)) {
     const missingF = flags.includes("F") && !entry.flags.includes("F");
-    differences.push(`flags ${entry.flags || "(none)"} instead of ${flags}${missingF ? ": without F it fails inside containers and chroots" : ""}`);
+    differences.push(
+      `flags ${entry.flags || "(none)"} instead of ${flags}${missingF ? ": without F it fails inside containers and chroots" : ""}`,
+    );
   }
   if (interpreter !== undefined && entry.interpreter !== interpreter) {
     differences.push(`interpreter ${entry.interpreter} instead of ${interpreter}`);

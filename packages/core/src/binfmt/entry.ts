@@ -1,5 +1,5 @@
 import { fromHex } from "./escape.js";
-import type { MagicPattern } from "./match.js";
+import { type MagicPattern, matchesHeader } from "./match.js";
 
 /** One binfmt_misc entry as the kernel shows it in `/proc/sys/fs/binfmt_misc/<name>`. */
 export interface BinfmtEntry {
@@ -33,7 +33,8 @@ export function parseEntry(name: string, text: string): BinfmtEntry {
     const line = rawLine.trim();
     if (line === "enabled") enabled = true;
     else if (line === "disabled") enabled = false;
-    else if (line.startsWith("interpreter ")) interpreter = line.slice("interpreter ".length);
+    // Keep the path as printed, trailing whitespace included: plan compares it with the wanted interpreter.
+    else if (line.startsWith("interpreter ")) interpreter = rawLine.slice(rawLine.indexOf("interpreter ") + 12);
     else if (line.startsWith("flags:")) flags = line.slice("flags:".length).trim();
     else if (line.startsWith("offset ")) offset = Number.parseInt(line.slice("offset ".length), 10) || 0;
     else if (line.startsWith("magic ")) magic = parseHexField(line.slice("magic ".length));
@@ -51,4 +52,12 @@ function parseHexField(value: string): Uint8Array | undefined {
 /** The magic pattern of a type M entry, or undefined for a type E (extension) entry. */
 export function entryPattern(entry: BinfmtEntry): MagicPattern | undefined {
   return entry.magic ? { offset: entry.offset, magic: entry.magic, mask: entry.mask } : undefined;
+}
+
+/** Whether some enabled entry claims a file that starts with `header`. */
+export function claimedBy(entries: readonly BinfmtEntry[], header: Uint8Array): boolean {
+  return entries.some((entry) => {
+    const pattern = entryPattern(entry);
+    return entry.enabled && pattern !== undefined && matchesHeader(pattern, header);
+  });
 }

@@ -11,9 +11,13 @@ export function parseFlags(input: string): string {
   const letters = input.trim().toUpperCase();
   const unknown = [...letters].filter((letter) => !KNOWN_FLAGS.includes(letter));
   if (unknown.length > 0) {
-    throw new QusError("QUS_INVALID_FLAGS", `unknown binfmt_misc flag ${JSON.stringify(unknown.join(""))} in --flags ${JSON.stringify(input)}`, {
-      hint: `use letters from ${KNOWN_FLAGS}: P preserve argv[0], O open binary, C credentials, F fix binary (default ${DEFAULT_FLAGS})`,
-    });
+    throw new QusError(
+      "QUS_INVALID_FLAGS",
+      `unknown binfmt_misc flag ${JSON.stringify(unknown.join(""))} in --flags ${JSON.stringify(input)}`,
+      {
+        hint: `use letters from ${KNOWN_FLAGS}: P preserve argv[0], O open binary, C credentials, F fix binary (default ${DEFAULT_FLAGS})`,
+      },
+    );
   }
   return [...KNOWN_FLAGS].filter((letter) => letters.includes(letter)).join("");
 }

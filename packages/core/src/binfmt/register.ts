@@ -31,16 +31,7 @@ export function renderRegister(registration: Registration): string {
 function renderUnchecked(r: Registration): string {
   const mask = r.mask ? encodeEscaped(r.mask) : "";
   const offset = r.offset === 0 ? "" : String(r.offset);
-  return [
-    "",
-    r.name,
-    "M",
-    offset,
-    encodeEscaped(r.magic),
-    mask,
-    r.interpreter,
-    r.flags,
-  ].join(DELIMITER);
+  return ["", r.name, "M", offset, encodeEscaped(r.magic), mask, r.interpreter, r.flags].join(DELIMITER);
 }
 
 /** Checks a registration against the kernel's rules before anything is written; throws QUS_INVALID_REGISTRATION. */
@@ -59,21 +50,36 @@ export function validateRegistration(r: Registration): void {
     if (/[:\n\0]/.test(value)) fail(`the ${field} contains ':', a newline or NUL`, `remove them from the ${field}`);
   }
   if (r.name.includes("/")) fail("the name contains '/'", "name the entry like qemu-<cpu>");
-  if (!r.interpreter.startsWith("/")) fail(`the interpreter ${JSON.stringify(r.interpreter)} is not an absolute path`, "give the interpreter's full path");
+  if (!r.interpreter.startsWith("/"))
+    fail(
+      `the interpreter ${JSON.stringify(r.interpreter)} is not an absolute path`,
+      "give the interpreter's full path",
+    );
   if (r.interpreter.length > LIMITS.interpreter) {
-    fail(`the interpreter path is ${r.interpreter.length} characters, over the kernel's ${LIMITS.interpreter}`, "install or copy QEMU to a shorter path (see --qemu-path)");
+    fail(
+      `the interpreter path is ${r.interpreter.length} characters, over the kernel's ${LIMITS.interpreter}`,
+      "install or copy QEMU to a shorter path (see --qemu-path)",
+    );
   }
-  if ([...r.flags].some((letter) => !KNOWN_FLAGS.includes(letter))) fail(`unknown flags ${JSON.stringify(r.flags)}`, `use letters from ${KNOWN_FLAGS}`);
+  if ([...r.flags].some((letter) => !KNOWN_FLAGS.includes(letter)))
+    fail(`unknown flags ${JSON.stringify(r.flags)}`, `use letters from ${KNOWN_FLAGS}`);
   if (r.magic.length === 0) fail("the magic is empty", "give at least one magic byte");
-  if (!Number.isInteger(r.offset) || r.offset < 0) fail(`the offset ${r.offset} is not a whole number ≥ 0`, "use offset 0 for ELF headers");
+  if (!Number.isInteger(r.offset) || r.offset < 0)
+    fail(`the offset ${r.offset} is not a whole number ≥ 0`, "use offset 0 for ELF headers");
   if (r.offset + r.magic.length > LIMITS.magicEnd) {
-    fail(`the magic ends at byte ${r.offset + r.magic.length}, beyond the first ${LIMITS.magicEnd} bytes the kernel reads`, "shorten the magic or lower the offset");
+    fail(
+      `the magic ends at byte ${r.offset + r.magic.length}, beyond the first ${LIMITS.magicEnd} bytes the kernel reads`,
+      "shorten the magic or lower the offset",
+    );
   }
   if (r.mask && r.mask.length !== r.magic.length) {
     fail(`the mask has ${r.mask.length} bytes and the magic ${r.magic.length}`, "give a mask as long as the magic");
   }
   const length = renderUnchecked(r).length;
   if (length > LIMITS.registerString) {
-    fail(`the register string is ${length} characters, over the kernel's ${LIMITS.registerString}`, "shorten the magic or the interpreter path");
+    fail(
+      `the register string is ${length} characters, over the kernel's ${LIMITS.registerString}`,
+      "shorten the magic or the interpreter path",
+    );
   }
 }

@@ -39,6 +39,8 @@ export interface Inspection {
   /** First line of `<interpreter> --version`, by interpreter path. */
   readonly qemuVersions: ReadonlyMap<string, string>;
   readonly warnings: readonly string[];
+  /** Facts about how the kernel was reached (image, privilege, endpoint), for the report. */
+  readonly details?: Readonly<Record<string, string>>;
 }
 
 /** What applying steps did: the table after, failures per target, and the probes run after the change. */

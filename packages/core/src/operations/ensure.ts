@@ -64,6 +64,7 @@ export async function ensure(options: EnsureOptions): Promise<Report> {
     schemaVersion: 1,
     command: "ensure",
     driver: driver.name,
+    driverDetails: inspection.details,
     dryRun,
     ok: platforms.every((platform) => platform.ok),
     kernel: inspection.kernel,

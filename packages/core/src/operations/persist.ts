@@ -55,6 +55,7 @@ export async function persist(options: PersistOptions = {}): Promise<Report> {
     schemaVersion: 1,
     command: "persist",
     driver: driver.name,
+    driverDetails: inspection.details,
     dryRun,
     ok: platforms.every((platform) => platform.ok),
     kernel: inspection.kernel,

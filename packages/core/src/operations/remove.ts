@@ -40,6 +40,7 @@ export async function remove(options: RemoveOptions): Promise<Report> {
     schemaVersion: 1,
     command: "remove",
     driver: driver.name,
+    driverDetails: inspection.details,
     dryRun,
     ok: platforms.every((platform) => platform.error === undefined),
     kernel: inspection.kernel,

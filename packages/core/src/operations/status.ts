@@ -40,6 +40,7 @@ async function inspectReport(options: StatusOptions, runProbes: boolean): Promis
     schemaVersion: 1,
     command: runProbes ? "verify" : "status",
     driver: driver.name,
+    driverDetails: inspection.details,
     dryRun: false,
     ok: platforms.every((platform) => platform.ok),
     kernel: inspection.kernel,

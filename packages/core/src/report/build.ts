@@ -27,12 +27,19 @@ export interface PlatformFacts {
   readonly requireVerified: boolean;
 }
 
-const INSTALL_HINT = "install QEMU's static user-mode emulators (Debian/Ubuntu: apt-get install qemu-user-static) or pass --qemu-path DIR";
+const INSTALL_HINT =
+  "install QEMU's static user-mode emulators (Debian/Ubuntu: apt-get install qemu-user-static) or pass --qemu-path DIR";
 
 /** Builds a platform's report line: state after, verification, interpreter, version, hint and verdict. */
 export function describePlatform(facts: PlatformFacts): PlatformReport {
   const { target, action, probe } = facts;
-  const base = { platform: canonicalPlatform(target), cpu: target.cpu, before: facts.before, action, reasons: facts.reasons };
+  const base = {
+    platform: canonicalPlatform(target),
+    cpu: target.cpu,
+    before: facts.before,
+    action,
+    reasons: facts.reasons,
+  };
   if (facts.after === "native") {
     return { ...base, after: "native", verified: null, ok: true };
   }
@@ -62,8 +69,10 @@ function hintFor(facts: PlatformFacts, ok: boolean): string | undefined {
   if (ok) return undefined;
   const reason = facts.probe?.reason ?? "";
   if (reason.startsWith("ENOENT")) return "re-register with the F flag: qus ensure --replace";
-  if (reason.startsWith("exec format error")) return "register it: qus ensure --platforms " + canonicalPlatform(facts.target);
-  if (reason.startsWith("killed") || reason.startsWith("timed out")) return "this QEMU build cannot run the probe: try a newer qemu-user-static";
+  if (reason.startsWith("exec format error"))
+    return `register it: qus ensure --platforms ${canonicalPlatform(facts.target)}`;
+  if (reason.startsWith("killed") || reason.startsWith("timed out"))
+    return "this QEMU build cannot run the probe: try a newer qemu-user-static";
   if (facts.after === undefined || facts.after === "native") return undefined;
   if (!facts.after.enabled) return `enable it: qus ensure --platforms ${canonicalPlatform(facts.target)}`;
   return undefined;

@@ -46,6 +46,8 @@ export interface Report {
   readonly schemaVersion: 1;
   readonly command: "ensure" | "status" | "verify" | "remove" | "persist";
   readonly driver: string;
+  /** How the driver reached the kernel: helper image, its QEMU version, privilege used, engine endpoint. */
+  readonly driverDetails?: Readonly<Record<string, string>>;
   readonly dryRun: boolean;
   /** Every platform is ok. */
   readonly ok: boolean;

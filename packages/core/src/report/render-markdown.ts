@@ -10,7 +10,9 @@ export function renderMarkdown(report: Report): string {
     "",
     `| ${COLUMNS.map((column) => column.title).join(" | ")} |`,
     `|${COLUMNS.map(() => "---").join("|")}|`,
-    ...report.platforms.map((platform) => `| ${COLUMNS.map((column) => cell(column.value(platform)) || " ").join(" | ")} |`),
+    ...report.platforms.map(
+      (platform) => `| ${COLUMNS.map((column) => cell(column.value(platform)) || " ").join(" | ")} |`,
+    ),
   ];
   const lines = [...notes(report.platforms), ...report.warnings.map((warning) => `warning: ${warning}`)];
   if (lines.length > 0) out.push("", ...lines.map((line) => `- ${cell(line)}`));

@@ -31,7 +31,10 @@ export function renderTable(report: Report, options: TableOptions): string {
   for (const note of notes(report.platforms)) out.push(`  ${note}`);
   for (const warning of report.warnings) out.push(`warning: ${warning}`);
   const failed = report.platforms.filter((platform) => !platform.ok).length;
-  const verdict = failed === 0 ? `${report.command}: all ${report.platforms.length} platforms ok` : `${report.command}: ${failed} of ${report.platforms.length} platforms not ok`;
+  const verdict =
+    failed === 0
+      ? `${report.command}: all ${report.platforms.length} platforms ok`
+      : `${report.command}: ${failed} of ${report.platforms.length} platforms not ok`;
   out.push(`${report.dryRun ? "(dry run) " : ""}${options.color ? paint(failed === 0 ? 32 : 31, verdict) : verdict}`);
   return `${out.join("\n")}\n`;
 }

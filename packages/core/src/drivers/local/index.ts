@@ -1,6 +1,5 @@
 import { release } from "node:os";
-import { type BinfmtEntry, entryPattern } from "../../binfmt/entry.js";
-import { matchesHeader } from "../../binfmt/match.js";
+import { claimedBy } from "../../binfmt/entry.js";
 import { type Registration, renderRegister } from "../../binfmt/register.js";
 import { errnoCode, isQusError, QusError } from "../../errors.js";
 import { type Exec, execProcess } from "../../exec.js";
@@ -85,11 +84,16 @@ export function createLocalDriver(options: LocalDriverOptions = {}): Driver {
       }
       const [probes, versions] = await Promise.all([
         request.verify ? probeTargets(claimed) : Promise.resolve(new Map<QemuCpu, ProbeResult>()),
-        qemuVersions(exec, [...interpreters.values()].map((interpreter) => interpreter.path)),
+        qemuVersions(
+          exec,
+          [...interpreters.values()].map((interpreter) => interpreter.path),
+        ),
       ]);
       for (const [cpu, interpreter] of interpreters) {
         if (!interpreter.static && !native.has(cpu)) {
-          warnings.push(`${interpreter.path} is dynamically linked: with the F flag it fails inside containers; install qemu-user-static`);
+          warnings.push(
+            `${interpreter.path} is dynamically linked: with the F flag it fails inside containers; install qemu-user-static`,
+          );
         }
       }
       return {
@@ -131,19 +135,15 @@ export function createLocalDriver(options: LocalDriverOptions = {}): Driver {
           await removeEntry(name, dir);
           removed.push(name);
         } catch (error) {
-          failures.set(name, new QusError("QUS_KERNEL_WRITE_FAILED", `could not remove ${name}: ${String(error)}`, { cause: error }));
+          failures.set(
+            name,
+            new QusError("QUS_KERNEL_WRITE_FAILED", `could not remove ${name}: ${String(error)}`, { cause: error }),
+          );
         }
       }
       return { removed, failures };
     },
   };
-}
-
-function claimedBy(entries: readonly BinfmtEntry[], header: Uint8Array): boolean {
-  return entries.some((entry) => {
-    const pattern = entryPattern(entry);
-    return entry.enabled && pattern !== undefined && matchesHeader(pattern, header);
-  });
 }
 
 function requireRoot(isRoot: boolean, what: string): void {
@@ -158,9 +158,13 @@ function requireRoot(isRoot: boolean, what: string): void {
 async function register(registration: Registration, hostHeaders: readonly Uint8Array[], dir: string): Promise<void> {
   // Checked again at the last moment: an entry matching the host's own programs would route them all through QEMU.
   if (matchesHost(registration, hostHeaders)) {
-    throw new QusError("QUS_HOST_MATCH", `refusing to register ${registration.name}: its magic matches this machine's own programs`, {
-      hint: "this architecture runs natively here and needs no emulation",
-    });
+    throw new QusError(
+      "QUS_HOST_MATCH",
+      `refusing to register ${registration.name}: its magic matches this machine's own programs`,
+      {
+        hint: "this architecture runs natively here and needs no emulation",
+      },
+    );
   }
   try {
     await writeControl(`${dir}/register`, renderRegister(registration));
@@ -168,10 +172,14 @@ async function register(registration: Registration, hostHeaders: readonly Uint8A
     if (errnoCode(error) !== "EEXIST") throw error;
     const now = await readEntry(registration.name, dir);
     if (now && entryDifferences(now, registration, registration.flags, registration.interpreter).length === 0) return;
-    throw new QusError("QUS_KERNEL_WRITE_FAILED", `${registration.name} was registered meanwhile by another program, differently`, {
-      hint: "run qus ensure again with --replace to take it over",
-      cause: error,
-    });
+    throw new QusError(
+      "QUS_KERNEL_WRITE_FAILED",
+      `${registration.name} was registered meanwhile by another program, differently`,
+      {
+        hint: "run qus ensure again with --replace to take it over",
+        cause: error,
+      },
+    );
   }
 }
 
@@ -192,10 +200,14 @@ function toKernelError(error: unknown, step: PlanStep): QusError {
     });
   }
   if (code === "ENOENT" && step.register) {
-    return new QusError("QUS_INTERPRETER_MISSING", `the interpreter ${step.register.interpreter} of ${name} does not exist`, {
-      hint: "install qemu-user-static (apt-get install qemu-user-static) or pass --qemu-path DIR",
-      cause: error,
-    });
+    return new QusError(
+      "QUS_INTERPRETER_MISSING",
+      `the interpreter ${step.register.interpreter} of ${name} does not exist`,
+      {
+        hint: "install qemu-user-static (apt-get install qemu-user-static) or pass --qemu-path DIR",
+        cause: error,
+      },
+    );
   }
   return new QusError("QUS_KERNEL_WRITE_FAILED", `the kernel refused ${name}: ${code ?? String(error)}`, {
     hint: "check `dmesg` and the entry with `qus status`",

@@ -8,7 +8,9 @@ import { readHeader } from "./host.js";
 
 /** Folders searched when no --qemu-path is given: PATH, then where distributions install QEMU. */
 export function defaultSearchDirs(path = process.env.PATH ?? ""): string[] {
-  const dirs = [...path.split(delimiter), "/usr/bin", "/usr/local/bin", "/usr/sbin"].filter((dir) => dir.startsWith("/"));
+  const dirs = [...path.split(delimiter), "/usr/bin", "/usr/local/bin", "/usr/sbin"].filter((dir) =>
+    dir.startsWith("/"),
+  );
   return [...new Set(dirs)];
 }
 
@@ -16,7 +18,10 @@ export function defaultSearchDirs(path = process.env.PATH ?? ""): string[] {
  * Finds the QEMU interpreter for each cpu: `qemu-<cpu>-static`, then `qemu-<cpu>`, in each folder.
  * A static one is preferred anywhere in the search (dynamic ones fail inside containers with the F flag).
  */
-export async function findInterpreters(cpus: readonly QemuCpu[], dirs: readonly string[]): Promise<Map<QemuCpu, Interpreter>> {
+export async function findInterpreters(
+  cpus: readonly QemuCpu[],
+  dirs: readonly string[],
+): Promise<Map<QemuCpu, Interpreter>> {
   const found = new Map<QemuCpu, Interpreter>();
   await Promise.all(
     cpus.map(async (cpu) => {

@@ -1,0 +1,154 @@
+import { type PlatformReport, QusError, type Report } from "@qus/core";
+import { describe, expect, it } from "vitest";
+import { EXIT, exitCodeForError, exitCodeForReport } from "./exit-codes.js";
+import { type Io, main } from "./main.js";
+
+// Only help and input errors run here: each of these ends before qus reads or writes the kernel's table.
+
+/** Runs `qus` with a fake io and returns the exit code and what it wrote. */
+async function run(...argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  let stdout = "";
+  let stderr = "";
+  const io: Io = {
+    stdout: { write: (text: string) => (stdout += text) },
+    stderr: { write: (text: string) => (stderr += text) },
+    env: {},
+  };
+  const code = await main(argv, io);
+  return { code, stdout, stderr };
+}
+
+describe("main: help", () => {
+  it("no arguments: usage on stdout, exit 2", async () => {
+    const { code, stdout, stderr } = await run();
+    expect(code).toBe(2);
+    expect(stdout).toContain("Usage: qus <command> [options]");
+    for (const command of ["status", "ensure", "verify", "remove", "persist"]) expect(stdout).toContain(`  ${command}`);
+    expect(stderr).toBe("");
+  });
+
+  it.each(["--help", "-h", "help"])("%s: the same help, exit 0", async (arg) => {
+    const { code, stdout } = await run(arg);
+    expect(code).toBe(0);
+    expect(stdout).toContain("Usage: qus <command> [options]");
+    expect(stdout).toContain("Exit codes:");
+  });
+
+  it("--version prints a version, exit 0", async () => {
+    const { code, stdout } = await run("--version");
+    expect(code).toBe(0);
+    expect(stdout).toMatch(/^\S+\n$/);
+  });
+
+  it("ensure --help lists its options, exit 0", async () => {
+    const { code, stdout, stderr } = await run("ensure", "--help");
+    expect(code).toBe(0);
+    expect(stderr).toBe("");
+    expect(stdout).toContain("Usage: qus ensure");
+    for (const option of ["--platforms LIST", "--replace", "--flags FLAGS", "--qemu-path DIR", "--dry-run", "--json"]) {
+      expect(stdout).toContain(`  ${option}`);
+    }
+  });
+
+  it("ensure -h also shows the help, even without --platforms", async () => {
+    const { code, stdout } = await run("ensure", "-h");
+    expect(code).toBe(0);
+    expect(stdout).toContain("--platforms");
+  });
+});
+
+describe("main: bad input exits 2 with the error on stderr", () => {
+  it.each<[string, string[], string[]]>([
+    ["unknown command", ["frobnicate"], ["QUS_USAGE", '"frobnicate"', "hint:"]],
+    ["ensure without --platforms", ["ensure", "--dry-run"], ["QUS_USAGE", "--platforms"]],
+    ["verify without --platforms", ["verify"], ["QUS_USAGE", "--platforms"]],
+    ["remove without --platforms", ["remove", "--dry-run"], ["QUS_USAGE", "--platforms"]],
+    [
+      "an unknown platform",
+      ["ensure", "--platforms", "arm65", "--dry-run"],
+      ["QUS_UNKNOWN_PLATFORM", "arm65", '"arm64"'],
+    ],
+    [
+      "an unknown platform in a list",
+      ["ensure", "--platforms", "linux/arm64,riscv", "--dry-run"],
+      ["QUS_UNKNOWN_PLATFORM", '"riscv"', '"riscv64"'],
+    ],
+    ["unknown flags", ["ensure", "--platforms", "arm64", "--flags", "Z", "--dry-run"], ["QUS_INVALID_FLAGS", '"Z"']],
+    ["--json with --markdown", ["ensure", "--platforms", "arm64", "--dry-run", "--json", "--markdown"], ["QUS_USAGE"]],
+    ["an unknown option", ["ensure", "--platforms", "arm64", "--dry-run", "--frobnicate"], ["QUS_USAGE", "frobnicate"]],
+    ["an unknown driver", ["ensure", "--platforms", "arm64", "--dry-run", "--driver", "nope"], ["QUS_USAGE", '"nope"']],
+    ["a positional argument", ["ensure", "arm64"], ["QUS_USAGE"]],
+    ["an option without its value", ["ensure", "--platforms"], ["QUS_USAGE"]],
+    ["an option of another command", ["status", "--replace"], ["QUS_USAGE", "replace"]],
+  ])("%s", async (_, argv, expected) => {
+    const { code, stdout, stderr } = await run(...argv);
+    expect(code).toBe(2);
+    expect(stdout).toBe("");
+    expect(stderr).toMatch(/^qus: error QUS_[A-Z_]+: /);
+    for (const text of expected) expect(stderr).toContain(text);
+  });
+});
+
+function platform(fields: Partial<PlatformReport>): PlatformReport {
+  return {
+    platform: "linux/arm64",
+    cpu: "aarch64",
+    before: "absent",
+    action: "register",
+    after: "enabled",
+    verified: true,
+    reasons: [],
+    ok: true,
+    ...fields,
+  };
+}
+
+function report(platforms: PlatformReport[]): Report {
+  return {
+    schemaVersion: 1,
+    command: "ensure",
+    driver: "local",
+    dryRun: false,
+    ok: platforms.every((p) => p.ok),
+    kernel: { release: "6.1.0", binfmtMounted: true, mountedByQus: false },
+    platforms,
+    warnings: [],
+  };
+}
+
+describe("exitCodeForReport", () => {
+  it.each<[string, PlatformReport[], number]>([
+    ["every platform ok", [platform({}), platform({ action: "native", after: "native", verified: null })], EXIT.ok],
+    ["no platforms", [], EXIT.ok],
+    ["verification failed", [platform({}), platform({ verified: false, ok: false })], EXIT.notOk],
+    ["a conflict left in place", [platform({ action: "conflict", ok: false })], EXIT.notOk],
+    ["a kernel write failed", [platform({ ok: false, error: { code: "QUS_KERNEL_WRITE_FAILED", message: "x" } })], 1],
+    ["no interpreter", [platform({}), platform({ action: "missing-interpreter", after: "absent", ok: false })], 3],
+    ["not root", [platform({ ok: false, error: { code: "QUS_NOT_ROOT", message: "x" } })], EXIT.environment],
+    ["no F flag in the kernel", [platform({ ok: false, error: { code: "QUS_KERNEL_NO_F_FLAG", message: "x" } })], 3],
+  ])("%s → %i", (_, platforms, code) => {
+    expect(exitCodeForReport(report(platforms))).toBe(code);
+  });
+});
+
+describe("exitCodeForError", () => {
+  it.each<[string, unknown, number]>([
+    ["usage", new QusError("QUS_USAGE", "x"), 2],
+    ["an unknown platform", new QusError("QUS_UNKNOWN_PLATFORM", "x"), 2],
+    ["invalid flags", new QusError("QUS_INVALID_FLAGS", "x"), 2],
+    ["not root", new QusError("QUS_NOT_ROOT", "x"), 3],
+    ["no binfmt_misc", new QusError("QUS_NO_BINFMT_MISC", "x"), 3],
+    ["a failed kernel write", new QusError("QUS_KERNEL_WRITE_FAILED", "x"), 1],
+    ["a failed persist", new QusError("QUS_PERSIST_FAILED", "x"), 1],
+    ["a plain Error", new Error("boom"), 1],
+    ["a thrown string", "boom", 1],
+    ["undefined", undefined, 1],
+  ])("%s → %i", (_, error, code) => {
+    expect(exitCodeForError(error)).toBe(code);
+  });
+
+  it("recognises a QusError from another copy of the module by name and code", () => {
+    const copy = Object.assign(new Error("x"), { name: "QusError", code: "QUS_NOT_ROOT", kind: "environment" });
+    expect(exitCodeForError(copy)).toBe(3);
+  });
+});

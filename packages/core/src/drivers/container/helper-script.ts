@@ -1,0 +1,67 @@
+/**
+ * The program the helper container runs (busybox sh): a constant script; everything variable arrives as separate
+ * arguments `key=value`, never spliced into the script. It mounts binfmt_misc in its own mount namespace,
+ * carries out the kernel writes, lists the table, finds QEMU, and runs the probes chrooted, printing one
+ * line per fact for {@link parseHelperOutput} to read.
+ *
+ * Arguments: `marker=B64` (the stand-in /bin/sh of the probe chroot), `remove=NAME`, `enable=NAME`,
+ * `register=NAME=STRING`, `interp=CPU`, `probe=CPU=B64`, in the order they should happen.
+ */
+export const HELPER_SCRIPT = String.raw`
+B=/proc/sys/fs/binfmt_misc
+P=/tmp/qus-probe
+E=/tmp/qus-err
+oneline() { tr '\n' ' ' <"$E"; }
+field() { printf '%s' "$1" | cut -d= -f"$2"; }
+if [ ! -e "$B/register" ]; then
+  if mount -t binfmt_misc binfmt_misc "$B" 2>"$E"; then echo "mounted"; else echo "mount-failed $(oneline)"; exit 0; fi
+fi
+echo "kernel $(uname -r)"
+echo "host-header $(head -c 64 /bin/busybox | od -An -v -tx1 | tr -d ' \n')"
+mkdir -p "$P/bin"
+probes=""
+for arg in "$@"; do
+  key=$(field "$arg" 1)
+  value=$(field "$arg" 2-)
+  case $key in
+    marker) printf '%s' "$value" | base64 -d >"$P/bin/sh" && chmod 755 "$P/bin/sh" ;;
+    remove)
+      if [ ! -e "$B/$value" ]; then echo "op remove $value ok"
+      elif (printf '%s' -1 >"$B/$value") 2>"$E"; then echo "op remove $value ok"
+      else echo "op remove $value failed $(oneline)"; fi ;;
+    enable)
+      if (printf '%s' 1 >"$B/$value") 2>"$E"; then echo "op enable $value ok"; else echo "op enable $value failed $(oneline)"; fi ;;
+    register)
+      name=$(field "$value" 1)
+      line=$(field "$value" 2-)
+      if (printf '%s' "$line" >"$B/register") 2>"$E"; then echo "op register $name ok"; else echo "op register $name failed $(oneline)"; fi ;;
+    interp)
+      for path in "/usr/bin/qemu-$value-static" "/usr/bin/qemu-$value" "/usr/local/bin/qemu-$value-static" "/usr/local/bin/qemu-$value"; do
+        if [ -x "$path" ]; then
+          echo "interpreter $value $path"
+          echo "version $path $("$path" --version 2>/dev/null | head -n 1)"
+          break
+        fi
+      done ;;
+    probe)
+      cpu=$(field "$value" 1)
+      field "$value" 2- | base64 -d >"$P/$cpu" && chmod 755 "$P/$cpu"
+      probes="$probes $cpu" ;;
+  esac
+done
+for name in $(ls "$B"); do
+  case $name in register | status) continue ;; esac
+  echo "entry $name"
+  sed 's/^/| /' "$B/$name"
+done
+for cpu in $probes; do
+  (
+    "$P/$cpu" >/dev/null 2>&1
+    direct=$?
+    chroot "$P" "/$cpu" >/dev/null 2>"$P/$cpu.err"
+    echo "probe $cpu $direct $? $(tail -n 1 "$P/$cpu.err" | tr '\n' ' ')"
+  ) &
+done
+wait
+echo "done"
+`;

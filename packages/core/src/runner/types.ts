@@ -1,0 +1,44 @@
+import type { ExecResult } from "../exec.js";
+
+/** What qus needs to know of a container engine before it runs a helper there. */
+export interface EngineInfo {
+  /** Engine's machine name as `uname -m` gives it (`x86_64`, `aarch64`). */
+  readonly architecture: string;
+  readonly serverVersion: string;
+  /** Rootless engine: its containers cannot register in the host kernel. */
+  readonly rootless: boolean;
+  /** userns-remap: root in containers is not root on the host. */
+  readonly userns: boolean;
+  /** AppArmor confines containers: mounting binfmt_misc needs `apparmor=unconfined`. */
+  readonly apparmor: boolean;
+  /** Where the engine was reached (context or host), for reports and errors. */
+  readonly endpoint: string;
+}
+
+/** One helper container run. */
+export interface RunSpec {
+  readonly image: string;
+  /** Program and arguments inside the container. */
+  readonly command: readonly string[];
+  readonly entrypoint?: string;
+  readonly privileged: boolean;
+  readonly capAdd: readonly string[];
+  readonly securityOpt: readonly string[];
+  /** Platform of the image to run (`linux/arm64`), when not the engine's own. */
+  readonly platform?: string;
+}
+
+/**
+ * The seam the container driver runs helper containers through: the docker CLI by default;
+ * adapters pass their own (Testcontainers' engine client, Dagger).
+ */
+export interface ContainerRunner {
+  /** Name shown in reports (`docker`). */
+  readonly name: string;
+  /** The engine's facts; throws QUS_ENGINE_UNREACHABLE when it cannot be reached. */
+  info(): Promise<EngineInfo>;
+  /** The image's labels, or undefined when the engine does not have the image. */
+  imageLabels(image: string): Promise<Record<string, string> | undefined>;
+  /** Runs one short-lived container to its end and removes it. */
+  run(spec: RunSpec): Promise<ExecResult>;
+}
