@@ -18,12 +18,12 @@ export interface QusRun {
 }
 
 /** Runs the built `qus` CLI with an argv array. */
-export function qus(args: readonly string[], options: { uid?: number } = {}): Promise<QusRun> {
+export function qus(args: readonly string[], options: { uid?: number; env?: NodeJS.ProcessEnv } = {}): Promise<QusRun> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [QUS_BIN, ...args], {
       uid: options.uid,
       gid: options.uid,
-      env: { ...process.env, NO_COLOR: "1" },
+      env: { ...process.env, NO_COLOR: "1", ...options.env },
     });
     let stdout = "";
     let stderr = "";
@@ -35,8 +35,8 @@ export function qus(args: readonly string[], options: { uid?: number } = {}): Pr
 }
 
 /** Runs `qus ... --json` and parses the report. */
-export async function qusJson(args: readonly string[]): Promise<{ run: QusRun; report: JsonReport }> {
-  const run = await qus([...args, "--json"]);
+export async function qusJson(args: readonly string[], env?: NodeJS.ProcessEnv): Promise<{ run: QusRun; report: JsonReport }> {
+  const run = await qus([...args, "--json"], { env });
   try {
     return { run, report: JSON.parse(run.stdout) as JsonReport };
   } catch {
@@ -47,6 +47,8 @@ export async function qusJson(args: readonly string[]): Promise<{ run: QusRun; r
 /** The parts of the JSON report the tests read. */
 export interface JsonReport {
   ok: boolean;
+  driver: string;
+  driverDetails?: Record<string, string>;
   platforms: {
     platform: string;
     cpu: string;
