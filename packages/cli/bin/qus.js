@@ -1,5 +1,8 @@
 #!/usr/bin/env node
 // The bundle is one file so the command starts fast; build it with `npm run build`.
-import { main } from "../dist/qus.js";
+import module from "node:module";
 
+// Reuses V8's compiled code across runs (Node 22.1+): a measurable share of a short run's start-up.
+module.enableCompileCache?.();
+const { main } = await import("../dist/qus.js");
 process.exitCode = await main(process.argv.slice(2));

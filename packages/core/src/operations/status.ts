@@ -32,7 +32,7 @@ async function inspectReport(options: StatusOptions, runProbes: boolean): Promis
       probe: runProbes ? (inspection.probes.get(target.cpu) ?? unclaimed) : undefined,
       qemuVersions: inspection.qemuVersions,
       foundInterpreter: inspection.interpreters.get(target.cpu)?.path,
-      reasons: native ? [inspection.native.get(target.cpu) ?? "runs natively"] : [],
+      reasons: native ? [inspection.native.get(target.cpu) ?? "runs natively"] : entry ? [] : ["not registered"],
       requireVerified: runProbes,
     });
   });

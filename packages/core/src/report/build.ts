@@ -73,7 +73,8 @@ function hintFor(facts: PlatformFacts, ok: boolean): string | undefined {
     return `register it: qus ensure --platforms ${canonicalPlatform(facts.target)}`;
   if (reason.startsWith("killed") || reason.startsWith("timed out"))
     return "this QEMU build cannot run the probe: try a newer qemu-user-static";
-  if (facts.after === undefined || facts.after === "native") return undefined;
+  if (facts.after === "native") return undefined;
+  if (facts.after === undefined) return `register it: qus ensure --platforms ${canonicalPlatform(facts.target)}`;
   if (!facts.after.enabled) return `enable it: qus ensure --platforms ${canonicalPlatform(facts.target)}`;
   return undefined;
 }

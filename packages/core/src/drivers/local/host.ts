@@ -1,4 +1,4 @@
-import { open } from "node:fs/promises";
+import { closeSync, openSync, readSync } from "node:fs";
 import { type MagicPattern, matchesHeader } from "../../binfmt/match.js";
 import type { QemuCpu } from "../../targets.js";
 
@@ -6,20 +6,24 @@ import type { QemuCpu } from "../../targets.js";
 const HOST_PROGRAMS = [process.execPath, "/bin/sh"];
 
 /** The first 128 bytes of this machine's own programs (those that can be read). */
-export async function readHostHeaders(): Promise<Uint8Array[]> {
-  const headers = await Promise.all(HOST_PROGRAMS.map((path) => readHeader(path).catch(() => undefined)));
-  return headers.filter((header): header is Uint8Array => header !== undefined && header.length > 0);
+export function readHostHeaders(): Uint8Array[] {
+  return HOST_PROGRAMS.flatMap((path) => {
+    try {
+      return [readHeaderSync(path)];
+    } catch {
+      return [];
+    }
+  }).filter((header) => header.length > 0);
 }
 
 /** The first `length` bytes of a file. */
-export async function readHeader(path: string, length = 128): Promise<Uint8Array> {
-  const handle = await open(path, "r");
+export function readHeaderSync(path: string, length = 128): Uint8Array {
+  const fd = openSync(path, "r");
   try {
     const buffer = new Uint8Array(length);
-    const { bytesRead } = await handle.read(buffer, 0, length, 0);
-    return buffer.subarray(0, bytesRead);
+    return buffer.subarray(0, readSync(fd, buffer, 0, length, 0));
   } finally {
-    await handle.close();
+    closeSync(fd);
   }
 }
 
@@ -44,4 +48,19 @@ const NODE_ARCH_TO_CPU: Record<string, QemuCpu> = {
 /** The QEMU cpu name of the machine running qus. */
 export function hostCpu(arch: string = process.arch): QemuCpu | undefined {
   return NODE_ARCH_TO_CPU[arch];
+}
+
+// Only a cpu's own compat modes can run without emulation; running a probe then decides (many arm64 servers
+// cannot run 32-bit arm code). Everything else would only go through the C library's shell fallback.
+const COMPAT_CANDIDATES: Partial<Record<QemuCpu, readonly QemuCpu[]>> = {
+  x86_64: ["i386"],
+  aarch64: ["arm", "armeb"],
+  ppc64le: ["ppc64"],
+  mips64el: ["mipsel"],
+  mips64: ["mips"],
+};
+
+/** Cpus that might run natively on a host cpu, to be confirmed by running their probes. */
+export function nativeCandidates(host: QemuCpu | undefined): readonly QemuCpu[] {
+  return host ? (COMPAT_CANDIDATES[host] ?? []) : [];
 }

@@ -8,10 +8,12 @@ import { buildProbe } from "../../probe/index.js";
 import type { QemuCpu, Target } from "../../targets.js";
 import type { ApplyOutcome, Driver, Inspection, InspectRequest, ProbeResult, RemoveOutcome } from "../types.js";
 import { BINFMT_DIR, isMounted, mountBinfmt, readEntries, readEntry, removeEntry, writeControl } from "./binfmt-fs.js";
-import { hostCpu, matchesHost, readHostHeaders } from "./host.js";
-import { defaultSearchDirs, findInterpreters, qemuVersions } from "./interpreters.js";
+import { hostCpu, matchesHost, nativeCandidates, readHostHeaders } from "./host.js";
+import { defaultSearchDirs, findInterpreters } from "./interpreters.js";
 import { kernelAtLeast } from "./kernel-version.js";
-import { createProbeDir, runProbe, runsDirectly } from "./probes.js";
+import { createNativeCache } from "./native-cache.js";
+import { allRunChrooted, createProbeDir, runProbe, runsDirectly } from "./probes.js";
+import { qemuVersions } from "./qemu-versions.js";
 
 /** Options of the local driver. */
 export interface LocalDriverOptions {
@@ -35,6 +37,10 @@ export function createLocalDriver(options: LocalDriverOptions = {}): Driver {
     if (cpus.length === 0) return results;
     const probeDir = await createProbeDir(cpus, hostCpu());
     try {
+      if (isRoot && (await allRunChrooted(exec, probeDir, cpus))) {
+        for (const cpu of cpus) results.set(cpu, { ok: true });
+        return results;
+      }
       await Promise.all(cpus.map(async (cpu) => results.set(cpu, await runProbe(exec, probeDir, cpu, isRoot))));
     } finally {
       await probeDir.dispose();
@@ -42,12 +48,31 @@ export function createLocalDriver(options: LocalDriverOptions = {}): Driver {
     return results;
   }
 
+  // With no entry in the way, a probe that runs proves the cpu needs no emulation (i386 on x86_64).
+  async function detectNative(cpus: readonly QemuCpu[], native: Map<QemuCpu, string>): Promise<void> {
+    const cache = createNativeCache();
+    const unknown = cpus.filter((cpu) => cache.get(cpu) === undefined);
+    const results = new Map<QemuCpu, boolean>();
+    if (unknown.length > 0) {
+      const probeDir = await createProbeDir(unknown, undefined);
+      try {
+        await Promise.all(unknown.map(async (cpu) => results.set(cpu, await runsDirectly(exec, probeDir, cpu))));
+      } finally {
+        await probeDir.dispose();
+      }
+      cache.set(results);
+    }
+    for (const cpu of cpus) {
+      if (results.get(cpu) ?? cache.get(cpu)) native.set(cpu, "runs natively without emulation");
+    }
+  }
+
   return {
     name: "local",
 
     async inspect(request: InspectRequest): Promise<Inspection> {
       const warnings: string[] = [];
-      let binfmtMounted = await isMounted(dir);
+      let binfmtMounted = isMounted(dir);
       let mountedByQus = false;
       if (!binfmtMounted && request.mount) {
         await mountBinfmt(exec, dir);
@@ -56,33 +81,22 @@ export function createLocalDriver(options: LocalDriverOptions = {}): Driver {
       } else if (!binfmtMounted) {
         warnings.push(`binfmt_misc is not mounted at ${dir}: nothing is registered`);
       }
-      const cpus = request.targets.map((target) => target.cpu);
-      const [entries, hostHeaders, interpreters] = await Promise.all([
-        binfmtMounted ? readEntries(dir) : Promise.resolve([]),
-        readHostHeaders(),
-        findInterpreters(cpus, searchDirs),
-      ]);
+      const entries = binfmtMounted ? readEntries(dir) : [];
+      const hostHeaders = readHostHeaders();
+      const candidates = nativeCandidates(hostCpu());
 
       const native = new Map<QemuCpu, string>();
       const claimed: QemuCpu[] = [];
-      const unclaimed: QemuCpu[] = [];
+      const unclaimedCandidates: QemuCpu[] = [];
       for (const target of request.targets) {
         if (matchesHost(targetPattern(target), hostHeaders)) native.set(target.cpu, "this machine's own architecture");
         else if (claimedBy(entries, buildProbe(target.cpu))) claimed.push(target.cpu);
-        else unclaimed.push(target.cpu);
+        else if (candidates.includes(target.cpu)) unclaimedCandidates.push(target.cpu);
       }
-      // With no entry in the way, a probe that runs proves the cpu needs no emulation (i386 on x86_64).
-      const probeDir = await createProbeDir(unclaimed, hostCpu());
-      try {
-        await Promise.all(
-          unclaimed.map(async (cpu) => {
-            if (await runsDirectly(exec, probeDir, cpu)) native.set(cpu, "runs natively without emulation");
-          }),
-        );
-      } finally {
-        await probeDir.dispose();
-      }
-      const [probes, versions] = await Promise.all([
+      const emulated = request.targets.map((target) => target.cpu).filter((cpu) => !native.has(cpu));
+      const interpreters = findInterpreters(emulated, searchDirs);
+      const [, probes, versions] = await Promise.all([
+        detectNative(unclaimedCandidates, native),
         request.verify ? probeTargets(claimed) : Promise.resolve(new Map<QemuCpu, ProbeResult>()),
         qemuVersions(
           exec,
@@ -109,7 +123,7 @@ export function createLocalDriver(options: LocalDriverOptions = {}): Driver {
 
     async apply(steps: readonly PlanStep[], verify: readonly Target[]): Promise<ApplyOutcome> {
       requireRoot(isRoot, "change binfmt_misc entries");
-      const hostHeaders = await readHostHeaders();
+      const hostHeaders = readHostHeaders();
       const failures = new Map<QemuCpu, QusError>();
       for (const step of steps) {
         try {
@@ -121,7 +135,8 @@ export function createLocalDriver(options: LocalDriverOptions = {}): Driver {
         }
       }
       const verifyCpus = verify.map((target) => target.cpu).filter((cpu) => !failures.has(cpu));
-      const [entries, probes] = await Promise.all([readEntries(dir), probeTargets(verifyCpus)]);
+      const entries = readEntries(dir);
+      const probes = await probeTargets(verifyCpus);
       const interpreters = steps.flatMap((step) => (step.register ? [step.register.interpreter] : []));
       return { entries, failures, probes, qemuVersions: await qemuVersions(exec, interpreters) };
     },
@@ -170,7 +185,7 @@ async function register(registration: Registration, hostHeaders: readonly Uint8A
     await writeControl(`${dir}/register`, renderRegister(registration));
   } catch (error) {
     if (errnoCode(error) !== "EEXIST") throw error;
-    const now = await readEntry(registration.name, dir);
+    const now = readEntry(registration.name, dir);
     if (now && entryDifferences(now, registration, registration.flags, registration.interpreter).length === 0) return;
     throw new QusError(
       "QUS_KERNEL_WRITE_FAILED",

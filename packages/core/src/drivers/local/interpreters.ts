@@ -1,10 +1,8 @@
-import { constants } from "node:fs";
-import { access } from "node:fs/promises";
+import { accessSync, constants, readdirSync } from "node:fs";
 import { delimiter } from "node:path";
-import type { Exec } from "../../exec.js";
 import type { Interpreter } from "../../plan.js";
 import type { QemuCpu } from "../../targets.js";
-import { readHeader } from "./host.js";
+import { readHeaderSync } from "./host.js";
 
 /** Folders searched when no --qemu-path is given: PATH, then where distributions install QEMU. */
 export function defaultSearchDirs(path = process.env.PATH ?? ""): string[] {
@@ -15,39 +13,47 @@ export function defaultSearchDirs(path = process.env.PATH ?? ""): string[] {
 }
 
 /**
- * Finds the QEMU interpreter for each cpu: `qemu-<cpu>-static`, then `qemu-<cpu>`, in each folder.
+ * Finds the QEMU interpreter for each cpu: `qemu-<cpu>-static`, then `qemu-<cpu>`, in each folder in order.
  * A static one is preferred anywhere in the search (dynamic ones fail inside containers with the F flag).
  */
-export async function findInterpreters(
-  cpus: readonly QemuCpu[],
-  dirs: readonly string[],
-): Promise<Map<QemuCpu, Interpreter>> {
+export function findInterpreters(cpus: readonly QemuCpu[], dirs: readonly string[]): Map<QemuCpu, Interpreter> {
+  // One listing per folder instead of a stat per candidate: hundreds of lookups become a few readdirs.
+  const listings = dirs.map((dir) => ({ dir, names: listQemu(dir) }));
   const found = new Map<QemuCpu, Interpreter>();
-  await Promise.all(
-    cpus.map(async (cpu) => {
-      const interpreter = await findInterpreter(cpu, dirs);
-      if (interpreter) found.set(cpu, interpreter);
-    }),
-  );
+  for (const cpu of cpus) {
+    const interpreter = findInterpreter(cpu, listings);
+    if (interpreter) found.set(cpu, interpreter);
+  }
   return found;
 }
 
-async function findInterpreter(cpu: QemuCpu, dirs: readonly string[]): Promise<Interpreter | undefined> {
-  const candidates = dirs.flatMap((dir) => [`${dir}/qemu-${cpu}-static`, `${dir}/qemu-${cpu}`]);
-  const present = await Promise.all(candidates.map(async (path) => ((await isExecutable(path)) ? path : undefined)));
+function listQemu(dir: string): Set<string> {
+  try {
+    return new Set(readdirSync(dir).filter((name) => name.startsWith("qemu-")));
+  } catch {
+    return new Set();
+  }
+}
+
+function findInterpreter(
+  cpu: QemuCpu,
+  listings: readonly { dir: string; names: Set<string> }[],
+): Interpreter | undefined {
   let dynamic: Interpreter | undefined;
-  for (const path of present) {
-    if (path === undefined) continue;
-    const isStatic = isStaticElf(await readHeader(path, 4096).catch(() => new Uint8Array()));
-    if (isStatic) return { path, static: true };
-    dynamic ??= { path, static: false };
+  for (const { dir, names } of listings) {
+    for (const name of [`qemu-${cpu}-static`, `qemu-${cpu}`]) {
+      const path = `${dir}/${name}`;
+      if (!names.has(name) || !isExecutable(path)) continue;
+      if (isStaticElf(readHeaderSync(path, 4096))) return { path, static: true };
+      dynamic ??= { path, static: false };
+    }
   }
   return dynamic;
 }
 
-async function isExecutable(path: string): Promise<boolean> {
+function isExecutable(path: string): boolean {
   try {
-    await access(path, constants.X_OK);
+    accessSync(path, constants.X_OK);
     return true;
   } catch {
     return false;
@@ -71,17 +77,4 @@ export function isStaticElf(head: Uint8Array): boolean {
     if (view.getUint32(at, little) === PT_INTERP) return false;
   }
   return true;
-}
-
-/** First line of `<interpreter> --version` for each path, run in parallel; paths that fail are left out. */
-export async function qemuVersions(exec: Exec, paths: Iterable<string>): Promise<Map<string, string>> {
-  const versions = new Map<string, string>();
-  await Promise.all(
-    [...new Set(paths)].map(async (path) => {
-      const result = await exec(path, ["--version"], { timeoutMs: 10_000 });
-      const line = result.stdout.split("\n")[0]?.trim();
-      if (result.exitCode === 0 && line) versions.set(path, line);
-    }),
-  );
-  return versions;
 }

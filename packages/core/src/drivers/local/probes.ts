@@ -1,4 +1,4 @@
-import { chmod, mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Exec } from "../../exec.js";
@@ -13,22 +13,34 @@ export interface ProbeDir {
   dispose(): Promise<void>;
 }
 
-/** Writes the probes of `cpus` to a fresh temporary folder. */
+/** Writes the probes of `cpus` to a fresh temporary folder (a few small files: synchronous calls are faster). */
 export async function createProbeDir(cpus: readonly QemuCpu[], host: QemuCpu | undefined): Promise<ProbeDir> {
-  const path = await mkdtemp(join(tmpdir(), "qus-probe-"));
-  await chmod(path, 0o755);
-  const writes = cpus.map((cpu) => writeFile(join(path, cpu), buildProbe(cpu), { mode: 0o755 }));
+  const path = mkdtempSync(join(tmpdir(), "qus-probe-"));
+  chmodSync(path, 0o755);
+  for (const cpu of cpus) writeFileSync(join(path, cpu), buildProbe(cpu), { mode: 0o755 });
   if (host) {
-    await mkdir(join(path, "bin"));
-    writes.push(writeFile(join(path, "bin", "sh"), buildExitProgram(host, NO_HANDLER_STATUS), { mode: 0o755 }));
+    mkdirSync(join(path, "bin"));
+    writeFileSync(join(path, "bin", "sh"), buildExitProgram(host, NO_HANDLER_STATUS), { mode: 0o755 });
   }
-  await Promise.all(writes);
-  return { path, dispose: () => rm(path, { recursive: true, force: true }) };
+  return { path, dispose: async () => rmSync(path, { recursive: true, force: true }) };
 }
 
 /** Whether a cpu's probe runs on this machine as it is (natively, when no entry claims it). */
 export async function runsDirectly(exec: Exec, dir: ProbeDir, cpu: QemuCpu): Promise<boolean> {
   const result = await exec(join(dir.path, cpu), [], { timeoutMs: 10_000 });
+  return result.exitCode === 0;
+}
+
+/**
+ * Runs every probe chrooted, in parallel, from one process (xargs): the common case, all verified, costs one
+ * spawn instead of one per platform. False when any failed; then run them one by one for the reasons.
+ */
+export async function allRunChrooted(exec: Exec, dir: ProbeDir, cpus: readonly QemuCpu[]): Promise<boolean> {
+  const input = cpus.map((cpu) => `/${cpu}`).join("\n");
+  const result = await exec("xargs", ["-P", String(cpus.length), "-n", "1", "chroot", dir.path], {
+    input,
+    timeoutMs: 30_000,
+  });
   return result.exitCode === 0;
 }
 
