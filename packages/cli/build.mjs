@@ -12,6 +12,8 @@ await build({
   format: "esm",
   target: "node22",
   conditions: ["source"],
+  // Loaded on demand by `qus buildx` only, from node_modules: keeps the bundle (and every other command) small.
+  external: ["@qus/buildx", "@docker/actions-toolkit"],
   minifySyntax: true,
   sourcemap: "linked",
   banner: {

@@ -11,19 +11,23 @@ import {
   status,
   verify,
 } from "@qus/core";
+import { exitCodeForReport } from "./exit-codes.js";
 
 /** One option of a command, as node:util parseArgs takes it, with its help line. */
 export interface OptionSpec {
   readonly type: "string" | "boolean";
+  readonly multiple?: boolean;
   readonly help: string;
   readonly value?: string;
 }
 
 /** Values a command receives after parsing. */
-export type Values = Record<string, string | boolean | undefined>;
+export type Values = Record<string, string | boolean | string[] | undefined>;
 
 /** What a command produced: a report to render, or text of its own. */
-export type CommandOutput = { readonly report: Report } | { readonly text: string; readonly json: unknown };
+export type CommandOutput =
+  | { readonly report: Report }
+  | { readonly text: string; readonly json: unknown; readonly exitCode?: number };
 
 /** One `qus` command. */
 export interface Command {
@@ -211,6 +215,63 @@ export const COMMANDS: readonly Command[] = [
             result.dockerfile,
           ];
       return { text: `${lines.join("\n")}\n`, json: result };
+    },
+  },
+  {
+    name: "buildx",
+    summary:
+      "ensure binfmt on the engine's kernel, bootstrap a buildx builder, and prove each platform with a real build",
+    usage: "qus buildx --platforms LIST [--name N] [--driver docker|docker-container] [--use] [--replace] [--json]",
+    options: {
+      platforms,
+      name: {
+        type: "string",
+        value: "N",
+        help: "builder name (docker-container; the docker driver's builder is the context's own)",
+      },
+      driver: {
+        type: "string",
+        value: "NAME",
+        help: "buildx driver: docker (default, the engine's BuildKit) or docker-container",
+      },
+      "driver-opt": {
+        type: "string",
+        value: "OPT",
+        multiple: true,
+        help: "buildx driver option (repeatable), for docker-container",
+      },
+      use: { type: "boolean", help: "make it the current builder" },
+      replace: { type: "boolean", help: "replace conflicting binfmt entries and recreate an existing builder" },
+      image: driverOptions.image as OptionSpec,
+      privileged: driverOptions.privileged as OptionSpec,
+      context: driverOptions.context as OptionSpec,
+      "dry-run": dryRun,
+      json,
+    },
+    needsPlatforms: true,
+    run: async (v) => {
+      // Loaded only here: buildx handling pulls in libraries no other command needs.
+      const { bootstrap, renderBootstrap } = await import("@qus/buildx");
+      const driver = text(v, "driver") ?? "docker";
+      if (driver !== "docker" && driver !== "docker-container") {
+        throw new QusError("QUS_USAGE", `unknown buildx driver ${JSON.stringify(driver)}`, {
+          hint: "use --driver docker or --driver docker-container",
+        });
+      }
+      const report = await bootstrap({
+        platforms: text(v, "platforms") ?? "",
+        builder: text(v, "name"),
+        driver,
+        driverOpts: Array.isArray(v["driver-opt"]) ? v["driver-opt"] : [],
+        use: flag(v, "use"),
+        replace: flag(v, "replace"),
+        dryRun: flag(v, "dry-run"),
+        context: text(v, "context"),
+        image: text(v, "image"),
+        privileged: flag(v, "privileged") ? true : undefined,
+      });
+      const exitCode = report.ok ? 0 : report.binfmt.ok ? 1 : exitCodeForReport(report.binfmt);
+      return { text: renderBootstrap(report), json: report, exitCode };
     },
   },
 ];

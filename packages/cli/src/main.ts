@@ -47,7 +47,7 @@ export async function main(argv: readonly string[], io: Io = processIo): Promise
     const output = await command.run(values);
     if (!("report" in output)) {
       io.stdout.write(values.json === true ? `${JSON.stringify(output.json, null, 2)}\n` : output.text);
-      return EXIT.ok;
+      return output.exitCode ?? EXIT.ok;
     }
     io.stdout.write(render(output.report, values, io));
     return exitCodeForReport(output.report);

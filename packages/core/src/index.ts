@@ -15,7 +15,7 @@ export type {
   RemoveOutcome,
 } from "./drivers/types.js";
 export { isQusError, QusError, type QusErrorCode, type QusErrorKind } from "./errors.js";
-export type { Exec, ExecOptions, ExecResult } from "./exec.js";
+export { type Exec, type ExecOptions, type ExecResult, execProcess } from "./exec.js";
 export { buildImage, type ImageBuildOptions, type ImageBuildResult, renderDockerfile } from "./image/build.js";
 export { type EnsureOptions, ensure } from "./operations/ensure.js";
 export { BINFMT_D, type PersistOptions, persist } from "./operations/persist.js";
