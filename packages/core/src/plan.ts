@@ -48,6 +48,8 @@ export interface PlanInput {
   readonly interpreters: ReadonlyMap<QemuCpu, Interpreter>;
   readonly flags: string;
   readonly replace: boolean;
+  /** Probe results from inspection: decide about entries whose contents cannot be read. */
+  readonly probes?: ReadonlyMap<QemuCpu, { readonly ok: boolean }>;
 }
 
 /** Magic pattern of a target. */
@@ -76,7 +78,11 @@ function planTarget(target: Target, input: PlanInput): PlanStep {
     (entry) => entry.name !== name && entry.enabled && overlaps(pattern, entryPattern(entry)),
   );
   const interpreter = input.interpreters.get(target.cpu);
-  const differences = existing ? entryDifferences(existing, pattern, input.flags, interpreter?.path) : [];
+  const differences = !existing
+    ? []
+    : existing.opaque
+      ? opaqueDifferences(input.probes?.get(target.cpu)?.ok)
+      : entryDifferences(existing, pattern, input.flags, interpreter?.path);
   const reasons = [
     ...differences,
     ...others.map((entry) => `entry ${entry.name} (${entry.interpreter}) also claims these binaries`),
@@ -109,6 +115,11 @@ function planTarget(target: Target, input: PlanInput): PlanStep {
   }
   if (!existing.enabled) return { ...base, action: "enable", remove: [], enable: name, reasons: ["entry is disabled"] };
   return { ...base, action: "ok", remove: [], reasons: [] };
+}
+
+// An entry known by name only is as wanted exactly when its probe ran.
+function opaqueDifferences(verified: boolean | undefined): string[] {
+  return verified ? [] : ["its contents cannot be read here and its probe failed"];
 }
 
 function missingInterpreter(base: { target: Target; existing?: BinfmtEntry }, reasons: string[]): PlanStep {

@@ -15,6 +15,8 @@ export interface BinfmtEntry {
   readonly mask?: Uint8Array;
   /** File extension of a type E entry. */
   readonly extension?: string;
+  /** Known by name only: the driver cannot read its contents (tonistiigi/binfmt reports names). */
+  readonly opaque?: boolean;
 }
 
 /**

@@ -32,6 +32,7 @@ export async function ensure(options: EnsureOptions): Promise<Report> {
     interpreters: inspection.interpreters,
     flags,
     replace: options.replace ?? false,
+    probes: inspection.probes,
   });
   const changes = steps.filter(changesKernel);
   const outcome =

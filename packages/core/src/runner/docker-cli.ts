@@ -1,3 +1,6 @@
+import { chmodSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { QusError } from "../errors.js";
 import { type Exec, type ExecResult, execProcess } from "../exec.js";
 import type { ContainerRunner, EngineInfo, RunSpec } from "./types.js";
@@ -11,12 +14,21 @@ export interface DockerCliOptions {
   readonly exec?: Exec;
 }
 
+/** Where {@link ContainerRunner.runProgram} puts the program inside the container. */
+export const PROGRAM_PATH = "/qus-program";
+
 /** argv of `docker run` for a helper container (after the global options). */
 export function dockerRunArgs(spec: RunSpec): string[] {
+  return ["run", "--rm", "--interactive", ...containerOptions(spec)];
+}
+
+/** argv of `docker create` for a container whose only process is a program copied in afterwards. */
+export function dockerCreateArgs(spec: Omit<RunSpec, "command" | "entrypoint">): string[] {
+  return ["create", ...containerOptions({ ...spec, command: [], entrypoint: PROGRAM_PATH })];
+}
+
+function containerOptions(spec: RunSpec): string[] {
   return [
-    "run",
-    "--rm",
-    "--interactive",
     "--network=none",
     "--pull=never",
     ...(spec.privileged ? ["--privileged"] : spec.capAdd.map((cap) => `--cap-add=${cap}`)),
@@ -92,5 +104,26 @@ export function createDockerCliRunner(options: DockerCliOptions = {}): Container
       return (JSON.parse(result.stdout || "null") as Record<string, string> | null) ?? {};
     },
     run: (spec) => dockerCommand(dockerRunArgs(spec)),
+    async runProgram(spec, program) {
+      const created = await dockerCommand(dockerCreateArgs(spec));
+      const id = created.stdout.trim().split("\n").at(-1) ?? "";
+      if (created.exitCode !== 0 || !/^[0-9a-f]{12,64}$/.test(id)) return created;
+      const dir = mkdtempSync(join(tmpdir(), "qus-program-"));
+      try {
+        const file = join(dir, "program");
+        writeFileSync(file, program);
+        chmodSync(file, 0o755);
+        // docker cp streams through the engine's API, so this works with a remote DOCKER_HOST too.
+        const copied = await dockerCommand(["cp", file, `${id}:${PROGRAM_PATH}`]);
+        if (copied.exitCode !== 0) return copied;
+        return await dockerCommand(["start", "--attach", id]);
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+        await dockerCommand(["rm", "--force", id]);
+      }
+    },
+    async pull(image) {
+      return (await dockerCommand(["pull", "--quiet", image])).exitCode === 0;
+    },
   };
 }

@@ -41,4 +41,11 @@ export interface ContainerRunner {
   imageLabels(image: string): Promise<Record<string, string> | undefined>;
   /** Runs one short-lived container to its end and removes it. */
   run(spec: RunSpec): Promise<ExecResult>;
+  /**
+   * Runs a program (its bytes) as the only process of a container of the image, which needs no shell:
+   * how qus's probes run in images that have none. Removes the container.
+   */
+  runProgram(spec: Omit<RunSpec, "command" | "entrypoint">, program: Uint8Array): Promise<ExecResult>;
+  /** Pulls an image; false when it cannot be had (no registry, no network). */
+  pull(image: string): Promise<boolean>;
 }

@@ -1,17 +1,10 @@
-import { type BinfmtEntry, claimedBy } from "../../binfmt/entry.js";
-import { matchesHeader } from "../../binfmt/match.js";
-import { renderRegister } from "../../binfmt/register.js";
 import { QusError } from "../../errors.js";
-import { entryDifferences, type Interpreter, type PlanStep, targetPattern } from "../../plan.js";
-import { buildExitProgram, buildProbe } from "../../probe/index.js";
 import { createDockerCliRunner } from "../../runner/docker-cli.js";
 import type { ContainerRunner, EngineInfo } from "../../runner/types.js";
-import type { QemuCpu, Target } from "../../targets.js";
-import { hostCpu } from "../local/host.js";
-import { describeProbeRun, NO_HANDLER_STATUS } from "../probe-verdict.js";
-import type { ApplyOutcome, Driver, Inspection, InspectRequest, ProbeResult, RemoveOutcome } from "../types.js";
-import { HELPER_SCRIPT } from "./helper-script.js";
-import { type HelperOp, type HelperReport, parseHelperOutput } from "./protocol.js";
+import type { Driver } from "../types.js";
+import { createHelperDriver } from "./helper-driver.js";
+import { TONISTIIGI_IMAGE } from "./tonistiigi.js";
+import { createTonistiigiDriver } from "./tonistiigi-driver.js";
 
 /** qus's own installer image, built by `qus image build` from Debian packages. */
 export const QUS_IMAGE = "qus-binfmt:latest";
@@ -20,230 +13,64 @@ export const QUS_IMAGE = "qus-binfmt:latest";
 export interface ContainerDriverOptions {
   /** Runs helper containers; the docker CLI by default. */
   readonly runner?: ContainerRunner;
-  /** Helper image: busybox and qemu-<cpu>-static; {@link QUS_IMAGE} by default. */
+  /**
+   * Installer image. Default: {@link QUS_IMAGE} when the engine has it (offline, verified in one run),
+   * otherwise the pinned tonistiigi/binfmt, pulled if needed.
+   */
   readonly image?: string;
   /** Start with `--privileged` instead of `--cap-add SYS_ADMIN`. */
   readonly privileged?: boolean;
 }
 
 /**
- * The driver for the kernel behind a container engine: each pass is one short-lived helper container that
- * mounts binfmt_misc in its own namespace, changes the table and runs the probes chrooted inside the
- * container, where builds run. One container run for a no-op, two for a change.
+ * The driver for the kernel behind a container engine (DOCKER_HOST, a context, docker:dind): it reaches that
+ * kernel through short-lived containers of an installer image, and verifies there, where builds run.
  */
 export function createContainerDriver(options: ContainerDriverOptions = {}): Driver {
   const runner = options.runner ?? createDockerCliRunner();
-  const image = options.image ?? QUS_IMAGE;
-  let privileged = options.privileged ?? false;
-  let engine: EngineInfo | undefined;
-  let hostHeader: Uint8Array | undefined;
-  const details: Record<string, string> = { image };
-
-  async function runHelper(args: readonly string[]): Promise<HelperReport> {
-    const current = engine ?? (await prepare());
-    const marker = markerArg(current);
-    let report = await runOnce(current, [marker, ...args]);
-    if (report.mountError && !privileged && options.privileged === undefined) {
-      // Least privilege was not enough (a confined engine): try once more with --privileged.
-      privileged = true;
-      report = await runOnce(current, [marker, ...args]);
-    }
-    if (report.mountError) {
-      throw new QusError(
-        "QUS_PRIVILEGE_DENIED",
-        `the helper container could not mount binfmt_misc: ${report.mountError}`,
-        {
-          hint: "the engine must allow --cap-add SYS_ADMIN (or --privileged) for the helper container",
-        },
-      );
-    }
-    details.privilege = privileged ? "--privileged" : "--cap-add SYS_ADMIN";
-    hostHeader ??= report.hostHeader;
-    return report;
-  }
-
-  async function prepare(): Promise<EngineInfo> {
-    const [info, labels] = await Promise.all([runner.info(), runner.imageLabels(image)]);
-    if (info.rootless || info.userns) {
-      throw new QusError(
-        "QUS_ENGINE_ROOTLESS",
-        `the engine at ${info.endpoint} is ${info.rootless ? "rootless" : "running with userns-remap"}: its containers cannot register in the host kernel`,
-        { hint: "run qus ensure --driver local on the host as root, or use a rootful engine" },
-      );
-    }
-    if (!labels) {
-      throw new QusError(
-        "QUS_IMAGE_MISSING",
-        `the engine at ${info.endpoint} has no image ${image}, and qus does not pull`,
-        {
-          hint:
-            image === QUS_IMAGE
-              ? "build it on this engine: qus image build"
-              : `load it first: docker pull ${image} (or docker load)`,
-        },
-      );
-    }
-    details.endpoint = info.endpoint;
-    const version = labels["org.qus.qemu.version"];
-    if (version) details.qemuVersion = version;
-    engine = info;
-    return info;
-  }
-
-  async function runOnce(info: EngineInfo, args: readonly string[]): Promise<HelperReport> {
-    const result = await runner.run({
-      image,
-      entrypoint: "/bin/busybox",
-      command: ["sh", "-c", HELPER_SCRIPT, "qus-helper", ...args],
-      privileged,
-      capAdd: ["SYS_ADMIN"],
-      securityOpt: info.apparmor ? ["apparmor=unconfined"] : [],
-    });
-    const report = parseHelperOutput(result.stdout);
-    if (!report.complete && !report.mountError) {
-      const detail = (result.stderr || result.stdout).trim().split("\n").slice(-3).join(" ");
-      if (privileged && /operation not permitted|unable to apply caps/i.test(detail)) {
-        throw new QusError("QUS_PRIVILEGE_DENIED", `the engine refused a --privileged helper container: ${detail}`, {
-          hint: "drop --privileged: qus needs only --cap-add SYS_ADMIN",
-        });
-      }
-      throw new QusError(
-        "QUS_EXEC_FAILED",
-        `the helper container (${image}) failed: ${detail || `exit ${result.exitCode}`}`,
-        {
-          hint: "check that the image holds /bin/busybox and QEMU (qus image build makes one)",
-        },
-      );
-    }
-    return report;
-  }
-
+  let resolved: Promise<Driver> | undefined;
+  const driver = () => {
+    resolved ??= resolveDriver(runner, options);
+    return resolved;
+  };
   return {
     name: "docker",
-
-    async inspect(request: InspectRequest): Promise<Inspection> {
-      const cpus = request.targets.map((target) => target.cpu);
-      const report = await runHelper([...cpus.map((cpu) => `interp=${cpu}`), ...cpus.map(probeArg)]);
-      const native = new Map<QemuCpu, string>();
-      const probes = new Map<QemuCpu, ProbeResult>();
-      for (const target of request.targets) {
-        const run = report.probes.get(target.cpu);
-        if (report.hostHeader && matchesHeader(targetPattern(target), report.hostHeader)) {
-          native.set(target.cpu, "the engine's own architecture");
-        } else if (!claimedBy(report.entries, buildProbe(target.cpu))) {
-          if (run?.direct === 0) native.set(target.cpu, "runs natively on the engine without emulation");
-        } else if (request.verify && run) {
-          probes.set(target.cpu, verdict(run.chroot, run.message));
-        }
-      }
-      const interpreters = new Map<QemuCpu, Interpreter>();
-      for (const [cpu, path] of report.interpreters) interpreters.set(cpu as QemuCpu, { path, static: true });
-      return {
-        // The helper mounts binfmt_misc in its own mount namespace only: the engine's host is left as it was.
-        kernel: { release: report.kernel, binfmtMounted: true, mountedByQus: false },
-        entries: report.entries,
-        native,
-        interpreters,
-        probes,
-        qemuVersions: report.versions,
-        warnings: [],
-        details: { ...details },
-      };
-    },
-
-    async apply(steps: readonly PlanStep[], verify: readonly Target[]): Promise<ApplyOutcome> {
-      const args: string[] = [];
-      for (const step of steps) {
-        for (const name of step.remove) args.push(`remove=${name}`);
-        if (step.enable) args.push(`enable=${step.enable}`);
-        if (step.register) {
-          if (hostHeader && matchesHeader(step.register, hostHeader)) {
-            throw new QusError(
-              "QUS_HOST_MATCH",
-              `refusing to register ${step.register.name}: it matches the engine's own programs`,
-            );
-          }
-          args.push(`register=${step.register.name}=${renderRegister(step.register)}`, `interp=${step.target.cpu}`);
-        }
-      }
-      const report = await runHelper([...args, ...verify.map((target) => probeArg(target.cpu))]);
-      const failures = new Map<QemuCpu, QusError>();
-      for (const step of steps) {
-        const failure = stepFailure(step, report.ops, report.entries);
-        if (failure) failures.set(step.target.cpu, failure);
-      }
-      const probes = new Map<QemuCpu, ProbeResult>();
-      for (const target of verify) {
-        const run = report.probes.get(target.cpu);
-        if (run && !failures.has(target.cpu)) probes.set(target.cpu, verdict(run.chroot, run.message));
-      }
-      return { entries: report.entries, failures, probes, qemuVersions: report.versions };
-    },
-
-    async remove(names: readonly string[]): Promise<RemoveOutcome> {
-      const report = await runHelper(names.map((name) => `remove=${name}`));
-      const removed: string[] = [];
-      const failures = new Map<string, QusError>();
-      for (const op of report.ops) {
-        if (op.ok) removed.push(op.name);
-        else
-          failures.set(op.name, new QusError("QUS_KERNEL_WRITE_FAILED", `could not remove ${op.name}: ${op.message}`));
-      }
-      return { removed, failures };
-    },
+    inspect: async (request) => (await driver()).inspect(request),
+    apply: async (steps, verify) => (await driver()).apply(steps, verify),
+    remove: async (names) => (await driver()).remove(names),
   };
 }
 
-function markerArg(info: EngineInfo): string {
-  const cpu = hostCpu(UNAME_TO_NODE_ARCH[info.architecture] ?? info.architecture) ?? "x86_64";
-  return `marker=${Buffer.from(buildExitProgram(cpu, NO_HANDLER_STATUS)).toString("base64")}`;
+async function resolveDriver(runner: ContainerRunner, options: ContainerDriverOptions): Promise<Driver> {
+  const [engine, ownLabels] = await Promise.all([runner.info(), runner.imageLabels(options.image ?? QUS_IMAGE)]);
+  requireRootfulEngine(engine);
+  if (ownLabels) return createHelperDriver(runner, options.image ?? QUS_IMAGE, engine, ownLabels, options.privileged);
+  if (options.image && !isTonistiigi(options.image)) throw imageMissing(engine, options.image);
+  const image = options.image ?? TONISTIIGI_IMAGE;
+  if (!(await runner.imageLabels(image)) && !(await runner.pull(image))) throw imageMissing(engine, image);
+  return createTonistiigiDriver(runner, image, engine, options.privileged ?? false);
 }
 
-// `docker info` gives the engine's machine as uname -m does; hostCpu takes Node's names.
-const UNAME_TO_NODE_ARCH: Record<string, string> = {
-  x86_64: "x64",
-  aarch64: "arm64",
-  armv7l: "arm",
-  ppc64le: "ppc64",
-  s390x: "s390x",
-  riscv64: "riscv64",
-  loongarch64: "loong64",
-};
-
-function probeArg(cpu: QemuCpu): string {
-  return `probe=${cpu}=${Buffer.from(buildProbe(cpu)).toString("base64")}`;
+function isTonistiigi(image: string): boolean {
+  return /(^|\/)tonistiigi\/binfmt(:|@|$)/.test(image);
 }
 
-function verdict(status: number, message: string): ProbeResult {
-  const signal = status > 128 && status !== NO_HANDLER_STATUS ? `signal ${status - 128}` : undefined;
-  return describeProbeRun(
-    {
-      exitCode: signal ? undefined : status,
-      signal,
-      stdout: "",
-      stderr: message,
-      startError: undefined,
-      timedOut: false,
-    },
-    true,
-  );
-}
-
-function stepFailure(step: PlanStep, ops: readonly HelperOp[], entries: readonly BinfmtEntry[]): QusError | undefined {
-  const names = new Set([...step.remove, step.enable, step.register?.name].filter(Boolean));
-  for (const op of ops.filter((candidate) => names.has(candidate.name) && !candidate.ok)) {
-    if (op.kind === "register" && step.register && /exists/i.test(op.message)) {
-      // A concurrent run registered it first: fine when it is what we wanted.
-      const now = entries.find((entry) => entry.name === op.name);
-      if (now && entryDifferences(now, step.register, step.register.flags, step.register.interpreter).length === 0)
-        continue;
-    }
-    const code = /not permitted|permission denied/i.test(op.message)
-      ? "QUS_PRIVILEGE_DENIED"
-      : "QUS_KERNEL_WRITE_FAILED";
-    return new QusError(code, `${op.kind} ${op.name} failed in the helper container: ${op.message}`, {
-      hint: "check the entry with qus status --driver docker",
-    });
+function requireRootfulEngine(engine: EngineInfo): void {
+  if (engine.rootless || engine.userns) {
+    throw new QusError(
+      "QUS_ENGINE_ROOTLESS",
+      `the engine at ${engine.endpoint} is ${engine.rootless ? "rootless" : "running with userns-remap"}: its containers cannot register in the host kernel`,
+      { hint: "run qus ensure --driver local on the host as root, or use a rootful engine" },
+    );
   }
-  return undefined;
+}
+
+function imageMissing(engine: EngineInfo, image: string): QusError {
+  return new QusError(
+    "QUS_IMAGE_MISSING",
+    `the engine at ${engine.endpoint} has no image ${image}, and it could not be pulled`,
+    {
+      hint: `build qus's own on this engine, which needs no registry: qus image build (or load ${image} with docker load)`,
+    },
+  );
 }
