@@ -51,7 +51,9 @@ describe("qus ensure --driver docker", () => {
       IMAGES.map(([, platform]) => [platform, "register", true]),
     );
     // The entries live in the host's kernel, with F so they outlive the helper container.
-    expect(entryNames()).toEqual(expect.arrayContaining(["qemu-aarch64", "qemu-riscv64", "qemu-s390x", "qemu-ppc64le", "qemu-arm"]));
+    expect(entryNames()).toEqual(
+      expect.arrayContaining(["qemu-aarch64", "qemu-riscv64", "qemu-s390x", "qemu-ppc64le", "qemu-arm"]),
+    );
 
     for (const [arch, platform, machine] of IMAGES) {
       const result = docker(["run", "--rm", "--platform", platform, `qus-e2e-busybox:${arch}`, "uname", "-m"]);

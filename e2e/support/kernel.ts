@@ -35,7 +35,10 @@ export function qus(args: readonly string[], options: { uid?: number; env?: Node
 }
 
 /** Runs `qus ... --json` and parses the report. */
-export async function qusJson(args: readonly string[], env?: NodeJS.ProcessEnv): Promise<{ run: QusRun; report: JsonReport }> {
+export async function qusJson(
+  args: readonly string[],
+  env?: NodeJS.ProcessEnv,
+): Promise<{ run: QusRun; report: JsonReport }> {
   const run = await qus([...args, "--json"], { env });
   try {
     return { run, report: JSON.parse(run.stdout) as JsonReport };
