@@ -78,6 +78,8 @@ export async function bootstrap(options: BootstrapOptions): Promise<BootstrapRep
   const requested = requestedPlatforms(options.platforms);
   const driver = options.driver ?? "docker";
   const cli = createBuildxCli(exec, options.context);
+  // Validated before ensure: a usage error must not come after binfmt was changed.
+  const name = builderName(driver, options);
   const binfmt = await ensure({
     platforms: requested.map((item) => canonicalPlatform(item.target)),
     replace: options.replace,
@@ -92,7 +94,6 @@ export async function bootstrap(options: BootstrapOptions): Promise<BootstrapRep
   });
   const native = new Set(binfmt.platforms.filter((p) => p.action === "native").map((p) => p.cpu));
   const binfmtChanged = binfmt.platforms.some((p) => ["register", "replace", "enable"].includes(p.action));
-  const name = builderName(driver, options);
   const warnings: string[] = [];
 
   if (options.dryRun) {
@@ -168,7 +169,7 @@ export function requestedPlatforms(input: string | readonly string[]): { platfor
   const result: { platform: string; target: Target }[] = [];
   for (const name of names) {
     for (const target of resolvePlatforms(name)) {
-      const platform = name.startsWith("linux/") ? name.toLowerCase() : canonicalPlatform(target);
+      const platform = name.toLowerCase().startsWith("linux/") ? name.toLowerCase() : canonicalPlatform(target);
       if (seen.has(platform)) continue;
       seen.add(platform);
       result.push({ platform, target });

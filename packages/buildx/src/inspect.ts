@@ -52,6 +52,9 @@ export function nodeLines(stdout: string): { platforms: string[]; preferred: str
   const nodes: { platforms: string[]; preferred: string[]; errors: string[] }[] = [];
   let inNodes = false;
   for (const line of stdout.split("\n")) {
+    // Only unindented keys are the node's own: indented ones belong to Labels, Devices (whose " Name:" is a
+    // device, not a node), GC policy rules or files.
+    if (/^\s/.test(line)) continue;
     const [key = "", ...rest] = line.split(":");
     const value = rest.join(":").trim();
     if (key.trim() === "Nodes") inNodes = true;
