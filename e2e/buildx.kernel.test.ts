@@ -1,14 +1,6 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { docker, requireDocker, requireQusImage } from "./support/docker.js";
-import {
-  ensureMounted,
-  qus,
-  registerRaw,
-  removeQemuEntries,
-  requireRoot,
-  restoreQemuEntries,
-  snapshotQemuEntries,
-} from "./support/kernel.js";
+import { qus, registerRaw, useCleanQemuTable } from "./support/kernel.js";
 
 // `qus buildx` against the engine's real BuildKit (docker driver; docker-container needs the moby/buildkit image,
 // which cannot be pulled here). Serial; the qemu-* entries are put back afterwards.
@@ -36,16 +28,10 @@ const FIVE = "linux/arm64,linux/riscv64,linux/s390x,linux/ppc64le,linux/arm/v7";
 const STALE_S390X =
   ":qemu-s390x:M::\\x7fELF\\x02\\x02\\x01\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x02\\x00\\x16:\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\x00\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\xfe\\xff\\xff:/usr/bin/qemu-s390x-static:";
 
-let snapshot: string[] = [];
-beforeAll(async () => {
-  requireRoot();
+useCleanQemuTable(async () => {
   requireDocker();
-  ensureMounted();
-  snapshot = await snapshotQemuEntries();
   await requireQusImage();
-}, 600_000);
-afterAll(() => restoreQemuEntries(snapshot));
-beforeEach(() => removeQemuEntries());
+});
 
 describe("qus buildx", () => {
   it("ensures binfmt on the engine's kernel and proves every platform with a real build", async () => {

@@ -1,17 +1,6 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { buildBusyboxImage, docker, requireDocker, requireQusImage } from "./support/docker.js";
-import {
-  ensureMounted,
-  entryNames,
-  qus,
-  qusJson,
-  registerRaw,
-  removeQemuEntries,
-  removeRaw,
-  requireRoot,
-  restoreQemuEntries,
-  snapshotQemuEntries,
-} from "./support/kernel.js";
+import { entryNames, qus, qusJson, registerRaw, removeRaw, useCleanQemuTable } from "./support/kernel.js";
 
 // A real Docker engine on this machine: the helper container reaches the same kernel, so the tests can check
 // the table from the host side too. Serial, and the qemu-* entries are put back afterwards.
@@ -24,17 +13,11 @@ const IMAGES: [debianArch: string, platform: string, machine: string][] = [
   ["armhf", "linux/arm/v7", "armv7l"],
 ];
 
-let snapshot: string[] = [];
-beforeAll(async () => {
-  requireRoot();
+useCleanQemuTable(async () => {
   requireDocker();
-  ensureMounted();
-  snapshot = await snapshotQemuEntries();
   await requireQusImage();
   for (const [arch, platform] of IMAGES) buildBusyboxImage(arch, platform);
-}, 600_000);
-afterAll(() => restoreQemuEntries(snapshot));
-beforeEach(() => removeQemuEntries());
+});
 
 describe("qus ensure --driver docker", () => {
   it("registers and verifies through the helper container with least privilege; foreign images then run", async () => {

@@ -1,32 +1,21 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import {
   busybox,
   disableRaw,
-  ensureMounted,
   entryNames,
   qus,
   qusJson,
   readEntryText,
   registerRaw,
-  removeQemuEntries,
   removeRaw,
-  requireRoot,
-  restoreQemuEntries,
   runProgram,
   SEVEN,
-  snapshotQemuEntries,
+  useCleanQemuTable,
 } from "./support/kernel.js";
 
 // Real kernel, real QEMU, real Debian binaries: these tests change this machine's binfmt_misc table,
 // run one at a time (kernel project), and put the table's qemu-* entries back afterwards.
-let snapshot: string[] = [];
-beforeAll(async () => {
-  requireRoot();
-  ensureMounted();
-  snapshot = await snapshotQemuEntries();
-});
-afterAll(() => restoreQemuEntries(snapshot));
-beforeEach(() => removeQemuEntries());
+useCleanQemuTable();
 
 const STALE_AARCH64 =
   ":qemu-aarch64:M::\\x7fELF\\x02\\x01\\x01\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x02\\x00\\xb7\\x00:\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\x00\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\xfe\\xff\\xff\\xff:/usr/bin/qemu-aarch64-static:";

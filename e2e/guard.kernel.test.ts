@@ -2,29 +2,18 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createLocalDriver, plan, resolvePlatforms } from "@qus/core";
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import {
-  ensureMounted,
   entryNames,
   qus,
   qusJson,
   readEntryText,
   registerRaw,
-  removeQemuEntries,
   removeRaw,
-  requireRoot,
-  restoreQemuEntries,
-  snapshotQemuEntries,
+  useCleanQemuTable,
 } from "./support/kernel.js";
 
-let snapshot: string[] = [];
-beforeAll(async () => {
-  requireRoot();
-  ensureMounted();
-  snapshot = await snapshotQemuEntries();
-});
-afterAll(() => restoreQemuEntries(snapshot));
-beforeEach(() => removeQemuEntries());
+useCleanQemuTable();
 
 describe("the native guard", () => {
   it("never registers the host's own architecture or one that runs natively (x86_64, i386 here)", async () => {

@@ -1,6 +1,7 @@
 import { spawn, spawnSync } from "node:child_process";
 import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
+import { afterAll, beforeAll, beforeEach } from "vitest";
 
 /** Where binfmt_misc is mounted on this machine. */
 export const BINFMT = "/proc/sys/fs/binfmt_misc";
@@ -157,4 +158,20 @@ export async function snapshotQemuEntries(): Promise<string[]> {
 export function restoreQemuEntries(snapshot: readonly string[]): void {
   removeQemuEntries();
   for (const line of snapshot) registerRaw(line);
+}
+
+/**
+ * Hooks for a test file that changes the binfmt_misc table: needs root, starts each test from a table without
+ * qemu-* entries, and puts back the ones it found when the file is done. `setup` runs once after the snapshot.
+ */
+export function useCleanQemuTable(setup?: () => void | Promise<void>): void {
+  let snapshot: string[] = [];
+  beforeAll(async () => {
+    requireRoot();
+    ensureMounted();
+    snapshot = await snapshotQemuEntries();
+    await setup?.();
+  }, 600_000);
+  afterAll(() => restoreQemuEntries(snapshot));
+  beforeEach(() => removeQemuEntries());
 }

@@ -1,6 +1,6 @@
 import { DEFAULT_FLAGS, parseFlags } from "../binfmt/flags.js";
 import { changesKernel, plan } from "../plan.js";
-import { describePlatform, entryState } from "../report/build.js";
+import { buildReport, describePlatform, entryState } from "../report/build.js";
 import type { Report } from "../report/model.js";
 import { entryName } from "../targets.js";
 import { driverOf, type OperationOptions, targetsOf } from "./common.js";
@@ -61,15 +61,5 @@ export async function ensure(options: EnsureOptions): Promise<Report> {
       requireVerified: !dryRun,
     });
   });
-  return {
-    schemaVersion: 1,
-    command: "ensure",
-    driver: driver.name,
-    driverDetails: inspection.details,
-    dryRun,
-    ok: platforms.every((platform) => platform.ok),
-    kernel: inspection.kernel,
-    platforms,
-    warnings: inspection.warnings,
-  };
+  return buildReport("ensure", driver.name, inspection, platforms, dryRun);
 }

@@ -2,7 +2,7 @@ import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { renderRegister } from "../binfmt/register.js";
 import { QusError } from "../errors.js";
-import { describePlatform, entryState } from "../report/build.js";
+import { buildReport, describePlatform, entryState } from "../report/build.js";
 import type { PersistedFile, Report } from "../report/model.js";
 import { entryName } from "../targets.js";
 import { ALL_TARGETS, driverOf, type OperationOptions, targetsOf } from "./common.js";
@@ -51,18 +51,7 @@ export async function persist(options: PersistOptions = {}): Promise<Report> {
     );
   }
   const written = dryRun ? files : await writeFiles(dir, files);
-  return {
-    schemaVersion: 1,
-    command: "persist",
-    driver: driver.name,
-    driverDetails: inspection.details,
-    dryRun,
-    ok: platforms.every((platform) => platform.ok),
-    kernel: inspection.kernel,
-    platforms,
-    warnings: inspection.warnings,
-    files: written,
-  };
+  return { ...buildReport("persist", driver.name, inspection, platforms, dryRun), files: written };
 }
 
 async function writeFiles(dir: string, files: readonly PersistedFile[]): Promise<PersistedFile[]> {

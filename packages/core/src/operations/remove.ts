@@ -1,4 +1,4 @@
-import { describePlatform, entryState } from "../report/build.js";
+import { buildReport, describePlatform, entryState } from "../report/build.js";
 import type { Report } from "../report/model.js";
 import { entryName } from "../targets.js";
 import { driverOf, type OperationOptions, targetsOf } from "./common.js";
@@ -36,15 +36,7 @@ export async function remove(options: RemoveOptions): Promise<Report> {
       requireVerified: false,
     });
   });
-  return {
-    schemaVersion: 1,
-    command: "remove",
-    driver: driver.name,
-    driverDetails: inspection.details,
-    dryRun,
-    ok: platforms.every((platform) => platform.error === undefined),
-    kernel: inspection.kernel,
-    platforms: platforms.map((platform) => ({ ...platform, ok: platform.error === undefined })),
-    warnings: inspection.warnings,
-  };
+  // Removing is ok when it did not fail: an absent entry is what was asked.
+  const removals = platforms.map((platform) => ({ ...platform, ok: platform.error === undefined }));
+  return buildReport("remove", driver.name, inspection, removals, dryRun);
 }

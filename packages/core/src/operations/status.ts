@@ -1,4 +1,4 @@
-import { describePlatform, entryState } from "../report/build.js";
+import { buildReport, describePlatform, entryState } from "../report/build.js";
 import type { Report } from "../report/model.js";
 import { entryName } from "../targets.js";
 import { ALL_TARGETS, driverOf, type OperationOptions, targetsOf } from "./common.js";
@@ -36,15 +36,5 @@ async function inspectReport(options: StatusOptions, runProbes: boolean): Promis
       requireVerified: runProbes,
     });
   });
-  return {
-    schemaVersion: 1,
-    command: runProbes ? "verify" : "status",
-    driver: driver.name,
-    driverDetails: inspection.details,
-    dryRun: false,
-    ok: platforms.every((platform) => platform.ok),
-    kernel: inspection.kernel,
-    platforms,
-    warnings: inspection.warnings,
-  };
+  return buildReport(runProbes ? "verify" : "status", driver.name, inspection, platforms, false);
 }

@@ -1,8 +1,8 @@
 import type { BinfmtEntry } from "../binfmt/entry.js";
-import type { ProbeResult } from "../drivers/types.js";
+import type { Inspection, ProbeResult } from "../drivers/types.js";
 import type { QusError } from "../errors.js";
 import { canonicalPlatform, type Target } from "../targets.js";
-import type { EntryState, PlatformReport, ReportAction } from "./model.js";
+import type { EntryState, PlatformReport, Report, ReportAction } from "./model.js";
 
 /** The state of an entry, or `absent`. */
 export function entryState(entry: BinfmtEntry | undefined): EntryState {
@@ -77,4 +77,25 @@ function hintFor(facts: PlatformFacts, ok: boolean): string | undefined {
   if (facts.after === undefined) return `register it: qus ensure --platforms ${canonicalPlatform(facts.target)}`;
   if (!facts.after.enabled) return `enable it: qus ensure --platforms ${canonicalPlatform(facts.target)}`;
   return undefined;
+}
+
+/** The report of a command: what the driver saw, each platform, and the verdict over all of them. */
+export function buildReport(
+  command: Report["command"],
+  driverName: string,
+  inspection: Inspection,
+  platforms: readonly PlatformReport[],
+  dryRun: boolean,
+): Report {
+  return {
+    schemaVersion: 1,
+    command,
+    driver: driverName,
+    driverDetails: inspection.details,
+    dryRun,
+    ok: platforms.every((platform) => platform.ok),
+    kernel: inspection.kernel,
+    platforms,
+    warnings: inspection.warnings,
+  };
 }
