@@ -56,7 +56,7 @@ export function parseHelperOutput(stdout: string): HelperReport {
     const [word = "", ...rest] = line.split(" ");
     const tail = rest.join(" ").trim();
     if (word === "mounted") mounted = true;
-    else if (word === "mount-failed") mountError = tail;
+    else if (word === "mount-failed") mountError = tail || "no error message";
     else if (word === "kernel") kernel = tail;
     else if (word === "host-header" && /^([0-9a-f]{2})+$/.test(tail)) hostHeader = fromHex(tail);
     else if (word === "op" && (rest[0] === "remove" || rest[0] === "enable" || rest[0] === "register")) {
