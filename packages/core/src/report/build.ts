@@ -44,7 +44,8 @@ export function describePlatform(facts: PlatformFacts): PlatformReport {
     return { ...base, after: "native", verified: null, ok: true };
   }
   const entry = facts.after;
-  const interpreter = entry?.interpreter ?? facts.foundInterpreter;
+  // An entry known by name only has an empty interpreter: show the one found instead.
+  const interpreter = entry?.interpreter || facts.foundInterpreter;
   const failed = facts.error !== undefined || action === "conflict" || action === "missing-interpreter";
   const verifiedOk = probe?.ok === true;
   const ok = !failed && (facts.requireVerified ? verifiedOk : action !== "none" || entry?.enabled === true);

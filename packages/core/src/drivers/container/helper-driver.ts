@@ -30,13 +30,16 @@ export function createHelperDriver(
   const version = labels["org.qus.qemu.version"];
   if (version) details.qemuVersion = version;
 
+  // The image's label names QEMU's version: no need to run every emulator for it.
+  const fixed = version ? ["noversion=1"] : [];
+
   async function runHelper(args: readonly string[]): Promise<HelperReport> {
     const marker = markerArg(engine);
-    let report = await runOnce(engine, [marker, ...args]);
+    let report = await runOnce(engine, [marker, ...fixed, ...args]);
     if (report.mountError && !privileged && privilegedOption === undefined) {
       // Least privilege was not enough (a confined engine): try once more with --privileged.
       privileged = true;
-      report = await runOnce(engine, [marker, ...args]);
+      report = await runOnce(engine, [marker, ...fixed, ...args]);
     }
     if (report.mountError) {
       throw new QusError(
@@ -80,6 +83,12 @@ export function createHelperDriver(
     return report;
   }
 
+  function versionsOf(report: HelperReport): ReadonlyMap<string, string> {
+    if (!version) return report.versions;
+    // The label is one emulator's first line (`qemu-aarch64 version 7.2.22 (...)`): name each one's own.
+    return new Map([...report.interpreters].map(([cpu, path]) => [path, version.replace(/^qemu-\S+/, `qemu-${cpu}`)]));
+  }
+
   return {
     name: "docker",
 
@@ -107,7 +116,7 @@ export function createHelperDriver(
         native,
         interpreters,
         probes,
-        qemuVersions: report.versions,
+        qemuVersions: versionsOf(report),
         warnings: [],
         details: { ...details },
       };
@@ -139,7 +148,7 @@ export function createHelperDriver(
         const run = report.probes.get(target.cpu);
         if (run && !failures.has(target.cpu)) probes.set(target.cpu, verdict(run.chroot, run.message));
       }
-      return { entries: report.entries, failures, probes, qemuVersions: report.versions };
+      return { entries: report.entries, failures, probes, qemuVersions: versionsOf(report) };
     },
 
     async remove(names: readonly string[]): Promise<RemoveOutcome> {

@@ -4,15 +4,18 @@
  * carries out the kernel writes, lists the table, finds QEMU, and runs the probes chrooted, printing one
  * line per fact for {@link parseHelperOutput} to read.
  *
- * Arguments: `marker=B64` (the stand-in /bin/sh of the probe chroot), `remove=NAME`, `enable=NAME`,
- * `register=NAME=STRING`, `interp=CPU`, `probe=CPU=B64`, in the order they should happen.
+ * Arguments: `marker=B64` (the stand-in /bin/sh of the probe chroot), `noversion=1` (the image's label gives
+ * QEMU's version), `remove=NAME`, `enable=NAME`, `register=NAME=STRING`, `interp=CPU`, `probe=CPU=B64`, in the
+ * order they should happen.
  */
+// The script's own parameter expansions, written here so the template literal does not read them as its own.
+const expand = (expansion: string) => `${"$"}{${expansion}}`;
+
 export const HELPER_SCRIPT = String.raw`
 B=/proc/sys/fs/binfmt_misc
 P=/tmp/qus-probe
 E=/tmp/qus-err
 oneline() { tr '\n' ' ' <"$E"; }
-field() { printf '%s' "$1" | cut -d= -f"$2"; }
 if [ ! -e "$B/register" ]; then
   if mount -t binfmt_misc binfmt_misc "$B" 2>"$E"; then echo "mounted"; else echo "mount-failed $(oneline)"; exit 0; fi
 fi
@@ -20,11 +23,13 @@ echo "kernel $(uname -r)"
 echo "host-header $(head -c 64 /bin/busybox | od -An -v -tx1 | tr -d ' \n')"
 mkdir -p "$P/bin"
 probes=""
+noversion=""
 for arg in "$@"; do
-  key=$(field "$arg" 1)
-  value=$(field "$arg" 2-)
+  key=${expand("arg%%=*")}
+  value=${expand("arg#*=")}
   case $key in
     marker) printf '%s' "$value" | base64 -d >"$P/bin/sh" && chmod 755 "$P/bin/sh" ;;
+    noversion) noversion=1 ;;
     remove)
       if [ ! -e "$B/$value" ]; then echo "op remove $value ok"
       elif (printf '%s' -1 >"$B/$value") 2>"$E"; then echo "op remove $value ok"
@@ -32,20 +37,20 @@ for arg in "$@"; do
     enable)
       if (printf '%s' 1 >"$B/$value") 2>"$E"; then echo "op enable $value ok"; else echo "op enable $value failed $(oneline)"; fi ;;
     register)
-      name=$(field "$value" 1)
-      line=$(field "$value" 2-)
+      name=${expand("value%%=*")}
+      line=${expand("value#*=")}
       if (printf '%s' "$line" >"$B/register") 2>"$E"; then echo "op register $name ok"; else echo "op register $name failed $(oneline)"; fi ;;
     interp)
       for path in "/usr/bin/qemu-$value-static" "/usr/bin/qemu-$value" "/usr/local/bin/qemu-$value-static" "/usr/local/bin/qemu-$value"; do
         if [ -x "$path" ]; then
           echo "interpreter $value $path"
-          echo "version $path $("$path" --version 2>/dev/null | head -n 1)"
+          [ -n "$noversion" ] || echo "version $path $("$path" --version 2>/dev/null | head -n 1)"
           break
         fi
       done ;;
     probe)
-      cpu=$(field "$value" 1)
-      field "$value" 2- | base64 -d >"$P/$cpu" && chmod 755 "$P/$cpu"
+      cpu=${expand("value%%=*")}
+      printf '%s' "${expand("value#*=")}" | base64 -d >"$P/$cpu" && chmod 755 "$P/$cpu"
       probes="$probes $cpu" ;;
   esac
 done
