@@ -62,6 +62,13 @@ describe("qus buildx", () => {
     expect(repaired.report.platforms[0]).toMatchObject({ listed: true, proven: true });
   });
 
+  it("keeps the actions toolkit's ::debug:: lines off the user's terminal", async () => {
+    const run = await qus(["buildx", "--platforms", "linux/arm64"]);
+    expect(run.exitCode).toBe(0);
+    expect(run.stdout).toMatch(/all 1 platforms proven/);
+    expect(`${run.stdout}${run.stderr}`).not.toMatch(/::debug::/);
+  });
+
   it("reports the host's own platform as native and still proves it", async () => {
     const { exitCode, report } = await buildx(["--platforms", "linux/amd64"]);
     expect(exitCode).toBe(0);

@@ -91,6 +91,21 @@ describe("the docker driver's errors", () => {
     expect(run.stderr).toMatch(/qus-no-engine\.sock/);
   });
 
+  it("without qus's image and without a registry: QUS_IMAGE_MISSING naming the pinned fallback", async () => {
+    expect(docker(["tag", "qus-binfmt:latest", "qus-binfmt:e2e-kept"]).status).toBe(0);
+    expect(docker(["rmi", "qus-binfmt:latest"]).status).toBe(0);
+    try {
+      const run = await qus(["ensure", "--driver", "docker", "--platforms", "arm64"]);
+      expect(run.exitCode).toBe(3);
+      expect(run.stderr).toMatch(/QUS_IMAGE_MISSING/);
+      expect(run.stderr).toMatch(/tonistiigi\/binfmt:qemu-/);
+      expect(run.stderr).toMatch(/qus image build/);
+    } finally {
+      docker(["tag", "qus-binfmt:e2e-kept", "qus-binfmt:latest"]);
+      docker(["rmi", "qus-binfmt:e2e-kept"]);
+    }
+  });
+
   it("a missing image, with the command that builds it", async () => {
     const run = await qus(["ensure", "--driver", "docker", "--platforms", "arm64", "--image", "qus-binfmt:not-built"]);
     expect(run.exitCode).toBe(3);

@@ -143,8 +143,10 @@ export async function bootstrap(options: BootstrapOptions): Promise<BootstrapRep
     );
   }
 
+  // A node that lists a platform as its own (starred) runs it natively: no emulation needed there.
+  const nodeNative = new Set(info.nodes.flatMap((node) => node.preferred));
   const platforms = requested.map(({ platform, target }, i) =>
-    toPlatformProof(platform, proofs[i], isListed(info, platform), native.has(target.cpu)),
+    toPlatformProof(platform, proofs[i], isListed(info, platform), native.has(target.cpu) || nodeNative.has(platform)),
   );
   const ok = binfmt.ok && platforms.every((platform) => platform.proven);
   return {

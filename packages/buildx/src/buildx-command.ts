@@ -18,7 +18,7 @@ export function createBuildxCli(exec: Exec, context?: string, docker = "docker")
       }
       if (result.exitCode !== 0 && /is not a docker command|unknown command "buildx"/i.test(result.stderr)) {
         throw new QusError("QUS_ENGINE_UNREACHABLE", "docker buildx is not installed", {
-          hint: "install the buildx plugin (Debian/Ubuntu: docker-buildx)",
+          hint: "install the buildx plugin (package docker-buildx on Debian 13 and Ubuntu; bash tools/setup-docker.sh in qus's repository does it on Debian 12)",
         });
       }
       return result;

@@ -103,6 +103,11 @@ export function createLocalDriver(options: LocalDriverOptions = {}): Driver {
           [...interpreters.values()].map((interpreter) => interpreter.path),
         ),
       ]);
+      if (request.verify && !isRoot && claimed.length > 0) {
+        warnings.push(
+          "not root: probes ran outside a chroot, where an entry without the F flag still works; run as root for the real check",
+        );
+      }
       for (const [cpu, interpreter] of interpreters) {
         if (!interpreter.static && !native.has(cpu)) {
           warnings.push(
