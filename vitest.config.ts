@@ -5,6 +5,8 @@ import { defineConfig } from "vitest/config";
 export default defineConfig({
   resolve: { conditions: ["source"] },
   test: {
+    // The JSON report lets CI print a plain "N passed, N failed" line (tools/test-summary.mjs).
+    reporters: ["default", ["json", { outputFile: "node_modules/.cache/vitest-report.json" }]],
     projects: [
       {
         extends: true,
