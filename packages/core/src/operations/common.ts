@@ -5,7 +5,7 @@ import { TARGETS, type Target } from "../targets.js";
 
 /** Options every operation takes. */
 export interface OperationOptions {
-  /** Platforms as the user wrote them (`linux/arm64,riscv64`, `all`), or already resolved targets. */
+  /** Platforms as the user wrote them: `linux/arm64,riscv64`, `all`, or a list of such strings. */
   readonly platforms?: string | readonly string[];
   /** Where the kernel is reached; the local driver by default. */
   readonly driver?: Driver;
@@ -13,12 +13,10 @@ export interface OperationOptions {
   readonly qemuPath?: string;
 }
 
-/** Resolves the platforms asked for; `fallback` when none were given (`all` for status). */
-export function targetsOf(options: OperationOptions, fallback?: readonly Target[]): Target[] {
-  if (options.platforms === undefined || options.platforms.length === 0) {
-    if (fallback) return [...fallback];
-  }
-  return resolvePlatforms(options.platforms ?? []);
+/** Resolves the platforms asked for; every target when none were given and `allByDefault` (status, persist). */
+export function targetsOf(options: OperationOptions, allByDefault = false): Target[] {
+  const none = options.platforms === undefined || options.platforms.length === 0;
+  return none && allByDefault ? [...TARGETS] : resolvePlatforms(options.platforms ?? []);
 }
 
 /** The driver asked for, or the local one. */
@@ -26,4 +24,3 @@ export function driverOf(options: OperationOptions): Driver {
   return options.driver ?? createLocalDriver({ qemuPath: options.qemuPath });
 }
 
-export const ALL_TARGETS = TARGETS;

@@ -5,7 +5,7 @@ import { QusError } from "../errors.js";
 import { buildReport, describePlatform, entryState } from "../report/build.js";
 import type { PersistedFile, Report } from "../report/model.js";
 import { entryName } from "../targets.js";
-import { ALL_TARGETS, driverOf, type OperationOptions, targetsOf } from "./common.js";
+import { driverOf, type OperationOptions, targetsOf } from "./common.js";
 
 /** Options of {@link persist}. */
 export interface PersistOptions extends OperationOptions {
@@ -23,7 +23,7 @@ export const BINFMT_D = "/etc/binfmt.d";
  * so the registration survives a reboot. Platforms default to every registered one.
  */
 export async function persist(options: PersistOptions = {}): Promise<Report> {
-  const targets = targetsOf(options, ALL_TARGETS);
+  const targets = targetsOf(options, true);
   const dir = options.dir ?? BINFMT_D;
   const dryRun = options.dryRun ?? false;
   const driver = driverOf(options);

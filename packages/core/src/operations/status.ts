@@ -1,7 +1,7 @@
 import { buildReport, describePlatform, entryState } from "../report/build.js";
 import type { Report } from "../report/model.js";
 import { entryName } from "../targets.js";
-import { ALL_TARGETS, driverOf, type OperationOptions, targetsOf } from "./common.js";
+import { driverOf, type OperationOptions, targetsOf } from "./common.js";
 
 /** Options of {@link status} and {@link verify}. */
 export type StatusOptions = OperationOptions;
@@ -17,7 +17,7 @@ export function verify(options: StatusOptions): Promise<Report> {
 }
 
 async function inspectReport(options: StatusOptions, runProbes: boolean): Promise<Report> {
-  const targets = targetsOf(options, runProbes ? undefined : ALL_TARGETS);
+  const targets = targetsOf(options, !runProbes);
   const driver = driverOf(options);
   const inspection = await driver.inspect({ targets, mount: false, verify: runProbes });
   const platforms = targets.map((target) => {
