@@ -23,4 +23,3 @@ export function targetsOf(options: OperationOptions, allByDefault = false): Targ
 export function driverOf(options: OperationOptions): Driver {
   return options.driver ?? createLocalDriver({ qemuPath: options.qemuPath });
 }
-
