@@ -15,44 +15,25 @@
 //
 // Usage: npm run bench [-- --runs N] [-- --json]      (as root, with qemu-user-static installed)
 
-import { spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { parseArgs } from "node:util";
+import { benchOptions, describe, fail, measure, ratiosOf, report, run } from "./harness.mjs";
 
-const { values: opts } = parseArgs({ options: { runs: { type: "string", default: "20" }, json: { type: "boolean" } } });
-const RUNS = Number(opts.runs);
-if (!Number.isInteger(RUNS) || RUNS < 1) fail(`--runs must be a positive integer, got ${opts.runs}`);
-const WARMUP = 2;
+const { runs, json } = benchOptions(20);
 const PLATFORMS = "linux/arm64,linux/arm/v7,linux/ppc64le,linux/s390x,linux/riscv64,linux/mips64le,linux/loong64";
 const QUS = fileURLToPath(new URL("../../packages/cli/bin/qus.js", import.meta.url));
 const BINFMT = "/proc/sys/fs/binfmt_misc";
 const node = process.execPath;
 
-function fail(message) {
-  console.error(`bench: ${message}`);
-  process.exit(1);
-}
-
-function run(file, args) {
-  return spawnSync(file, args, { stdio: ["ignore", "pipe", "pipe"], encoding: "utf8", maxBuffer: 16 << 20 });
-}
-
-function describe(result) {
-  if (result.error) return `could not start: ${result.error.message}`;
-  if (result.signal) return `killed by ${result.signal}`;
-  return `exit ${result.status}\n${result.stdout}${result.stderr}`.trim();
-}
-
 // Set-up: make sure the 7 platforms are registered, so the timed ensure is a no-op.
-const setup = run(node, [QUS, "ensure", "--platforms", PLATFORMS]);
+const setup = run([node, QUS, "ensure", "--platforms", PLATFORMS]);
 if (setup.status !== 0)
   fail(`qus ensure --platforms ${PLATFORMS} must exit 0 before timing (root? qemu-user-static?):\n${describe(setup)}`);
 
 // The shell baseline writes the very register strings qus would, taken from `qus persist --dry-run`.
-const persist = run(node, [QUS, "persist", "--platforms", PLATFORMS, "--dry-run"]);
+const persist = run([node, QUS, "persist", "--platforms", PLATFORMS, "--dry-run"]);
 if (persist.status !== 0) fail(`qus persist --dry-run failed:\n${describe(persist)}`);
 const registers = persist.stdout.split("\n").filter((line) => line.startsWith(":"));
 if (registers.length !== 7) fail(`expected 7 register strings from qus persist --dry-run, got ${registers.length}`);
@@ -68,74 +49,28 @@ writeFileSync(script, `${lines.join("\n")}\n`);
 
 // `ok` says which exit codes mean the command worked: `qus status` exits 1 when some of all 15 platforms are
 // not set up on this machine, which is its report, not a failure.
-const commands = [
-  { name: "node", argv: [node, "-e", "0"], ok: [0] },
-  { name: "status", argv: [node, QUS, "status"], ok: [0, 1] },
-  { name: "ensure", argv: [node, QUS, "ensure", "--platforms", PLATFORMS], ok: [0] },
-  { name: "shell-loop", argv: ["sh", script], ok: [0] },
-].map((command) => ({ ...command, samples: [] }));
-
-for (let round = 0; round < WARMUP + RUNS; round++) {
-  for (let i = 0; i < commands.length; i++) {
-    const command = commands[(round + i) % commands.length];
-    const start = process.hrtime.bigint();
-    const result = run(command.argv[0], command.argv.slice(1));
-    const ms = Number(process.hrtime.bigint() - start) / 1e6;
-    if (result.error || result.signal || !command.ok.includes(result.status)) {
-      fail(`${command.name} failed (${command.argv.join(" ")}):\n${describe(result)}`);
-    }
-    if (round >= WARMUP) command.samples.push(Math.round(ms * 1000) / 1000);
-  }
-}
-
-const quantile = (samples, q) => {
-  const sorted = [...samples].sort((a, b) => a - b);
-  const at = (sorted.length - 1) * q; // linear interpolation between closest ranks
-  return sorted[Math.floor(at)] + (sorted[Math.ceil(at)] - sorted[Math.floor(at)]) * (at - Math.floor(at));
-};
-const round = (n) => Math.round(n * 1000) / 1000;
-const stats = Object.fromEntries(
-  commands.map(({ name, argv, samples }) => [
-    name,
-    { argv, medianMs: round(quantile(samples, 0.5)), p90Ms: round(quantile(samples, 0.9)), samplesMs: samples },
-  ]),
+const stats = measure(
+  [
+    { name: "node", argv: [node, "-e", "0"] },
+    { name: "status", argv: [node, QUS, "status"], ok: [0, 1] },
+    { name: "ensure", argv: [node, QUS, "ensure", "--platforms", PLATFORMS] },
+    { name: "shell-loop", argv: ["sh", script] },
+  ],
+  runs,
 );
-const ratio = (a, b) => stats[a].medianMs / stats[b].medianMs;
-const ratios = {
-  "status/node": ratio("status", "node"),
-  "ensure/node": ratio("ensure", "node"),
-  "ensure/shell-loop": ratio("ensure", "shell-loop"),
-};
-const goals = [
-  { goal: "qus status within 2x of node -e 0", ratio: ratios["status/node"], limit: 2 },
-  { goal: "no-op qus ensure within 3x of node -e 0", ratio: ratios["ensure/node"], limit: 3 },
-].map((goal) => ({ ...goal, met: goal.ratio <= goal.limit }));
-
-if (opts.json) {
-  console.log(
-    JSON.stringify(
-      {
-        node: process.version,
-        runs: RUNS,
-        warmup: WARMUP,
-        platforms: PLATFORMS.split(","),
-        commands: stats,
-        ratios,
-        goals,
-      },
-      null,
-      2,
-    ),
-  );
-} else {
-  const fmt = (n) => n.toFixed(1).padStart(11);
-  console.log(
-    `node ${process.version}, ${RUNS} runs each after ${WARMUP} warm-up runs, interleaved; medians in ratios\n`,
-  );
-  console.log(`${"command".padEnd(12)}${"median ms".padStart(11)}${"p90 ms".padStart(11)}`);
-  for (const [name, s] of Object.entries(stats)) console.log(`${name.padEnd(12)}${fmt(s.medianMs)}${fmt(s.p90Ms)}`);
-  console.log("");
-  for (const [name, value] of Object.entries(ratios)) console.log(`${name.padEnd(19)}${value.toFixed(2).padStart(6)}x`);
-  console.log("");
-  for (const g of goals) console.log(`goal: ${g.goal}: ${g.ratio.toFixed(2)}x, ${g.met ? "met" : "NOT met"}`);
-}
+const ratios = ratiosOf(stats, [
+  ["status", "node"],
+  ["ensure", "node"],
+  ["ensure", "shell-loop"],
+]);
+report({
+  json,
+  runs,
+  meta: { platforms: PLATFORMS.split(",") },
+  stats,
+  ratios,
+  goals: [
+    { goal: "qus status within 2x of node -e 0", ratio: ratios["status/node"], limit: 2 },
+    { goal: "no-op qus ensure within 3x of node -e 0", ratio: ratios["ensure/node"], limit: 3 },
+  ],
+});
