@@ -137,21 +137,13 @@ export function requireRoot(): void {
 
 /** Register strings of the `qemu-*` entries present now, to put back after the tests. */
 export async function snapshotQemuEntries(): Promise<string[]> {
-  const { parseEntry, renderRegister } = await import("@qus/core");
+  const { parseEntry, registrationOf, renderRegister } = await import("@qus/core");
   return entryNames()
     .filter((name) => name.startsWith("qemu-"))
-    .map((name) => parseEntry(name, readEntryText(name) ?? ""))
-    .filter((entry) => entry.magic !== undefined)
-    .map((entry) =>
-      renderRegister({
-        name: entry.name,
-        offset: entry.offset,
-        magic: entry.magic ?? new Uint8Array(),
-        mask: entry.mask,
-        interpreter: entry.interpreter,
-        flags: entry.flags.replace(/[^POCF]/g, ""),
-      }),
-    );
+    .flatMap((name) => {
+      const registration = registrationOf(parseEntry(name, readEntryText(name) ?? ""));
+      return registration ? [renderRegister(registration)] : [];
+    });
 }
 
 /** Puts the table's `qemu-*` entries back as they were in a snapshot. */

@@ -2,7 +2,7 @@ export { type BinfmtEntry, entryPattern, parseEntry } from "./binfmt/entry.js";
 export { decodeEscaped, encodeEscaped } from "./binfmt/escape.js";
 export { DEFAULT_FLAGS, effectiveFlags, KNOWN_FLAGS, parseFlags } from "./binfmt/flags.js";
 export { type MagicPattern, matchesHeader, patternsOverlap } from "./binfmt/match.js";
-export { LIMITS, type Registration, renderRegister, validateRegistration } from "./binfmt/register.js";
+export { LIMITS, type Registration, registrationOf, renderRegister, validateRegistration } from "./binfmt/register.js";
 export { type ContainerDriverOptions, createContainerDriver, QUS_IMAGE } from "./drivers/container/index.js";
 export { createLocalDriver, type LocalDriverOptions } from "./drivers/local/index.js";
 export type {

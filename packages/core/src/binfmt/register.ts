@@ -1,4 +1,5 @@
 import { QusError } from "../errors.js";
+import type { BinfmtEntry } from "./entry.js";
 import { encodeEscaped } from "./escape.js";
 import { KNOWN_FLAGS } from "./flags.js";
 import type { MagicPattern } from "./match.js";
@@ -21,6 +22,23 @@ export const LIMITS = {
 } as const;
 
 const DELIMITER = ":";
+
+/**
+ * The registration that recreates a type M entry as the kernel shows it (flags the kernel prints but does not
+ * take at registration are left out), or undefined for a type E entry.
+ */
+export function registrationOf(entry: BinfmtEntry): Registration | undefined {
+  if (!entry.magic) return undefined;
+  const flags = [...entry.flags].filter((letter) => KNOWN_FLAGS.includes(letter)).join("");
+  return {
+    name: entry.name,
+    offset: entry.offset,
+    magic: entry.magic,
+    mask: entry.mask,
+    interpreter: entry.interpreter,
+    flags,
+  };
+}
 
 /** Renders the string to write to `register`: `:name:M:offset:magic:mask:interpreter:flags`. */
 export function renderRegister(registration: Registration): string {

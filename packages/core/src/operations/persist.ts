@@ -1,6 +1,6 @@
 import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { renderRegister } from "../binfmt/register.js";
+import { registrationOf, renderRegister } from "../binfmt/register.js";
 import { QusError } from "../errors.js";
 import { buildReport, describePlatform, entryState } from "../report/build.js";
 import type { PersistedFile, Report } from "../report/model.js";
@@ -33,11 +33,10 @@ export async function persist(options: PersistOptions = {}): Promise<Report> {
   const platforms = [];
   for (const target of targets) {
     const entry = inspection.entries.find((candidate) => candidate.name === entryName(target));
-    if (!entry?.magic && !asked) continue;
-    const content = entry?.magic
-      ? `${renderRegister({ name: entry.name, offset: entry.offset, magic: entry.magic, mask: entry.mask, interpreter: entry.interpreter, flags: entry.flags.replace(/[^POCF]/g, "") })}\n`
-      : undefined;
-    if (content) files.push({ path: join(dir, `${entry?.name}.conf`), content, written: false });
+    const registration = entry && registrationOf(entry);
+    if (!registration && !asked) continue;
+    const content = registration ? `${renderRegister(registration)}\n` : undefined;
+    if (registration && content) files.push({ path: join(dir, `${registration.name}.conf`), content, written: false });
     platforms.push(
       describePlatform({
         target,

@@ -6,7 +6,7 @@ import { entryDifferences, type Interpreter, type PlanStep, targetPattern } from
 import { buildExitProgram, buildProbe } from "../../probe/index.js";
 import type { ContainerRunner, EngineInfo } from "../../runner/types.js";
 import type { QemuCpu, Target } from "../../targets.js";
-import { hostCpu } from "../local/host.js";
+import { cpuOfMachine } from "../local/host.js";
 import { describeProbeRun, NO_HANDLER_STATUS } from "../probe-verdict.js";
 import type { ApplyOutcome, Driver, Inspection, InspectRequest, ProbeResult, RemoveOutcome } from "../types.js";
 import { HELPER_SCRIPT } from "./helper-script.js";
@@ -166,20 +166,9 @@ export function createHelperDriver(
 }
 
 function markerArg(info: EngineInfo): string {
-  const cpu = hostCpu(UNAME_TO_NODE_ARCH[info.architecture] ?? info.architecture) ?? "x86_64";
+  const cpu = cpuOfMachine(info.architecture) ?? "x86_64";
   return `marker=${Buffer.from(buildExitProgram(cpu, NO_HANDLER_STATUS)).toString("base64")}`;
 }
-
-// `docker info` gives the engine's machine as uname -m does; hostCpu takes Node's names.
-const UNAME_TO_NODE_ARCH: Record<string, string> = {
-  x86_64: "x64",
-  aarch64: "arm64",
-  armv7l: "arm",
-  ppc64le: "ppc64",
-  s390x: "s390x",
-  riscv64: "riscv64",
-  loongarch64: "loong64",
-};
 
 function probeArg(cpu: QemuCpu): string {
   return `probe=${cpu}=${Buffer.from(buildProbe(cpu)).toString("base64")}`;

@@ -45,6 +45,22 @@ const NODE_ARCH_TO_CPU: Record<string, QemuCpu> = {
   mipsel: "mipsel",
 };
 
+const UNAME_TO_CPU: Record<string, QemuCpu> = {
+  x86_64: "x86_64",
+  i686: "i386",
+  aarch64: "aarch64",
+  armv7l: "arm",
+  ppc64le: "ppc64le",
+  s390x: "s390x",
+  riscv64: "riscv64",
+  loongarch64: "loongarch64",
+};
+
+/** The QEMU cpu name of a machine as `uname -m` (and `docker info`) name it. */
+export function cpuOfMachine(machine: string): QemuCpu | undefined {
+  return UNAME_TO_CPU[machine];
+}
+
 /** The QEMU cpu name of the machine running qus. */
 export function hostCpu(arch: string = process.arch): QemuCpu | undefined {
   return NODE_ARCH_TO_CPU[arch];
