@@ -7,7 +7,14 @@ import { type Exec, execProcess } from "../exec.js";
 import { createDockerCliRunner } from "../runner/docker-cli.js";
 import type { ContainerRunner } from "../runner/types.js";
 import { TARGETS } from "../targets.js";
-import { DEBIAN_ARCH, type DebianPackage, downloadPackages, extractPackage, findPackages } from "./debian.js";
+import {
+  type DebianPackage,
+  debianArchOf,
+  debianMachines,
+  downloadPackages,
+  extractPackage,
+  findPackages,
+} from "./debian.js";
 
 /** Options of {@link buildImage}. */
 export interface ImageBuildOptions {
@@ -47,10 +54,10 @@ export async function buildImage(options: ImageBuildOptions = {}): Promise<Image
   const exec = options.exec ?? execProcess;
   const runner = options.runner ?? createDockerCliRunner({ context: options.context, exec });
   const info = await runner.info();
-  const arch = DEBIAN_ARCH[info.architecture];
+  const arch = debianArchOf(info.architecture);
   if (!arch) {
     throw new QusError("QUS_IMAGE_BUILD_FAILED", `no Debian architecture for the engine's ${info.architecture}`, {
-      hint: `qus image build knows ${Object.keys(DEBIAN_ARCH).join(", ")}`,
+      hint: `qus image build knows ${debianMachines().join(", ")}`,
     });
   }
   const work = await mkdtemp(join(tmpdir(), "qus-image-"));

@@ -1,18 +1,15 @@
 import { mkdir, readdir } from "node:fs/promises";
 import { join } from "node:path";
+import { cpuOfMachine, KNOWN_MACHINES } from "../drivers/local/host.js";
 import { QusError } from "../errors.js";
 import type { Exec } from "../exec.js";
+import { targetByCpu } from "../targets.js";
 
-/** Debian's architecture name for an engine's machine (`uname -m`). */
-export const DEBIAN_ARCH: Readonly<Record<string, string>> = {
-  x86_64: "amd64",
-  aarch64: "arm64",
-  armv7l: "armhf",
-  ppc64le: "ppc64el",
-  s390x: "s390x",
-  riscv64: "riscv64",
-  i686: "i386",
-};
+/** Debian's architecture name for an engine's machine (`uname -m`), from the target table. */
+export function debianArchOf(machine: string): string | undefined {
+  const cpu = cpuOfMachine(machine);
+  return cpu ? targetByCpu(cpu)?.debianArch : undefined;
+}
 
 /** A downloaded Debian package. */
 export interface DebianPackage {
@@ -68,4 +65,9 @@ export async function extractPackage(exec: Exec, pkg: DebianPackage, dir: string
       hint: "check the .deb file and free disk space; dpkg-deb comes with dpkg",
     });
   }
+}
+
+/** Machines (`uname -m`) that Debian has an architecture for. */
+export function debianMachines(): string[] {
+  return KNOWN_MACHINES.filter((machine) => debianArchOf(machine) !== undefined);
 }

@@ -56,6 +56,9 @@ const UNAME_TO_CPU: Record<string, QemuCpu> = {
   loongarch64: "loongarch64",
 };
 
+/** Machine names (`uname -m`) qus knows. */
+export const KNOWN_MACHINES: readonly string[] = Object.keys(UNAME_TO_CPU);
+
 /** The QEMU cpu name of a machine as `uname -m` (and `docker info`) name it. */
 export function cpuOfMachine(machine: string): QemuCpu | undefined {
   return UNAME_TO_CPU[machine];
