@@ -1,7 +1,17 @@
 import { spawnSync } from "node:child_process";
-import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { createHash } from "node:crypto";
+import {
+  chmodSync,
+  copyFileSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { busybox, qus } from "./kernel.js";
 
 /** Runs the docker CLI with an argv array. */
@@ -31,23 +41,100 @@ export async function requireQusImage(): Promise<void> {
   if (run.exitCode !== 0) throw new Error(`qus image build failed: ${run.stderr}`);
 }
 
+/** One file of an image made without a builder: its path in the image, and its bytes (a file here, or text). */
+export interface ImageFile {
+  readonly path: string;
+  readonly source?: string;
+  readonly text?: string;
+  readonly mode?: number;
+}
+
 /**
- * Builds a FROM scratch image of Debian's busybox-static for a foreign platform. No RUN step, so the build
- * itself needs no emulation; running the image does.
+ * Makes an image without a builder: one layer of the given files, loaded with `docker load`. No BuildKit (whose
+ * platform check a hung emulator anywhere on the machine can hold for ever), no registry, any platform.
  */
-export function buildBusyboxImage(debianArch: string, platform: string): string {
-  const tag = `qus-e2e-busybox:${debianArch}`;
-  const context = mkdtempSync(join(tmpdir(), "qus-e2e-image-"));
+export function loadImage(
+  tag: string,
+  options: {
+    readonly platform?: string;
+    readonly files: readonly ImageFile[];
+    readonly entrypoint?: readonly string[];
+    readonly labels?: Readonly<Record<string, string>>;
+  },
+): string {
+  const work = mkdtempSync(join(tmpdir(), "qus-e2e-image-"));
   try {
-    copyFileSync(busybox(debianArch), join(context, "busybox"));
-    writeFileSync(
-      join(context, "Dockerfile"),
-      'FROM scratch\nCOPY busybox /bin/busybox\nENTRYPOINT ["/bin/busybox"]\n',
+    const root = join(work, "root");
+    for (const file of options.files) {
+      const target = join(root, file.path);
+      mkdirSync(dirname(target), { recursive: true });
+      if (file.source !== undefined) copyFileSync(file.source, target);
+      else writeFileSync(target, file.text ?? "");
+      chmodSync(target, file.mode ?? 0o755);
+    }
+    const out = join(work, "out");
+    mkdirSync(out);
+    const tar = spawnSync(
+      "tar",
+      [
+        "--sort=name",
+        "--owner=0",
+        "--group=0",
+        "--numeric-owner",
+        "--mtime=@0",
+        "-C",
+        root,
+        "-cf",
+        join(out, "layer.tar"),
+        ...readdirSync(root),
+      ],
+      { encoding: "utf8" },
     );
-    const result = docker(["build", "--platform", platform, "--tag", tag, context]);
-    if (result.status !== 0) throw new Error(`docker build of ${tag} failed: ${result.stderr}`);
+    if (tar.status !== 0) throw new Error(`tar of ${tag} failed: ${tar.stderr}`);
+    const diffId = createHash("sha256")
+      .update(readFileSync(join(out, "layer.tar")))
+      .digest("hex");
+    const [os = "linux", architecture = "amd64", variant] = (options.platform ?? "linux/amd64").split("/");
+    const config = {
+      architecture,
+      os,
+      ...(variant ? { variant } : {}),
+      config: { Entrypoint: options.entrypoint ?? null, Labels: options.labels ?? null },
+      rootfs: { type: "layers", diff_ids: [`sha256:${diffId}`] },
+    };
+    writeFileSync(join(out, "config.json"), JSON.stringify(config));
+    writeFileSync(
+      join(out, "manifest.json"),
+      JSON.stringify([{ Config: "config.json", RepoTags: [tag], Layers: ["layer.tar"] }]),
+    );
+    const archive = join(work, "image.tar");
+    const pack = spawnSync("tar", ["-C", out, "-cf", archive, "manifest.json", "config.json", "layer.tar"], {
+      encoding: "utf8",
+    });
+    if (pack.status !== 0) throw new Error(`tar of ${tag} failed: ${pack.stderr}`);
+    const loaded = docker(["load", "--input", archive]);
+    if (loaded.status !== 0) throw new Error(`docker load of ${tag} failed: ${loaded.stderr}`);
     return tag;
   } finally {
-    rmSync(context, { recursive: true, force: true });
+    rmSync(work, { recursive: true, force: true });
   }
+}
+
+/**
+ * An image of Debian's busybox-static for a foreign platform (made with {@link loadImage}: nothing runs while it
+ * is made, so it needs no emulation; running the image does).
+ */
+export function buildBusyboxImage(debianArch: string, platform: string): string {
+  return loadImage(`qus-e2e-busybox:${debianArch}`, {
+    platform,
+    files: [{ path: "bin/busybox", source: busybox(debianArch) }],
+    entrypoint: ["/bin/busybox"],
+  });
+}
+
+/** Names of the containers qus's runner made (`qus-helper-*`) that are still on the engine, running or not. */
+export function helperContainers(): string[] {
+  const listed = docker(["ps", "--all", "--filter", "name=qus-helper-", "--format", "{{.Names}}"]);
+  if (listed.status !== 0) throw new Error(`docker ps failed: ${listed.stderr}`);
+  return listed.stdout.split("\n").filter(Boolean);
 }

@@ -2,7 +2,18 @@ import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { isQusError, type QusError } from "../errors.js";
 import type { Exec, ExecOptions, ExecResult } from "../exec.js";
-import { createDockerCliRunner, dockerCreateArgs, dockerRunArgs, PROGRAM_PATH, parseDockerInfo } from "./docker-cli.js";
+import {
+  CONTAINER_NAME_PREFIX,
+  createDockerCliRunner,
+  DEFAULT_ENGINE_TIMEOUT_MS,
+  type DockerCliOptions,
+  describeDockerFailure,
+  dockerCreateArgs,
+  dockerRunArgs,
+  engineTimeoutFromEnv,
+  PROGRAM_PATH,
+  parseDockerInfo,
+} from "./docker-cli.js";
 import type { RunSpec } from "./types.js";
 
 // `docker info --format '{{json .}}'` of the engine the kernel tests run on (docker 20.10.24, CLI 28.2.2).
@@ -35,6 +46,7 @@ describe("dockerRunArgs and dockerCreateArgs (argv arrays, no shell)", () => {
       "--network=none",
       "--pull=never",
       "--cap-add=SYS_ADMIN",
+      "--",
       "qus-binfmt:latest",
       "sh",
       "-c",
@@ -42,6 +54,13 @@ describe("dockerRunArgs and dockerCreateArgs (argv arrays, no shell)", () => {
       "qus-helper",
       "marker=AAAA",
     ]);
+  });
+
+  it("a name when given, and `--` before the image, so no image string is read as an option", () => {
+    const args = dockerRunArgs({ ...SPEC, image: "--privileged" }, "qus-helper-0123456789ab");
+    expect(args.slice(0, 4)).toEqual(["run", "--rm", "--interactive", "--name=qus-helper-0123456789ab"]);
+    expect(args.indexOf("--privileged")).toBe(args.indexOf("--") + 1);
+    expect(dockerCreateArgs({ ...SPEC, image: "-x" }, "n").slice(-2)).toEqual(["--", "-x"]);
   });
 
   it("--privileged replaces --cap-add", () => {
@@ -67,6 +86,7 @@ describe("dockerRunArgs and dockerCreateArgs (argv arrays, no shell)", () => {
       "--security-opt=apparmor=unconfined",
       "--platform=linux/arm64",
       "--entrypoint=/bin/busybox",
+      "--",
     ]);
     expect(args.slice(image + 1)).toEqual(SPEC.command);
   });
@@ -91,6 +111,7 @@ describe("dockerRunArgs and dockerCreateArgs (argv arrays, no shell)", () => {
       "--cap-add=SYS_ADMIN",
       "--security-opt=apparmor=unconfined",
       `--entrypoint=${PROGRAM_PATH}`,
+      "--",
       "tonistiigi/binfmt:qemu-v10.2.3-68",
     ]);
   });
@@ -154,6 +175,20 @@ describe("parseDockerInfo", () => {
     expect(error.message).toContain("Is the docker daemon running?");
     expect(error.hint).toContain("DOCKER_HOST");
   });
+
+  it("output that does not parse: QUS_EXEC_FAILED quoting it, not a crash", () => {
+    for (const text of ["{not json", "[1,2]x", "42"]) {
+      const error = caught(() => parseDockerInfo(text, "e"));
+      expect(error.code).toBe("QUS_EXEC_FAILED");
+      expect(error.message).toMatch(/cannot read: "/);
+    }
+  });
+
+  it("no server and no ServerErrors: unreachable, with a detail after the colon", () => {
+    const error = caught(() => parseDockerInfo('{"ServerVersion":"","ServerErrors":[]}', "e"));
+    expect(error.code).toBe("QUS_ENGINE_UNREACHABLE");
+    expect(error.message).toBe("cannot reach the container engine at e: docker info reported no server");
+  });
 });
 
 interface Call {
@@ -168,55 +203,169 @@ function ok(stdout = "", exitCode = 0, stderr = ""): ExecResult {
   return { exitCode, signal: undefined, stdout, stderr, startError: undefined, timedOut: false };
 }
 
+/** What a process killed at its timeout looks like (exec.ts: the group is killed, timedOut is set). */
+function timedOut(stdout = "", stderr = ""): ExecResult {
+  return { exitCode: undefined, signal: "SIGKILL", stdout, stderr, startError: undefined, timedOut: true };
+}
+
+type Answer = ExecResult | ((args: readonly string[]) => ExecResult);
+
 /** An Exec that answers docker commands by their subcommand and records the argv: no docker CLI runs. */
-function fakeExec(answers: Record<string, ExecResult>): { exec: Exec; calls: Call[] } {
+function fakeExec(answers: Record<string, Answer>): { exec: Exec; calls: Call[] } {
   const calls: Call[] = [];
   const exec: Exec = async (file, args, options) => {
-    const subcommand = args.find((arg) => !arg.startsWith("-") && arg !== "ctx") ?? "";
+    const global = args[0] === "--context" ? 2 : 0;
+    const subcommand = args[global] ?? "";
     const copied = subcommand === "cp" ? readFileSync(args.at(-2) ?? "") : undefined;
     calls.push({ file, args: [...args], options, copied });
-    return answers[subcommand] ?? ok();
+    const answer = answers[subcommand] ?? ok();
+    return typeof answer === "function" ? answer(args) : answer;
   };
   return { exec, calls };
 }
 
+/** A runner on a fake Exec, with the interrupt clean-ups it registers kept in a set the test can look at. */
+function runnerWith(answers: Record<string, Answer>, options: DockerCliOptions = {}) {
+  const fake = fakeExec(answers);
+  const cleanups = new Set<() => void>();
+  const runner = createDockerCliRunner({
+    exec: fake.exec,
+    onInterrupt: (cleanup) => {
+      cleanups.add(cleanup);
+      return () => cleanups.delete(cleanup);
+    },
+    ...options,
+  });
+  return { ...fake, runner, cleanups };
+}
+
+async function rejection(promise: Promise<unknown>): Promise<QusError> {
+  const error = await promise.then(
+    () => undefined,
+    (caughtError: unknown) => caughtError,
+  );
+  if (!isQusError(error)) throw new Error(`expected a QusError, got ${String(error)}`);
+  return error;
+}
+
+const NO_DAEMON = "Cannot connect to the Docker daemon at unix:///var/run/docker.sock. Is the docker daemon running?";
+
 describe("createDockerCliRunner (fake Exec: no docker CLI involved)", () => {
-  it("info: docker info --format {{json .}}, with --context first when one is given", async () => {
+  it("info: docker info --format {{json .}}, with --context first when one is given, bounded by the engine timeout", async () => {
     const { exec, calls } = fakeExec({ info: ok(RECORDED_INFO) });
     const info = await createDockerCliRunner({ exec, context: "ctx", docker: "/usr/bin/docker" }).info();
     expect(calls[0]?.file).toBe("/usr/bin/docker");
     expect(calls[0]?.args).toEqual(["--context", "ctx", "info", "--format", "{{json .}}"]);
+    expect(calls[0]?.options?.timeoutMs).toBe(DEFAULT_ENGINE_TIMEOUT_MS);
     expect(info).toMatchObject({ architecture: "x86_64", endpoint: "context ctx" });
   });
 
   it("info when the daemon is down (CLI 28: JSON without a server, the error on stderr, exit 1)", async () => {
-    const { exec } = fakeExec({
-      info: ok(
-        '{"ID":"","ServerVersion":"","SecurityOptions":null}',
-        1,
-        "Cannot connect to the Docker daemon at unix:///tmp/nonexistent.sock. Is the docker daemon running?",
-      ),
+    const { runner } = runnerWith({ info: ok('{"ID":"","ServerVersion":"","SecurityOptions":null}', 1, NO_DAEMON) });
+    const error = await rejection(runner.info());
+    expect(error.code).toBe("QUS_ENGINE_UNREACHABLE");
+    expect(error.message).toContain("Is the docker daemon running?");
+  });
+
+  it("info that never answers: QUS_ENGINE_UNREACHABLE naming the endpoint, what was tried and the bound", async () => {
+    const { runner, calls } = runnerWith({ info: timedOut() }, { engineTimeoutMs: 2_000 });
+    const error = await rejection(runner.info());
+    expect(calls[0]?.options?.timeoutMs).toBe(2_000);
+    expect(error.code).toBe("QUS_ENGINE_UNREACHABLE");
+    expect(error.message).toBe(
+      "cannot reach the container engine at the default engine: `docker info` did not answer within 2 s",
+    );
+    expect(error.hint).toContain("QUS_ENGINE_TIMEOUT=60");
+  });
+
+  it("info that fails and prints nothing: the message still says what happened", async () => {
+    const { runner } = runnerWith({ info: ok("", 1, "") });
+    const error = await rejection(runner.info());
+    expect(error.code).toBe("QUS_ENGINE_UNREACHABLE");
+    expect(error.message).toMatch(/: `docker info` failed: it exited with status 1 and printed nothing$/);
+    expect(error.message).not.toMatch(/:\s*$/);
+  });
+
+  it("info that prints something else than JSON with status 0: QUS_EXEC_FAILED quoting it", async () => {
+    const { runner } = runnerWith({ info: ok("podman says hello") });
+    const error = await rejection(runner.info());
+    expect(error.code).toBe("QUS_EXEC_FAILED");
+    expect(error.message).toContain('"podman says hello"');
+  });
+
+  it("QUS_ENGINE_TIMEOUT in the environment sets the engine timeout, in seconds", async () => {
+    expect(engineTimeoutFromEnv({})).toBeUndefined();
+    expect(engineTimeoutFromEnv({ QUS_ENGINE_TIMEOUT: "2.5" })).toBe(2_500);
+    expect(engineTimeoutFromEnv({ QUS_ENGINE_TIMEOUT: " " })).toBeUndefined();
+    for (const bad of ["0", "-1", "abc", "1e9", "Infinity"]) {
+      const error = caught(() => engineTimeoutFromEnv({ QUS_ENGINE_TIMEOUT: bad }));
+      expect(error.code).toBe("QUS_USAGE");
+      expect(error.message).toContain(JSON.stringify(bad));
+    }
+    const saved = process.env.QUS_ENGINE_TIMEOUT;
+    process.env.QUS_ENGINE_TIMEOUT = "3";
+    try {
+      const { runner, calls } = runnerWith({ info: ok(RECORDED_INFO) });
+      await runner.info();
+      expect(calls[0]?.options?.timeoutMs).toBe(3_000);
+    } finally {
+      if (saved === undefined) delete process.env.QUS_ENGINE_TIMEOUT;
+      else process.env.QUS_ENGINE_TIMEOUT = saved;
+    }
+  });
+
+  it("an unknown --context: QUS_USAGE naming it (quoted for a shell), with docker context ls", async () => {
+    const name = "a b$(id)";
+    const { runner } = runnerWith(
+      {
+        info: ok(
+          "",
+          1,
+          `Failed to initialize: unable to resolve docker endpoint: context "${name}": context not found: open /root/.docker/contexts/meta/e071/meta.json: no such file or directory`,
+        ),
+      },
+      { context: name },
+    );
+    const error = await rejection(runner.info());
+    expect(error.code).toBe("QUS_USAGE");
+    expect(error.message).toBe("the docker context 'a b$(id)' does not exist");
+    expect(error.hint).toContain("docker context ls");
+  });
+
+  it("an unknown DOCKER_CONTEXT, and docker's older wording", async () => {
+    const saved = process.env.DOCKER_CONTEXT;
+    process.env.DOCKER_CONTEXT = "gone";
+    try {
+      const { runner } = runnerWith({ info: ok("", 1, 'context "gone" does not exist') });
+      const error = await rejection(runner.info());
+      expect(error.code).toBe("QUS_USAGE");
+      expect(error.message).toBe("the docker context gone (from DOCKER_CONTEXT) does not exist");
+    } finally {
+      if (saved === undefined) delete process.env.DOCKER_CONTEXT;
+      else process.env.DOCKER_CONTEXT = saved;
+    }
+  });
+
+  it("a DOCKER_HOST docker cannot parse: QUS_USAGE", async () => {
+    const { runner } = runnerWith({
+      info: ok("", 1, "Failed to initialize: unable to resolve docker endpoint: invalid bind address format: foo://x"),
     });
-    const error = await createDockerCliRunner({ exec })
-      .info()
-      .then(
-        () => undefined,
-        (caughtError: unknown) => caughtError as QusError,
-      );
-    expect(error?.code).toBe("QUS_ENGINE_UNREACHABLE");
-    expect(error?.message).toContain("Is the docker daemon running?");
+    const error = await rejection(runner.info());
+    expect(error.code).toBe("QUS_USAGE");
+    expect(error.message).toContain("invalid bind address format: foo://x");
+    expect(error.hint).toContain("DOCKER_HOST");
+  });
+
+  it("an empty context name is refused at once", () => {
+    const error = caught(() => createDockerCliRunner({ context: " " }));
+    expect(error.code).toBe("QUS_USAGE");
   });
 
   it("no docker client: QUS_ENGINE_UNREACHABLE saying so", async () => {
     const exec: Exec = async () => ({ ...ok(), exitCode: undefined, startError: "ENOENT" });
-    const error = await createDockerCliRunner({ exec })
-      .info()
-      .then(
-        () => undefined,
-        (caughtError: unknown) => caughtError as QusError,
-      );
-    expect(error?.code).toBe("QUS_ENGINE_UNREACHABLE");
-    expect(error?.message).toContain("not installed");
+    const error = await rejection(createDockerCliRunner({ exec }).info());
+    expect(error.code).toBe("QUS_ENGINE_UNREACHABLE");
+    expect(error.message).toContain("not installed");
   });
 
   it("imageLabels: the labels, {} for none, undefined when the engine lacks the image", async () => {
@@ -229,25 +378,109 @@ describe("createDockerCliRunner (fake Exec: no docker CLI involved)", () => {
       "inspect",
       "--format",
       "{{json .Config.Labels}}",
+      "--",
       "qus-binfmt:latest",
     ]);
+    expect(labels.calls[0]?.options?.timeoutMs).toBe(DEFAULT_ENGINE_TIMEOUT_MS);
     const none = fakeExec({ image: ok("null") });
     expect(await createDockerCliRunner({ exec: none.exec }).imageLabels("x")).toEqual({});
-    const missing = fakeExec({ image: ok("", 1, "Error: No such image: x") });
+    const missing = fakeExec({ image: ok("", 1, "Error response from daemon: no such image: x: No such image: x") });
     expect(await createDockerCliRunner({ exec: missing.exec }).imageLabels("x")).toBeUndefined();
   });
 
-  it("run: one docker run with dockerRunArgs", async () => {
-    const { exec, calls } = fakeExec({ run: ok("done") });
-    const result = await createDockerCliRunner({ exec }).run(SPEC);
-    expect(result.stdout).toBe("done");
-    expect(calls.map((call) => call.args)).toEqual([dockerRunArgs(SPEC)]);
+  it("imageLabels when the engine stopped answering: unreachable, not an image that is missing", async () => {
+    const down = runnerWith({ image: ok("", 1, NO_DAEMON) });
+    expect((await rejection(down.runner.imageLabels("x"))).code).toBe("QUS_ENGINE_UNREACHABLE");
+    const hung = runnerWith({ image: timedOut() });
+    const error = await rejection(hung.runner.imageLabels("x"));
+    expect(error.code).toBe("QUS_ENGINE_UNREACHABLE");
+    expect(error.message).toContain("`docker image inspect` did not answer within 15 s");
   });
 
-  it("runProgram: create, copy the program in, start attached, and always remove", async () => {
-    const id = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
+  it("imageLabels: another failure, or labels that do not parse: QUS_EXEC_FAILED with what docker said", async () => {
+    const failed = runnerWith({ image: ok("", 1, "Error response from daemon: layer does not exist") });
+    const error = await rejection(failed.runner.imageLabels("x"));
+    expect(error.code).toBe("QUS_EXEC_FAILED");
+    expect(error.message).toContain("layer does not exist");
+    for (const stdout of ["{oops", "[]", '"text"']) {
+      const garbled = runnerWith({ image: ok(stdout) });
+      expect((await rejection(garbled.runner.imageLabels("x"))).code).toBe("QUS_EXEC_FAILED");
+    }
+  });
+
+  it("run: one docker run, named qus-helper-<random>, bounded by the spec's timeout, nothing removed after a clean end", async () => {
+    const { runner, calls, cleanups } = runnerWith({ run: ok("done") });
+    const result = await runner.run({ ...SPEC, timeoutMs: 5_000 });
+    expect(result.stdout).toBe("done");
+    expect(calls).toHaveLength(1);
+    const name = calls[0]?.args[3]?.replace("--name=", "") ?? "";
+    expect(name).toMatch(new RegExp(`^${CONTAINER_NAME_PREFIX}[0-9a-f]{12}$`));
+    expect(calls[0]?.args).toEqual(dockerRunArgs(SPEC, name));
+    expect(calls[0]?.options?.timeoutMs).toBe(5_000);
+    expect(cleanups.size).toBe(0);
+  });
+
+  it("run that outlives its bound: the docker CLI was killed, so the container is removed by name", async () => {
+    const { runner, calls } = runnerWith({ run: timedOut("kernel 6.1.0") }, { runTimeoutMs: 7_000 });
+    const result = await runner.run(SPEC);
+    expect(result.timedOut).toBe(true);
+    expect(calls.map((call) => call.args[0])).toEqual(["run", "rm"]);
+    expect(calls[0]?.options?.timeoutMs).toBe(7_000);
+    const name = calls[0]?.args[3]?.replace("--name=", "");
+    expect(calls[1]?.args).toEqual(["rm", "--force", "--", name]);
+    expect(calls[1]?.options?.timeoutMs).toBe(DEFAULT_ENGINE_TIMEOUT_MS);
+  });
+
+  it("run whose container was killed, or that docker could not start: removed by name too", async () => {
+    for (const answer of [ok("kernel 6.1.0", 137), ok("", 125, "docker: Error response from daemon: oops.")]) {
+      const { runner, calls } = runnerWith({ run: answer });
+      await runner.run(SPEC);
+      expect(calls.map((call) => call.args[0])).toEqual(["run", "rm"]);
+    }
+  });
+
+  it("run while qus is interrupted: the clean-up it registered removes the container by name", async () => {
+    let during: (() => void)[] = [];
+    const { runner, calls, cleanups } = runnerWith({
+      run: () => {
+        during = [...cleanups];
+        return ok("done");
+      },
+    });
+    await runner.run(SPEC);
+    expect(during).toHaveLength(1);
+    expect(cleanups.size).toBe(0);
+    expect(calls[0]?.args.some((arg) => arg.startsWith(`--name=${CONTAINER_NAME_PREFIX}`))).toBe(true);
+  });
+
+  it("run when the engine went away after docker info: QUS_ENGINE_UNREACHABLE naming docker run", async () => {
+    const { runner } = runnerWith({
+      run: ok("", 125, `docker: ${NO_DAEMON}\n\nRun 'docker run --help' for more information`),
+    });
+    const error = await rejection(runner.run(SPEC));
+    expect(error.code).toBe("QUS_ENGINE_UNREACHABLE");
+    expect(error.message).toBe(
+      `cannot reach the container engine at the default engine: \`docker run\` failed: docker: ${NO_DAEMON}`,
+    );
+  });
+
+  it("run when the connection to the engine broke while attached: QUS_ENGINE_UNREACHABLE, not a helper failure", async () => {
+    const { runner } = runnerWith({
+      run: ok(
+        "mounted",
+        125,
+        'time="2026-11-27T15:52:49Z" level=error msg="error waiting for container: unexpected EOF"',
+      ),
+    });
+    const error = await rejection(runner.run(SPEC));
+    expect(error.code).toBe("QUS_ENGINE_UNREACHABLE");
+    expect(error.message).toContain("the connection broke during `docker run`");
+    expect(error.message).toContain("unexpected EOF");
+  });
+
+  it("runProgram: create (named), copy the program in, start attached, and always remove", async () => {
     const { exec, calls } = fakeExec({
-      create: ok(id),
+      create: ok("0123456789abcdef"),
       start: ok("", 1, "exec /qus-program: exec format error"),
     });
     const spec = {
@@ -255,34 +488,73 @@ describe("createDockerCliRunner (fake Exec: no docker CLI involved)", () => {
       privileged: false,
       capAdd: ["SYS_ADMIN"],
       securityOpt: [],
+      timeoutMs: 30_000,
     };
     const program = new Uint8Array([0x7f, 0x45, 0x4c, 0x46, 1, 2, 3]);
     const result = await createDockerCliRunner({ exec }).runProgram(spec, program);
 
     expect(result.stderr).toBe("exec /qus-program: exec format error");
     expect(calls.map((call) => call.args[0])).toEqual(["create", "cp", "start", "rm"]);
-    expect(calls[0]?.args).toEqual(dockerCreateArgs(spec));
-    expect(calls[1]?.args.at(-1)).toBe(`${id}:${PROGRAM_PATH}`);
+    const name = calls[0]?.args[1]?.replace("--name=", "") ?? "";
+    expect(name).toMatch(/^qus-helper-[0-9a-f]{12}$/);
+    expect(calls[0]?.args).toEqual(dockerCreateArgs(spec, name));
+    expect(calls[1]?.args.at(-1)).toBe(`${name}:${PROGRAM_PATH}`);
     expect(calls[1]?.copied?.equals(Buffer.from(program))).toBe(true);
-    expect(calls[2]?.args).toEqual(["start", "--attach", id]);
-    expect(calls[3]?.args).toEqual(["rm", "--force", id]);
+    expect(calls[2]?.args).toEqual(["start", "--attach", "--", name]);
+    expect(calls[2]?.options?.timeoutMs).toBe(30_000);
+    expect(calls[3]?.args).toEqual(["rm", "--force", "--", name]);
   });
 
-  it("runProgram when create fails: its result, nothing else run", async () => {
+  it("runProgram when the program hangs: start is bounded, the result says timed out, the container is removed", async () => {
+    const { exec, calls } = fakeExec({ create: ok("id"), start: timedOut() });
+    const result = await createDockerCliRunner({ exec }).runProgram(
+      { image: "x", privileged: false, capAdd: [], securityOpt: [], timeoutMs: 3_000 },
+      new Uint8Array([1]),
+    );
+    expect(result.timedOut).toBe(true);
+    expect(calls.map((call) => call.args[0])).toEqual(["create", "cp", "start", "rm"]);
+  });
+
+  it("runProgram when create fails: its result, and the name removed in case the engine made it", async () => {
     const { exec, calls } = fakeExec({ create: ok("", 125, "Error: No such image: x") });
     const result = await createDockerCliRunner({ exec }).runProgram(
       { image: "x", privileged: false, capAdd: [], securityOpt: [] },
       new Uint8Array([1]),
     );
     expect(result.exitCode).toBe(125);
-    expect(calls).toHaveLength(1);
+    expect(calls.map((call) => call.args[0])).toEqual(["create", "rm"]);
   });
 
-  it("pull: docker pull --quiet, false when it fails", async () => {
+  it("runProgram when create does not answer: unreachable, and still removed by name", async () => {
+    const { runner, calls } = runnerWith({ create: timedOut() });
+    const error = await rejection(
+      runner.runProgram({ image: "x", privileged: false, capAdd: [], securityOpt: [] }, new Uint8Array([1])),
+    );
+    expect(error.code).toBe("QUS_ENGINE_UNREACHABLE");
+    expect(error.message).toContain("`docker create` did not answer");
+    expect(calls.map((call) => call.args[0])).toEqual(["create", "rm"]);
+  });
+
+  it("pull: docker pull --quiet, false when it fails or does not finish", async () => {
     const pulled = fakeExec({ pull: ok("sha256:abc") });
     expect(await createDockerCliRunner({ exec: pulled.exec }).pull("tonistiigi/binfmt:latest")).toBe(true);
-    expect(pulled.calls[0]?.args).toEqual(["pull", "--quiet", "tonistiigi/binfmt:latest"]);
+    expect(pulled.calls[0]?.args).toEqual(["pull", "--quiet", "--", "tonistiigi/binfmt:latest"]);
     const offline = fakeExec({ pull: ok("", 1, "dial tcp: lookup registry-1.docker.io: no such host") });
     expect(await createDockerCliRunner({ exec: offline.exec }).pull("tonistiigi/binfmt:latest")).toBe(false);
+    const stuck = fakeExec({ pull: timedOut() });
+    expect(await createDockerCliRunner({ exec: stuck.exec }).pull("tonistiigi/binfmt:latest")).toBe(false);
+  });
+});
+
+describe("describeDockerFailure", () => {
+  it("the last lines docker printed, without its usage reminder; never empty", () => {
+    expect(
+      describeDockerFailure(
+        ok("", 125, "docker: Error response from daemon: x.\n\nRun 'docker run --help' for more information"),
+      ),
+    ).toBe("docker: Error response from daemon: x.");
+    expect(describeDockerFailure(ok("", 3, ""))).toBe("it exited with status 3 and printed nothing");
+    expect(describeDockerFailure(timedOut())).toBe("it did not finish in time and was stopped");
+    expect(describeDockerFailure({ ...ok(), exitCode: undefined, signal: "SIGTERM" })).toBe("it was killed by SIGTERM");
   });
 });

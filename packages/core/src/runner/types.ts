@@ -26,6 +26,11 @@ export interface RunSpec {
   readonly securityOpt: readonly string[];
   /** Platform of the image to run (`linux/arm64`), when not the engine's own. */
   readonly platform?: string;
+  /**
+   * How long the container may run. When it is over, the container is stopped and removed, and the result says
+   * `timedOut: true`. The runner's default when absent.
+   */
+  readonly timeoutMs?: number;
 }
 
 /**
@@ -35,17 +40,26 @@ export interface RunSpec {
 export interface ContainerRunner {
   /** Name shown in reports (`docker`). */
   readonly name: string;
-  /** The engine's facts; throws QUS_ENGINE_UNREACHABLE when it cannot be reached. */
+  /**
+   * The engine's facts. Throws QUS_ENGINE_UNREACHABLE when it cannot be reached or does not answer in time,
+   * QUS_USAGE when the context or host it was pointed at does not exist or cannot be read.
+   */
   info(): Promise<EngineInfo>;
-  /** The image's labels, or undefined when the engine does not have the image. */
+  /**
+   * The image's labels, or undefined when the engine does not have the image. Throws (as {@link info}) when the
+   * engine cannot answer: an engine that stopped answering is not an image that is missing.
+   */
   imageLabels(image: string): Promise<Record<string, string> | undefined>;
-  /** Runs one short-lived container to its end and removes it. */
+  /**
+   * Runs one short-lived container to its end and removes it, also when it had to be stopped (its time was over,
+   * qus was interrupted). Throws QUS_ENGINE_UNREACHABLE when the engine stopped answering.
+   */
   run(spec: RunSpec): Promise<ExecResult>;
   /**
    * Runs a program (its bytes) as the only process of a container of the image, which needs no shell:
-   * how qus's probes run in images that have none. Removes the container.
+   * how qus's probes run in images that have none. Removes the container. Bounded as {@link run}.
    */
   runProgram(spec: Omit<RunSpec, "command" | "entrypoint">, program: Uint8Array): Promise<ExecResult>;
-  /** Pulls an image; false when it cannot be had (no registry, no network). */
+  /** Pulls an image; false when it cannot be had (no registry, no network, no answer in time). */
   pull(image: string): Promise<boolean>;
 }

@@ -4,13 +4,29 @@ import { renderRegister } from "../../binfmt/register.js";
 import { QusError } from "../../errors.js";
 import { entryDifferences, type Interpreter, type PlanStep, targetPattern } from "../../plan.js";
 import { buildExitProgram, buildProbe } from "../../probe/index.js";
+import { describeDockerFailure } from "../../runner/docker-cli.js";
 import type { ContainerRunner, EngineInfo } from "../../runner/types.js";
 import type { QemuCpu, Target } from "../../targets.js";
 import { cpuOfMachine } from "../local/host.js";
 import { describeProbeRun, NO_HANDLER_STATUS } from "../probe-verdict.js";
 import type { ApplyOutcome, Driver, Inspection, InspectRequest, ProbeResult, RemoveOutcome } from "../types.js";
 import { HELPER_SCRIPT } from "./helper-script.js";
-import { type HelperOp, type HelperReport, parseHelperOutput } from "./protocol.js";
+import { type HelperOp, type HelperProbe, type HelperReport, parseHelperOutput } from "./protocol.js";
+
+/** How long one probe (or one `qemu --version`) may run in the helper before it counts as hung. */
+export const DEFAULT_PROBE_TIMEOUT_MS = 20_000;
+
+/** Options of {@link createHelperDriver}. */
+export interface HelperDriverOptions {
+  /** true: `--privileged` from the start; false: `--cap-add SYS_ADMIN` only; unset: escalate when that fails. */
+  readonly privileged?: boolean;
+  readonly probeTimeoutMs?: number;
+  /** The user named the image (`--image`): an image that cannot serve is then bad input, not the engine's state. */
+  readonly explicitImage?: boolean;
+}
+
+/** One helper run's end: its report, or why the engine or the kernel refused the privilege it ran with. */
+type Attempt = { readonly report: HelperReport } | { readonly refused: string };
 
 /**
  * The container driver's mode for images with busybox and QEMU (qus's own): each pass is one short-lived helper
@@ -22,32 +38,62 @@ export function createHelperDriver(
   image: string,
   engine: EngineInfo,
   labels: Readonly<Record<string, string>>,
-  privilegedOption: boolean | undefined,
+  options: HelperDriverOptions = {},
 ): Driver {
+  const privilegedOption = options.privileged;
   let privileged = privilegedOption ?? false;
   let hostHeader: Uint8Array | undefined;
   const details: Record<string, string> = { image, endpoint: engine.endpoint };
   const version = labels["org.qus.qemu.version"];
   if (version) details.qemuVersion = version;
+  const probeSeconds = Math.max(1, Math.ceil((options.probeTimeoutMs ?? DEFAULT_PROBE_TIMEOUT_MS) / 1000));
+  // The helper's probes and version reads run in parallel, each killed at probeSeconds, so it ends within about
+  // that; the rest is the container's start and the engine's pace. Past this the engine itself is stuck.
+  const runTimeoutMs = 2 * probeSeconds * 1000 + 60_000;
 
   // The image's label names QEMU's version: no need to run every emulator for it.
-  const fixed = version ? ["noversion=1"] : [];
+  const fixed = [`timeout=${probeSeconds}`, ...(version ? ["noversion=1"] : [])];
 
-  async function runHelper(args: readonly string[]): Promise<HelperReport> {
-    const marker = markerArg(engine);
-    let report = await runOnce(engine, [marker, ...fixed, ...args]);
-    if (report.mountError && !privileged && privilegedOption === undefined) {
+  async function runHelper(args: readonly string[], probed: readonly QemuCpu[]): Promise<HelperReport> {
+    const all = [markerArg(engine), ...fixed, ...args];
+    let attempt = await runOnce(all, privileged);
+    if ("refused" in attempt && !privileged && privilegedOption === undefined) {
       // Least privilege was not enough (a confined engine): try once more with --privileged.
+      const leastPrivilege = attempt.refused;
       privileged = true;
-      report = await runOnce(engine, [marker, ...fixed, ...args]);
+      attempt = await runOnce(all, true);
+      if ("refused" in attempt) {
+        throw new QusError(
+          "QUS_PRIVILEGE_DENIED",
+          `the engine at ${engine.endpoint} refused both ways of reaching binfmt_misc: with --cap-add SYS_ADMIN, ${leastPrivilege}; with --privileged, ${attempt.refused}`,
+          {
+            hint: "allow this engine's containers --cap-add SYS_ADMIN (or --privileged), or run qus ensure --driver local on the engine's host as root",
+          },
+        );
+      }
     }
-    if (report.mountError) {
+    if ("refused" in attempt) {
+      throw privileged
+        ? new QusError(
+            "QUS_PRIVILEGE_DENIED",
+            `the engine at ${engine.endpoint} refused the --privileged helper container: ${attempt.refused}`,
+            {
+              hint: "drop --privileged: qus needs only --cap-add SYS_ADMIN, and tries --privileged by itself when that is not enough",
+            },
+          )
+        : new QusError(
+            "QUS_PRIVILEGE_DENIED",
+            `with --cap-add SYS_ADMIN, the helper container could not reach binfmt_misc: ${attempt.refused}`,
+            { hint: "allow --privileged for it (leave privileged unset and qus tries it when needed)" },
+          );
+    }
+    const report = attempt.report;
+    const unreported = probed.filter((cpu) => !report.probes.has(cpu));
+    if (unreported.length > 0) {
       throw new QusError(
-        "QUS_PRIVILEGE_DENIED",
-        `the helper container could not mount binfmt_misc: ${report.mountError}`,
-        {
-          hint: "the engine must allow --cap-add SYS_ADMIN (or --privileged) for the helper container",
-        },
+        "QUS_EXEC_FAILED",
+        `the helper container (${image}) ended without a result for the probe of ${unreported.join(", ")}`,
+        { hint: "run it again; if it keeps failing, rebuild the image with qus image build" },
       );
     }
     details.privilege = privileged ? "--privileged" : "--cap-add SYS_ADMIN";
@@ -55,32 +101,63 @@ export function createHelperDriver(
     return report;
   }
 
-  async function runOnce(info: EngineInfo, args: readonly string[]): Promise<HelperReport> {
+  async function runOnce(args: readonly string[], asPrivileged: boolean): Promise<Attempt> {
     const result = await runner.run({
       image,
       entrypoint: "/bin/busybox",
       command: ["sh", "-c", HELPER_SCRIPT, "qus-helper", ...args],
-      privileged,
+      privileged: asPrivileged,
       capAdd: ["SYS_ADMIN"],
-      securityOpt: info.apparmor ? ["apparmor=unconfined"] : [],
+      securityOpt: engine.apparmor ? ["apparmor=unconfined"] : [],
+      timeoutMs: runTimeoutMs,
     });
-    const report = parseHelperOutput(result.stdout);
-    if (!report.complete && !report.mountError) {
-      const detail = (result.stderr || result.stdout).trim().split("\n").slice(-3).join(" ");
-      if (privileged && /operation not permitted|unable to apply caps/i.test(detail)) {
-        throw new QusError("QUS_PRIVILEGE_DENIED", `the engine refused a --privileged helper container: ${detail}`, {
-          hint: "drop --privileged: qus needs only --cap-add SYS_ADMIN",
-        });
-      }
+    const where = `the helper container (${image}) on the engine at ${engine.endpoint}`;
+    if (result.timedOut) {
       throw new QusError(
-        "QUS_EXEC_FAILED",
-        `the helper container (${image}) failed: ${detail || `exit ${result.exitCode}`}`,
-        {
-          hint: "check that the image holds /bin/busybox and QEMU (qus image build makes one)",
-        },
+        "QUS_TIMEOUT",
+        `${where} did not finish within ${Math.round(runTimeoutMs / 1000)} s, though each probe in it is stopped after ${probeSeconds} s: it was stopped and removed`,
+        { hint: "the engine is stuck or overloaded: check it (docker info, docker ps), then run qus again" },
       );
     }
-    return report;
+    const report = parseHelperOutput(result.stdout);
+    if (report.mountError) {
+      if (/no such device|unknown filesystem type/i.test(report.mountError)) {
+        throw new QusError(
+          "QUS_NO_BINFMT_MISC",
+          `the kernel behind the engine at ${engine.endpoint} has no binfmt_misc: ${report.mountError}`,
+          { hint: "load the module on the engine's host (modprobe binfmt_misc), or use an engine whose kernel has it" },
+        );
+      }
+      return { refused: `mounting binfmt_misc failed: ${report.mountError}` };
+    }
+    if (report.fatal) throw unusableImage(`its busybox cannot run the helper: ${report.fatal}`);
+    if (report.complete) return { report };
+    const detail = describeDockerFailure(result);
+    const started = result.stdout.trim() !== "";
+    if (!started && /unable to apply caps|operation not permitted|authorization denied/i.test(detail)) {
+      return { refused: `the engine would not start it: ${detail}` };
+    }
+    if (!started && /\/bin\/busybox|executable file not found/i.test(detail)) {
+      throw unusableImage(`it cannot run /bin/busybox: ${detail}`);
+    }
+    if (result.signal || result.exitCode === 137 || result.exitCode === 143) {
+      throw new QusError(
+        "QUS_EXEC_FAILED",
+        `${where} was stopped before it finished (status ${result.exitCode ?? result.signal}: killed by docker kill, docker stop, docker rm --force or the out-of-memory killer)`,
+        { hint: "run qus again; do not stop qus-helper-* containers while it runs" },
+      );
+    }
+    throw new QusError("QUS_EXEC_FAILED", `${where} failed before it finished: ${detail}`, {
+      hint: "run qus again; if it keeps failing, rebuild the image with qus image build",
+    });
+  }
+
+  function unusableImage(why: string): QusError {
+    const message = `the image ${image} is not a working qus installer: ${why}`;
+    const hint = "build qus's installer with qus image build";
+    return options.explicitImage
+      ? new QusError("QUS_USAGE", message, { hint: `${hint} and leave --image out, or pass a tonistiigi/binfmt image` })
+      : new QusError("QUS_IMAGE_MISSING", message, { hint });
   }
 
   function versionsOf(report: HelperReport): ReadonlyMap<string, string> {
@@ -94,7 +171,7 @@ export function createHelperDriver(
 
     async inspect(request: InspectRequest): Promise<Inspection> {
       const cpus = request.targets.map((target) => target.cpu);
-      const report = await runHelper([...cpus.map((cpu) => `interp=${cpu}`), ...cpus.map(probeArg)]);
+      const report = await runHelper([...cpus.map((cpu) => `interp=${cpu}`), ...cpus.map(probeArg)], cpus);
       const native = new Map<QemuCpu, string>();
       const probes = new Map<QemuCpu, ProbeResult>();
       for (const target of request.targets) {
@@ -104,7 +181,7 @@ export function createHelperDriver(
         } else if (!claimedBy(report.entries, buildProbe(target.cpu))) {
           if (run?.direct === 0) native.set(target.cpu, "runs natively on the engine without emulation");
         } else if (request.verify && run) {
-          probes.set(target.cpu, verdict(run.chroot, run.message));
+          probes.set(target.cpu, verdict(run));
         }
       }
       const interpreters = new Map<QemuCpu, Interpreter>();
@@ -137,7 +214,10 @@ export function createHelperDriver(
           args.push(`register=${step.register.name}=${renderRegister(step.register)}`, `interp=${step.target.cpu}`);
         }
       }
-      const report = await runHelper([...args, ...verify.map((target) => probeArg(target.cpu))]);
+      const report = await runHelper(
+        [...args, ...verify.map((target) => probeArg(target.cpu))],
+        verify.map((target) => target.cpu),
+      );
       const failures = new Map<QemuCpu, QusError>();
       for (const step of steps) {
         const failure = stepFailure(step, report.ops, report.entries);
@@ -146,13 +226,16 @@ export function createHelperDriver(
       const probes = new Map<QemuCpu, ProbeResult>();
       for (const target of verify) {
         const run = report.probes.get(target.cpu);
-        if (run && !failures.has(target.cpu)) probes.set(target.cpu, verdict(run.chroot, run.message));
+        if (run && !failures.has(target.cpu)) probes.set(target.cpu, verdict(run));
       }
       return { entries: report.entries, failures, probes, qemuVersions: versionsOf(report) };
     },
 
     async remove(names: readonly string[]): Promise<RemoveOutcome> {
-      const report = await runHelper(names.map((name) => `remove=${name}`));
+      const report = await runHelper(
+        names.map((name) => `remove=${name}`),
+        [],
+      );
       const removed: string[] = [];
       const failures = new Map<string, QusError>();
       for (const op of report.ops) {
@@ -174,16 +257,18 @@ function probeArg(cpu: QemuCpu): string {
   return `probe=${cpu}=${Buffer.from(buildProbe(cpu)).toString("base64")}`;
 }
 
-function verdict(status: number, message: string): ProbeResult {
-  const signal = status > 128 && status !== NO_HANDLER_STATUS ? `signal ${status - 128}` : undefined;
+function verdict(run: HelperProbe): ProbeResult {
+  const status = run.chroot;
+  const timedOut = status === "timeout";
+  const signal = !timedOut && status > 128 && status !== NO_HANDLER_STATUS ? `signal ${status - 128}` : undefined;
   return describeProbeRun(
     {
-      exitCode: signal ? undefined : status,
+      exitCode: timedOut || signal ? undefined : status,
       signal,
       stdout: "",
-      stderr: message,
+      stderr: run.message,
       startError: undefined,
-      timedOut: false,
+      timedOut,
     },
     true,
   );

@@ -1,10 +1,12 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { isQusError, type QusError } from "../../errors.js";
+import { isQusError, QusError } from "../../errors.js";
 import type { ExecResult } from "../../exec.js";
+import { verify } from "../../operations/status.js";
 import type { ContainerRunner, EngineInfo, RunSpec } from "../../runner/types.js";
 import { type Target, targetByCpu } from "../../targets.js";
-import { createContainerDriver, QUS_IMAGE } from "./index.js";
+import { HELPER_SCRIPT } from "./helper-script.js";
+import { createContainerDriver, isImageReference, QUS_IMAGE } from "./index.js";
 import { TONISTIIGI_IMAGE } from "./tonistiigi.js";
 
 // Recorded from the real helper (see the fixture's `# source:` line): five qemu entries, aarch64 found and probed.
@@ -106,15 +108,19 @@ describe("container driver (mock runner: no engine involved)", () => {
       const args = spec.command.slice(4);
       expect(args[0]).toMatch(/^marker=[A-Za-z0-9+/]+=*$/);
       // The image's label gives QEMU's version, so the helper is told not to run the emulators for it.
-      expect(args.slice(1, 3)).toEqual(["noversion=1", "interp=aarch64"]);
-      expect(args[3]).toMatch(/^probe=aarch64=[A-Za-z0-9+/]+=*$/);
+      // Each probe is bounded inside the helper (20 s), and the image's label gives QEMU's version, so the
+      // helper is told not to run the emulators for it.
+      expect(args.slice(1, 4)).toEqual(["timeout=20", "noversion=1", "interp=aarch64"]);
+      expect(args[4]).toMatch(/^probe=aarch64=[A-Za-z0-9+/]+=*$/);
       expect(args.some((arg) => /^(remove|enable|register)=/.test(arg))).toBe(false);
       expect(spec).toMatchObject({ privileged: false, capAdd: ["SYS_ADMIN"], securityOpt: [] });
+      // The container itself is bounded too, well above its probes' bound.
+      expect(spec.timeoutMs).toBe(100_000);
       expect(calls.pull).toEqual([]);
       expect(calls.runProgram).toBe(0);
 
       expect(inspection.entries.map((entry) => entry.name)).toContain("qemu-aarch64");
-      expect(inspection.probes.get("aarch64")).toEqual({ ok: true });
+      expect(inspection.probes.get("aarch64")).toMatchObject({ ok: true });
       expect(inspection.interpreters.get("aarch64")).toEqual({ path: "/usr/bin/qemu-aarch64-static", static: true });
       expect(inspection.kernel.release).toBe("6.18.44-fc-v669");
       expect(inspection.details).toMatchObject({
@@ -174,10 +180,72 @@ describe("container driver (mock runner: no engine involved)", () => {
       expect(calls.run[0]).toMatchObject({ image: "docker.io/tonistiigi/binfmt:latest" });
     });
 
-    it("an explicit image with qus's helper (it has labels) runs in helper mode", async () => {
-      const { runner, calls } = fakeRunner({ images: { "registry.local/qus-binfmt:7": {} } });
+    it("an explicit image with qus's labels runs in helper mode", async () => {
+      const { runner, calls } = fakeRunner({ images: { "registry.local/qus-binfmt:7": QUS_LABELS } });
       await createContainerDriver({ runner, image: "registry.local/qus-binfmt:7" }).inspect(INSPECT);
       expect(calls.run[0]).toMatchObject({ image: "registry.local/qus-binfmt:7", entrypoint: "/bin/busybox" });
+    });
+
+    it("an explicit local image without qus's labels: QUS_USAGE naming it and what to use, nothing run", async () => {
+      const { runner, calls } = fakeRunner({ images: { "busybox:latest": { maintainer: "someone" } } });
+      const error = await rejection(createContainerDriver({ runner, image: "busybox:latest" }).inspect(INSPECT));
+      expect(error.code).toBe("QUS_USAGE");
+      expect(error.message).toContain("busybox:latest");
+      expect(error.message).toContain("not an installer qus can use");
+      expect(error.hint).toContain("qus image build");
+      expect(error.hint).toContain("tonistiigi/binfmt");
+      expect(calls.run).toEqual([]);
+      expect(calls.pull).toEqual([]);
+    });
+
+    it("qus-binfmt:latest taken by an image without qus's labels: QUS_IMAGE_MISSING, rebuild it", async () => {
+      const { runner, calls } = fakeRunner({ images: { [QUS_IMAGE]: {}, [TONISTIIGI_IMAGE]: {} } });
+      const error = await rejection(createContainerDriver({ runner }).inspect(INSPECT));
+      expect(error.code).toBe("QUS_IMAGE_MISSING");
+      expect(error.message).toContain(QUS_IMAGE);
+      expect(error.hint).toContain("qus image build");
+      expect(calls.run).toEqual([]);
+    });
+
+    it.each(["$(id)", "qus binfmt", "it's", "--privileged", "-v/:/host", "Upper/Case", "a;b", "", "image:tag:other"])(
+      "an --image that is no image reference (%j): QUS_USAGE before any docker call",
+      (image) => {
+        const { runner, calls } = fakeRunner();
+        let thrown: unknown;
+        try {
+          createContainerDriver({ runner, image });
+        } catch (error) {
+          thrown = error;
+        }
+        expect(isQusError(thrown) && thrown.code).toBe("QUS_USAGE");
+        expect((thrown as Error).message).toContain(JSON.stringify(image));
+        expect(calls.info + calls.imageLabels.length + calls.run.length).toBe(0);
+      },
+    );
+
+    it.each([
+      "qus-binfmt:latest",
+      "tonistiigi/binfmt:qemu-v10.2.3-68",
+      "localhost:5000/team/qus-binfmt:7.2_x",
+      "[::1]:5000/qus-binfmt",
+      "Registry.Example.com/a/b__c",
+      `qus-binfmt@sha256:${"a".repeat(64)}`,
+      "0123456789ab",
+    ])("%s is an image reference", (image) => {
+      expect(isImageReference(image)).toBe(true);
+    });
+
+    it("the engine does not answer: docker info's error is the one shown, not image inspect's", async () => {
+      const { runner } = fakeRunner();
+      const down = new QusError("QUS_ENGINE_UNREACHABLE", "cannot reach the container engine at e: `docker info` ...");
+      runner.info = async () => {
+        await new Promise((resolve) => setTimeout(resolve, 5));
+        throw down;
+      };
+      runner.imageLabels = async () => {
+        throw new QusError("QUS_ENGINE_UNREACHABLE", "cannot reach ...: `docker image inspect` ...");
+      };
+      expect(await rejection(createContainerDriver({ runner }).inspect(INSPECT))).toBe(down);
     });
 
     it("resolves the engine and the image once for every call", async () => {
@@ -234,25 +302,170 @@ describe("container driver (mock runner: no engine involved)", () => {
       expect(inspection.details?.privilege).toBe("--privileged");
     });
 
-    it("mounting denied and privileged: false asked: QUS_PRIVILEGE_DENIED, no retry", async () => {
+    it("mounting denied and privileged: false asked: QUS_PRIVILEGE_DENIED for --cap-add, no retry", async () => {
       const { runner, calls } = fakeRunner({
         images: { [QUS_IMAGE]: QUS_LABELS },
         run: () => result("mount-failed mount: permission denied "),
       });
       const error = await rejection(createContainerDriver({ runner, privileged: false }).inspect(INSPECT));
       expect(error.code).toBe("QUS_PRIVILEGE_DENIED");
-      expect(error.message).toContain("permission denied");
+      expect(error.message).toBe(
+        "with --cap-add SYS_ADMIN, the helper container could not reach binfmt_misc: mounting binfmt_misc failed: mount: permission denied",
+      );
+      expect(error.hint).not.toContain("drop --privileged");
+      expect(calls.run).toHaveLength(1);
+    });
+
+    it("--privileged asked and the engine refuses it: says so, and only then hints to drop it", async () => {
+      const refusal =
+        "docker: Error response from daemon: failed to create shim task: OCI runtime create failed: runc create failed: unable to start container process: unable to apply caps: operation not permitted: unknown";
+      const { runner, calls } = fakeRunner({
+        images: { [QUS_IMAGE]: QUS_LABELS },
+        run: () => result("", 125, refusal),
+      });
+      const error = await rejection(createContainerDriver({ runner, privileged: true }).inspect(INSPECT));
+      expect(error.code).toBe("QUS_PRIVILEGE_DENIED");
+      expect(error.message).toContain("refused the --privileged helper container");
+      expect(error.message).toContain("unable to apply caps");
+      expect(error.hint).toMatch(/^drop --privileged/);
+      expect(calls.run).toHaveLength(1);
+    });
+
+    it("escalated by qus itself and refused both ways: each refusal with its own detail, no 'drop --privileged'", async () => {
+      const { runner, calls } = fakeRunner({
+        images: { [QUS_IMAGE]: QUS_LABELS },
+        run: (spec) =>
+          spec.privileged
+            ? result(
+                "",
+                125,
+                "docker: Error response from daemon: unable to apply caps: operation not permitted: unknown",
+              )
+            : result("mount-failed mount: permission denied (are you root?) "),
+      });
+      const error = await rejection(createContainerDriver({ runner }).inspect(INSPECT));
+      expect(calls.run.map((spec) => spec.privileged)).toEqual([false, true]);
+      expect(error.code).toBe("QUS_PRIVILEGE_DENIED");
+      expect(error.message).toBe(
+        "the engine at the default engine refused both ways of reaching binfmt_misc: with --cap-add SYS_ADMIN, mounting binfmt_misc failed: mount: permission denied (are you root?); with --privileged, the engine would not start it: docker: Error response from daemon: unable to apply caps: operation not permitted: unknown",
+      );
+      expect(error.hint).not.toContain("drop --privileged");
+    });
+
+    it("a kernel without binfmt_misc: QUS_NO_BINFMT_MISC, not a privilege problem, no escalation", async () => {
+      const { runner, calls } = fakeRunner({
+        images: { [QUS_IMAGE]: QUS_LABELS },
+        run: () =>
+          result("mount-failed mount: mounting binfmt_misc on /proc/sys/fs/binfmt_misc failed: No such device "),
+      });
+      const error = await rejection(createContainerDriver({ runner }).inspect(INSPECT));
+      expect(error.code).toBe("QUS_NO_BINFMT_MISC");
+      expect(error.message).toContain("No such device");
       expect(calls.run).toHaveLength(1);
     });
 
     it("a helper that stops before `done`: QUS_EXEC_FAILED with the last lines of its output", async () => {
       const { runner } = fakeRunner({
         images: { [QUS_IMAGE]: QUS_LABELS },
-        run: () => result("kernel 6.1.0", 127, "sh: exec: /bin/busybox: not found"),
+        run: () => result("kernel 6.1.0", 2, "sh: syntax error: unexpected end of file"),
       });
       const error = await rejection(createContainerDriver({ runner }).inspect(INSPECT));
       expect(error.code).toBe("QUS_EXEC_FAILED");
-      expect(error.message).toContain("/bin/busybox: not found");
+      expect(error.message).toContain("failed before it finished: sh: syntax error: unexpected end of file");
+    });
+
+    it("output that does not parse, with status 0 and nothing on stderr: QUS_EXEC_FAILED, never an empty detail", async () => {
+      const { runner } = fakeRunner({ images: { [QUS_IMAGE]: QUS_LABELS }, run: () => result("\u0000garbage\nmore") });
+      const error = await rejection(createContainerDriver({ runner }).inspect(INSPECT));
+      expect(error.code).toBe("QUS_EXEC_FAILED");
+      expect(error.message).toMatch(/failed before it finished: .+/);
+      expect(error.message).not.toMatch(/:\s*$/);
+    });
+
+    it("a helper killed mid-run (docker kill: status 137): says it was stopped, QUS_EXEC_FAILED", async () => {
+      const { runner } = fakeRunner({
+        images: { [QUS_IMAGE]: QUS_LABELS },
+        run: () => result("mounted\nkernel 6.1.0\nentry qemu-aarch64\n| enabled", 137),
+      });
+      const error = await rejection(createContainerDriver({ runner }).inspect(INSPECT));
+      expect(error.code).toBe("QUS_EXEC_FAILED");
+      expect(error.message).toContain("was stopped before it finished (status 137");
+    });
+
+    it("a helper container that outlives its bound: QUS_TIMEOUT saying it was stopped and removed", async () => {
+      const { runner } = fakeRunner({
+        images: { [QUS_IMAGE]: QUS_LABELS },
+        run: () => ({ ...result("mounted"), exitCode: undefined, signal: "SIGKILL", timedOut: true }),
+      });
+      const error = await rejection(createContainerDriver({ runner }).inspect(INSPECT));
+      expect(error.code).toBe("QUS_TIMEOUT");
+      expect(error.message).toContain("did not finish within 100 s");
+      expect(error.message).toContain("stopped and removed");
+    });
+
+    it.each([
+      [undefined, "QUS_IMAGE_MISSING"],
+      ["registry.local/qus-binfmt:7", "QUS_USAGE"],
+    ] as const)("an image with qus's labels but no busybox (--image %s): %s naming the image", async (image, code) => {
+      const { runner } = fakeRunner({
+        images: { [image ?? QUS_IMAGE]: QUS_LABELS },
+        run: () =>
+          result(
+            "",
+            127,
+            'docker: Error response from daemon: failed to create shim task: OCI runtime create failed: runc create failed: unable to start container process: exec: "/bin/busybox": stat /bin/busybox: no such file or directory: unknown.',
+          ),
+      });
+      const error = await rejection(createContainerDriver({ runner, image }).inspect(INSPECT));
+      expect(error.code).toBe(code);
+      expect(error.message).toContain(`the image ${image ?? QUS_IMAGE} is not a working qus installer`);
+      expect(error.message).toContain("stat /bin/busybox");
+      expect(error.hint).toContain("qus image build");
+    });
+
+    it("a busybox without the timeout applet: the image is not usable, nothing runs unbounded", async () => {
+      const { runner } = fakeRunner({
+        images: { [QUS_IMAGE]: QUS_LABELS },
+        run: () => result("fatal this busybox has no timeout applet"),
+      });
+      const error = await rejection(createContainerDriver({ runner }).inspect(INSPECT));
+      expect(error.code).toBe("QUS_IMAGE_MISSING");
+      expect(error.message).toContain("no timeout applet");
+    });
+
+    it("a helper that ends without a probe's result: QUS_EXEC_FAILED naming the probe, not 'no handler'", async () => {
+      const { runner } = fakeRunner({
+        images: { [QUS_IMAGE]: QUS_LABELS },
+        run: () => result(HELPER_OUTPUT.replace(/^probe .*$/m, "probe aarch64 x y")),
+      });
+      const error = await rejection(createContainerDriver({ runner }).inspect(INSPECT));
+      expect(error.code).toBe("QUS_EXEC_FAILED");
+      expect(error.message).toContain("without a result for the probe of aarch64");
+    });
+  });
+
+  describe("a hung emulator", () => {
+    it("the helper is told the probe bound; a probe killed there is reported as timed out: the emulator hung", async () => {
+      const { runner, calls } = fakeRunner({
+        images: { [QUS_IMAGE]: QUS_LABELS },
+        run: () => result(HELPER_OUTPUT.replace(/^probe aarch64 .*$/m, "probe aarch64 timeout timeout")),
+      });
+      const driver = createContainerDriver({ runner, probeTimeoutMs: 3_000 });
+      const report = await verify({ platforms: "linux/arm64", driver });
+      expect(calls.run[0]?.command).toContain("timeout=3");
+      expect(calls.run[0]?.timeoutMs).toBe(66_000);
+      expect(report.ok).toBe(false);
+      expect(report.platforms[0]).toMatchObject({ platform: "linux/arm64", verified: false });
+      expect(report.platforms[0]?.verification).toContain("timed out: the emulator hung");
+    });
+
+    it("the script bounds every emulator it runs: probes, chrooted probes and --version, with busybox timeout", () => {
+      const lines = HELPER_SCRIPT.split("\n").map((line) => line.trim());
+      // Every line that starts an emulator: the probe run directly, chrooted, and QEMU's --version.
+      const runs = lines.filter((line) => /^(\w+ )?("\$P\/\$cpu" |chroot "\$P" |"\$path" --version)/.test(line));
+      expect(runs.length).toBe(3);
+      for (const line of runs) expect(line).toMatch(/^bounded /);
+      expect(HELPER_SCRIPT).toContain('timeout -s KILL "$T" "$@"');
     });
   });
 });

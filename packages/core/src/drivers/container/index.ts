@@ -1,8 +1,9 @@
 import { QusError } from "../../errors.js";
 import { createDockerCliRunner } from "../../runner/docker-cli.js";
 import type { ContainerRunner, EngineInfo } from "../../runner/types.js";
+import { formatCommand } from "../../shell-quote.js";
 import type { Driver } from "../types.js";
-import { createHelperDriver } from "./helper-driver.js";
+import { createHelperDriver, DEFAULT_PROBE_TIMEOUT_MS } from "./helper-driver.js";
 import { TONISTIIGI_IMAGE } from "./tonistiigi.js";
 import { createTonistiigiDriver } from "./tonistiigi-driver.js";
 
@@ -15,11 +16,14 @@ export interface ContainerDriverOptions {
   readonly runner?: ContainerRunner;
   /**
    * Installer image. Default: {@link QUS_IMAGE} when the engine has it (offline, verified in one run),
-   * otherwise the pinned tonistiigi/binfmt, pulled if needed.
+   * otherwise the pinned tonistiigi/binfmt, pulled if needed. An image is used as qus's installer only when its
+   * labels say it is one (`qus image build` sets them); tonistiigi/binfmt images are driven through their own CLI.
    */
   readonly image?: string;
-  /** Start with `--privileged` instead of `--cap-add SYS_ADMIN`. */
+  /** Start with `--privileged` instead of `--cap-add SYS_ADMIN`; false: never escalate to it. */
   readonly privileged?: boolean;
+  /** How long one probe (or one `qemu --version`) may run in the container before it counts as hung: 20 s. */
+  readonly probeTimeoutMs?: number;
 }
 
 /**
@@ -28,6 +32,7 @@ export interface ContainerDriverOptions {
  */
 export function createContainerDriver(options: ContainerDriverOptions = {}): Driver {
   const runner = options.runner ?? createDockerCliRunner();
+  if (options.image !== undefined) checkImageReference(options.image);
   let resolved: Promise<Driver> | undefined;
   const driver = () => {
     resolved ??= resolveDriver(runner, options);
@@ -41,18 +46,65 @@ export function createContainerDriver(options: ContainerDriverOptions = {}): Dri
   };
 }
 
-async function resolveDriver(runner: ContainerRunner, options: ContainerDriverOptions): Promise<Driver> {
-  const [engine, ownLabels] = await Promise.all([runner.info(), runner.imageLabels(options.image ?? QUS_IMAGE)]);
-  requireRootfulEngine(engine);
-  if (ownLabels) return createHelperDriver(runner, options.image ?? QUS_IMAGE, engine, ownLabels, options.privileged);
-  if (options.image && !isTonistiigi(options.image)) throw imageMissing(engine, options.image);
-  const image = options.image ?? TONISTIIGI_IMAGE;
-  if (!(await runner.imageLabels(image)) && !(await runner.pull(image))) throw imageMissing(engine, image);
-  return createTonistiigiDriver(runner, image, engine, options.privileged ?? false);
+// docker's reference grammar (distribution/reference): [registry[:port]/]path[:tag][@digest], the path in lower
+// case. Anything else (spaces, quotes, `$(...)`, a leading `-`) is refused before docker sees it.
+const COMPONENT = "[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*";
+const REGISTRY =
+  "(?:[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?(?:\\.[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?)*|\\[[0-9a-fA-F:]+\\])(?::[0-9]+)?";
+const IMAGE_REFERENCE = new RegExp(
+  `^(?:${REGISTRY}/)?${COMPONENT}(?:/${COMPONENT})*(?::[\\w][\\w.-]{0,127})?(?:@[a-z0-9]+(?:[.+_-][a-z0-9]+)*:[0-9a-fA-F]{32,})?$`,
+);
+
+/** Whether a string is an image reference docker accepts (`qus-binfmt:latest`, `registry:5000/a/b@sha256:...`). */
+export function isImageReference(image: string): boolean {
+  return image.length <= 512 && IMAGE_REFERENCE.test(image);
 }
 
-function isTonistiigi(image: string): boolean {
+function checkImageReference(image: string): void {
+  if (!isImageReference(image)) {
+    throw new QusError("QUS_USAGE", `--image ${JSON.stringify(image)} is not an image reference`, {
+      hint: `name an image as docker does (${QUS_IMAGE}, ${TONISTIIGI_IMAGE}); build qus's own with ${formatCommand(["qus", "image", "build"])}`,
+    });
+  }
+}
+
+/** Whether an image's labels say it is qus's installer image (`qus image build` sets them). */
+export function isQusInstaller(labels: Readonly<Record<string, string>>): boolean {
+  return labels["org.opencontainers.image.title"] === "qus-binfmt" || "org.qus.qemu.version" in labels;
+}
+
+/** Whether an image is tonistiigi/binfmt, by its name. */
+export function isTonistiigi(image: string): boolean {
   return /(^|\/)tonistiigi\/binfmt(:|@|$)/.test(image);
+}
+
+async function resolveDriver(runner: ContainerRunner, options: ContainerDriverOptions): Promise<Driver> {
+  const image = options.image ?? QUS_IMAGE;
+  // Both at once (one round trip less); when the engine does not answer, docker info's error is the one to show.
+  const [info, labels] = await Promise.allSettled([runner.info(), runner.imageLabels(image)]);
+  if (info.status === "rejected") throw info.reason;
+  if (labels.status === "rejected") throw labels.reason;
+  const engine = info.value;
+  requireRootfulEngine(engine);
+  const helperOptions = { privileged: options.privileged, probeTimeoutMs: options.probeTimeoutMs };
+  if (labels.value && isQusInstaller(labels.value)) {
+    return createHelperDriver(runner, image, engine, labels.value, {
+      ...helperOptions,
+      explicitImage: options.image !== undefined,
+    });
+  }
+  if (options.image === undefined) {
+    if (labels.value) throw notAnInstaller(engine, image, false);
+  } else if (!isTonistiigi(options.image)) {
+    throw labels.value ? notAnInstaller(engine, image, true) : imageMissing(engine, image);
+  }
+  const fallback = options.image ?? TONISTIIGI_IMAGE;
+  const present = options.image !== undefined ? labels.value !== undefined : !!(await runner.imageLabels(fallback));
+  if (!present && !(await runner.pull(fallback))) throw imageMissing(engine, fallback);
+  return createTonistiigiDriver(runner, fallback, engine, {
+    privileged: options.privileged ?? false,
+    probeTimeoutMs: options.probeTimeoutMs ?? DEFAULT_PROBE_TIMEOUT_MS,
+  });
 }
 
 function requireRootfulEngine(engine: EngineInfo): void {
@@ -70,7 +122,23 @@ function imageMissing(engine: EngineInfo, image: string): QusError {
     "QUS_IMAGE_MISSING",
     `the engine at ${engine.endpoint} has no image ${image}, and it could not be pulled`,
     {
-      hint: `build qus's own on this engine, which needs no registry: qus image build (or load ${image} with docker load)`,
+      hint: `build qus's own on this engine, which needs no registry: ${formatCommand(["qus", "image", "build"])} (or load ${image} with docker load)`,
     },
   );
+}
+
+/**
+ * An image that is neither qus's installer (no qus labels) nor tonistiigi/binfmt: qus cannot know what it would
+ * do with it. Given by the user: bad input; the default tag taken by another image: the engine's state.
+ */
+function notAnInstaller(engine: EngineInfo, image: string, explicit: boolean): QusError {
+  const build = formatCommand(["qus", "image", "build"]);
+  const message = `the image ${image} on the engine at ${engine.endpoint} is not an installer qus can use: it has no qus-binfmt labels (org.qus.qemu.version), and it is not tonistiigi/binfmt`;
+  return explicit
+    ? new QusError("QUS_USAGE", message, {
+        hint: `build qus's installer with ${build} and leave --image out, or pass a tonistiigi/binfmt image (--image ${TONISTIIGI_IMAGE})`,
+      })
+    : new QusError("QUS_IMAGE_MISSING", message, {
+        hint: `${image} was tagged by something else: build qus's installer again with ${build}`,
+      });
 }

@@ -110,6 +110,29 @@ describe("parseHelperOutput on hand-written lines", () => {
     });
   });
 
+  it("a probe killed at its bound: `timeout` instead of a status; malformed probe lines are dropped", () => {
+    const report = parseHelperOutput(
+      [
+        "probe s390x timeout timeout",
+        "probe riscv64 0 timeout",
+        "probe mips64el NaN 0",
+        "probe arm 1e3 0",
+        "probe ppc64le",
+        "done",
+      ].join("\n"),
+    );
+    expect([...report.probes]).toEqual([
+      ["s390x", { direct: "timeout", chroot: "timeout", message: "" }],
+      ["riscv64", { direct: 0, chroot: "timeout", message: "" }],
+    ]);
+  });
+
+  it("fatal: why the helper could not start its work", () => {
+    const report = parseHelperOutput("fatal this busybox has no timeout applet\n");
+    expect(report.fatal).toBe("this busybox has no timeout applet");
+    expect(report.complete).toBe(false);
+  });
+
   it("a disabled entry, an entry with empty flags, and a cut-off run", () => {
     const report = parseHelperOutput(
       [

@@ -9,10 +9,13 @@ export interface HelperOp {
   readonly message: string;
 }
 
+/** How a program run in the helper ended: its exit status, or `timeout` when it was killed at its bound. */
+export type HelperStatus = number | "timeout";
+
 /** How one probe ran in the helper: directly, and chrooted in the probe folder. */
 export interface HelperProbe {
-  readonly direct: number;
-  readonly chroot: number;
+  readonly direct: HelperStatus;
+  readonly chroot: HelperStatus;
   readonly message: string;
 }
 
@@ -21,6 +24,8 @@ export interface HelperReport {
   readonly mounted: boolean;
   /** Why mounting binfmt_misc failed (the helper then stops). */
   readonly mountError?: string;
+  /** Why the helper could not start its work at all (a busybox without `timeout`); it then stops. */
+  readonly fatal?: string;
   readonly kernel: string;
   /** First bytes of the helper image's own busybox: a program of the engine's own architecture. */
   readonly hostHeader?: Uint8Array;
@@ -33,10 +38,16 @@ export interface HelperReport {
   readonly complete: boolean;
 }
 
-/** Reads the helper's line protocol (see helper-script.ts). Unknown lines are ignored. */
+function status(word: string | undefined): HelperStatus | undefined {
+  if (word === "timeout") return word;
+  return word !== undefined && /^\d{1,3}$/.test(word) ? Number(word) : undefined;
+}
+
+/** Reads the helper's line protocol (see helper-script.ts). Unknown and malformed lines are ignored. */
 export function parseHelperOutput(stdout: string): HelperReport {
   let mounted = false;
   let mountError: string | undefined;
+  let fatal: string | undefined;
   let kernel = "";
   let hostHeader: Uint8Array | undefined;
   let complete = false;
@@ -57,6 +68,7 @@ export function parseHelperOutput(stdout: string): HelperReport {
     const tail = rest.join(" ").trim();
     if (word === "mounted") mounted = true;
     else if (word === "mount-failed") mountError = tail || "no error message";
+    else if (word === "fatal") fatal = tail || "no error message";
     else if (word === "kernel") kernel = tail;
     else if (word === "host-header" && /^([0-9a-f]{2})+$/.test(tail)) hostHeader = fromHex(tail);
     else if (word === "op" && (rest[0] === "remove" || rest[0] === "enable" || rest[0] === "register")) {
@@ -69,13 +81,11 @@ export function parseHelperOutput(stdout: string): HelperReport {
       const version = rest.slice(1).join(" ").trim();
       if (version) versions.set(rest[0], version);
     } else if (word === "probe" && rest[0]) {
-      probes.set(rest[0], {
-        direct: Number(rest[1]),
-        chroot: Number(rest[2]),
-        message: rest.slice(3).join(" ").trim(),
-      });
+      const [direct, chroot] = [status(rest[1]), status(rest[2])];
+      if (direct !== undefined && chroot !== undefined)
+        probes.set(rest[0], { direct, chroot, message: rest.slice(3).join(" ").trim() });
     } else if (word === "done") complete = true;
   }
   const entries = [...entryTexts].map(([name, lines]) => parseEntry(name, lines.join("\n")));
-  return { mounted, mountError, kernel, hostHeader, ops, entries, interpreters, versions, probes, complete };
+  return { mounted, mountError, fatal, kernel, hostHeader, ops, entries, interpreters, versions, probes, complete };
 }

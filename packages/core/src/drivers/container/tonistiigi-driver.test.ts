@@ -1,7 +1,9 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
+import { isQusError, type QusError } from "../../errors.js";
 import type { ExecResult } from "../../exec.js";
 import { ensure } from "../../operations/ensure.js";
+import { verify } from "../../operations/status.js";
 import { buildProbe, PROBE_CPUS } from "../../probe/index.js";
 import type { ContainerRunner, EngineInfo, RunSpec } from "../../runner/types.js";
 import { entryName, type QemuCpu, type Target, targetByCpu } from "../../targets.js";
@@ -44,6 +46,13 @@ function target(cpu: string): Target {
   return found;
 }
 
+/** Answers that replace the fake's own: a hung probe, a binfmt run docker could not start. */
+interface Overrides {
+  readonly probe?: (cpu: QemuCpu) => ExecResult | undefined;
+  readonly binfmt?: (spec: RunSpec) => ExecResult | undefined;
+  readonly privileged?: boolean;
+}
+
 interface FakeOptions {
   /** binfmt's status before: recorded status JSON (the status.txt fixture by default). */
   readonly status?: string;
@@ -60,7 +69,7 @@ interface FakeOptions {
  * (install sets it from the recorded output, uninstall takes names out), and runs probes by that state. Like the
  * real binfmt, it exits 0 whatever happened.
  */
-function fakeTonistiigi(options: FakeOptions = {}) {
+function fakeTonistiigi(options: FakeOptions & Overrides = {}) {
   const state: { supported: string[]; emulators: string[] } = parseTonistiigiStatus(
     options.status ?? recorded("status.txt"),
   );
@@ -100,7 +109,7 @@ function fakeTonistiigi(options: FakeOptions = {}) {
     pull: async () => true,
     async run(spec) {
       runs.push(spec);
-      const answer = binfmt(spec);
+      const answer = options.binfmt?.(spec) ?? binfmt(spec);
       results.push(answer);
       return answer;
     },
@@ -108,6 +117,8 @@ function fakeTonistiigi(options: FakeOptions = {}) {
       const cpu = PROBE_CPUS.find((candidate) => Buffer.from(buildProbe(candidate)).equals(Buffer.from(program)));
       if (!cpu) throw new Error("runProgram got a program that is no probe");
       probes.push({ cpu, spec });
+      const override = options.probe?.(cpu);
+      if (override) return override;
       if (options.native?.includes(cpu)) return result("");
       if (!state.emulators.includes(entryName(target(cpu)))) return result("", EXEC_FORMAT_ERROR, 1);
       if (broken.has(cpu)) return result("", NOT_FOUND, 1);
@@ -121,8 +132,20 @@ function fakeTonistiigi(options: FakeOptions = {}) {
     results,
     probes,
     commands,
-    driver: createTonistiigiDriver(runner, TONISTIIGI_IMAGE, ENGINE, false),
+    driver: createTonistiigiDriver(runner, TONISTIIGI_IMAGE, ENGINE, {
+      privileged: options.privileged ?? false,
+      probeTimeoutMs: 20_000,
+    }),
   };
+}
+
+async function rejection(promise: Promise<unknown>): Promise<QusError> {
+  const error = await promise.then(
+    () => undefined,
+    (caught: unknown) => caught,
+  );
+  if (!isQusError(error)) throw new Error(`expected a QusError, got ${String(error)}`);
+  return error;
 }
 
 // status.txt with no entry enabled: binfmt prints `"emulators": null` then.
@@ -160,10 +183,17 @@ describe("tonistiigi driver (recorded outputs: tonistiigi/binfmt cannot be pulle
 
       expect(fake.probes.map((probe) => probe.cpu).sort()).toEqual(["aarch64", "mips64el", "riscv64", "x86_64"]);
       for (const { spec } of fake.probes) {
-        expect(spec).toEqual({ image: TONISTIIGI_IMAGE, privileged: false, capAdd: ["SYS_ADMIN"], securityOpt: [] });
+        // Bounded: the probe's 20 s and 10 s for the container to start.
+        expect(spec).toEqual({
+          image: TONISTIIGI_IMAGE,
+          privileged: false,
+          capAdd: ["SYS_ADMIN"],
+          securityOpt: [],
+          timeoutMs: 30_000,
+        });
       }
       expect([...inspection.probes.keys()].sort()).toEqual(["aarch64", "riscv64"]);
-      expect(inspection.probes.get("aarch64")).toEqual({ ok: true });
+      expect(inspection.probes.get("aarch64")).toMatchObject({ ok: true });
       expect(inspection.probes.get("riscv64")?.ok).toBe(false);
       expect(inspection.probes.get("riscv64")?.reason).toMatch(/^ENOENT/);
       expect([...inspection.native.keys()]).toEqual(["x86_64"]); // mips64el: exec format error, not native
@@ -277,6 +307,91 @@ describe("tonistiigi driver (recorded outputs: tonistiigi/binfmt cannot be pulle
       const fake = fakeTonistiigi();
       expect(await fake.driver.remove([])).toEqual({ removed: [], failures: new Map() });
       expect(fake.runs).toEqual([]);
+    });
+  });
+
+  describe("what goes wrong around binfmt", () => {
+    it("a hung emulator: the probe's container is bounded, and the verdict says timed out: the emulator hung", async () => {
+      const fake = fakeTonistiigi({
+        probe: (cpu) =>
+          cpu === "aarch64"
+            ? { exitCode: undefined, signal: "SIGKILL", stdout: "", stderr: "", startError: undefined, timedOut: true }
+            : undefined,
+      });
+      const report = await verify({ platforms: "linux/arm64", driver: fake.driver });
+      expect(fake.probes[0]?.spec.timeoutMs).toBe(30_000);
+      expect(report.ok).toBe(false);
+      expect(report.platforms[0]?.verification).toContain("timed out: the emulator hung");
+    });
+
+    it("binfmt's own run outlives its bound: QUS_TIMEOUT, stopped and removed", async () => {
+      const fake = fakeTonistiigi({
+        binfmt: () => ({
+          exitCode: undefined,
+          signal: "SIGKILL",
+          stdout: "",
+          stderr: "",
+          startError: undefined,
+          timedOut: true,
+        }),
+      });
+      const error = await rejection(fake.driver.inspect({ targets: [target("aarch64")], mount: true, verify: true }));
+      expect(error.code).toBe("QUS_TIMEOUT");
+      expect(error.message).toContain("did not finish within 60 s");
+      expect(fake.runs[0]?.timeoutMs).toBe(60_000);
+    });
+
+    it.each([
+      [true, /^drop --privileged/],
+      [false, /^pass --privileged/],
+    ] as const)(
+      "the engine refuses the container (privileged %s): QUS_PRIVILEGE_DENIED, hint %s",
+      async (privileged, hint) => {
+        const fake = fakeTonistiigi({
+          privileged,
+          binfmt: () =>
+            result(
+              "",
+              "docker: Error response from daemon: unable to apply caps: operation not permitted: unknown.",
+              125,
+            ),
+        });
+        const error = await rejection(fake.driver.inspect({ targets: [target("aarch64")], mount: true, verify: true }));
+        expect(error.code).toBe("QUS_PRIVILEGE_DENIED");
+        expect(error.message).toContain("unable to apply caps");
+        expect(error.hint).toMatch(hint);
+      },
+    );
+
+    it("binfmt could not mount binfmt_misc: the cause from its error line", async () => {
+      const fake = fakeTonistiigi({
+        binfmt: () =>
+          result(
+            "",
+            "error: operation not permitted\ncannot mount binfmt_misc filesystem at /proc/sys/fs/binfmt_misc\nmain.run",
+            1,
+          ),
+      });
+      const error = await rejection(fake.driver.inspect({ targets: [target("aarch64")], mount: true, verify: true }));
+      expect(error.code).toBe("QUS_PRIVILEGE_DENIED");
+      expect(error.message).toContain("error: operation not permitted");
+    });
+
+    it("its container killed mid-run: says it was stopped", async () => {
+      const fake = fakeTonistiigi({ binfmt: () => result("", "", 137) });
+      const error = await rejection(fake.driver.inspect({ targets: [target("aarch64")], mount: true, verify: true }));
+      expect(error.code).toBe("QUS_EXEC_FAILED");
+      expect(error.message).toContain("was stopped before it finished (status 137");
+    });
+
+    it("an entry still listed after --uninstall, binfmt silent: the failure still says what happened", async () => {
+      const fake = fakeTonistiigi({
+        binfmt: (spec) => (spec.command[0] === "--uninstall" ? result("", "", 0) : undefined),
+      });
+      const outcome = await fake.driver.remove(["qemu-aarch64"]);
+      expect(outcome.failures.get("qemu-aarch64")?.message).toBe(
+        "tonistiigi/binfmt did not remove qemu-aarch64: it is still listed after --uninstall (binfmt printed nothing about it)",
+      );
     });
   });
 });

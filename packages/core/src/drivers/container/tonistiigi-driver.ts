@@ -3,6 +3,7 @@ import { QusError } from "../../errors.js";
 import type { ExecResult } from "../../exec.js";
 import type { Interpreter, PlanStep } from "../../plan.js";
 import { buildProbe } from "../../probe/index.js";
+import { describeDockerFailure } from "../../runner/docker-cli.js";
 import type { ContainerRunner, EngineInfo, RunSpec } from "../../runner/types.js";
 import { entryName, type QemuCpu, type Target } from "../../targets.js";
 import { describeProbeRun } from "../probe-verdict.js";
@@ -15,6 +16,19 @@ import {
   tonistiigiUninstallCommand,
 } from "./tonistiigi.js";
 
+/** Options of {@link createTonistiigiDriver}. */
+export interface TonistiigiDriverOptions {
+  /** `--privileged` instead of `--cap-add SYS_ADMIN` (this mode does not escalate by itself). */
+  readonly privileged: boolean;
+  /** How long one probe may run before it counts as hung. */
+  readonly probeTimeoutMs: number;
+}
+
+/** Bound of one run of binfmt's CLI: it writes a few files in binfmt_misc and prints. */
+const BINFMT_TIMEOUT_MS = 60_000;
+/** A probe's container also has to start: this much on top of the probe's own bound. */
+const CONTAINER_START_MS = 10_000;
+
 /**
  * The container driver's mode for tonistiigi/binfmt, the installer online users already have: install and
  * uninstall through its own CLI, read its status JSON, and always verify with qus's probes, each run as the only
@@ -24,8 +38,9 @@ export function createTonistiigiDriver(
   runner: ContainerRunner,
   image: string,
   engine: EngineInfo,
-  privileged: boolean,
+  options: TonistiigiDriverOptions,
 ): Driver {
+  const { privileged } = options;
   const spec: Omit<RunSpec, "command" | "entrypoint"> = {
     image,
     privileged,
@@ -38,13 +53,52 @@ export function createTonistiigiDriver(
     privilege: privileged ? "--privileged" : "--cap-add SYS_ADMIN",
     installer: "tonistiigi/binfmt",
   };
+  const where = (command: readonly string[]) =>
+    `tonistiigi/binfmt (${image}${command.length ? ` ${command.join(" ")}` : ""}) on the engine at ${engine.endpoint}`;
 
+  /** One run of binfmt's CLI. Its own failures are in its output; docker's and the container's end here. */
   async function binfmt(command: readonly string[]): Promise<ExecResult> {
-    return runner.run({ ...spec, command });
+    const result = await runner.run({ ...spec, command, timeoutMs: BINFMT_TIMEOUT_MS });
+    if (result.timedOut) {
+      throw new QusError(
+        "QUS_TIMEOUT",
+        `${where(command)} did not finish within ${BINFMT_TIMEOUT_MS / 1000} s: it was stopped and removed`,
+        { hint: "the engine is stuck or overloaded: check it (docker info, docker ps), then run qus again" },
+      );
+    }
+    if (result.exitCode === 0 || result.exitCode === 1) return result;
+    const detail = describeDockerFailure(result);
+    if (/unable to apply caps|operation not permitted|authorization denied/i.test(detail)) {
+      throw new QusError(
+        "QUS_PRIVILEGE_DENIED",
+        `the engine refused to start ${where(command)} with ${details.privilege}: ${detail}`,
+        {
+          hint: privileged
+            ? "drop --privileged: --cap-add SYS_ADMIN is enough where the engine allows it"
+            : "pass --privileged, or build qus's own installer (qus image build), which tries both",
+        },
+      );
+    }
+    if (result.signal || result.exitCode === 137 || result.exitCode === 143) {
+      throw new QusError(
+        "QUS_EXEC_FAILED",
+        `${where(command)} was stopped before it finished (status ${result.exitCode ?? result.signal}: killed by docker kill, docker stop, docker rm --force or the out-of-memory killer)`,
+        { hint: "run qus again; do not stop qus-helper-* containers while it runs" },
+      );
+    }
+    throw new QusError("QUS_EXEC_FAILED", `could not run ${where(command)}: ${detail}`, {
+      hint: "check the image (docker image inspect), or build qus's own installer: qus image build",
+    });
   }
 
   async function readStatus(): Promise<BinfmtEntry[]> {
-    const status = parseTonistiigiStatus((await binfmt([])).stdout);
+    const result = await binfmt([]);
+    let status: ReturnType<typeof parseTonistiigiStatus>;
+    try {
+      status = parseTonistiigiStatus(result.stdout);
+    } catch (error) {
+      throw statusFailure(error, `${result.stderr}\n${result.stdout}`);
+    }
     return status.emulators.map((name) => ({
       name,
       enabled: true,
@@ -55,10 +109,42 @@ export function createTonistiigiDriver(
     }));
   }
 
+  /** Why binfmt printed no status, named by its cause where its output says it. */
+  function statusFailure(error: unknown, output: string): unknown {
+    const line = output.split("\n").find((candidate) => candidate.startsWith("error: "));
+    if (!line) return error;
+    const mount = /cannot mount binfmt_misc/i.test(output);
+    if (mount && /no such device|unknown filesystem/i.test(line)) {
+      return new QusError(
+        "QUS_NO_BINFMT_MISC",
+        `the kernel behind the engine at ${engine.endpoint} has no binfmt_misc: tonistiigi/binfmt said ${line}`,
+        { hint: "load the module on the engine's host (modprobe binfmt_misc), or use an engine whose kernel has it" },
+      );
+    }
+    if (mount && /not permitted|permission denied/i.test(line)) {
+      return new QusError(
+        "QUS_PRIVILEGE_DENIED",
+        `tonistiigi/binfmt could not mount binfmt_misc with ${details.privilege}: ${line}`,
+        {
+          hint: privileged
+            ? "the engine confines even privileged containers: run qus ensure --driver local on its host as root"
+            : "pass --privileged, or build qus's own installer (qus image build), which tries both",
+        },
+      );
+    }
+    return new QusError("QUS_EXEC_FAILED", `tonistiigi/binfmt printed no status: ${line}`);
+  }
+
   async function probe(cpus: readonly QemuCpu[]): Promise<Map<QemuCpu, ProbeResult>> {
     const results = new Map<QemuCpu, ProbeResult>();
     await Promise.all(
-      cpus.map(async (cpu) => results.set(cpu, describeProbeRun(await runner.runProgram(spec, buildProbe(cpu)), true))),
+      cpus.map(async (cpu) => {
+        const run = await runner.runProgram(
+          { ...spec, timeoutMs: options.probeTimeoutMs + CONTAINER_START_MS },
+          buildProbe(cpu),
+        );
+        results.set(cpu, describeProbeRun(run, true));
+      }),
     );
     return results;
   }
@@ -132,10 +218,22 @@ export function createTonistiigiDriver(
       for (const name of names.filter((candidate) => remaining.has(candidate))) {
         failures.set(
           name,
-          new QusError("QUS_KERNEL_WRITE_FAILED", `tonistiigi/binfmt did not remove ${name}: ${result.stderr.trim()}`),
+          new QusError(
+            "QUS_KERNEL_WRITE_FAILED",
+            `tonistiigi/binfmt did not remove ${name}: it is still listed after --uninstall${uninstallLine(result, name)}`,
+          ),
         );
       }
       return { removed: names.filter((name) => !remaining.has(name)), failures };
     },
   };
+}
+
+/** binfmt's own line about an entry it was asked to uninstall, as `: <line>`, or nothing when it printed none. */
+function uninstallLine(result: ExecResult, name: string): string {
+  const line = `${result.stderr}\n${result.stdout}`
+    .split("\n")
+    .map((candidate) => candidate.trim())
+    .find((candidate) => candidate.startsWith(`uninstalling: ${name} `) || candidate.startsWith("error: "));
+  return line ? ` (${line})` : " (binfmt printed nothing about it)";
 }
