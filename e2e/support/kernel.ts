@@ -1,5 +1,6 @@
 import { spawn, spawnSync } from "node:child_process";
 import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { constants } from "node:os";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, beforeEach } from "vitest";
 
@@ -19,19 +20,25 @@ export interface QusRun {
 }
 
 /** Runs the built `qus` CLI with an argv array. */
-export function qus(args: readonly string[], options: { uid?: number; env?: NodeJS.ProcessEnv } = {}): Promise<QusRun> {
+export function qus(
+  args: readonly string[],
+  options: { uid?: number; env?: NodeJS.ProcessEnv; onSpawn?: (pid: number) => void } = {},
+): Promise<QusRun> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [QUS_BIN, ...args], {
       uid: options.uid,
       gid: options.uid,
       env: { ...process.env, NO_COLOR: "1", ...options.env },
     });
+    if (child.pid !== undefined) options.onSpawn?.(child.pid);
     let stdout = "";
     let stderr = "";
     child.stdout.on("data", (chunk) => (stdout += chunk));
     child.stderr.on("data", (chunk) => (stderr += chunk));
     child.on("error", reject);
-    child.on("close", (exitCode) => resolve({ exitCode, stdout, stderr }));
+    child.on("close", (exitCode, signal) =>
+      resolve({ exitCode: exitCode ?? (signal ? 128 + (constants.signals[signal] ?? 0) : null), stdout, stderr }),
+    );
   });
 }
 
@@ -52,6 +59,8 @@ export async function qusJson(
 export interface JsonReport {
   ok: boolean;
   driver: string;
+  warnings: string[];
+  kernel: { binfmtEnabled?: boolean };
   driverDetails?: Record<string, string>;
   platforms: {
     platform: string;
@@ -61,12 +70,14 @@ export interface JsonReport {
     after: string;
     verified: boolean | null;
     verification?: string;
+    failure?: string;
     flags?: string;
     interpreter?: string;
     qemuVersion?: string;
     hint?: string;
     reasons: string[];
-    error?: { code: string };
+    error?: { code: string; message: string };
+    ok: boolean;
   }[];
 }
 
@@ -128,6 +139,14 @@ export function runProgram(
     stdout: result.stdout?.trim() ?? "",
     stderr: result.stderr ?? String(result.error ?? ""),
   };
+}
+
+/**
+ * Whether this machine runs i386 programs natively (x86_64 kernels with IA32 emulation; some VMs have none). Run
+ * when no entry claims i386, as after {@link useCleanQemuTable}'s clean-up.
+ */
+export function i386RunsNatively(): boolean {
+  return runProgram(busybox("i386"), ["true"]).status === 0;
 }
 
 /** Fails fast with a clear message when the kernel tests are run without root. */

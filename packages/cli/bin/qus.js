@@ -4,5 +4,6 @@ import module from "node:module";
 
 // Reuses V8's compiled code across runs (Node 22.1+): a measurable share of a short run's start-up.
 module.enableCompileCache?.();
-const { main } = await import("../dist/qus.js");
+const { main, installSignalHandlers } = await import("../dist/qus.js");
+installSignalHandlers();
 process.exitCode = await main(process.argv.slice(2));

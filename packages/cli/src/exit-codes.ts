@@ -1,34 +1,27 @@
-import { isQusError, type Report } from "@qus/core";
+import { EXIT_CODES, exitCodeOf, isQusError, type Report } from "@qus/core";
 
 /** Exit codes of `qus`, stable: scripts branch on them. */
-export const EXIT = {
-  /** Every requested platform is native, or registered as asked and verified. */
-  ok: 0,
-  /** Some platform is not: verification failed, or a conflict was left in place. */
-  notOk: 1,
-  /** Bad input or usage. */
-  usage: 2,
-  /** The environment cannot do it: not root, no binfmt_misc, kernel too old, no QEMU. */
-  environment: 3,
-} as const;
+export const EXIT = EXIT_CODES;
 
-/** Exit code for a finished report. */
+/**
+ * Exit code for a finished report: 0 when ok; otherwise the gravest of its platforms' errors, through the same map
+ * as a thrown error (a missing interpreter is the environment's fault), 1 when no error says more.
+ */
 export function exitCodeForReport(report: Report): number {
   if (report.ok) return EXIT.ok;
-  const environment = report.platforms.some(
-    (platform) =>
-      platform.action === "missing-interpreter" ||
-      platform.error?.code === "QUS_NOT_ROOT" ||
-      platform.error?.code === "QUS_KERNEL_NO_F_FLAG" ||
-      platform.error?.code === "QUS_INTERPRETER_MISSING",
-  );
-  return environment ? EXIT.environment : EXIT.notOk;
+  const codes = report.platforms
+    .filter((platform) => !platform.ok)
+    .map((platform) =>
+      platform.error
+        ? exitCodeOf(platform.error.code)
+        : platform.action === "missing-interpreter"
+          ? EXIT.environment
+          : EXIT.notOk,
+    );
+  return codes.includes(EXIT.environment) ? EXIT.environment : codes.includes(EXIT.usage) ? EXIT.usage : EXIT.notOk;
 }
 
 /** Exit code for an error that ended the command. */
 export function exitCodeForError(error: unknown): number {
-  if (!isQusError(error)) return EXIT.notOk;
-  if (error.kind === "input") return EXIT.usage;
-  if (error.kind === "environment") return EXIT.environment;
-  return EXIT.notOk;
+  return isQusError(error) ? exitCodeOf(error.code) : EXIT.notOk;
 }

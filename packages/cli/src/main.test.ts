@@ -1,4 +1,4 @@
-import { type PlatformReport, QusError, type Report } from "@qus/core";
+import { type PlatformReport, QusError, type QusErrorCode, type Report } from "@qus/core";
 import { describe, expect, it } from "vitest";
 import { EXIT, exitCodeForError, exitCodeForReport } from "./exit-codes.js";
 import { type Io, main } from "./main.js";
@@ -128,6 +128,37 @@ describe("exitCodeForReport", () => {
     ["no F flag in the kernel", [platform({ ok: false, error: { code: "QUS_KERNEL_NO_F_FLAG", message: "x" } })], 3],
   ])("%s → %i", (_, platforms, code) => {
     expect(exitCodeForReport(report(platforms))).toBe(code);
+  });
+});
+
+describe("the same error code gives the same exit code, reported for one platform or thrown", () => {
+  it.each<QusErrorCode>([
+    "QUS_PRIVILEGE_DENIED",
+    "QUS_ENGINE_UNREACHABLE",
+    "QUS_BINFMT_DISABLED",
+    "QUS_NATIVE_CLAIMED",
+    "QUS_HOST_MATCH",
+    "QUS_TIMEOUT",
+    "QUS_PERSIST_CONFLICT",
+    "QUS_NOT_ROOT",
+  ])("%s", (code) => {
+    const reported = exitCodeForReport(report([platform({ ok: false, error: { code, message: "x" } })]));
+    expect(reported).toBe(exitCodeForError(new QusError(code, "x")));
+  });
+});
+
+describe("main: repeated options", () => {
+  it("a repeated option that does not add up is an error, exit 2, naming it", async () => {
+    const { code, stderr } = await run("ensure", "--platforms", "arm64", "--flags", "F", "--flags", "FC");
+    expect(code).toBe(2);
+    expect(stderr).toContain("--flags was given more than once");
+  });
+
+  it("a bad platform among repeated --platforms is found: they add up, none is dropped", async () => {
+    const { code, stderr } = await run("ensure", "--platforms", "arm64", "--platforms", "nonsense", "--dry-run");
+    expect(code).toBe(2);
+    expect(stderr).toContain("QUS_UNKNOWN_PLATFORM");
+    expect(stderr).toContain("nonsense");
   });
 });
 

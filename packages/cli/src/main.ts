@@ -1,5 +1,14 @@
 import { parseArgs } from "node:util";
-import { isQusError, QusError, type Report, renderJson, renderMarkdown, renderTable, shouldColor } from "@qus/core";
+import {
+  interruptCleanup,
+  isQusError,
+  QusError,
+  type Report,
+  renderJson,
+  renderMarkdown,
+  renderTable,
+  shouldColor,
+} from "@qus/core";
 import { COMMANDS, type Command, type Values } from "./commands.js";
 import { EXIT, exitCodeForError, exitCodeForReport } from "./exit-codes.js";
 import { commandHelp, mainHelp } from "./help.js";
@@ -58,20 +67,25 @@ export async function main(argv: readonly string[], io: Io = processIo): Promise
 }
 
 function parseCommandArgs(command: Command, args: readonly string[]): Values {
-  let values: Values;
+  let parsed: ReturnType<typeof parseArgs>;
   try {
-    values = parseArgs({
+    parsed = parseArgs({
       args: [...args],
       options: { ...command.options, help: { type: "boolean", short: "h" } },
       strict: true,
       allowPositionals: false,
-    }).values as Values;
+      tokens: true,
+    });
   } catch (error) {
     throw new QusError("QUS_USAGE", `qus ${command.name}: ${(error as Error).message}`, {
       hint: `usage: ${command.usage}`,
       cause: error,
     });
   }
+  rejectRepeats(command, parsed.tokens ?? []);
+  const values = { ...(parsed.values as Values) };
+  // Lists add up: --platforms arm64 --platforms riscv64 is arm64,riscv64.
+  if (Array.isArray(values.platforms)) values.platforms = values.platforms.join(",");
   if (values.help === true) return values;
   if (command.needsPlatforms && !values.platforms) {
     throw new QusError("QUS_USAGE", `qus ${command.name} needs --platforms`, { hint: `usage: ${command.usage}` });
@@ -80,6 +94,21 @@ function parseCommandArgs(command: Command, args: readonly string[]): Values {
     throw new QusError("QUS_USAGE", "--json and --markdown exclude each other", { hint: "choose one output format" });
   }
   return values;
+}
+
+/** An option given twice that does not add up is an error, never one of the two values silently dropped. */
+function rejectRepeats(command: Command, tokens: readonly { kind: string; name?: string }[]): void {
+  const seen = new Set<string>();
+  for (const token of tokens) {
+    if (token.kind !== "option" || token.name === undefined) continue;
+    const spec = command.options[token.name];
+    if (seen.has(token.name) && !spec?.multiple && token.name !== "platforms") {
+      throw new QusError("QUS_USAGE", `qus ${command.name}: --${token.name} was given more than once`, {
+        hint: `give --${token.name} once (usage: ${command.usage})`,
+      });
+    }
+    seen.add(token.name);
+  }
 }
 
 function render(report: Report, values: Values, io: Io): string {
@@ -98,4 +127,22 @@ function describeError(error: unknown): string {
   }
   const detail = error instanceof Error ? (error.stack ?? error.message) : String(error);
   return `qus: unexpected error: ${detail}\n`;
+}
+
+/**
+ * On SIGINT, SIGTERM or SIGHUP: kill every process qus started (with its whole group), remove its temporary
+ * folders, and exit as a shell reports a death by that signal (128 + its number).
+ */
+export function installSignalHandlers(): void {
+  for (const [signal, number] of [
+    ["SIGINT", 2],
+    ["SIGTERM", 15],
+    ["SIGHUP", 1],
+  ] as const) {
+    process.once(signal, () => {
+      interruptCleanup();
+      process.stderr.write(`qus: interrupted by ${signal}; stopped its processes and removed its temporary files\n`);
+      process.exit(128 + number);
+    });
+  }
 }

@@ -15,11 +15,16 @@ export type QusErrorCode =
   | "QUS_ENGINE_ROOTLESS"
   | "QUS_IMAGE_MISSING"
   | "QUS_PRIVILEGE_DENIED"
+  | "QUS_BINFMT_DISABLED"
+  | "QUS_NATIVE_CLAIMED"
+  | "QUS_TMPDIR_UNUSABLE"
   // an operation failed (exit 1)
   | "QUS_KERNEL_WRITE_FAILED"
   | "QUS_EXEC_FAILED"
   | "QUS_PERSIST_FAILED"
-  | "QUS_IMAGE_BUILD_FAILED";
+  | "QUS_IMAGE_BUILD_FAILED"
+  | "QUS_PERSIST_CONFLICT"
+  | "QUS_TIMEOUT";
 
 /** What kind of failure a code is: the user's input, the machine, or the operation itself. */
 export type QusErrorKind = "input" | "environment" | "operation";
@@ -38,11 +43,39 @@ const KIND: Record<QusErrorCode, QusErrorKind> = {
   QUS_ENGINE_ROOTLESS: "environment",
   QUS_IMAGE_MISSING: "environment",
   QUS_PRIVILEGE_DENIED: "environment",
+  QUS_BINFMT_DISABLED: "environment",
+  QUS_NATIVE_CLAIMED: "environment",
+  QUS_TMPDIR_UNUSABLE: "environment",
   QUS_KERNEL_WRITE_FAILED: "operation",
   QUS_EXEC_FAILED: "operation",
   QUS_PERSIST_FAILED: "operation",
   QUS_IMAGE_BUILD_FAILED: "operation",
+  QUS_PERSIST_CONFLICT: "operation",
+  QUS_TIMEOUT: "operation",
 };
+
+/** Whether an error code is the user's input, the machine, or the operation itself. */
+export function errorKind(code: QusErrorCode): QusErrorKind {
+  return KIND[code];
+}
+
+/** Exit codes of qus, stable: scripts branch on them. */
+export const EXIT_CODES = {
+  /** Every requested platform is native, or registered as asked and verified. */
+  ok: 0,
+  /** Some platform is not: verification failed, or a conflict was left in place. */
+  notOk: 1,
+  /** Bad input or usage. */
+  usage: 2,
+  /** The environment cannot do it: not root, no binfmt_misc, kernel too old, no QEMU, engine unreachable. */
+  environment: 3,
+} as const;
+
+/** The exit code of an error code: the same whether the error ended the command or was reported for one platform. */
+export function exitCodeOf(code: QusErrorCode): number {
+  const kind = KIND[code];
+  return kind === "input" ? EXIT_CODES.usage : kind === "environment" ? EXIT_CODES.environment : EXIT_CODES.notOk;
+}
 
 /** Options of a {@link QusError}. */
 export interface QusErrorOptions {

@@ -1,4 +1,5 @@
 import { spawn } from "node:child_process";
+import { processWide } from "./process-wide.js";
 
 /** How a process ended. Never throws for a non-zero exit: callers decide what an exit means. */
 export interface ExecResult {
@@ -14,6 +15,7 @@ export interface ExecResult {
 /** Options of one process run. */
 export interface ExecOptions {
   readonly input?: string;
+  /** The process and all its descendants are killed after this long (60 s by default). */
   readonly timeoutMs?: number;
   /** Added to (not replacing) the environment. */
   readonly env?: Record<string, string | undefined>;
@@ -23,9 +25,33 @@ export interface ExecOptions {
 /** Runs one program with an argv array (never through a shell). The seam every driver runs processes through. */
 export type Exec = (file: string, args: readonly string[], options?: ExecOptions) => Promise<ExecResult>;
 
+/** Default timeout of one process. */
+export const DEFAULT_TIMEOUT_MS = 60_000;
+
+// After the group is killed, output still buffered in the pipes is read for this long, then the pipes are let go.
+const DRAIN_MS = 200;
+
+const running = processWide("exec.running", () => new Set<number>());
+
+/** Kills the process groups of every process qus is still running (on SIGINT/SIGTERM, before exiting). */
+export function killRunningProcesses(): void {
+  for (const pid of running) killGroup(pid);
+}
+
+function killGroup(pid: number): void {
+  try {
+    process.kill(-pid, "SIGKILL");
+  } catch {
+    // Already gone.
+  }
+}
+
 /**
  * The default {@link Exec}, on node:child_process directly: qus starts many short processes (probes, QEMU), and a
  * process library's load and per-call cost showed up as a large share of a no-op run in tools/bench.
+ *
+ * Each process leads its own process group; at the timeout the whole group is killed, so a hung grandchild (an
+ * emulator under `chroot` or `xargs`) cannot hold qus by keeping its output pipes open.
  */
 export const execProcess: Exec = (file, args, options = {}) =>
   new Promise((resolve) => {
@@ -34,25 +60,40 @@ export const execProcess: Exec = (file, args, options = {}) =>
       env: options.env ? { ...process.env, ...options.env } : process.env,
       stdio: [options.input === undefined ? "ignore" : "pipe", "pipe", "pipe"],
       shell: false,
+      detached: true,
     });
+    const pid = child.pid;
+    if (pid !== undefined) running.add(pid);
     const stdout: Buffer[] = [];
     const stderr: Buffer[] = [];
     let startError: string | undefined;
     let timedOut = false;
+    let exit: { code: number | null; signal: NodeJS.Signals | null } | undefined;
+    let drain: NodeJS.Timeout | undefined;
     const timer = setTimeout(() => {
       timedOut = true;
-      child.kill("SIGKILL");
-    }, options.timeoutMs ?? 60_000);
+      if (pid !== undefined) killGroup(pid);
+    }, options.timeoutMs ?? DEFAULT_TIMEOUT_MS);
     child.stdout?.on("data", (chunk: Buffer) => stdout.push(chunk));
     child.stderr?.on("data", (chunk: Buffer) => stderr.push(chunk));
+    // A process that errors on stdin (it exited before reading its input) must not crash qus.
+    child.stdin?.on("error", () => {});
     let settled = false;
-    const finish = (code: number | null, signal: NodeJS.Signals | null) => {
+    const finish = () => {
       if (settled) return;
       settled = true;
       clearTimeout(timer);
+      clearTimeout(drain);
+      if (pid !== undefined) {
+        // Descendants that outlived their parent (a daemonized grandchild) end with it.
+        killGroup(pid);
+        running.delete(pid);
+      }
+      child.stdout?.destroy();
+      child.stderr?.destroy();
       resolve({
-        exitCode: startError ? undefined : (code ?? undefined),
-        signal: signal ?? undefined,
+        exitCode: startError ? undefined : (exit?.code ?? undefined),
+        signal: exit?.signal ?? undefined,
         stdout: trimFinalNewline(Buffer.concat(stdout).toString("utf8")),
         stderr: trimFinalNewline(Buffer.concat(stderr).toString("utf8")),
         startError,
@@ -62,9 +103,18 @@ export const execProcess: Exec = (file, args, options = {}) =>
     child.on("error", (error: NodeJS.ErrnoException) => {
       startError = error.code ?? error.message;
       // A process that never started emits no "close" on every Node version: settle here too.
-      if (child.pid === undefined) finish(null, null);
+      if (child.pid === undefined) finish();
     });
-    child.on("close", finish);
+    // "exit" comes when the process itself ended; "close" only when every holder of its pipes has closed them,
+    // which a surviving grandchild may never do: read what is buffered briefly, then stop waiting.
+    child.on("exit", (code, signal) => {
+      exit = { code, signal };
+      drain = setTimeout(finish, DRAIN_MS);
+    });
+    child.on("close", (code, signal) => {
+      exit ??= { code, signal };
+      finish();
+    });
     if (options.input !== undefined) child.stdin?.end(options.input);
   });
 

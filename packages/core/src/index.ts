@@ -3,6 +3,7 @@ export { decodeEscaped, encodeEscaped } from "./binfmt/escape.js";
 export { DEFAULT_FLAGS, effectiveFlags, KNOWN_FLAGS, parseFlags } from "./binfmt/flags.js";
 export { type MagicPattern, matchesHeader, patternsOverlap } from "./binfmt/match.js";
 export { LIMITS, type Registration, registrationOf, renderRegister, validateRegistration } from "./binfmt/register.js";
+export { interruptCleanup, onInterrupt } from "./cleanup.js";
 export { type ContainerDriverOptions, createContainerDriver, QUS_IMAGE } from "./drivers/container/index.js";
 export { createLocalDriver, type LocalDriverOptions } from "./drivers/local/index.js";
 export type {
@@ -14,7 +15,16 @@ export type {
   ProbeResult,
   RemoveOutcome,
 } from "./drivers/types.js";
-export { isQusError, QusError, type QusErrorCode, type QusErrorKind } from "./errors.js";
+export {
+  EXIT_CODES,
+  errorKind,
+  exitCodeOf,
+  isQusError,
+  QusError,
+  type QusErrorCode,
+  type QusErrorKind,
+  type QusErrorOptions,
+} from "./errors.js";
 export { type Exec, type ExecOptions, type ExecResult, execProcess } from "./exec.js";
 export { buildImage, type ImageBuildOptions, type ImageBuildResult, renderDockerfile } from "./image/build.js";
 export { type EnsureOptions, ensure } from "./operations/ensure.js";
@@ -30,4 +40,5 @@ export { renderMarkdown } from "./report/render-markdown.js";
 export { renderTable, shouldColor, type TableOptions } from "./report/render-table.js";
 export { createDockerCliRunner, type DockerCliOptions, dockerRunArgs, parseDockerInfo } from "./runner/docker-cli.js";
 export type { ContainerRunner, EngineInfo, RunSpec } from "./runner/types.js";
+export { formatCommand, quoteShellArg } from "./shell-quote.js";
 export { canonicalPlatform, entryName, type QemuCpu, TARGETS, type Target, targetByCpu } from "./targets.js";

@@ -1,9 +1,10 @@
 import { type BinfmtEntry, entryPattern } from "./binfmt/entry.js";
 import { decodeEscaped } from "./binfmt/escape.js";
 import { sameFlags } from "./binfmt/flags.js";
-import { type MagicPattern, patternsOverlap } from "./binfmt/match.js";
+import { type MagicPattern, matchesHeader, patternsOverlap } from "./binfmt/match.js";
 import type { Registration } from "./binfmt/register.js";
-import { entryName, type QemuCpu, type Target } from "./targets.js";
+import { buildProbe } from "./probe/index.js";
+import { canonicalPlatform, entryName, type QemuCpu, TARGETS, type Target } from "./targets.js";
 
 /** A QEMU interpreter found on the machine. */
 export interface Interpreter {
@@ -38,6 +39,8 @@ export interface PlanStep {
   readonly register?: Registration;
   /** Why the step is what it is, for the report. */
   readonly reasons: readonly string[];
+  /** What else the entries in the way serve, which removing them stops (a shared `be64-all` entry). */
+  readonly alsoServed?: readonly string[];
 }
 
 /** Everything the pure planner needs to know. */
@@ -87,6 +90,7 @@ function planTarget(target: Target, input: PlanInput): PlanStep {
     ...differences,
     ...others.map((entry) => `entry ${entry.name} (${entry.interpreter}) also claims these binaries`),
   ];
+  const alsoServed = others.flatMap((entry) => alsoServedBy(entry, target));
   const base = { target, existing };
 
   if (!existing && others.length === 0) {
@@ -100,12 +104,13 @@ function planTarget(target: Target, input: PlanInput): PlanStep {
     };
   }
   if (!existing || differences.length > 0 || others.length > 0) {
-    if (!input.replace) return { ...base, action: "conflict", remove: [], reasons };
+    if (!input.replace) return { ...base, action: "conflict", remove: [], reasons: [...reasons, ...alsoServed] };
     const needsRegistration = !existing || differences.length > 0;
     if (needsRegistration && !interpreter) return missingInterpreter(base, reasons);
     return {
       ...base,
       action: "replace",
+      alsoServed: alsoServed.length > 0 ? alsoServed : undefined,
       remove: [...(existing && needsRegistration ? [name] : []), ...others.map((entry) => entry.name)],
       register:
         needsRegistration && interpreter ? wantedRegistration(target, interpreter.path, input.flags) : undefined,
@@ -115,6 +120,19 @@ function planTarget(target: Target, input: PlanInput): PlanStep {
   }
   if (!existing.enabled) return { ...base, action: "enable", remove: [], enable: name, reasons: ["entry is disabled"] };
   return { ...base, action: "ok", remove: [], reasons: [] };
+}
+
+/** Other targets an entry in the way also claims: removing it stops them too, which the user must hear. */
+function alsoServedBy(entry: BinfmtEntry, target: Target): string[] {
+  const pattern = entryPattern(entry);
+  if (!pattern) return [];
+  const served = TARGETS.filter(
+    (other) => other.cpu !== target.cpu && matchesHeader(pattern, buildProbe(other.cpu)),
+  ).map(canonicalPlatform);
+  if (served.length === 0) return [];
+  return [
+    `${entry.name} (${entry.interpreter}) also serves ${served.join(", ")}: replacing it for ${canonicalPlatform(target)} stops them`,
+  ];
 }
 
 // An entry known by name only is as wanted exactly when its probe ran.

@@ -58,7 +58,12 @@ export function entryPattern(entry: BinfmtEntry): MagicPattern | undefined {
 
 /** Whether some enabled entry claims a file that starts with `header`. */
 export function claimedBy(entries: readonly BinfmtEntry[], header: Uint8Array): boolean {
-  return entries.some((entry) => {
+  return claimantsOf(entries, header).length > 0;
+}
+
+/** The enabled entries that claim a file that starts with `header`. */
+export function claimantsOf(entries: readonly BinfmtEntry[], header: Uint8Array): BinfmtEntry[] {
+  return entries.filter((entry) => {
     const pattern = entryPattern(entry);
     return entry.enabled && pattern !== undefined && matchesHeader(pattern, header);
   });

@@ -1,5 +1,6 @@
 import type { ExecResult } from "../exec.js";
-import type { ProbeResult } from "./types.js";
+import { describeFailure } from "../report/probe-words.js";
+import type { ProbeFailureKind, ProbeResult } from "./types.js";
 
 /**
  * Exit status of the stand-in `/bin/sh` in the probe folder. When the kernel finds no handler (ENOEXEC),
@@ -8,19 +9,26 @@ import type { ProbeResult } from "./types.js";
  */
 export const NO_HANDLER_STATUS = 99;
 
-/** Turns how a probe ended into a verdict with the reason a user can act on. */
+/** Turns how a probe ended into a typed verdict. */
 export function describeProbeRun(result: ExecResult, chroot: boolean): ProbeResult {
-  if (result.exitCode === 0) return { ok: true };
-  if (result.timedOut) return { ok: false, reason: "timed out: the emulator hung" };
-  if (result.signal) return { ok: false, reason: `killed by ${result.signal}: the emulator crashed` };
-  const detail = result.stderr.split("\n").at(-1)?.trim() ?? "";
-  if (result.exitCode === NO_HANDLER_STATUS || /exec format error/i.test(detail)) {
-    return { ok: false, reason: "exec format error: no binfmt_misc handler claims this architecture" };
-  }
-  if (/no such file or directory/i.test(detail)) {
-    const where = chroot ? "inside a chroot" : "on this machine";
-    return { ok: false, reason: `ENOENT: the interpreter is not reachable ${where} (an entry without the F flag?)` };
-  }
-  if (result.startError) return { ok: false, reason: `could not start: ${result.startError}` };
-  return { ok: false, reason: `exited with status ${result.exitCode}${detail ? `: ${detail}` : ""}` };
+  if (result.exitCode === 0 && !result.timedOut) return { ok: true, chrooted: chroot };
+  const lastLine = result.stderr.split("\n").at(-1)?.trim() ?? "";
+  const [failure, detail] = classify(result, lastLine);
+  return {
+    ok: false,
+    failure,
+    detail,
+    chrooted: chroot,
+    reason: describeFailure({ failure, detail, chrooted: chroot }),
+  };
+}
+
+function classify(result: ExecResult, lastLine: string): [ProbeFailureKind, string | undefined] {
+  if (result.timedOut) return ["timeout", undefined];
+  if (result.signal) return ["crashed", result.signal];
+  if (result.exitCode === NO_HANDLER_STATUS || /exec format error/i.test(lastLine) || result.startError === "ENOEXEC")
+    return ["no-handler", undefined];
+  if (/no such file or directory/i.test(lastLine)) return ["interpreter-unreachable", lastLine || undefined];
+  if (result.startError) return ["exit-status", `could not start: ${result.startError}`];
+  return ["exit-status", `status ${result.exitCode}${lastLine ? `: ${lastLine}` : ""}`];
 }

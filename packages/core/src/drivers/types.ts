@@ -3,17 +3,38 @@ import type { QusError } from "../errors.js";
 import type { Interpreter, PlanStep } from "../plan.js";
 import type { QemuCpu, Target } from "../targets.js";
 
+/**
+ * Why a probe failed, as data:
+ * - `no-handler`: exec format error, no entry took the program;
+ * - `interpreter-unreachable`: ENOENT, the entry's interpreter (or its loader) is not reachable where it ran;
+ * - `crashed`: killed by a signal;
+ * - `timeout`: did not end within its time and was killed: the emulator hung;
+ * - `exit-status`: ended with another status, or could not be started.
+ */
+export type ProbeFailureKind = "no-handler" | "interpreter-unreachable" | "crashed" | "timeout" | "exit-status";
+
 /** What running a target's probe showed. */
 export interface ProbeResult {
   readonly ok: boolean;
-  /** Why it failed: exec format error, interpreter not reachable, killed by a signal. */
+  /** Why it failed; words for it come from one place (report/probe-words). */
+  readonly failure?: ProbeFailureKind;
+  /** The signal, the exit status or the last line of stderr, when they say more. */
+  readonly detail?: string;
+  /** Run chrooted in an empty folder, as in a container; false when it ran directly (without root). */
+  readonly chrooted?: boolean;
+  /** One sentence: how it failed (from {@link ProbeFailureKind} and detail, for callers that only print). */
   readonly reason?: string;
 }
+
+/** What an interpreter's file is: a static or dynamic program, a script, something else, or missing. */
+export type InterpreterFile = "static" | "dynamic" | "script" | "foreign" | "missing";
 
 /** The kernel a driver reaches. */
 export interface KernelInfo {
   readonly release: string;
   readonly binfmtMounted: boolean;
+  /** binfmt_misc as a whole is switched on (its `status` reads `enabled`); false when switched off. */
+  readonly binfmtEnabled?: boolean;
   /** qus mounted binfmt_misc during this run. */
   readonly mountedByQus: boolean;
 }
@@ -33,9 +54,13 @@ export interface Inspection {
   readonly entries: readonly BinfmtEntry[];
   /** Targets that need no emulation here, with the reason. */
   readonly native: ReadonlyMap<QemuCpu, string>;
+  /** Native targets that entries claim nonetheless, sending the host's own programs through QEMU: their names. */
+  readonly hostClaims?: ReadonlyMap<QemuCpu, readonly string[]>;
   readonly interpreters: ReadonlyMap<QemuCpu, Interpreter>;
   /** Probe results of targets some entry claimed at inspection. */
   readonly probes: ReadonlyMap<QemuCpu, ProbeResult>;
+  /** What each claiming entry's interpreter file is, by path, where the driver can tell. */
+  readonly interpreterFiles?: ReadonlyMap<string, InterpreterFile>;
   /** First line of `<interpreter> --version`, by interpreter path. */
   readonly qemuVersions: ReadonlyMap<string, string>;
   readonly warnings: readonly string[];
@@ -54,6 +79,8 @@ export interface ApplyOutcome {
 /** What removing entries did. */
 export interface RemoveOutcome {
   readonly removed: readonly string[];
+  /** The table after removing, when the driver read it again. */
+  readonly entries?: readonly BinfmtEntry[];
   readonly failures: ReadonlyMap<string, QusError>;
 }
 

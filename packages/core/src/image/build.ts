@@ -6,6 +6,7 @@ import { QusError } from "../errors.js";
 import { type Exec, execProcess } from "../exec.js";
 import { createDockerCliRunner } from "../runner/docker-cli.js";
 import type { ContainerRunner } from "../runner/types.js";
+import { formatCommand } from "../shell-quote.js";
 import { TARGETS } from "../targets.js";
 import {
   type DebianPackage,
@@ -176,6 +177,11 @@ async function dockerBuild(
 ): Promise<void> {
   const args = [...(context ? ["--context", context] : []), "build", ...tags.flatMap((tag) => ["--tag", tag]), dir];
   const result = await exec("docker", args, { timeoutMs: 600_000 });
+  if (result.timedOut) {
+    throw new QusError("QUS_TIMEOUT", `${formatCommand(["docker", ...args])} did not finish within 600 s`, {
+      hint: "BuildKit may be held by a hung emulator's platform check (qus verify --platforms all shows it); fix that entry, or retry with DOCKER_BUILDKIT=0",
+    });
+  }
   if (result.exitCode !== 0) {
     const detail = (result.stderr || result.stdout).trim().split("\n").slice(-3).join(" ");
     throw new QusError("QUS_IMAGE_BUILD_FAILED", `docker build of ${tags[0]} failed: ${detail}`, {

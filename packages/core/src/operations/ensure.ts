@@ -4,6 +4,7 @@ import { buildReport, describePlatform, entryState } from "../report/build.js";
 import type { Report } from "../report/model.js";
 import { entryName } from "../targets.js";
 import { driverOf, type OperationOptions, targetsOf } from "./common.js";
+import { claimantOf, kernelProblem } from "./kernel-problems.js";
 
 /** Options of {@link ensure}. */
 export interface EnsureOptions extends OperationOptions {
@@ -34,7 +35,9 @@ export async function ensure(options: EnsureOptions): Promise<Report> {
     replace: options.replace ?? false,
     probes: inspection.probes,
   });
-  const changes = steps.filter(changesKernel);
+  const problems = new Map(targets.map((target) => [target.cpu, kernelProblem(inspection, target)]));
+  // A kernel that uses no entry, or a native cpu claimed by an entry, is reported, not changed around.
+  const changes = steps.filter((step) => changesKernel(step) && !problems.get(step.target.cpu));
   const outcome =
     !dryRun && changes.length > 0
       ? await driver.apply(
@@ -57,9 +60,13 @@ export async function ensure(options: EnsureOptions): Promise<Report> {
       qemuVersions: versions,
       foundInterpreter: inspection.interpreters.get(step.target.cpu)?.path,
       reasons: step.reasons,
-      error: outcome?.failures.get(step.target.cpu),
+      claimant: claimantOf({ ...inspection, entries: entriesAfter }, step.target),
+      interpreterFiles: inspection.interpreterFiles,
+      error: problems.get(step.target.cpu) ?? outcome?.failures.get(step.target.cpu),
       requireVerified: !dryRun,
     });
   });
-  return buildReport("ensure", driver.name, inspection, platforms, dryRun);
+  const lost = steps.flatMap((step) => (step.action === "replace" ? (step.alsoServed ?? []) : []));
+  const report = buildReport("ensure", driver.name, inspection, platforms, dryRun);
+  return lost.length > 0 ? { ...report, warnings: [...report.warnings, ...lost] } : report;
 }

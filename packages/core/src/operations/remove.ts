@@ -25,18 +25,27 @@ export async function remove(options: RemoveOptions): Promise<Report> {
     const name = entryName(target);
     const entry = inspection.entries.find((candidate) => candidate.name === name);
     const removed = outcome?.removed.includes(name) ?? false;
+    // The table as read after removing, where the driver read it: what another run did meanwhile shows too.
+    const after = outcome?.entries
+      ? outcome.entries.find((candidate) => candidate.name === name)
+      : removed || dryRun
+        ? undefined
+        : entry;
     return describePlatform({
       target,
       action: entry ? "remove" : "none",
       before: entryState(entry),
-      after: removed || dryRun ? undefined : entry,
+      after: dryRun ? undefined : after,
       qemuVersions: inspection.qemuVersions,
       reasons: entry ? [] : ["no entry to remove"],
       error: outcome?.failures.get(name),
       requireVerified: false,
     });
   });
-  // Removing is ok when it did not fail: an absent entry is what was asked.
-  const removals = platforms.map((platform) => ({ ...platform, ok: platform.error === undefined }));
+  // Removing is ok when the entry is gone (or, in a dry run, would be): an absent entry is what was asked.
+  const removals = platforms.map((platform) => ({
+    ...platform,
+    ok: platform.error === undefined && (dryRun || platform.after === "absent"),
+  }));
   return buildReport("remove", driver.name, inspection, removals, dryRun);
 }

@@ -1,7 +1,9 @@
+import type { ProbeResult } from "../drivers/types.js";
 import { buildReport, describePlatform, entryState } from "../report/build.js";
 import type { Report } from "../report/model.js";
 import { entryName } from "../targets.js";
 import { driverOf, type OperationOptions, targetsOf } from "./common.js";
+import { claimantOf, kernelProblem } from "./kernel-problems.js";
 
 /** Options of {@link status} and {@link verify}. */
 export type StatusOptions = OperationOptions;
@@ -23,7 +25,7 @@ async function inspectReport(options: StatusOptions, runProbes: boolean): Promis
   const platforms = targets.map((target) => {
     const entry = inspection.entries.find((candidate) => candidate.name === entryName(target));
     const native = inspection.native.has(target.cpu);
-    const unclaimed = { ok: false, reason: "exec format error: no binfmt_misc handler claims this architecture" };
+    const unclaimed: ProbeResult = { ok: false, failure: "no-handler" };
     return describePlatform({
       target,
       action: "none",
@@ -33,6 +35,9 @@ async function inspectReport(options: StatusOptions, runProbes: boolean): Promis
       qemuVersions: inspection.qemuVersions,
       foundInterpreter: inspection.interpreters.get(target.cpu)?.path,
       reasons: native ? [inspection.native.get(target.cpu) ?? "runs natively"] : entry ? [] : ["not registered"],
+      claimant: claimantOf(inspection, target),
+      interpreterFiles: inspection.interpreterFiles,
+      error: kernelProblem(inspection, target),
       requireVerified: runProbes,
     });
   });

@@ -1,8 +1,10 @@
 import type { BinfmtEntry } from "../binfmt/entry.js";
-import type { Inspection, ProbeResult } from "../drivers/types.js";
+import type { Inspection, InterpreterFile, ProbeResult } from "../drivers/types.js";
 import type { QusError } from "../errors.js";
+import { formatCommand } from "../shell-quote.js";
 import { canonicalPlatform, type Target } from "../targets.js";
 import type { EntryState, PlatformReport, Report, ReportAction } from "./model.js";
+import { describeFailure, type FailureContext, failureHint } from "./probe-words.js";
 
 /** The state of an entry, or `absent`. */
 export function entryState(entry: BinfmtEntry | undefined): EntryState {
@@ -22,6 +24,10 @@ export interface PlatformFacts {
   /** Interpreter found on the machine, used when no entry names one. */
   readonly foundInterpreter?: string;
   readonly reasons: readonly string[];
+  /** The entry that claims the architecture when it is not the platform's own (`after`). */
+  readonly claimant?: BinfmtEntry;
+  /** What entries' interpreter files are, by path. */
+  readonly interpreterFiles?: ReadonlyMap<string, InterpreterFile>;
   readonly error?: QusError;
   /** ok needs a passing probe (false for dry runs and `status`, which only read). */
   readonly requireVerified: boolean;
@@ -41,42 +47,71 @@ export function describePlatform(facts: PlatformFacts): PlatformReport {
     reasons: facts.reasons,
   };
   if (facts.after === "native") {
-    return { ...base, after: "native", verified: null, ok: true };
+    const error = facts.error && { code: facts.error.code, message: facts.error.message };
+    return { ...base, after: "native", verified: null, hint: facts.error?.hint, error, ok: error === undefined };
   }
   const entry = facts.after;
   // An entry known by name only has an empty interpreter: show the one found instead.
   const interpreter = entry?.interpreter || facts.foundInterpreter;
   const failed = facts.error !== undefined || action === "conflict" || action === "missing-interpreter";
-  const verifiedOk = probe?.ok === true;
+  const failure = probe && failureOf(probe, facts.claimant ?? entry, facts, interpreter);
+  const verifiedOk = probe?.ok === true && failure === undefined;
   const ok = !failed && (facts.requireVerified ? verifiedOk : action !== "none" || entry?.enabled === true);
   return {
     ...base,
     after: entryState(entry),
-    verified: probe ? probe.ok : null,
-    verification: probe?.reason,
+    verified: probe ? verifiedOk : null,
+    verification: failure ? describeFailure(failure) : undefined,
+    failure: failure?.failure,
     interpreter,
     flags: entry?.flags,
     qemuVersion: interpreter ? facts.qemuVersions.get(interpreter) : undefined,
-    hint: hintFor(facts, ok),
+    hint: hintFor(facts, ok, failure),
     error: facts.error ? { code: facts.error.code, message: facts.error.message } : undefined,
     ok,
   };
 }
 
-function hintFor(facts: PlatformFacts, ok: boolean): string | undefined {
+/**
+ * The probe's failure in its context; also a probe that ran only outside a chroot (without root) through an entry
+ * without the F flag: the entry's flags are readable without root, and without F it fails inside containers.
+ */
+function failureOf(
+  probe: ProbeResult,
+  claimant: BinfmtEntry | undefined,
+  facts: PlatformFacts,
+  interpreter: string | undefined,
+): FailureContext | undefined {
+  const entry = claimant && {
+    name: claimant.name,
+    interpreter: claimant.interpreter || interpreter || "",
+    flags: claimant.flags,
+    enabled: claimant.enabled,
+  };
+  const context = {
+    platform: canonicalPlatform(facts.target),
+    entry,
+    chrooted: probe.chrooted,
+    interpreterFile: entry?.interpreter ? facts.interpreterFiles?.get(entry.interpreter) : undefined,
+  };
+  if (!probe.ok) return { ...context, failure: probe.failure ?? "exit-status", detail: probe.detail };
+  const readable = claimant !== undefined && !claimant.opaque;
+  if (probe.chrooted === false && readable && !claimant.flags.includes("F"))
+    return { ...context, failure: "interpreter-unreachable" };
+  return undefined;
+}
+
+function hintFor(facts: PlatformFacts, ok: boolean, failure: FailureContext | undefined): string | undefined {
   if (facts.error) return facts.error.hint;
-  if (facts.action === "conflict") return "pass --replace to replace the differing entry with QEMU's";
+  const platform = canonicalPlatform(facts.target);
+  if (facts.action === "conflict")
+    return `replace the differing entry with QEMU's: ${formatCommand(["qus", "ensure", "--replace", "--platforms", platform])}`;
   if (facts.action === "missing-interpreter") return INSTALL_HINT;
   if (ok) return undefined;
-  const reason = facts.probe?.reason ?? "";
-  if (reason.startsWith("ENOENT")) return "re-register with the F flag: qus ensure --replace";
-  if (reason.startsWith("exec format error"))
-    return `register it: qus ensure --platforms ${canonicalPlatform(facts.target)}`;
-  if (reason.startsWith("killed") || reason.startsWith("timed out"))
-    return "this QEMU build cannot run the probe: try a newer qemu-user-static";
+  if (failure) return failureHint(failure);
   if (facts.after === "native") return undefined;
-  if (facts.after === undefined) return `register it: qus ensure --platforms ${canonicalPlatform(facts.target)}`;
-  if (!facts.after.enabled) return `enable it: qus ensure --platforms ${canonicalPlatform(facts.target)}`;
+  if (facts.after === undefined) return `register it: ${formatCommand(["qus", "ensure", "--platforms", platform])}`;
+  if (!facts.after.enabled) return `enable it: ${formatCommand(["qus", "ensure", "--platforms", platform])}`;
   return undefined;
 }
 

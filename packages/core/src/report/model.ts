@@ -1,4 +1,4 @@
-import type { KernelInfo } from "../drivers/types.js";
+import type { KernelInfo, ProbeFailureKind } from "../drivers/types.js";
 import type { QusErrorCode } from "../errors.js";
 import type { PlanAction } from "../plan.js";
 
@@ -19,8 +19,10 @@ export interface PlatformReport {
   readonly after: EntryState;
   /** Whether a probe of this architecture ran; null when not checked. */
   readonly verified: boolean | null;
-  /** Why verification failed, or how it was done. */
+  /** Why verification failed, in words. */
   readonly verification?: string;
+  /** Why verification failed, as a stable kind: no-handler | interpreter-unreachable | crashed | timeout | exit-status. */
+  readonly failure?: ProbeFailureKind;
   readonly interpreter?: string;
   /** Flags as the kernel shows them after the run. */
   readonly flags?: string;

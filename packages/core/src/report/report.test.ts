@@ -43,10 +43,7 @@ const conflict = platformReport({
   action: "conflict",
   before: "enabled",
   after: entry("qemu-riscv64", "OC", true, "/usr/bin/qemu-riscv64"),
-  probe: {
-    ok: false,
-    reason: "ENOENT: the interpreter is not reachable inside a chroot (an entry without the F flag?)",
-  },
+  probe: { ok: false, failure: "interpreter-unreachable", chrooted: true },
   reasons: ["flags OC instead of CF: without F it fails inside containers and chroots"],
 });
 const native = platformReport({ target: target("x86_64"), action: "native", before: "native", after: "native" });
@@ -148,7 +145,7 @@ describe("describePlatform", () => {
 
 describe("renderJson", () => {
   const REQUIRED = ["platform", "cpu", "before", "action", "after", "verified", "reasons", "ok"];
-  const OPTIONAL = ["interpreter", "flags", "qemuVersion", "hint", "verification", "error"];
+  const OPTIONAL = ["interpreter", "flags", "qemuVersion", "hint", "verification", "error", "failure"];
 
   it("has exactly the documented top-level keys", () => {
     const json = JSON.parse(renderJson(report(ALL)));
@@ -238,7 +235,7 @@ describe("renderMarkdown", () => {
     target: target("aarch64"),
     action: "register",
     after: entry("qemu-aarch64", "OCF", true, "/opt/a|b/qemu-aarch64"),
-    probe: { ok: false, reason: "exited with status 1: a | b\nc" },
+    probe: { ok: false, failure: "exit-status", detail: "status 1: a | b\nc" },
   });
   const text = renderMarkdown(report([registered, piped, native]));
   const lines = text.split("\n");

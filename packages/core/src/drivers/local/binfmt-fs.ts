@@ -32,6 +32,15 @@ export async function mountBinfmt(exec: Exec, dir = BINFMT_DIR): Promise<void> {
   });
 }
 
+/** Whether binfmt_misc as a whole is switched on (`status` reads `enabled`); true when it cannot be read. */
+export function isBinfmtEnabled(dir = BINFMT_DIR): boolean {
+  try {
+    return readFileSync(`${dir}/status`, "utf8").trim() !== "disabled";
+  } catch {
+    return true;
+  }
+}
+
 /** Reads every entry of the table (small /proc files: read synchronously, which is faster here). */
 export function readEntries(dir = BINFMT_DIR): BinfmtEntry[] {
   const names = readdirSync(dir)
@@ -60,11 +69,14 @@ export async function writeControl(path: string, text: string): Promise<void> {
   }
 }
 
-/** Removes an entry by writing `-1` to it (never to `status`); an absent entry counts as removed. */
+/**
+ * Removes an entry by writing `-1` to it (never to `status`). An entry that is absent, or that a concurrent run
+ * removed first (the write then fails, EACCES or ENOENT, since binfmt_misc creates no files), counts as removed.
+ */
 export async function removeEntry(name: string, dir = BINFMT_DIR): Promise<void> {
   try {
     await writeControl(`${dir}/${name}`, "-1");
   } catch (error) {
-    if (errnoCode(error) !== "ENOENT") throw error;
+    if (existsSync(`${dir}/${name}`)) throw error;
   }
 }

@@ -69,17 +69,26 @@ export function hostCpu(arch: string = process.arch): QemuCpu | undefined {
   return NODE_ARCH_TO_CPU[arch];
 }
 
-// Only a cpu's own compat modes can run without emulation; running a probe then decides (many arm64 servers
-// cannot run 32-bit arm code). Everything else would only go through the C library's shell fallback.
-const COMPAT_CANDIDATES: Partial<Record<QemuCpu, readonly QemuCpu[]>> = {
-  x86_64: ["i386"],
-  aarch64: ["arm", "armeb"],
-  ppc64le: ["ppc64"],
-  mips64el: ["mipsel"],
-  mips64: ["mips"],
+// Only a cpu's own compat modes can run without emulation. `usually`: the host's distributions run them natively
+// (x86_64 kernels ship IA32 emulation), so only a run that fails with "exec format error" shows otherwise; the
+// others (32-bit arm on arm64 servers that lack it) are decided by running their probes.
+const COMPAT_MODES: Partial<Record<QemuCpu, readonly { cpu: QemuCpu; usually: boolean }[]>> = {
+  x86_64: [{ cpu: "i386", usually: true }],
+  aarch64: [
+    { cpu: "arm", usually: false },
+    { cpu: "armeb", usually: false },
+  ],
+  ppc64le: [{ cpu: "ppc64", usually: false }],
+  mips64el: [{ cpu: "mipsel", usually: false }],
+  mips64: [{ cpu: "mips", usually: false }],
 };
 
 /** Cpus that might run natively on a host cpu, to be confirmed by running their probes. */
 export function nativeCandidates(host: QemuCpu | undefined): readonly QemuCpu[] {
-  return host ? (COMPAT_CANDIDATES[host] ?? []) : [];
+  return host ? (COMPAT_MODES[host] ?? []).map((mode) => mode.cpu) : [];
+}
+
+/** Whether a compat cpu of the host runs natively on its usual kernels (i386 on x86_64). */
+export function usuallyNative(host: QemuCpu | undefined, cpu: QemuCpu): boolean {
+  return host ? (COMPAT_MODES[host] ?? []).some((mode) => mode.cpu === cpu && mode.usually) : false;
 }

@@ -1,18 +1,37 @@
 import { release } from "node:os";
-import { claimedBy } from "../../binfmt/entry.js";
+import { type BinfmtEntry, claimantsOf } from "../../binfmt/entry.js";
 import { type Registration, renderRegister } from "../../binfmt/register.js";
 import { errnoCode, isQusError, QusError } from "../../errors.js";
 import { type Exec, execProcess } from "../../exec.js";
 import { entryDifferences, type PlanStep, targetPattern } from "../../plan.js";
 import { buildProbe } from "../../probe/index.js";
+import { formatCommand } from "../../shell-quote.js";
 import type { QemuCpu, Target } from "../../targets.js";
-import type { ApplyOutcome, Driver, Inspection, InspectRequest, ProbeResult, RemoveOutcome } from "../types.js";
-import { BINFMT_DIR, isMounted, mountBinfmt, readEntries, readEntry, removeEntry, writeControl } from "./binfmt-fs.js";
+import type {
+  ApplyOutcome,
+  Driver,
+  Inspection,
+  InspectRequest,
+  InterpreterFile,
+  ProbeResult,
+  RemoveOutcome,
+} from "../types.js";
+import {
+  BINFMT_DIR,
+  isBinfmtEnabled,
+  isMounted,
+  mountBinfmt,
+  readEntries,
+  readEntry,
+  removeEntry,
+  writeControl,
+} from "./binfmt-fs.js";
 import { hostCpu, matchesHost, nativeCandidates, readHostHeaders } from "./host.js";
-import { defaultSearchDirs, findInterpreters } from "./interpreters.js";
+import { classifyInterpreter } from "./interpreter-file.js";
+import { defaultSearchDirs, findInterpreters, validateQemuPath } from "./interpreters.js";
 import { kernelAtLeast } from "./kernel-version.js";
-import { createNativeCache } from "./native-cache.js";
-import { allRunChrooted, createProbeDir, runProbe, runsDirectly } from "./probes.js";
+import { decideNative, detectNative } from "./native.js";
+import { allRunChrooted, createProbeDir, runProbe } from "./probes.js";
 import { qemuVersions } from "./qemu-versions.js";
 
 /** Options of the local driver. */
@@ -29,16 +48,19 @@ export interface LocalDriverOptions {
 export function createLocalDriver(options: LocalDriverOptions = {}): Driver {
   const exec = options.exec ?? execProcess;
   const dir = options.binfmtDir ?? BINFMT_DIR;
+  if (options.qemuPath !== undefined) validateQemuPath(options.qemuPath);
   const searchDirs = options.qemuPath ? [options.qemuPath] : defaultSearchDirs();
   const isRoot = process.getuid?.() === 0;
+  const host = hostCpu();
 
   async function probeTargets(cpus: readonly QemuCpu[]): Promise<Map<QemuCpu, ProbeResult>> {
     const results = new Map<QemuCpu, ProbeResult>();
     if (cpus.length === 0) return results;
-    const probeDir = await createProbeDir(cpus, hostCpu());
+    const probeDir = await createProbeDir(cpus, host);
     try {
-      if (isRoot && (await allRunChrooted(exec, probeDir, cpus))) {
-        for (const cpu of cpus) results.set(cpu, { ok: true });
+      // One batch for the common case; a single probe runs on its own at once (a hang then costs one timeout).
+      if (isRoot && cpus.length > 1 && (await allRunChrooted(exec, probeDir, cpus))) {
+        for (const cpu of cpus) results.set(cpu, { ok: true, chrooted: true });
         return results;
       }
       await Promise.all(cpus.map(async (cpu) => results.set(cpu, await runProbe(exec, probeDir, cpu, isRoot))));
@@ -46,25 +68,6 @@ export function createLocalDriver(options: LocalDriverOptions = {}): Driver {
       await probeDir.dispose();
     }
     return results;
-  }
-
-  // With no entry in the way, a probe that runs proves the cpu needs no emulation (i386 on x86_64).
-  async function detectNative(cpus: readonly QemuCpu[], native: Map<QemuCpu, string>): Promise<void> {
-    const cache = createNativeCache();
-    const unknown = cpus.filter((cpu) => cache.get(cpu) === undefined);
-    const results = new Map<QemuCpu, boolean>();
-    if (unknown.length > 0) {
-      const probeDir = await createProbeDir(unknown, undefined);
-      try {
-        await Promise.all(unknown.map(async (cpu) => results.set(cpu, await runsDirectly(exec, probeDir, cpu))));
-      } finally {
-        await probeDir.dispose();
-      }
-      cache.set(results);
-    }
-    for (const cpu of cpus) {
-      if (results.get(cpu) ?? cache.get(cpu)) native.set(cpu, "runs natively without emulation");
-    }
   }
 
   return {
@@ -82,44 +85,65 @@ export function createLocalDriver(options: LocalDriverOptions = {}): Driver {
         warnings.push(`binfmt_misc is not mounted at ${dir}: nothing is registered`);
       }
       const entries = binfmtMounted ? readEntries(dir) : [];
+      const binfmtEnabled = !binfmtMounted || isBinfmtEnabled(dir);
       const hostHeaders = readHostHeaders();
-      const candidates = nativeCandidates(hostCpu());
+      const candidates = nativeCandidates(host);
 
       const native = new Map<QemuCpu, string>();
+      const hostClaims = new Map<QemuCpu, readonly string[]>();
       const claimed: QemuCpu[] = [];
       const unclaimedCandidates: QemuCpu[] = [];
+      const claimedCandidates: QemuCpu[] = [];
       for (const target of request.targets) {
-        if (matchesHost(targetPattern(target), hostHeaders)) native.set(target.cpu, "this machine's own architecture");
-        else if (claimedBy(entries, buildProbe(target.cpu))) claimed.push(target.cpu);
-        else if (candidates.includes(target.cpu)) unclaimedCandidates.push(target.cpu);
+        const claimants = claimantsOf(entries, buildProbe(target.cpu)).map((entry) => entry.name);
+        if (matchesHost(targetPattern(target), hostHeaders)) {
+          native.set(target.cpu, "this machine's own architecture");
+          if (claimants.length > 0) hostClaims.set(target.cpu, claimants);
+        } else if (candidates.includes(target.cpu)) {
+          (claimants.length > 0 ? claimedCandidates : unclaimedCandidates).push(target.cpu);
+        } else if (claimants.length > 0) claimed.push(target.cpu);
       }
+      const findings = await detectNative(unclaimedCandidates, claimedCandidates, { exec, host, root: isRoot });
+      for (const [cpu, finding] of findings) {
+        const claimants = claimantsOf(entries, buildProbe(cpu)).map((entry) => entry.name);
+        const decision = decideNative(host, cpu, finding, claimants.length > 0);
+        if (decision.native) native.set(cpu, decision.reason ?? "runs natively");
+        else if (claimants.length > 0) claimed.push(cpu);
+        if (decision.hostClaimed) hostClaims.set(cpu, claimants);
+      }
+
       const emulated = request.targets.map((target) => target.cpu).filter((cpu) => !native.has(cpu));
       const interpreters = findInterpreters(emulated, searchDirs);
-      const [, probes, versions] = await Promise.all([
-        detectNative(unclaimedCandidates, native),
+      const [probes, versions] = await Promise.all([
         request.verify ? probeTargets(claimed) : Promise.resolve(new Map<QemuCpu, ProbeResult>()),
-        qemuVersions(
-          exec,
-          [...interpreters.values()].map((interpreter) => interpreter.path),
-        ),
+        // The claimants' own interpreters too: persist checks that a path still holds that cpu's emulator.
+        qemuVersions(exec, [
+          ...[...interpreters.values()].map((interpreter) => interpreter.path),
+          ...claimantInterpreters(entries, claimed),
+        ]),
       ]);
       if (request.verify && !isRoot && claimed.length > 0) {
         warnings.push(
-          "not root: probes ran outside a chroot, where an entry without the F flag still works; run as root for the real check",
+          "not root: probes ran outside a chroot, so each entry's flags were judged instead (without F it fails in containers); run as root for the real check",
         );
       }
-      for (const [cpu, interpreter] of interpreters) {
-        if (!interpreter.static && !native.has(cpu)) {
+      for (const [, interpreter] of interpreters) {
+        if (!interpreter.static) {
           warnings.push(
             `${interpreter.path} is dynamically linked: with the F flag it fails inside containers; install qemu-user-static`,
           );
         }
       }
+      if (!binfmtEnabled) {
+        warnings.push(`binfmt_misc is switched off as a whole (${dir}/status reads disabled): no entry is used`);
+      }
       return {
-        kernel: { release: release(), binfmtMounted, mountedByQus },
+        kernel: { release: release(), binfmtMounted, binfmtEnabled, mountedByQus },
         entries,
         native,
+        hostClaims,
         interpreters,
+        interpreterFiles: classifyInterpreters(entries, hostHeaders[0]),
         probes,
         qemuVersions: versions,
         warnings,
@@ -133,17 +157,17 @@ export function createLocalDriver(options: LocalDriverOptions = {}): Driver {
       for (const step of steps) {
         try {
           for (const name of step.remove) await removeEntry(name, dir);
-          if (step.enable) await writeControl(`${dir}/${step.enable}`, "1");
-          if (step.register) await register(step.register, hostHeaders, dir);
+          if (step.enable) await enableEntry(step.enable, dir);
+          if (step.register) await register(step.register, step.target.cpu, hostHeaders, { exec, host }, dir);
         } catch (error) {
           failures.set(step.target.cpu, toKernelError(error, step));
         }
       }
       const verifyCpus = verify.map((target) => target.cpu).filter((cpu) => !failures.has(cpu));
-      const entries = readEntries(dir);
-      const probes = await probeTargets(verifyCpus);
       const interpreters = steps.flatMap((step) => (step.register ? [step.register.interpreter] : []));
-      return { entries, failures, probes, qemuVersions: await qemuVersions(exec, interpreters) };
+      const [probes, versions] = await Promise.all([probeTargets(verifyCpus), qemuVersions(exec, interpreters)]);
+      const entries = readEntries(dir);
+      return { entries, failures, probes, qemuVersions: versions };
     },
 
     async remove(names: readonly string[]): Promise<RemoveOutcome> {
@@ -157,13 +181,42 @@ export function createLocalDriver(options: LocalDriverOptions = {}): Driver {
         } catch (error) {
           failures.set(
             name,
-            new QusError("QUS_KERNEL_WRITE_FAILED", `could not remove ${name}: ${String(error)}`, { cause: error }),
+            new QusError("QUS_KERNEL_WRITE_FAILED", `could not remove ${name}: ${errnoCode(error) ?? String(error)}`, {
+              hint: "check `dmesg` and the entry with qus status",
+              cause: error,
+            }),
           );
         }
       }
-      return { removed, failures };
+      return { removed, failures, entries: readEntries(dir) };
     },
   };
+}
+
+function claimantInterpreters(entries: readonly BinfmtEntry[], cpus: readonly QemuCpu[]): string[] {
+  return cpus.flatMap((cpu) => claimantsOf(entries, buildProbe(cpu)).map((entry) => entry.interpreter));
+}
+
+function classifyInterpreters(entries: readonly BinfmtEntry[], hostHeader: Uint8Array | undefined) {
+  const files = new Map<string, InterpreterFile>();
+  for (const entry of entries) {
+    if (entry.interpreter && !files.has(entry.interpreter))
+      files.set(entry.interpreter, classifyInterpreter(entry.interpreter, hostHeader));
+  }
+  return files;
+}
+
+/** Enables an entry; one that a concurrent run removed meanwhile is named as such. */
+async function enableEntry(name: string, dir: string): Promise<void> {
+  try {
+    await writeControl(`${dir}/${name}`, "1");
+  } catch (error) {
+    if (readEntry(name, dir)) throw error;
+    throw new QusError("QUS_KERNEL_WRITE_FAILED", `${name} was removed by another program while qus enabled it`, {
+      hint: "run qus ensure again",
+      cause: error,
+    });
+  }
 }
 
 function requireRoot(isRoot: boolean, what: string): void {
@@ -174,34 +227,69 @@ function requireRoot(isRoot: boolean, what: string): void {
   }
 }
 
-/** Registers one entry. A concurrent run that registered the same entry first (EEXIST) counts as success. */
-async function register(registration: Registration, hostHeaders: readonly Uint8Array[], dir: string): Promise<void> {
-  // Checked again at the last moment: an entry matching the host's own programs would route them all through QEMU.
-  if (matchesHost(registration, hostHeaders)) {
-    throw new QusError(
-      "QUS_HOST_MATCH",
-      `refusing to register ${registration.name}: its magic matches this machine's own programs`,
-      {
-        hint: "this architecture runs natively here and needs no emulation",
-      },
-    );
-  }
-  try {
-    await writeControl(`${dir}/register`, renderRegister(registration));
-  } catch (error) {
-    if (errnoCode(error) !== "EEXIST") throw error;
-    const now = readEntry(registration.name, dir);
-    if (now && entryDifferences(now, registration, registration.flags, registration.interpreter).length === 0) return;
-    throw new QusError(
-      "QUS_KERNEL_WRITE_FAILED",
-      `${registration.name} was registered meanwhile by another program, differently`,
-      {
-        hint: "run qus ensure again with --replace to take it over",
-        cause: error,
-      },
-    );
+/**
+ * Registers one entry. A concurrent run that registered the same entry first (EEXIST) counts as success; one that
+ * removed it again before it could be read is retried.
+ */
+async function register(
+  registration: Registration,
+  cpu: QemuCpu,
+  hostHeaders: readonly Uint8Array[],
+  seams: { exec: Exec; host: QemuCpu | undefined },
+  dir: string,
+): Promise<void> {
+  await refuseHostRegistration(registration, cpu, hostHeaders, seams);
+  for (let attempt = 0; ; attempt++) {
+    try {
+      await writeControl(`${dir}/register`, renderRegister(registration));
+      return;
+    } catch (error) {
+      if (errnoCode(error) !== "EEXIST") throw error;
+      const now = readEntry(registration.name, dir);
+      if (!now && attempt < 3) continue;
+      if (now && entryDifferences(now, registration, registration.flags, registration.interpreter).length === 0) return;
+      throw new QusError(
+        "QUS_KERNEL_WRITE_FAILED",
+        now
+          ? `${registration.name} was registered meanwhile by another program, differently`
+          : `${registration.name} kept changing while qus registered it: another program is registering and removing it`,
+        {
+          hint: `run ${formatCommand(["qus", "ensure", "--replace", "--platforms", cpu])} to take it over`,
+          cause: error,
+        },
+      );
+    }
   }
 }
+
+/**
+ * Checked again at the last moment, whatever the plan or the cache said: an entry matching the host's own programs,
+ * or one for a compat mode of the host (i386 on x86_64) that a run right now does not prove foreign ("exec format
+ * error" with nothing claiming it), would route the host's own programs through QEMU.
+ */
+async function refuseHostRegistration(
+  registration: Registration,
+  cpu: QemuCpu,
+  hostHeaders: readonly Uint8Array[],
+  seams: { exec: Exec; host: QemuCpu | undefined },
+): Promise<void> {
+  const matches = matchesHost(registration, hostHeaders);
+  if (!matches && !nativeCandidates(seams.host).includes(cpu)) return;
+  const finding = matches
+    ? undefined
+    : (await detectNative([cpu], [], { ...seams, root: true, cache: NO_CACHE })).get(cpu);
+  if (finding?.verdict === "foreign") return;
+  throw new QusError(
+    "QUS_HOST_MATCH",
+    matches
+      ? `refusing to register ${registration.name}: its magic matches this machine's own programs`
+      : `refusing to register ${registration.name}: this ${seams.host} machine ${finding?.verdict === "native" ? "runs" : "may run"} ${cpu} programs itself`,
+    { hint: "this architecture runs natively here and needs no emulation" },
+  );
+}
+
+// The last-moment guard decides from a run of its own, never from what an earlier run remembered.
+const NO_CACHE = { get: () => undefined, set: () => {} };
 
 function toKernelError(error: unknown, step: PlanStep): QusError {
   if (isQusError(error)) return error;

@@ -1,6 +1,8 @@
-import { accessSync, constants, readdirSync } from "node:fs";
-import { delimiter } from "node:path";
+import { accessSync, constants, readdirSync, statSync } from "node:fs";
+import { delimiter, isAbsolute, resolve } from "node:path";
+import { QusError } from "../../errors.js";
 import type { Interpreter } from "../../plan.js";
+import { formatCommand } from "../../shell-quote.js";
 import type { QemuCpu } from "../../targets.js";
 import { readHeaderSync } from "./host.js";
 
@@ -77,4 +79,24 @@ export function isStaticElf(head: Uint8Array): boolean {
     if (view.getUint32(at, little) === PT_INTERP) return false;
   }
   return true;
+}
+
+/** Checks a `--qemu-path` before anything runs: an absolute path of one existing folder (not a PATH-like list). */
+export function validateQemuPath(dir: string): void {
+  const usage = (problem: string, hint: string) =>
+    new QusError("QUS_USAGE", `--qemu-path ${JSON.stringify(dir)}: ${problem}`, { hint });
+  if (dir.includes(delimiter))
+    throw usage("one folder is expected, not a list", "pass one folder, e.g. --qemu-path /usr/bin");
+  if (!isAbsolute(dir))
+    throw usage(
+      "the path must be absolute",
+      `pass it as an absolute path, e.g. --qemu-path ${formatCommand([resolve(dir)])}`,
+    );
+  let isDir: boolean;
+  try {
+    isDir = statSync(dir).isDirectory();
+  } catch {
+    throw usage("no such folder", "pass the folder that holds qemu-<cpu>-static (Debian: /usr/bin)");
+  }
+  if (!isDir) throw usage("not a folder", "pass the folder that holds qemu-<cpu>-static, not the file itself");
 }

@@ -36,7 +36,7 @@ export async function qemuVersions(
         versions.set(path, cached.version);
         return;
       }
-      const result = await exec(path, ["--version"], { timeoutMs: 10_000 });
+      const result = await exec(path, ["--version"], { timeoutMs: 5_000 });
       const line = result.stdout.split("\n")[0]?.trim();
       if (result.exitCode !== 0 || !line) return;
       versions.set(path, line);

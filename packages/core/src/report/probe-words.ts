@@ -1,0 +1,74 @@
+import type { InterpreterFile, ProbeFailureKind } from "../drivers/types.js";
+import { formatCommand } from "../shell-quote.js";
+
+/** What is known around a failed probe: the words depend on the entry that claimed it and its interpreter. */
+export interface FailureContext {
+  readonly failure: ProbeFailureKind;
+  readonly detail?: string;
+  readonly chrooted?: boolean;
+  /** Canonical platform, for the commands in hints. */
+  readonly platform?: string;
+  /** The entry that claims the architecture, if any, with its flags as the kernel shows them. */
+  readonly entry?: {
+    readonly name: string;
+    readonly interpreter: string;
+    readonly flags: string;
+    readonly enabled: boolean;
+  };
+  /** What the entry's interpreter file is, where the driver could tell. */
+  readonly interpreterFile?: InterpreterFile;
+}
+
+/** The one sentence that says how a probe failed. The only place probe failures become words. */
+export function describeFailure(context: FailureContext): string {
+  const { failure, detail, entry } = context;
+  const interpreter = entry?.interpreter ? ` (${entry.interpreter})` : "";
+  switch (failure) {
+    case "timeout":
+      return `timed out: the emulator hung${interpreter}`;
+    case "crashed":
+      return `killed by ${detail ?? "a signal"}: the emulator crashed${interpreter}`;
+    case "no-handler":
+      if (!entry?.enabled) return "exec format error: no binfmt_misc handler claims this architecture";
+      if (context.interpreterFile === "script")
+        return `exec format error: the interpreter ${entry.interpreter} of ${entry.name} is a script, whose own interpreter (#!) is not there inside containers and chroots`;
+      if (context.interpreterFile === "foreign")
+        return `exec format error: the interpreter ${entry.interpreter} of ${entry.name} is not a program this machine can run`;
+      return `exec format error although ${entry.name} claims this architecture: its interpreter ${entry.interpreter} could not run the program`;
+    case "interpreter-unreachable":
+      if (context.chrooted === false)
+        return `runs only outside containers: ${entry?.name ?? "the entry"} has no F flag, so its interpreter is not reachable inside containers and chroots`;
+      if (entry?.flags.includes("F")) {
+        if (context.interpreterFile === "dynamic")
+          return `ENOENT: the interpreter ${entry.interpreter} is dynamically linked: with the F flag the kernel opens it, but its loader and libraries are not inside containers and chroots`;
+        return `ENOENT: the interpreter ${entry.interpreter} could not be loaded inside a chroot${detail ? `: ${detail}` : ""}`;
+      }
+      if (entry)
+        return `ENOENT: the interpreter ${entry.interpreter} is not reachable inside a chroot: ${entry.name} has no F flag`;
+      return "ENOENT: the interpreter is not reachable inside a chroot (an entry without the F flag, or a dynamically linked interpreter)";
+    case "exit-status":
+      return `the probe ${detail?.startsWith("could not start") ? detail : `exited with ${detail ?? "a failure"}`}`;
+  }
+}
+
+/** What the user can do about a failed probe, with commands safe to paste. */
+export function failureHint(context: FailureContext): string {
+  const platform = context.platform ?? "PLATFORM";
+  const replace = formatCommand(["qus", "ensure", "--replace", "--platforms", platform]);
+  const register = formatCommand(["qus", "ensure", "--platforms", platform]);
+  switch (context.failure) {
+    case "timeout":
+      return `this emulator hangs, and BuildKit's own platform check in dockerd hangs on it too: install another QEMU build (qemu-user-static) and run ${replace}`;
+    case "crashed":
+      return `this QEMU build cannot run the probe: install another qemu-user-static and run ${replace}`;
+    case "no-handler":
+      if (!context.entry?.enabled) return `register it: ${register}`;
+      return `use QEMU's static emulator (apt-get install qemu-user-static), then ${replace}`;
+    case "interpreter-unreachable":
+      if (context.entry?.flags.includes("F"))
+        return `use QEMU's static emulator (apt-get install qemu-user-static), then ${replace}`;
+      return `re-register it with the F flag: ${replace}`;
+    case "exit-status":
+      return "check that qus may run programs in its temporary folder (a noexec TMPDIR fails), then run qus verify again";
+  }
+}
