@@ -1,6 +1,11 @@
-import { describe, expect, it } from "vitest";
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, readdirSync, readlinkSync, rmSync, writeFileSync } from "node:fs";
+import { type AddressInfo, createServer, type Socket } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterEach, describe, expect, it } from "vitest";
 import { docker, requireDocker, requireQusImage } from "./support/docker.js";
-import { qus, registerRaw, useCleanQemuTable } from "./support/kernel.js";
+import { entryNames, qus, registerRaw, removeRaw, useCleanQemuTable } from "./support/kernel.js";
 
 // `qus buildx` against the engine's real BuildKit (docker driver; docker-container needs the moby/buildkit image,
 // which cannot be pulled here). Serial; the qemu-* entries are put back afterwards.
@@ -10,7 +15,7 @@ interface BuildxReport {
   driver: string;
   warnings: string[];
   binfmt: { platforms: { platform: string; action: string }[] };
-  platforms: { platform: string; listed: boolean; native: boolean; proven: boolean; reason?: string }[];
+  platforms: { platform: string; listed: boolean; native: boolean; proven: boolean; reason?: string; code?: string }[];
 }
 
 async function buildx(
@@ -25,8 +30,11 @@ async function buildx(
 }
 
 const FIVE = "linux/arm64,linux/riscv64,linux/s390x,linux/ppc64le,linux/arm/v7";
-const STALE_S390X =
-  ":qemu-s390x:M::\\x7fELF\\x02\\x02\\x01\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x02\\x00\\x16:\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\x00\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\xfe\\xff\\xff:/usr/bin/qemu-s390x-static:";
+// s390x's ELF header as QEMU's own entry matches it.
+const S390X_MAGIC = "\\x7fELF\\x02\\x02\\x01\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x02\\x00\\x16";
+const S390X_MASK =
+  "\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\x00\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\xfe\\xff\\xff";
+const STALE_S390X = `:qemu-s390x:M::${S390X_MAGIC}:${S390X_MASK}:/usr/bin/qemu-s390x-static:`;
 
 useCleanQemuTable(async () => {
   requireDocker();
@@ -79,5 +87,184 @@ describe("qus buildx", () => {
     const run = await qus(["buildx", "--platforms", "arm64", "--name", "mine"]);
     expect(run.exitCode).toBe(2);
     expect(run.stderr).toMatch(/docker-container/);
+  });
+});
+
+// Builders these tests make or have qus make, unique to this run; removed afterwards if a test left one.
+const PREFIX = `qus-e2e-${process.pid}`;
+
+function builderNames(): string[] {
+  const listed = docker(["buildx", "ls", "--format", "{{.Name}}"]);
+  if (listed.status === 0) return listed.stdout.split("\n").map((line) => line.trim());
+  // Older buildx without --format: the builder lines are the unindented ones.
+  return docker(["buildx", "ls"])
+    .stdout.split("\n")
+    .filter((line) => /^\S/.test(line))
+    .map((line) => line.split(/\s+/)[0]?.replace("*", "") ?? "");
+}
+
+function removeTestBuilders(): void {
+  for (const name of builderNames()) if (name.startsWith(PREFIX)) docker(["buildx", "rm", name]);
+}
+
+/** The current builder, as `docker buildx inspect` without a name shows it. */
+function currentBuilder(): string {
+  return /^Name:\s+(\S+)/m.exec(docker(["buildx", "inspect"]).stdout)?.[1] ?? "";
+}
+
+/** A static x86_64 program that hangs (for 120 s at most) when run for a file named `probe`, and fails at once otherwise. */
+function buildHangingEmulator(dir: string): string {
+  const source = join(dir, "hang.c");
+  const path = join(dir, "hang");
+  writeFileSync(
+    source,
+    `#include <string.h>
+#include <unistd.h>
+int main(int argc, char **argv) {
+  const char *file = argc > 1 ? argv[argc - 1] : "";
+  const char *base = strrchr(file, '/');
+  base = base ? base + 1 : file;
+  if (strcmp(base, "probe") != 0) return 1;
+  sleep(120);
+  return 0;
+}
+`,
+  );
+  const built = spawnSync("gcc", ["-static", "-O2", "-o", path, source], { encoding: "utf8" });
+  if (built.status !== 0) throw new Error(`gcc -static failed: ${built.stderr || String(built.error)}`);
+  return path;
+}
+
+/** Pids of the processes running `path` right now. */
+function processesOf(path: string): number[] {
+  return readdirSync("/proc")
+    .filter((entry) => /^\d+$/.test(entry))
+    .filter((pid) => {
+      try {
+        return readlinkSync(`/proc/${pid}/exe`).replace(/ \(deleted\)$/, "") === path;
+      } catch {
+        return false;
+      }
+    })
+    .map(Number);
+}
+
+describe("qus buildx against a hostile user and a flaky machine", () => {
+  afterEach(() => removeTestBuilders());
+
+  it("a builder name buildx would refuse is QUS_USAGE, exit 2, before anything changes; nothing unquoted to paste", async () => {
+    const before = entryNames();
+    const name = "bad name;$(id)";
+    const run = await qus(["buildx", "--platforms", "arm64", "--driver", "docker-container", "--name", name]);
+    expect(run.exitCode).toBe(2);
+    expect(run.stderr).toContain("qus: error QUS_USAGE: invalid builder name");
+    expect(run.stderr).toContain(JSON.stringify(name));
+    // No line of the hint holds the name as a shell would run it.
+    const hint = run.stderr.split("\n").find((line) => line.startsWith("hint:")) ?? "";
+    expect(hint).not.toContain("$(id)");
+    expect(entryNames()).toEqual(before);
+    expect(builderNames().some((builder) => builder.includes("bad"))).toBe(false);
+  });
+
+  it("docker-container failing halfway (no registry for moby/buildkit): exit 3, QUS_IMAGE_MISSING, its half-made builder removed", async () => {
+    const name = `${PREFIX}-half`;
+    const run = await qus(["buildx", "--platforms", "arm64", "--driver", "docker-container", "--name", name]);
+    expect(run.exitCode, run.stderr).toBe(3);
+    expect(run.stderr).toContain(`qus: error QUS_IMAGE_MISSING: could not bootstrap builder ${name}`);
+    expect(run.stderr).toContain(`builder ${name}, created by this run, was removed again`);
+    expect(builderNames()).not.toContain(name);
+  });
+
+  it("a builder that existed before is never removed, and --use does not make a failing builder current", async () => {
+    const name = `${PREFIX}-kept`;
+    expect(docker(["buildx", "create", "--name", name, "--driver", "docker-container"]).status).toBe(0);
+    const current = currentBuilder();
+    const run = await qus(["buildx", "--platforms", "arm64", "--driver", "docker-container", "--name", name, "--use"]);
+    expect(run.exitCode, run.stderr).toBe(3);
+    expect(run.stderr).toContain("QUS_IMAGE_MISSING");
+    expect(run.stderr).not.toMatch(/removed/);
+    expect(builderNames()).toContain(name);
+    expect(currentBuilder()).toBe(current);
+  });
+
+  it("two runs at once with the same --name: both fail for the image, neither leaves a builder behind", async () => {
+    const name = `${PREFIX}-twin`;
+    const args = ["buildx", "--platforms", "arm64", "--driver", "docker-container", "--name", name];
+    const runs = await Promise.all([qus(args), qus(args)]);
+    for (const run of runs) {
+      // The image is missing for both; the one that found its builder removed under it by the other says so.
+      expect([1, 3], run.stderr).toContain(run.exitCode);
+      expect(run.stderr).toMatch(/QUS_IMAGE_MISSING|removed by another process/);
+    }
+    expect(runs.some((run) => run.stderr.includes("created by this run, was removed again"))).toBe(true);
+    expect(builderNames()).not.toContain(name);
+  });
+
+  it("an engine that accepts and never answers: QUS_ENGINE_UNREACHABLE, exit 3, within the docker info timeout", async () => {
+    const sockets: Socket[] = [];
+    const server = createServer((socket) => sockets.push(socket));
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    const { port } = server.address() as AddressInfo;
+    try {
+      const started = Date.now();
+      const run = await qus(["buildx", "--platforms", "arm64"], { env: { DOCKER_HOST: `tcp://127.0.0.1:${port}` } });
+      expect(run.exitCode, run.stderr).toBe(3);
+      expect(run.stderr).toContain("qus: error QUS_ENGINE_UNREACHABLE:");
+      expect(run.stderr).toContain("docker info --format '{{json .}}' got no reply within 20 s");
+      expect(Date.now() - started).toBeLessThan(40_000);
+    } finally {
+      for (const socket of sockets) socket.destroy();
+      server.close();
+    }
+  });
+
+  it("a proof build whose probe hangs is killed at --proof-timeout: not proven, QUS_TIMEOUT, exit 1", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "qus-e2e-hang-"));
+    const hang = buildHangingEmulator(dir);
+    try {
+      // s390x programs go to the hanging emulator (F: opened now, so it runs inside the build's container too).
+      registerRaw(`:qemu-s390x:M::${S390X_MAGIC}:${S390X_MASK}:${hang}:F`);
+      const started = Date.now();
+      const { exitCode, report, stderr } = await buildx(["--platforms", "linux/s390x", "--proof-timeout", "15"]);
+      expect(exitCode, stderr).toBe(1);
+      expect(report.platforms[0]).toMatchObject({ platform: "linux/s390x", proven: false, code: "QUS_TIMEOUT" });
+      expect(report.platforms[0]?.reason).toMatch(
+        /^docker buildx build --builder default --platform linux\/s390x .* did not finish within 15 s and was killed/,
+      );
+      expect(Date.now() - started).toBeLessThan(100_000);
+      // Killing the build client cancels the build: BuildKit stops the hung RUN step.
+      let left = processesOf(hang);
+      for (let i = 0; i < 30 && left.length > 0; i++) {
+        await new Promise((resolve) => setTimeout(resolve, 1000));
+        left = processesOf(hang);
+      }
+      expect(left).toEqual([]);
+    } finally {
+      for (const pid of processesOf(hang)) process.kill(pid, "SIGKILL");
+      removeRaw("qemu-s390x");
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("repeated --platforms add up, empty items are skipped, duplicates proven once", async () => {
+    const { exitCode, report, stderr } = await buildx([
+      "--platforms",
+      ",linux/arm64,",
+      "--platforms",
+      "aarch64",
+      "--platforms",
+      "riscv64",
+    ]);
+    expect(exitCode, stderr).toBe(0);
+    expect(report.platforms.map((p) => [p.platform, p.proven])).toEqual([
+      ["linux/arm64", true],
+      ["linux/riscv64", true],
+    ]);
+  });
+
+  it("--platforms with nothing in it is QUS_USAGE, exit 2", async () => {
+    const run = await qus(["buildx", "--platforms", " , "]);
+    expect(run.exitCode).toBe(2);
+    expect(run.stderr).toContain("QUS_USAGE: no platform given");
   });
 });

@@ -8,19 +8,21 @@ import {
   type Exec,
   type ExecResult,
   entryName,
+  formatCommand,
   type InspectRequest,
   type Interpreter,
   isQusError,
   type ProbeResult,
   parseEntry,
   type QemuCpu,
+  type QusError,
   TARGETS,
   type Target,
   targetByCpu,
 } from "@qus/core";
 import { describe, expect, it } from "vitest";
-import { bootstrap, requestedPlatforms } from "./bootstrap.js";
-import { createArgs, createBuildxCli, inspectArgs, proofBuildArgs, tail } from "./buildx-command.js";
+import { BUILDER_NAME, bootstrap, isPullFailure, requestedPlatforms, validateBuilderName } from "./bootstrap.js";
+import { createArgs, createBuildxCli, DEFAULT_TIMEOUTS, inspectArgs, proofBuildArgs, tail } from "./buildx-command.js";
 import { PROOF_DOCKERFILE } from "./prove.js";
 
 const FIXTURES = new URL("../test-fixtures/", import.meta.url);
@@ -137,18 +139,20 @@ describe("buildx argv builders", () => {
       calls.push([file, ...args]);
       return result({});
     };
-    await createBuildxCli(ok, "remote").run(["ls"]);
-    await createBuildxCli(ok).run(["ls"]);
+    await createBuildxCli(ok, "remote").run(["ls"], { timeoutMs: 1000 });
+    await createBuildxCli(ok).run(["ls"], { timeoutMs: 1000 });
     expect(calls).toEqual([
       ["docker", "--context", "remote", "buildx", "ls"],
       ["docker", "buildx", "ls"],
     ]);
 
     const missing: Exec = async () => result({ exitCode: undefined, startError: "ENOENT" });
-    await expect(createBuildxCli(missing).run(["ls"])).rejects.toMatchObject({ code: "QUS_ENGINE_UNREACHABLE" });
+    await expect(createBuildxCli(missing).run(["ls"], { timeoutMs: 1000 })).rejects.toMatchObject({
+      code: "QUS_ENGINE_UNREACHABLE",
+    });
     const noPlugin: Exec = async () =>
       result({ exitCode: 1, stderr: "docker: 'buildx' is not a docker command.\nSee 'docker --help'" });
-    await expect(createBuildxCli(noPlugin).run(["ls"])).rejects.toMatchObject({
+    await expect(createBuildxCli(noPlugin).run(["ls"], { timeoutMs: 1000 })).rejects.toMatchObject({
       code: "QUS_ENGINE_UNREACHABLE",
       message: "docker buildx is not installed",
     });
@@ -169,22 +173,33 @@ interface DockerCall {
   readonly file: string;
   /** argv, the proof context dir (random) replaced with `<context>`. */
   readonly args: string[];
+  readonly timeoutMs?: number;
   readonly context?: { dockerfile: string; probe: Uint8Array; executable: boolean };
 }
 
+/** What `docker info --format '{{json .}}'` prints, cut to what qus reads. */
+const ENGINE_INFO = JSON.stringify({ ServerVersion: "20.10.24", ClientInfo: { Context: "default" } });
+const INFO = ["info", "--format", "{{json .}}"];
+
 /**
  * A recording stand-in for the docker CLI: no engine involved. `answer` gives each call's result from its argv;
- * answers are recorded outputs (the inspect fixtures) or what buildx prints on a failed build.
+ * answers are recorded outputs (the inspect fixtures) or what buildx prints on a failed build. `docker info` answers
+ * as a running engine unless `answer` says otherwise.
  */
-function recordedDocker(answer: (args: readonly string[], calls: readonly DockerCall[]) => Partial<ExecResult>) {
+function recordedDocker(
+  answer: (args: readonly string[], calls: readonly DockerCall[]) => Partial<ExecResult>,
+  engine: Partial<ExecResult> = { stdout: ENGINE_INFO },
+) {
   const calls: DockerCall[] = [];
-  const exec: Exec = async (file, args) => {
-    const reply = answer(args, calls);
+  const exec: Exec = async (file, args, options) => {
+    const reply = args.includes("info") && !args.includes("buildx") ? engine : answer(args, calls);
+    const timeoutMs = options?.timeoutMs;
     if (args.includes("build")) {
       const dir = args.at(-1) ?? "";
       calls.push({
         file,
         args: [...args.slice(0, -1), "<context>"],
+        timeoutMs,
         context: {
           dockerfile: readFileSync(join(dir, "Dockerfile"), "utf8"),
           probe: new Uint8Array(readFileSync(join(dir, "probe"))),
@@ -192,7 +207,7 @@ function recordedDocker(answer: (args: readonly string[], calls: readonly Docker
         },
       });
     } else {
-      calls.push({ file, args: [...args] });
+      calls.push({ file, args: [...args], timeoutMs });
     }
     return result(reply);
   };
@@ -277,19 +292,20 @@ describe("bootstrap with a recorded docker CLI (mock: no engine involved)", () =
       binfmtDriver: kernel.driver,
     });
 
-    expect(docker.calls.map((call) => call.file)).toEqual(["docker", "docker", "docker"]);
+    expect(docker.calls.map((call) => call.file)).toEqual(["docker", "docker", "docker", "docker"]);
     expect(docker.calls.map((call) => call.args)).toEqual([
+      INFO,
       ["buildx", "inspect", "--bootstrap", "default"],
       build("default", "linux/arm64"),
       build("default", "linux/riscv64"),
     ]);
     // Each build's context: the proof Dockerfile and the platform's own probe, executable.
-    expect(docker.calls[1]?.context).toEqual({
+    expect(docker.calls[2]?.context).toEqual({
       dockerfile: PROOF_DOCKERFILE,
       probe: buildProbe("aarch64"),
       executable: true,
     });
-    expect(docker.calls[2]?.context?.probe).toEqual(buildProbe("riscv64"));
+    expect(docker.calls[3]?.context?.probe).toEqual(buildProbe("riscv64"));
 
     expect(kernel.requests).toEqual([{ targets: [target("aarch64"), target("riscv64")], mount: true, verify: true }]);
     expect(report.binfmt.ok).toBe(true);
@@ -347,6 +363,7 @@ describe("bootstrap with a recorded docker CLI (mock: no engine involved)", () =
     expect(report.warnings[0]).toContain("stale");
     expect(report.refreshed).toBe(false);
     expect(docker.calls.map((call) => call.args)).toEqual([
+      INFO,
       ["buildx", "inspect", "--bootstrap", "default"],
       build("default", "linux/arm64"),
     ]);
@@ -390,6 +407,7 @@ describe("bootstrap with a recorded docker CLI (mock: no engine involved)", () =
     });
 
     expect(docker.calls.map((call) => call.args)).toEqual([
+      INFO,
       ["buildx", "inspect", "elated_tesla"],
       ["buildx", "inspect", "--bootstrap", "elated_tesla"],
       build("elated_tesla", "linux/arm/v7"),
@@ -410,32 +428,41 @@ describe("bootstrap with a recorded docker CLI (mock: no engine involved)", () =
     expect(report.nodes[0]?.preferred).toEqual(["linux/arm64"]);
   });
 
-  it("docker-container: a builder that does not exist is created (with --use asked, made current after bootstrap)", async () => {
+  it("docker-container: a builder that does not exist is created with a node of this run's own, and made current only once every platform is proven", async () => {
     const kernel = readyKernel(["arm"]);
-    const docker = recordedDocker((args) => {
-      if (args.join(" ") === "buildx inspect elated_tesla")
-        return { exitCode: 1, stderr: 'ERROR: no builder "elated_tesla" found' };
-      if (args[1] === "inspect") return { stdout: recorded("inspect-docs-elated-tesla.txt") };
-      return {};
-    });
+    const buildx = fakeBuildx();
     const report = await bootstrap({
       platforms: "linux/arm/v6",
       driver: "docker-container",
       builder: "elated_tesla",
       driverOpts: ["network=host"],
       use: true,
-      exec: docker.exec,
+      exec: buildx.exec,
       binfmtDriver: kernel.driver,
     });
 
-    expect(docker.calls.map((call) => call.args)).toEqual([
+    const node = buildx.builders.get("elated_tesla")?.node ?? "";
+    expect(node).toMatch(/^elated_tesla-qus-[0-9a-f]{8}$/);
+    expect(buildx.calls.map((call) => call.args)).toEqual([
+      INFO,
       ["buildx", "inspect", "elated_tesla"],
-      ["buildx", "create", "--name", "elated_tesla", "--driver", "docker-container", "--driver-opt", "network=host"],
+      [
+        "buildx",
+        "create",
+        "--name",
+        "elated_tesla",
+        "--node",
+        node,
+        "--driver",
+        "docker-container",
+        "--driver-opt",
+        "network=host",
+      ],
       ["buildx", "inspect", "--bootstrap", "elated_tesla"],
-      ["buildx", "use", "elated_tesla"],
       build("elated_tesla", "linux/arm/v6"),
+      ["buildx", "use", "elated_tesla"],
     ]);
-    expect(report).toMatchObject({ created: true, refreshed: false, ok: true });
+    expect(report).toMatchObject({ created: true, refreshed: false, used: true, ok: true, warnings: [] });
   });
 
   it("a named builder with the docker driver is a usage error raised before binfmt is touched", async () => {
@@ -449,10 +476,11 @@ describe("bootstrap with a recorded docker CLI (mock: no engine involved)", () =
     }).catch((e: unknown) => e);
     expect(isQusError(error) && error.code).toBe("QUS_USAGE");
     expect(kernel.requests).toEqual([]);
-    expect(docker.calls).toEqual([]);
+    // Only the engine was asked its context (the docker driver's builder is named after it).
+    expect(docker.calls.map((call) => call.args)).toEqual([INFO]);
   });
 
-  it("dry run: binfmt planned read-only, and the docker client is not called at all", async () => {
+  it("dry run: binfmt planned read-only; the docker client is asked nothing but docker info", async () => {
     const kernel = readyKernel(["aarch64"]);
     const docker = recordedDocker(() => ({}));
     const report = await bootstrap({
@@ -461,9 +489,628 @@ describe("bootstrap with a recorded docker CLI (mock: no engine involved)", () =
       exec: docker.exec,
       binfmtDriver: kernel.driver,
     });
-    expect(docker.calls).toEqual([]);
+    expect(docker.calls.map((call) => call.args)).toEqual([INFO]);
     expect(kernel.requests).toMatchObject([{ mount: false, verify: false }]);
     expect(report).toMatchObject({ dryRun: true, ok: true, builder: "default", nodes: [] });
     expect(report.platforms).toEqual([{ platform: "linux/arm64", listed: false, native: false, proven: false }]);
+  });
+
+  it("the docker driver's builder is the client's current context (docker info), not a fixed 'default'", async () => {
+    const kernel = readyKernel(["aarch64"]);
+    const docker = recordedDocker(
+      (args) => (args[1] === "inspect" ? { stdout: recorded("inspect-default-docker.txt") } : {}),
+      { stdout: JSON.stringify({ ServerVersion: "27.0.1", ClientInfo: { Context: "ci-remote" } }) },
+    );
+    const report = await bootstrap({ platforms: "arm64", exec: docker.exec, binfmtDriver: kernel.driver });
+    expect(report.builder).toBe("ci-remote");
+    expect(docker.calls[1]?.args).toEqual(["buildx", "inspect", "--bootstrap", "ci-remote"]);
+  });
+});
+
+/** A builder in the fake buildx store. */
+interface FakeBuilder {
+  readonly driver: string;
+  readonly node: string;
+}
+
+/**
+ * A stand-in for docker buildx that keeps a store of builders, as buildx does: create adds one (refusing an existing
+ * name), rm removes it, inspect prints it. `hook` answers a call first (undefined: the store answers).
+ */
+function fakeBuildx(
+  options: {
+    readonly builders?: Record<string, FakeBuilder>;
+    readonly hook?: (args: readonly string[], store: Map<string, FakeBuilder>) => Partial<ExecResult> | undefined;
+    readonly engine?: Partial<ExecResult>;
+  } = {},
+) {
+  const builders = new Map<string, FakeBuilder>(Object.entries(options.builders ?? {}));
+  const notFound = (name: string | undefined) => ({ exitCode: 1, stderr: `ERROR: no builder "${name}" found` });
+  const recorder = recordedDocker((argv) => {
+    const args = argv[0] === "--context" ? argv.slice(2) : argv;
+    const hooked = options.hook?.(args, builders);
+    if (hooked) return hooked;
+    const [, command, ...rest] = args;
+    const name = rest.at(-1);
+    switch (command) {
+      case "inspect": {
+        const builder = name === undefined ? undefined : builders.get(name);
+        if (!builder) return notFound(name);
+        const status = rest.includes("--bootstrap") ? "running" : "inactive";
+        const platforms =
+          status === "running" ? "linux/amd64*, linux/arm64, linux/riscv64, linux/arm/v7, linux/arm/v6" : "";
+        return {
+          stdout: `Name:          ${name}\nDriver:        ${builder.driver}\n\nNodes:\nName:          ${builder.node}\nEndpoint:      unix:///var/run/docker.sock\nStatus:        ${status}\nBuildKit:      v0.12.5\nPlatforms:     ${platforms}\n`,
+        };
+      }
+      case "create": {
+        const value = (flag: string) => rest[rest.indexOf(flag) + 1] ?? "";
+        const created = value("--name");
+        if (builders.has(created))
+          return {
+            exitCode: 1,
+            // What buildx 0.13 says to a create with --node of a name that exists (recorded on this engine).
+            stderr: `ERROR: node ${value("--node")} not found, did you mean to append?`,
+          };
+        builders.set(created, {
+          driver: value("--driver"),
+          node: rest.includes("--node") ? value("--node") : `${created}0`,
+        });
+        return { stdout: created };
+      }
+      case "rm":
+        if (name === undefined || !builders.delete(name)) return notFound(name);
+        return { stderr: `${name} removed` };
+      case "stop":
+      case "use":
+      case "build":
+        return name !== undefined && command === "build" && !builders.has(args[3] ?? "") ? notFound(args[3]) : {};
+      default:
+        return {};
+    }
+  }, options.engine);
+  return { ...recorder, builders };
+}
+
+/** What buildx prints when the docker-container driver's image cannot be pulled (recorded on this engine, offline). */
+const PULL_FAILURE = [
+  "#1 [internal] booting buildkit",
+  "#1 pulling image moby/buildkit:buildx-stable-1 done",
+  '#1 ERROR: Error response from daemon: Get "https://registry-1.docker.io/v2/": dial tcp: lookup registry-1.docker.io on 10.255.255.53:53: no such host',
+  "------",
+  " > [internal] booting buildkit:",
+  "------",
+  'ERROR: Error response from daemon: Get "https://registry-1.docker.io/v2/": dial tcp: lookup registry-1.docker.io on 10.255.255.53:53: no such host',
+].join("\n");
+
+const failsToBootstrap = (args: readonly string[]) =>
+  args[1] === "inspect" && args.includes("--bootstrap") ? { exitCode: 1, stderr: PULL_FAILURE } : undefined;
+
+async function failure(run: Promise<unknown>): Promise<QusError> {
+  const error = await run.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  if (!isQusError(error)) throw new Error(`expected a QusError, got ${String(error)}`);
+  return error;
+}
+
+describe("input is checked before anything runs (finding 1)", () => {
+  it.each([["bad name;$(id)"], ["-qus"], ["1builder"], [""], ["x y"], ["qus\nrm"], ["näme"]])(
+    "--name %j is QUS_USAGE naming it, with no process run and binfmt untouched",
+    async (name) => {
+      const kernel = readyKernel(["aarch64"]);
+      const buildx = fakeBuildx();
+      const error = await failure(
+        bootstrap({
+          platforms: "arm64",
+          driver: "docker-container",
+          builder: name,
+          exec: buildx.exec,
+          binfmtDriver: kernel.driver,
+        }),
+      );
+      expect(error.code).toBe("QUS_USAGE");
+      expect(error.message).toContain(JSON.stringify(name));
+      expect(error.hint ?? "").not.toContain(name || "\u0000");
+      expect(buildx.calls).toEqual([]);
+      expect(kernel.requests).toEqual([]);
+    },
+  );
+
+  it("buildx's own rule: a letter, then letters, digits, '.', '-', '_'", () => {
+    for (const name of ["qus", "Qus", "a", "my.builder-1_x", "builder_0a1b"])
+      expect(validateBuilderName(name)).toBe(name);
+    expect(BUILDER_NAME.source).toBe("^[a-zA-Z][a-zA-Z0-9._-]*$");
+  });
+
+  it.each([
+    [[""], "docker-container"],
+    [["network"], "docker-container"],
+    [["=host"], "docker-container"],
+    [["image=x\nnetwork=host"], "docker-container"],
+    [["network=host"], "docker"],
+  ] as const)("--driver-opt %j with the %s driver is QUS_USAGE before any process", async (driverOpts, driver) => {
+    const kernel = readyKernel(["aarch64"]);
+    const buildx = fakeBuildx();
+    const error = await failure(
+      bootstrap({ platforms: "arm64", driver, driverOpts, exec: buildx.exec, binfmtDriver: kernel.driver }),
+    );
+    expect(error.code).toBe("QUS_USAGE");
+    expect(error.message).toContain("--driver-opt");
+    expect(buildx.calls).toEqual([]);
+  });
+
+  it.each([[""], [","], [" , ,"], [["", ","]]])(
+    "--platforms %j (no platform at all) is QUS_USAGE",
+    async (platforms) => {
+      const buildx = fakeBuildx();
+      const error = await failure(bootstrap({ platforms, exec: buildx.exec, binfmtDriver: readyKernel([]).driver }));
+      expect(error.code).toBe("QUS_USAGE");
+      expect(error.message).toMatch(/no platform given/);
+      expect(buildx.calls).toEqual([]);
+    },
+  );
+
+  it("repeated, spaced and duplicate platforms add up once each; empty items are skipped", () => {
+    expect(requestedPlatforms(["linux/arm64,,", " arm64 ", "riscv64", "linux/riscv64"]).map((p) => p.platform)).toEqual(
+      ["linux/arm64", "linux/riscv64"],
+    );
+  });
+
+  it("an existing builder of another driver is QUS_USAGE, before binfmt is touched, and it is left alone", async () => {
+    const kernel = readyKernel(["aarch64"]);
+    const buildx = fakeBuildx({ builders: { default: { driver: "docker", node: "default" } } });
+    const error = await failure(
+      bootstrap({
+        platforms: "arm64",
+        driver: "docker-container",
+        builder: "default",
+        exec: buildx.exec,
+        binfmtDriver: kernel.driver,
+      }),
+    );
+    expect(error.code).toBe("QUS_USAGE");
+    expect(error.message).toBe("builder default exists with the docker driver, not docker-container");
+    expect(kernel.requests).toEqual([]);
+    expect(buildx.calls.map((call) => call.args)).toEqual([INFO, ["buildx", "inspect", "default"]]);
+  });
+
+  it("a --context that does not exist is QUS_USAGE naming it", async () => {
+    const docker = recordedDocker(() => ({}), {
+      exitCode: 1,
+      stderr:
+        'Failed to initialize: unable to resolve docker endpoint: context "nope": context not found: open /root/.docker/contexts/meta/x/meta.json: no such file or directory',
+    });
+    const error = await failure(
+      bootstrap({ platforms: "arm64", context: "nope", exec: docker.exec, binfmtDriver: readyKernel([]).driver }),
+    );
+    expect(error.code).toBe("QUS_USAGE");
+    expect(error.message).toBe('--context "nope": no such docker context');
+  });
+});
+
+describe("hints and messages quote every command for a POSIX shell (finding 1)", () => {
+  it("the --context value and the driver options are quoted in the hint of a failed create", async () => {
+    const buildx = fakeBuildx({
+      hook: (args) => (args.includes("create") ? { exitCode: 1, stderr: "ERROR: something odd" } : undefined),
+    });
+    const error = await failure(
+      bootstrap({
+        platforms: "arm64",
+        driver: "docker-container",
+        builder: "b1",
+        context: "my ctx;$(id)",
+        driverOpts: ["env.http_proxy=http://proxy:3128 $(id)"],
+        exec: buildx.exec,
+        binfmtDriver: readyKernel(["aarch64"]).driver,
+      }),
+    );
+    expect(error.code).toBe("QUS_EXEC_FAILED");
+    const node = /--node (\S+)/.exec(error.hint ?? "")?.[1] ?? "";
+    expect(error.hint).toBe(
+      `see what buildx says: docker --context 'my ctx;$(id)' buildx create --name b1 --node ${node} --driver docker-container --driver-opt 'env.http_proxy=http://proxy:3128 $(id)'`,
+    );
+  });
+
+  it("a timeout names the command, quoted", async () => {
+    const docker = recordedDocker((args) =>
+      args.includes("--bootstrap") ? { exitCode: undefined, signal: "SIGKILL", timedOut: true } : {},
+    );
+    const error = await failure(
+      bootstrap({
+        platforms: "arm64",
+        context: "it's",
+        exec: docker.exec,
+        binfmtDriver: readyKernel(["aarch64"]).driver,
+      }),
+    );
+    expect(error.code).toBe("QUS_TIMEOUT");
+    expect(error.message).toBe(
+      "docker --context 'it'\\''s' buildx inspect --bootstrap 'it'\\''s' did not finish within 300 s and was killed",
+    );
+  });
+});
+
+describe("a builder this run created and that then fails is removed; no other builder ever is (finding 2)", () => {
+  it("created, then its bootstrap fails (no registry for moby/buildkit): removed, QUS_IMAGE_MISSING saying so", async () => {
+    const buildx = fakeBuildx({ hook: failsToBootstrap });
+    const error = await failure(
+      bootstrap({
+        platforms: "arm64",
+        driver: "docker-container",
+        builder: "half",
+        exec: buildx.exec,
+        binfmtDriver: readyKernel(["aarch64"]).driver,
+      }),
+    );
+    expect(error.code).toBe("QUS_IMAGE_MISSING");
+    expect(error.message).toMatch(
+      /^could not bootstrap builder half: its BuildKit image moby\/buildkit:buildx-stable-1 cannot be pulled: /,
+    );
+    expect(error.message).toMatch(/; builder half, created by this run, was removed again$/);
+    expect(buildx.builders.has("half")).toBe(false);
+    expect(buildx.calls.map((call) => call.args.slice(0, 3)).slice(-2)).toEqual([
+      ["buildx", "inspect", "half"],
+      ["buildx", "rm", "half"],
+    ]);
+  });
+
+  it("a builder that existed before and fails to bootstrap is never removed", async () => {
+    const buildx = fakeBuildx({
+      builders: { mine: { driver: "docker-container", node: "mine0" } },
+      hook: failsToBootstrap,
+    });
+    const error = await failure(
+      bootstrap({
+        platforms: "arm64",
+        driver: "docker-container",
+        builder: "mine",
+        exec: buildx.exec,
+        binfmtDriver: readyKernel(["aarch64"]).driver,
+      }),
+    );
+    expect(error.code).toBe("QUS_IMAGE_MISSING");
+    expect(error.message).not.toMatch(/removed/);
+    expect(buildx.builders.get("mine")).toEqual({ driver: "docker-container", node: "mine0" });
+    expect(buildx.calls.some((call) => call.args.includes("rm"))).toBe(false);
+  });
+
+  it("--replace restarts an existing builder, never removes it", async () => {
+    const buildx = fakeBuildx({ builders: { mine: { driver: "docker-container", node: "mine0" } } });
+    const report = await bootstrap({
+      platforms: "arm64",
+      driver: "docker-container",
+      builder: "mine",
+      replace: true,
+      exec: buildx.exec,
+      binfmtDriver: readyKernel(["aarch64"]).driver,
+    });
+    expect(report).toMatchObject({ ok: true, created: false, refreshed: true });
+    expect(buildx.calls.map((call) => call.args[1])).toEqual(["--format", "inspect", "stop", "inspect", "build"]);
+    expect(buildx.builders.get("mine")).toEqual({ driver: "docker-container", node: "mine0" });
+  });
+
+  it("a concurrent run that created the same name first: this run uses it and never removes it, even when it fails", async () => {
+    let lookups = 0;
+    const buildx = fakeBuildx({
+      hook: (args, store) => {
+        // The other run's create lands between this run's look-up and its own create.
+        if (args.join(" ") === "buildx inspect shared" && lookups++ === 0) {
+          store.set("shared", { driver: "docker-container", node: "shared-qus-0therrun" });
+          return { exitCode: 1, stderr: 'ERROR: no builder "shared" found' };
+        }
+        return failsToBootstrap(args);
+      },
+    });
+    const error = await failure(
+      bootstrap({
+        platforms: "arm64",
+        driver: "docker-container",
+        builder: "shared",
+        exec: buildx.exec,
+        binfmtDriver: readyKernel(["aarch64"]).driver,
+      }),
+    );
+    expect(error.code).toBe("QUS_IMAGE_MISSING");
+    expect(error.message).not.toMatch(/removed/);
+    expect(buildx.builders.get("shared")?.node).toBe("shared-qus-0therrun");
+    expect(buildx.calls.some((call) => call.args.includes("rm"))).toBe(false);
+  });
+
+  it("created, then replaced by another process's builder of that name before the failure: left in place", async () => {
+    const buildx = fakeBuildx({
+      hook: (args, store) => {
+        if (args.includes("--bootstrap")) {
+          // Someone removed ours and made theirs under the same name.
+          store.set("raced", { driver: "docker-container", node: "raced0" });
+          return { exitCode: 1, stderr: PULL_FAILURE };
+        }
+        return undefined;
+      },
+    });
+    const error = await failure(
+      bootstrap({
+        platforms: "arm64",
+        driver: "docker-container",
+        builder: "raced",
+        exec: buildx.exec,
+        binfmtDriver: readyKernel(["aarch64"]).driver,
+      }),
+    );
+    expect(error.message).toMatch(
+      /builder raced, created by this run, was replaced by another process's builder of that name, left in place$/,
+    );
+    expect(buildx.builders.get("raced")?.node).toBe("raced0");
+    expect(buildx.calls.some((call) => call.args.includes("rm"))).toBe(false);
+  });
+
+  it("the removal itself fails: the error says so and hints the command, quoted", async () => {
+    const buildx = fakeBuildx({
+      hook: (args) => (args[1] === "rm" ? { exitCode: 1, stderr: "ERROR: permission denied" } : failsToBootstrap(args)),
+    });
+    const error = await failure(
+      bootstrap({
+        platforms: "arm64",
+        driver: "docker-container",
+        builder: "stuck",
+        context: "ctx 1",
+        exec: buildx.exec,
+        binfmtDriver: readyKernel(["aarch64"]).driver,
+      }),
+    );
+    expect(error.message).toMatch(
+      /; builder stuck, created by this run, could not be removed: ERROR: permission denied$/,
+    );
+    expect(error.hint).toMatch(/remove it with: docker --context 'ctx 1' buildx rm stuck$/);
+  });
+
+  it.each([
+    [
+      "bogus=1",
+      "ERROR: failed to initialize builder b (b-qus-1): invalid driver option bogus for docker-container driver",
+    ],
+    ['network=host"', 'ERROR: parse error on line 1, column 13: bare " in non-quoted-field'],
+    ["memory=abc", "ERROR: failed to initialize builder b (b-qus-1): invalid size: 'abc'"],
+  ])(
+    "buildx refuses --driver-opt %j at create (recorded): QUS_USAGE, the command quoted, nothing to remove",
+    async (opt, stderr) => {
+      const buildx = fakeBuildx({ hook: (args) => (args.includes("create") ? { exitCode: 1, stderr } : undefined) });
+      const error = await failure(
+        bootstrap({
+          platforms: "arm64",
+          driver: "docker-container",
+          builder: "b",
+          driverOpts: [opt],
+          exec: buildx.exec,
+          binfmtDriver: readyKernel(["aarch64"]).driver,
+        }),
+      );
+      expect(error.code).toBe("QUS_USAGE");
+      expect(error.message).toBe(`buildx refused the driver options of builder b: ${stderr}`);
+      expect(error.hint).toContain(`--driver-opt ${formatCommand([opt])}`);
+      expect(buildx.calls.some((call) => call.args.includes("rm"))).toBe(false);
+    },
+  );
+
+  it("a created builder that bootstraps but proves nothing is kept (it runs), named in a warning, and not made current", async () => {
+    const buildx = fakeBuildx({
+      hook: (args) => (args[1] === "build" ? { exitCode: 1, stderr: EXEC_FORMAT_ERROR } : undefined),
+    });
+    const report = await bootstrap({
+      platforms: "arm64",
+      driver: "docker-container",
+      builder: "kept",
+      use: true,
+      exec: buildx.exec,
+      binfmtDriver: readyKernel(["aarch64"]).driver,
+    });
+    expect(report).toMatchObject({ ok: false, created: true, used: false });
+    expect(report.platforms[0]).toMatchObject({ proven: false, code: "QUS_EXEC_FAILED" });
+    expect(report.warnings).toContain("kept not made the current builder: not every platform is proven");
+    expect(report.warnings.join("\n")).toMatch(/builder kept was created by this run and kept.*docker buildx rm kept/);
+    expect(buildx.calls.some((call) => call.args.includes("use"))).toBe(false);
+    expect(buildx.builders.has("kept")).toBe(true);
+  });
+});
+
+describe("every command is bounded, and a timeout is reported as such (finding 3)", () => {
+  it("each docker command runs with its documented timeout", async () => {
+    const buildx = fakeBuildx();
+    await bootstrap({
+      platforms: "arm64",
+      driver: "docker-container",
+      builder: "t",
+      use: true,
+      exec: buildx.exec,
+      binfmtDriver: readyKernel(["aarch64"]).driver,
+    });
+    expect(buildx.calls.map((call) => [call.args[call.args[0] === "buildx" ? 1 : 0], call.timeoutMs])).toEqual([
+      ["info", DEFAULT_TIMEOUTS.info],
+      ["inspect", DEFAULT_TIMEOUTS.inspect],
+      ["create", DEFAULT_TIMEOUTS.create],
+      ["inspect", DEFAULT_TIMEOUTS.bootstrap],
+      ["build", DEFAULT_TIMEOUTS.build],
+      ["use", DEFAULT_TIMEOUTS.use],
+    ]);
+    expect(DEFAULT_TIMEOUTS).toEqual({
+      info: 20_000,
+      inspect: 30_000,
+      create: 60_000,
+      bootstrap: 300_000,
+      build: 180_000,
+      use: 30_000,
+      stop: 60_000,
+    });
+  });
+
+  it("an engine whose docker info times out is QUS_ENGINE_UNREACHABLE naming the command, before binfmt", async () => {
+    const kernel = readyKernel(["aarch64"]);
+    const docker = recordedDocker(() => ({}), { exitCode: undefined, signal: "SIGKILL", timedOut: true });
+    const error = await failure(bootstrap({ platforms: "arm64", exec: docker.exec, binfmtDriver: kernel.driver }));
+    expect(error.code).toBe("QUS_ENGINE_UNREACHABLE");
+    expect(error.message).toMatch(/does not answer: docker info --format '\{\{json \.\}\}' got no reply within 20 s$/);
+    expect(kernel.requests).toEqual([]);
+  });
+
+  it("an engine that refuses the connection is QUS_ENGINE_UNREACHABLE with docker's words", async () => {
+    const docker = recordedDocker(() => ({}), {
+      exitCode: 1,
+      stdout: JSON.stringify({
+        ServerErrors: ["Cannot connect to the Docker daemon at tcp://127.0.0.1:1. Is the docker daemon running?"],
+      }),
+    });
+    const error = await failure(
+      bootstrap({ platforms: "arm64", exec: docker.exec, binfmtDriver: readyKernel([]).driver }),
+    );
+    expect(error.code).toBe("QUS_ENGINE_UNREACHABLE");
+    expect(error.message).toMatch(/Cannot connect to the Docker daemon at tcp:\/\/127\.0\.0\.1:1/);
+  });
+
+  it("a docker command of the binfmt step killed at its timeout is named in the error", async () => {
+    let infos = 0;
+    const docker = recordedDocker(() => ({}), { stdout: ENGINE_INFO });
+    const exec: Exec = async (file, args, options) => {
+      // The engine answers qus buildx's own docker info, then hangs: the binfmt helper's docker commands time out.
+      if (!args.includes("buildx") && ++infos > 1)
+        return result({ exitCode: undefined, signal: "SIGKILL", timedOut: true });
+      return docker.exec(file, args, options);
+    };
+    const error = await failure(bootstrap({ platforms: "arm64", exec, image: "qus-binfmt:latest" }));
+    expect(error.message).toMatch(/did not finish within \d+ s and was killed/);
+    expect(error.message).toContain("docker info");
+    expect(["QUS_TIMEOUT", "QUS_ENGINE_UNREACHABLE"]).toContain(error.code);
+  });
+
+  it("a proof build killed at its timeout: that platform not proven with QUS_TIMEOUT naming the build; the others go on", async () => {
+    const docker = recordedDocker((args) => {
+      if (args[1] === "inspect") return { stdout: recorded("inspect-default-docker.txt") };
+      if (args.includes("linux/arm64")) return { exitCode: undefined, signal: "SIGKILL", timedOut: true };
+      return {};
+    });
+    const report = await bootstrap({
+      platforms: "arm64,riscv64",
+      timeouts: { build: 5_000 },
+      exec: docker.exec,
+      binfmtDriver: readyKernel(["aarch64", "riscv64"]).driver,
+    });
+    expect(report.ok).toBe(false);
+    expect(report.platforms[0]).toMatchObject({ platform: "linux/arm64", proven: false, code: "QUS_TIMEOUT" });
+    expect(report.platforms[0]?.reason).toMatch(
+      /^docker buildx build --builder default --platform linux\/arm64 --no-cache --progress plain --output type=cacheonly \/\S+ did not finish within 5 s and was killed$/,
+    );
+    expect(report.platforms[1]).toMatchObject({ platform: "linux/riscv64", proven: true });
+    expect(report.platforms[1]?.code).toBeUndefined();
+  });
+
+  it("a create killed at its timeout after buildx saved the builder: QUS_TIMEOUT, and that builder removed", async () => {
+    const buildx = fakeBuildx({
+      hook: (args, store) => {
+        if (!args.includes("create")) return undefined;
+        store.set("late", { driver: "docker-container", node: args[args.indexOf("--node") + 1] ?? "" });
+        return { exitCode: undefined, timedOut: true };
+      },
+    });
+    const error = await failure(
+      bootstrap({
+        platforms: "arm64",
+        driver: "docker-container",
+        builder: "late",
+        exec: buildx.exec,
+        binfmtDriver: readyKernel(["aarch64"]).driver,
+      }),
+    );
+    expect(error.code).toBe("QUS_TIMEOUT");
+    expect(error.message).toMatch(
+      /^docker buildx create --name late .* did not finish within 60 s and was killed; builder late, created by this run, was removed again$/,
+    );
+    expect(buildx.builders.has("late")).toBe(false);
+  });
+
+  it("a timed-out bootstrap of a builder this run created: QUS_TIMEOUT, and the builder removed", async () => {
+    const buildx = fakeBuildx({
+      hook: (args) => (args.includes("--bootstrap") ? { exitCode: undefined, timedOut: true } : undefined),
+    });
+    const error = await failure(
+      bootstrap({
+        platforms: "arm64",
+        driver: "docker-container",
+        builder: "slow",
+        exec: buildx.exec,
+        binfmtDriver: readyKernel(["aarch64"]).driver,
+      }),
+    );
+    expect(error.code).toBe("QUS_TIMEOUT");
+    expect(error.message).toBe(
+      "docker buildx inspect --bootstrap slow did not finish within 300 s and was killed; builder slow, created by this run, was removed again",
+    );
+    expect(buildx.builders.has("slow")).toBe(false);
+  });
+});
+
+describe("a flaky machine (finding 4)", () => {
+  it("the builder removed by someone else mid-run: QUS_EXEC_FAILED saying so, no build left running", async () => {
+    let builds = 0;
+    const buildx = fakeBuildx({
+      builders: { theirs: { driver: "docker-container", node: "theirs0" } },
+      hook: (args, store) => {
+        if (args[1] === "build" && ++builds === 1) store.delete("theirs");
+        return undefined;
+      },
+    });
+    const error = await failure(
+      bootstrap({
+        platforms: "arm64,riscv64,arm/v7",
+        driver: "docker-container",
+        builder: "theirs",
+        exec: buildx.exec,
+        binfmtDriver: readyKernel(["aarch64", "riscv64", "arm"]).driver,
+      }),
+    );
+    expect(error.code).toBe("QUS_EXEC_FAILED");
+    expect(error.message).toBe("builder theirs was removed by another process while qus was proving it");
+    // The first build removed the builder; the second (running alongside) found it gone; no third started.
+    expect(buildx.calls.filter((call) => call.args[1] === "build")).toHaveLength(2);
+  });
+
+  it("--use with a builder that fails to bootstrap: never made current", async () => {
+    const buildx = fakeBuildx({
+      builders: { mine: { driver: "docker-container", node: "mine0" } },
+      hook: failsToBootstrap,
+    });
+    await failure(
+      bootstrap({
+        platforms: "arm64",
+        driver: "docker-container",
+        builder: "mine",
+        use: true,
+        exec: buildx.exec,
+        binfmtDriver: readyKernel(["aarch64"]).driver,
+      }),
+    );
+    expect(buildx.calls.some((call) => call.args.includes("use"))).toBe(false);
+  });
+
+  it("--driver-opt on an existing builder: not applied, and a warning says so with the command to recreate it", async () => {
+    const buildx = fakeBuildx({ builders: { mine: { driver: "docker-container", node: "mine0" } } });
+    const report = await bootstrap({
+      platforms: "arm64",
+      driver: "docker-container",
+      builder: "mine",
+      driverOpts: ["network=host"],
+      exec: buildx.exec,
+      binfmtDriver: readyKernel(["aarch64"]).driver,
+    });
+    expect(report.warnings).toEqual([
+      "builder mine exists: --driver-opt not applied (they apply to a builder qus creates; to recreate it, run docker buildx rm mine first)",
+    ]);
+    expect(buildx.calls.some((call) => call.args.includes("create"))).toBe(false);
+  });
+
+  it("isPullFailure: a failed pull of the builder's image, not any failure after a pull", () => {
+    expect(isPullFailure(PULL_FAILURE)).toBe(true);
+    expect(isPullFailure("#1 pulling image moby/buildkit:buildx-stable-1 done\nERROR: cgroup: permission denied")).toBe(
+      false,
+    );
   });
 });

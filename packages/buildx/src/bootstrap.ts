@@ -1,18 +1,36 @@
+import { randomBytes } from "node:crypto";
 import {
   canonicalPlatform,
   createContainerDriver,
   createDockerCliRunner,
   type Driver,
   type Exec,
+  type ExecResult,
   ensure,
   execProcess,
+  formatCommand,
+  isQusError,
+  onInterrupt,
   QusError,
+  type QusErrorCode,
   type Report,
   resolvePlatforms,
   type Target,
 } from "@qus/core";
-import { type BuildxCli, createArgs, createBuildxCli, inspectArgs, tail } from "./buildx-command.js";
-import { type BuilderInfo, type BuilderNode, parseInspect } from "./inspect.js";
+import {
+  type BuildxCli,
+  type BuildxTimeouts,
+  createArgs,
+  createBuildxCli,
+  DEFAULT_TIMEOUTS,
+  inspectArgs,
+  isNoBuilder,
+  lastError,
+  seconds,
+  tail,
+} from "./buildx-command.js";
+import { checkEngine } from "./engine.js";
+import { type BuilderInfo, type BuilderNode, nodeNames, parseInspect } from "./inspect.js";
 import { type Proof, proveAll } from "./prove.js";
 
 /** Options of {@link bootstrap}. */
@@ -23,10 +41,11 @@ export interface BootstrapOptions {
   readonly builder?: string;
   /** buildx driver: `docker` (the engine's built-in BuildKit) or `docker-container`. */
   readonly driver?: "docker" | "docker-container";
+  /** `key=value` options for a docker-container builder qus creates (`--driver-opt`). */
   readonly driverOpts?: readonly string[];
-  /** Make it the current builder (`buildx use`). */
+  /** Make it the current builder (`buildx use`), once every platform is proven. */
   readonly use?: boolean;
-  /** Replace conflicting binfmt entries, and recreate an existing builder. */
+  /** Replace conflicting binfmt entries, and restart an existing docker-container builder's nodes. */
   readonly replace?: boolean;
   /** Ensure binfmt and inspect nothing else: report what would be done. */
   readonly dryRun?: boolean;
@@ -37,6 +56,8 @@ export interface BootstrapOptions {
   readonly privileged?: boolean;
   /** Where binfmt is ensured; the kernel behind the engine (container driver) by default. */
   readonly binfmtDriver?: Driver;
+  /** Per-command timeouts, in milliseconds ({@link DEFAULT_TIMEOUTS} for those left out). */
+  readonly timeouts?: Partial<BuildxTimeouts>;
   readonly exec?: Exec;
 }
 
@@ -50,6 +71,8 @@ export interface PlatformProof {
   /** A build whose RUN step executed qus's probe for it succeeded. */
   readonly proven: boolean;
   readonly reason?: string;
+  /** Why it is not proven: `QUS_TIMEOUT` (the proof build was killed at its timeout) or `QUS_EXEC_FAILED`. */
+  readonly code?: QusErrorCode;
 }
 
 /** What {@link bootstrap} did and proved. */
@@ -57,9 +80,12 @@ export interface BootstrapReport {
   readonly schemaVersion: 1;
   readonly builder: string;
   readonly driver: string;
+  /** This run created the builder. */
   readonly created: boolean;
-  /** The builder's nodes were restarted or recreated because they booted before binfmt was fixed. */
+  /** The builder's nodes were restarted because they booted before binfmt was fixed (or `replace` asked). */
   readonly refreshed: boolean;
+  /** The builder was made the current one (`use` asked, and every platform proven). */
+  readonly used: boolean;
   readonly nodes: readonly BuilderNode[];
   readonly binfmt: Report;
   readonly platforms: readonly PlatformProof[];
@@ -68,33 +94,49 @@ export interface BootstrapReport {
   readonly ok: boolean;
 }
 
+/** buildx's rule for builder (and node) names: a letter, then letters, digits, `.`, `-` and `_`. */
+export const BUILDER_NAME = /^[a-zA-Z][a-zA-Z0-9._-]*$/;
+
+/** The builder this run created: its name, and the node name that tells it from a builder made by anyone else. */
+interface Created {
+  readonly name: string;
+  readonly node: string;
+}
+
 /**
- * Makes a buildx builder that builds every requested platform, and proves it: ensure binfmt on the builder's
- * kernel → create or reuse the builder → bootstrap it → check the listed platforms → build a FROM scratch image
- * that RUNs qus's probe for each platform → refresh a builder that booted before binfmt was fixed.
+ * Makes a buildx builder that builds every requested platform, and proves it: check the input and that the engine
+ * answers → ensure binfmt on the builder's kernel → create or reuse the builder → bootstrap it → check the listed
+ * platforms → build a FROM scratch image that RUNs qus's probe for each platform → refresh a builder that booted
+ * before binfmt was fixed.
+ *
+ * Every docker command is bounded by a timeout ({@link DEFAULT_TIMEOUTS}). A builder this run created is removed
+ * again when the run ends in an error; a builder that existed before is never removed.
  */
 export async function bootstrap(options: BootstrapOptions): Promise<BootstrapReport> {
   const exec = options.exec ?? execProcess;
+  const timeouts: BuildxTimeouts = { ...DEFAULT_TIMEOUTS, ...options.timeouts };
+  // Input first: a usage error must come before any process runs and before binfmt is changed.
   const requested = requestedPlatforms(options.platforms);
   const driver = options.driver ?? "docker";
+  checkInput(driver, options);
   const cli = createBuildxCli(exec, options.context);
-  // Validated before ensure: a usage error must not come after binfmt was changed.
-  const name = builderName(driver, options);
-  const binfmt = await ensure({
-    platforms: requested.map((item) => canonicalPlatform(item.target)),
-    replace: options.replace,
-    dryRun: options.dryRun,
-    driver:
-      options.binfmtDriver ??
-      createContainerDriver({
-        runner: createDockerCliRunner({ context: options.context, exec }),
-        image: options.image,
-        privileged: options.privileged,
-      }),
-  });
+
+  const engine = await checkEngine(cli, options.context, timeouts.info);
+  const name = builderName(driver, engine.context, options);
+  const existing = driver === "docker-container" ? await findBuilder(cli, name, timeouts) : undefined;
+  if (existing && existing.driver !== driver) {
+    throw new QusError(
+      "QUS_USAGE",
+      `builder ${name} exists with the ${existing.driver || "unknown"} driver, not ${driver}`,
+      { hint: "choose another --name, or leave out --driver to use the docker driver" },
+    );
+  }
+
+  const timedOut: string[] = [];
+  const binfmt = await ensureBinfmt(options, requested, watchTimeouts(exec, timedOut), timedOut);
   const native = new Set(binfmt.platforms.filter((p) => p.action === "native").map((p) => p.cpu));
   const binfmtChanged = binfmt.platforms.some((p) => ["register", "replace", "enable"].includes(p.action));
-  const warnings: string[] = [];
+  const warnings = timedOut.map((what) => `while ensuring binfmt, ${what}`);
 
   if (options.dryRun) {
     const platforms = requested.map(({ platform, target }) => ({
@@ -103,12 +145,14 @@ export async function bootstrap(options: BootstrapOptions): Promise<BootstrapRep
       native: native.has(target.cpu),
       proven: false,
     }));
+    if (driver === "docker-container" && !existing) warnings.push(`would create builder ${name}`);
     return {
       schemaVersion: 1,
       builder: name,
       driver,
       created: false,
       refreshed: false,
+      used: false,
       nodes: [],
       binfmt,
       platforms,
@@ -118,55 +162,93 @@ export async function bootstrap(options: BootstrapOptions): Promise<BootstrapRep
     };
   }
 
-  const { created, refreshed: recreated } = await prepareBuilder(cli, name, driver, options, binfmtChanged);
-  let refreshed = recreated;
-  let info = await inspect(cli, name);
-  if (options.use) await mustSucceed(cli, ["use", name], `could not make ${name} the current builder`);
+  let created: Created | undefined;
+  let forgetInterrupt = () => {};
+  try {
+    const prepared = await prepareBuilder(cli, name, driver, options, existing !== undefined, binfmtChanged, timeouts);
+    created = prepared.created;
+    if (created) {
+      const own = created;
+      forgetInterrupt = onInterrupt(() => removeOnInterrupt(cli, own, timeouts));
+    }
+    warnings.push(...prepared.warnings);
+    let refreshed = prepared.refreshed;
+    let info = await bootstrapBuilder(cli, name, timeouts);
 
-  let proofs = await proveAll(cli, name, requested);
-  const failedListed = requested.filter(({ platform }, i) => !proofs[i]?.proven && isListed(info, platform));
-  if (failedListed.length > 0 && driver === "docker-container" && !refreshed) {
-    // Listed but not working: the node detected its platforms before binfmt was fixed. Restart it and prove again.
-    await refreshNodes(cli, name);
-    refreshed = true;
-    info = await inspect(cli, name);
-    proofs = await proveAll(cli, name, requested);
-  } else if (failedListed.length > 0) {
-    warnings.push(
-      `${failedListed.map((item) => item.platform).join(", ")} listed by the builder but not working: its list is stale (the docker driver's BuildKit keeps what it detected until the engine restarts)`,
-    );
-  }
-  const unlisted = requested.filter(({ platform }, i) => proofs[i]?.proven && !isListed(info, platform));
-  if (unlisted.length > 0) {
-    warnings.push(
-      `${unlisted.map((item) => item.platform).join(", ")} proven but not listed: the builder's platform list is stale`,
-    );
-  }
+    let proofs = await proveAll(cli, name, requested, { timeoutMs: timeouts.build });
+    const failedListed = requested.filter(({ platform }, i) => !proofs[i]?.proven && isListed(info, platform));
+    if (failedListed.length > 0 && driver === "docker-container" && !refreshed) {
+      // Listed but not working: the node detected its platforms before binfmt was fixed. Restart it, prove again.
+      await refreshNodes(cli, name, timeouts);
+      refreshed = true;
+      info = await bootstrapBuilder(cli, name, timeouts);
+      proofs = await proveAll(cli, name, requested, { timeoutMs: timeouts.build });
+    } else if (failedListed.length > 0) {
+      warnings.push(
+        `${failedListed.map((item) => item.platform).join(", ")} listed by the builder but not working: its list is stale (the docker driver's BuildKit keeps what it detected until the engine restarts)`,
+      );
+    }
+    const unlisted = requested.filter(({ platform }, i) => proofs[i]?.proven && !isListed(info, platform));
+    if (unlisted.length > 0) {
+      warnings.push(
+        `${unlisted.map((item) => item.platform).join(", ")} proven but not listed: the builder's platform list is stale`,
+      );
+    }
 
-  // A node that lists a platform as its own (starred) runs it natively: no emulation needed there.
-  const nodeNative = new Set(info.nodes.flatMap((node) => node.preferred));
-  const platforms = requested.map(({ platform, target }, i) =>
-    toPlatformProof(platform, proofs[i], isListed(info, platform), native.has(target.cpu) || nodeNative.has(platform)),
-  );
-  const ok = binfmt.ok && platforms.every((platform) => platform.proven);
-  return {
-    schemaVersion: 1,
-    builder: name,
-    driver: info.driver || driver,
-    created,
-    refreshed,
-    nodes: info.nodes,
-    binfmt,
-    platforms,
-    warnings,
-    dryRun: false,
-    ok,
-  };
+    // A node that lists a platform as its own (starred) runs it natively: no emulation needed there.
+    const nodeNative = new Set(info.nodes.flatMap((node) => node.preferred));
+    const platforms = requested.map(({ platform, target }, i) =>
+      toPlatformProof(
+        platform,
+        proofs[i],
+        isListed(info, platform),
+        native.has(target.cpu) || nodeNative.has(platform),
+      ),
+    );
+    const ok = binfmt.ok && platforms.every((platform) => platform.proven);
+    let used = false;
+    if (options.use && ok) {
+      await mustSucceed(cli, ["use", name], `could not make ${name} the current builder`, timeouts.use);
+      used = true;
+    } else if (options.use) {
+      warnings.push(`${name} not made the current builder: not every platform is proven`);
+    }
+    if (created && !ok) {
+      warnings.push(
+        `builder ${name} was created by this run and kept: it runs, but not every platform is proven (remove it with: ${cli.display(["rm", name])})`,
+      );
+    }
+    forgetInterrupt();
+    return {
+      schemaVersion: 1,
+      builder: name,
+      driver: info.driver || driver,
+      created: created !== undefined,
+      refreshed,
+      used,
+      nodes: info.nodes,
+      binfmt,
+      platforms,
+      warnings,
+      dryRun: false,
+      ok,
+    };
+  } catch (error) {
+    forgetInterrupt();
+    if (!created) throw error;
+    throw withRemoval(error, await removeCreated(cli, created, timeouts), created, cli);
+  }
 }
 
 /** Parses the platform list, keeping the platform as the user wrote it when it is an OCI platform. */
 export function requestedPlatforms(input: string | readonly string[]): { platform: string; target: Target }[] {
   const names = (typeof input === "string" ? [input] : input).flatMap((part) => part.split(/[\s,]+/)).filter(Boolean);
+  if (names.length === 0) {
+    const written = (typeof input === "string" ? [input] : input).map((part) => JSON.stringify(part)).join(", ");
+    throw new QusError("QUS_USAGE", `no platform given (--platforms ${written || '""'})`, {
+      hint: "name at least one platform: --platforms linux/arm64,linux/riscv64, or all",
+    });
+  }
   const seen = new Set<string>();
   const result: { platform: string; target: Target }[] = [];
   for (const name of names) {
@@ -180,27 +262,119 @@ export function requestedPlatforms(input: string | readonly string[]): { platfor
   return result;
 }
 
-function builderName(driver: string, options: BootstrapOptions): string {
-  if (driver === "docker") {
-    // The docker driver has exactly one builder per context, named after it.
-    const contextBuilder = options.context ?? "default";
-    if (options.builder && options.builder !== contextBuilder) {
-      throw new QusError(
-        "QUS_USAGE",
-        `the docker driver's builder is the context's own (${contextBuilder}), not ${options.builder}`,
-        {
-          hint: "leave out --name, or use --driver docker-container for a named builder",
-        },
-      );
-    }
-    return contextBuilder;
+/** A builder name as buildx accepts it (its `store.ValidateName`), or a `QUS_USAGE` error naming it. */
+export function validateBuilderName(name: string): string {
+  if (!BUILDER_NAME.test(name)) {
+    throw new QusError("QUS_USAGE", `invalid builder name ${JSON.stringify(name)} (--name)`, {
+      hint: "a builder name starts with a letter and has only letters, digits, '.', '-' and '_' (buildx's rule)",
+    });
   }
-  if (driver !== "docker-container") {
+  return name;
+}
+
+/** A `--driver-opt` as buildx takes it: `key=value`, or a `QUS_USAGE` error naming it. */
+export function validateDriverOpt(opt: string): string {
+  if (!/^[^=\s,"]+=/.test(opt) || /[\n\r\0]/.test(opt)) {
+    throw new QusError("QUS_USAGE", `invalid --driver-opt ${JSON.stringify(opt)}: expected key=value`, {
+      hint: "for example --driver-opt image=moby/buildkit:buildx-stable-1 or --driver-opt network=host",
+    });
+  }
+  return opt;
+}
+
+/** Checks what needs no process: the driver, the builder name and the driver options. */
+function checkInput(driver: string, options: BootstrapOptions): void {
+  if (driver !== "docker" && driver !== "docker-container") {
     throw new QusError("QUS_USAGE", `unknown buildx driver ${JSON.stringify(driver)}`, {
       hint: "use docker or docker-container",
     });
   }
+  if (options.builder !== undefined) validateBuilderName(options.builder);
+  const opts = options.driverOpts ?? [];
+  if (driver === "docker" && opts.length > 0) {
+    throw new QusError(
+      "QUS_USAGE",
+      `--driver-opt ${JSON.stringify(opts[0])}: the docker driver takes no driver options`,
+      {
+        hint: "use --driver docker-container for a builder with driver options",
+      },
+    );
+  }
+  for (const opt of opts) validateDriverOpt(opt);
+  for (const [key, value] of Object.entries(options.timeouts ?? {})) {
+    if (!(typeof value === "number" && Number.isFinite(value) && value > 0)) {
+      throw new QusError("QUS_USAGE", `timeout ${key} must be a positive number of milliseconds, not ${value}`);
+    }
+  }
+}
+
+function builderName(driver: string, context: string, options: BootstrapOptions): string {
+  if (driver === "docker") {
+    // The docker driver has exactly one builder per context, named after it.
+    if (options.builder && options.builder.toLowerCase() !== context.toLowerCase()) {
+      throw new QusError(
+        "QUS_USAGE",
+        `the docker driver's builder is the context's own (${context}), not ${options.builder}`,
+        { hint: "leave out --name, or use --driver docker-container for a named builder" },
+      );
+    }
+    return context;
+  }
   return options.builder ?? "qus";
+}
+
+/** The builder as `buildx inspect NAME` shows it (read-only, starts nothing), or undefined when there is none. */
+async function findBuilder(cli: BuildxCli, name: string, timeouts: BuildxTimeouts): Promise<BuilderInfo | undefined> {
+  const result = await cli.run(["inspect", name], { timeoutMs: timeouts.inspect });
+  if (result.exitCode === 0) return parseInspect(result.stdout);
+  if (isNoBuilder(result)) return undefined;
+  throw new QusError("QUS_EXEC_FAILED", `could not look up builder ${name}: ${tail(result)}`, {
+    hint: `see what buildx says: ${cli.display(["inspect", name])}`,
+  });
+}
+
+async function ensureBinfmt(
+  options: BootstrapOptions,
+  requested: readonly { target: Target }[],
+  exec: Exec,
+  timedOut: readonly string[],
+): Promise<Report> {
+  try {
+    return await ensure({
+      platforms: [...new Set(requested.map((item) => canonicalPlatform(item.target)))],
+      replace: options.replace,
+      dryRun: options.dryRun,
+      driver:
+        options.binfmtDriver ??
+        createContainerDriver({
+          runner: createDockerCliRunner({ context: options.context, exec }),
+          image: options.image,
+          privileged: options.privileged,
+        }),
+    });
+  } catch (error) {
+    if (timedOut.length === 0) throw error;
+    // A command killed at its timeout is the cause: say so, keeping a more precise code when core gave one.
+    const code: QusErrorCode =
+      isQusError(error) && error.code !== "QUS_EXEC_FAILED" && error.kind !== "operation" ? error.code : "QUS_TIMEOUT";
+    const message = isQusError(error) || error instanceof Error ? error.message : String(error);
+    throw new QusError(code, `${message} (${timedOut.join("; ")})`, {
+      hint: isQusError(error) ? error.hint : undefined,
+      cause: error,
+    });
+  }
+}
+
+/** An exec that notes each command killed at its timeout, quoted, for the error or warning that follows. */
+function watchTimeouts(exec: Exec, timedOut: string[]): Exec {
+  return async (file, args, execOptions) => {
+    const result = await exec(file, args, execOptions);
+    if (result.timedOut) {
+      const limit = execOptions?.timeoutMs === undefined ? "its timeout" : seconds(execOptions.timeoutMs);
+      timedOut.push(`${formatCommand([file, ...args])} did not finish within ${limit} and was killed`);
+    }
+    return result;
+  };
 }
 
 async function prepareBuilder(
@@ -208,47 +382,188 @@ async function prepareBuilder(
   name: string,
   driver: string,
   options: BootstrapOptions,
+  exists: boolean,
   binfmtChanged: boolean,
-): Promise<{ created: boolean; refreshed: boolean }> {
-  if (driver === "docker") return { created: false, refreshed: false };
-  const exists = (await cli.run(["inspect", name])).exitCode === 0;
-  if (exists && options.replace) await mustSucceed(cli, ["rm", name], `could not remove builder ${name}`);
-  if (!exists || options.replace) {
-    await mustSucceed(
-      cli,
-      createArgs(name, driver, options.driverOpts ?? [], false),
-      `could not create builder ${name}`,
+  timeouts: BuildxTimeouts,
+): Promise<{ created?: Created; refreshed: boolean; warnings: string[] }> {
+  if (driver === "docker") return { refreshed: false, warnings: [] };
+  const warnings: string[] = [];
+  if (!exists) {
+    // Its one node gets a name of this run's own: the removal after a failure checks it, so a builder of the same
+    // name made in the meantime by someone else (another qus run, the user) is never removed.
+    const node = `${name}-qus-${randomBytes(4).toString("hex")}`;
+    const args = createArgs(name, driver, options.driverOpts ?? [], false, node);
+    let result: ExecResult;
+    try {
+      result = await cli.run(args, { timeoutMs: timeouts.create });
+    } catch (error) {
+      // Killed at its timeout, the create may or may not have been saved: if it was (the builder has our node),
+      // it is ours to remove.
+      const removal = await removeCreated(cli, { name, node }, timeouts);
+      if (removal.outcome === "removed" || removal.outcome === "failed")
+        throw withRemoval(error, removal, { name, node }, cli);
+      throw error;
+    }
+    if (result.exitCode === 0) return { created: { name, node }, refreshed: false, warnings };
+    // Another process may have created it between our look-up and our create (buildx then says "existing
+    // instance", or with --node "did you mean to append?"): use it, it is not ours to remove.
+    const now = await cli.run(["inspect", name], { timeoutMs: timeouts.inspect });
+    if (now.exitCode === 0) {
+      if (isOwn(now.stdout, { name, node })) return { created: { name, node }, refreshed: false, warnings };
+      warnings.push(`builder ${name} was created by another process meanwhile: used as it is`);
+      return { refreshed: false, warnings };
+    }
+    throw createFailure(cli, name, args, result);
+  }
+  if ((options.driverOpts ?? []).length > 0) {
+    warnings.push(
+      `builder ${name} exists: --driver-opt not applied (they apply to a builder qus creates; to recreate it, run ${cli.display(["rm", name])} first)`,
     );
-    return { created: true, refreshed: exists };
   }
-  if (binfmtChanged) {
-    // It booted before binfmt was fixed: its platform detection and emulator choice are stale.
-    await refreshNodes(cli, name);
-    return { created: false, refreshed: true };
+  if (binfmtChanged || options.replace) {
+    // It booted before binfmt was fixed: its platform detection and emulator choice are stale. A restart, never a
+    // removal: the builder and its settings are the user's.
+    await refreshNodes(cli, name, timeouts);
+    return { refreshed: true, warnings };
   }
-  return { created: false, refreshed: false };
+  return { refreshed: false, warnings };
 }
 
-async function refreshNodes(cli: BuildxCli, name: string): Promise<void> {
-  await mustSucceed(cli, ["stop", name], `could not restart builder ${name}`);
+function createFailure(cli: BuildxCli, name: string, args: readonly string[], result: ExecResult): QusError {
+  const detail = lastError(result);
+  // At create, buildx only parses and checks the driver options: a failure there is the options' (bad input).
+  if (/invalid|parse error|failed to initialize builder|unknown/i.test(detail)) {
+    return new QusError("QUS_USAGE", `buildx refused the driver options of builder ${name}: ${detail}`, {
+      hint: `check the --driver-opt values (key=value, as buildx's docker-container driver takes them); the command was: ${cli.display(args)}`,
+    });
+  }
+  return new QusError("QUS_EXEC_FAILED", `could not create builder ${name}: ${detail}`, {
+    hint: `see what buildx says: ${cli.display(args)}`,
+  });
 }
 
-async function inspect(cli: BuildxCli, name: string): Promise<BuilderInfo> {
-  const result = await cli.run(inspectArgs(name));
+async function refreshNodes(cli: BuildxCli, name: string, timeouts: BuildxTimeouts): Promise<void> {
+  const args = ["stop", name];
+  const result = await cli.run(args, { timeoutMs: timeouts.stop });
+  if (result.exitCode === 0) return;
+  if (isNoBuilder(result)) throw builderGone(name, "restarting it");
+  throw new QusError("QUS_EXEC_FAILED", `could not restart builder ${name}: ${tail(result)}`, {
+    hint: `see what buildx says: ${cli.display(args)}`,
+  });
+}
+
+/** `buildx inspect --bootstrap`: starts the builder's nodes (pulling its image if needed) and reads them. */
+async function bootstrapBuilder(cli: BuildxCli, name: string, timeouts: BuildxTimeouts): Promise<BuilderInfo> {
+  const args = inspectArgs(name);
+  const result = await cli.run(args, { timeoutMs: timeouts.bootstrap });
   if (result.exitCode !== 0) {
-    throw new QusError("QUS_EXEC_FAILED", `could not bootstrap builder ${name}: ${tail(result)}`, {
-      hint: /buildkit/i.test(result.stderr)
-        ? "the docker-container driver needs the moby/buildkit image on the engine"
-        : "check docker buildx ls",
+    if (isNoBuilder(result)) throw builderGone(name, "bootstrapping it");
+    const detail = lastError(result);
+    const output = `${result.stderr}\n${result.stdout}`;
+    if (isPullFailure(output)) {
+      const image = /pulling image (\S+)/i.exec(output)?.[1];
+      throw new QusError(
+        "QUS_IMAGE_MISSING",
+        `could not bootstrap builder ${name}: its BuildKit image${image ? ` ${image}` : ""} cannot be pulled: ${detail}`,
+        {
+          hint: `the docker-container driver runs ${image ?? "moby/buildkit"} on the engine: load it there (docker load), or name one the engine has with --driver-opt image=REF`,
+        },
+      );
+    }
+    throw new QusError("QUS_EXEC_FAILED", `could not bootstrap builder ${name}: ${detail}`, {
+      hint: `see what buildx says: ${cli.display(args)}`,
     });
   }
   return parseInspect(result.stdout);
 }
 
-async function mustSucceed(cli: BuildxCli, args: readonly string[], what: string): Promise<void> {
-  const result = await cli.run(args);
-  if (result.exitCode !== 0)
-    throw new QusError("QUS_EXEC_FAILED", `${what}: ${tail(result)}`, { hint: `docker buildx ${args.join(" ")}` });
+/** A bootstrap that failed because the engine could not get the builder's image (no registry, no such image). */
+export function isPullFailure(output: string): boolean {
+  return (
+    /pulling image/i.test(output) &&
+    /pull access denied|manifest unknown|not found|no such host|dial tcp|i\/o timeout|connection refused|TLS handshake|unauthorized|Error response from daemon: Get /i.test(
+      output,
+    )
+  );
+}
+
+function builderGone(name: string, doing: string): QusError {
+  return new QusError("QUS_EXEC_FAILED", `builder ${name} was removed by another process while qus was ${doing}`, {
+    hint: "run qus buildx again once nothing else removes the builder",
+  });
+}
+
+async function mustSucceed(cli: BuildxCli, args: readonly string[], what: string, timeoutMs: number): Promise<void> {
+  const result = await cli.run(args, { timeoutMs });
+  if (result.exitCode === 0) return;
+  throw new QusError("QUS_EXEC_FAILED", `${what}: ${tail(result)}`, {
+    hint: `see what buildx says: ${cli.display(args)}`,
+  });
+}
+
+/** What became of the builder this run created, after the run failed. */
+type Removal =
+  | { readonly outcome: "removed" }
+  | { readonly outcome: "gone" }
+  | { readonly outcome: "replaced" }
+  | { readonly outcome: "failed"; readonly reason: string };
+
+/**
+ * Removes the builder this run created, if it still is the one this run created: its node carries this run's
+ * name. One of the same name made meanwhile by someone else (they removed ours and made theirs) is left alone.
+ */
+async function removeCreated(cli: BuildxCli, created: Created, timeouts: BuildxTimeouts): Promise<Removal> {
+  try {
+    const seen = await cli.run(["inspect", created.name], { timeoutMs: timeouts.inspect });
+    if (seen.exitCode !== 0) {
+      return isNoBuilder(seen) ? { outcome: "gone" } : { outcome: "failed", reason: tail(seen) };
+    }
+    if (!isOwn(seen.stdout, created)) return { outcome: "replaced" };
+    const rm = await cli.run(["rm", created.name], { timeoutMs: timeouts.stop });
+    if (rm.exitCode === 0) return { outcome: "removed" };
+    return isNoBuilder(rm) ? { outcome: "gone" } : { outcome: "failed", reason: tail(rm) };
+  } catch (error) {
+    return { outcome: "failed", reason: error instanceof Error ? error.message : String(error) };
+  }
+}
+
+/** Whether `buildx inspect` shows the builder this run created (its node has this run's node name). */
+function isOwn(inspectOutput: string, created: Created): boolean {
+  return nodeNames(inspectOutput).some((node) => node.toLowerCase() === created.node.toLowerCase());
+}
+
+/** The error that ended the run, saying what became of the builder this run created. */
+function withRemoval(error: unknown, removal: Removal, created: Created, cli: BuildxCli): unknown {
+  const builder = `builder ${created.name}, created by this run,`;
+  const note =
+    removal.outcome === "removed"
+      ? `${builder} was removed again`
+      : removal.outcome === "gone"
+        ? `${builder} is gone already (removed by another process)`
+        : removal.outcome === "replaced"
+          ? `${builder} was replaced by another process's builder of that name, left in place`
+          : `${builder} could not be removed: ${removal.reason}`;
+  const removeHint = `remove it with: ${cli.display(["rm", created.name])}`;
+  if (isQusError(error)) {
+    const hint = removal.outcome === "failed" ? [error.hint, removeHint].filter(Boolean).join("; ") : error.hint;
+    return new QusError(error.code, `${error.message}; ${note}`, { hint, cause: error });
+  }
+  return new QusError("QUS_EXEC_FAILED", `${error instanceof Error ? error.message : String(error)}; ${note}`, {
+    hint: removal.outcome === "failed" ? removeHint : undefined,
+    cause: error,
+  });
+}
+
+/** On SIGINT/SIGTERM (qus's processes already killed): removes the builder this run created, synchronously. */
+function removeOnInterrupt(cli: BuildxCli, created: Created, timeouts: BuildxTimeouts): void {
+  const seen = cli.runSync(["inspect", created.name], { timeoutMs: Math.min(timeouts.inspect, 10_000) });
+  if (seen.exitCode !== 0 || !isOwn(seen.stdout, created)) return;
+  const rm = cli.runSync(["rm", created.name], { timeoutMs: Math.min(timeouts.stop, 20_000) });
+  process.stderr.write(
+    rm.exitCode === 0
+      ? `qus: removed builder ${created.name}, which this run had created\n`
+      : `qus: could not remove builder ${created.name}, which this run had created: ${cli.display(["rm", created.name])}\n`,
+  );
 }
 
 function isListed(info: BuilderInfo, platform: string): boolean {
@@ -256,5 +571,13 @@ function isListed(info: BuilderInfo, platform: string): boolean {
 }
 
 function toPlatformProof(platform: string, proof: Proof | undefined, listed: boolean, native: boolean): PlatformProof {
-  return { platform, listed, native, proven: proof?.proven ?? false, reason: proof?.reason };
+  const proven = proof?.proven ?? false;
+  return {
+    platform,
+    listed,
+    native,
+    proven,
+    reason: proof?.reason,
+    ...(proven ? {} : { code: proof?.code ?? "QUS_EXEC_FAILED" }),
+  };
 }

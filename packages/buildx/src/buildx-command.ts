@@ -1,21 +1,77 @@
-import { type Exec, type ExecResult, QusError } from "@qus/core";
+import { spawnSync } from "node:child_process";
+import { type Exec, type ExecResult, formatCommand, QusError } from "@qus/core";
 
-/** Runs `docker [--context C] buildx ...` through core's exec seam, with argv arrays. */
+/**
+ * How long each docker command qus buildx runs may take, in milliseconds. At the limit the command's whole process
+ * group is killed and the run reports `QUS_TIMEOUT` naming the command (a proof build: that platform not proven,
+ * with code `QUS_TIMEOUT`); `docker info` that does not answer is `QUS_ENGINE_UNREACHABLE`.
+ */
+export interface BuildxTimeouts {
+  /** `docker info`: does the engine answer at all. */
+  readonly info: number;
+  /** `docker buildx inspect NAME`: reads the builder's record, starts nothing. */
+  readonly inspect: number;
+  /** `docker buildx create`. */
+  readonly create: number;
+  /** `docker buildx inspect --bootstrap NAME`: may pull the builder's image (moby/buildkit) and start it. */
+  readonly bootstrap: number;
+  /** One proof build, `docker buildx build` of a FROM scratch image. */
+  readonly build: number;
+  /** `docker buildx use`. */
+  readonly use: number;
+  /** `docker buildx stop` (a restart) and `docker buildx rm` (removing a builder this run created). */
+  readonly stop: number;
+}
+
+/** The default timeouts (documented in the package's README). */
+export const DEFAULT_TIMEOUTS: BuildxTimeouts = {
+  info: 20_000,
+  inspect: 30_000,
+  create: 60_000,
+  bootstrap: 300_000,
+  build: 180_000,
+  use: 30_000,
+  stop: 60_000,
+};
+
+/** Runs `docker [--context C] ...` through core's exec seam, with argv arrays. */
 export interface BuildxCli {
-  run(args: readonly string[], options?: { timeoutMs?: number }): Promise<ExecResult>;
+  /**
+   * `docker [--context C] buildx ARGS`. Resolves with how it ended, whatever its exit code; throws `QUS_TIMEOUT`
+   * (naming the command) when it had to be killed at `timeoutMs`, and `QUS_ENGINE_UNREACHABLE` when the client
+   * or its buildx plugin is missing.
+   */
+  run(args: readonly string[], options: { timeoutMs: number }): Promise<ExecResult>;
+  /** `docker [--context C] ARGS`, as {@link run} but without `buildx`. */
+  docker(args: readonly string[], options: { timeoutMs: number }): Promise<ExecResult>;
+  /** The command line of `docker [--context C] buildx ARGS`, quoted for a POSIX shell: for hints and messages. */
+  display(args: readonly string[]): string;
+  /** As {@link display}, without `buildx`. */
+  displayDocker(args: readonly string[]): string;
+  /** `docker [--context C] buildx ARGS`, synchronously: only for clean-up when qus is interrupted. */
+  runSync(args: readonly string[], options: { timeoutMs: number }): { exitCode: number | undefined; stdout: string };
 }
 
 /** A {@link BuildxCli} on the docker client. */
 export function createBuildxCli(exec: Exec, context?: string, docker = "docker"): BuildxCli {
   const global = context ? ["--context", context] : [];
+  const argv = (args: readonly string[]) => [...global, ...args];
+  const displayDocker = (args: readonly string[]) => formatCommand([docker, ...argv(args)]);
+
+  async function runDocker(args: readonly string[], timeoutMs: number): Promise<ExecResult> {
+    const result = await exec(docker, argv(args), { timeoutMs });
+    if (result.startError === "ENOENT") {
+      throw new QusError("QUS_ENGINE_UNREACHABLE", `the docker client (${docker}) is not installed`, {
+        hint: "install the docker CLI and its buildx plugin",
+      });
+    }
+    if (result.timedOut) throw timeoutError(displayDocker(args), timeoutMs, result);
+    return result;
+  }
+
   return {
-    async run(args, options = {}) {
-      const result = await exec(docker, [...global, "buildx", ...args], { timeoutMs: options.timeoutMs ?? 300_000 });
-      if (result.startError === "ENOENT") {
-        throw new QusError("QUS_ENGINE_UNREACHABLE", `the docker client (${docker}) is not installed`, {
-          hint: "install the docker CLI and its buildx plugin",
-        });
-      }
+    async run(args, { timeoutMs }) {
+      const result = await runDocker(["buildx", ...args], timeoutMs);
       if (result.exitCode !== 0 && /is not a docker command|unknown command "buildx"/i.test(result.stderr)) {
         throw new QusError("QUS_ENGINE_UNREACHABLE", "docker buildx is not installed", {
           hint: "install the buildx plugin (package docker-buildx on Debian 13 and Ubuntu; bash tools/setup-docker.sh in qus's repository does it on Debian 12)",
@@ -23,15 +79,49 @@ export function createBuildxCli(exec: Exec, context?: string, docker = "docker")
       }
       return result;
     },
+    docker: (args, { timeoutMs }) => runDocker(args, timeoutMs),
+    display: (args) => displayDocker(["buildx", ...args]),
+    displayDocker,
+    runSync(args, { timeoutMs }) {
+      const result = spawnSync(docker, argv(["buildx", ...args]), {
+        encoding: "utf8",
+        timeout: timeoutMs,
+        killSignal: "SIGKILL",
+        stdio: ["ignore", "pipe", "pipe"],
+      });
+      return { exitCode: result.status ?? undefined, stdout: result.stdout ?? "" };
+    },
   };
 }
 
-/** argv of `buildx create` for a new builder. */
-export function createArgs(name: string, driver: string, driverOpts: readonly string[], use: boolean): string[] {
+/** The `QUS_TIMEOUT` error of a command killed at its timeout. */
+export function timeoutError(command: string, timeoutMs: number, result?: ExecResult): QusError {
+  const detail = result ? tail(result) : "";
+  return new QusError(
+    "QUS_TIMEOUT",
+    `${command} did not finish within ${seconds(timeoutMs)} and was killed${detail ? ` (last output: ${detail})` : ""}`,
+    { hint: "check that the docker engine answers (docker info) and is not overloaded, then run again" },
+  );
+}
+
+/** `180 s`, `1.5 s`. */
+export function seconds(ms: number): string {
+  return `${Number((ms / 1000).toFixed(1))} s`;
+}
+
+/** argv of `buildx create` for a new builder; `node` names its one node. */
+export function createArgs(
+  name: string,
+  driver: string,
+  driverOpts: readonly string[],
+  use: boolean,
+  node?: string,
+): string[] {
   return [
     "create",
     "--name",
     name,
+    ...(node ? ["--node", node] : []),
     "--driver",
     driver,
     ...driverOpts.flatMap((opt) => ["--driver-opt", opt]),
@@ -64,4 +154,16 @@ export function proofBuildArgs(builder: string, platform: string, contextDir: st
 /** The last lines of a failed command, for error messages. */
 export function tail(result: ExecResult, lines = 3): string {
   return (result.stderr || result.stdout).trim().split("\n").slice(-lines).join(" ").trim();
+}
+
+/** The last `ERROR:` line buildx printed (its own summary of what failed), else the last lines. */
+export function lastError(result: ExecResult): string {
+  const lines = `${result.stdout}\n${result.stderr}`.split("\n").map((line) => line.trim());
+  const error = lines.filter((line) => /^ERROR:/.test(line)).at(-1);
+  return error ?? tail(result);
+}
+
+/** buildx's answer when a builder does not exist (`ERROR: no builder "x" found`). */
+export function isNoBuilder(result: ExecResult): boolean {
+  return /no builder .* found/i.test(`${result.stderr}\n${result.stdout}`);
 }

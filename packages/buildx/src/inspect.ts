@@ -71,3 +71,16 @@ export function nodeLines(stdout: string): { platforms: string[]; preferred: str
   }
   return nodes;
 }
+
+/** The names of a builder's nodes, in order, read straight from `buildx inspect` (synchronously). */
+export function nodeNames(stdout: string): string[] {
+  const names: string[] = [];
+  let inNodes = false;
+  for (const line of stdout.split("\n")) {
+    if (/^\s/.test(line)) continue;
+    const [key = "", ...rest] = line.split(":");
+    if (key.trim() === "Nodes") inNodes = true;
+    else if (inNodes && key.trim() === "Name") names.push(rest.join(":").trim());
+  }
+  return names;
+}

@@ -1,14 +1,22 @@
 import { chmodSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { buildProbe, type Target } from "@qus/core";
-import { type BuildxCli, proofBuildArgs, tail } from "./buildx-command.js";
+import { buildProbe, isQusError, onInterrupt, QusError, type QusErrorCode, type Target } from "@qus/core";
+import { type BuildxCli, DEFAULT_TIMEOUTS, isNoBuilder, proofBuildArgs, tail } from "./buildx-command.js";
 
 /** What a proof build showed for one platform. */
 export interface Proof {
   readonly platform: string;
   readonly proven: boolean;
   readonly reason?: string;
+  /** Why it is not proven: `QUS_TIMEOUT` (killed at its timeout) or `QUS_EXEC_FAILED` (the build failed). */
+  readonly code?: QusErrorCode;
+}
+
+/** Options of a proof. */
+export interface ProofOptions {
+  /** The proof build is killed after this long, and the platform reported not proven (`QUS_TIMEOUT`). */
+  readonly timeoutMs?: number;
 }
 
 /** The Dockerfile of a proof: no base image (works offline); the RUN step executes qus's probe for the platform. */
@@ -17,17 +25,45 @@ export const PROOF_DOCKERFILE = 'FROM scratch\nCOPY probe /probe\nRUN ["/probe"]
 /**
  * Proves that a builder builds a platform: a FROM scratch image whose RUN step executes the platform's probe,
  * built without cache so it really runs. A listed platform is only a claim; this is the proof.
+ *
+ * Throws only when the builder itself is gone (removed by another process); a failed or timed-out build is a
+ * {@link Proof} that is not proven, with its reason and code.
  */
-export async function proveOne(cli: BuildxCli, builder: string, platform: string, target: Target): Promise<Proof> {
+export async function proveOne(
+  cli: BuildxCli,
+  builder: string,
+  platform: string,
+  target: Target,
+  options: ProofOptions = {},
+): Promise<Proof> {
   const dir = mkdtempSync(join(tmpdir(), "qus-proof-"));
+  const forget = onInterrupt(() => rmSync(dir, { recursive: true, force: true }));
   try {
     writeFileSync(join(dir, "Dockerfile"), PROOF_DOCKERFILE);
     writeFileSync(join(dir, "probe"), buildProbe(target.cpu));
     chmodSync(join(dir, "probe"), 0o755);
-    const result = await cli.run(proofBuildArgs(builder, platform, dir));
+    const args = proofBuildArgs(builder, platform, dir);
+    let result: Awaited<ReturnType<BuildxCli["run"]>>;
+    try {
+      result = await cli.run(args, { timeoutMs: options.timeoutMs ?? DEFAULT_TIMEOUTS.build });
+    } catch (error) {
+      if (isQusError(error) && error.code === "QUS_TIMEOUT")
+        return { platform, proven: false, reason: error.message, code: "QUS_TIMEOUT" };
+      throw error;
+    }
     if (result.exitCode === 0) return { platform, proven: true };
-    return { platform, proven: false, reason: describeFailure(tail(result, 6)) };
+    if (isNoBuilder(result)) {
+      throw new QusError(
+        "QUS_EXEC_FAILED",
+        `builder ${builder} was removed by another process while qus was proving it`,
+        {
+          hint: "run qus buildx again once nothing else removes the builder",
+        },
+      );
+    }
+    return { platform, proven: false, reason: describeFailure(tail(result, 6)), code: "QUS_EXEC_FAILED" };
   } finally {
+    forget();
     rmSync(dir, { recursive: true, force: true });
   }
 }
@@ -40,22 +76,32 @@ function describeFailure(detail: string): string {
   return detail;
 }
 
-/** Proves platforms with at most `parallel` builds at a time. */
+/**
+ * Proves platforms with at most `parallel` builds at a time. When one throws (the builder is gone), no further
+ * build starts, the running ones are waited for, and the first error is thrown: no build is left running behind.
+ */
 export async function proveAll(
   cli: BuildxCli,
   builder: string,
   platforms: readonly { platform: string; target: Target }[],
-  parallel = 2,
+  options: ProofOptions & { readonly parallel?: number } = {},
 ): Promise<Proof[]> {
   const proofs: Proof[] = new Array(platforms.length);
   let next = 0;
+  let failure: { error: unknown } | undefined;
   const worker = async () => {
-    while (next < platforms.length) {
+    while (next < platforms.length && !failure) {
       const index = next++;
       const item = platforms[index];
-      if (item) proofs[index] = await proveOne(cli, builder, item.platform, item.target);
+      if (!item) continue;
+      try {
+        proofs[index] = await proveOne(cli, builder, item.platform, item.target, options);
+      } catch (error) {
+        failure ??= { error };
+      }
     }
   };
-  await Promise.all(Array.from({ length: Math.min(parallel, platforms.length) }, worker));
+  await Promise.all(Array.from({ length: Math.min(options.parallel ?? 2, platforms.length) }, worker));
+  if (failure) throw failure.error;
   return proofs;
 }

@@ -37,6 +37,7 @@ function report(platforms: PlatformProof[], fields: Partial<BootstrapReport> = {
     driver: "docker",
     created: false,
     refreshed: false,
+    used: false,
     nodes: [
       {
         name: "default",

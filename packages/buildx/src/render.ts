@@ -26,7 +26,7 @@ export function renderBootstrap(report: BootstrapReport): string {
         .filter((p) => !p.ok)
         .map((p) => `${p.platform} ${p.action}`)
         .join(", ")}`;
-  const head = `builder ${report.builder} (${report.driver})${report.created ? ", created" : ""}${report.refreshed ? ", refreshed" : ""}`;
+  const head = `builder ${report.builder} (${report.driver})${report.created ? ", created" : ""}${report.refreshed ? ", refreshed" : ""}${report.used ? ", made current" : ""}`;
   const verdict = report.ok
     ? `buildx: all ${report.platforms.length} platforms proven`
     : "buildx: some platforms not proven";

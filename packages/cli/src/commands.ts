@@ -41,8 +41,9 @@ export interface Command {
 
 const platforms: OptionSpec = {
   type: "string",
+  multiple: true,
   value: "LIST",
-  help: "platforms, comma separated: linux/arm64,riscv64,arm/v7 or all",
+  help: "platforms, comma separated (repeatable, they add up): linux/arm64,riscv64,arm/v7 or all",
 };
 const json: OptionSpec = { type: "boolean", help: "print the report as JSON (stable shape, schemaVersion 1)" };
 const markdown: OptionSpec = { type: "boolean", help: "print the report as Markdown (for CI job summaries)" };
@@ -61,7 +62,7 @@ const driverOptions: Record<string, OptionSpec> = {
   image: {
     type: "string",
     value: "REF",
-    help: "docker driver: helper image with busybox and QEMU (default qus-binfmt:latest, from qus image build)",
+    help: "docker driver: installer image: qus's own (default qus-binfmt:latest, from qus image build) or a tonistiigi/binfmt image",
   },
   privileged: {
     type: "boolean",
@@ -221,13 +222,15 @@ export const COMMANDS: readonly Command[] = [
     name: "buildx",
     summary:
       "ensure binfmt on the engine's kernel, bootstrap a buildx builder, and prove each platform with a real build",
-    usage: "qus buildx --platforms LIST [--name N] [--driver docker|docker-container] [--use] [--replace] [--json]",
+    usage:
+      "qus buildx --platforms LIST [--name N] [--driver docker|docker-container] [--driver-opt K=V] [--use] [--replace] [--proof-timeout S] [--json]",
     options: {
-      platforms,
+      // Repeatable: --platforms a --platforms b proves both.
+      platforms: { ...platforms, multiple: true },
       name: {
         type: "string",
         value: "N",
-        help: "builder name (docker-container; the docker driver's builder is the context's own)",
+        help: "builder name (docker-container, default qus; buildx's rule: a letter, then letters, digits, . - _)",
       },
       driver: {
         type: "string",
@@ -236,12 +239,20 @@ export const COMMANDS: readonly Command[] = [
       },
       "driver-opt": {
         type: "string",
-        value: "OPT",
+        value: "K=V",
         multiple: true,
-        help: "buildx driver option (repeatable), for docker-container",
+        help: "buildx driver option (repeatable), for a docker-container builder qus creates",
       },
-      use: { type: "boolean", help: "make it the current builder" },
-      replace: { type: "boolean", help: "replace conflicting binfmt entries and recreate an existing builder" },
+      use: { type: "boolean", help: "make it the current builder once every platform is proven" },
+      replace: {
+        type: "boolean",
+        help: "replace conflicting binfmt entries, and restart an existing builder (never removed)",
+      },
+      "proof-timeout": {
+        type: "string",
+        value: "S",
+        help: "seconds one proof build may take before it is killed and its platform reported not proven (default 180)",
+      },
       image: driverOptions.image as OptionSpec,
       privileged: driverOptions.privileged as OptionSpec,
       context: driverOptions.context as OptionSpec,
@@ -258,17 +269,28 @@ export const COMMANDS: readonly Command[] = [
           hint: "use --driver docker or --driver docker-container",
         });
       }
+      const proofTimeout = text(v, "proof-timeout");
+      if (proofTimeout !== undefined && !/^[1-9][0-9]{0,5}$/.test(proofTimeout)) {
+        throw new QusError("QUS_USAGE", `--proof-timeout ${JSON.stringify(proofTimeout)}: expected whole seconds`, {
+          hint: "for example --proof-timeout 300",
+        });
+      }
+      const list = (name: string): string[] => {
+        const value = v[name];
+        return Array.isArray(value) ? value : typeof value === "string" ? [value] : [];
+      };
       const report = await bootstrap({
-        platforms: text(v, "platforms") ?? "",
+        platforms: list("platforms"),
         builder: text(v, "name"),
         driver,
-        driverOpts: Array.isArray(v["driver-opt"]) ? v["driver-opt"] : [],
+        driverOpts: list("driver-opt"),
         use: flag(v, "use"),
         replace: flag(v, "replace"),
         dryRun: flag(v, "dry-run"),
         context: text(v, "context"),
         image: text(v, "image"),
         privileged: flag(v, "privileged") ? true : undefined,
+        timeouts: proofTimeout === undefined ? undefined : { build: Number(proofTimeout) * 1000 },
       });
       const exitCode = report.ok ? 0 : report.binfmt.ok ? 1 : exitCodeForReport(report.binfmt);
       return { text: renderBootstrap(report), json: report, exitCode };
