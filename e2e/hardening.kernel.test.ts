@@ -12,7 +12,7 @@ import {
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { targetByCpu } from "@qus/core";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, afterEach, describe, expect, it } from "vitest";
 import { HUNG_EMULATOR_SOURCE } from "./support/hung-emulator.js";
 import {
   BINFMT,
@@ -72,6 +72,18 @@ function hungProcesses(): string[] {
 
 const probeDirsOf = (pid: number) => readdirSync(tmpdir()).filter((name) => name.startsWith(`qus-probe-${pid}-`));
 
+/** Starts `ensure` with the hung s390x emulator and returns once its probes run (their folder exists). */
+async function ensureUntilProbing(): Promise<{ pid: number; running: ReturnType<typeof qus> }> {
+  let pid = 0;
+  const running = qus(["ensure", "--platforms", "s390x", "--qemu-path", hangDir], {
+    onSpawn: (child) => {
+      pid = child;
+    },
+  });
+  for (let i = 0; i < 300 && probeDirsOf(pid).length === 0; i++) await new Promise((r) => setTimeout(r, 100));
+  return { pid, running };
+}
+
 describe("an emulator that hangs", () => {
   it("ends ensure within the probe timeout, says it hung with its path and BuildKit, and kills it", async () => {
     let pid = 0;
@@ -104,14 +116,7 @@ describe("an emulator that hangs", () => {
   });
 
   it("on SIGINT, stops its processes, removes its probe folder and exits 130", async () => {
-    let pid = 0;
-    const running = qus(["ensure", "--platforms", "s390x", "--qemu-path", hangDir], {
-      onSpawn: (child) => {
-        pid = child;
-      },
-    });
-    // Wait until the probes run: their folder exists.
-    for (let i = 0; i < 300 && probeDirsOf(pid).length === 0; i++) await new Promise((r) => setTimeout(r, 100));
+    const { pid, running } = await ensureUntilProbing();
     expect(probeDirsOf(pid)).toHaveLength(1);
     process.kill(pid, "SIGINT");
     const run = await running;
@@ -122,13 +127,7 @@ describe("an emulator that hangs", () => {
   });
 
   it("after SIGKILL, the next run sweeps the folder the killed run left", async () => {
-    let pid = 0;
-    const running = qus(["ensure", "--platforms", "s390x", "--qemu-path", hangDir], {
-      onSpawn: (child) => {
-        pid = child;
-      },
-    });
-    for (let i = 0; i < 300 && probeDirsOf(pid).length === 0; i++) await new Promise((r) => setTimeout(r, 100));
+    const { pid, running } = await ensureUntilProbing();
     process.kill(pid, "SIGKILL");
     await running;
     expect(probeDirsOf(pid)).toHaveLength(1);
