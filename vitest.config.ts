@@ -3,7 +3,7 @@ import { defineConfig } from "vitest/config";
 // Two projects: `unit` is pure and runs in parallel; `kernel` changes this machine's binfmt_misc table
 // (global to the machine), so it needs root and runs one file at a time.
 export default defineConfig({
-  resolve: { conditions: ["source"] },
+  resolve: { conditions: ["@qus/source"] },
   test: {
     // The JSON report lets CI print a plain "N passed, N failed" line (tools/test-summary.mjs).
     reporters: ["default", ["json", { outputFile: "node_modules/.cache/vitest-report.json" }]],

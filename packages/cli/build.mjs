@@ -11,7 +11,7 @@ await build({
   platform: "node",
   format: "esm",
   target: "node22",
-  conditions: ["source"],
+  conditions: ["@qus/source"],
   // Loaded on demand by `qus buildx` only, from node_modules: keeps the bundle (and every other command) small.
   external: ["@qus/buildx", "@docker/actions-toolkit"],
   minifySyntax: true,

@@ -1,8 +1,8 @@
-export { type BinfmtEntry, entryPattern, parseEntry } from "./binfmt/entry.js";
-export { decodeEscaped, encodeEscaped } from "./binfmt/escape.js";
-export { DEFAULT_FLAGS, effectiveFlags, KNOWN_FLAGS, parseFlags } from "./binfmt/flags.js";
-export { type MagicPattern, matchesHeader, patternsOverlap } from "./binfmt/match.js";
-export { LIMITS, type Registration, registrationOf, renderRegister, validateRegistration } from "./binfmt/register.js";
+export { type BinfmtEntry, parseEntry } from "./binfmt/entry.js";
+// Kept until @qus/buildx's tests stop decoding magic strings themselves.
+export { decodeEscaped } from "./binfmt/escape.js";
+export { DEFAULT_FLAGS } from "./binfmt/flags.js";
+export { type Registration, registrationOf, renderRegister } from "./binfmt/register.js";
 export { interruptCleanup, onInterrupt } from "./cleanup.js";
 export { type ContainerDriverOptions, createContainerDriver, QUS_IMAGE } from "./drivers/container/index.js";
 export { createLocalDriver, type LocalDriverOptions } from "./drivers/local/index.js";
@@ -11,7 +11,9 @@ export type {
   Driver,
   Inspection,
   InspectRequest,
+  InterpreterFile,
   KernelInfo,
+  ProbeFailureKind,
   ProbeResult,
   RemoveOutcome,
 } from "./drivers/types.js";
@@ -26,19 +28,28 @@ export {
   type QusErrorOptions,
 } from "./errors.js";
 export { type Exec, type ExecOptions, type ExecResult, execProcess } from "./exec.js";
-export { buildImage, type ImageBuildOptions, type ImageBuildResult, renderDockerfile } from "./image/build.js";
+export { buildImage, type ImageBuildOptions, type ImageBuildResult } from "./image/build.js";
 export { type EnsureOptions, ensure } from "./operations/ensure.js";
 export { BINFMT_D, type PersistOptions, persist } from "./operations/persist.js";
 export { type RemoveOptions, remove } from "./operations/remove.js";
 export { type StatusOptions, status, verify } from "./operations/status.js";
 export { type Interpreter, type PlanAction, type PlanInput, type PlanStep, plan } from "./plan.js";
-export { knownPlatformNames, resolvePlatforms } from "./platform.js";
+export { resolvePlatforms } from "./platform.js";
 export { buildProbe } from "./probe/index.js";
 export type { EntryState, PersistedFile, PlatformReport, Report, ReportAction } from "./report/model.js";
+export { describeFailure, type FailureContext, failureHint } from "./report/probe-words.js";
 export { renderJson } from "./report/render-json.js";
 export { renderMarkdown } from "./report/render-markdown.js";
 export { renderTable, shouldColor, type TableOptions } from "./report/render-table.js";
 export { createDockerCliRunner, type DockerCliOptions, dockerRunArgs, parseDockerInfo } from "./runner/docker-cli.js";
 export type { ContainerRunner, EngineInfo, RunSpec } from "./runner/types.js";
 export { formatCommand, quoteShellArg } from "./shell-quote.js";
-export { canonicalPlatform, entryName, type QemuCpu, TARGETS, type Target, targetByCpu } from "./targets.js";
+export {
+  canonicalPlatform,
+  entryName,
+  type QemuCpu,
+  requireTarget,
+  TARGETS,
+  type Target,
+  targetByCpu,
+} from "./targets.js";

@@ -1,18 +1,15 @@
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
+import { cpuOfMachine, hostCpu, nativeCandidates, usuallyNative } from "./architectures.js";
 import { decodeEscaped, fromHex, toHex } from "./binfmt/escape.js";
 import { matchesHeader, patternsOverlap } from "./binfmt/match.js";
 import { targetPattern } from "./plan.js";
-import { TARGETS, type Target, targetByCpu } from "./targets.js";
+import { requireTarget, TARGETS, type Target } from "./targets.js";
 
 const FIXTURES = new URL("../test-fixtures/", import.meta.url);
 
 /** The target for a cpu name that must exist. */
-function target(cpu: string): Target {
-  const found = targetByCpu(cpu);
-  if (!found) throw new Error(`no target ${cpu}`);
-  return found;
-}
+const target = (cpu: string): Target => requireTarget(cpu);
 
 describe("magic and mask", () => {
   it.each(TARGETS.map((t) => [t.cpu, t] as const))("%s: same length, at most 128 bytes", (_, t) => {
@@ -218,5 +215,22 @@ describe("names", () => {
     expect(new Set(TARGETS.map((t) => t.cpu)).size).toBe(TARGETS.length);
     expect(TARGETS).toHaveLength(15);
     for (const t of TARGETS) expect(t.platforms[0]).toMatch(/^linux\//);
+  });
+});
+
+describe("architecture facts in the table", () => {
+  it("every machine name and Node arch maps back to its own target; compat modes name real hosts", () => {
+    for (const candidate of TARGETS) {
+      for (const machine of candidate.machines ?? []) expect(cpuOfMachine(machine)).toBe(candidate.cpu);
+      if (candidate.nodeArch) expect(hostCpu(candidate.nodeArch)).toBe(candidate.cpu);
+      for (const mode of candidate.compatOf ?? []) expect(nativeCandidates(mode.host)).toContain(candidate.cpu);
+    }
+    expect(nativeCandidates("x86_64")).toEqual(["i386"]);
+    expect(usuallyNative("x86_64", "i386")).toBe(true);
+    expect(usuallyNative("aarch64", "arm")).toBe(false);
+  });
+
+  it("requireTarget names an unknown cpu with a stable code", () => {
+    expect(() => requireTarget("pdp11")).toThrow(/no QEMU target named "pdp11"/);
   });
 });

@@ -1,3 +1,5 @@
+import { QusError } from "./errors.js";
+
 /**
  * The one table of QEMU linux-user targets qus knows. Nothing else in qus hard-codes an architecture.
  *
@@ -19,6 +21,15 @@ export interface Target {
   readonly mask: string;
   /** Debian's name for the architecture, where Debian ships one (used in hints and tests). */
   readonly debianArch?: string;
+  /** Node's `process.arch` on a machine of this cpu. */
+  readonly nodeArch?: string;
+  /** Machine names `uname -m` (and engines' `Architecture`) give on a machine of this cpu. */
+  readonly machines?: readonly string[];
+  /**
+   * Hosts whose compat mode runs this cpu's programs without emulation (i386 on x86_64). `usually`: their common
+   * kernels do (x86_64 ships IA32 emulation), so only a run that fails with "exec format error" shows otherwise.
+   */
+  readonly compatOf?: readonly { readonly host: QemuCpu; readonly usually: boolean }[];
 }
 
 /** QEMU cpu names of the targets in {@link TARGETS}. */
@@ -63,6 +74,8 @@ export const TARGETS: readonly Target[] = [
     magic: `${ELF64_LE}\\xb7\\x00`,
     mask: MASK_LE,
     debianArch: "arm64",
+    nodeArch: "arm64",
+    machines: ["aarch64", "arm64"],
   },
   {
     cpu: "arm",
@@ -71,6 +84,9 @@ export const TARGETS: readonly Target[] = [
     magic: `${ELF32_LE}\\x28\\x00`,
     mask: MASK_LE,
     debianArch: "armhf",
+    nodeArch: "arm",
+    machines: ["armv7l", "armv6l", "armv8l"],
+    compatOf: [{ host: "aarch64", usually: false }],
   },
   {
     cpu: "armeb",
@@ -78,6 +94,7 @@ export const TARGETS: readonly Target[] = [
     aliases: ["armeb", "armbe"],
     magic: `${ELF32_BE}\\x28`,
     mask: MASK_BE,
+    compatOf: [{ host: "aarch64", usually: false }],
   },
   {
     cpu: "i386",
@@ -86,6 +103,9 @@ export const TARGETS: readonly Target[] = [
     magic: `${ELF32_LE}\\x03\\x00`,
     mask: MASK_X86,
     debianArch: "i386",
+    nodeArch: "ia32",
+    machines: ["i686", "i586", "i386"],
+    compatOf: [{ host: "x86_64", usually: true }],
   },
   {
     cpu: "x86_64",
@@ -94,6 +114,8 @@ export const TARGETS: readonly Target[] = [
     magic: `${ELF64_LE}\\x3e\\x00`,
     mask: MASK_X86,
     debianArch: "amd64",
+    nodeArch: "x64",
+    machines: ["x86_64", "amd64"],
   },
   {
     cpu: "ppc64le",
@@ -102,6 +124,8 @@ export const TARGETS: readonly Target[] = [
     magic: `${ELF64_LE}\\x15\\x00`,
     mask: "\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\x00\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\xfe\\xff\\xff\\x00",
     debianArch: "ppc64el",
+    nodeArch: "ppc64",
+    machines: ["ppc64le"],
   },
   {
     cpu: "ppc64",
@@ -109,6 +133,8 @@ export const TARGETS: readonly Target[] = [
     aliases: ["ppc64", "powerpc64"],
     magic: `${ELF64_BE}\\x15`,
     mask: MASK_BE,
+    machines: ["ppc64"],
+    compatOf: [{ host: "ppc64le", usually: false }],
   },
   {
     cpu: "s390x",
@@ -117,6 +143,8 @@ export const TARGETS: readonly Target[] = [
     magic: `${ELF64_BE}\\x16`,
     mask: MASK_BE,
     debianArch: "s390x",
+    nodeArch: "s390x",
+    machines: ["s390x"],
   },
   {
     cpu: "riscv64",
@@ -125,6 +153,8 @@ export const TARGETS: readonly Target[] = [
     magic: `${ELF64_LE}\\xf3\\x00`,
     mask: MASK_LE,
     debianArch: "riscv64",
+    nodeArch: "riscv64",
+    machines: ["riscv64"],
   },
   {
     cpu: "mips64el",
@@ -133,6 +163,7 @@ export const TARGETS: readonly Target[] = [
     magic: `${ELF64_LE}\\x08\\x00`,
     mask: MASK_MIPS64_LE,
     debianArch: "mips64el",
+    machines: ["mips64el"],
   },
   {
     cpu: "mips64",
@@ -140,6 +171,7 @@ export const TARGETS: readonly Target[] = [
     aliases: ["mips64"],
     magic: `${ELF64_BE}\\x08`,
     mask: MASK_MIPS64_BE,
+    machines: ["mips64"],
   },
   {
     cpu: "mipsel",
@@ -148,6 +180,8 @@ export const TARGETS: readonly Target[] = [
     // 40 bytes: the flags word tells o32 from n32 (EF_MIPS_ABI2 must be clear).
     magic: `${ELF32_LE}\\x08\\x00\\x01\\x00\\x00\\x00${ZERO16}`,
     mask: `${MASK_MIPS64_LE}\\xff\\xff\\xff\\xff${"\\x00".repeat(12)}\\x20\\x00\\x00\\x00`,
+    nodeArch: "mipsel",
+    compatOf: [{ host: "mips64el", usually: false }],
   },
   {
     cpu: "mips",
@@ -155,6 +189,8 @@ export const TARGETS: readonly Target[] = [
     aliases: ["mips"],
     magic: `${ELF32_BE}\\x08\\x00\\x00\\x00\\x01${ZERO16}`,
     mask: `${MASK_MIPS64_BE}\\xff\\xff\\xff\\xff${"\\x00".repeat(12)}\\x00\\x00\\x00\\x20`,
+    nodeArch: "mips",
+    compatOf: [{ host: "mips64", usually: false }],
   },
   {
     cpu: "loongarch64",
@@ -163,6 +199,8 @@ export const TARGETS: readonly Target[] = [
     magic: `${ELF64_LE}\\x02\\x01`,
     mask: "\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\xfc\\x00\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\xfe\\xff\\xff\\xff",
     debianArch: "loong64",
+    nodeArch: "loong64",
+    machines: ["loongarch64"],
   },
   {
     cpu: "sparc64",
@@ -170,6 +208,7 @@ export const TARGETS: readonly Target[] = [
     aliases: ["sparc64"],
     magic: `${ELF64_BE}\\x2b`,
     mask: MASK_BE,
+    machines: ["sparc64"],
   },
 ];
 
@@ -178,6 +217,17 @@ const BY_CPU = new Map<string, Target>(TARGETS.map((t) => [t.cpu, t]));
 /** The target for a QEMU cpu name, or undefined. */
 export function targetByCpu(cpu: string): Target | undefined {
   return BY_CPU.get(cpu);
+}
+
+/** The target of a QEMU cpu name; throws QUS_UNKNOWN_PLATFORM (naming it) when qus knows none. */
+export function requireTarget(cpu: string): Target {
+  const target = BY_CPU.get(cpu);
+  if (!target) {
+    throw new QusError("QUS_UNKNOWN_PLATFORM", `no QEMU target named ${JSON.stringify(cpu)}`, {
+      hint: `use one of: ${TARGETS.map((candidate) => candidate.cpu).join(", ")}`,
+    });
+  }
+  return target;
 }
 
 /** The binfmt_misc entry name qus uses for a target: `qemu-<cpu>`, as QEMU's script and most installers do. */

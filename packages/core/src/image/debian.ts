@@ -1,6 +1,6 @@
 import { mkdir, readdir } from "node:fs/promises";
 import { join } from "node:path";
-import { cpuOfMachine, KNOWN_MACHINES } from "../drivers/local/host.js";
+import { cpuOfMachine, KNOWN_MACHINES } from "../architectures.js";
 import { QusError } from "../errors.js";
 import type { Exec } from "../exec.js";
 import { targetByCpu } from "../targets.js";

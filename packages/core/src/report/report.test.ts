@@ -2,7 +2,7 @@ import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { parseEntry } from "../binfmt/entry.js";
 import { QusError } from "../errors.js";
-import { type Target, targetByCpu } from "../targets.js";
+import { target } from "../test-support.js";
 import { describePlatform, type PlatformFacts } from "./build.js";
 import type { PlatformReport, Report } from "./model.js";
 import { renderJson } from "./render-json.js";
@@ -12,7 +12,6 @@ import { renderTable, shouldColor } from "./render-table.js";
 const VERSION_FILE = new URL("../../test-fixtures/qemu-version.txt", import.meta.url);
 const QEMU_VERSION = readFileSync(VERSION_FILE, "utf8").split("\n")[0] ?? "";
 const QEMU = "/usr/bin/qemu-aarch64-static";
-const target = (cpu: string) => targetByCpu(cpu) as Target;
 
 function entry(name: string, flags: string, enabled = true, interpreter = QEMU) {
   return parseEntry(

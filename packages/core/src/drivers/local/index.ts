@@ -1,12 +1,14 @@
 import { release } from "node:os";
+import { hostCpu, nativeCandidates } from "../../architectures.js";
 import { type BinfmtEntry, claimantsOf } from "../../binfmt/entry.js";
 import { type Registration, renderRegister } from "../../binfmt/register.js";
 import { errnoCode, isQusError, QusError } from "../../errors.js";
 import { type Exec, execProcess } from "../../exec.js";
-import { entryDifferences, type PlanStep, targetPattern } from "../../plan.js";
+import { type PlanStep, targetPattern } from "../../plan.js";
 import { buildProbe } from "../../probe/index.js";
 import { formatCommand } from "../../shell-quote.js";
 import type { QemuCpu, Target } from "../../targets.js";
+import { decideNative, registeredMeanwhile } from "../native-policy.js";
 import type {
   ApplyOutcome,
   Driver,
@@ -26,11 +28,11 @@ import {
   removeEntry,
   writeControl,
 } from "./binfmt-fs.js";
-import { hostCpu, matchesHost, nativeCandidates, readHostHeaders } from "./host.js";
+import { matchesHost, readHostHeaders } from "./host.js";
 import { classifyInterpreter } from "./interpreter-file.js";
 import { defaultSearchDirs, findInterpreters, validateQemuPath } from "./interpreters.js";
 import { kernelAtLeast } from "./kernel-version.js";
-import { decideNative, detectNative } from "./native.js";
+import { detectNative } from "./native.js";
 import { allRunChrooted, createProbeDir, runProbe } from "./probes.js";
 import { qemuVersions } from "./qemu-versions.js";
 
@@ -245,12 +247,12 @@ async function register(
       return;
     } catch (error) {
       if (errnoCode(error) !== "EEXIST") throw error;
-      const now = readEntry(registration.name, dir);
-      if (!now && attempt < 3) continue;
-      if (now && entryDifferences(now, registration, registration.flags, registration.interpreter).length === 0) return;
+      const meanwhile = registeredMeanwhile(readEntry(registration.name, dir), registration);
+      if (meanwhile === "gone" && attempt < 3) continue;
+      if (meanwhile === "same") return;
       throw new QusError(
         "QUS_KERNEL_WRITE_FAILED",
-        now
+        meanwhile === "different"
           ? `${registration.name} was registered meanwhile by another program, differently`
           : `${registration.name} kept changing while qus registered it: another program is registering and removing it`,
         {

@@ -1,18 +1,12 @@
 import { describe, expect, it } from "vitest";
 import type { Exec, ExecResult } from "../../exec.js";
 import type { QemuCpu } from "../../targets.js";
+import { execResult } from "../../test-support.js";
+import { decideNative } from "../native-policy.js";
 import { NO_HANDLER_STATUS } from "../probe-verdict.js";
-import { decideNative, detectNative } from "./native.js";
+import { detectNative } from "./native.js";
 
-const ended = (fields: Partial<ExecResult>): ExecResult => ({
-  exitCode: 0,
-  signal: undefined,
-  stdout: "",
-  stderr: "",
-  startError: undefined,
-  timedOut: false,
-  ...fields,
-});
+const ended = execResult;
 
 /** A cache in memory, recording what would be remembered. */
 function memoryCache(initial: Partial<Record<QemuCpu, boolean>> = {}) {

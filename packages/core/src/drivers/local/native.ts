@@ -1,24 +1,9 @@
 import type { Exec } from "../../exec.js";
 import type { QemuCpu } from "../../targets.js";
+import { type NativeFinding, nativeFinding } from "../native-policy.js";
 import { describeProbeRun } from "../probe-verdict.js";
-import { usuallyNative } from "./host.js";
 import { createNativeCache } from "./native-cache.js";
 import { createProbeDir } from "./probes.js";
-
-/**
- * Whether a compat cpu of the host (i386 on x86_64) runs natively here:
- * - `native`: its probe ran without emulation;
- * - `foreign`: its probe failed with "exec format error" while no entry claimed it: the only proof;
- * - `unknown`: nothing shows either (a noexec TMPDIR, not root, an entry in the way).
- */
-export type NativeVerdict = "native" | "foreign" | "unknown";
-
-/** What native detection found for one cpu. */
-export interface NativeFinding {
-  readonly verdict: NativeVerdict;
-  /** How the probe ended when it proved nothing. */
-  readonly detail?: string;
-}
 
 /** Seams of native detection. */
 export interface NativeDetection {
@@ -59,16 +44,9 @@ export async function detectNative(
           const result = seams.root
             ? await seams.exec("chroot", [dir.path, `/${cpu}`], { timeoutMs: 10_000 })
             : await seams.exec(`${dir.path}/${cpu}`, [], { timeoutMs: 10_000 });
-          const verdict = describeProbeRun(result, seams.root);
-          if (verdict.ok) {
-            proven.set(cpu, true);
-            findings.set(cpu, { verdict: "native" });
-          } else if (seams.root && verdict.failure === "no-handler") {
-            proven.set(cpu, false);
-            findings.set(cpu, { verdict: "foreign" });
-          } else {
-            findings.set(cpu, { verdict: "unknown", detail: verdict.reason });
-          }
+          const finding = nativeFinding(describeProbeRun(result, seams.root));
+          findings.set(cpu, finding);
+          if (finding.verdict !== "unknown") proven.set(cpu, finding.verdict === "native");
         }),
       );
     } finally {
@@ -77,37 +55,4 @@ export async function detectNative(
     cache.set(proven);
   }
   return findings;
-}
-
-/** What the driver makes of a finding: treat the cpu as native (never register it), and why. */
-export interface NativeDecision {
-  readonly native: boolean;
-  readonly reason?: string;
-  /** An entry claims a cpu the host runs itself: the host's own programs go through QEMU. */
-  readonly hostClaimed: boolean;
-}
-
-/**
- * Only a proof that the cpu is foreign lets qus register an emulator for one of the host's compat modes. Unknown
- * keeps the host's usual mode (i386 on x86_64) native; an unusual one (32-bit arm on arm64) is native only when no
- * entry claims it yet (with an entry, an emulator serves it already and planning goes on).
- */
-export function decideNative(
-  host: QemuCpu | undefined,
-  cpu: QemuCpu,
-  finding: NativeFinding,
-  claimed: boolean,
-): NativeDecision {
-  if (finding.verdict === "foreign") return { native: false, hostClaimed: false };
-  if (finding.verdict === "native")
-    return { native: true, reason: "runs natively without emulation", hostClaimed: claimed };
-  if (usuallyNative(host, cpu))
-    return { native: true, reason: `runs natively on ${host} machines (its compat mode)`, hostClaimed: claimed };
-  if (claimed) return { native: false, hostClaimed: false };
-  const why = finding.detail ? ` (its probe: ${finding.detail})` : "";
-  return {
-    native: true,
-    reason: `could not tell whether it runs natively here${why}: not registering an emulator for the host's own compat mode`,
-    hostClaimed: false,
-  };
 }

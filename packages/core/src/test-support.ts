@@ -1,0 +1,140 @@
+/**
+ * Fakes and builders shared by @qus/core's unit tests (not part of the public API): one place for an entry as the
+ * kernel prints it, a process result, a driver that answers from a table, and a QusError caught from a call.
+ */
+import { type BinfmtEntry, claimedBy, parseEntry } from "./binfmt/entry.js";
+import { decodeEscaped } from "./binfmt/escape.js";
+import { renderRegister } from "./binfmt/register.js";
+import type { ApplyOutcome, Driver, Inspection, InspectRequest, RemoveOutcome } from "./drivers/types.js";
+import { isQusError, type QusError } from "./errors.js";
+import type { ExecResult } from "./exec.js";
+import { type PlanStep, wantedRegistration } from "./plan.js";
+import { buildProbe } from "./probe/index.js";
+import { type QemuCpu, requireTarget, type Target } from "./targets.js";
+
+/** A target by QEMU cpu name. */
+export const target = (cpu: QemuCpu): Target => requireTarget(cpu);
+
+/** How a process ended: exit 0 with no output unless told otherwise. */
+export function execResult(fields: Partial<ExecResult> = {}): ExecResult {
+  return {
+    exitCode: 0,
+    signal: undefined,
+    stdout: "",
+    stderr: "",
+    startError: undefined,
+    timedOut: false,
+    ...fields,
+  };
+}
+
+/** Fields of an entry that tests vary. */
+export interface EntryFields {
+  readonly enabled?: boolean;
+  readonly interpreter?: string;
+  /** As the kernel prints them (`OCF`). */
+  readonly flags?: string;
+}
+
+/** QEMU's entry for a cpu as the kernel prints it, registered as qus wants it unless told otherwise. */
+export function qemuEntry(cpu: QemuCpu, fields: EntryFields = {}): BinfmtEntry {
+  const { enabled = true, interpreter = `/usr/bin/qemu-${cpu}-static`, flags = "OCF" } = fields;
+  return entryFromRegister(`qemu-${cpu}`, renderRegister(wantedRegistration(target(cpu), interpreter, "FC")), {
+    enabled,
+    flags,
+    interpreter,
+  });
+}
+
+/** An entry as the kernel prints one registered from a register string (`:name:M::magic:mask:interp:flags`). */
+export function entryFromRegister(name: string, register: string, fields: EntryFields = {}): BinfmtEntry {
+  const [, , , , magic = "", mask = "", interpreter = "", flags = ""] = register.split(":");
+  const hex = (escaped: string) => Buffer.from(decodeEscaped(escaped)).toString("hex");
+  const text = [
+    fields.enabled === false ? "disabled" : "enabled",
+    `interpreter ${fields.interpreter ?? interpreter}`,
+    `flags: ${fields.flags ?? flags}`,
+    "offset 0",
+    `magic ${hex(magic)}`,
+    ...(mask ? [`mask ${hex(mask)}`] : []),
+  ].join("\n");
+  return parseEntry(name, `${text}\n`);
+}
+
+/** The QusError a call throws (or a promise rejects with); fails the test when it throws something else. */
+export async function caught(action: () => unknown): Promise<QusError> {
+  try {
+    await action();
+  } catch (error) {
+    if (isQusError(error)) return error;
+    throw error;
+  }
+  throw new Error("expected a QusError, nothing was thrown");
+}
+
+/** What a {@link fakeDriver} saw and answers. */
+export interface FakeDriver extends Driver {
+  readonly requests: InspectRequest[];
+  readonly applied: PlanStep[][];
+  readonly removed: string[][];
+}
+
+/**
+ * A driver over a table of entries held in memory: inspect reports them (every claimed cpu's probe passing unless
+ * `failing` names it), apply registers/removes/enables in the table, remove takes entries out.
+ */
+export function fakeDriver(
+  entries: BinfmtEntry[],
+  inspection: Partial<Inspection> = {},
+  failing: ReadonlySet<QemuCpu> = new Set(),
+): FakeDriver {
+  const table = [...entries];
+  const requests: InspectRequest[] = [];
+  const applied: PlanStep[][] = [];
+  const removed: string[][] = [];
+  const probe = (cpus: readonly QemuCpu[]) =>
+    new Map(cpus.map((cpu) => [cpu, failing.has(cpu) ? { ok: false, failure: "no-handler" as const } : { ok: true }]));
+  const claimed = (cpus: readonly QemuCpu[]) => cpus.filter((cpu) => claimedBy(table, buildProbe(cpu)));
+  const take = (name: string) => {
+    const at = table.findIndex((entry) => entry.name === name);
+    if (at >= 0) table.splice(at, 1);
+  };
+  return {
+    name: "fake",
+    requests,
+    applied,
+    removed,
+    async inspect(request) {
+      requests.push(request);
+      const cpus = request.targets.map((candidate) => candidate.cpu);
+      return {
+        kernel: { release: "6.1.0-test", binfmtMounted: true, binfmtEnabled: true, mountedByQus: false },
+        entries: [...table],
+        native: new Map(),
+        interpreters: new Map(cpus.map((cpu) => [cpu, { path: `/usr/bin/qemu-${cpu}-static`, static: true }])),
+        probes: request.verify ? probe(claimed(cpus)) : new Map(),
+        qemuVersions: new Map(cpus.map((cpu) => [`/usr/bin/qemu-${cpu}-static`, `qemu-${cpu} version 7.2.22`])),
+        warnings: [],
+        ...inspection,
+      };
+    },
+    async apply(steps, verify): Promise<ApplyOutcome> {
+      applied.push([...steps]);
+      for (const step of steps) {
+        for (const name of step.remove) take(name);
+        if (step.register) table.push(entryFromRegister(step.register.name, renderRegister(step.register)));
+      }
+      return {
+        entries: [...table],
+        failures: new Map(),
+        probes: probe(verify.map((t) => t.cpu)),
+        qemuVersions: new Map(),
+      };
+    },
+    async remove(names): Promise<RemoveOutcome> {
+      removed.push([...names]);
+      for (const name of names) take(name);
+      return { removed: [...names], failures: new Map(), entries: [...table] };
+    },
+  };
+}
