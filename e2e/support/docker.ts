@@ -14,12 +14,24 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { busybox, qus } from "./kernel.js";
 
+/** A container engine's CLI the tests drive: docker, or podman (support/podman.ts). */
+export type EngineCli = "docker" | "podman";
+
 /** Runs the docker CLI with an argv array. */
 export function docker(
   args: readonly string[],
   input?: string,
 ): { status: number | null; stdout: string; stderr: string } {
-  const result = spawnSync("docker", args, { encoding: "utf8", input, timeout: 300_000 });
+  return engineCli("docker", args, input);
+}
+
+/** Runs an engine's CLI with an argv array. */
+export function engineCli(
+  cli: EngineCli,
+  args: readonly string[],
+  input?: string,
+): { status: number | null; stdout: string; stderr: string } {
+  const result = spawnSync(cli, args, { encoding: "utf8", input, timeout: 300_000 });
   return {
     status: result.status,
     stdout: result.stdout?.trim() ?? "",
@@ -35,10 +47,10 @@ export function requireDocker(): void {
 }
 
 /** Builds qus's installer image on the engine unless it is there. */
-export async function requireQusImage(): Promise<void> {
-  if (docker(["image", "inspect", "qus-binfmt:latest"]).status === 0) return;
-  const run = await qus(["image", "build"]);
-  if (run.exitCode !== 0) throw new Error(`qus image build failed: ${run.stderr}`);
+export async function requireQusImage(cli: EngineCli = "docker"): Promise<void> {
+  if (engineCli(cli, ["image", "inspect", "qus-binfmt:latest"]).status === 0) return;
+  const run = await qus(["image", "build", "--driver", cli]);
+  if (run.exitCode !== 0) throw new Error(`qus image build --driver ${cli} failed: ${run.stderr}`);
 }
 
 /** One file of an image made without a builder: its path in the image, and its bytes (a file here, or text). */
@@ -50,8 +62,9 @@ export interface ImageFile {
 }
 
 /**
- * Makes an image without a builder: one layer of the given files, loaded with `docker load`. No BuildKit (whose
- * platform check a hung emulator anywhere on the machine can hold for ever), no registry, any platform.
+ * Makes an image without a builder: one layer of the given files, loaded with `docker load` (or `podman load`). No
+ * BuildKit (whose platform check a hung emulator anywhere on the machine can hold for ever), no registry, any
+ * platform.
  */
 export function loadImage(
   tag: string,
@@ -60,6 +73,7 @@ export function loadImage(
     readonly files: readonly ImageFile[];
     readonly entrypoint?: readonly string[];
     readonly labels?: Readonly<Record<string, string>>;
+    readonly cli?: EngineCli;
   },
 ): string {
   const work = mkdtempSync(join(tmpdir(), "qus-e2e-image-"));
@@ -112,8 +126,9 @@ export function loadImage(
       encoding: "utf8",
     });
     if (pack.status !== 0) throw new Error(`tar of ${tag} failed: ${pack.stderr}`);
-    const loaded = docker(["load", "--input", archive]);
-    if (loaded.status !== 0) throw new Error(`docker load of ${tag} failed: ${loaded.stderr}`);
+    const cli = options.cli ?? "docker";
+    const loaded = engineCli(cli, ["load", "--input", archive]);
+    if (loaded.status !== 0) throw new Error(`${cli} load of ${tag} failed: ${loaded.stderr}`);
     return tag;
   } finally {
     rmSync(work, { recursive: true, force: true });
@@ -124,17 +139,18 @@ export function loadImage(
  * An image of Debian's busybox-static for a foreign platform (made with {@link loadImage}: nothing runs while it
  * is made, so it needs no emulation; running the image does).
  */
-export function buildBusyboxImage(debianArch: string, platform: string): string {
+export function buildBusyboxImage(debianArch: string, platform: string, cli: EngineCli = "docker"): string {
   return loadImage(`qus-e2e-busybox:${debianArch}`, {
     platform,
     files: [{ path: "bin/busybox", source: busybox(debianArch) }],
     entrypoint: ["/bin/busybox"],
+    cli,
   });
 }
 
 /** Names of the containers qus's runner made (`qus-helper-*`) that are still on the engine, running or not. */
-export function helperContainers(): string[] {
-  const listed = docker(["ps", "--all", "--filter", "name=qus-helper-", "--format", "{{.Names}}"]);
-  if (listed.status !== 0) throw new Error(`docker ps failed: ${listed.stderr}`);
+export function helperContainers(cli: EngineCli = "docker"): string[] {
+  const listed = engineCli(cli, ["ps", "--all", "--filter", "name=qus-helper-", "--format", "{{.Names}}"]);
+  if (listed.status !== 0) throw new Error(`${cli} ps failed: ${listed.stderr}`);
   return listed.stdout.split("\n").filter(Boolean);
 }

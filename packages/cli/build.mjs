@@ -13,7 +13,7 @@ await build({
   target: "node22",
   conditions: ["@qus/source"],
   // Loaded on demand by `qus buildx` only, from node_modules: keeps the bundle (and every other command) small.
-  external: ["@qus/buildx", "@docker/actions-toolkit"],
+  external: ["@qus/buildx"],
   minifySyntax: true,
   sourcemap: "linked",
   banner: {

@@ -5,9 +5,11 @@ import {
   canonicalPlatform,
   type Driver,
   decodeEscaped,
+  describeFailure,
   type Exec,
   type ExecResult,
   entryName,
+  failureHint,
   formatCommand,
   type InspectRequest,
   type Interpreter,
@@ -322,8 +324,8 @@ describe("bootstrap with a recorded docker CLI (mock: no engine involved)", () =
     });
     expect(report.nodes.map((node) => [node.name, node.buildkit])).toEqual([["default", "v0.8+unknown"]]);
     expect(report.platforms).toEqual([
-      { platform: "linux/arm64", listed: true, native: false, proven: true, reason: undefined },
-      { platform: "linux/riscv64", listed: true, native: false, proven: true, reason: undefined },
+      { platform: "linux/arm64", listed: true, native: false, proven: true },
+      { platform: "linux/riscv64", listed: true, native: false, proven: true },
     ]);
   });
 
@@ -341,9 +343,25 @@ describe("bootstrap with a recorded docker CLI (mock: no engine involved)", () =
     });
 
     const arm64 = report.platforms[0];
-    expect(arm64).toMatchObject({ platform: "linux/arm64", listed: true, proven: false });
-    expect(arm64?.reason).toMatch(/^exec format error: no working emulator/);
-    expect(arm64?.reason).toContain("exec /probe: exec format error");
+    expect(arm64).toMatchObject({
+      platform: "linux/arm64",
+      listed: true,
+      proven: false,
+      failure: "no-handler",
+      detail: "exec /probe: exec format error",
+      code: "QUS_EXEC_FAILED",
+    });
+    // Core's words for the kind, from the entry binfmt reported (enabled, OCF, QEMU's static interpreter).
+    const context = {
+      failure: "no-handler",
+      detail: "exec /probe: exec format error",
+      chrooted: true,
+      platform: "linux/arm64",
+      entry: { name: "qemu-aarch64", interpreter: "/usr/bin/qemu-aarch64-static", flags: "OCF", enabled: true },
+    } as const;
+    expect(arm64?.reason).toBe(describeFailure(context));
+    expect(arm64?.hint).toBe(failureHint(context));
+    expect(arm64?.hint).toContain("qus ensure --replace --platforms linux/arm64");
     expect(report.platforms[1]).toMatchObject({ platform: "linux/riscv64", proven: true });
     expect(report.binfmt.ok).toBe(true);
     expect(report.ok).toBe(false);
@@ -647,7 +665,7 @@ describe("input is checked before anything runs (finding 1)", () => {
       const buildx = fakeBuildx();
       const error = await failure(bootstrap({ platforms, exec: buildx.exec, binfmtDriver: readyKernel([]).driver }));
       expect(error.code).toBe("QUS_USAGE");
-      expect(error.message).toMatch(/no platform given/);
+      expect(error.message).toMatch(/no platforms given/);
       expect(buildx.calls).toEqual([]);
     },
   );
@@ -995,8 +1013,14 @@ describe("every command is bounded, and a timeout is reported as such (finding 3
       binfmtDriver: readyKernel(["aarch64", "riscv64"]).driver,
     });
     expect(report.ok).toBe(false);
-    expect(report.platforms[0]).toMatchObject({ platform: "linux/arm64", proven: false, code: "QUS_TIMEOUT" });
-    expect(report.platforms[0]?.reason).toMatch(
+    expect(report.platforms[0]).toMatchObject({
+      platform: "linux/arm64",
+      proven: false,
+      failure: "timeout",
+      reason: "timed out: the emulator hung (/usr/bin/qemu-aarch64-static)",
+      code: "QUS_TIMEOUT",
+    });
+    expect(report.platforms[0]?.detail).toMatch(
       /^docker buildx build --builder default --platform linux\/arm64 --no-cache --progress plain --output type=cacheonly \/\S+ did not finish within 5 s and was killed$/,
     );
     expect(report.platforms[1]).toMatchObject({ platform: "linux/riscv64", proven: true });

@@ -4,13 +4,18 @@ import {
   createContainerDriver,
   createDockerCliRunner,
   type Driver,
+  describeFailure,
   type Exec,
   type ExecResult,
   ensure,
+  entryName,
   execProcess,
+  type FailureContext,
+  failureHint,
   formatCommand,
   isQusError,
   onInterrupt,
+  type ProbeFailureKind,
   QusError,
   type QusErrorCode,
   type Report,
@@ -30,7 +35,7 @@ import {
   tail,
 } from "./buildx-command.js";
 import { checkEngine } from "./engine.js";
-import { type BuilderInfo, type BuilderNode, nodeNames, parseInspect } from "./inspect.js";
+import { type BuilderInfo, type BuilderNode, parseInspect } from "./inspect.js";
 import { type Proof, proveAll } from "./prove.js";
 
 /** Options of {@link bootstrap}. */
@@ -53,11 +58,13 @@ export interface BootstrapOptions {
   readonly context?: string;
   /** Helper image of the binfmt container driver. */
   readonly image?: string;
+  /** The binfmt helper: true starts with full privilege, false never escalates, unset escalates when least privilege is refused. */
   readonly privileged?: boolean;
   /** Where binfmt is ensured; the kernel behind the engine (container driver) by default. */
   readonly binfmtDriver?: Driver;
   /** Per-command timeouts, in milliseconds ({@link DEFAULT_TIMEOUTS} for those left out). */
   readonly timeouts?: Partial<BuildxTimeouts>;
+  /** How processes run (core's {@link execProcess} by default): a seam for tests. */
   readonly exec?: Exec;
 }
 
@@ -70,15 +77,29 @@ export interface PlatformProof {
   readonly native: boolean;
   /** A build whose RUN step executed qus's probe for it succeeded. */
   readonly proven: boolean;
+  /**
+   * How its proof failed, as a stable kind (as a probe's `failure` in core's reports): `no-handler`,
+   * `interpreter-unreachable`, `crashed`, `timeout` (the build was killed at its timeout) or `exit-status`. Absent
+   * when proven, and when the build failed before the probe ran.
+   */
+  readonly failure?: ProbeFailureKind;
+  /** The data behind it: exit status, signal, the runtime's exec error, the command killed, or buildx's error. */
+  readonly detail?: string;
+  /** Why it is not proven, in words: core's words for the kind, or buildx's error when there is no kind. */
   readonly reason?: string;
+  /** What to do about it, with commands safe to paste. */
+  readonly hint?: string;
   /** Why it is not proven: `QUS_TIMEOUT` (the proof build was killed at its timeout) or `QUS_EXEC_FAILED`. */
   readonly code?: QusErrorCode;
 }
 
 /** What {@link bootstrap} did and proved. */
 export interface BootstrapReport {
+  /** Changes only when the shape does. */
   readonly schemaVersion: 1;
+  /** The builder's name (the docker driver's is the context's). */
   readonly builder: string;
+  /** Its buildx driver, as buildx reports it. */
   readonly driver: string;
   /** This run created the builder. */
   readonly created: boolean;
@@ -86,11 +107,16 @@ export interface BootstrapReport {
   readonly refreshed: boolean;
   /** The builder was made the current one (`use` asked, and every platform proven). */
   readonly used: boolean;
+  /** The builder's nodes after bootstrapping, as `buildx inspect` shows them (none in a dry run). */
   readonly nodes: readonly BuilderNode[];
+  /** What ensuring binfmt on the builder's kernel did: core's report, as `qus ensure --json` gives it. */
   readonly binfmt: Report;
+  /** Each requested platform, in the order asked. */
   readonly platforms: readonly PlatformProof[];
   readonly warnings: readonly string[];
+  /** Nothing was created, restarted or built: binfmt was planned only. */
   readonly dryRun: boolean;
+  /** binfmt is ok and every platform is proven (in a dry run: binfmt would be ok). */
   readonly ok: boolean;
 }
 
@@ -199,10 +225,14 @@ export async function bootstrap(options: BootstrapOptions): Promise<BootstrapRep
     const nodeNative = new Set(info.nodes.flatMap((node) => node.preferred));
     const platforms = requested.map(({ platform, target }, i) =>
       toPlatformProof(
-        platform,
+        {
+          platform,
+          target,
+          listed: isListed(info, platform),
+          native: native.has(target.cpu) || nodeNative.has(platform),
+        },
         proofs[i],
-        isListed(info, platform),
-        native.has(target.cpu) || nodeNative.has(platform),
+        binfmt,
       ),
     );
     const ok = binfmt.ok && platforms.every((platform) => platform.proven);
@@ -240,26 +270,30 @@ export async function bootstrap(options: BootstrapOptions): Promise<BootstrapRep
   }
 }
 
-/** Parses the platform list, keeping the platform as the user wrote it when it is an OCI platform. */
+/**
+ * The platforms to prove, from core's {@link resolvePlatforms} (names, aliases, `all`, its errors), each as the
+ * OCI platform to build. buildx builds `linux/arm/v6` and `linux/arm/v7` apart while core resolves both to the arm
+ * target, so an OCI platform of a target that was written as such is kept; a target named otherwise is built as its
+ * canonical platform.
+ */
 export function requestedPlatforms(input: string | readonly string[]): { platform: string; target: Target }[] {
-  const names = (typeof input === "string" ? [input] : input).flatMap((part) => part.split(/[\s,]+/)).filter(Boolean);
-  if (names.length === 0) {
-    const written = (typeof input === "string" ? [input] : input).map((part) => JSON.stringify(part)).join(", ");
-    throw new QusError("QUS_USAGE", `no platform given (--platforms ${written || '""'})`, {
-      hint: "name at least one platform: --platforms linux/arm64,linux/riscv64, or all",
-    });
-  }
-  const seen = new Set<string>();
-  const result: { platform: string; target: Target }[] = [];
-  for (const name of names) {
-    for (const target of resolvePlatforms(name)) {
-      const platform = name.toLowerCase().startsWith("linux/") ? name.toLowerCase() : canonicalPlatform(target);
-      if (seen.has(platform)) continue;
-      seen.add(platform);
-      result.push({ platform, target });
-    }
-  }
-  return result;
+  const targets = resolvePlatforms(input);
+  // The names as written, to tell which variants were asked for (core resolves, but does not return them).
+  const written = new Set(
+    [input]
+      .flat()
+      .join(",")
+      .toLowerCase()
+      .split(/[\s,]+/),
+  );
+  return targets.flatMap((target) => {
+    const variants = target.platforms.filter((platform) => written.has(platform));
+    const canonical = canonicalPlatform(target);
+    const otherwise =
+      variants.length === 0 || written.has("all") || [target.cpu, ...target.aliases].some((name) => written.has(name));
+    const platforms = otherwise && !variants.includes(canonical) ? [canonical, ...variants] : variants;
+    return platforms.map((platform) => ({ platform, target }));
+  });
 }
 
 /** A builder name as buildx accepts it (its `store.ValidateName`), or a `QUS_USAGE` error naming it. */
@@ -529,7 +563,7 @@ async function removeCreated(cli: BuildxCli, created: Created, timeouts: BuildxT
 
 /** Whether `buildx inspect` shows the builder this run created (its node has this run's node name). */
 function isOwn(inspectOutput: string, created: Created): boolean {
-  return nodeNames(inspectOutput).some((node) => node.toLowerCase() === created.node.toLowerCase());
+  return parseInspect(inspectOutput).nodes.some((node) => node.name.toLowerCase() === created.node.toLowerCase());
 }
 
 /** The error that ended the run, saying what became of the builder this run created. */
@@ -570,14 +604,52 @@ function isListed(info: BuilderInfo, platform: string): boolean {
   return info.nodes.some((node) => node.platforms.includes(platform));
 }
 
-function toPlatformProof(platform: string, proof: Proof | undefined, listed: boolean, native: boolean): PlatformProof {
-  const proven = proof?.proven ?? false;
+/** A platform's line of the report: its proof, and how it failed in core's words, from its binfmt entry. */
+function toPlatformProof(
+  item: { platform: string; target: Target; listed: boolean; native: boolean },
+  proof: Proof | undefined,
+  binfmt: Report,
+): PlatformProof {
+  const { platform, listed, native } = item;
+  if (proof?.proven) return { platform, listed, native, proven: true };
+  const code = proof?.code ?? "QUS_EXEC_FAILED";
+  if (!proof?.failure)
+    return { platform, listed, native, proven: false, detail: proof?.detail, reason: proof?.detail, code };
+  const context = failureContext(item.target, proof.failure, proof.detail, binfmt);
   return {
     platform,
     listed,
     native,
-    proven,
-    reason: proof?.reason,
-    ...(proven ? {} : { code: proof?.code ?? "QUS_EXEC_FAILED" }),
+    proven: false,
+    failure: proof.failure,
+    detail: proof.detail,
+    reason: describeFailure(context),
+    hint: failureHint(context),
+    code,
+  };
+}
+
+/** What core's words need: the kind, and the target's entry as binfmt reported it on the builder's kernel. */
+function failureContext(
+  target: Target,
+  failure: ProbeFailureKind,
+  detail: string | undefined,
+  binfmt: Report,
+): FailureContext {
+  const reported = binfmt.platforms.find((p) => p.cpu === target.cpu);
+  const hasEntry = reported && (reported.after === "enabled" || reported.after === "disabled") && reported.interpreter;
+  return {
+    failure,
+    detail,
+    chrooted: true,
+    platform: canonicalPlatform(target),
+    entry: hasEntry
+      ? {
+          name: entryName(target),
+          interpreter: reported.interpreter ?? "",
+          flags: reported.flags ?? "",
+          enabled: reported.after === "enabled",
+        }
+      : undefined,
   };
 }

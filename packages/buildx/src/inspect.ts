@@ -1,8 +1,10 @@
-/** One node of a builder, as `buildx inspect` shows it. */
+/** One node of a builder, as `docker buildx inspect` shows it. */
 export interface BuilderNode {
   readonly name: string;
+  /** `running`, `inactive`, ...; `unknown` when buildx printed none (a node that failed shows an `Error:` instead). */
   readonly status: string;
   readonly endpoint?: string;
+  /** BuildKit's version (`BuildKit version:`, `BuildKit:` or `Buildkit:`, by buildx version). */
   readonly buildkit?: string;
   /** Every platform listed, preferred (starred) ones included, stars removed. */
   readonly platforms: readonly string[];
@@ -12,75 +14,53 @@ export interface BuilderNode {
   readonly errors: readonly string[];
 }
 
-/** A builder, as `buildx inspect` shows it. */
+/** A builder, as `docker buildx inspect` shows it. */
 export interface BuilderInfo {
+  /** The builder's name; empty when buildx printed none. */
   readonly name: string;
+  /** Its driver (`docker`, `docker-container`, `remote`, ...); empty when buildx printed none. */
   readonly driver: string;
   readonly nodes: readonly BuilderNode[];
 }
 
-/**
- * Parses `docker buildx inspect`. The structure comes from @docker/actions-toolkit's Builder.parseInspect;
- * two of its quirks are corrected here: it keeps only the starred platforms when any is starred, and it drops
- * `Error:` lines.
- */
-export async function parseInspect(stdout: string): Promise<BuilderInfo> {
-  // Loaded on demand: the toolkit pulls in the GitHub Actions libraries, which only this path needs.
-  const { Builder } = await import("@docker/actions-toolkit/lib/buildx/builder.js");
-  const parsed = Builder.parseInspect(stdout);
-  const extra = nodeLines(stdout);
-  return {
-    name: parsed.name ?? "",
-    driver: parsed.driver ?? "",
-    nodes: parsed.nodes.map((node, i) => {
-      const lines = extra[i] ?? { platforms: [], preferred: [], errors: [] };
-      return {
-        name: node.name ?? "",
-        status: node.status ?? "unknown",
-        endpoint: node.endpoint,
-        buildkit: node.buildkit,
-        platforms: lines.platforms,
-        preferred: lines.preferred,
-        errors: lines.errors,
-      };
-    }),
-  };
-}
+type Mutable<T> = { -readonly [K in keyof T]: T[K] extends readonly (infer U)[] ? U[] : T[K] };
 
-/** Per node (in order): all platforms, starred ones, and error lines, read straight from the text. */
-export function nodeLines(stdout: string): { platforms: string[]; preferred: string[]; errors: string[] }[] {
-  const nodes: { platforms: string[]; preferred: string[]; errors: string[] }[] = [];
+/**
+ * Parses the text of `docker buildx inspect [--bootstrap] NAME`: the builder's name and driver, then each node
+ * (every unindented `Name:` after `Nodes:` starts one) with its endpoint, status, BuildKit version, platforms and
+ * errors. Indented lines are skipped: they belong to Labels, Devices (whose ` Name:` is a device), Features, GC
+ * policy rules or files. Keys buildx adds later are ignored; an empty text is a builder with no nodes.
+ */
+export function parseInspect(stdout: string): BuilderInfo {
+  const builder: Mutable<Omit<BuilderInfo, "nodes">> = { name: "", driver: "" };
+  const nodes: Mutable<BuilderNode>[] = [];
   let inNodes = false;
   for (const line of stdout.split("\n")) {
-    // Only unindented keys are the node's own: indented ones belong to Labels, Devices (whose " Name:" is a
-    // device, not a node), GC policy rules or files.
-    if (/^\s/.test(line)) continue;
-    const [key = "", ...rest] = line.split(":");
-    const value = rest.join(":").trim();
-    if (key.trim() === "Nodes") inNodes = true;
-    else if (inNodes && key.trim() === "Name") nodes.push({ platforms: [], preferred: [], errors: [] });
+    const colon = line.indexOf(":");
+    if (/^\s/.test(line) || colon < 0) continue;
+    const key = line.slice(0, colon).trim().toLowerCase();
+    const value = line.slice(colon + 1).trim();
     const node = nodes.at(-1);
-    if (!node) continue;
-    if (key.trim() === "Platforms" && value) {
+    if (key === "nodes") inNodes = true;
+    else if (!inNodes) {
+      if (key === "name") builder.name = value;
+      else if (key === "driver") builder.driver = value;
+    } else if (key === "name") {
+      nodes.push({ name: value, status: "unknown", platforms: [], preferred: [], errors: [] });
+    } else if (!node) {
+      // Nothing between `Nodes:` and a node's `Name:` belongs to a node.
+    } else if (key === "endpoint") node.endpoint = value;
+    else if (key === "status") node.status = value;
+    else if (key === "buildkit" || key === "buildkit version") node.buildkit = value;
+    else if (key === "error") node.errors.push(value);
+    else if (key === "platforms") {
       for (const item of value.split(",").map((platform) => platform.trim())) {
+        if (!item) continue;
         const platform = item.replaceAll("*", "");
         node.platforms.push(platform);
         if (item.includes("*")) node.preferred.push(platform);
       }
-    } else if (key.trim() === "Error") node.errors.push(value);
+    }
   }
-  return nodes;
-}
-
-/** The names of a builder's nodes, in order, read straight from `buildx inspect` (synchronously). */
-export function nodeNames(stdout: string): string[] {
-  const names: string[] = [];
-  let inNodes = false;
-  for (const line of stdout.split("\n")) {
-    if (/^\s/.test(line)) continue;
-    const [key = "", ...rest] = line.split(":");
-    if (key.trim() === "Nodes") inNodes = true;
-    else if (inNodes && key.trim() === "Name") names.push(rest.join(":").trim());
-  }
-  return names;
+  return { ...builder, nodes };
 }

@@ -1,14 +1,32 @@
 import { chmodSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { constants, tmpdir } from "node:os";
 import { join } from "node:path";
-import { buildProbe, isQusError, onInterrupt, QusError, type QusErrorCode, type Target } from "@qus/core";
-import { type BuildxCli, DEFAULT_TIMEOUTS, isNoBuilder, proofBuildArgs, tail } from "./buildx-command.js";
+import {
+  buildProbe,
+  type ExecResult,
+  isQusError,
+  onInterrupt,
+  type ProbeFailureKind,
+  QusError,
+  type QusErrorCode,
+  type Target,
+} from "@qus/core";
+import { type BuildxCli, DEFAULT_TIMEOUTS, isNoBuilder, lastError, proofBuildArgs } from "./buildx-command.js";
 
-/** What a proof build showed for one platform. */
+/** What a proof build showed for one platform, as data: words for it come from core (`describeFailure`). */
 export interface Proof {
   readonly platform: string;
   readonly proven: boolean;
-  readonly reason?: string;
+  /**
+   * How the probe in the build's RUN step failed (`timeout`: the build was killed at its timeout); absent when
+   * the build failed before the probe ran (the builder refused the platform, for example).
+   */
+  readonly failure?: ProbeFailureKind;
+  /**
+   * The signal, the exit status or the runtime's exec error; for a timeout, the command killed; for a build that
+   * failed before the probe ran, buildx's own error line.
+   */
+  readonly detail?: string;
   /** Why it is not proven: `QUS_TIMEOUT` (killed at its timeout) or `QUS_EXEC_FAILED` (the build failed). */
   readonly code?: QusErrorCode;
 }
@@ -48,7 +66,7 @@ export async function proveOne(
       result = await cli.run(args, { timeoutMs: options.timeoutMs ?? DEFAULT_TIMEOUTS.build });
     } catch (error) {
       if (isQusError(error) && error.code === "QUS_TIMEOUT")
-        return { platform, proven: false, reason: error.message, code: "QUS_TIMEOUT" };
+        return { platform, proven: false, failure: "timeout", detail: error.message, code: "QUS_TIMEOUT" };
       throw error;
     }
     if (result.exitCode === 0) return { platform, proven: true };
@@ -61,19 +79,39 @@ export async function proveOne(
         },
       );
     }
-    return { platform, proven: false, reason: describeFailure(tail(result, 6)), code: "QUS_EXEC_FAILED" };
+    return { platform, proven: false, ...probeOutcome(result), code: "QUS_EXEC_FAILED" };
   } finally {
     forget();
     rmSync(dir, { recursive: true, force: true });
   }
 }
 
-function describeFailure(detail: string): string {
-  if (/exec format error/i.test(detail))
-    return `exec format error: no working emulator for this platform on the builder (${detail})`;
-  if (/no match for platform|does not support/i.test(detail))
-    return `the builder does not offer this platform (${detail})`;
-  return detail;
+/** How the runtime's exec of the probe failed (the errno text runc prints as `exec /probe: ...`), as a kind. */
+const EXEC_ERRORS: Readonly<Record<string, ProbeFailureKind>> = {
+  "exec format error": "no-handler",
+  "no such file or directory": "interpreter-unreachable",
+};
+
+/**
+ * How a failed proof build ended, from what BuildKit reports of its RUN step: the step's exit status
+ * (`... exit code: N`; 128 + N when the probe was killed by signal N) and the runtime's exec error
+ * (`exec /probe: <errno text>`). A build that failed before the probe ran has no kind: its detail is buildx's
+ * own error line.
+ */
+export function probeOutcome(result: ExecResult): { failure?: ProbeFailureKind; detail: string } {
+  const output = `${result.stdout}\n${result.stderr}`;
+  const status = /\[\/probe\]: exit code: (\d+)|"\/probe" did not complete successfully: exit code: (\d+)/.exec(output);
+  const code = Number(status?.[1] ?? status?.[2]);
+  if (!status || !Number.isInteger(code)) return { detail: lastError(result) };
+  const execError = /^(?:#\d+ )?[\d.]+ (exec \/probe: (.+))$/m.exec(output);
+  const kind = EXEC_ERRORS[execError?.[2]?.trim() ?? ""];
+  if (kind && execError) return { failure: kind, detail: execError[1]?.trim() ?? "" };
+  if (code > 128) return { failure: "crashed", detail: signalName(code - 128) };
+  return { failure: "exit-status", detail: `status ${code}${execError ? `: ${execError[1]?.trim()}` : ""}` };
+}
+
+function signalName(signal: number): string {
+  return Object.entries(constants.signals).find(([, number]) => number === signal)?.[0] ?? `signal ${signal}`;
 }
 
 /**

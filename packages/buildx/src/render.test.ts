@@ -1,4 +1,4 @@
-import type { PlatformReport, Report } from "@qus/core";
+import { type PlatformReport, type Report, renderTable } from "@qus/core";
 import { describe, expect, it } from "vitest";
 import type { BootstrapReport, PlatformProof } from "./bootstrap.js";
 import { renderBootstrap } from "./render.js";
@@ -59,28 +59,28 @@ function report(platforms: PlatformProof[], fields: Partial<BootstrapReport> = {
 }
 
 describe("renderBootstrap", () => {
-  it("all proven: builder line, node line, binfmt, a row per platform, the verdict", () => {
+  it("all proven: builder line, node line, binfmt as core's table, a line per platform, the verdict", () => {
     const text = renderBootstrap(
       report([
         { platform: "linux/arm64", listed: true, native: false, proven: true },
         { platform: "linux/riscv64", listed: true, native: false, proven: true },
       ]),
     );
-    expect(text).toBe(
-      [
-        "builder default (docker)",
-        "  node default: running, v0.8+unknown, 3 platforms listed",
-        "binfmt: ok",
-        "platform       listed  native  proven",
-        "linux/arm64    yes     no      yes",
-        "linux/riscv64  yes     no      yes",
-        "buildx: all 2 platforms proven",
-        "",
-      ].join("\n"),
-    );
+    const lines = text.split("\n");
+    expect(lines.slice(0, 2)).toEqual([
+      "builder default (docker)",
+      "  node default: running, v0.8+unknown, 3 platforms listed",
+    ]);
+    expect(text).toContain(renderTable(report([]).binfmt, { color: false }));
+    expect(lines.slice(-4)).toEqual([
+      "linux/arm64: proven, listed",
+      "linux/riscv64: proven, listed",
+      "buildx: all 2 platforms proven",
+      "",
+    ]);
   });
 
-  it("a platform not proven: NO in its row, its reason, the warnings, and a failing verdict", () => {
+  it("a platform not proven: NOT proven, its reason and hint, the warnings, and a failing verdict", () => {
     const lines = renderBootstrap(
       report(
         [
@@ -89,22 +89,43 @@ describe("renderBootstrap", () => {
             listed: true,
             native: false,
             proven: false,
-            reason: "exec format error: no working emulator",
+            failure: "no-handler",
+            detail: "exec /probe: exec format error",
+            reason: "exec format error: no binfmt_misc handler claims this architecture",
+            hint: "register it: qus ensure --platforms linux/arm64",
           },
-          { platform: "linux/riscv64", listed: true, native: false, proven: true },
+          { platform: "linux/riscv64", listed: false, native: false, proven: true },
+          { platform: "linux/amd64", listed: true, native: true, proven: true },
         ],
         { warnings: ["linux/arm64 listed by the builder but not working: its list is stale"] },
       ),
     ).split("\n");
-    expect(lines[0]).toBe("builder default (docker)");
-    expect(lines).toContain("linux/arm64    yes     no      NO");
-    expect(lines).toContain("linux/riscv64  yes     no      yes");
-    expect(lines).toContain("  linux/arm64: exec format error: no working emulator");
+    expect(lines).toContain(
+      "linux/arm64: NOT proven, listed: exec format error: no binfmt_misc handler claims this architecture (exec /probe: exec format error) (hint: register it: qus ensure --platforms linux/arm64)",
+    );
+    expect(lines).toContain("linux/riscv64: proven, not listed");
+    expect(lines).toContain("linux/amd64: proven, native, listed");
     expect(lines).toContain("warning: linux/arm64 listed by the builder but not working: its list is stale");
     expect(lines.at(-2)).toBe("buildx: some platforms not proven");
   });
 
-  it("a created and refreshed docker-container builder says so; a failing binfmt names its platforms", () => {
+  it("a detail already in the reason is not repeated", () => {
+    const text = renderBootstrap(
+      report([
+        {
+          platform: "linux/arm64",
+          listed: true,
+          native: false,
+          proven: false,
+          detail: "ERROR: no match for platform in manifest",
+          reason: "ERROR: no match for platform in manifest",
+        },
+      ]),
+    );
+    expect(text).toContain("linux/arm64: NOT proven, listed: ERROR: no match for platform in manifest\n");
+  });
+
+  it("a created and refreshed docker-container builder says so; a failing binfmt shows core's notes", () => {
     const text = renderBootstrap(
       report([{ platform: "linux/arm/v7", listed: false, native: false, proven: false }], {
         builder: "qus",
@@ -116,14 +137,26 @@ describe("renderBootstrap", () => {
       }),
     );
     expect(text.split("\n")[0]).toBe("builder qus (docker-container), created, refreshed");
-    expect(text).toContain("binfmt: linux/arm/v7 conflict\n");
-    expect(text).toContain("  linux/arm/v7: not proven\n");
+    expect(text).toMatch(/^linux\/arm\/v7 +enabled +conflict /m);
+    expect(text).toContain("ensure: 1 of 1 platforms not ok\n");
+    expect(text).toContain("linux/arm/v7: NOT proven, not listed\n");
   });
 
-  it("a dry run is marked in the verdict", () => {
-    const text = renderBootstrap(
+  it("a dry run is marked in the verdict, and proves nothing", () => {
+    const planned = renderBootstrap(
+      report([{ platform: "linux/arm64", listed: false, native: false, proven: false }], {
+        dryRun: true,
+        ok: true,
+        nodes: [],
+      }),
+    );
+    expect(planned.trimEnd().split("\n").slice(-2)).toEqual([
+      "linux/arm64: to prove",
+      "(dry run) buildx: 1 platforms to prove",
+    ]);
+    const failing = renderBootstrap(
       report([{ platform: "linux/arm64", listed: false, native: false, proven: false }], { dryRun: true, nodes: [] }),
     );
-    expect(text.trimEnd().split("\n").at(-1)).toBe("(dry run) buildx: some platforms not proven");
+    expect(failing.trimEnd().split("\n").at(-1)).toBe("(dry run) buildx: some platforms not proven");
   });
 });

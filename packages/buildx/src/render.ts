@@ -1,34 +1,39 @@
-import type { BootstrapReport } from "./bootstrap.js";
+import { renderTable, type TableOptions } from "@qus/core";
+import type { BootstrapReport, PlatformProof } from "./bootstrap.js";
 
-const yes = (value: boolean) => (value ? "yes" : "no");
-
-/** The bootstrap report for people: builder, nodes, and each platform listed / native / proven. */
-export function renderBootstrap(report: BootstrapReport): string {
-  const rows = [
-    ["platform", "listed", "native", "proven"],
-    ...report.platforms.map((p) => [p.platform, yes(p.listed), yes(p.native), p.proven ? "yes" : "NO"]),
-  ];
-  const widths = rows[0]?.map((_, i) => Math.max(...rows.map((row) => row[i]?.length ?? 0))) ?? [];
-  const table = rows.map((row) =>
-    row
-      .map((cell, i) => cell.padEnd(widths[i] ?? 0))
-      .join("  ")
-      .trimEnd(),
-  );
+/**
+ * The bootstrap report for people: the builder and its nodes, binfmt as `qus ensure` shows it (core's table), a
+ * line per platform (proven or not, and why), the warnings and a one-line verdict.
+ */
+export function renderBootstrap(report: BootstrapReport, options: TableOptions = { color: false }): string {
+  const head = `builder ${report.builder} (${report.driver})${report.created ? ", created" : ""}${report.refreshed ? ", refreshed" : ""}${report.used ? ", made current" : ""}`;
   const nodes = report.nodes.map(
     (node) =>
       `  node ${node.name}: ${node.status}, ${node.buildkit ?? "buildkit ?"}, ${node.platforms.length} platforms listed`,
   );
-  const failures = report.platforms.filter((p) => !p.proven).map((p) => `  ${p.platform}: ${p.reason ?? "not proven"}`);
-  const binfmt = report.binfmt.ok
-    ? "binfmt: ok"
-    : `binfmt: ${report.binfmt.platforms
-        .filter((p) => !p.ok)
-        .map((p) => `${p.platform} ${p.action}`)
-        .join(", ")}`;
-  const head = `builder ${report.builder} (${report.driver})${report.created ? ", created" : ""}${report.refreshed ? ", refreshed" : ""}${report.used ? ", made current" : ""}`;
-  const verdict = report.ok
-    ? `buildx: all ${report.platforms.length} platforms proven`
-    : "buildx: some platforms not proven";
-  return `${[head, ...nodes, binfmt, ...table, ...failures, ...report.warnings.map((w) => `warning: ${w}`), `${report.dryRun ? "(dry run) " : ""}${verdict}`].join("\n")}\n`;
+  const verdict = !report.ok
+    ? "buildx: some platforms not proven"
+    : report.dryRun
+      ? `buildx: ${report.platforms.length} platforms to prove`
+      : `buildx: all ${report.platforms.length} platforms proven`;
+  return [
+    head,
+    ...nodes,
+    renderTable(report.binfmt, options).trimEnd(),
+    ...report.platforms.map((proof) => (report.dryRun ? `${proof.platform}: to prove` : proofLine(proof))),
+    ...report.warnings.map((warning) => `warning: ${warning}`),
+    `${report.dryRun ? "(dry run) " : ""}${verdict}\n`,
+  ].join("\n");
+}
+
+/** `linux/arm64: proven`, `linux/s390x: NOT proven, listed: <why> (hint: ...)`. */
+function proofLine(proof: PlatformProof): string {
+  const facts = [
+    proof.proven ? "proven" : "NOT proven",
+    ...(proof.native ? ["native"] : []),
+    proof.listed ? "listed" : "not listed",
+  ].join(", ");
+  const why = !proof.proven && proof.reason ? `: ${proof.reason}` : "";
+  const detail = proof.detail && !proof.reason?.includes(proof.detail) ? ` (${proof.detail})` : "";
+  return `${proof.platform}: ${facts}${why}${detail}${proof.hint ? ` (hint: ${proof.hint})` : ""}`;
 }

@@ -1,7 +1,9 @@
 import {
   buildImage,
+  type ContainerRunner,
   createContainerDriver,
   createDockerCliRunner,
+  createPodmanCliRunner,
   type Driver,
   ensure,
   persist,
@@ -57,19 +59,41 @@ const driverOptions: Record<string, OptionSpec> = {
   driver: {
     type: "string",
     value: "NAME",
-    help: "local: this machine's kernel (default); docker: the kernel behind the docker engine (DOCKER_HOST, DOCKER_CONTEXT)",
+    help: "local: this machine's kernel (default); docker: the kernel behind the docker engine (DOCKER_HOST, DOCKER_CONTEXT); podman: the kernel behind rootful podman (CONTAINER_HOST, CONTAINERS_CONF)",
   },
   image: {
     type: "string",
     value: "REF",
-    help: "docker driver: installer image: qus's own (default qus-binfmt:latest, from qus image build) or a tonistiigi/binfmt image",
+    help: "docker and podman drivers: installer image: qus's own (default qus-binfmt:latest, from qus image build) or a tonistiigi/binfmt image",
   },
   privileged: {
     type: "boolean",
-    help: "docker driver: run the helper --privileged (default: --cap-add SYS_ADMIN, privileged only if that fails)",
+    help: "docker and podman drivers: run the helper --privileged (default: --cap-add SYS_ADMIN, privileged only if that fails)",
   },
-  context: { type: "string", value: "NAME", help: "docker driver: docker context to use" },
+  context: {
+    type: "string",
+    value: "NAME",
+    help: "docker driver: docker context to use; podman driver: podman system connection to use",
+  },
 };
+
+/** The container engines qus reaches through their CLIs, by driver name. */
+const ENGINES = new Map<string, (context: string | undefined) => ContainerRunner>([
+  ["docker", (context) => createDockerCliRunner({ context })],
+  ["podman", (connection) => createPodmanCliRunner({ connection })],
+]);
+
+/** The runner of a container driver the options name (docker by default), for commands that only take those. */
+function runnerFrom(values: Values): ContainerRunner {
+  const name = text(values, "driver") ?? "docker";
+  const engine = ENGINES.get(name);
+  if (!engine) {
+    throw new QusError("QUS_USAGE", `unknown driver ${JSON.stringify(name)}`, {
+      hint: "use --driver docker or --driver podman",
+    });
+  }
+  return engine(text(values, "context"));
+}
 
 const text = (values: Values, name: string) =>
   typeof values[name] === "string" ? (values[name] as string) : undefined;
@@ -81,22 +105,22 @@ export function driverFrom(values: Values): Driver | undefined {
   if (name === "local") {
     for (const option of ["image", "privileged", "context"]) {
       if (values[option] !== undefined) {
-        throw new QusError("QUS_USAGE", `--${option} goes with --driver docker`, {
-          hint: "add --driver docker, or drop the option",
+        throw new QusError("QUS_USAGE", `--${option} goes with --driver docker or --driver podman`, {
+          hint: "add --driver docker (or podman), or drop the option",
         });
       }
     }
     return undefined;
   }
-  if (name === "docker") {
+  if (ENGINES.has(name)) {
     return createContainerDriver({
-      runner: createDockerCliRunner({ context: text(values, "context") }),
+      runner: runnerFrom(values),
       image: text(values, "image"),
       privileged: flag(values, "privileged") ? true : undefined,
     });
   }
   throw new QusError("QUS_USAGE", `unknown driver ${JSON.stringify(name)}`, {
-    hint: "use --driver local or --driver docker",
+    hint: "use --driver local, --driver docker or --driver podman",
   });
 }
 
@@ -107,7 +131,7 @@ export const COMMANDS: readonly Command[] = [
   {
     name: "status",
     summary: "show the binfmt_misc entries of the platforms (all by default); changes nothing",
-    usage: "qus status [--platforms LIST] [--driver local|docker] [--json]",
+    usage: "qus status [--platforms LIST] [--driver local|docker|podman] [--json]",
     options: { platforms, json, markdown, "qemu-path": qemuPath, ...driverOptions },
     needsPlatforms: false,
     run: async (v) => ({ report: await status({ ...common(v), qemuPath: text(v, "qemu-path") }) }),
@@ -116,7 +140,7 @@ export const COMMANDS: readonly Command[] = [
     name: "ensure",
     summary: "register QEMU for the platforms, apply the least change, verify by running a program of each",
     usage:
-      "qus ensure --platforms LIST|all [--replace] [--flags FLAGS] [--qemu-path DIR] [--driver local|docker] [--dry-run] [--json]",
+      "qus ensure --platforms LIST|all [--replace] [--flags FLAGS] [--qemu-path DIR] [--driver local|docker|podman] [--dry-run] [--json]",
     options: {
       platforms,
       replace: {
@@ -148,7 +172,7 @@ export const COMMANDS: readonly Command[] = [
   {
     name: "verify",
     summary: "run a program of each platform the way builds meet it (chrooted), and say which work",
-    usage: "qus verify --platforms LIST [--driver local|docker] [--json]",
+    usage: "qus verify --platforms LIST [--driver local|docker|podman] [--json]",
     options: { platforms, json, markdown, "qemu-path": qemuPath, ...driverOptions },
     needsPlatforms: true,
     run: async (v) => ({ report: await verify({ ...common(v), qemuPath: text(v, "qemu-path") }) }),
@@ -156,7 +180,7 @@ export const COMMANDS: readonly Command[] = [
   {
     name: "remove",
     summary: "remove qus's entries (qemu-<cpu>) of the platforms; other entries are never touched",
-    usage: "qus remove --platforms LIST|all [--driver local|docker] [--dry-run] [--json]",
+    usage: "qus remove --platforms LIST|all [--driver local|docker|podman] [--dry-run] [--json]",
     options: { platforms, "dry-run": dryRun, json, markdown, ...driverOptions },
     needsPlatforms: true,
     run: async (v) => ({ report: await remove({ ...common(v), dryRun: flag(v, "dry-run") }) }),
@@ -179,8 +203,9 @@ export const COMMANDS: readonly Command[] = [
   },
   {
     name: "image build",
-    summary: "build qus's installer image (busybox + QEMU from Debian packages, FROM scratch) on the docker engine",
-    usage: "qus image build [--tag T] [--deb-dir DIR] [--context NAME] [--dry-run] [--json]",
+    summary:
+      "build qus's installer image (busybox + QEMU from Debian packages, FROM scratch) on the docker or podman engine",
+    usage: "qus image build [--tag T] [--deb-dir DIR] [--driver docker|podman] [--context NAME] [--dry-run] [--json]",
     options: {
       tag: {
         type: "string",
@@ -192,6 +217,11 @@ export const COMMANDS: readonly Command[] = [
         value: "DIR",
         help: "use busybox-static and qemu-user-static .deb files from DIR instead of downloading",
       },
+      driver: {
+        type: "string",
+        value: "NAME",
+        help: "the engine to build on: docker (default; DOCKER_HOST, DOCKER_CONTEXT) or podman (rootful)",
+      },
       context: driverOptions.context as OptionSpec,
       "dry-run": { type: "boolean", help: "prepare the image and print its Dockerfile, build nothing" },
       json,
@@ -201,7 +231,7 @@ export const COMMANDS: readonly Command[] = [
       const result = await buildImage({
         tag: text(v, "tag"),
         debDir: text(v, "deb-dir"),
-        context: text(v, "context"),
+        runner: runnerFrom(v),
         dryRun: flag(v, "dry-run"),
       });
       const packages = result.packages.map((pkg) => `${pkg.name} ${pkg.version}`).join(", ");

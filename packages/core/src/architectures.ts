@@ -16,6 +16,17 @@ export function cpuOfMachine(machine: string): QemuCpu | undefined {
   return BY_MACHINE.get(machine);
 }
 
+/**
+ * The QEMU cpu of an architecture as engines written in Go name it (`amd64`, `arm64`, `386`, `mips64le`): the arch
+ * part of the target's OCI platforms, or a machine name.
+ */
+export function cpuOfEngineArch(arch: string): QemuCpu | undefined {
+  return (
+    cpuOfMachine(arch) ??
+    TARGETS.find((target) => target.platforms.some((platform) => platform.split("/")[1] === arch))?.cpu
+  );
+}
+
 /** The QEMU cpu of the machine running qus (from Node's `process.arch`). */
 export function hostCpu(arch: string = process.arch): QemuCpu | undefined {
   return BY_NODE_ARCH.get(arch);

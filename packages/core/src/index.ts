@@ -41,8 +41,10 @@ export { describeFailure, type FailureContext, failureHint } from "./report/prob
 export { renderJson } from "./report/render-json.js";
 export { renderMarkdown } from "./report/render-markdown.js";
 export { renderTable, shouldColor, type TableOptions } from "./report/render-table.js";
-export { createDockerCliRunner, type DockerCliOptions, dockerRunArgs, parseDockerInfo } from "./runner/docker-cli.js";
-export type { ContainerRunner, EngineInfo, RunSpec } from "./runner/types.js";
+export type { CliRunnerOptions } from "./runner/cli-runner.js";
+export { createDockerCliRunner, type DockerCliOptions } from "./runner/docker-cli.js";
+export { createPodmanCliRunner, type PodmanCliOptions } from "./runner/podman-cli.js";
+export type { BuildSpec, ContainerRunner, EngineInfo, Privilege, RunSpec } from "./runner/types.js";
 export { formatCommand, quoteShellArg } from "./shell-quote.js";
 export {
   canonicalPlatform,

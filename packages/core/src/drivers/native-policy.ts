@@ -1,4 +1,4 @@
-import { usuallyNative } from "../architectures.js";
+import { nativeCandidates, usuallyNative } from "../architectures.js";
 import type { BinfmtEntry } from "../binfmt/entry.js";
 import type { Registration } from "../binfmt/register.js";
 import { entryDifferences } from "../plan.js";
@@ -75,4 +75,28 @@ export function decideNative(
 export function registeredMeanwhile(now: BinfmtEntry | undefined, wanted: Registration): "same" | "different" | "gone" {
   if (!now) return "gone";
   return entryDifferences(now, wanted, wanted.flags, wanted.interpreter).length === 0 ? "same" : "different";
+}
+
+/**
+ * The native decision where a driver has one run of the probe per unclaimed target (the container drivers): the
+ * run decides for the host's compat modes; a claimed target has no run, so only the host's usual modes count.
+ */
+export function judgeNative(
+  host: QemuCpu | undefined,
+  cpu: QemuCpu,
+  unclaimedRun: ProbeResult | undefined,
+  claimed: boolean,
+): NativeDecision {
+  if (!nativeCandidates(host).includes(cpu)) {
+    // Not a compat mode of the host: only a run that works with nothing claiming it says native.
+    return unclaimedRun?.ok && !claimed
+      ? { native: true, reason: "runs natively without emulation", hostClaimed: false }
+      : { native: false, hostClaimed: false };
+  }
+  return decideNative(
+    host,
+    cpu,
+    claimed || !unclaimedRun ? { verdict: "unknown" } : nativeFinding(unclaimedRun),
+    claimed,
+  );
 }

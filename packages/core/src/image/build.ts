@@ -6,16 +6,8 @@ import { QusError } from "../errors.js";
 import { type Exec, execProcess } from "../exec.js";
 import { createDockerCliRunner } from "../runner/docker-cli.js";
 import type { ContainerRunner } from "../runner/types.js";
-import { formatCommand } from "../shell-quote.js";
-import { TARGETS } from "../targets.js";
-import {
-  type DebianPackage,
-  debianArchOf,
-  debianMachines,
-  downloadPackages,
-  extractPackage,
-  findPackages,
-} from "./debian.js";
+import { TARGETS, targetByCpu } from "../targets.js";
+import { type DebianPackage, debianMachines, downloadPackages, extractPackage, findPackages } from "./debian.js";
 
 /** Options of {@link buildImage}. */
 export interface ImageBuildOptions {
@@ -23,10 +15,9 @@ export interface ImageBuildOptions {
   readonly tag?: string;
   /** Folder with `busybox-static_*.deb` and `qemu-user-static_*.deb` for the engine's architecture (air-gapped). */
   readonly debDir?: string;
-  /** The engine to build on; the docker CLI by default. */
+  /** The engine to build on, through its runner (its info, its build); the docker CLI by default. */
   readonly runner?: ContainerRunner;
-  /** `docker --context NAME` for the build. */
-  readonly context?: string;
+  /** Runs apt-get, dpkg-deb and QEMU here, to prepare the image's files. */
   readonly exec?: Exec;
   /** Prepare and return the Dockerfile, build nothing. */
   readonly dryRun?: boolean;
@@ -53,9 +44,9 @@ const PACKAGES = ["busybox-static", "qemu-user-static"];
  */
 export async function buildImage(options: ImageBuildOptions = {}): Promise<ImageBuildResult> {
   const exec = options.exec ?? execProcess;
-  const runner = options.runner ?? createDockerCliRunner({ context: options.context, exec });
+  const runner = options.runner ?? createDockerCliRunner({ exec });
   const info = await runner.info();
-  const arch = debianArchOf(info.architecture);
+  const arch = info.cpu && targetByCpu(info.cpu)?.debianArch;
   if (!arch) {
     throw new QusError("QUS_IMAGE_BUILD_FAILED", `no Debian architecture for the engine's ${info.architecture}`, {
       hint: `qus image build knows ${debianMachines().join(", ")}`,
@@ -77,7 +68,7 @@ export async function buildImage(options: ImageBuildOptions = {}): Promise<Image
     const dockerfile = renderDockerfile(packages, qemuVersion);
     await writeFile(join(work, "context", "Dockerfile"), dockerfile);
     await normalizeTimes(join(work, "context"));
-    if (!options.dryRun) await dockerBuild(exec, options.context, tags, join(work, "context"));
+    if (!options.dryRun) await runner.buildImage({ contextDir: join(work, "context"), tags });
     return {
       tags,
       architecture: info.architecture,
@@ -166,26 +157,5 @@ async function normalizeTimes(dir: string): Promise<void> {
     const path = join(dir, entry.name);
     if (entry.isDirectory()) await normalizeTimes(path);
     await utimes(path, 0, 0);
-  }
-}
-
-async function dockerBuild(
-  exec: Exec,
-  context: string | undefined,
-  tags: readonly string[],
-  dir: string,
-): Promise<void> {
-  const args = [...(context ? ["--context", context] : []), "build", ...tags.flatMap((tag) => ["--tag", tag]), dir];
-  const result = await exec("docker", args, { timeoutMs: 600_000 });
-  if (result.timedOut) {
-    throw new QusError("QUS_TIMEOUT", `${formatCommand(["docker", ...args])} did not finish within 600 s`, {
-      hint: "BuildKit may be held by a hung emulator's platform check (qus verify --platforms all shows it); fix that entry, or retry with DOCKER_BUILDKIT=0",
-    });
-  }
-  if (result.exitCode !== 0) {
-    const detail = (result.stderr || result.stdout).trim().split("\n").slice(-3).join(" ");
-    throw new QusError("QUS_IMAGE_BUILD_FAILED", `docker build of ${tags[0]} failed: ${detail}`, {
-      hint: "check that the engine is running and has room for the image",
-    });
   }
 }

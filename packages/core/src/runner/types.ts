@@ -1,29 +1,37 @@
 import type { ExecResult } from "../exec.js";
+import type { QemuCpu } from "../targets.js";
 
-/** What qus needs to know of a container engine before it runs a helper there. */
+/** What qus needs to know of a container engine before it runs a helper there, in no engine's terms. */
 export interface EngineInfo {
-  /** Engine's machine name as `uname -m` gives it (`x86_64`, `aarch64`). */
+  /** The engine's machine as a QEMU cpu (`x86_64`, `aarch64`); undefined when qus does not know it. */
+  readonly cpu: QemuCpu | undefined;
+  /** The engine's own name for its architecture (`x86_64`, `amd64`), for messages. */
   readonly architecture: string;
-  readonly serverVersion: string;
+  /** The engine's version. */
+  readonly version: string;
   /** Rootless engine: its containers cannot register in the host kernel. */
   readonly rootless: boolean;
-  /** userns-remap: root in containers is not root on the host. */
+  /** User namespace remapping: root in its containers is not root on the host. */
   readonly userns: boolean;
-  /** AppArmor confines containers: mounting binfmt_misc needs `apparmor=unconfined`. */
-  readonly apparmor: boolean;
-  /** Where the engine was reached (context or host), for reports and errors. */
+  /** Where the engine was reached (context, connection or host), for reports and errors. */
   readonly endpoint: string;
 }
 
-/** One helper container run. */
+/**
+ * How much a helper container may do. `least`: only what its request needs (to mount binfmt_misc: the capability
+ * to mount, and no confinement that forbids it). `full`: everything the engine can give (docker's `--privileged`).
+ */
+export type Privilege = "least" | "full";
+
+/** One helper container run, as intent: each runner turns it into its engine's terms. */
 export interface RunSpec {
   readonly image: string;
   /** Program and arguments inside the container. */
   readonly command: readonly string[];
   readonly entrypoint?: string;
-  readonly privileged: boolean;
-  readonly capAdd: readonly string[];
-  readonly securityOpt: readonly string[];
+  /** The container mounts binfmt_misc in its own mount namespace, to read and write the kernel's table. */
+  readonly needsBinfmtMount: boolean;
+  readonly privilege: Privilege;
   /** Platform of the image to run (`linux/arm64`), when not the engine's own. */
   readonly platform?: string;
   /**
@@ -33,18 +41,32 @@ export interface RunSpec {
   readonly timeoutMs?: number;
 }
 
+/** One image build: a folder with a `Dockerfile`, built on the engine and tagged. */
+export interface BuildSpec {
+  /** The build context: a folder whose `Dockerfile` uses only what the folder holds (no registry). */
+  readonly contextDir: string;
+  /** Tags to give the image, the first one named in messages. */
+  readonly tags: readonly string[];
+  /** How long the build may take; the runner's default when absent. */
+  readonly timeoutMs?: number;
+}
+
 /**
- * The seam the container driver runs helper containers through: the docker CLI by default;
- * adapters pass their own (Testcontainers' engine client, Dagger).
+ * The seam the container driver runs helper containers through: the docker CLI by default, the podman CLI with
+ * `--driver podman`; adapters pass their own (Testcontainers' engine client, Dagger).
  */
 export interface ContainerRunner {
-  /** Name shown in reports (`docker`). */
+  /** The runner's name, shown in reports as the driver (`docker`, `podman`). */
   readonly name: string;
+  /** Where the runner goes (a context, a connection, a host), in words, for reports and errors. */
+  readonly endpoint: string;
   /**
    * The engine's facts. Throws QUS_ENGINE_UNREACHABLE when it cannot be reached or does not answer in time,
    * QUS_USAGE when the context or host it was pointed at does not exist or cannot be read.
    */
   info(): Promise<EngineInfo>;
+  /** A privilege level in the engine's own words, for reports (`--cap-add SYS_ADMIN`, `--privileged`). */
+  describePrivilege(privilege: Privilege): string;
   /**
    * The image's labels, or undefined when the engine does not have the image. Throws (as {@link info}) when the
    * engine cannot answer: an engine that stopped answering is not an image that is missing.
@@ -62,4 +84,6 @@ export interface ContainerRunner {
   runProgram(spec: Omit<RunSpec, "command" | "entrypoint">, program: Uint8Array): Promise<ExecResult>;
   /** Pulls an image; false when it cannot be had (no registry, no network, no answer in time). */
   pull(image: string): Promise<boolean>;
+  /** Builds and tags an image. Throws QUS_IMAGE_BUILD_FAILED when the build fails, QUS_TIMEOUT past its bound. */
+  buildImage(spec: BuildSpec): Promise<void>;
 }

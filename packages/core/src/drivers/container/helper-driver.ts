@@ -1,13 +1,14 @@
-import { type BinfmtEntry, claimedBy } from "../../binfmt/entry.js";
+import { nativeCandidates } from "../../architectures.js";
+import { type BinfmtEntry, claimantsOf } from "../../binfmt/entry.js";
 import { matchesHeader } from "../../binfmt/match.js";
 import { renderRegister } from "../../binfmt/register.js";
 import { QusError } from "../../errors.js";
-import { entryDifferences, type Interpreter, type PlanStep, targetPattern } from "../../plan.js";
+import { type Interpreter, type PlanStep, targetPattern } from "../../plan.js";
 import { buildExitProgram, buildProbe } from "../../probe/index.js";
-import { describeDockerFailure } from "../../runner/docker-cli.js";
-import type { ContainerRunner, EngineInfo } from "../../runner/types.js";
+import { describeRunFailure } from "../../runner/cli-runner.js";
+import type { ContainerRunner, EngineInfo, Privilege } from "../../runner/types.js";
 import type { QemuCpu, Target } from "../../targets.js";
-import { cpuOfMachine } from "../local/host.js";
+import { judgeNative, nativeFinding, registeredMeanwhile } from "../native-policy.js";
 import { describeProbeRun, NO_HANDLER_STATUS } from "../probe-verdict.js";
 import type { ApplyOutcome, Driver, Inspection, InspectRequest, ProbeResult, RemoveOutcome } from "../types.js";
 import { HELPER_SCRIPT } from "./helper-script.js";
@@ -18,7 +19,7 @@ export const DEFAULT_PROBE_TIMEOUT_MS = 20_000;
 
 /** Options of {@link createHelperDriver}. */
 export interface HelperDriverOptions {
-  /** true: `--privileged` from the start; false: `--cap-add SYS_ADMIN` only; unset: escalate when that fails. */
+  /** true: full privilege from the start; false: least privilege only; unset: escalate when least fails. */
   readonly privileged?: boolean;
   readonly probeTimeoutMs?: number;
   /** The user named the image (`--image`): an image that cannot serve is then bad input, not the engine's state. */
@@ -41,8 +42,13 @@ export function createHelperDriver(
   options: HelperDriverOptions = {},
 ): Driver {
   const privilegedOption = options.privileged;
-  let privileged = privilegedOption ?? false;
+  let privilege: Privilege = privilegedOption ? "full" : "least";
+  const least = runner.describePrivilege("least");
+  const full = runner.describePrivilege("full");
+  const tool = runner.name;
   let hostHeader: Uint8Array | undefined;
+  // Compat modes of the engine (i386 on x86_64) that a run showed foreign: the only ones qus may register.
+  const provenForeign = new Set<QemuCpu>();
   const details: Record<string, string> = { image, endpoint: engine.endpoint };
   const version = labels["org.qus.qemu.version"];
   if (version) details.qemuVersion = version;
@@ -56,35 +62,35 @@ export function createHelperDriver(
 
   async function runHelper(args: readonly string[], probed: readonly QemuCpu[]): Promise<HelperReport> {
     const all = [markerArg(engine), ...fixed, ...args];
-    let attempt = await runOnce(all, privileged);
-    if ("refused" in attempt && !privileged && privilegedOption === undefined) {
-      // Least privilege was not enough (a confined engine): try once more with --privileged.
+    let attempt = await runOnce(all, privilege);
+    if ("refused" in attempt && privilege === "least" && privilegedOption === undefined) {
+      // Least privilege was not enough (a confined engine): try once more with full privilege.
       const leastPrivilege = attempt.refused;
-      privileged = true;
-      attempt = await runOnce(all, true);
+      privilege = "full";
+      attempt = await runOnce(all, privilege);
       if ("refused" in attempt) {
         throw new QusError(
           "QUS_PRIVILEGE_DENIED",
-          `the engine at ${engine.endpoint} refused both ways of reaching binfmt_misc: with --cap-add SYS_ADMIN, ${leastPrivilege}; with --privileged, ${attempt.refused}`,
+          `the engine at ${engine.endpoint} refused both ways of reaching binfmt_misc: with ${least}, ${leastPrivilege}; with ${full}, ${attempt.refused}`,
           {
-            hint: "allow this engine's containers --cap-add SYS_ADMIN (or --privileged), or run qus ensure --driver local on the engine's host as root",
+            hint: `allow this engine's containers ${least} (or ${full}), or run qus ensure --driver local on the engine's host as root`,
           },
         );
       }
     }
     if ("refused" in attempt) {
-      throw privileged
+      throw privilege === "full"
         ? new QusError(
             "QUS_PRIVILEGE_DENIED",
-            `the engine at ${engine.endpoint} refused the --privileged helper container: ${attempt.refused}`,
+            `the engine at ${engine.endpoint} refused the ${full} helper container: ${attempt.refused}`,
             {
-              hint: "drop --privileged: qus needs only --cap-add SYS_ADMIN, and tries --privileged by itself when that is not enough",
+              hint: `drop --privileged: qus needs only ${least}, and tries ${full} by itself when that is not enough`,
             },
           )
         : new QusError(
             "QUS_PRIVILEGE_DENIED",
-            `with --cap-add SYS_ADMIN, the helper container could not reach binfmt_misc: ${attempt.refused}`,
-            { hint: "allow --privileged for it (leave privileged unset and qus tries it when needed)" },
+            `with ${least}, the helper container could not reach binfmt_misc: ${attempt.refused}`,
+            { hint: `allow ${full} for it (leave privileged unset and qus tries it when needed)` },
           );
     }
     const report = attempt.report;
@@ -96,19 +102,18 @@ export function createHelperDriver(
         { hint: "run it again; if it keeps failing, rebuild the image with qus image build" },
       );
     }
-    details.privilege = privileged ? "--privileged" : "--cap-add SYS_ADMIN";
+    details.privilege = runner.describePrivilege(privilege);
     hostHeader ??= report.hostHeader;
     return report;
   }
 
-  async function runOnce(args: readonly string[], asPrivileged: boolean): Promise<Attempt> {
+  async function runOnce(args: readonly string[], level: Privilege): Promise<Attempt> {
     const result = await runner.run({
       image,
       entrypoint: "/bin/busybox",
       command: ["sh", "-c", HELPER_SCRIPT, "qus-helper", ...args],
-      privileged: asPrivileged,
-      capAdd: ["SYS_ADMIN"],
-      securityOpt: engine.apparmor ? ["apparmor=unconfined"] : [],
+      needsBinfmtMount: true,
+      privilege: level,
       timeoutMs: runTimeoutMs,
     });
     const where = `the helper container (${image}) on the engine at ${engine.endpoint}`;
@@ -116,7 +121,7 @@ export function createHelperDriver(
       throw new QusError(
         "QUS_TIMEOUT",
         `${where} did not finish within ${Math.round(runTimeoutMs / 1000)} s, though each probe in it is stopped after ${probeSeconds} s: it was stopped and removed`,
-        { hint: "the engine is stuck or overloaded: check it (docker info, docker ps), then run qus again" },
+        { hint: `the engine is stuck or overloaded: check it (${tool} info, ${tool} ps), then run qus again` },
       );
     }
     const report = parseHelperOutput(result.stdout);
@@ -132,7 +137,7 @@ export function createHelperDriver(
     }
     if (report.fatal) throw unusableImage(`its busybox cannot run the helper: ${report.fatal}`);
     if (report.complete) return { report };
-    const detail = describeDockerFailure(result);
+    const detail = describeRunFailure(result);
     const started = result.stdout.trim() !== "";
     if (!started && /unable to apply caps|operation not permitted|authorization denied/i.test(detail)) {
       return { refused: `the engine would not start it: ${detail}` };
@@ -143,7 +148,7 @@ export function createHelperDriver(
     if (result.signal || result.exitCode === 137 || result.exitCode === 143) {
       throw new QusError(
         "QUS_EXEC_FAILED",
-        `${where} was stopped before it finished (status ${result.exitCode ?? result.signal}: killed by docker kill, docker stop, docker rm --force or the out-of-memory killer)`,
+        `${where} was stopped before it finished (status ${result.exitCode ?? result.signal}: killed by ${tool} kill, ${tool} stop, ${tool} rm --force or the out-of-memory killer)`,
         { hint: "run qus again; do not stop qus-helper-* containers while it runs" },
       );
     }
@@ -167,22 +172,29 @@ export function createHelperDriver(
   }
 
   return {
-    name: "docker",
+    name: runner.name,
 
     async inspect(request: InspectRequest): Promise<Inspection> {
       const cpus = request.targets.map((target) => target.cpu);
       const report = await runHelper([...cpus.map((cpu) => `interp=${cpu}`), ...cpus.map(probeArg)], cpus);
       const native = new Map<QemuCpu, string>();
+      const hostClaims = new Map<QemuCpu, readonly string[]>();
       const probes = new Map<QemuCpu, ProbeResult>();
       for (const target of request.targets) {
         const run = report.probes.get(target.cpu);
+        const claimants = claimantsOf(report.entries, buildProbe(target.cpu)).map((entry) => entry.name);
         if (report.hostHeader && matchesHeader(targetPattern(target), report.hostHeader)) {
           native.set(target.cpu, "the engine's own architecture");
-        } else if (!claimedBy(report.entries, buildProbe(target.cpu))) {
-          if (run?.direct === 0) native.set(target.cpu, "runs natively on the engine without emulation");
-        } else if (request.verify && run) {
-          probes.set(target.cpu, verdict(run));
+          if (claimants.length > 0) hostClaims.set(target.cpu, claimants);
+          continue;
         }
+        const decision = judgeNative(engine.cpu, target.cpu, run && verdict(run), claimants.length > 0);
+        if (decision.native) native.set(target.cpu, `${decision.reason ?? "runs natively"} on the engine`);
+        else if (run && claimants.length === 0 && nativeFinding(verdict(run)).verdict === "foreign") {
+          provenForeign.add(target.cpu);
+        }
+        if (decision.hostClaimed) hostClaims.set(target.cpu, claimants);
+        if (claimants.length > 0 && !decision.native && request.verify && run) probes.set(target.cpu, verdict(run));
       }
       const interpreters = new Map<QemuCpu, Interpreter>();
       for (const [cpu, path] of report.interpreters) interpreters.set(cpu as QemuCpu, { path, static: true });
@@ -191,6 +203,7 @@ export function createHelperDriver(
         kernel: { release: report.kernel, binfmtMounted: true, mountedByQus: false },
         entries: report.entries,
         native,
+        hostClaims,
         interpreters,
         probes,
         qemuVersions: versionsOf(report),
@@ -205,10 +218,15 @@ export function createHelperDriver(
         for (const name of step.remove) args.push(`remove=${name}`);
         if (step.enable) args.push(`enable=${step.enable}`);
         if (step.register) {
-          if (hostHeader && matchesHeader(step.register, hostHeader)) {
+          const compat = nativeCandidates(engine.cpu).includes(step.target.cpu);
+          if (
+            (hostHeader && matchesHeader(step.register, hostHeader)) ||
+            (compat && !provenForeign.has(step.target.cpu))
+          ) {
             throw new QusError(
               "QUS_HOST_MATCH",
-              `refusing to register ${step.register.name}: it matches the engine's own programs`,
+              `refusing to register ${step.register.name}: the engine runs ${step.target.cpu} programs itself, or may`,
+              { hint: "this architecture runs natively on the engine and needs no emulation" },
             );
           }
           args.push(`register=${step.register.name}=${renderRegister(step.register)}`, `interp=${step.target.cpu}`);
@@ -220,7 +238,7 @@ export function createHelperDriver(
       );
       const failures = new Map<QemuCpu, QusError>();
       for (const step of steps) {
-        const failure = stepFailure(step, report.ops, report.entries);
+        const failure = stepFailure(step, report.ops, report.entries, tool);
         if (failure) failures.set(step.target.cpu, failure);
       }
       const probes = new Map<QemuCpu, ProbeResult>();
@@ -249,7 +267,7 @@ export function createHelperDriver(
 }
 
 function markerArg(info: EngineInfo): string {
-  const cpu = cpuOfMachine(info.architecture) ?? "x86_64";
+  const cpu = info.cpu ?? "x86_64";
   return `marker=${Buffer.from(buildExitProgram(cpu, NO_HANDLER_STATUS)).toString("base64")}`;
 }
 
@@ -274,20 +292,29 @@ function verdict(run: HelperProbe): ProbeResult {
   );
 }
 
-function stepFailure(step: PlanStep, ops: readonly HelperOp[], entries: readonly BinfmtEntry[]): QusError | undefined {
+function stepFailure(
+  step: PlanStep,
+  ops: readonly HelperOp[],
+  entries: readonly BinfmtEntry[],
+  driver: string,
+): QusError | undefined {
   const names = new Set([...step.remove, step.enable, step.register?.name].filter(Boolean));
   for (const op of ops.filter((candidate) => names.has(candidate.name) && !candidate.ok)) {
     if (op.kind === "register" && step.register && /exists/i.test(op.message)) {
       // A concurrent run registered it first: fine when it is what we wanted.
-      const now = entries.find((entry) => entry.name === op.name);
-      if (now && entryDifferences(now, step.register, step.register.flags, step.register.interpreter).length === 0)
+      if (
+        registeredMeanwhile(
+          entries.find((entry) => entry.name === op.name),
+          step.register,
+        ) === "same"
+      )
         continue;
     }
     const code = /not permitted|permission denied/i.test(op.message)
       ? "QUS_PRIVILEGE_DENIED"
       : "QUS_KERNEL_WRITE_FAILED";
     return new QusError(code, `${op.kind} ${op.name} failed in the helper container: ${op.message}`, {
-      hint: "check the entry with qus status --driver docker",
+      hint: `check the entry with qus status --driver ${driver}`,
     });
   }
   return undefined;

@@ -3,6 +3,7 @@ import { describe, expect, it } from "vitest";
 import { isQusError, QusError } from "../../errors.js";
 import type { ExecResult } from "../../exec.js";
 import { verify } from "../../operations/status.js";
+import { parseDockerInfo } from "../../runner/docker-cli.js";
 import type { ContainerRunner, EngineInfo, RunSpec } from "../../runner/types.js";
 import { type Target, targetByCpu } from "../../targets.js";
 import { HELPER_SCRIPT } from "./helper-script.js";
@@ -18,14 +19,11 @@ const TONISTIIGI_STATUS = JSON.stringify({ supported: ["linux/amd64", "linux/arm
 
 const QUS_LABELS = { "org.qus.qemu.version": "qemu-aarch64 version 7.2.22 (Debian 1:7.2+dfsg-7+deb12u18+b3)" };
 
-const ENGINE: EngineInfo = {
-  architecture: "x86_64",
-  serverVersion: "20.10.24+dfsg1",
-  rootless: false,
-  userns: false,
-  apparmor: false,
-  endpoint: "the default engine",
-};
+// The engine the kernel tests run on, as the docker runner reads its recorded `docker info`.
+const ENGINE: EngineInfo = parseDockerInfo(
+  readFileSync(new URL("../../../test-fixtures/container/docker-info.json", import.meta.url), "utf8"),
+  "the default engine",
+).info;
 
 function result(stdout: string, exitCode = 0, stderr = ""): ExecResult {
   return { exitCode, signal: undefined, stdout, stderr, startError: undefined, timedOut: false };
@@ -53,6 +51,11 @@ function fakeRunner(options: FakeOptions = {}) {
   const calls = { info: 0, imageLabels: [] as string[], pull: [] as string[], run: [] as RunSpec[], runProgram: 0 };
   const runner: ContainerRunner = {
     name: "fake",
+    endpoint: "the default engine",
+    describePrivilege: (privilege) => (privilege === "full" ? "--privileged" : "--cap-add SYS_ADMIN"),
+    buildImage: async () => {
+      throw new Error("no image builds here");
+    },
     async info() {
       calls.info++;
       return { ...ENGINE, ...options.engine };
@@ -113,7 +116,8 @@ describe("container driver (mock runner: no engine involved)", () => {
       expect(args.slice(1, 4)).toEqual(["timeout=20", "noversion=1", "interp=aarch64"]);
       expect(args[4]).toMatch(/^probe=aarch64=[A-Za-z0-9+/]+=*$/);
       expect(args.some((arg) => /^(remove|enable|register)=/.test(arg))).toBe(false);
-      expect(spec).toMatchObject({ privileged: false, capAdd: ["SYS_ADMIN"], securityOpt: [] });
+      // Intent, not flags: a mount of binfmt_misc with least privilege; the runner says how.
+      expect(spec).toMatchObject({ needsBinfmtMount: true, privilege: "least" });
       // The container itself is bounded too, well above its probes' bound.
       expect(spec.timeoutMs).toBe(100_000);
       expect(calls.pull).toEqual([]);
@@ -272,33 +276,36 @@ describe("container driver (mock runner: no engine involved)", () => {
       const { runner, calls } = fakeRunner({ engine: { userns: true }, pullable: [TONISTIIGI_IMAGE] });
       const error = await rejection(createContainerDriver({ runner }).inspect(INSPECT));
       expect(error.code).toBe("QUS_ENGINE_ROOTLESS");
-      expect(error.message).toContain("userns-remap");
+      expect(error.message).toContain("user namespace remapping");
       expect(calls.pull).toEqual([]);
       expect(calls.run).toEqual([]);
     });
   });
 
   describe("how the helper container is started", () => {
-    it("an AppArmor engine: apparmor=unconfined", async () => {
-      const { runner, calls } = fakeRunner({ engine: { apparmor: true }, images: { [QUS_IMAGE]: QUS_LABELS } });
-      await createContainerDriver({ runner }).inspect(INSPECT);
-      expect(calls.run[0]?.securityOpt).toEqual(["apparmor=unconfined"]);
+    it("reports carry the runner's own name and words: the driver is named after the runner", async () => {
+      const { runner } = fakeRunner({ images: { [QUS_IMAGE]: QUS_LABELS } });
+      const driver = createContainerDriver({ runner });
+      expect(driver.name).toBe("fake");
+      const inspection = await driver.inspect(INSPECT);
+      expect(inspection.details).toMatchObject({ privilege: "--cap-add SYS_ADMIN", endpoint: "the default engine" });
     });
 
     it("--privileged when asked", async () => {
       const { runner, calls } = fakeRunner({ images: { [QUS_IMAGE]: QUS_LABELS } });
       const inspection = await createContainerDriver({ runner, privileged: true }).inspect(INSPECT);
-      expect(calls.run[0]?.privileged).toBe(true);
+      expect(calls.run[0]?.privilege).toBe("full");
       expect(inspection.details?.privilege).toBe("--privileged");
     });
 
     it("mounting binfmt_misc denied with SYS_ADMIN alone: retried once with --privileged", async () => {
       const { runner, calls } = fakeRunner({
         images: { [QUS_IMAGE]: QUS_LABELS },
-        run: (spec) => (spec.privileged ? result(HELPER_OUTPUT) : result("mount-failed mount: permission denied ")),
+        run: (spec) =>
+          spec.privilege === "full" ? result(HELPER_OUTPUT) : result("mount-failed mount: permission denied "),
       });
       const inspection = await createContainerDriver({ runner }).inspect(INSPECT);
-      expect(calls.run.map((spec) => spec.privileged)).toEqual([false, true]);
+      expect(calls.run.map((spec) => spec.privilege)).toEqual(["least", "full"]);
       expect(inspection.details?.privilege).toBe("--privileged");
     });
 
@@ -335,7 +342,7 @@ describe("container driver (mock runner: no engine involved)", () => {
       const { runner, calls } = fakeRunner({
         images: { [QUS_IMAGE]: QUS_LABELS },
         run: (spec) =>
-          spec.privileged
+          spec.privilege === "full"
             ? result(
                 "",
                 125,
@@ -344,7 +351,7 @@ describe("container driver (mock runner: no engine involved)", () => {
             : result("mount-failed mount: permission denied (are you root?) "),
       });
       const error = await rejection(createContainerDriver({ runner }).inspect(INSPECT));
-      expect(calls.run.map((spec) => spec.privileged)).toEqual([false, true]);
+      expect(calls.run.map((spec) => spec.privilege)).toEqual(["least", "full"]);
       expect(error.code).toBe("QUS_PRIVILEGE_DENIED");
       expect(error.message).toBe(
         "the engine at the default engine refused both ways of reaching binfmt_misc: with --cap-add SYS_ADMIN, mounting binfmt_misc failed: mount: permission denied (are you root?); with --privileged, the engine would not start it: docker: Error response from daemon: unable to apply caps: operation not permitted: unknown",

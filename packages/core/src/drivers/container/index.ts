@@ -12,7 +12,7 @@ export const QUS_IMAGE = "qus-binfmt:latest";
 
 /** Options of the container driver. */
 export interface ContainerDriverOptions {
-  /** Runs helper containers; the docker CLI by default. */
+  /** Runs helper containers, and names the driver in reports: the docker CLI by default. */
   readonly runner?: ContainerRunner;
   /**
    * Installer image. Default: {@link QUS_IMAGE} when the engine has it (offline, verified in one run),
@@ -20,7 +20,7 @@ export interface ContainerDriverOptions {
    * labels say it is one (`qus image build` sets them); tonistiigi/binfmt images are driven through their own CLI.
    */
   readonly image?: string;
-  /** Start with `--privileged` instead of `--cap-add SYS_ADMIN`; false: never escalate to it. */
+  /** true: start with full privilege (`--privileged`); false: least privilege only, never escalate; unset: escalate when least is refused. */
   readonly privileged?: boolean;
   /** How long one probe (or one `qemu --version`) may run in the container before it counts as hung: 20 s. */
   readonly probeTimeoutMs?: number;
@@ -39,7 +39,7 @@ export function createContainerDriver(options: ContainerDriverOptions = {}): Dri
     return resolved;
   };
   return {
-    name: "docker",
+    name: runner.name,
     inspect: async (request) => (await driver()).inspect(request),
     apply: async (steps, verify) => (await driver()).apply(steps, verify),
     remove: async (names) => (await driver()).remove(names),
@@ -85,8 +85,9 @@ async function resolveDriver(runner: ContainerRunner, options: ContainerDriverOp
   if (info.status === "rejected") throw info.reason;
   if (labels.status === "rejected") throw labels.reason;
   const engine = info.value;
-  requireRootfulEngine(engine);
+  requireRootfulEngine(engine, runner.name);
   const helperOptions = { privileged: options.privileged, probeTimeoutMs: options.probeTimeoutMs };
+  const build = imageBuildCommand(runner.name);
   if (labels.value && isQusInstaller(labels.value)) {
     return createHelperDriver(runner, image, engine, labels.value, {
       ...helperOptions,
@@ -94,35 +95,42 @@ async function resolveDriver(runner: ContainerRunner, options: ContainerDriverOp
     });
   }
   if (options.image === undefined) {
-    if (labels.value) throw notAnInstaller(engine, image, false);
+    if (labels.value) throw notAnInstaller(engine, image, false, build);
   } else if (!isTonistiigi(options.image)) {
-    throw labels.value ? notAnInstaller(engine, image, true) : imageMissing(engine, image);
+    throw labels.value ? notAnInstaller(engine, image, true, build) : imageMissing(engine, image, build, runner.name);
   }
   const fallback = options.image ?? TONISTIIGI_IMAGE;
   const present = options.image !== undefined ? labels.value !== undefined : !!(await runner.imageLabels(fallback));
-  if (!present && !(await runner.pull(fallback))) throw imageMissing(engine, fallback);
+  if (!present && !(await runner.pull(fallback))) throw imageMissing(engine, fallback, build, runner.name);
   return createTonistiigiDriver(runner, fallback, engine, {
     privileged: options.privileged ?? false,
     probeTimeoutMs: options.probeTimeoutMs ?? DEFAULT_PROBE_TIMEOUT_MS,
   });
 }
 
-function requireRootfulEngine(engine: EngineInfo): void {
+function requireRootfulEngine(engine: EngineInfo, name: string): void {
   if (engine.rootless || engine.userns) {
     throw new QusError(
       "QUS_ENGINE_ROOTLESS",
-      `the engine at ${engine.endpoint} is ${engine.rootless ? "rootless" : "running with userns-remap"}: its containers cannot register in the host kernel`,
-      { hint: "run qus ensure --driver local on the host as root, or use a rootful engine" },
+      `the ${name} engine at ${engine.endpoint} is ${engine.rootless ? "rootless" : "running with user namespace remapping"}: its containers cannot register in the host kernel`,
+      {
+        hint: `run qus ensure --driver local on the host as root, or use a rootful engine${name === "podman" ? " (run podman, and qus, as root)" : ""}`,
+      },
     );
   }
 }
 
-function imageMissing(engine: EngineInfo, image: string): QusError {
+/** The command that builds qus's installer on this runner's engine. */
+function imageBuildCommand(runnerName: string): string {
+  return formatCommand(["qus", "image", "build", ...(runnerName === "docker" ? [] : ["--driver", runnerName])]);
+}
+
+function imageMissing(engine: EngineInfo, image: string, build: string, runnerName: string): QusError {
   return new QusError(
     "QUS_IMAGE_MISSING",
     `the engine at ${engine.endpoint} has no image ${image}, and it could not be pulled`,
     {
-      hint: `build qus's own on this engine, which needs no registry: ${formatCommand(["qus", "image", "build"])} (or load ${image} with docker load)`,
+      hint: `build qus's own on this engine, which needs no registry: ${build} (or load ${image} with ${runnerName} load)`,
     },
   );
 }
@@ -131,8 +139,7 @@ function imageMissing(engine: EngineInfo, image: string): QusError {
  * An image that is neither qus's installer (no qus labels) nor tonistiigi/binfmt: qus cannot know what it would
  * do with it. Given by the user: bad input; the default tag taken by another image: the engine's state.
  */
-function notAnInstaller(engine: EngineInfo, image: string, explicit: boolean): QusError {
-  const build = formatCommand(["qus", "image", "build"]);
+function notAnInstaller(engine: EngineInfo, image: string, explicit: boolean, build: string): QusError {
   const message = `the image ${image} on the engine at ${engine.endpoint} is not an installer qus can use: it has no qus-binfmt labels (org.qus.qemu.version), and it is not tonistiigi/binfmt`;
   return explicit
     ? new QusError("QUS_USAGE", message, {

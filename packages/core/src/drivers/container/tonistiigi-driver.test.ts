@@ -5,6 +5,7 @@ import type { ExecResult } from "../../exec.js";
 import { ensure } from "../../operations/ensure.js";
 import { verify } from "../../operations/status.js";
 import { buildProbe, PROBE_CPUS } from "../../probe/index.js";
+import { parseDockerInfo } from "../../runner/docker-cli.js";
 import type { ContainerRunner, EngineInfo, RunSpec } from "../../runner/types.js";
 import { entryName, type QemuCpu, type Target, targetByCpu } from "../../targets.js";
 import { parseTonistiigiStatus, TONISTIIGI_IMAGE } from "./tonistiigi.js";
@@ -20,14 +21,11 @@ function recorded(name: "status.txt" | "install-ok.txt" | "install-failed.txt"):
     .join("\n");
 }
 
-const ENGINE: EngineInfo = {
-  architecture: "x86_64",
-  serverVersion: "20.10.24+dfsg1",
-  rootless: false,
-  userns: false,
-  apparmor: false,
-  endpoint: "the default engine",
-};
+// The engine the kernel tests run on, as the docker runner reads its recorded `docker info`.
+const ENGINE: EngineInfo = parseDockerInfo(
+  readFileSync(new URL("../../../test-fixtures/container/docker-info.json", import.meta.url), "utf8"),
+  "the default engine",
+).info;
 
 // binfmt --version logs to stderr (hand-written in the shape of cmd/binfmt/main.go's log line).
 const VERSION_LINE = "binfmt/a161c41 qemu/v7.0.0 go/1.18.3";
@@ -104,6 +102,11 @@ function fakeTonistiigi(options: FakeOptions & Overrides = {}) {
 
   const runner: ContainerRunner = {
     name: "fake",
+    endpoint: "the default engine",
+    describePrivilege: (privilege) => (privilege === "full" ? "--privileged" : "--cap-add SYS_ADMIN"),
+    buildImage: async () => {
+      throw new Error("no image builds here");
+    },
     info: async () => ENGINE,
     imageLabels: async () => ({}),
     pull: async () => true,
@@ -169,7 +172,8 @@ describe("tonistiigi driver (recorded outputs: tonistiigi/binfmt cannot be pulle
       }
       expect(fake.commands()).toEqual(["", "--version"]);
       for (const spec of fake.runs) {
-        expect(spec).toMatchObject({ image: TONISTIIGI_IMAGE, privileged: false, capAdd: ["SYS_ADMIN"] });
+        // binfmt's CLI mounts binfmt_misc itself.
+        expect(spec).toMatchObject({ image: TONISTIIGI_IMAGE, needsBinfmtMount: true, privilege: "least" });
         expect(spec.entrypoint).toBeUndefined();
       }
       expect(inspection.details).toMatchObject({ installer: "tonistiigi/binfmt", qemuVersion: "qemu v7.0.0" });
@@ -183,12 +187,11 @@ describe("tonistiigi driver (recorded outputs: tonistiigi/binfmt cannot be pulle
 
       expect(fake.probes.map((probe) => probe.cpu).sort()).toEqual(["aarch64", "mips64el", "riscv64", "x86_64"]);
       for (const { spec } of fake.probes) {
-        // Bounded: the probe's 20 s and 10 s for the container to start.
+        // Bounded: the probe's 20 s and 10 s for the container to start. A probe mounts nothing.
         expect(spec).toEqual({
           image: TONISTIIGI_IMAGE,
-          privileged: false,
-          capAdd: ["SYS_ADMIN"],
-          securityOpt: [],
+          needsBinfmtMount: false,
+          privilege: "least",
           timeoutMs: 30_000,
         });
       }

@@ -1,11 +1,13 @@
+import { nativeCandidates } from "../../architectures.js";
 import type { BinfmtEntry } from "../../binfmt/entry.js";
 import { QusError } from "../../errors.js";
 import type { ExecResult } from "../../exec.js";
 import type { Interpreter, PlanStep } from "../../plan.js";
 import { buildProbe } from "../../probe/index.js";
-import { describeDockerFailure } from "../../runner/docker-cli.js";
+import { describeRunFailure } from "../../runner/cli-runner.js";
 import type { ContainerRunner, EngineInfo, RunSpec } from "../../runner/types.js";
 import { entryName, type QemuCpu, type Target } from "../../targets.js";
+import { judgeNative, nativeFinding } from "../native-policy.js";
 import { describeProbeRun } from "../probe-verdict.js";
 import type { ApplyOutcome, Driver, Inspection, InspectRequest, ProbeResult, RemoveOutcome } from "../types.js";
 import {
@@ -18,7 +20,7 @@ import {
 
 /** Options of {@link createTonistiigiDriver}. */
 export interface TonistiigiDriverOptions {
-  /** `--privileged` instead of `--cap-add SYS_ADMIN` (this mode does not escalate by itself). */
+  /** Full privilege instead of least (this mode does not escalate by itself). */
   readonly privileged: boolean;
   /** How long one probe may run before it counts as hung. */
   readonly probeTimeoutMs: number;
@@ -41,18 +43,18 @@ export function createTonistiigiDriver(
   options: TonistiigiDriverOptions,
 ): Driver {
   const { privileged } = options;
-  const spec: Omit<RunSpec, "command" | "entrypoint"> = {
-    image,
-    privileged,
-    capAdd: ["SYS_ADMIN"],
-    securityOpt: engine.apparmor ? ["apparmor=unconfined"] : [],
-  };
+  const privilege = privileged ? "full" : "least";
+  const tool = runner.name;
+  // binfmt's CLI mounts binfmt_misc; the probes only run a program.
+  const spec: Omit<RunSpec, "command" | "entrypoint"> = { image, needsBinfmtMount: true, privilege };
+  const probeSpec: Omit<RunSpec, "command" | "entrypoint"> = { image, needsBinfmtMount: false, privilege };
   const details = {
     image,
     endpoint: engine.endpoint,
-    privilege: privileged ? "--privileged" : "--cap-add SYS_ADMIN",
+    privilege: runner.describePrivilege(privilege),
     installer: "tonistiigi/binfmt",
   };
+  const least = runner.describePrivilege("least");
   const where = (command: readonly string[]) =>
     `tonistiigi/binfmt (${image}${command.length ? ` ${command.join(" ")}` : ""}) on the engine at ${engine.endpoint}`;
 
@@ -63,18 +65,18 @@ export function createTonistiigiDriver(
       throw new QusError(
         "QUS_TIMEOUT",
         `${where(command)} did not finish within ${BINFMT_TIMEOUT_MS / 1000} s: it was stopped and removed`,
-        { hint: "the engine is stuck or overloaded: check it (docker info, docker ps), then run qus again" },
+        { hint: `the engine is stuck or overloaded: check it (${tool} info, ${tool} ps), then run qus again` },
       );
     }
     if (result.exitCode === 0 || result.exitCode === 1) return result;
-    const detail = describeDockerFailure(result);
+    const detail = describeRunFailure(result);
     if (/unable to apply caps|operation not permitted|authorization denied/i.test(detail)) {
       throw new QusError(
         "QUS_PRIVILEGE_DENIED",
         `the engine refused to start ${where(command)} with ${details.privilege}: ${detail}`,
         {
           hint: privileged
-            ? "drop --privileged: --cap-add SYS_ADMIN is enough where the engine allows it"
+            ? `drop --privileged: ${least} is enough where the engine allows it`
             : "pass --privileged, or build qus's own installer (qus image build), which tries both",
         },
       );
@@ -82,12 +84,12 @@ export function createTonistiigiDriver(
     if (result.signal || result.exitCode === 137 || result.exitCode === 143) {
       throw new QusError(
         "QUS_EXEC_FAILED",
-        `${where(command)} was stopped before it finished (status ${result.exitCode ?? result.signal}: killed by docker kill, docker stop, docker rm --force or the out-of-memory killer)`,
+        `${where(command)} was stopped before it finished (status ${result.exitCode ?? result.signal}: killed by ${tool} kill, ${tool} stop, ${tool} rm --force or the out-of-memory killer)`,
         { hint: "run qus again; do not stop qus-helper-* containers while it runs" },
       );
     }
     throw new QusError("QUS_EXEC_FAILED", `could not run ${where(command)}: ${detail}`, {
-      hint: "check the image (docker image inspect), or build qus's own installer: qus image build",
+      hint: `check the image (${tool} image inspect), or build qus's own installer: qus image build`,
     });
   }
 
@@ -135,12 +137,15 @@ export function createTonistiigiDriver(
     return new QusError("QUS_EXEC_FAILED", `tonistiigi/binfmt printed no status: ${line}`);
   }
 
+  // Compat modes of the engine that a run showed foreign: the only ones qus may install.
+  const provenForeign = new Set<QemuCpu>();
+
   async function probe(cpus: readonly QemuCpu[]): Promise<Map<QemuCpu, ProbeResult>> {
     const results = new Map<QemuCpu, ProbeResult>();
     await Promise.all(
       cpus.map(async (cpu) => {
         const run = await runner.runProgram(
-          { ...spec, timeoutMs: options.probeTimeoutMs + CONTAINER_START_MS },
+          { ...probeSpec, timeoutMs: options.probeTimeoutMs + CONTAINER_START_MS },
           buildProbe(cpu),
         );
         results.set(cpu, describeProbeRun(run, true));
@@ -150,7 +155,7 @@ export function createTonistiigiDriver(
   }
 
   return {
-    name: "docker",
+    name: runner.name,
 
     async inspect(request: InspectRequest): Promise<Inspection> {
       const [entries, version] = await Promise.all([readStatus(), binfmt(["--version"])]);
@@ -160,8 +165,15 @@ export function createTonistiigiDriver(
       const unclaimed = request.targets.filter((target) => !names.has(entryName(target))).map((target) => target.cpu);
       const [probes, direct] = await Promise.all([request.verify ? probe(claimed) : new Map(), probe(unclaimed)]);
       const native = new Map<QemuCpu, string>();
-      for (const [cpu, result] of direct)
-        if (result.ok) native.set(cpu, "runs natively on the engine without emulation");
+      const hostClaims = new Map<QemuCpu, readonly string[]>();
+      for (const target of request.targets) {
+        const claimedHere = names.has(entryName(target));
+        const run = direct.get(target.cpu);
+        const decision = judgeNative(engine.cpu, target.cpu, run, claimedHere);
+        if (decision.native) native.set(target.cpu, `${decision.reason ?? "runs natively"} on the engine`);
+        else if (run && nativeFinding(run).verdict === "foreign") provenForeign.add(target.cpu);
+        if (decision.hostClaimed) hostClaims.set(target.cpu, [entryName(target)]);
+      }
       const interpreters = new Map<QemuCpu, Interpreter>(
         request.targets.map((target) => [target.cpu, { path: `/usr/bin/qemu-${target.cpu}`, static: true }]),
       );
@@ -170,6 +182,7 @@ export function createTonistiigiDriver(
         kernel: { release: "", binfmtMounted: true, mountedByQus: false },
         entries,
         native,
+        hostClaims,
         interpreters,
         probes,
         qemuVersions: new Map(),
@@ -183,7 +196,20 @@ export function createTonistiigiDriver(
       // tonistiigi/binfmt cannot enable an entry: uninstall and install it again instead.
       const uninstall = [...new Set(steps.flatMap((step) => [...step.remove, ...(step.enable ? [step.enable] : [])]))];
       if (uninstall.length > 0) await binfmt(tonistiigiUninstallCommand(uninstall));
-      const install = steps.filter((step) => step.register || step.enable).map((step) => step.target);
+      // The engine's own compat modes (i386 on x86_64) only where a run showed them foreign.
+      const install = steps
+        .filter((step) => step.register || step.enable)
+        .map((step) => step.target)
+        .filter((target) => {
+          if (!nativeCandidates(engine.cpu).includes(target.cpu) || provenForeign.has(target.cpu)) return true;
+          failures.set(
+            target.cpu,
+            new QusError("QUS_HOST_MATCH", `refusing to install ${entryName(target)}: the engine may run it natively`, {
+              hint: "this architecture runs natively on the engine and needs no emulation",
+            }),
+          );
+          return false;
+        });
       if (install.length > 0) {
         const result = await binfmt(tonistiigiInstallCommand(install));
         const lines = parseTonistiigiInstallLines(`${result.stderr}\n${result.stdout}`);

@@ -30,6 +30,3 @@ export function readHeaderSync(path: string, length = 128): Uint8Array {
 export function matchesHost(pattern: MagicPattern, hostHeaders: readonly Uint8Array[]): boolean {
   return hostHeaders.some((header) => matchesHeader(pattern, header));
 }
-
-// Kept for the container drivers until they import it from ../../architectures.js themselves.
-export { cpuOfMachine } from "../../architectures.js";

@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import type { Exec, ExecResult } from "../../exec.js";
 import type { QemuCpu } from "../../targets.js";
 import { execResult } from "../../test-support.js";
-import { decideNative } from "../native-policy.js";
+import { decideNative, judgeNative } from "../native-policy.js";
 import { NO_HANDLER_STATUS } from "../probe-verdict.js";
 import { detectNative } from "./native.js";
 
@@ -82,5 +82,24 @@ describe("decideNative", () => {
   it("an unusual compat mode (32-bit arm on arm64) already served by an emulator is planned as usual", () => {
     expect(decideNative("aarch64", "arm", { verdict: "unknown" }, true)).toMatchObject({ native: false });
     expect(decideNative("aarch64", "arm", { verdict: "unknown" }, false)).toMatchObject({ native: true });
+  });
+});
+
+describe("judgeNative (the container drivers' one run per unclaimed target)", () => {
+  const ran = { ok: true, chrooted: true } as const;
+  const noHandler = { ok: false, failure: "no-handler", chrooted: true } as const;
+  const denied = { ok: false, failure: "exit-status", chrooted: true, reason: "status 126" } as const;
+
+  it("a compat mode of the engine is foreign only after exec format error in a chroot", () => {
+    expect(judgeNative("x86_64", "i386", noHandler, false)).toMatchObject({ native: false });
+    expect(judgeNative("x86_64", "i386", denied, false)).toMatchObject({ native: true });
+    expect(judgeNative("x86_64", "i386", ran, false)).toMatchObject({ native: true });
+    expect(judgeNative("x86_64", "i386", undefined, true)).toMatchObject({ native: true, hostClaimed: true });
+  });
+
+  it("another architecture is native only when its probe ran with nothing claiming it", () => {
+    expect(judgeNative("x86_64", "aarch64", ran, false)).toMatchObject({ native: true });
+    expect(judgeNative("x86_64", "aarch64", noHandler, false)).toMatchObject({ native: false });
+    expect(judgeNative("x86_64", "aarch64", ran, true)).toMatchObject({ native: false });
   });
 });
