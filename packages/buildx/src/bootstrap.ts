@@ -16,6 +16,7 @@ import {
   isQusError,
   onInterrupt,
   type ProbeFailureKind,
+  platformNames,
   QusError,
   type QusErrorCode,
   type Report,
@@ -278,14 +279,8 @@ export async function bootstrap(options: BootstrapOptions): Promise<BootstrapRep
  */
 export function requestedPlatforms(input: string | readonly string[]): { platform: string; target: Target }[] {
   const targets = resolvePlatforms(input);
-  // The names as written, to tell which variants were asked for (core resolves, but does not return them).
-  const written = new Set(
-    [input]
-      .flat()
-      .join(",")
-      .toLowerCase()
-      .split(/[\s,]+/),
-  );
+  // The names as written tell which variants (linux/arm/v6) were asked for.
+  const written = new Set(platformNames(input).map((name) => name.toLowerCase()));
   return targets.flatMap((target) => {
     const variants = target.platforms.filter((platform) => written.has(platform));
     const canonical = canonicalPlatform(target);

@@ -34,7 +34,7 @@ export { BINFMT_D, type PersistOptions, persist } from "./operations/persist.js"
 export { type RemoveOptions, remove } from "./operations/remove.js";
 export { type StatusOptions, status, verify } from "./operations/status.js";
 export { type Interpreter, type PlanAction, type PlanInput, type PlanStep, plan } from "./plan.js";
-export { resolvePlatforms } from "./platform.js";
+export { platformNames, resolvePlatforms } from "./platform.js";
 export { buildProbe } from "./probe/index.js";
 export type { EntryState, PersistedFile, PlatformReport, Report, ReportAction } from "./report/model.js";
 export { describeFailure, type FailureContext, failureHint } from "./report/probe-words.js";

@@ -11,16 +11,21 @@ export function knownPlatformNames(): string[] {
   return [...BY_NAME.keys()].sort();
 }
 
+/** The names in user input as written, split at commas and spaces, empty items left out. */
+export function platformNames(input: string | readonly string[]): string[] {
+  return (typeof input === "string" ? [input] : input)
+    .flatMap((part) => part.split(/[\s,]+/))
+    .map((name) => name.trim())
+    .filter((name) => name !== "");
+}
+
 /**
  * Resolves user input to targets: `linux/arm64`, `arm64`, `aarch64`, `linux/arm/v7`, `armhf`, `ppc64el`, `all`,
  * and lists of them separated by commas (or spaces). Duplicates collapse; order is kept.
  * Throws QUS_UNKNOWN_PLATFORM naming the input and the nearest valid names.
  */
 export function resolvePlatforms(input: string | readonly string[]): Target[] {
-  const names = (typeof input === "string" ? [input] : input)
-    .flatMap((part) => part.split(/[\s,]+/))
-    .map((name) => name.trim())
-    .filter((name) => name !== "");
+  const names = platformNames(input);
   if (names.length === 0) {
     throw new QusError("QUS_USAGE", "no platforms given", {
       hint: "pass --platforms with a list such as linux/arm64,linux/riscv64, or all",
