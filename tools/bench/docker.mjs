@@ -10,7 +10,7 @@
 //   clean   the same ensure right after `qus remove --platforms <5>` (local driver, not timed): the first run on
 //           a fresh machine, which registers all 5 and verifies them
 // Runs are interleaved round-robin (the order rotating each round) so drift hits every command alike, after 2
-// warm-up rounds. Reports median and p90 and checks one goal against `bare`: no-op ensure within 1.5x.
+// warm-up rounds. Reports median and p90 and checks one goal against `bare`: no-op ensure within 1.2x.
 // It reports, it doesn't judge: the exit code is 0 whether the goal is met or not, and 1 only when a command
 // fails (or the set-up cannot be made). It changes this kernel's binfmt_misc table (`clean` removes and
 // registers the 5 qemu entries) and leaves the 5 registered; it never writes binfmt_misc's status file.
@@ -57,9 +57,9 @@ report({
   ratios,
   goals: [
     {
-      goal: "no-op qus ensure --driver docker within 1.5x of one bare container run",
+      goal: "no-op qus ensure --driver docker within 1.2x of one bare container run",
       ratio: ratios["noop/bare"],
-      limit: 1.5,
+      limit: 1.2,
     },
   ],
 });

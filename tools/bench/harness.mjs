@@ -1,7 +1,35 @@
-// What both benchmarks share: options, running commands with argv arrays, interleaved timing, statistics and the
+// What the benchmarks share: options, running commands with argv arrays, interleaved timing, statistics and the
 // report. Each benchmark only says which commands it compares and which goals it checks.
 import { spawnSync } from "node:child_process";
+import { readdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { parseArgs } from "node:util";
+
+const BINFMT = "/proc/sys/fs/binfmt_misc";
+
+/** Names of binfmt_misc's entries now (empty when it is not mounted). */
+export function binfmtEntries() {
+  try {
+    return readdirSync(BINFMT).filter((name) => name !== "register" && name !== "status");
+  } catch {
+    return [];
+  }
+}
+
+/**
+ * Removes the entries that are not in `found` (a {@link binfmtEntries} taken before the set-up): what the benchmark
+ * registered, so the table is left as it was found. Never writes binfmt_misc's status file.
+ */
+export function removeAddedEntries(found) {
+  for (const name of binfmtEntries()) {
+    if (found.includes(name)) continue;
+    try {
+      writeFileSync(join(BINFMT, name), "-1");
+    } catch (error) {
+      console.error(`bench: could not remove binfmt_misc entry ${name} registered by this benchmark: ${error.message}`);
+    }
+  }
+}
 
 /** Warm-up rounds before the timed ones. */
 export const WARMUP = 2;
