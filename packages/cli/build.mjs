@@ -1,19 +1,17 @@
-// Bundles the CLI and @qus/core into one ESM file: one module to load keeps `qus` start-up close to bare node.
+// Bundles the CLI with @qus/core: `dist/qus.js` holds the commands on this machine's kernel (one module to load keeps
+// `qus` start-up close to bare node), `dist/engines.js` the container engines, loaded only by commands that use one.
+// Each bundle holds the parts of core it uses; state that must be one per process is kept on globalThis by core.
 import { readFileSync } from "node:fs";
 import { build } from "esbuild";
 
 const { version } = JSON.parse(readFileSync("package.json", "utf8"));
 
-await build({
-  entryPoints: ["src/main.ts"],
-  outfile: "dist/qus.js",
+const common = {
   bundle: true,
   platform: "node",
   format: "esm",
   target: "node22",
   conditions: ["@qus/source"],
-  // Loaded on demand by `qus buildx` only, from node_modules: keeps the bundle (and every other command) small.
-  external: ["@qus/buildx"],
   minifySyntax: true,
   sourcemap: "linked",
   banner: {
@@ -21,4 +19,15 @@ await build({
   },
   define: { QUS_VERSION: JSON.stringify(version) },
   logLevel: "warning",
-});
+};
+
+await Promise.all([
+  build({
+    ...common,
+    entryPoints: ["src/main.ts"],
+    outfile: "dist/qus.js",
+    // Loaded on demand: the engines' bundle beside this one, and @qus/buildx (by `qus buildx` only) from node_modules.
+    external: ["@qus/buildx", "./engines.js"],
+  }),
+  build({ ...common, entryPoints: ["src/engines.ts"], outfile: "dist/engines.js" }),
+]);

@@ -1,18 +1,4 @@
-import {
-  buildImage,
-  type ContainerRunner,
-  createContainerDriver,
-  createDockerCliRunner,
-  createPodmanCliRunner,
-  type Driver,
-  ensure,
-  persist,
-  QusError,
-  type Report,
-  remove,
-  status,
-  verify,
-} from "@qus/core";
+import { type Driver, ensure, persist, QusError, type Report, remove, status, verify } from "@qus/core";
 import { exitCodeForReport } from "./exit-codes.js";
 
 /** One option of a command, as node:util parseArgs takes it, with its help line. */
@@ -77,22 +63,18 @@ const driverOptions: Record<string, OptionSpec> = {
   },
 };
 
-/** The container engines qus reaches through their CLIs, by driver name. */
-const ENGINES = new Map<string, (context: string | undefined) => ContainerRunner>([
-  ["docker", (context) => createDockerCliRunner({ context })],
-  ["podman", (connection) => createPodmanCliRunner({ connection })],
-]);
+/** The container engines qus reaches through their CLIs, by driver name (loaded on use from ./engines.js). */
+const ENGINES = new Set(["docker", "podman"]);
 
-/** The runner of a container driver the options name (docker by default), for commands that only take those. */
-function runnerFrom(values: Values): ContainerRunner {
+/** The engine the options name (docker by default), for commands that only take a container engine. */
+function engineFrom(values: Values): string {
   const name = text(values, "driver") ?? "docker";
-  const engine = ENGINES.get(name);
-  if (!engine) {
+  if (!ENGINES.has(name)) {
     throw new QusError("QUS_USAGE", `unknown driver ${JSON.stringify(name)}`, {
       hint: "use --driver docker or --driver podman",
     });
   }
-  return engine(text(values, "context"));
+  return name;
 }
 
 const text = (values: Values, name: string) =>
@@ -100,7 +82,7 @@ const text = (values: Values, name: string) =>
 const flag = (values: Values, name: string) => values[name] === true;
 
 /** The driver the options ask for; undefined means the local default. */
-export function driverFrom(values: Values): Driver | undefined {
+export async function driverFrom(values: Values): Promise<Driver | undefined> {
   const name = text(values, "driver") ?? "local";
   if (name === "local") {
     for (const option of ["image", "privileged", "context"]) {
@@ -113,8 +95,9 @@ export function driverFrom(values: Values): Driver | undefined {
     return undefined;
   }
   if (ENGINES.has(name)) {
-    return createContainerDriver({
-      runner: runnerFrom(values),
+    const { engineDriver } = await import("./engines.js");
+    return engineDriver(name, {
+      context: text(values, "context"),
       image: text(values, "image"),
       privileged: flag(values, "privileged") ? true : undefined,
     });
@@ -124,7 +107,7 @@ export function driverFrom(values: Values): Driver | undefined {
   });
 }
 
-const common = (values: Values) => ({ platforms: text(values, "platforms"), driver: driverFrom(values) });
+const common = async (values: Values) => ({ platforms: text(values, "platforms"), driver: await driverFrom(values) });
 
 /** Every command, in the order help lists them. */
 export const COMMANDS: readonly Command[] = [
@@ -134,7 +117,7 @@ export const COMMANDS: readonly Command[] = [
     usage: "qus status [--platforms LIST] [--driver local|docker|podman] [--json]",
     options: { platforms, json, markdown, "qemu-path": qemuPath, ...driverOptions },
     needsPlatforms: false,
-    run: async (v) => ({ report: await status({ ...common(v), qemuPath: text(v, "qemu-path") }) }),
+    run: async (v) => ({ report: await status({ ...(await common(v)), qemuPath: text(v, "qemu-path") }) }),
   },
   {
     name: "ensure",
@@ -161,7 +144,7 @@ export const COMMANDS: readonly Command[] = [
     needsPlatforms: true,
     run: async (v) => ({
       report: await ensure({
-        ...common(v),
+        ...(await common(v)),
         replace: flag(v, "replace"),
         flags: text(v, "flags"),
         qemuPath: text(v, "qemu-path"),
@@ -175,7 +158,7 @@ export const COMMANDS: readonly Command[] = [
     usage: "qus verify --platforms LIST [--driver local|docker|podman] [--json]",
     options: { platforms, json, markdown, "qemu-path": qemuPath, ...driverOptions },
     needsPlatforms: true,
-    run: async (v) => ({ report: await verify({ ...common(v), qemuPath: text(v, "qemu-path") }) }),
+    run: async (v) => ({ report: await verify({ ...(await common(v)), qemuPath: text(v, "qemu-path") }) }),
   },
   {
     name: "remove",
@@ -183,7 +166,7 @@ export const COMMANDS: readonly Command[] = [
     usage: "qus remove --platforms LIST|all [--driver local|docker|podman] [--dry-run] [--json]",
     options: { platforms, "dry-run": dryRun, json, markdown, ...driverOptions },
     needsPlatforms: true,
-    run: async (v) => ({ report: await remove({ ...common(v), dryRun: flag(v, "dry-run") }) }),
+    run: async (v) => ({ report: await remove({ ...(await common(v)), dryRun: flag(v, "dry-run") }) }),
   },
   {
     name: "persist",
@@ -228,10 +211,11 @@ export const COMMANDS: readonly Command[] = [
     },
     needsPlatforms: false,
     run: async (v) => {
-      const result = await buildImage({
+      const engine = engineFrom(v);
+      const { buildImageOn } = await import("./engines.js");
+      const result = await buildImageOn(engine, text(v, "context"), {
         tag: text(v, "tag"),
         debDir: text(v, "deb-dir"),
-        runner: runnerFrom(v),
         dryRun: flag(v, "dry-run"),
       });
       const packages = result.packages.map((pkg) => `${pkg.name} ${pkg.version}`).join(", ");

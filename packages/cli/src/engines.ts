@@ -1,0 +1,44 @@
+// Loaded only by commands that reach a container engine: the local path's start-up stays small (tools/bench).
+import {
+  buildImage,
+  type ContainerRunner,
+  createContainerDriver,
+  createDockerCliRunner,
+  createPodmanCliRunner,
+  type Driver,
+  type ImageBuildOptions,
+  type ImageBuildResult,
+} from "@qus/core";
+
+const RUNNERS: Record<string, (context: string | undefined) => ContainerRunner> = {
+  docker: (context) => createDockerCliRunner({ context }),
+  podman: (connection) => createPodmanCliRunner({ connection }),
+};
+
+/** The runner of an engine the CLI knows (`docker`, `podman`), reaching `context` when given. */
+export function engineRunner(engine: string, context: string | undefined): ContainerRunner {
+  const create = RUNNERS[engine];
+  if (!create) throw new Error(`no runner for engine ${engine}`);
+  return create(context);
+}
+
+/** The container driver over an engine's runner. */
+export function engineDriver(
+  engine: string,
+  options: { context?: string; image?: string; privileged?: boolean },
+): Driver {
+  return createContainerDriver({
+    runner: engineRunner(engine, options.context),
+    image: options.image,
+    privileged: options.privileged,
+  });
+}
+
+/** `qus image build` on an engine. */
+export function buildImageOn(
+  engine: string,
+  context: string | undefined,
+  options: Omit<ImageBuildOptions, "runner">,
+): Promise<ImageBuildResult> {
+  return buildImage({ ...options, runner: engineRunner(engine, context) });
+}
