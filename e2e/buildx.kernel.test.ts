@@ -68,10 +68,13 @@ describe("qus buildx", () => {
     const listed = docker(["buildx", "inspect", "default"]);
     expect(listed.stdout).toMatch(/linux\/s390x/);
 
-    const stale = await buildx(["--platforms", "linux/s390x"]);
+    // With arm64 alongside: the one build of both fails, and a build per platform tells which one and why.
+    const stale = await buildx(["--platforms", "linux/arm64,linux/s390x"]);
     expect(stale.exitCode).toBe(1);
+    expect(stale.report.platforms[0]).toMatchObject({ platform: "linux/arm64", proven: true });
+    expect(stale.report.platforms[0]?.failure).toBeUndefined();
     // Without F the interpreter is opened only at exec, by its path, which is not inside the build's container.
-    expect(stale.report.platforms[0]).toMatchObject({
+    expect(stale.report.platforms[1]).toMatchObject({
       platform: "linux/s390x",
       listed: true,
       proven: false,

@@ -1,4 +1,4 @@
-import { readFileSync, statSync } from "node:fs";
+import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import {
   buildProbe,
@@ -17,7 +17,7 @@ import {
   type ProbeResult,
   parseEntry,
   type QemuCpu,
-  type QusError,
+  QusError,
   TARGETS,
   type Target,
   targetByCpu,
@@ -25,7 +25,7 @@ import {
 import { describe, expect, it } from "vitest";
 import { BUILDER_NAME, bootstrap, isPullFailure, requestedPlatforms, validateBuilderName } from "./bootstrap.js";
 import { createArgs, createBuildxCli, DEFAULT_TIMEOUTS, inspectArgs, proofBuildArgs, tail } from "./buildx-command.js";
-import { PROOF_DOCKERFILE } from "./prove.js";
+import { PROOF_DOCKERFILE, togetherDockerfile } from "./prove.js";
 
 const FIXTURES = new URL("../test-fixtures/", import.meta.url);
 
@@ -176,7 +176,8 @@ interface DockerCall {
   /** argv, the proof context dir (random) replaced with `<context>`. */
   readonly args: string[];
   readonly timeoutMs?: number;
-  readonly context?: { dockerfile: string; probe: Uint8Array; executable: boolean };
+  /** A proof of one platform has `probe`; the build that proves several at once has `probes` (`probe-N`). */
+  readonly context?: { dockerfile: string; probe?: Uint8Array; probes?: Uint8Array[]; executable: boolean };
 }
 
 /** What `docker info --format '{{json .}}'` prints, cut to what qus reads. */
@@ -198,14 +199,17 @@ function recordedDocker(
     const timeoutMs = options?.timeoutMs;
     if (args.includes("build")) {
       const dir = args.at(-1) ?? "";
+      const files = readdirSync(dir).filter((name) => /^probe(-\d+)?$/.test(name));
+      const numbered = files.filter((name) => name !== "probe").sort((a, b) => number(a) - number(b));
+      const read = (name: string) => new Uint8Array(readFileSync(join(dir, name)));
       calls.push({
         file,
         args: [...args.slice(0, -1), "<context>"],
         timeoutMs,
         context: {
           dockerfile: readFileSync(join(dir, "Dockerfile"), "utf8"),
-          probe: new Uint8Array(readFileSync(join(dir, "probe"))),
-          executable: (statSync(join(dir, "probe")).mode & 0o111) === 0o111,
+          ...(files.includes("probe") ? { probe: read("probe") } : { probes: numbered.map(read) }),
+          executable: files.every((name) => (statSync(join(dir, name)).mode & 0o111) === 0o111),
         },
       });
     } else {
@@ -215,6 +219,25 @@ function recordedDocker(
   };
   return { exec, calls };
 }
+
+const number = (name: string) => Number(name.slice("probe-".length));
+
+/** The build that proves several platforms at once (no --platform: each stage names its own). */
+const together = (builder: string) => [
+  "buildx",
+  "build",
+  "--builder",
+  builder,
+  "--no-cache",
+  "--progress",
+  "plain",
+  "--output",
+  "type=cacheonly",
+  "<context>",
+];
+
+/** Whether argv is the build that proves several platforms at once. */
+const isTogether = (args: readonly string[]) => args[1] === "build" && !args.includes("--platform");
 
 const build = (builder: string, platform: string) => [
   "buildx",
@@ -283,7 +306,7 @@ function readyKernel(cpus: readonly QemuCpu[]) {
 }
 
 describe("bootstrap with a recorded docker CLI (mock: no engine involved)", () => {
-  it("docker driver: ensures binfmt without changes, inspects --bootstrap default, then one proof build per platform", async () => {
+  it("docker driver: ensures binfmt without changes, inspects --bootstrap default, then ONE proof build for all platforms", async () => {
     const kernel = readyKernel(["aarch64", "riscv64"]);
     const docker = recordedDocker((args) =>
       args[1] === "inspect" ? { stdout: recorded("inspect-default-docker.txt") } : {},
@@ -294,20 +317,18 @@ describe("bootstrap with a recorded docker CLI (mock: no engine involved)", () =
       binfmtDriver: kernel.driver,
     });
 
-    expect(docker.calls.map((call) => call.file)).toEqual(["docker", "docker", "docker", "docker"]);
+    expect(docker.calls.map((call) => call.file)).toEqual(["docker", "docker", "docker"]);
     expect(docker.calls.map((call) => call.args)).toEqual([
       INFO,
       ["buildx", "inspect", "--bootstrap", "default"],
-      build("default", "linux/arm64"),
-      build("default", "linux/riscv64"),
+      together("default"),
     ]);
-    // Each build's context: the proof Dockerfile and the platform's own probe, executable.
+    // The build's context: a stage per platform, each with the platform's own probe, executable.
     expect(docker.calls[2]?.context).toEqual({
-      dockerfile: PROOF_DOCKERFILE,
-      probe: buildProbe("aarch64"),
+      dockerfile: togetherDockerfile(["linux/arm64", "linux/riscv64"]),
+      probes: [buildProbe("aarch64"), buildProbe("riscv64")],
       executable: true,
     });
-    expect(docker.calls[3]?.context?.probe).toEqual(buildProbe("riscv64"));
 
     expect(kernel.requests).toEqual([{ targets: [target("aarch64"), target("riscv64")], mount: true, verify: true }]);
     expect(report.binfmt.ok).toBe(true);
@@ -329,11 +350,52 @@ describe("bootstrap with a recorded docker CLI (mock: no engine involved)", () =
     ]);
   });
 
+  it("docker driver: bootstraps the builder alongside the binfmt ensure (the engine's BuildKit needs nothing from it)", async () => {
+    const kernel = readyKernel(["aarch64"]);
+    const docker = recordedDocker((args) =>
+      args[1] === "inspect" ? { stdout: recorded("inspect-default-docker.txt") } : {},
+    );
+    let bootstrapping = false;
+    const driver: Driver = {
+      ...kernel.driver,
+      async inspect(request) {
+        bootstrapping = docker.calls.some((call) => call.args.includes("--bootstrap"));
+        return kernel.driver.inspect(request);
+      },
+    };
+    const report = await bootstrap({ platforms: "arm64", exec: docker.exec, binfmtDriver: driver });
+    expect(bootstrapping).toBe(true);
+    expect(report.ok).toBe(true);
+    // binfmt unchanged: the builder's list read alongside is the one reported, not read again.
+    expect(docker.calls.filter((call) => call.args.includes("--bootstrap"))).toHaveLength(1);
+    expect(report.platforms).toEqual([{ platform: "linux/arm64", listed: true, native: false, proven: true }]);
+  });
+
+  it("docker driver: when the binfmt ensure fails, its error is the one thrown (the bootstrap alongside is awaited)", async () => {
+    let answered = false;
+    const docker = recordedDocker((args) => {
+      if (args[1] !== "inspect") return {};
+      answered = true;
+      return { exitCode: 1, stderr: "ERROR: something else" };
+    });
+    const down = new QusError("QUS_BINFMT_DISABLED", "binfmt_misc is switched off");
+    const driver: Driver = {
+      ...readyKernel(["aarch64"]).driver,
+      async inspect() {
+        throw down;
+      },
+    };
+    const error = await failure(bootstrap({ platforms: "arm64", exec: docker.exec, binfmtDriver: driver }));
+    expect(error).toBe(down);
+    expect(answered).toBe(true);
+    expect(docker.calls.some((call) => call.args[1] === "build")).toBe(false);
+  });
+
   it("a failing proof build (exec format error) is not proven, with the reason, and the report is not ok", async () => {
     const kernel = readyKernel(["aarch64", "riscv64"]);
     const docker = recordedDocker((args) => {
       if (args[1] === "inspect") return { stdout: recorded("inspect-default-docker.txt") };
-      if (args.includes("linux/arm64")) return { exitCode: 1, stderr: EXEC_FORMAT_ERROR };
+      if (isTogether(args) || args.includes("linux/arm64")) return { exitCode: 1, stderr: EXEC_FORMAT_ERROR };
       return {};
     });
     const report = await bootstrap({
@@ -341,6 +403,21 @@ describe("bootstrap with a recorded docker CLI (mock: no engine involved)", () =
       exec: docker.exec,
       binfmtDriver: kernel.driver,
     });
+
+    // The build of all platforms failed: one build per platform tells which, and why.
+    expect(docker.calls.map((call) => call.args)).toEqual([
+      INFO,
+      ["buildx", "inspect", "--bootstrap", "default"],
+      together("default"),
+      build("default", "linux/arm64"),
+      build("default", "linux/riscv64"),
+    ]);
+    expect(docker.calls[3]?.context).toEqual({
+      dockerfile: PROOF_DOCKERFILE,
+      probe: buildProbe("aarch64"),
+      executable: true,
+    });
+    expect(docker.calls[4]?.context?.probe).toEqual(buildProbe("riscv64"));
 
     const arm64 = report.platforms[0];
     expect(arm64).toMatchObject({
@@ -987,8 +1064,10 @@ describe("every command is bounded, and a timeout is reported as such (finding 3
 
   it("a docker command of the binfmt step killed at its timeout is named in the error", async () => {
     let infos = 0;
+    const asked: string[][] = [];
     const docker = recordedDocker(() => ({}), { stdout: ENGINE_INFO });
     const exec: Exec = async (file, args, options) => {
+      asked.push([...args]);
       // The engine answers qus buildx's own docker info, then hangs: the binfmt helper's docker commands time out.
       if (!args.includes("buildx") && ++infos > 1)
         return result({ exitCode: undefined, signal: "SIGKILL", timedOut: true });
@@ -996,14 +1075,18 @@ describe("every command is bounded, and a timeout is reported as such (finding 3
     };
     const error = await failure(bootstrap({ platforms: "arm64", exec, image: "qus-binfmt:latest" }));
     expect(error.message).toMatch(/did not finish within \d+ s and was killed/);
-    expect(error.message).toContain("docker info");
+    expect(error.message).toContain("docker image inspect");
     expect(["QUS_TIMEOUT", "QUS_ENGINE_UNREACHABLE"]).toContain(error.code);
+    // The engine was asked docker info once: the binfmt helper's runner got the engine check's answer.
+    expect(asked.filter((args) => args[0] === "info")).toEqual([INFO]);
   });
 
   it("a proof build killed at its timeout: that platform not proven with QUS_TIMEOUT naming the build; the others go on", async () => {
     const docker = recordedDocker((args) => {
       if (args[1] === "inspect") return { stdout: recorded("inspect-default-docker.txt") };
-      if (args.includes("linux/arm64")) return { exitCode: undefined, signal: "SIGKILL", timedOut: true };
+      // A hung emulator: the build of all platforms and arm64's own are killed at their timeout.
+      if (isTogether(args) || args.includes("linux/arm64"))
+        return { exitCode: undefined, signal: "SIGKILL", timedOut: true };
       return {};
     });
     const report = await bootstrap({
@@ -1025,6 +1108,11 @@ describe("every command is bounded, and a timeout is reported as such (finding 3
     );
     expect(report.platforms[1]).toMatchObject({ platform: "linux/riscv64", proven: true });
     expect(report.platforms[1]?.code).toBeUndefined();
+    expect(docker.calls.map((call) => [call.args.slice(0, 2), call.timeoutMs]).slice(2)).toEqual([
+      [["buildx", "build"], 5_000],
+      [["buildx", "build"], 5_000],
+      [["buildx", "build"], 5_000],
+    ]);
   });
 
   it("a create killed at its timeout after buildx saved the builder: QUS_TIMEOUT, and that builder removed", async () => {
@@ -1078,6 +1166,8 @@ describe("a flaky machine (finding 4)", () => {
     const buildx = fakeBuildx({
       builders: { theirs: { driver: "docker-container", node: "theirs0" } },
       hook: (args, store) => {
+        // The build of all platforms fails, so one build per platform runs: the first removes the builder.
+        if (isTogether(args)) return { exitCode: 1, stderr: EXEC_FORMAT_ERROR };
         if (args[1] === "build" && ++builds === 1) store.delete("theirs");
         return undefined;
       },
@@ -1094,7 +1184,31 @@ describe("a flaky machine (finding 4)", () => {
     expect(error.code).toBe("QUS_EXEC_FAILED");
     expect(error.message).toBe("builder theirs was removed by another process while qus was proving it");
     // The first build removed the builder; the second (running alongside) found it gone; no third started.
-    expect(buildx.calls.filter((call) => call.args[1] === "build")).toHaveLength(2);
+    expect(buildx.calls.filter((call) => call.args[1] === "build" && !isTogether(call.args))).toHaveLength(2);
+  });
+
+  it("the builder removed by someone else during the build of all platforms: QUS_EXEC_FAILED, no build per platform", async () => {
+    const buildx = fakeBuildx({
+      builders: { theirs: { driver: "docker-container", node: "theirs0" } },
+      hook: (args, store) => {
+        if (isTogether(args)) store.delete("theirs");
+        return undefined;
+      },
+    });
+    const error = await failure(
+      bootstrap({
+        platforms: "arm64,riscv64",
+        driver: "docker-container",
+        builder: "theirs",
+        exec: buildx.exec,
+        binfmtDriver: readyKernel(["aarch64", "riscv64"]).driver,
+      }),
+    );
+    expect(error.code).toBe("QUS_EXEC_FAILED");
+    expect(error.message).toBe("builder theirs was removed by another process while qus was proving it");
+    expect(buildx.calls.filter((call) => call.args[1] === "build").map((call) => call.args)).toEqual([
+      together("theirs"),
+    ]);
   });
 
   it("--use with a builder that fails to bootstrap: never made current", async () => {

@@ -35,9 +35,9 @@ import {
   seconds,
   tail,
 } from "./buildx-command.js";
-import { checkEngine } from "./engine.js";
+import { checkEngine, INFO_ARGS } from "./engine.js";
 import { type BuilderInfo, type BuilderNode, parseInspect } from "./inspect.js";
-import { type Proof, proveAll } from "./prove.js";
+import { type Proof, proveMany } from "./prove.js";
 
 /** Options of {@link bootstrap}. */
 export interface BootstrapOptions {
@@ -146,7 +146,9 @@ export async function bootstrap(options: BootstrapOptions): Promise<BootstrapRep
   const requested = requestedPlatforms(options.platforms);
   const driver = options.driver ?? "docker";
   checkInput(driver, options);
-  const cli = createBuildxCli(exec, options.context);
+  // The engine is asked `docker info` once: the binfmt helper's runner (core's) gets the engine check's answer.
+  const shared = shareEngineAnswer(exec);
+  const cli = createBuildxCli(shared.exec, options.context);
 
   const engine = await checkEngine(cli, options.context, timeouts.info);
   const name = builderName(driver, engine.context, options);
@@ -159,8 +161,18 @@ export async function bootstrap(options: BootstrapOptions): Promise<BootstrapRep
     );
   }
 
+  // The docker driver's builder is the engine's own BuildKit: bootstrapping it needs nothing from binfmt, so it
+  // runs alongside the ensure (read again below when binfmt changed, as its platform list may predate that).
+  const early = driver === "docker" && !options.dryRun ? bootstrapBuilder(cli, name, timeouts) : undefined;
+  early?.catch(() => {});
   const timedOut: string[] = [];
-  const binfmt = await ensureBinfmt(options, requested, watchTimeouts(exec, timedOut), timedOut);
+  let binfmt: Report;
+  try {
+    binfmt = await ensureBinfmt(options, requested, watchTimeouts(shared.exec, timedOut), timedOut);
+  } catch (error) {
+    await early?.catch(() => {});
+    throw error;
+  }
   const native = new Set(binfmt.platforms.filter((p) => p.action === "native").map((p) => p.cpu));
   const binfmtChanged = binfmt.platforms.some((p) => ["register", "replace", "enable"].includes(p.action));
   const warnings = timedOut.map((what) => `while ensuring binfmt, ${what}`);
@@ -200,16 +212,22 @@ export async function bootstrap(options: BootstrapOptions): Promise<BootstrapRep
     }
     warnings.push(...prepared.warnings);
     let refreshed = prepared.refreshed;
-    let info = await bootstrapBuilder(cli, name, timeouts);
+    let info: BuilderInfo;
+    if (early && !binfmtChanged) info = await early;
+    else {
+      await early?.catch(() => {});
+      info = await bootstrapBuilder(cli, name, timeouts);
+    }
 
-    let proofs = await proveAll(cli, name, requested, { timeoutMs: timeouts.build });
+    const proofOptions = { timeoutMs: timeouts.build };
+    let proofs = await proveMany(cli, name, requested, proofOptions);
     const failedListed = requested.filter(({ platform }, i) => !proofs[i]?.proven && isListed(info, platform));
     if (failedListed.length > 0 && driver === "docker-container" && !refreshed) {
       // Listed but not working: the node detected its platforms before binfmt was fixed. Restart it, prove again.
       await refreshNodes(cli, name, timeouts);
       refreshed = true;
       info = await bootstrapBuilder(cli, name, timeouts);
-      proofs = await proveAll(cli, name, requested, { timeoutMs: timeouts.build });
+      proofs = await proveMany(cli, name, requested, proofOptions);
     } else if (failedListed.length > 0) {
       warnings.push(
         `${failedListed.map((item) => item.platform).join(", ")} listed by the builder but not working: its list is stale (the docker driver's BuildKit keeps what it detected until the engine restarts)`,
@@ -392,6 +410,29 @@ async function ensureBinfmt(
       cause: error,
     });
   }
+}
+
+/**
+ * An exec that keeps the engine's answer to `docker [--context C] info --format '{{json .}}'` (the engine check's)
+ * and gives it again to the same command later in the run (core's container runner asks it before the binfmt
+ * helper runs): the engine is asked once. Only a successful answer is kept.
+ */
+export function shareEngineAnswer(exec: Exec): { exec: Exec } {
+  const answers = new Map<string, ExecResult>();
+  const isInfo = (args: readonly string[]) => {
+    const global = args.length === INFO_ARGS.length + 2 && args[0] === "--context" ? 2 : 0;
+    return args.length === INFO_ARGS.length + global && INFO_ARGS.every((arg, i) => args[global + i] === arg);
+  };
+  return {
+    exec: async (file, args, execOptions) => {
+      const key = JSON.stringify([file, ...args]);
+      const kept = isInfo(args) ? answers.get(key) : undefined;
+      if (kept) return kept;
+      const result = await exec(file, args, execOptions);
+      if (isInfo(args) && result.exitCode === 0 && !result.timedOut && !result.startError) answers.set(key, result);
+      return result;
+    },
+  };
 }
 
 /** An exec that notes each command killed at its timeout, quoted, for the error or warning that follows. */

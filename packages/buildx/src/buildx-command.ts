@@ -151,6 +151,14 @@ export function proofBuildArgs(builder: string, platform: string, contextDir: st
   ];
 }
 
+/**
+ * argv of the build that proves several platforms at once: each stage of its Dockerfile names its own platform,
+ * so no `--platform`; no cache; no output kept.
+ */
+export function togetherBuildArgs(builder: string, contextDir: string): string[] {
+  return ["build", "--builder", builder, "--no-cache", "--progress", "plain", "--output", "type=cacheonly", contextDir];
+}
+
 /** The last lines of a failed command, for error messages. */
 export function tail(result: ExecResult, lines = 3): string {
   return (result.stderr || result.stdout).trim().split("\n").slice(-lines).join(" ").trim();

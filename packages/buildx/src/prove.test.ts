@@ -1,6 +1,9 @@
-import type { ExecResult } from "@qus/core";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { buildProbe, type ExecResult, type Target, targetByCpu } from "@qus/core";
 import { describe, expect, it } from "vitest";
-import { probeOutcome } from "./prove.js";
+import { type BuildxCli, createBuildxCli, proofBuildArgs, togetherBuildArgs } from "./buildx-command.js";
+import { PROOF_DOCKERFILE, probeOutcome, proveMany, togetherDockerfile } from "./prove.js";
 
 /**
  * The failing step of proof builds, recorded on this machine (docker 20.10.24, its built-in BuildKit v0.8, buildx
@@ -79,5 +82,143 @@ describe("probeOutcome: how a proof build's RUN step failed, as core's kinds", (
     expect(probeOutcome(failed(stderr))).toEqual({
       detail: "ERROR: failed to solve: failed to load LLB: runtime execution on platform linux/s390x not supported",
     });
+  });
+});
+
+/** A recorded build output (test-fixtures), without its `# source:` header line. */
+function recorded(name: string): string {
+  return readFileSync(new URL(`../test-fixtures/${name}`, import.meta.url), "utf8")
+    .split("\n")
+    .filter((line) => !line.startsWith("# "))
+    .join("\n");
+}
+
+function item(platform: string, cpu: Parameters<typeof targetByCpu>[0]): { platform: string; target: Target } {
+  const target = targetByCpu(cpu);
+  if (!target) throw new Error(`no target ${cpu}`);
+  return { platform, target };
+}
+
+const THREE = [item("linux/arm64", "aarch64"), item("linux/riscv64", "riscv64"), item("linux/s390x", "s390x")];
+
+/** A docker client whose builds answer from `answer` (argv, context dir replaced by `<context>`). */
+function fakeCli(answer: (args: readonly string[]) => Partial<ExecResult>) {
+  const calls: { args: string[]; timeoutMs?: number; dockerfile: string; probes: Buffer[] }[] = [];
+  const cli: BuildxCli = createBuildxCli(async (_file, argv, options) => {
+    const args = argv.slice(1); // without "buildx"
+    const dir = args.at(-1) ?? "";
+    const dockerfile = readFileSync(join(dir, "Dockerfile"), "utf8");
+    const names = dockerfile.match(/^COPY (probe(?:-\d+)?) /gm)?.map((line) => line.split(" ")[1] ?? "") ?? [];
+    calls.push({
+      args: [...args.slice(0, -1), "<context>"],
+      timeoutMs: options?.timeoutMs,
+      dockerfile,
+      probes: names.map((name) => readFileSync(join(dir, name))),
+    });
+    return { ...failed(""), exitCode: 0, ...answer(args) };
+  });
+  return { cli, calls };
+}
+
+describe("proving several platforms with ONE build", () => {
+  it("togetherDockerfile: a stage per platform with its own probe RUN, and a final stage copying from each", () => {
+    expect(togetherDockerfile(["linux/arm64", "linux/arm/v6"]).split("\n")).toEqual([
+      "FROM --platform=linux/arm64 scratch AS p0",
+      "COPY probe-0 /probe",
+      'RUN ["/probe"]',
+      "FROM --platform=linux/arm/v6 scratch AS p1",
+      "COPY probe-1 /probe",
+      'RUN ["/probe"]',
+      "FROM scratch",
+      "COPY --from=p0 /probe /p0",
+      "COPY --from=p1 /probe /p1",
+      "",
+    ]);
+  });
+
+  it("togetherBuildArgs: no --platform (each stage names its own), no cache, cacheonly output", () => {
+    expect(togetherBuildArgs("default", "/tmp/c")).toEqual([
+      "build",
+      "--builder",
+      "default",
+      "--no-cache",
+      "--progress",
+      "plain",
+      "--output",
+      "type=cacheonly",
+      "/tmp/c",
+    ]);
+  });
+
+  it("the build succeeds (recorded): every platform proven by that one build, each stage with its own probe", async () => {
+    const { cli, calls } = fakeCli(() => ({ stderr: recorded("together-ok.txt") }));
+    const proofs = await proveMany(cli, "default", THREE, { timeoutMs: 9_000 });
+    expect(proofs).toEqual(THREE.map(({ platform }) => ({ platform, proven: true })));
+    expect(calls.map((call) => [call.args, call.timeoutMs])).toEqual([
+      [togetherBuildArgs("default", "<context>"), 9_000],
+    ]);
+    expect(calls[0]?.dockerfile).toBe(togetherDockerfile(THREE.map((p) => p.platform)));
+    expect(calls[0]?.probes).toEqual(THREE.map(({ target }) => Buffer.from(buildProbe(target.cpu))));
+  });
+
+  it("the build fails (recorded: one stage's exec format error): one build per platform tells which and why", async () => {
+    const { cli, calls } = fakeCli((args) => {
+      if (!args.includes("--platform")) return { exitCode: 1, stderr: recorded("together-exec-format-error.txt") };
+      // riscv64's own build fails as its stage did.
+      if (args.includes("linux/riscv64")) return { exitCode: 1, stderr: recorded("together-exec-format-error.txt") };
+      return {};
+    });
+    const proofs = await proveMany(cli, "default", THREE);
+    expect(proofs).toEqual([
+      { platform: "linux/arm64", proven: true },
+      {
+        platform: "linux/riscv64",
+        proven: false,
+        failure: "no-handler",
+        detail: "exec /probe: exec format error",
+        code: "QUS_EXEC_FAILED",
+      },
+      { platform: "linux/s390x", proven: true },
+    ]);
+    expect(calls.map((call) => call.args)).toEqual([
+      togetherBuildArgs("default", "<context>"),
+      ...THREE.map(({ platform }) => proofBuildArgs("default", platform, "<context>")),
+    ]);
+    expect(calls.slice(1).map((call) => call.dockerfile)).toEqual([
+      PROOF_DOCKERFILE,
+      PROOF_DOCKERFILE,
+      PROOF_DOCKERFILE,
+    ]);
+  });
+
+  it("the build killed at its timeout: one build per platform, the hung one reported as a timeout", async () => {
+    const { cli, calls } = fakeCli((args) =>
+      !args.includes("--platform") || args.includes("linux/s390x") ? { exitCode: undefined, timedOut: true } : {},
+    );
+    const proofs = await proveMany(cli, "default", THREE, { timeoutMs: 1_000 });
+    expect(proofs.map((proof) => [proof.platform, proof.proven, proof.failure, proof.code])).toEqual([
+      ["linux/arm64", true, undefined, undefined],
+      ["linux/riscv64", true, undefined, undefined],
+      ["linux/s390x", false, "timeout", "QUS_TIMEOUT"],
+    ]);
+    expect(calls).toHaveLength(4);
+  });
+
+  it("one platform, or together: false: builds of their own only", async () => {
+    const one = fakeCli(() => ({}));
+    expect(await proveMany(one.cli, "default", THREE.slice(0, 1))).toEqual([{ platform: "linux/arm64", proven: true }]);
+    expect(one.calls.map((call) => call.args)).toEqual([proofBuildArgs("default", "linux/arm64", "<context>")]);
+    const apart = fakeCli(() => ({}));
+    await proveMany(apart.cli, "default", THREE, { together: false });
+    expect(apart.calls.map((call) => call.args.includes("--platform"))).toEqual([true, true, true]);
+  });
+
+  it("the builder gone during the build: QUS_EXEC_FAILED, no build per platform", async () => {
+    const { cli, calls } = fakeCli(() => ({ exitCode: 1, stderr: 'ERROR: no builder "qus" found' }));
+    await expect(proveMany(cli, "qus", THREE)).rejects.toMatchObject({
+      code: "QUS_EXEC_FAILED",
+      message: "builder qus was removed by another process while qus was proving it",
+    });
+    expect(calls).toHaveLength(1);
   });
 });
