@@ -1,8 +1,9 @@
 /**
  * The program the helper container runs (busybox sh): a constant script; everything variable arrives as separate
  * arguments `key=value`, never spliced into the script. It mounts binfmt_misc in its own mount namespace,
- * carries out the kernel writes, lists the table, finds QEMU, and runs the probes chrooted, printing one
- * line per fact for {@link parseHelperOutput} to read.
+ * carries out the kernel writes, lists the table, finds QEMU, and runs each probe once, chrooted, printing one
+ * line per fact for {@link parseHelperOutput} to read. It starts as few processes as it can (shell builtins read
+ * /proc and the files it wrote): on a busy engine each one costs milliseconds of the no-op's time.
  *
  * Arguments: `timeout=SECS` (the bound of each probe and each `qemu --version`, anywhere in the list),
  * `marker=B64` (the stand-in /bin/sh of the probe chroot), `noversion=1` (the image's label gives QEMU's version),
@@ -26,14 +27,22 @@ for arg in "$@"; do
 done
 case $T in '' | *[!0-9]*) T=20 ;; esac
 oneline() { tr '\n' ' ' <"$E"; }
+# Seconds since boot, in U: a shell builtin reading /proc, not a process.
+now() { read -r U _ </proc/uptime; U=${expand("U%%.*")}; }
 # Runs a program for $T seconds at most: R is its exit status, or "timeout" when it had to be killed.
 bounded() {
-  start=$(date +%s)
+  now
+  start=$U
   timeout -s KILL "$T" "$@"
   R=$?
-  if [ "$R" = 137 ] && [ $(($(date +%s) - start)) -ge "$T" ]; then R=timeout; fi
+  if [ "$R" = 137 ]; then now; [ $((U - start)) -ge "$T" ] && R=timeout; fi
 }
-for applet in base64 chmod chroot date head ls mkdir mount od sed tail timeout tr uname; do
+# The last line of a file, in L (empty when there is none), without starting a process.
+lastline() {
+  L=""
+  while IFS= read -r line || [ -n "$line" ]; do L=$line; done <"$1"
+}
+for applet in base64 chmod chroot mkdir mount od timeout tr; do
   command -v "$applet" >/dev/null || { echo "fatal this busybox has no $applet applet"; exit 0; }
 done
 # Its files first: an image without /tmp must not pass for a mount refused.
@@ -41,9 +50,11 @@ mkdir -p "$P/bin" 2>/dev/null || { echo "fatal cannot create $P: the helper need
 if [ ! -e "$B/register" ]; then
   if mount -t binfmt_misc binfmt_misc "$B" 2>"$E"; then echo "mounted"; else echo "mount-failed $(oneline)"; exit 0; fi
 fi
-echo "kernel $(uname -r)"
-echo "host-header $(head -c 64 /bin/busybox | od -An -v -tx1 | tr -d ' \n')"
+read -r release </proc/sys/kernel/osrelease
+echo "kernel $release"
+echo host-header $(od -An -v -tx1 -N 64 /bin/busybox)
 probes=""
+versions=""
 noversion=""
 for arg in "$@"; do
   key=${expand("arg%%=*")}
@@ -66,38 +77,46 @@ for arg in "$@"; do
         if [ -x "$path" ]; then
           echo "interpreter $value $path"
           if [ -z "$noversion" ]; then
+            versions="$versions $value"
             (
               bounded "$path" --version </dev/null >"$P/version-$value" 2>/dev/null
-              [ "$R" = timeout ] || echo "version $path $(head -n 1 "$P/version-$value")"
+              if [ "$R" != timeout ]; then
+                read -r first <"$P/version-$value" || true
+                echo "version $path $first" >"$P/version-$value.line"
+              fi
             ) &
           fi
           break
         fi
       done ;;
-    probe)
-      cpu=${expand("value%%=*")}
-      printf '%s' "${expand("value#*=")}" | base64 -d >"$P/$cpu" && chmod 755 "$P/$cpu"
-      probes="$probes $cpu" ;;
+    probe) probes="$probes $value" ;;
   esac
 done
-for name in $(ls "$B"); do
-  case $name in register | status) continue ;; esac
-  echo "entry $name"
-  sed 's/^/| /' "$B/$name"
-done
-for cpu in $probes; do
+# The probes, after every kernel write, in parallel and chrooted only, as builds run them: one emulator start each.
+# Each writes its line to a file, printed after the table, so no line lands inside an entry's lines.
+for probe in $probes; do
+  cpu=${expand("probe%%=*")}
   (
-    bounded "$P/$cpu" </dev/null >/dev/null 2>&1
-    direct=$R
-    if [ "$direct" = timeout ]; then
-      # The emulator hangs: chrooted it would hang just the same.
-      echo "probe $cpu timeout timeout"
-    else
-      bounded chroot "$P" "/$cpu" </dev/null >/dev/null 2>"$P/$cpu.err"
-      echo "probe $cpu $direct $R $(tail -n 1 "$P/$cpu.err" | tr '\n' ' ')"
-    fi
+    printf '%s' "${expand("probe#*=")}" | base64 -d >"$P/$cpu" && chmod 755 "$P/$cpu"
+    bounded chroot "$P" "/$cpu" </dev/null >/dev/null 2>"$P/$cpu.err"
+    lastline "$P/$cpu.err"
+    echo "probe $cpu $R $L" >"$P/$cpu.result"
   ) &
 done
+for path in "$B"/*; do
+  name=${expand("path##*/")}
+  case $name in register | status | '*') continue ;; esac
+  echo "entry $name"
+  while IFS= read -r line || [ -n "$line" ]; do echo "| $line"; done <"$path"
+done
 wait
+for result in $probes; do
+  cpu=${expand("result%%=*")}
+  lastline "$P/$cpu.result"
+  echo "$L"
+done
+for cpu in $versions; do
+  [ -e "$P/version-$cpu.line" ] && lastline "$P/version-$cpu.line" && echo "$L"
+done
 echo "done"
 `;

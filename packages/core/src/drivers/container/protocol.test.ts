@@ -52,8 +52,8 @@ describe("parseHelperOutput on recorded helper output (qus-binfmt:latest, read-o
     ]);
   });
 
-  it("reads the probe: direct and chrooted runs both exit 0, no message", () => {
-    expect([...report.probes]).toEqual([["aarch64", { direct: 0, chroot: 0, message: "" }]]);
+  it("reads the probe: its one chrooted run exits 0, no message", () => {
+    expect([...report.probes]).toEqual([["aarch64", { chroot: 0, message: "" }]]);
   });
 });
 
@@ -100,11 +100,10 @@ describe("parseHelperOutput on hand-written lines", () => {
 
   it("a probe that found no handler, and one killed by a signal", () => {
     const report = parseHelperOutput(
-      "probe riscv64 127 99 \nprobe s390x 127 139 qemu: uncaught target signal 11 (Segmentation fault) \n",
+      "probe riscv64 99 \nprobe s390x 139 qemu: uncaught target signal 11 (Segmentation fault) \n",
     );
-    expect(report.probes.get("riscv64")).toEqual({ direct: 127, chroot: 99, message: "" });
+    expect(report.probes.get("riscv64")).toEqual({ chroot: 99, message: "" });
     expect(report.probes.get("s390x")).toEqual({
-      direct: 127,
       chroot: 139,
       message: "qemu: uncaught target signal 11 (Segmentation fault)",
     });
@@ -113,18 +112,35 @@ describe("parseHelperOutput on hand-written lines", () => {
   it("a probe killed at its bound: `timeout` instead of a status; malformed probe lines are dropped", () => {
     const report = parseHelperOutput(
       [
-        "probe s390x timeout timeout",
-        "probe riscv64 0 timeout",
-        "probe mips64el NaN 0",
-        "probe arm 1e3 0",
+        "probe s390x timeout",
+        "probe riscv64 2 sh: 0 not found",
+        "probe mips64el NaN",
+        "probe arm 1e3",
         "probe ppc64le",
         "done",
       ].join("\n"),
     );
     expect([...report.probes]).toEqual([
-      ["s390x", { direct: "timeout", chroot: "timeout", message: "" }],
-      ["riscv64", { direct: 0, chroot: "timeout", message: "" }],
+      ["s390x", { chroot: "timeout", message: "" }],
+      ["riscv64", { chroot: 2, message: "sh: 0 not found" }],
     ]);
+  });
+
+  it("the host header as od prints it, in pairs separated by spaces and lines", () => {
+    const report = parseHelperOutput("host-header 7f 45 4c 46 02 01\n");
+    expect(toHex(report.hostHeader ?? new Uint8Array())).toBe("7f454c460201");
+    expect(parseHelperOutput("host-header 7f 4\n").hostHeader).toBeUndefined();
+  });
+
+  it("a probe and a version printed after the table (probes write files while the table is listed)", () => {
+    const report = parseHelperOutput(
+      ["entry qemu-arm", "| enabled", "probe arm 0 ", "version /usr/bin/qemu-arm qemu-arm version 7.2.22", "done"].join(
+        "\n",
+      ),
+    );
+    expect(report.entries[0]).toMatchObject({ name: "qemu-arm", enabled: true });
+    expect(report.probes.get("arm")).toEqual({ chroot: 0, message: "" });
+    expect(report.versions.get("/usr/bin/qemu-arm")).toBe("qemu-arm version 7.2.22");
   });
 
   it("fatal: why the helper could not start its work", () => {

@@ -12,9 +12,11 @@ export interface HelperOp {
 /** How a program run in the helper ended: its exit status, or `timeout` when it was killed at its bound. */
 export type HelperStatus = number | "timeout";
 
-/** How one probe ran in the helper: directly, and chrooted in the probe folder. */
+/**
+ * How one probe ran in the helper: chrooted in the probe folder, as builds run it (the chroot's stand-in /bin/sh
+ * tells "exec format error" apart from everything else, which is all native detection needs).
+ */
 export interface HelperProbe {
-  readonly direct: HelperStatus;
   readonly chroot: HelperStatus;
   readonly message: string;
 }
@@ -70,8 +72,11 @@ export function parseHelperOutput(stdout: string): HelperReport {
     else if (word === "mount-failed") mountError = tail || "no error message";
     else if (word === "fatal") fatal = tail || "no error message";
     else if (word === "kernel") kernel = tail;
-    else if (word === "host-header" && /^([0-9a-f]{2})+$/.test(tail)) hostHeader = fromHex(tail);
-    else if (word === "op" && (rest[0] === "remove" || rest[0] === "enable" || rest[0] === "register")) {
+    else if (word === "host-header") {
+      // Hex digits, in pairs (od's, separated by spaces).
+      const hex = tail.replace(/\s+/g, "");
+      if (/^([0-9a-f]{2})+$/.test(hex)) hostHeader = fromHex(hex);
+    } else if (word === "op" && (rest[0] === "remove" || rest[0] === "enable" || rest[0] === "register")) {
       ops.push({ kind: rest[0], name: rest[1] ?? "", ok: rest[2] === "ok", message: rest.slice(3).join(" ").trim() });
     } else if (word === "entry" && tail) {
       currentEntry = [];
@@ -81,9 +86,8 @@ export function parseHelperOutput(stdout: string): HelperReport {
       const version = rest.slice(1).join(" ").trim();
       if (version) versions.set(rest[0], version);
     } else if (word === "probe" && rest[0]) {
-      const [direct, chroot] = [status(rest[1]), status(rest[2])];
-      if (direct !== undefined && chroot !== undefined)
-        probes.set(rest[0], { direct, chroot, message: rest.slice(3).join(" ").trim() });
+      const chroot = status(rest[1]);
+      if (chroot !== undefined) probes.set(rest[0], { chroot, message: rest.slice(2).join(" ").trim() });
     } else if (word === "done") complete = true;
   }
   const entries = [...entryTexts].map(([name, lines]) => parseEntry(name, lines.join("\n")));
