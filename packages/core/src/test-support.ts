@@ -61,15 +61,19 @@ export function entryFromRegister(name: string, register: string, fields: EntryF
   return parseEntry(name, `${text}\n`);
 }
 
-/** The QusError a call throws (or a promise rejects with); fails the test when it throws something else. */
-export async function caught(action: () => unknown): Promise<QusError> {
-  try {
-    await action();
-  } catch (error) {
-    if (isQusError(error)) return error;
-    throw error;
-  }
-  throw new Error("expected a QusError, nothing was thrown");
+/** The QusError a promise rejects with; fails the test when it resolves or rejects with something else. */
+export async function rejection(promise: Promise<unknown>): Promise<QusError> {
+  const error = await promise.then(
+    () => new Error("expected a QusError, the promise resolved"),
+    (reason: unknown) => reason,
+  );
+  if (!isQusError(error)) throw error instanceof Error ? error : new Error(`expected a QusError, got ${String(error)}`);
+  return error;
+}
+
+/** The QusError a call throws (or its promise rejects with). */
+export function caught(action: () => unknown): Promise<QusError> {
+  return rejection(Promise.resolve().then(action));
 }
 
 /** What a {@link fakeDriver} saw and answers. */

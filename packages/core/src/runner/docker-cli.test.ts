@@ -5,6 +5,7 @@ import { cpuOfEngineArch } from "../architectures.js";
 import { createContainerDriver } from "../drivers/container/index.js";
 import { isQusError, type QusError } from "../errors.js";
 import type { Exec, ExecOptions, ExecResult } from "../exec.js";
+import { rejection } from "../test-support.js";
 import {
   CONTAINER_NAME_PREFIX,
   type Confinement,
@@ -263,15 +264,6 @@ function withCleanups(
     },
   });
   return { ...fake, runner, cleanups };
-}
-
-async function rejection(promise: Promise<unknown>): Promise<QusError> {
-  const error = await promise.then(
-    () => undefined,
-    (caughtError: unknown) => caughtError,
-  );
-  if (!isQusError(error)) throw new Error(`expected a QusError, got ${String(error)}`);
-  return error;
 }
 
 const NO_DAEMON = "Cannot connect to the Docker daemon at unix:///var/run/docker.sock. Is the docker daemon running?";

@@ -6,6 +6,7 @@ import { verify } from "../../operations/status.js";
 import { parseDockerInfo } from "../../runner/docker-cli.js";
 import type { ContainerRunner, EngineInfo, RunSpec } from "../../runner/types.js";
 import { type Target, targetByCpu } from "../../targets.js";
+import { rejection } from "../../test-support.js";
 import { HELPER_SCRIPT } from "./helper-script.js";
 import { createContainerDriver, isImageReference, QUS_IMAGE } from "./index.js";
 import { TONISTIIGI_IMAGE } from "./tonistiigi.js";
@@ -83,15 +84,6 @@ function fakeRunner(options: FakeOptions = {}) {
     },
   };
   return { runner, calls };
-}
-
-async function rejection(promise: Promise<unknown>): Promise<QusError> {
-  const error = await promise.then(
-    () => undefined,
-    (caught: unknown) => caught,
-  );
-  if (!isQusError(error)) throw new Error(`expected a QusError, got ${String(error)}`);
-  return error;
 }
 
 const INSPECT = { targets: [target("aarch64")], mount: true, verify: true };

@@ -1,6 +1,5 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { isQusError, type QusError } from "../../errors.js";
 import type { ExecResult } from "../../exec.js";
 import { ensure } from "../../operations/ensure.js";
 import { verify } from "../../operations/status.js";
@@ -8,6 +7,7 @@ import { buildProbe, PROBE_CPUS } from "../../probe/index.js";
 import { parseDockerInfo } from "../../runner/docker-cli.js";
 import type { ContainerRunner, EngineInfo, RunSpec } from "../../runner/types.js";
 import { entryName, type QemuCpu, type Target, targetByCpu } from "../../targets.js";
+import { rejection } from "../../test-support.js";
 import { parseTonistiigiStatus, TONISTIIGI_IMAGE } from "./tonistiigi.js";
 import { createTonistiigiDriver } from "./tonistiigi-driver.js";
 
@@ -140,15 +140,6 @@ function fakeTonistiigi(options: FakeOptions & Overrides = {}) {
       probeTimeoutMs: 20_000,
     }),
   };
-}
-
-async function rejection(promise: Promise<unknown>): Promise<QusError> {
-  const error = await promise.then(
-    () => undefined,
-    (caught: unknown) => caught,
-  );
-  if (!isQusError(error)) throw new Error(`expected a QusError, got ${String(error)}`);
-  return error;
 }
 
 // status.txt with no entry enabled: binfmt prints `"emulators": null` then.
