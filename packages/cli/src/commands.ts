@@ -240,7 +240,7 @@ export const COMMANDS: readonly Command[] = [
       "qus buildx --platforms LIST [--name N] [--driver docker|docker-container] [--driver-opt K=V] [--use] [--replace] [--proof-timeout S] [--json]",
     options: {
       // Repeatable: --platforms a --platforms b proves both.
-      platforms: { ...platforms, multiple: true },
+      platforms,
       name: {
         type: "string",
         value: "N",

@@ -102,7 +102,7 @@ function rejectRepeats(command: Command, tokens: readonly { kind: string; name?:
   for (const token of tokens) {
     if (token.kind !== "option" || token.name === undefined) continue;
     const spec = command.options[token.name];
-    if (seen.has(token.name) && !spec?.multiple && token.name !== "platforms") {
+    if (seen.has(token.name) && !spec?.multiple) {
       throw new QusError("QUS_USAGE", `qus ${command.name}: --${token.name} was given more than once`, {
         hint: `give --${token.name} once (usage: ${command.usage})`,
       });

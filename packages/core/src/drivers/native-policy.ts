@@ -41,6 +41,8 @@ export interface NativeDecision {
   readonly reason?: string;
   /** An entry claims a cpu the host runs itself: the host's own programs go through QEMU. */
   readonly hostClaimed: boolean;
+  /** A run showed it foreign here: the only case where an emulator may be registered for a compat mode. */
+  readonly provenForeign?: boolean;
 }
 
 /**
@@ -54,7 +56,7 @@ export function decideNative(
   finding: NativeFinding,
   claimed: boolean,
 ): NativeDecision {
-  if (finding.verdict === "foreign") return { native: false, hostClaimed: false };
+  if (finding.verdict === "foreign") return { native: false, hostClaimed: false, provenForeign: true };
   if (finding.verdict === "native")
     return { native: true, reason: "runs natively without emulation", hostClaimed: claimed };
   if (usuallyNative(host, cpu))
@@ -99,4 +101,12 @@ export function judgeNative(
     claimed || !unclaimedRun ? { verdict: "unknown" } : nativeFinding(unclaimedRun),
     claimed,
   );
+}
+
+/**
+ * Whether an emulator may be registered for a cpu on a host: always, unless it is one of the host's compat modes
+ * (i386 on x86_64) that no run has shown foreign (`provenForeign`, gathered from {@link NativeDecision}s).
+ */
+export function mayEmulate(host: QemuCpu | undefined, cpu: QemuCpu, provenForeign: ReadonlySet<QemuCpu>): boolean {
+  return !nativeCandidates(host).includes(cpu) || provenForeign.has(cpu);
 }

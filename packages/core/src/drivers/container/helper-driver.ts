@@ -1,4 +1,3 @@
-import { nativeCandidates } from "../../architectures.js";
 import { type BinfmtEntry, claimantsOf } from "../../binfmt/entry.js";
 import { matchesHeader } from "../../binfmt/match.js";
 import { renderRegister } from "../../binfmt/register.js";
@@ -8,7 +7,7 @@ import { buildExitProgram, buildProbe } from "../../probe/index.js";
 import { describeRunFailure } from "../../runner/cli-runner.js";
 import type { ContainerRunner, EngineInfo, Privilege } from "../../runner/types.js";
 import type { QemuCpu, Target } from "../../targets.js";
-import { judgeNative, nativeFinding, registeredMeanwhile } from "../native-policy.js";
+import { judgeNative, mayEmulate, registeredMeanwhile } from "../native-policy.js";
 import { describeProbeRun, NO_HANDLER_STATUS } from "../probe-verdict.js";
 import type { ApplyOutcome, Driver, Inspection, InspectRequest, ProbeResult, RemoveOutcome } from "../types.js";
 import { HELPER_SCRIPT } from "./helper-script.js";
@@ -188,13 +187,12 @@ export function createHelperDriver(
           if (claimants.length > 0) hostClaims.set(target.cpu, claimants);
           continue;
         }
-        const decision = judgeNative(engine.cpu, target.cpu, run && verdict(run), claimants.length > 0);
+        const result = run && verdict(run);
+        const decision = judgeNative(engine.cpu, target.cpu, result, claimants.length > 0);
         if (decision.native) native.set(target.cpu, `${decision.reason ?? "runs natively"} on the engine`);
-        else if (run && claimants.length === 0 && nativeFinding(verdict(run)).verdict === "foreign") {
-          provenForeign.add(target.cpu);
-        }
+        if (decision.provenForeign) provenForeign.add(target.cpu);
         if (decision.hostClaimed) hostClaims.set(target.cpu, claimants);
-        if (claimants.length > 0 && !decision.native && request.verify && run) probes.set(target.cpu, verdict(run));
+        if (claimants.length > 0 && !decision.native && request.verify && result) probes.set(target.cpu, result);
       }
       const interpreters = new Map<QemuCpu, Interpreter>();
       for (const [cpu, path] of report.interpreters) interpreters.set(cpu as QemuCpu, { path, static: true });
@@ -218,11 +216,8 @@ export function createHelperDriver(
         for (const name of step.remove) args.push(`remove=${name}`);
         if (step.enable) args.push(`enable=${step.enable}`);
         if (step.register) {
-          const compat = nativeCandidates(engine.cpu).includes(step.target.cpu);
-          if (
-            (hostHeader && matchesHeader(step.register, hostHeader)) ||
-            (compat && !provenForeign.has(step.target.cpu))
-          ) {
+          const matchesEngine = hostHeader !== undefined && matchesHeader(step.register, hostHeader);
+          if (matchesEngine || !mayEmulate(engine.cpu, step.target.cpu, provenForeign)) {
             throw new QusError(
               "QUS_HOST_MATCH",
               `refusing to register ${step.register.name}: the engine runs ${step.target.cpu} programs itself, or may`,

@@ -1,4 +1,3 @@
-import { nativeCandidates } from "../../architectures.js";
 import type { BinfmtEntry } from "../../binfmt/entry.js";
 import { QusError } from "../../errors.js";
 import type { ExecResult } from "../../exec.js";
@@ -7,7 +6,7 @@ import { buildProbe } from "../../probe/index.js";
 import { describeRunFailure } from "../../runner/cli-runner.js";
 import type { ContainerRunner, EngineInfo, RunSpec } from "../../runner/types.js";
 import { entryName, type QemuCpu, type Target } from "../../targets.js";
-import { judgeNative, nativeFinding } from "../native-policy.js";
+import { judgeNative, mayEmulate } from "../native-policy.js";
 import { describeProbeRun } from "../probe-verdict.js";
 import type { ApplyOutcome, Driver, Inspection, InspectRequest, ProbeResult, RemoveOutcome } from "../types.js";
 import {
@@ -171,7 +170,7 @@ export function createTonistiigiDriver(
         const run = direct.get(target.cpu);
         const decision = judgeNative(engine.cpu, target.cpu, run, claimedHere);
         if (decision.native) native.set(target.cpu, `${decision.reason ?? "runs natively"} on the engine`);
-        else if (run && nativeFinding(run).verdict === "foreign") provenForeign.add(target.cpu);
+        if (decision.provenForeign) provenForeign.add(target.cpu);
         if (decision.hostClaimed) hostClaims.set(target.cpu, [entryName(target)]);
       }
       const interpreters = new Map<QemuCpu, Interpreter>(
@@ -201,7 +200,7 @@ export function createTonistiigiDriver(
         .filter((step) => step.register || step.enable)
         .map((step) => step.target)
         .filter((target) => {
-          if (!nativeCandidates(engine.cpu).includes(target.cpu) || provenForeign.has(target.cpu)) return true;
+          if (mayEmulate(engine.cpu, target.cpu, provenForeign)) return true;
           failures.set(
             target.cpu,
             new QusError("QUS_HOST_MATCH", `refusing to install ${entryName(target)}: the engine may run it natively`, {

@@ -96,8 +96,13 @@ export function createLocalDriver(options: LocalDriverOptions = {}): Driver {
       const claimed: QemuCpu[] = [];
       const unclaimedCandidates: QemuCpu[] = [];
       const claimedCandidates: QemuCpu[] = [];
+      // Which entries claim each target's programs: read once, used for every decision below.
+      const claimantsByCpu = new Map(
+        request.targets.map((target) => [target.cpu, claimantsOf(entries, buildProbe(target.cpu))] as const),
+      );
+      const claimantNames = (cpu: QemuCpu) => (claimantsByCpu.get(cpu) ?? []).map((entry) => entry.name);
       for (const target of request.targets) {
-        const claimants = claimantsOf(entries, buildProbe(target.cpu)).map((entry) => entry.name);
+        const claimants = claimantNames(target.cpu);
         if (matchesHost(targetPattern(target), hostHeaders)) {
           native.set(target.cpu, "this machine's own architecture");
           if (claimants.length > 0) hostClaims.set(target.cpu, claimants);
@@ -107,7 +112,7 @@ export function createLocalDriver(options: LocalDriverOptions = {}): Driver {
       }
       const findings = await detectNative(unclaimedCandidates, claimedCandidates, { exec, host, root: isRoot });
       for (const [cpu, finding] of findings) {
-        const claimants = claimantsOf(entries, buildProbe(cpu)).map((entry) => entry.name);
+        const claimants = claimantNames(cpu);
         const decision = decideNative(host, cpu, finding, claimants.length > 0);
         if (decision.native) native.set(cpu, decision.reason ?? "runs natively");
         else if (claimants.length > 0) claimed.push(cpu);
@@ -121,7 +126,7 @@ export function createLocalDriver(options: LocalDriverOptions = {}): Driver {
         // The claimants' own interpreters too: persist checks that a path still holds that cpu's emulator.
         qemuVersions(exec, [
           ...[...interpreters.values()].map((interpreter) => interpreter.path),
-          ...claimantInterpreters(entries, claimed),
+          ...claimed.flatMap((cpu) => (claimantsByCpu.get(cpu) ?? []).map((entry) => entry.interpreter)),
         ]),
       ]);
       if (request.verify && !isRoot && claimed.length > 0) {
@@ -193,10 +198,6 @@ export function createLocalDriver(options: LocalDriverOptions = {}): Driver {
       return { removed, failures, entries: readEntries(dir) };
     },
   };
-}
-
-function claimantInterpreters(entries: readonly BinfmtEntry[], cpus: readonly QemuCpu[]): string[] {
-  return cpus.flatMap((cpu) => claimantsOf(entries, buildProbe(cpu)).map((entry) => entry.interpreter));
 }
 
 function classifyInterpreters(entries: readonly BinfmtEntry[], hostHeader: Uint8Array | undefined) {
