@@ -20,13 +20,19 @@ const PREFIX = "qus-probe-";
 /** How long one probe (a program that only exits) may take under emulation before it counts as hung. */
 export const PROBE_TIMEOUT_MS = 10_000;
 
+let swept = false;
+
 /**
  * Writes the probes of `cpus` to a fresh temporary folder (a few small files: synchronous calls are faster).
  * The folder is named after this process and removed if qus is interrupted; folders of processes that no longer
  * run (killed with SIGKILL) are swept first.
  */
 export async function createProbeDir(cpus: readonly QemuCpu[], host: QemuCpu | undefined): Promise<ProbeDir> {
-  sweepStaleProbeDirs(tmpdir());
+  // Once per process: a run makes up to three probe folders, and what it leaves is swept by the next run.
+  if (!swept) {
+    swept = true;
+    sweepStaleProbeDirs(tmpdir());
+  }
   const path = makeTempDir(tmpdir());
   const remove = () => rmSync(path, { recursive: true, force: true });
   const unregister = onInterrupt(remove);
