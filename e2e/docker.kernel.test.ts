@@ -309,7 +309,7 @@ describe("the docker driver's errors", () => {
     const run = await qus(["ensure", "--driver", "docker", "--platforms", "arm64", "--image", PLAIN_IMAGE]);
     expect(run.exitCode).toBe(2);
     expect(run.stderr).toContain(
-      `QUS_USAGE: the image ${PLAIN_IMAGE} on the engine at the default engine is not an installer qus can use`,
+      `QUS_USAGE: the image ${PLAIN_IMAGE} on the engine at the default endpoint is not an installer qus can use`,
     );
     expect(run.stderr).toMatch(/hint: .*qus image build.*tonistiigi\/binfmt/);
     expect(entryNames()).not.toContain("qemu-aarch64");

@@ -121,7 +121,7 @@ describe("qus --driver podman", () => {
       const run = await qus(["status", "--driver", "podman", "--platforms", "arm64"], { uid: nobody, env });
       expect(run.exitCode, run.stderr).toBe(3);
       expect(run.stderr).toContain("QUS_ENGINE_ROOTLESS");
-      expect(run.stderr).toContain("the podman engine at the default engine is rootless");
+      expect(run.stderr).toContain("the podman engine at the default endpoint is rootless");
     } finally {
       stopRootlessPause(runtimeDir);
       rmSync(home, { recursive: true, force: true });

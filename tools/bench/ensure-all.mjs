@@ -19,11 +19,7 @@
 //
 // Usage: npm run bench:ensure-all [-- --runs N] [-- --json]      (as root, with qemu-user-static installed)
 
-import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { buildProbe } from "@qus/core";
 import {
   benchOptions,
   binfmtEntries,
@@ -31,6 +27,7 @@ import {
   fail,
   measure,
   mustRun,
+  probeBaselines,
   ratiosOf,
   removeAddedEntries,
   report,
@@ -55,45 +52,8 @@ const cpus = JSON.parse(status.stdout)
   .platforms.filter((p) => p.before !== "native")
   .map((p) => p.cpu);
 if (cpus.length === 0) fail("qus status reports no emulated platform: nothing to probe");
-for (const cpu of cpus) if (!/^[\w-]+$/.test(cpu)) fail(`unexpected cpu name ${JSON.stringify(cpu)}`);
 
-// `probes`: the probes written once, to a folder of their own, and a list of them for xargs.
-const tmp = mkdtempSync(join(tmpdir(), "qus-bench-"));
-process.on("exit", () => rmSync(tmp, { recursive: true, force: true }));
-const probeDir = join(tmp, "probes");
-writeFileSync(join(tmp, "list"), `${cpus.map((cpu) => `/${cpu}`).join("\n")}\n`);
-mkdirSync(probeDir);
-chmodSync(probeDir, 0o755); // as qus makes its own: the chroot's root must be searchable
-for (const cpu of cpus) writeFileSync(join(probeDir, cpu), buildProbe(cpu), { mode: 0o755 });
-const RAW = ["xargs", "-a", join(tmp, "list"), "-P", String(cpus.length), "-n", "1", "chroot", probeDir];
-
-// `floor`: the same in one `node -e`, from writing the probes to removing them. Built-ins only, no module to load.
-const probes = Object.fromEntries(cpus.map((cpu) => [cpu, Buffer.from(buildProbe(cpu)).toString("base64")]));
-const floorScript = `
-const { mkdtempSync, chmodSync, writeFileSync, rmSync } = require("node:fs");
-const { spawnSync } = require("node:child_process");
-const { join } = require("node:path");
-const probes = ${JSON.stringify(probes)};
-const dir = mkdtempSync(join(require("node:os").tmpdir(), "qus-bench-floor-"));
-let status = 1;
-try {
-  chmodSync(dir, 0o755);
-  for (const [cpu, base64] of Object.entries(probes)) writeFileSync(join(dir, cpu), Buffer.from(base64, "base64"), { mode: 0o755 });
-  const names = Object.keys(probes);
-  const result = spawnSync("xargs", ["-P", String(names.length), "-n", "1", "chroot", dir], {
-    input: names.map((cpu) => "/" + cpu).join("\\n"),
-    stdio: ["pipe", "inherit", "inherit"],
-  });
-  status = result.status ?? 1;
-} finally {
-  rmSync(dir, { recursive: true, force: true });
-}
-process.exit(status);
-`;
-const FLOOR = [node, "-e", floorScript];
-// Both baselines must really run the probes: fail now rather than time a failure.
-mustRun(RAW, "the raw chrooted run of the probes");
-mustRun(FLOOR, "the floor (node -e writing and chroot-running the probes)");
+const { raw: RAW, floor: FLOOR } = probeBaselines(cpus);
 
 const stats = measure(
   [

@@ -6,6 +6,8 @@
 //   status      `qus status`: read-only, all platforms (reads binfmt_misc, finds interpreters, asks their versions)
 //   ensure      `qus ensure --platforms <7>` when all 7 are already registered: the no-op every CI run pays,
 //               including the verification (one chrooted probe per platform)
+//   floor       `node -e 0` plus the raw chrooted run of the same 7 probes (see ensure-all.mjs): what a verified
+//               no-op costs at the least, to show how much of `ensure` is qus's own
 //   shell-loop  `sh <script>`: what a naive, unverified installer does on a no-op: for each entry,
 //               `[ -e <entry> ] || printf ... > register`; the cheapest conceivable "ensure"
 // Runs are interleaved round-robin (the order rotating each round) so drift hits every command alike,
@@ -19,10 +21,11 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { benchOptions, describe, fail, measure, ratiosOf, report, run } from "./harness.mjs";
+import { benchOptions, describe, fail, measure, probeBaselines, ratiosOf, report, run } from "./harness.mjs";
 
 const { runs, json } = benchOptions(20);
 const PLATFORMS = "linux/arm64,linux/arm/v7,linux/ppc64le,linux/s390x,linux/riscv64,linux/mips64le,linux/loong64";
+const CPUS = ["aarch64", "arm", "ppc64le", "s390x", "riscv64", "mips64el", "loongarch64"];
 const QUS = fileURLToPath(new URL("../../packages/cli/bin/qus.js", import.meta.url));
 const BINFMT = "/proc/sys/fs/binfmt_misc";
 const node = process.execPath;
@@ -46,6 +49,7 @@ const lines = registers.map((register) => {
   return `[ -e ${BINFMT}/${name} ] || printf '%s' '${register}' > ${BINFMT}/register`;
 });
 writeFileSync(script, `${lines.join("\n")}\n`);
+const { floor } = probeBaselines(CPUS);
 
 // `ok` says which exit codes mean the command worked: `qus status` exits 1 when some of all 15 platforms are
 // not set up on this machine, which is its report, not a failure.
@@ -54,6 +58,7 @@ const stats = measure(
     { name: "node", argv: [node, "-e", "0"] },
     { name: "status", argv: [node, QUS, "status"], ok: [0, 1] },
     { name: "ensure", argv: [node, QUS, "ensure", "--platforms", PLATFORMS] },
+    { name: "floor", argv: floor },
     { name: "shell-loop", argv: ["sh", script] },
   ],
   runs,
@@ -61,6 +66,8 @@ const stats = measure(
 const ratios = ratiosOf(stats, [
   ["status", "node"],
   ["ensure", "node"],
+  ["floor", "node"],
+  ["ensure", "floor"],
   ["ensure", "shell-loop"],
 ]);
 report({

@@ -1,9 +1,11 @@
 // What the benchmarks share: options, running commands with argv arrays, interleaved timing, statistics and the
 // report. Each benchmark only says which commands it compares and which goals it checks.
 import { spawnSync } from "node:child_process";
-import { readdirSync, writeFileSync } from "node:fs";
+import { chmodSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
+import { buildProbe } from "@qus/core";
 
 const BINFMT = "/proc/sys/fs/binfmt_misc";
 
@@ -143,4 +145,49 @@ export function report({ json, runs, meta, stats, ratios, goals }) {
     console.log(`${name.padEnd(ratioWidth)}${value.toFixed(2).padStart(6)}x`);
   console.log("");
   for (const g of judged) console.log(`goal: ${g.goal}: ${g.ratio.toFixed(2)}x, ${g.met ? "met" : "NOT met"}`);
+}
+
+/**
+ * The two baselines of a verified no-op: `raw`, the chrooted run of the probes of `cpus` (written once to a folder
+ * of their own) as qus runs them, `xargs -P N -n 1 chroot DIR` over `/<cpu>`, no node at all; and `floor`, one
+ * `node -e` (built-ins only) that writes the same probes to a fresh folder, runs them so and removes the folder:
+ * what qus must do at the least. Both are run once here, so a benchmark never times a failure.
+ */
+export function probeBaselines(cpus) {
+  for (const cpu of cpus) if (!/^[\w-]+$/.test(cpu)) fail(`unexpected cpu name ${JSON.stringify(cpu)}`);
+  const tmp = mkdtempSync(join(tmpdir(), "qus-bench-"));
+  process.on("exit", () => rmSync(tmp, { recursive: true, force: true }));
+  const probeDir = join(tmp, "probes");
+  writeFileSync(join(tmp, "list"), `${cpus.map((cpu) => `/${cpu}`).join("\n")}\n`);
+  mkdirSync(probeDir);
+  chmodSync(probeDir, 0o755); // as qus makes its own: the chroot's root must be searchable
+  for (const cpu of cpus) writeFileSync(join(probeDir, cpu), buildProbe(cpu), { mode: 0o755 });
+  const raw = ["xargs", "-a", join(tmp, "list"), "-P", String(cpus.length), "-n", "1", "chroot", probeDir];
+
+  const probes = Object.fromEntries(cpus.map((cpu) => [cpu, Buffer.from(buildProbe(cpu)).toString("base64")]));
+  const floorScript = `
+const { mkdtempSync, chmodSync, writeFileSync, rmSync } = require("node:fs");
+const { spawnSync } = require("node:child_process");
+const { join } = require("node:path");
+const probes = ${JSON.stringify(probes)};
+const dir = mkdtempSync(join(require("node:os").tmpdir(), "qus-bench-floor-"));
+let status = 1;
+try {
+  chmodSync(dir, 0o755);
+  for (const [cpu, base64] of Object.entries(probes)) writeFileSync(join(dir, cpu), Buffer.from(base64, "base64"), { mode: 0o755 });
+  const names = Object.keys(probes);
+  const result = spawnSync("xargs", ["-P", String(names.length), "-n", "1", "chroot", dir], {
+    input: names.map((cpu) => "/" + cpu).join("\\n"),
+    stdio: ["pipe", "inherit", "inherit"],
+  });
+  status = result.status ?? 1;
+} finally {
+  rmSync(dir, { recursive: true, force: true });
+}
+process.exit(status);
+`;
+  const floor = [process.execPath, "-e", floorScript];
+  mustRun(raw, "the raw chrooted run of the probes");
+  mustRun(floor, "the floor (node -e writing and chroot-running the probes)");
+  return { raw, floor };
 }

@@ -59,5 +59,5 @@ export async function checkEngine(
 
 function endpoint(context: string | undefined): string {
   if (context !== undefined) return `context ${context}`;
-  return process.env.DOCKER_HOST ?? process.env.DOCKER_CONTEXT ?? "the default engine";
+  return process.env.DOCKER_HOST ?? process.env.DOCKER_CONTEXT ?? "the default endpoint";
 }

@@ -1,7 +1,7 @@
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { BinfmtEntry } from "../binfmt/entry.js";
-import { registrationOf, renderRegister } from "../binfmt/register.js";
+import { type Registration, registrationOf, renderRegister } from "../binfmt/register.js";
 import type { Inspection } from "../drivers/types.js";
 import { errnoCode, QusError } from "../errors.js";
 import { buildReport, describePlatform, entryState } from "../report/build.js";
@@ -42,8 +42,9 @@ export async function persist(options: PersistOptions = {}): Promise<Report> {
   for (const target of targets) {
     const entry = inspection.entries.find((candidate) => candidate.name === entryName(target));
     if (!entry && !asked) continue;
-    const blocker = entry ? await whyNotPersist(inspection, target, entry, dir) : undefined;
-    const registration = entry && !blocker ? registrationOf(entry) : undefined;
+    const persistable = entry ? await persistableLine(inspection, target, entry, dir) : undefined;
+    const blocker = persistable instanceof QusError ? persistable : undefined;
+    const registration = persistable instanceof QusError ? undefined : persistable;
     if (registration) {
       const content = `${PERSIST_MARKER}\n${renderRegister(registration)}\n`;
       files.push({ path: join(dir, `${registration.name}.conf`), content, written: false });
@@ -68,16 +69,17 @@ export async function persist(options: PersistOptions = {}): Promise<Report> {
   return { ...buildReport("persist", driver.name, inspection, platforms, dryRun), files: written };
 }
 
-/** Why an entry must not be written to a boot-time file, or undefined when it may. */
-async function whyNotPersist(
+/** The registration to write to a boot-time file for an entry, or why it must not be written. */
+async function persistableLine(
   inspection: Inspection,
   target: Target,
   entry: BinfmtEntry,
   dir: string,
-): Promise<QusError | undefined> {
+): Promise<Registration | QusError> {
   const problem = kernelProblem(inspection, target);
   if (problem) return problem;
-  if (!registrationOf(entry)) {
+  const registration = registrationOf(entry);
+  if (!registration) {
     return new QusError("QUS_PERSIST_FAILED", `${entry.name} cannot be written as a binfmt.d line`, {
       hint: "re-register it: qus ensure --replace",
     });
@@ -103,7 +105,7 @@ async function whyNotPersist(
       hint: "compare it with qus persist --dry-run, then move it away or pass --dir to write elsewhere",
     });
   }
-  return undefined;
+  return registration;
 }
 
 async function writeFiles(dir: string, files: readonly PersistedFile[]): Promise<PersistedFile[]> {

@@ -131,14 +131,14 @@ describe("runArgs and createArgs (argv arrays, no shell)", () => {
 
 describe("parseDockerInfo", () => {
   it("a recorded rootful engine without AppArmor", () => {
-    expect(parseDockerInfo(RECORDED_INFO, "the default engine")).toEqual({
+    expect(parseDockerInfo(RECORDED_INFO, "the default endpoint")).toEqual({
       info: {
         cpu: "x86_64",
         architecture: "x86_64",
         version: "20.10.24+dfsg1",
         rootless: false,
         userns: false,
-        endpoint: "the default engine",
+        endpoint: "the default endpoint",
       },
       confinement: { apparmor: false, selinux: false },
     });
@@ -291,7 +291,7 @@ describe("createDockerCliRunner (fake Exec: no docker CLI involved)", () => {
     expect(calls[0]?.options?.timeoutMs).toBe(2_000);
     expect(error.code).toBe("QUS_ENGINE_UNREACHABLE");
     expect(error.message).toBe(
-      "cannot reach the container engine at the default engine: `docker info` did not answer within 2 s",
+      "cannot reach the container engine at the default endpoint: `docker info` did not answer within 2 s",
     );
     expect(error.hint).toContain("QUS_ENGINE_TIMEOUT=60");
   });
@@ -458,7 +458,7 @@ describe("createDockerCliRunner (fake Exec: no docker CLI involved)", () => {
     expect(runner.describePrivilege("least")).toBe("--cap-add SYS_ADMIN");
     expect(runner.describePrivilege("full")).toBe("--privileged");
     expect(runner.name).toBe("docker");
-    expect(runner.endpoint).toBe("the default engine");
+    expect(runner.endpoint).toBe("the default endpoint");
   });
 
   it("run that outlives its bound: the docker CLI was killed, so the container is removed by name", async () => {
@@ -501,7 +501,7 @@ describe("createDockerCliRunner (fake Exec: no docker CLI involved)", () => {
     const error = await rejection(runner.run(SPEC));
     expect(error.code).toBe("QUS_ENGINE_UNREACHABLE");
     expect(error.message).toBe(
-      `cannot reach the container engine at the default engine: \`docker run\` failed: docker: ${NO_DAEMON}`,
+      `cannot reach the container engine at the default endpoint: \`docker run\` failed: docker: ${NO_DAEMON}`,
     );
   });
 
@@ -608,14 +608,14 @@ const PODMAN_RLIMIT =
 
 describe("parsePodmanInfo", () => {
   it("the recorded rootful engine: neutral facts, Go's amd64 as qus's x86_64, no confinement", () => {
-    expect(parsePodmanInfo(PODMAN_INFO, "the default engine")).toEqual({
+    expect(parsePodmanInfo(PODMAN_INFO, "the default endpoint")).toEqual({
       info: {
         cpu: "x86_64",
         architecture: "amd64",
         version: "4.3.1",
         rootless: false,
         userns: false,
-        endpoint: "the default engine",
+        endpoint: "the default endpoint",
       },
       confinement: { apparmor: false, selinux: false },
     });
@@ -795,7 +795,7 @@ describe("createPodmanCliRunner (fake Exec: no podman CLI involved)", () => {
     const error = await rejection(driver.inspect({ targets: [], mount: true, verify: false }));
     expect(error.code).toBe("QUS_ENGINE_ROOTLESS");
     expect(error.message).toBe(
-      "the podman engine at the default engine is rootless: its containers cannot register in the host kernel",
+      "the podman engine at the default endpoint is rootless: its containers cannot register in the host kernel",
     );
     expect(calls.map((call) => call.args[0])).toEqual(["info", "image"]);
   });
@@ -833,7 +833,7 @@ describe("buildImage through a CLI runner", () => {
     const error = await rejection(failed.runner.buildImage({ contextDir: "/c", tags: ["t:1"] }));
     expect(error.code).toBe("QUS_IMAGE_BUILD_FAILED");
     expect(error.message).toBe(
-      "podman build of t:1 on the engine at the default engine failed: STEP 3/9: RUN x Error: building at STEP: exit status 1",
+      "podman build of t:1 on the engine at the default endpoint failed: STEP 3/9: RUN x Error: building at STEP: exit status 1",
     );
     const hung = runnerWith({ build: timedOut() });
     const late = await rejection(hung.runner.buildImage({ contextDir: "/c", tags: ["t:1"], timeoutMs: 2_000 }));

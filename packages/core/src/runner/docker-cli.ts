@@ -22,12 +22,12 @@ export interface DockerCliOptions extends CliRunnerOptions {
 
 const UNREACHABLE_HINT = "start the engine (dockerd), or point DOCKER_HOST / --context at a running one";
 
-/** Where the docker client will go, in words, for messages: a context, DOCKER_HOST, or the default engine. */
+/** Where the docker client will go, in words, for messages: a context, DOCKER_HOST, or the default endpoint (a current context, else the local socket). */
 export function describeEndpoint(context: string | undefined, env: NodeJS.ProcessEnv = process.env): string {
   if (context !== undefined) return `context ${quoteShellArg(context)}`;
   if (env.DOCKER_HOST) return env.DOCKER_HOST;
   if (env.DOCKER_CONTEXT) return `context ${quoteShellArg(env.DOCKER_CONTEXT)}`;
-  return "the default engine";
+  return "the default endpoint";
 }
 
 /** Parses `docker info --format '{{json .}}'`. */

@@ -32,7 +32,7 @@ export function describePodmanEndpoint(connection: string | undefined, env: Node
   if (connection !== undefined) return `connection ${quoteShellArg(connection)}`;
   if (env.CONTAINER_HOST) return env.CONTAINER_HOST;
   if (env.CONTAINER_CONNECTION) return `connection ${quoteShellArg(env.CONTAINER_CONNECTION)}`;
-  return "the default engine";
+  return "the default endpoint";
 }
 
 interface PodmanInfo {

@@ -23,7 +23,7 @@ const QUS_LABELS = { "org.qus.qemu.version": "qemu-aarch64 version 7.2.22 (Debia
 // The engine the kernel tests run on, as the docker runner reads its recorded `docker info`.
 const ENGINE: EngineInfo = parseDockerInfo(
   readFileSync(new URL("../../../test-fixtures/container/docker-info.json", import.meta.url), "utf8"),
-  "the default engine",
+  "the default endpoint",
 ).info;
 
 function result(stdout: string, exitCode = 0, stderr = ""): ExecResult {
@@ -52,7 +52,7 @@ function fakeRunner(options: FakeOptions = {}) {
   const calls = { info: 0, imageLabels: [] as string[], pull: [] as string[], run: [] as RunSpec[], runProgram: 0 };
   const runner: ContainerRunner = {
     name: "fake",
-    endpoint: "the default engine",
+    endpoint: "the default endpoint",
     describePrivilege: (privilege) => (privilege === "full" ? "--privileged" : "--cap-add SYS_ADMIN"),
     buildImage: async () => {
       throw new Error("no image builds here");
@@ -151,7 +151,7 @@ describe("container driver (mock runner: no engine involved)", () => {
       const error = await rejection(createContainerDriver({ runner }).inspect(INSPECT));
       expect(error.code).toBe("QUS_IMAGE_MISSING");
       expect(error.message).toContain(TONISTIIGI_IMAGE);
-      expect(error.message).toContain("the default engine");
+      expect(error.message).toContain("the default endpoint");
       expect(error.hint).toContain("qus image build");
       expect(calls.pull).toEqual([TONISTIIGI_IMAGE]);
       expect(calls.run).toEqual([]);
@@ -280,7 +280,7 @@ describe("container driver (mock runner: no engine involved)", () => {
       const driver = createContainerDriver({ runner });
       expect(driver.name).toBe("fake");
       const inspection = await driver.inspect(INSPECT);
-      expect(inspection.details).toMatchObject({ privilege: "--cap-add SYS_ADMIN", endpoint: "the default engine" });
+      expect(inspection.details).toMatchObject({ privilege: "--cap-add SYS_ADMIN", endpoint: "the default endpoint" });
     });
 
     it("--privileged when asked", async () => {
@@ -346,7 +346,7 @@ describe("container driver (mock runner: no engine involved)", () => {
       expect(calls.run.map((spec) => spec.privilege)).toEqual(["least", "full"]);
       expect(error.code).toBe("QUS_PRIVILEGE_DENIED");
       expect(error.message).toBe(
-        "the engine at the default engine refused both ways of reaching binfmt_misc: with --cap-add SYS_ADMIN, mounting binfmt_misc failed: mount: permission denied (are you root?); with --privileged, the engine would not start it: docker: Error response from daemon: unable to apply caps: operation not permitted: unknown",
+        "the engine at the default endpoint refused both ways of reaching binfmt_misc: with --cap-add SYS_ADMIN, mounting binfmt_misc failed: mount: permission denied (are you root?); with --privileged, the engine would not start it: docker: Error response from daemon: unable to apply caps: operation not permitted: unknown",
       );
       expect(error.hint).not.toContain("drop --privileged");
     });

@@ -24,7 +24,7 @@ function recorded(name: "status.txt" | "install-ok.txt" | "install-failed.txt"):
 // The engine the kernel tests run on, as the docker runner reads its recorded `docker info`.
 const ENGINE: EngineInfo = parseDockerInfo(
   readFileSync(new URL("../../../test-fixtures/container/docker-info.json", import.meta.url), "utf8"),
-  "the default engine",
+  "the default endpoint",
 ).info;
 
 // binfmt --version logs to stderr (hand-written in the shape of cmd/binfmt/main.go's log line).
@@ -102,7 +102,7 @@ function fakeTonistiigi(options: FakeOptions & Overrides = {}) {
 
   const runner: ContainerRunner = {
     name: "fake",
-    endpoint: "the default engine",
+    endpoint: "the default endpoint",
     describePrivilege: (privilege) => (privilege === "full" ? "--privileged" : "--cap-add SYS_ADMIN"),
     buildImage: async () => {
       throw new Error("no image builds here");
