@@ -18,13 +18,15 @@ export type QusErrorCode =
   | "QUS_BINFMT_DISABLED"
   | "QUS_NATIVE_CLAIMED"
   | "QUS_TMPDIR_UNUSABLE"
+  | "QUS_PLATFORM_NOT_RUNNABLE"
   // an operation failed (exit 1)
   | "QUS_KERNEL_WRITE_FAILED"
   | "QUS_EXEC_FAILED"
   | "QUS_PERSIST_FAILED"
   | "QUS_IMAGE_BUILD_FAILED"
   | "QUS_PERSIST_CONFLICT"
-  | "QUS_TIMEOUT";
+  | "QUS_TIMEOUT"
+  | "QUS_VERIFY_FAILED";
 
 /** What kind of failure a code is: the user's input, the machine, or the operation itself. */
 export type QusErrorKind = "input" | "environment" | "operation";
@@ -46,12 +48,14 @@ const KIND: Record<QusErrorCode, QusErrorKind> = {
   QUS_BINFMT_DISABLED: "environment",
   QUS_NATIVE_CLAIMED: "environment",
   QUS_TMPDIR_UNUSABLE: "environment",
+  QUS_PLATFORM_NOT_RUNNABLE: "environment",
   QUS_KERNEL_WRITE_FAILED: "operation",
   QUS_EXEC_FAILED: "operation",
   QUS_PERSIST_FAILED: "operation",
   QUS_IMAGE_BUILD_FAILED: "operation",
   QUS_PERSIST_CONFLICT: "operation",
   QUS_TIMEOUT: "operation",
+  QUS_VERIFY_FAILED: "operation",
 };
 
 /** Whether an error code is the user's input, the machine, or the operation itself. */

@@ -41,10 +41,34 @@ export { describeFailure, type FailureContext, failureHint } from "./report/prob
 export { renderJson } from "./report/render-json.js";
 export { renderMarkdown } from "./report/render-markdown.js";
 export { renderTable, shouldColor, type TableOptions } from "./report/render-table.js";
-export type { CliRunnerOptions } from "./runner/cli-runner.js";
-export { createDockerCliRunner, type DockerCliOptions } from "./runner/docker-cli.js";
+export {
+  type CliRunnerOptions,
+  type Confinement,
+  DEFAULT_ENGINE_TIMEOUT_MS,
+  DEFAULT_PULL_TIMEOUT_MS,
+  DEFAULT_RUN_TIMEOUT_MS,
+  DEFAULT_BUILD_TIMEOUT_MS,
+  type EngineFacts,
+  engineTimeoutFromEnv,
+  helperContainerName,
+  PROGRAM_PATH,
+  unreachable,
+} from "./runner/cli-runner.js";
+export {
+  createRequest,
+  type DockerCreateRequest,
+  describeApiPrivilege,
+  HELPER_LABEL,
+} from "./runner/docker-api.js";
+export {
+  createDockerCliRunner,
+  type DockerCliOptions,
+  type DockerInfo,
+  dockerInfoFacts,
+} from "./runner/docker-cli.js";
 export { createPodmanCliRunner, type PodmanCliOptions } from "./runner/podman-cli.js";
 export type { BuildSpec, ContainerRunner, EngineInfo, Privilege, RunSpec } from "./runner/types.js";
+export { membersOfFolder, type TarMember, tarOf } from "./runner/tar.js";
 export { formatCommand, quoteShellArg } from "./shell-quote.js";
 export {
   canonicalPlatform,

@@ -30,14 +30,24 @@ export function describeEndpoint(context: string | undefined, env: NodeJS.Proces
   return "the default endpoint";
 }
 
+/** What qus reads of docker's info, as `docker info --format '{{json .}}'` prints it and `GET /info` answers it. */
+export interface DockerInfo {
+  readonly Architecture?: string;
+  readonly ServerVersion?: string;
+  readonly SecurityOptions?: readonly string[] | null;
+  readonly ServerErrors?: readonly string[] | null;
+}
+
 /** Parses `docker info --format '{{json .}}'`. */
 export function parseDockerInfo(json: string, endpoint: string): EngineFacts {
-  const info = parseInfoObject<{
-    Architecture: string;
-    ServerVersion: string;
-    SecurityOptions: string[] | null;
-    ServerErrors: string[] | null;
-  }>("docker", json);
+  return dockerInfoFacts(parseInfoObject<DockerInfo>("docker", json), endpoint);
+}
+
+/**
+ * The facts of docker's info (the CLI's JSON or the Engine API's `GET /info`). Throws QUS_ENGINE_UNREACHABLE when
+ * it names no server.
+ */
+export function dockerInfoFacts(info: DockerInfo, endpoint: string): EngineFacts {
   if (!info.ServerVersion) {
     throw unreachable(endpoint, info.ServerErrors?.join("; ") || "docker info reported no server", UNREACHABLE_HINT);
   }

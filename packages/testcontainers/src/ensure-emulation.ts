@@ -1,0 +1,180 @@
+import {
+  buildImage,
+  type ContainerRunner,
+  createContainerDriver,
+  type EngineInfo,
+  ensure,
+  isQusError,
+  type PlatformReport,
+  QUS_IMAGE,
+  QusError,
+  type Report,
+  resolvePlatforms,
+  type Target,
+} from "@qus/core";
+import { type ContainerRuntimeClient, getContainerRuntimeClient } from "testcontainers";
+import { createEngineRunner } from "./engine-runner.js";
+import { describeEndpoint } from "./endpoint.js";
+import { failedPlatformsError } from "./errors.js";
+
+/** Options of {@link ensureEmulation}. */
+export interface EnsureEmulationOptions {
+  /**
+   * Platforms the tests run containers of: `linux/arm64`, `arm64`, `riscv64`, a comma-separated list, or an array.
+   * Default: the `QUS_PLATFORMS` environment variable.
+   */
+  readonly platforms?: string | readonly string[];
+  /** The engine's client; Testcontainers' own (`getContainerRuntimeClient()`) by default. */
+  readonly client?: ContainerRuntimeClient;
+  /**
+   * The installer image on the engine: `qus-binfmt:latest` (qus's own) when the engine has it, else the pinned
+   * tonistiigi/binfmt, pulled.
+   */
+  readonly image?: string;
+  /**
+   * When the engine has no installer image and none can be pulled (no registry), build qus's own there, from
+   * Debian's packages fetched by this machine's apt. Default: true.
+   */
+  readonly buildInstaller?: boolean;
+  /** true: the helper container runs privileged from the start; false: never; unset: only when least privilege is refused. */
+  readonly privileged?: boolean;
+}
+
+/** A platform asked for, as core resolved it. */
+type Asked = Target;
+
+/** What one engine has verified in this process: its runner, its facts and each verified platform's report. */
+interface EngineState {
+  readonly runner: ContainerRunner;
+  readonly engine: EngineInfo;
+  /** Platforms verified on this engine in this process, by QEMU cpu. */
+  readonly verified: Map<string, PlatformReport>;
+  /** How the last helper reached the engine (image, QEMU version, privilege). */
+  details: Readonly<Record<string, string>>;
+}
+
+// Per engine (its id) for the process: a second ensure of a verified platform costs nothing. Kept on globalThis,
+// so that copies of this module (a test runner may load it more than once) share it.
+const STATE_KEY = Symbol.for("qus.testcontainers.engines");
+const engines: Map<string, Promise<EngineState>> = ((globalThis as Record<symbol, unknown>)[STATE_KEY] ??= new Map()) as Map<
+  string,
+  Promise<EngineState>
+>;
+
+/**
+ * Makes sure containers of the given platforms run on the engine the tests use: reaches it through Testcontainers'
+ * client (DOCKER_HOST, `~/.testcontainers.properties`, remote engines alike), registers QEMU in that engine's
+ * kernel where needed through a short-lived helper container, and proves each platform by running a program of it
+ * there. Platforms of the engine's own architecture need nothing. Verified platforms are remembered per engine for
+ * the process. Resolves to qus's report; rejects with a QusError naming each platform that cannot run, and why.
+ */
+export async function ensureEmulation(options: EnsureEmulationOptions = {}): Promise<Report> {
+  const asked = platformsAsked(options.platforms);
+  const client = options.client ?? (await getContainerRuntimeClient());
+  const state = await engineState(client);
+  const foreign = asked.filter((target) => target.cpu !== state.engine.cpu);
+  const missing = foreign.filter((target) => !state.verified.has(target.cpu));
+  let report: Report | undefined;
+  if (missing.length > 0) {
+    report = await ensureOnEngine(state, missing, options);
+    for (const platform of report.platforms) if (platform.ok) state.verified.set(platform.cpu, platform);
+    state.details = report.driverDetails ?? state.details;
+    if (!report.ok) throw failedPlatformsError(report, state.engine);
+  }
+  return combinedReport(asked, state, report);
+}
+
+/**
+ * Forgets what this process verified, so the next {@link ensureEmulation} looks at the engine again: for suites
+ * that change binfmt_misc themselves. With a client, only that engine; with platforms, only those.
+ */
+export async function forgetEmulation(
+  options: { readonly client?: ContainerRuntimeClient; readonly platforms?: string | readonly string[] } = {},
+): Promise<void> {
+  const states = options.client ? [engines.get(describeEndpoint(options.client))] : [...engines.values()];
+  const cpus = options.platforms === undefined ? undefined : resolvePlatforms(options.platforms).map((t) => t.cpu);
+  for (const state of await Promise.all(states.map((pending) => pending?.catch(() => undefined)))) {
+    if (!state) continue;
+    if (cpus === undefined) state.verified.clear();
+    else for (const cpu of cpus) state.verified.delete(cpu);
+  }
+}
+
+function platformsAsked(platforms: EnsureEmulationOptions["platforms"]): Asked[] {
+  const given = platforms ?? process.env.QUS_PLATFORMS;
+  if (given === undefined || (typeof given === "string" ? given.trim() === "" : given.length === 0)) {
+    throw new QusError("QUS_USAGE", "no platforms to ensure: pass platforms, or set QUS_PLATFORMS", {
+      hint: 'ensureEmulation({ platforms: ["linux/arm64", "linux/riscv64"] }), or QUS_PLATFORMS=linux/arm64,linux/riscv64',
+    });
+  }
+  return resolvePlatforms(given);
+}
+
+async function engineState(client: ContainerRuntimeClient): Promise<EngineState> {
+  const endpoint = describeEndpoint(client);
+  const runner = createEngineRunner(client.container.dockerode, { endpoint });
+  const key = endpoint;
+  let state = engines.get(key);
+  if (!state) {
+    state = runner.info().then((engine) => ({ runner, engine, verified: new Map<string, PlatformReport>(), details: {} }));
+    engines.set(key, state);
+    state.catch(() => engines.delete(key));
+  }
+  return state;
+}
+
+async function ensureOnEngine(state: EngineState, targets: readonly Asked[], options: EnsureEmulationOptions) {
+  const platforms = targets.map((target) => target.cpu);
+  const run = () =>
+    ensure({
+      platforms,
+      driver: createContainerDriver({
+        runner: state.runner,
+        ...(options.image !== undefined ? { image: options.image } : {}),
+        ...(options.privileged !== undefined ? { privileged: options.privileged } : {}),
+      }),
+    });
+  try {
+    return await run();
+  } catch (error) {
+    const mayBuild = options.buildInstaller !== false && options.image === undefined;
+    if (!mayBuild || !isQusError(error) || error.code !== "QUS_IMAGE_MISSING") throw error;
+    // No installer and no registry: build qus's own on that engine, then once more.
+    await buildImage({ runner: state.runner, tag: QUS_IMAGE });
+    return run();
+  }
+}
+
+/** One report for every platform asked: native ones, ones verified earlier in this process, and this run's. */
+function combinedReport(asked: readonly Asked[], state: EngineState, report: Report | undefined): Report {
+  const platforms = asked.map(
+    (target) =>
+      report?.platforms.find((platform) => platform.cpu === target.cpu) ??
+      state.verified.get(target.cpu) ??
+      nativePlatform(target, state.engine),
+  );
+  return {
+    schemaVersion: 1,
+    command: "ensure",
+    driver: state.runner.name,
+    driverDetails: { ...state.details, endpoint: state.engine.endpoint },
+    dryRun: false,
+    ok: platforms.every((platform) => platform.ok),
+    kernel: report?.kernel ?? { release: "", binfmtMounted: true, mountedByQus: false },
+    platforms,
+    warnings: report?.warnings ?? [],
+  };
+}
+
+function nativePlatform(target: Asked, engine: EngineInfo): PlatformReport {
+  return {
+    platform: target.platforms[0] ?? target.cpu,
+    cpu: target.cpu,
+    before: "native",
+    action: "native",
+    after: "native",
+    verified: null,
+    reasons: [`the engine's own architecture (${engine.architecture})`],
+    ok: true,
+  };
+}
