@@ -3,7 +3,10 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { createServer, type Socket } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { buildProbe } from "@qus/core";
 import {
+  createEngineRunner,
   type EmulationError,
   ensureEmulation,
   explainStartFailure,
@@ -25,7 +28,8 @@ const IMAGES: [debianArch: string, platform: string, machine: string][] = [
   ["s390x", "linux/s390x", "s390x"],
 ];
 const RISCV64 = "\\x7fELF\\x02\\x01\\x01\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x02\\x00\\xf3\\x00";
-const RISCV64_MASK = "\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\x00\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\xfe\\xff\\xff\\xff";
+const RISCV64_MASK =
+  "\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\x00\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\xfe\\xff\\xff\\xff";
 
 /** A busybox container of a platform that stays up (`sleep`), as a test suite would start one. */
 function busyboxContainer(debianArch: string, platform: string): GenericContainer {
@@ -79,7 +83,9 @@ describe("withEmulation", () => {
     expect(explained.message).toMatch(
       /^the container of qus-e2e-busybox:arm64 \(linux\/arm64\) did not start on the engine at unix:\/\/\/var\/run\/docker\.sock, whose architecture is x86_64: .*is not running/,
     );
-    expect(explained.message).toContain("binfmt_misc on that engine: no entry for aarch64 (qemu-aarch64 is not registered)");
+    expect(explained.message).toContain(
+      "binfmt_misc on that engine: no entry for aarch64 (qemu-aarch64 is not registered)",
+    );
     expect(explained.hint).toContain('ensureEmulation({ platforms: ["linux/arm64"] })');
     expect(explained.cause).toBe(failure);
   });
@@ -145,9 +151,13 @@ describe("ensureEmulation", () => {
     // A distribution's stale entry for riscv64 with an interpreter that is not there: qus leaves it alone.
     registerRaw(`:qus-e2e-stale-riscv64:M::${RISCV64}:${RISCV64_MASK}:/nonexistent/qemu-riscv64:`);
     try {
-      const error = (await ensureEmulation({ platforms: "linux/riscv64,linux/arm64" }).catch((e) => e)) as EmulationError;
+      const error = (await ensureEmulation({ platforms: "linux/riscv64,linux/arm64" }).catch(
+        (e) => e,
+      )) as EmulationError;
       expect(error.name).toBe("QusError");
-      expect(error.message).toMatch(/^these platforms cannot run on the engine at unix:\/\/\/var\/run\/docker\.sock \(x86_64\):\n {2}linux\/riscv64: /);
+      expect(error.message).toMatch(
+        /^these platforms cannot run on the engine at unix:\/\/\/var\/run\/docker\.sock \(x86_64\):\n {2}linux\/riscv64: /,
+      );
       expect(error.message).toContain("qus-e2e-stale-riscv64");
       expect(error.message).toMatch(/\n {4}fix: /);
       expect(error.message).not.toContain("linux/arm64:");
@@ -188,5 +198,96 @@ describe("an engine that does not answer", () => {
       delete process.env.QUS_ENGINE_TIMEOUT;
       server.close();
     }
+  });
+});
+
+describe("the Engine API runner (what ensureEmulation runs helpers through)", () => {
+  const runner = () =>
+    createEngineRunner(new Dockerode({ socketPath: "/var/run/docker.sock" }), {
+      endpoint: "unix:///var/run/docker.sock",
+      runTimeoutMs: 2_000,
+    });
+  const spec = { needsBinfmtMount: false, privilege: "least" } as const;
+
+  it("runProgram: a foreign program fails with exec format error until emulation is there, then exits 0", async () => {
+    const probe = buildProbe("s390x");
+    const image = { ...spec, image: "qus-e2e-busybox:s390x", platform: "linux/s390x" };
+    const before = await runner().runProgram(image, probe);
+    expect(before.exitCode).not.toBe(0);
+    expect(`${before.stdout}${before.stderr}`).toMatch(/exec format error/);
+    await ensureEmulation({ platforms: "linux/s390x" });
+    const after = await runner().runProgram(image, probe);
+    expect({ exitCode: after.exitCode, timedOut: after.timedOut }).toEqual({ exitCode: 0, timedOut: false });
+    expect(helperContainers()).toEqual([]);
+  });
+
+  it("run: a container that outlives its time is stopped, reported timed out, and removed", async () => {
+    const started = Date.now();
+    const result = await runner().run({
+      ...spec,
+      image: "qus-binfmt:latest",
+      entrypoint: "/bin/busybox",
+      command: ["sleep", "60"],
+    });
+    expect(result).toMatchObject({ timedOut: true, exitCode: undefined });
+    expect(Date.now() - started).toBeLessThan(20_000);
+    expect(helperContainers()).toEqual([]);
+  });
+
+  it("run: an image the engine does not have is refused as docker run refuses it (status 125, the engine's words)", async () => {
+    const result = await runner().run({ ...spec, image: "qus-e2e-missing:1", command: ["true"] });
+    expect(result.exitCode).toBe(125);
+    expect(result.stderr).toMatch(/^Error response from daemon: No such image: qus-e2e-missing:1/);
+  });
+});
+
+describe("a user's test suite, run as a user runs it", () => {
+  const suite = fileURLToPath(new URL("./fixtures/testcontainers-user", import.meta.url));
+  const modules = fileURLToPath(new URL("../node_modules", import.meta.url));
+
+  /** Runs a test runner in the fixture folder, with this process's environment minus this Vitest's own. */
+  function runSuite(argv: readonly string[], env: Record<string, string>) {
+    const inherited = Object.fromEntries(
+      Object.entries(process.env).filter(([key]) => !/^(VITEST|NODE_OPTIONS$|TEST$)/.test(key)),
+    );
+    const result = spawnSync(process.execPath, argv, {
+      cwd: suite,
+      env: { ...inherited, TESTCONTAINERS_RYUK_DISABLED: "true", NO_COLOR: "1", ...env },
+      encoding: "utf8",
+      timeout: 240_000,
+    });
+    return { status: result.status, output: `${result.stdout}${result.stderr}` };
+  }
+  const vitest = (config: string, env: Record<string, string>) =>
+    runSuite([join(modules, "vitest/vitest.mjs"), "run", "--config", config], env);
+
+  it("Vitest, one line of set-up (globalSetup) and QUS_PLATFORMS: the s390x container runs", () => {
+    const run = vitest("vitest.config.ts", { QUS_PLATFORMS: "linux/s390x" });
+    expect(run.output).toMatch(/Tests\s+1 passed/);
+    expect(run.status, run.output).toBe(0);
+    expect(entryNames()).toContain("qemu-s390x");
+  });
+
+  it("Vitest, the platforms given to the factory in vitest.config.ts", () => {
+    const run = vitest("vitest.factory.config.ts", {});
+    expect(run.status, run.output).toBe(0);
+    expect(run.output).toMatch(/Tests\s+1 passed/);
+  });
+
+  it("Vitest: a platform that cannot be set up fails the run before any test, saying why", () => {
+    const run = vitest("vitest.config.ts", { QUS_PLATFORMS: "linux/arm65" });
+    expect(run.status).not.toBe(0);
+    expect(run.output).toContain('QUS_PLATFORMS=linux/arm65: unknown platform "linux/arm65"');
+    expect(run.output).not.toMatch(/Tests\s+1 passed/);
+    expect(entryNames()).not.toContain("qemu-s390x");
+  });
+
+  it("Jest, globalSetup and QUS_PLATFORMS: the s390x container runs and the test reads the report", () => {
+    const run = runSuite([join(modules, "jest/bin/jest.js"), "--config", "jest.config.mjs", "--rootDir", suite], {
+      QUS_PLATFORMS: "linux/s390x",
+      NODE_OPTIONS: "--experimental-vm-modules",
+    });
+    expect(run.status, run.output).toBe(0);
+    expect(run.output).toMatch(/Tests:\s+1 passed/);
   });
 });

@@ -36,6 +36,7 @@ export { type StatusOptions, status, verify } from "./operations/status.js";
 export { type Interpreter, type PlanAction, type PlanInput, type PlanStep, plan } from "./plan.js";
 export { platformNames, resolvePlatforms } from "./platform.js";
 export { buildProbe } from "./probe/index.js";
+export { processWide } from "./process-wide.js";
 export type { EntryState, PersistedFile, PlatformReport, Report, ReportAction } from "./report/model.js";
 export { describeFailure, type FailureContext, failureHint } from "./report/probe-words.js";
 export { renderJson } from "./report/render-json.js";
@@ -44,10 +45,10 @@ export { renderTable, shouldColor, type TableOptions } from "./report/render-tab
 export {
   type CliRunnerOptions,
   type Confinement,
+  DEFAULT_BUILD_TIMEOUT_MS,
   DEFAULT_ENGINE_TIMEOUT_MS,
   DEFAULT_PULL_TIMEOUT_MS,
   DEFAULT_RUN_TIMEOUT_MS,
-  DEFAULT_BUILD_TIMEOUT_MS,
   type EngineFacts,
   engineTimeoutFromEnv,
   helperContainerName,
@@ -67,8 +68,8 @@ export {
   dockerInfoFacts,
 } from "./runner/docker-cli.js";
 export { createPodmanCliRunner, type PodmanCliOptions } from "./runner/podman-cli.js";
-export type { BuildSpec, ContainerRunner, EngineInfo, Privilege, RunSpec } from "./runner/types.js";
 export { membersOfFolder, type TarMember, tarOf } from "./runner/tar.js";
+export type { BuildSpec, ContainerRunner, EngineInfo, Privilege, RunSpec } from "./runner/types.js";
 export { formatCommand, quoteShellArg } from "./shell-quote.js";
 export {
   canonicalPlatform,

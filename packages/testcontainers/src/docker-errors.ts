@@ -8,7 +8,15 @@ export interface DockerError {
 }
 
 /** errno codes of a connection that could not be made or broke: the engine is not answering. */
-const CONNECTION_CODES = new Set(["ECONNREFUSED", "ENOENT", "ECONNRESET", "EPIPE", "EHOSTUNREACH", "ETIMEDOUT", "EACCES"]);
+const CONNECTION_CODES = new Set([
+  "ECONNREFUSED",
+  "ENOENT",
+  "ECONNRESET",
+  "EPIPE",
+  "EHOSTUNREACH",
+  "ETIMEDOUT",
+  "EACCES",
+]);
 
 /** Whether an error says the engine could not be reached, rather than that it refused a request. */
 export function isConnectionError(error: unknown): boolean {

@@ -38,6 +38,14 @@ export interface EngineRunnerOptions {
 const UNREACHABLE_HINT =
   "start the engine the tests use, or point DOCKER_HOST (or ~/.testcontainers.properties) at one that answers";
 
+const SOCKET_DENIED_HINT =
+  "this user may not use the engine's socket: add it to the docker group (or the engine's own), or run the tests as root";
+
+/** What to do about a connection that failed: permission to the socket, or an engine that is not there. */
+function hintFor(error: unknown): string {
+  return (error as DockerError).code === "EACCES" ? SOCKET_DENIED_HINT : UNREACHABLE_HINT;
+}
+
 /** The status `docker run` exits with when the engine refused to create or start the container. */
 const ENGINE_REFUSED = 125;
 
@@ -67,13 +75,16 @@ export function createEngineRunner(dockerode: Dockerode, options: EngineRunnerOp
           "check that the engine answers; for a slow remote engine allow more time, for example QUS_ENGINE_TIMEOUT=60",
         );
       }
-      if (isConnectionError(error)) throw unreachable(endpoint, `${what} failed: ${describeDockerError(error)}`, UNREACHABLE_HINT);
+      if (isConnectionError(error))
+        throw unreachable(endpoint, `${what} failed: ${describeDockerError(error)}`, hintFor(error));
       throw error;
     }
   }
 
   async function engineFacts(): Promise<EngineFacts> {
-    facts ??= engineCall("GET /info", (abortSignal) => dial<DockerInfo>(dockerode, { path: "/info", method: "GET", abortSignal }))
+    facts ??= engineCall("GET /info", (abortSignal) =>
+      dial<DockerInfo>(dockerode, { path: "/info", method: "GET", abortSignal }),
+    )
       // Read as the docker CLI runner reads `docker info`: the API answers the same object.
       .then((info: DockerInfo) => dockerInfoFacts(info, endpoint))
       .catch((error: unknown) => {
@@ -105,11 +116,18 @@ export function createEngineRunner(dockerode: Dockerode, options: EngineRunnerOp
 
   /** Attaches, starts and waits for a created container, within `timeoutMs`; removes it in every case. */
   async function runToEnd(container: Dockerode.Container, timeoutMs: number): Promise<ExecResult> {
+    // The wait is asked before the start, so that an AutoRemove container that ends at once is still waited for.
+    const stop = new AbortController();
+    const runSignal = AbortSignal.any([stop.signal, AbortSignal.timeout(timeoutMs)]);
     try {
       const stream = (await engineCall("POST /containers/attach", (abortSignal) =>
         container.attach({ stream: true, stdout: true, stderr: true, abortSignal }),
       )) as unknown as Readable;
       const output = collect(dockerode, stream);
+      const exited = container.wait({ condition: "next-exit", abortSignal: runSignal }) as Promise<{
+        StatusCode: number;
+      }>;
+      exited.catch(() => undefined); // read below, or given up when the start fails
       try {
         await engineCall("POST /containers/start", (abortSignal) => container.start({ abortSignal }));
       } catch (error) {
@@ -117,21 +135,35 @@ export function createEngineRunner(dockerode: Dockerode, options: EngineRunnerOp
         if (error instanceof QusError) throw error;
         return refused(error as DockerError);
       }
-      const runSignal = AbortSignal.timeout(timeoutMs);
       let status: number;
       try {
-        status = ((await container.wait({ abortSignal: runSignal })) as { StatusCode: number }).StatusCode;
+        status = (await exited).StatusCode;
       } catch (error) {
         stream.destroy();
-        if (runSignal.aborted) return { ...(await output.settle(0)), exitCode: undefined, signal: "SIGKILL", startError: undefined, timedOut: true };
-        if (isConnectionError(error)) throw unreachable(endpoint, `waiting for the helper container failed: ${describeDockerError(error)}`, UNREACHABLE_HINT);
+        if (runSignal.aborted && !stop.signal.aborted) {
+          return {
+            ...(await output.settle(0)),
+            exitCode: undefined,
+            signal: "SIGKILL",
+            startError: undefined,
+            timedOut: true,
+          };
+        }
+        if (isConnectionError(error)) {
+          throw unreachable(
+            endpoint,
+            `waiting for the helper container failed: ${describeDockerError(error)}`,
+            UNREACHABLE_HINT,
+          );
+        }
         throw error;
       }
       // The wait can answer before the last output arrived: give the stream a moment to end.
       const { stdout, stderr } = await output.settle(1000);
       return { exitCode: status, signal: undefined, stdout, stderr, startError: undefined, timedOut: false };
     } finally {
-      await removeContainer(container);
+      stop.abort();
+      await removeContainer(container); // stopped on time or refused: AutoRemove may not have happened
     }
   }
 
@@ -167,12 +199,18 @@ export function createEngineRunner(dockerode: Dockerode, options: EngineRunnerOp
 
     async runProgram(spec, program) {
       const confinement = await confinementFor(spec);
-      const request = createRequest({ ...spec, command: [], entrypoint: PROGRAM_PATH }, confinement, helperContainerName());
+      const request = createRequest(
+        { ...spec, command: [], entrypoint: PROGRAM_PATH },
+        confinement,
+        helperContainerName(),
+      );
       const created = await create(request);
       if (!("id" in created)) return created;
       try {
         const archive = tarOf([{ path: PROGRAM_PATH.slice(1), type: "file", data: program, mode: 0o755 }]);
-        await engineCall("PUT /containers/archive", (abortSignal) => created.putArchive(archive, { path: "/", abortSignal }));
+        await engineCall("PUT /containers/archive", (abortSignal) =>
+          created.putArchive(archive, { path: "/", abortSignal }),
+        );
       } catch (error) {
         await removeContainer(created);
         if (error instanceof QusError) throw error;
@@ -211,7 +249,8 @@ export function createEngineRunner(dockerode: Dockerode, options: EngineRunnerOp
         }
       } catch (error) {
         if (error instanceof QusError) throw error;
-        if (isConnectionError(error)) throw unreachable(endpoint, `the image build failed: ${describeDockerError(error)}`, UNREACHABLE_HINT);
+        if (isConnectionError(error))
+          throw unreachable(endpoint, `the image build failed: ${describeDockerError(error)}`, UNREACHABLE_HINT);
         throw new QusError(
           "QUS_IMAGE_BUILD_FAILED",
           `the build of ${first} on the engine at ${endpoint} failed: ${describeDockerError(error)}`,
@@ -231,7 +270,10 @@ export function createEngineRunner(dockerode: Dockerode, options: EngineRunnerOp
  * One Engine API request through dockerode's modem, bounded by `abortSignal`: for the calls whose dockerode method
  * takes no signal. Rejects as dockerode does (`statusCode`, `json`) for any answer but 200.
  */
-function dial<T>(dockerode: Dockerode, request: { path: string; method: string; abortSignal: AbortSignal }): Promise<T> {
+function dial<T>(
+  dockerode: Dockerode,
+  request: { path: string; method: string; abortSignal: AbortSignal },
+): Promise<T> {
   return new Promise((resolve, reject) => {
     dockerode.modem.dial(
       { ...request, statusCodes: { 200: true, 404: "not found", 500: "server error" } },
@@ -287,13 +329,16 @@ function followToEnd(dockerode: Dockerode, stream: Readable, timeoutMs: number):
       stream.destroy();
       reject(new Error(`it did not finish within ${timeoutMs / 1000} s`));
     }, timeoutMs);
-    dockerode.modem.followProgress(stream, (error: Error | null, events: { error?: string; errorDetail?: { message?: string } }[]) => {
-      clearTimeout(timer);
-      const failed = events?.find((event) => event.error || event.errorDetail);
-      if (error) reject(error);
-      else if (failed) reject(new Error(failed.errorDetail?.message ?? failed.error));
-      else resolve();
-    });
+    dockerode.modem.followProgress(
+      stream,
+      (error: Error | null, events: { error?: string; errorDetail?: { message?: string } }[]) => {
+        clearTimeout(timer);
+        const failed = events?.find((event) => event.error || event.errorDetail);
+        if (error) reject(error);
+        else if (failed) reject(new Error(failed.errorDetail?.message ?? failed.error));
+        else resolve();
+      },
+    );
   });
 }
 

@@ -6,16 +6,18 @@ import {
   ensure,
   isQusError,
   type PlatformReport,
+  processWide,
   QUS_IMAGE,
   QusError,
   type Report,
   resolvePlatforms,
   type Target,
 } from "@qus/core";
-import { type ContainerRuntimeClient, getContainerRuntimeClient } from "testcontainers";
-import { createEngineRunner } from "./engine-runner.js";
+import type { ContainerRuntimeClient } from "testcontainers";
 import { describeEndpoint } from "./endpoint.js";
+import { createEngineRunner } from "./engine-runner.js";
 import { failedPlatformsError } from "./errors.js";
+import { runtimeClient } from "./runtime-client.js";
 
 /** Options of {@link ensureEmulation}. */
 export interface EnsureEmulationOptions {
@@ -53,13 +55,9 @@ interface EngineState {
   details: Readonly<Record<string, string>>;
 }
 
-// Per engine (its id) for the process: a second ensure of a verified platform costs nothing. Kept on globalThis,
+// Per engine (its endpoint) for the process: a second ensure of a verified platform costs nothing. Process-wide,
 // so that copies of this module (a test runner may load it more than once) share it.
-const STATE_KEY = Symbol.for("qus.testcontainers.engines");
-const engines: Map<string, Promise<EngineState>> = ((globalThis as Record<symbol, unknown>)[STATE_KEY] ??= new Map()) as Map<
-  string,
-  Promise<EngineState>
->;
+const engines = processWide("testcontainers.engines", () => new Map<string, Promise<EngineState>>());
 
 /**
  * Makes sure containers of the given platforms run on the engine the tests use: reaches it through Testcontainers'
@@ -70,7 +68,7 @@ const engines: Map<string, Promise<EngineState>> = ((globalThis as Record<symbol
  */
 export async function ensureEmulation(options: EnsureEmulationOptions = {}): Promise<Report> {
   const asked = platformsAsked(options.platforms);
-  const client = options.client ?? (await getContainerRuntimeClient());
+  const client = await runtimeClient(options.client);
   const state = await engineState(client);
   const foreign = asked.filter((target) => target.cpu !== state.engine.cpu);
   const missing = foreign.filter((target) => !state.verified.has(target.cpu));
@@ -107,7 +105,13 @@ function platformsAsked(platforms: EnsureEmulationOptions["platforms"]): Asked[]
       hint: 'ensureEmulation({ platforms: ["linux/arm64", "linux/riscv64"] }), or QUS_PLATFORMS=linux/arm64,linux/riscv64',
     });
   }
-  return resolvePlatforms(given);
+  try {
+    return resolvePlatforms(given);
+  } catch (error) {
+    // Name where the platforms came from when it was not the code at hand.
+    if (platforms !== undefined || !isQusError(error)) throw error;
+    throw new QusError(error.code, `QUS_PLATFORMS=${given}: ${error.message}`, { hint: error.hint, cause: error });
+  }
 }
 
 async function engineState(client: ContainerRuntimeClient): Promise<EngineState> {
@@ -116,7 +120,9 @@ async function engineState(client: ContainerRuntimeClient): Promise<EngineState>
   const key = endpoint;
   let state = engines.get(key);
   if (!state) {
-    state = runner.info().then((engine) => ({ runner, engine, verified: new Map<string, PlatformReport>(), details: {} }));
+    state = runner
+      .info()
+      .then((engine) => ({ runner, engine, verified: new Map<string, PlatformReport>(), details: {} }));
     engines.set(key, state);
     state.catch(() => engines.delete(key));
   }

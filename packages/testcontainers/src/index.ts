@@ -1,4 +1,4 @@
-export { type EngineRunnerOptions, createEngineRunner } from "./engine-runner.js";
+export { createEngineRunner, type EngineRunnerOptions } from "./engine-runner.js";
 export { type EnsureEmulationOptions, ensureEmulation, forgetEmulation } from "./ensure-emulation.js";
 export { EmulationError } from "./errors.js";
 export { explainStartFailure, type WithEmulationOptions, withEmulation } from "./with-emulation.js";

@@ -1,14 +1,10 @@
 import { createContainerDriver, isQusError, QusError, resolvePlatforms, verify } from "@qus/core";
-import {
-  type ContainerRuntimeClient,
-  type GenericContainer,
-  getContainerRuntimeClient,
-  type StartedTestContainer,
-} from "testcontainers";
-import { createEngineRunner } from "./engine-runner.js";
+import type { ContainerRuntimeClient, GenericContainer, StartedTestContainer } from "testcontainers";
 import { describeEndpoint } from "./endpoint.js";
+import { createEngineRunner } from "./engine-runner.js";
 import { type EnsureEmulationOptions, ensureEmulation, forgetEmulation } from "./ensure-emulation.js";
 import { EmulationError } from "./errors.js";
+import { runtimeClient } from "./runtime-client.js";
 
 /** Options of {@link withEmulation}: those of {@link ensureEmulation}, the platform being the container's own. */
 export type WithEmulationOptions = Omit<EnsureEmulationOptions, "platforms">;
@@ -36,7 +32,7 @@ export function withEmulation<T extends GenericContainer>(container: T, options:
   const before = internals.beforeContainerCreated?.bind(container);
   internals.beforeContainerCreated = async () => {
     await before?.();
-    const client = options.client ?? (await getContainerRuntimeClient());
+    const client = await runtimeClient(options.client);
     const platform = await platformOf(internals, client);
     if (platform) await ensureEmulation({ ...options, client, platforms: platform });
   };
@@ -66,12 +62,12 @@ export function withEmulation<T extends GenericContainer>(container: T, options:
 /** Why a started container is no longer running (its status and last log line), or undefined while it runs. */
 async function deathOf(started: StartedTestContainer, given: ContainerRuntimeClient | undefined) {
   try {
-    const client = given ?? (await getContainerRuntimeClient());
+    const client = await runtimeClient(given);
     const handle = client.container.dockerode.getContainer(started.getId());
     const { State } = await handle.inspect();
     if (State.Running || State.ExitCode === 0) return undefined;
-    const logs = (await handle.logs({ stdout: true, stderr: true, tail: 5 })).toString("utf8");
-    const last = logs.replace(/[\x00-\x08]/g, "").trim().split("\n").pop()?.trim();
+    const logs = await handle.logs({ stdout: true, stderr: true, tail: 5 });
+    const last = framesText(logs).trim().split("\n").pop()?.trim();
     return `it exited with status ${State.ExitCode}${State.Error ? ` (${State.Error})` : ""}${last ? `: ${last}` : ""}`;
   } catch {
     return undefined;
@@ -92,7 +88,7 @@ export async function explainStartFailure(
   if (isQusError(error)) return error; // qus's own failure already says why
   try {
     const internals = container as unknown as ContainerInternals;
-    const client = options.client ?? (await getContainerRuntimeClient());
+    const client = await runtimeClient(options.client);
     const platform = await platformOf(internals, client);
     if (!platform) return error;
     const runner = createEngineRunner(client.container.dockerode, { endpoint: describeEndpoint(client) });
@@ -138,13 +134,28 @@ async function platformOf(internals: ContainerInternals, client: ContainerRuntim
   }
 }
 
+/**
+ * The text of a non-TTY container's logs: frames of an 8-byte header (stream, 3 zero bytes, big-endian size) and
+ * that many bytes, stdout and stderr interleaved as written.
+ */
+function framesText(logs: Buffer): string {
+  const parts: Buffer[] = [];
+  for (let at = 0; at + 8 <= logs.length; ) {
+    const size = logs.readUInt32BE(at + 4);
+    parts.push(logs.subarray(at + 8, at + 8 + size));
+    at += 8 + size;
+  }
+  return Buffer.concat(parts).toString("utf8");
+}
+
 /** What binfmt_misc has for a cpu, in words, when its programs do not run; undefined when they do. */
 function binfmtState(report: unknown, cpu: string): string | undefined {
   if (report instanceof Error) return `qus could not look (${report.message})`;
   const platform = (report as Awaited<ReturnType<typeof verify>>).platforms.find((entry) => entry.cpu === cpu);
   if (!platform) return `qus could not look at qemu-${cpu}`;
   if (platform.ok) return undefined;
-  if (platform.before === "absent") return `no entry for ${cpu} (qemu-${cpu} is not registered): the kernel cannot run its programs, hence "exec format error"`;
+  if (platform.before === "absent")
+    return `no entry for ${cpu} (qemu-${cpu} is not registered): the kernel cannot run its programs, hence "exec format error"`;
   if (platform.before === "disabled") return `the entry qemu-${cpu} is there but disabled`;
   return `the entry qemu-${cpu} is there, but a program of it does not run: ${platform.verification ?? platform.error?.message ?? "not verified"}`;
 }

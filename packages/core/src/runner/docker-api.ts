@@ -19,6 +19,8 @@ export interface DockerCreateRequest {
   readonly NetworkDisabled: true;
   readonly Labels: Readonly<Record<string, string>>;
   readonly HostConfig: {
+    /** Removed by the engine when it ends, also when qus was interrupted meanwhile. */
+    readonly AutoRemove: true;
     readonly NetworkMode: "none";
     readonly Privileged: boolean;
     readonly CapAdd: readonly string[];
@@ -54,6 +56,7 @@ export function createRequest(spec: RunSpec, confinement: Confinement, name: str
     NetworkDisabled: true,
     Labels: { [HELPER_LABEL]: "true" },
     HostConfig: {
+      AutoRemove: true,
       NetworkMode: "none",
       Privileged: spec.privilege === "full",
       CapAdd: least ? ["SYS_ADMIN"] : [],

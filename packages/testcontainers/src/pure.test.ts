@@ -1,0 +1,113 @@
+import type { EngineInfo, PlatformReport, Report } from "@qus/core";
+import type { ContainerRuntimeClient } from "testcontainers";
+import { describe, expect, it } from "vitest";
+import { describeDockerError, isConnectionError } from "./docker-errors.js";
+import { describeEndpoint } from "./endpoint.js";
+import { failedPlatformsError } from "./errors.js";
+
+const clientAt = (modem: object) =>
+  ({
+    container: { dockerode: { modem } },
+    info: { containerRuntime: { host: "localhost", remoteSocketPath: "/var/run/docker.sock" } },
+  }) as unknown as ContainerRuntimeClient;
+
+describe("describeEndpoint: where Testcontainers' client goes, in words", () => {
+  it("a unix socket, a TCP host with TLS or without, an SSH host", () => {
+    expect(describeEndpoint(clientAt({ socketPath: "/run/user/1000/docker.sock" }))).toBe(
+      "unix:///run/user/1000/docker.sock",
+    );
+    expect(describeEndpoint(clientAt({ host: "10.0.0.5", port: 2376, protocol: "https" }))).toBe(
+      "tcp+tls://10.0.0.5:2376",
+    );
+    expect(describeEndpoint(clientAt({ host: "docker", port: "2375", protocol: "http" }))).toBe("tcp://docker:2375");
+    expect(describeEndpoint(clientAt({ host: "builder", protocol: "ssh" }))).toBe("ssh://builder");
+  });
+
+  it("falls back to what Testcontainers' info says when the modem names nothing", () => {
+    expect(describeEndpoint(clientAt({}))).toBe("localhost (/var/run/docker.sock)");
+  });
+});
+
+describe("dockerode's errors, in the engine's words", () => {
+  it("a refused request: the engine's JSON message", () => {
+    const refused = {
+      statusCode: 404,
+      json: { message: "No such image: x:1" },
+      message: "(HTTP code 404) no such image - No such image: x:1 ",
+    };
+    expect(describeDockerError(refused)).toBe("No such image: x:1");
+    expect(isConnectionError(refused)).toBe(false);
+  });
+
+  it("a socket that is not there or not allowed: a connection error, its errno named", () => {
+    const missing = Object.assign(new Error("connect ENOENT /var/run/docker.sock"), { code: "ENOENT" });
+    expect(isConnectionError(missing)).toBe(true);
+    expect(describeDockerError(missing)).toBe("connect ENOENT /var/run/docker.sock");
+    const denied = Object.assign(new Error("permission denied"), { code: "EACCES" });
+    expect(describeDockerError(denied)).toBe("permission denied (EACCES)");
+  });
+});
+
+describe("failedPlatformsError: one line per platform that cannot run, with its fix", () => {
+  const engine: EngineInfo = {
+    cpu: "x86_64",
+    architecture: "x86_64",
+    version: "20.10.24",
+    rootless: false,
+    userns: false,
+    endpoint: "unix:///var/run/docker.sock",
+  };
+  const platform = (fields: Partial<PlatformReport>): PlatformReport => ({
+    platform: "linux/arm64",
+    cpu: "aarch64",
+    before: "absent",
+    action: "register",
+    after: "enabled",
+    verified: true,
+    reasons: [],
+    ok: true,
+    ...fields,
+  });
+  const report = (platforms: PlatformReport[]): Report => ({
+    schemaVersion: 1,
+    command: "ensure",
+    driver: "testcontainers",
+    dryRun: false,
+    ok: platforms.every((p) => p.ok),
+    kernel: { release: "6.1", binfmtMounted: true, mountedByQus: false },
+    platforms,
+    warnings: [],
+  });
+
+  it("a probe that failed: QUS_VERIFY_FAILED, the verification and the hint; platforms that run are left out", () => {
+    const error = failedPlatformsError(
+      report([
+        platform({}),
+        platform({
+          platform: "linux/riscv64",
+          cpu: "riscv64",
+          verified: false,
+          verification: "crashed: the emulator was killed by SIGSEGV",
+          hint: "install another QEMU",
+          ok: false,
+        }),
+      ]),
+      engine,
+    );
+    expect(error.code).toBe("QUS_VERIFY_FAILED");
+    expect(error.message).toBe(
+      "these platforms cannot run on the engine at unix:///var/run/docker.sock (x86_64):\n  linux/riscv64: crashed: the emulator was killed by SIGSEGV\n    fix: install another QEMU",
+    );
+    expect(error.report?.platforms).toHaveLength(2);
+  });
+
+  it("a platform's own error gives the error its code", () => {
+    const error = failedPlatformsError(
+      report([platform({ ok: false, error: { code: "QUS_PRIVILEGE_DENIED", message: "the engine refused" } })]),
+      engine,
+    );
+    expect(error.code).toBe("QUS_PRIVILEGE_DENIED");
+    expect(error.kind).toBe("environment");
+    expect(error.message).toContain("  linux/arm64: the engine refused");
+  });
+});
