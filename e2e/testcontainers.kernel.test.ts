@@ -147,6 +147,22 @@ describe("ensureEmulation", () => {
     });
   });
 
+  it("an engine without an installer image and no registry: qus's own is built there through the API", async () => {
+    const saved = "qus-binfmt:qus-e2e-saved";
+    expect(docker(["tag", "qus-binfmt:latest", saved]).status).toBe(0);
+    expect(docker(["rmi", "qus-binfmt:latest"]).status).toBe(0);
+    try {
+      const report = await ensureEmulation({ platforms: "linux/arm64" });
+      expect(report.platforms.map((p) => [p.platform, p.ok])).toEqual([["linux/arm64", true]]);
+      expect(report.driverDetails).toMatchObject({ image: "qus-binfmt:latest" });
+      const labels = docker(["image", "inspect", "--format", "{{json .Config.Labels}}", "qus-binfmt:latest"]);
+      expect(labels.stdout).toContain('"org.qus.qemu.version"');
+    } finally {
+      if (docker(["image", "inspect", "qus-binfmt:latest"]).status !== 0) docker(["tag", saved, "qus-binfmt:latest"]);
+      docker(["rmi", saved]);
+    }
+  }, 600_000);
+
   it("a platform that cannot be made to run fails with that platform's reason and fix, and the report", async () => {
     // A distribution's stale entry for riscv64 with an interpreter that is not there: qus leaves it alone.
     registerRaw(`:qus-e2e-stale-riscv64:M::${RISCV64}:${RISCV64_MASK}:/nonexistent/qemu-riscv64:`);
@@ -232,6 +248,25 @@ describe("the Engine API runner (what ensureEmulation runs helpers through)", ()
     expect(result).toMatchObject({ timedOut: true, exitCode: undefined });
     expect(Date.now() - started).toBeLessThan(20_000);
     expect(helperContainers()).toEqual([]);
+  });
+
+  it("run: a container that runs longer than the engine timeout keeps its output (only the calls are bounded by it)", async () => {
+    process.env.QUS_ENGINE_TIMEOUT = "1";
+    try {
+      const slow = createEngineRunner(new Dockerode({ socketPath: "/var/run/docker.sock" }), {
+        endpoint: "unix:///var/run/docker.sock",
+        runTimeoutMs: 20_000,
+      });
+      const result = await slow.run({
+        ...spec,
+        image: "qus-binfmt:latest",
+        entrypoint: "/bin/busybox",
+        command: ["sh", "-c", "sleep 2; echo done; echo said >&2"],
+      });
+      expect(result).toMatchObject({ exitCode: 0, timedOut: false, stdout: "done\n", stderr: "said\n" });
+    } finally {
+      delete process.env.QUS_ENGINE_TIMEOUT;
+    }
   });
 
   it("run: an image the engine does not have is refused as docker run refuses it (status 125, the engine's words)", async () => {

@@ -114,15 +114,42 @@ export function createEngineRunner(dockerode: Dockerode, options: EngineRunnerOp
     }
   }
 
+  /**
+   * Attaches to a container's output. Only the attach itself is bounded by the engine timeout: the stream it opens
+   * lives as long as the run (`runSignal`), which may be far longer.
+   */
+  async function attach(container: Dockerode.Container, runSignal: AbortSignal, stop: AbortController) {
+    const timer = setTimeout(() => stop.abort(), engineTimeoutMs);
+    try {
+      return (await container.attach({
+        stream: true,
+        stdout: true,
+        stderr: true,
+        abortSignal: runSignal,
+      })) as unknown as Readable;
+    } catch (error) {
+      if (stop.signal.aborted) {
+        throw unreachable(
+          endpoint,
+          `POST /containers/attach did not answer within ${engineTimeoutMs / 1000} s`,
+          hintFor(error),
+        );
+      }
+      if (isConnectionError(error))
+        throw unreachable(endpoint, `POST /containers/attach failed: ${describeDockerError(error)}`, hintFor(error));
+      throw error;
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
   /** Attaches, starts and waits for a created container, within `timeoutMs`; removes it in every case. */
   async function runToEnd(container: Dockerode.Container, timeoutMs: number): Promise<ExecResult> {
     // The wait is asked before the start, so that an AutoRemove container that ends at once is still waited for.
     const stop = new AbortController();
     const runSignal = AbortSignal.any([stop.signal, AbortSignal.timeout(timeoutMs)]);
     try {
-      const stream = (await engineCall("POST /containers/attach", (abortSignal) =>
-        container.attach({ stream: true, stdout: true, stderr: true, abortSignal }),
-      )) as unknown as Readable;
+      const stream = await attach(container, runSignal, stop);
       const output = collect(dockerode, stream);
       const exited = container.wait({ condition: "next-exit", abortSignal: runSignal }) as Promise<{
         StatusCode: number;
