@@ -17,7 +17,7 @@ import Dockerode from "dockerode";
 import { type ContainerRuntimeClient, GenericContainer } from "testcontainers";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { buildBusyboxImage, docker, helperContainers, requireDocker, requireQusImage } from "./support/docker.js";
-import { entryNames, registerRaw, removeQemuEntries, useCleanQemuTable } from "./support/kernel.js";
+import { entryNames, registerStaleRiscv64, removeQemuEntries, useCleanQemuTable } from "./support/kernel.js";
 
 // Ryuk's image cannot be pulled here; the tests stop what they start.
 process.env.TESTCONTAINERS_RYUK_DISABLED = "true";
@@ -27,9 +27,6 @@ const IMAGES: [debianArch: string, platform: string, machine: string][] = [
   ["riscv64", "linux/riscv64", "riscv64"],
   ["s390x", "linux/s390x", "s390x"],
 ];
-const RISCV64 = "\\x7fELF\\x02\\x01\\x01\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x02\\x00\\xf3\\x00";
-const RISCV64_MASK =
-  "\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\x00\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\xfe\\xff\\xff\\xff";
 
 /** A busybox container of a platform that stays up (`sleep`), as a test suite would start one. */
 function busyboxContainer(debianArch: string, platform: string): GenericContainer {
@@ -165,7 +162,7 @@ describe("ensureEmulation", () => {
 
   it("a platform that cannot be made to run fails with that platform's reason and fix, and the report", async () => {
     // A distribution's stale entry for riscv64 with an interpreter that is not there: qus leaves it alone.
-    registerRaw(`:qus-e2e-stale-riscv64:M::${RISCV64}:${RISCV64_MASK}:/nonexistent/qemu-riscv64:`);
+    registerStaleRiscv64("qus-e2e-stale-riscv64");
     try {
       const error = (await ensureEmulation({ platforms: "linux/riscv64,linux/arm64" }).catch(
         (e) => e,

@@ -99,6 +99,19 @@ export function registerRaw(line: string): void {
   writeFileSync(`${BINFMT}/register`, line);
 }
 
+/**
+ * riscv64's magic and mask as binfmt_misc takes them (`\xNN` escaped): for entries that stand in qus's way, such as
+ * a distribution's stale registration under another name.
+ */
+export const RISCV64_MAGIC = "\\x7fELF\\x02\\x01\\x01\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x02\\x00\\xf3\\x00";
+export const RISCV64_MASK =
+  "\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\x00\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\xfe\\xff\\xff\\xff";
+
+/** Registers an entry for riscv64 named `name` whose interpreter is not there (no F flag): it claims, and fails. */
+export function registerStaleRiscv64(name: string): void {
+  registerRaw(`:${name}:M::${RISCV64_MAGIC}:${RISCV64_MASK}:/nonexistent/qemu-riscv64:`);
+}
+
 /** Removes one entry by name if present (never writes to `status`). */
 export function removeRaw(name: string): void {
   if (existsSync(`${BINFMT}/${name}`)) writeFileSync(`${BINFMT}/${name}`, "-1");

@@ -116,15 +116,14 @@ function platformsAsked(platforms: EnsureEmulationOptions["platforms"]): Asked[]
 
 async function engineState(client: ContainerRuntimeClient): Promise<EngineState> {
   const endpoint = describeEndpoint(client);
-  const runner = createEngineRunner(client.container.dockerode, { endpoint });
-  const key = endpoint;
-  let state = engines.get(key);
+  let state = engines.get(endpoint);
   if (!state) {
+    const runner = createEngineRunner(client.container.dockerode, { endpoint });
     state = runner
       .info()
       .then((engine) => ({ runner, engine, verified: new Map<string, PlatformReport>(), details: {} }));
-    engines.set(key, state);
-    state.catch(() => engines.delete(key));
+    engines.set(endpoint, state);
+    state.catch(() => engines.delete(endpoint)); // an engine that did not answer is asked again next time
   }
   return state;
 }

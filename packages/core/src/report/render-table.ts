@@ -1,4 +1,4 @@
-import { COLUMNS, notes } from "./columns.js";
+import { columnsOf, notes } from "./columns.js";
 import type { Report } from "./model.js";
 
 /** Options of {@link renderTable}. */
@@ -16,14 +16,15 @@ export function shouldColor(stream: { isTTY?: boolean }, env: NodeJS.ProcessEnv 
 
 /** The report as a table for people, with notes and a one-line verdict. */
 export function renderTable(report: Report, options: TableOptions): string {
-  const rows = report.platforms.map((platform) => COLUMNS.map((column) => column.value(platform)));
-  const widths = COLUMNS.map((column, i) => Math.max(column.title.length, ...rows.map((row) => row[i]?.length ?? 0)));
+  const columns = columnsOf(report);
+  const rows = report.platforms.map((platform) => columns.map((column) => column.value(platform)));
+  const widths = columns.map((column, i) => Math.max(column.title.length, ...rows.map((row) => row[i]?.length ?? 0)));
   const line = (cells: readonly string[]) =>
     cells
       .map((cell, i) => cell.padEnd(widths[i] ?? 0))
       .join("  ")
       .trimEnd();
-  const out = [line(COLUMNS.map((column) => column.title))];
+  const out = [line(columns.map((column) => column.title))];
   report.platforms.forEach((platform, i) => {
     const text = line(rows[i] ?? []);
     out.push(options.color ? paint(platform.ok ? 32 : 31, text) : text);

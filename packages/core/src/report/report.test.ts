@@ -2,8 +2,10 @@ import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { parseEntry } from "../binfmt/entry.js";
 import { QusError } from "../errors.js";
+import { TARGETS } from "../targets.js";
 import { target } from "../test-support.js";
 import { describePlatform, type PlatformFacts } from "./build.js";
+import { notes } from "./columns.js";
 import type { PlatformReport, Report } from "./model.js";
 import { renderJson } from "./render-json.js";
 import { renderMarkdown } from "./render-markdown.js";
@@ -213,6 +215,60 @@ describe("renderTable", () => {
   it("says when all platforms are ok, and when it was a dry run", () => {
     const text = renderTable(report([registered, native], { dryRun: true }), { color: false });
     expect(text.trimEnd().split("\n").at(-1)).toBe("(dry run) ensure: all 2 platforms ok");
+  });
+});
+
+describe("a first run reads in one screen", () => {
+  const absent = (platform: string, cpu: string): PlatformReport => ({
+    platform,
+    cpu,
+    before: "absent",
+    action: "none",
+    after: "absent",
+    verified: null,
+    reasons: ["not registered"],
+    hint: `register it: qus ensure --platforms ${platform}`,
+    ok: false,
+  });
+
+  it("status shows only what means something for it: one state, no action", () => {
+    const text = renderTable(report([absent("linux/arm64", "aarch64")], { command: "status" }), { color: false });
+    expect(text.split("\n")[0]?.split(/\s+/)).toEqual([
+      "platform",
+      "state",
+      "verified",
+      "flags",
+      "interpreter",
+      "qemu",
+    ]);
+    expect(renderMarkdown(report([native], { command: "verify" }))).toContain("| platform | state | verified |");
+  });
+
+  it("platforms with the same reason and fix share one line, the fix naming them all", () => {
+    const text = renderTable(
+      report([absent("linux/arm64", "aarch64"), absent("linux/s390x", "s390x"), native], { command: "status" }),
+      { color: false },
+    );
+    expect(text).toContain(
+      "  2 platforms: not registered (hint: register them: qus ensure --platforms linux/arm64,linux/s390x)\n",
+    );
+    expect(text).not.toContain("linux/arm64: not registered");
+  });
+
+  it("every target missing but the native one: the fix is `--platforms all`", () => {
+    const platforms = TARGETS.map((target) =>
+      target.cpu === "x86_64" ? native : absent(target.platforms[0] ?? target.cpu, target.cpu),
+    );
+    const lines = notes(platforms);
+    expect(lines).toEqual([
+      `${TARGETS.length - 1} platforms: not registered (hint: register them: qus ensure --platforms all)`,
+    ]);
+  });
+
+  it("one platform keeps its own line", () => {
+    expect(notes([absent("linux/arm64", "aarch64")])).toEqual([
+      "linux/arm64: not registered (hint: register it: qus ensure --platforms linux/arm64)",
+    ]);
   });
 });
 

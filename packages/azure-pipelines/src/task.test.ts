@@ -1,0 +1,106 @@
+import { readFileSync } from "node:fs";
+import { INPUT_NAMES, type StepOutcome } from "@qus/ci";
+import { QusError, type Report } from "@qus/core";
+import { describe, expect, it } from "vitest";
+import { readTaskInputs, TASK_INPUT_NAMES, taskInputName } from "./inputs.js";
+import { errorReason, failureReason, taskOutputs } from "./messages.js";
+import { parseState, serializeState } from "./state.js";
+
+const readJson = (path: string) => JSON.parse(readFileSync(new URL(path, import.meta.url), "utf8"));
+const task = readJson("../task/task.json");
+const extension = readJson("../vss-extension.json");
+
+describe("task.json: the task the agent runs", () => {
+  it("takes @qus/ci's inputs, under names task.json allows", () => {
+    expect(taskInputName("builder-name")).toBe("builderName");
+    expect(TASK_INPUT_NAMES).toEqual(INPUT_NAMES.map((name) => (name === "builder-name" ? "builderName" : name)));
+    expect(task.inputs.map((input: { name: string }) => input.name)).toEqual(TASK_INPUT_NAMES);
+    for (const input of task.inputs) expect(input.name).toMatch(/^[A-Za-z][A-Za-z0-9]*$/);
+    const byName = Object.fromEntries(task.inputs.map((input: { name: string }) => [input.name, input]));
+    expect(byName.platforms).toMatchObject({ type: "multiLine", required: true });
+    expect(byName.driver).toMatchObject({ type: "pickList", defaultValue: "auto" });
+    expect(Object.keys(byName.driver.options)).toEqual(["auto", "local", "docker"]);
+    for (const name of ["replace", "buildx", "cleanup"]) {
+      expect(byName[name]).toMatchObject({ type: "boolean", defaultValue: "false" });
+    }
+  });
+
+  it("declares the outputs it sets, and runs its bundles on Node 20 and 24, main and post-job", () => {
+    expect(task.OutputVariables.map((output: { name: string }) => output.name)).toEqual([
+      "platforms",
+      "report",
+      "builder",
+    ]);
+    for (const handler of ["Node20_1", "Node24"]) {
+      expect(task.execution[handler].target).toBe("dist/index.js");
+      expect(task.postjobexecution[handler].target).toBe("dist/post.js");
+    }
+    expect(task).toMatchObject({ name: "qus", category: "Utility", version: { Major: 0, Minor: 1 } });
+  });
+
+  it("is the extension's one contribution, at the extension's version", () => {
+    expect(extension.version).toBe(`${task.version.Major}.${task.version.Minor}.${task.version.Patch}`);
+    expect(extension.files).toEqual([{ path: "task" }]);
+    expect(extension.contributions).toEqual([
+      expect.objectContaining({ type: "ms.vss-distributed-task.task", properties: { name: "task" } }),
+    ]);
+  });
+});
+
+describe("readTaskInputs: the agent's inputs under @qus/ci's names", () => {
+  it("maps builderName to builder-name; booleans as the user wrote them", () => {
+    const values: Record<string, string> = { platforms: "arm64\nriscv64", builderName: "multi", cleanup: "true" };
+    expect(readTaskInputs((name) => values[name])).toMatchObject({
+      platforms: ["arm64", "riscv64"],
+      builderName: "multi",
+      buildx: true,
+      cleanup: true,
+      replace: false,
+    });
+    expect(() => readTaskInputs((name) => ({ platforms: "arm64", replace: "yes" })[name])).toThrow(
+      'the input replace is "yes"',
+    );
+  });
+});
+
+describe("what the task tells the agent", () => {
+  const failure = { platform: "linux/riscv64", message: "a stale entry", hint: "set replace: true" };
+
+  it("outputs: the verified platforms, the report as one line, the builder or empty", () => {
+    const outcome = { verified: ["linux/arm64", "linux/riscv64"], report: { ok: true } as unknown as Report };
+    expect(taskOutputs(outcome as unknown as StepOutcome)).toEqual({
+      platforms: "linux/arm64,linux/riscv64",
+      report: '{"ok":true}',
+      builder: "",
+    });
+  });
+
+  it("a failure names each platform, why, and the hint", () => {
+    expect(failureReason([failure])).toBe(
+      "qus: 1 platform does not run: linux/riscv64: a stale entry (hint: set replace: true)",
+    );
+    expect(failureReason([failure, { platform: "linux/s390x", message: "no QEMU" }])).toBe(
+      "qus: 2 platforms do not run: linux/riscv64: a stale entry (hint: set replace: true); linux/s390x: no QEMU",
+    );
+    expect(errorReason(new QusError("QUS_NOT_ROOT", "needs root", { hint: "use sudo" }))).toBe(
+      "qus: QUS_NOT_ROOT: needs root (hint: use sudo)",
+    );
+  });
+});
+
+describe("the state the post-job step reads", () => {
+  it("round-trips, and is undefined when the main step saved none", () => {
+    const state = { driver: "docker", registered: ["aarch64"], createdBuilder: "multi", cleanup: true } as const;
+    expect(parseState(serializeState(state))).toEqual(state);
+    expect(parseState(undefined)).toBeUndefined();
+    expect(parseState("")).toBeUndefined();
+  });
+
+  it("refuses what qus did not save", () => {
+    expect(() => parseState("{")).toThrow("is not JSON");
+    expect(() => parseState('{"driver":"podman","registered":[],"cleanup":true}')).toThrow("is not a state qus saved");
+    expect(() => parseState('{"driver":"local","registered":["--all"],"cleanup":true}')).toThrow(
+      "is not a state qus saved",
+    );
+  });
+});

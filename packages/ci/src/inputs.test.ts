@@ -1,0 +1,43 @@
+import { describe, expect, it } from "vitest";
+import { readStepInputs } from "./inputs.js";
+
+const reader = (values: Record<string, string>) => (name: string) => values[name];
+
+describe("readStepInputs: the plugins' inputs, checked before anything runs", () => {
+  it("platforms comma or newline separated, in any spelling; defaults for the rest", () => {
+    expect(readStepInputs(reader({ platforms: "arm64, linux/riscv64\naarch64\n\n" }))).toEqual({
+      platforms: ["arm64", "linux/riscv64", "aarch64"],
+      driver: "auto",
+      image: undefined,
+      replace: false,
+      flags: undefined,
+      buildx: false,
+      builderName: undefined,
+      cleanup: false,
+    });
+  });
+
+  it("booleans as YAML writes them; a builder name implies buildx", () => {
+    const inputs = readStepInputs(
+      reader({ platforms: "all", driver: "docker", replace: "True", cleanup: "TRUE", "builder-name": "multi" }),
+    );
+    expect(inputs).toMatchObject({
+      driver: "docker",
+      replace: true,
+      cleanup: true,
+      buildx: true,
+      builderName: "multi",
+    });
+  });
+
+  it("bad input is named with what it takes", () => {
+    expect(() => readStepInputs(reader({ platforms: " " }))).toThrow("the input platforms is empty");
+    expect(() => readStepInputs(reader({ platforms: "linux/arm65" }))).toThrow('unknown platform "linux/arm65"');
+    expect(() => readStepInputs(reader({ platforms: "arm64", driver: "kubernetes" }))).toThrow(
+      'the input driver is "kubernetes": it takes auto, local or docker',
+    );
+    expect(() => readStepInputs(reader({ platforms: "arm64", replace: "yes" }))).toThrow(
+      'the input replace is "yes": it takes true or false',
+    );
+  });
+});
