@@ -1,4 +1,4 @@
-// Bundles the action into dist/, which is committed: a runner checks the action out and starts `node dist/main.js`
+// Bundles the action into dist/ (`npm run bundle -w @qus/github-action`), which is committed: a runner checks the action out and starts `node dist/main.js`
 // (and later `node dist/post.js`) with no node_modules, so each file holds everything it uses. dist/qus.js is the
 // qus CLI, which the local driver runs through `sudo -n` when the job is not root.
 // `node build.mjs --outdir DIR` builds elsewhere with the same options (src/dist.test.ts compares the two).

@@ -3,12 +3,11 @@
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { runStep, stepStateOf } from "@qus/ci";
+import { installInterruptHandlers, runStep, stepStateOf } from "@qus/ci";
 import { renderTable } from "@qus/core";
 import * as tl from "azure-pipelines-task-lib/task.js";
 import { readTaskInputs } from "./inputs.js";
 import { errorReason, failureLine, failureReason, taskOutputs } from "./messages.js";
-import { installSignalHandlers } from "./signals.js";
 import { STATE_VARIABLE, serializeState } from "./state.js";
 
 /** The qus CLI bundled beside this file: the local driver runs it through `sudo -n` when the job is not root. */
@@ -49,5 +48,5 @@ function writeSummary(markdown: string): string {
   return path;
 }
 
-installSignalHandlers();
+installInterruptHandlers();
 void main();

@@ -1,10 +1,9 @@
 // The task's post-job execution (task.json `postjobexecution`): with `cleanup: true`, removes what the main step
 // registered and the builder it created. It never fails the job: a problem is a warning naming what to run.
 import { join } from "node:path";
-import { runPost } from "@qus/ci";
+import { installInterruptHandlers, runPost } from "@qus/ci";
 import * as tl from "azure-pipelines-task-lib/task.js";
 import { errorReason } from "./messages.js";
-import { installSignalHandlers } from "./signals.js";
 import { parseState, STATE_VARIABLE } from "./state.js";
 
 /** The qus CLI bundled beside this file, for the local driver as a non-root user (through `sudo -n`). */
@@ -34,5 +33,5 @@ async function post(): Promise<void> {
   }
 }
 
-installSignalHandlers();
+installInterruptHandlers();
 void post();

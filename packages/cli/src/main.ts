@@ -1,6 +1,6 @@
 import { parseArgs } from "node:util";
 import {
-  interruptCleanup,
+  installInterruptHandlers,
   isQusError,
   QusError,
   type Report,
@@ -129,20 +129,5 @@ function describeError(error: unknown): string {
   return `qus: unexpected error: ${detail}\n`;
 }
 
-/**
- * On SIGINT, SIGTERM or SIGHUP: kill every process qus started (with its whole group), remove its temporary
- * folders, and exit as a shell reports a death by that signal (128 + its number).
- */
-export function installSignalHandlers(): void {
-  for (const [signal, number] of [
-    ["SIGINT", 2],
-    ["SIGTERM", 15],
-    ["SIGHUP", 1],
-  ] as const) {
-    process.once(signal, () => {
-      interruptCleanup();
-      process.stderr.write(`qus: interrupted by ${signal}; stopped its processes and removed its temporary files\n`);
-      process.exit(128 + number);
-    });
-  }
-}
+/** On SIGINT, SIGTERM or SIGHUP: stop what qus started, clean up, and exit 128 + the signal's number. */
+export const installSignalHandlers = installInterruptHandlers;

@@ -24,3 +24,22 @@ export function interruptCleanup(): void {
   }
   cleanups.clear();
 }
+
+/**
+ * On SIGINT, SIGTERM or SIGHUP (Ctrl-C, a cancelled CI job, a closed terminal): runs {@link interruptCleanup} and
+ * exits as a shell reports a death by that signal (128 + its number). For programs built on qus: its CLI and its
+ * CI plugins.
+ */
+export function installInterruptHandlers(): void {
+  for (const [signal, number] of [
+    ["SIGINT", 2],
+    ["SIGTERM", 15],
+    ["SIGHUP", 1],
+  ] as const) {
+    process.once(signal, () => {
+      interruptCleanup();
+      process.stderr.write(`qus: interrupted by ${signal}; stopped its processes and removed its temporary files\n`);
+      process.exit(128 + number);
+    });
+  }
+}

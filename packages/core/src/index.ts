@@ -3,7 +3,7 @@ export { type BinfmtEntry, parseEntry } from "./binfmt/entry.js";
 export { decodeEscaped } from "./binfmt/escape.js";
 export { DEFAULT_FLAGS } from "./binfmt/flags.js";
 export { type Registration, registrationOf, renderRegister } from "./binfmt/register.js";
-export { interruptCleanup, onInterrupt } from "./cleanup.js";
+export { installInterruptHandlers, interruptCleanup, onInterrupt } from "./cleanup.js";
 export { type ContainerDriverOptions, createContainerDriver, QUS_IMAGE } from "./drivers/container/index.js";
 export { createLocalDriver, type LocalDriverOptions } from "./drivers/local/index.js";
 export type {

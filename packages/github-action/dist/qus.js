@@ -326,6 +326,17 @@ function interruptCleanup() {
     }
   cleanups.clear();
 }
+function installInterruptHandlers() {
+  for (let [signal, number] of [
+    ["SIGINT", 2],
+    ["SIGTERM", 15],
+    ["SIGHUP", 1]
+  ])
+    process.once(signal, () => {
+      interruptCleanup(), process.stderr.write(`qus: interrupted by ${signal}; stopped its processes and removed its temporary files
+`), process.exit(128 + number);
+    });
+}
 var cleanups, init_cleanup = __esm({
   "../core/src/cleanup.ts"() {
     "use strict";
@@ -4340,17 +4351,7 @@ ${error.hint ? `hint: ${error.hint}
 ` : ""}` : `qus: unexpected error: ${error instanceof Error ? error.stack ?? error.message : String(error)}
 `;
 }
-function installSignalHandlers() {
-  for (let [signal, number] of [
-    ["SIGINT", 2],
-    ["SIGTERM", 15],
-    ["SIGHUP", 1]
-  ])
-    process.once(signal, () => {
-      interruptCleanup(), process.stderr.write(`qus: interrupted by ${signal}; stopped its processes and removed its temporary files
-`), process.exit(128 + number);
-    });
-}
+var installSignalHandlers = installInterruptHandlers;
 
 // src/cli.ts
 installSignalHandlers();
