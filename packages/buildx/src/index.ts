@@ -1,6 +1,7 @@
 export {
   type BootstrapOptions,
   type BootstrapReport,
+  BUILDER_NAME,
   bootstrap,
   type PlatformProof,
 } from "./bootstrap.js";

@@ -36,6 +36,9 @@ describe("readStepInputs: the plugins' inputs, checked before anything runs", ()
     expect(() => readStepInputs(reader({ platforms: "arm64", driver: "kubernetes" }))).toThrow(
       'the input driver is "kubernetes": it takes auto, local or docker',
     );
+    expect(() => readStepInputs(reader({ platforms: "arm64", "builder-name": "../x;id" }))).toThrow(
+      'the input builder-name is "../x;id": not a buildx builder name',
+    );
     expect(() => readStepInputs(reader({ platforms: "arm64", replace: "yes" }))).toThrow(
       'the input replace is "yes": it takes true or false',
     );

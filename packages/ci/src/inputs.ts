@@ -1,3 +1,4 @@
+import { BUILDER_NAME } from "@qus/buildx";
 import { platformNames, QusError, resolvePlatforms } from "@qus/core";
 
 /** Where the step sets up emulation: `auto` is the Docker engine's kernel when one answers, else this machine's. */
@@ -57,6 +58,15 @@ export function readStepInputs(read: InputReader): StepInputs {
     });
   }
   const builderName = text("builder-name");
+  if (builderName !== undefined && !BUILDER_NAME.test(builderName)) {
+    throw new QusError(
+      "QUS_USAGE",
+      `the input builder-name is ${JSON.stringify(builderName)}: not a buildx builder name`,
+      {
+        hint: "a builder name starts with a letter and has only letters, digits, '.', '-' and '_' (buildx's rule)",
+      },
+    );
+  }
   return {
     platforms,
     driver,

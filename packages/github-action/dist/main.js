@@ -15648,77 +15648,6 @@ function renderMarkdown(report) {
 `;
 }
 
-// ../ci/src/inputs.ts
-function readStepInputs(read) {
-  let text = (name) => read(name)?.trim() || void 0, platforms = platformNames(text("platforms") ?? "");
-  if (platforms.length === 0)
-    throw new QusError("QUS_USAGE", "the input platforms is empty", {
-      hint: "name the platforms to set up, comma or newline separated: platforms: linux/arm64,linux/riscv64 (or all)"
-    });
-  resolvePlatforms(platforms);
-  let driver = text("driver") ?? "auto";
-  if (driver !== "auto" && driver !== "local" && driver !== "docker")
-    throw new QusError("QUS_USAGE", `the input driver is ${JSON.stringify(driver)}: it takes auto, local or docker`, {
-      hint: "auto (the default) uses the Docker engine's kernel when an engine answers, else this machine's"
-    });
-  let builderName2 = text("builder-name");
-  return {
-    platforms,
-    driver,
-    image: text("image"),
-    replace: booleanInput("replace", text("replace")),
-    flags: text("flags"),
-    buildx: booleanInput("buildx", text("buildx")) || builderName2 !== void 0,
-    builderName: builderName2,
-    cleanup: booleanInput("cleanup", text("cleanup"))
-  };
-}
-var TRUE = /* @__PURE__ */ new Set(["true", "True", "TRUE"]), FALSE = /* @__PURE__ */ new Set(["false", "False", "FALSE"]);
-function booleanInput(name, value) {
-  if (value === void 0 || FALSE.has(value)) return !1;
-  if (TRUE.has(value)) return !0;
-  throw new QusError("QUS_USAGE", `the input ${name} is ${JSON.stringify(value)}: it takes true or false`, {
-    hint: `write ${name}: true, or leave it out for false`
-  });
-}
-
-// ../ci/src/sudo.ts
-import { userInfo } from "node:os";
-var SUDO_TIMEOUT_MS = 18e4;
-async function runQusAsRoot(exec, cliPath, args) {
-  let argv = ["-n", "--", process.execPath, cliPath, ...args], result = await exec("sudo", argv, { timeoutMs: SUDO_TIMEOUT_MS }), command = formatCommand(["sudo", ...argv]);
-  if (result.startError === "ENOENT" || /^sudo: /m.test(result.stderr)) {
-    let why = result.startError === "ENOENT" ? "sudo is not installed" : result.stderr.trim().split(`
-`)[0];
-    throw new QusError(
-      "QUS_NOT_ROOT",
-      `setting up binfmt_misc on this machine needs root: this job runs as ${userName()}, and ${command} did not run (${why})`,
-      {
-        hint: "run the job as root, allow its user passwordless sudo, or set driver: docker to set up the kernel of the Docker engine instead"
-      }
-    );
-  }
-  if (result.timedOut)
-    throw new QusError("QUS_TIMEOUT", `${command} did not finish within ${SUDO_TIMEOUT_MS / 1e3} s and was stopped`);
-  let json = result.stdout.trim();
-  if (json.startsWith("{")) return JSON.parse(json);
-  throw cliError(result.stderr, command, result.exitCode);
-}
-function cliError(stderr, command, exitCode) {
-  let found = /qus: error (QUS_[A-Z_]+): (.*)/.exec(stderr), hint = /^hint: (.*)$/m.exec(stderr)?.[1];
-  return found?.[1] && found[2] ? new QusError(found[1], found[2], hint ? { hint } : {}) : new QusError(
-    "QUS_EXEC_FAILED",
-    `${command} failed (status ${exitCode ?? "unknown"}): ${stderr.trim() || "it printed nothing"}`
-  );
-}
-function userName() {
-  try {
-    return userInfo().username;
-  } catch {
-    return `uid ${process.getuid?.() ?? "unknown"}`;
-  }
-}
-
 // ../buildx/src/bootstrap.ts
 import { randomBytes as randomBytes2 } from "node:crypto";
 
@@ -16338,6 +16267,85 @@ function failureContext(target, failure, detail, binfmt) {
       enabled: reported.after === "enabled"
     } : void 0
   };
+}
+
+// ../ci/src/inputs.ts
+function readStepInputs(read) {
+  let text = (name) => read(name)?.trim() || void 0, platforms = platformNames(text("platforms") ?? "");
+  if (platforms.length === 0)
+    throw new QusError("QUS_USAGE", "the input platforms is empty", {
+      hint: "name the platforms to set up, comma or newline separated: platforms: linux/arm64,linux/riscv64 (or all)"
+    });
+  resolvePlatforms(platforms);
+  let driver = text("driver") ?? "auto";
+  if (driver !== "auto" && driver !== "local" && driver !== "docker")
+    throw new QusError("QUS_USAGE", `the input driver is ${JSON.stringify(driver)}: it takes auto, local or docker`, {
+      hint: "auto (the default) uses the Docker engine's kernel when an engine answers, else this machine's"
+    });
+  let builderName2 = text("builder-name");
+  if (builderName2 !== void 0 && !BUILDER_NAME.test(builderName2))
+    throw new QusError(
+      "QUS_USAGE",
+      `the input builder-name is ${JSON.stringify(builderName2)}: not a buildx builder name`,
+      {
+        hint: "a builder name starts with a letter and has only letters, digits, '.', '-' and '_' (buildx's rule)"
+      }
+    );
+  return {
+    platforms,
+    driver,
+    image: text("image"),
+    replace: booleanInput("replace", text("replace")),
+    flags: text("flags"),
+    buildx: booleanInput("buildx", text("buildx")) || builderName2 !== void 0,
+    builderName: builderName2,
+    cleanup: booleanInput("cleanup", text("cleanup"))
+  };
+}
+var TRUE = /* @__PURE__ */ new Set(["true", "True", "TRUE"]), FALSE = /* @__PURE__ */ new Set(["false", "False", "FALSE"]);
+function booleanInput(name, value) {
+  if (value === void 0 || FALSE.has(value)) return !1;
+  if (TRUE.has(value)) return !0;
+  throw new QusError("QUS_USAGE", `the input ${name} is ${JSON.stringify(value)}: it takes true or false`, {
+    hint: `write ${name}: true, or leave it out for false`
+  });
+}
+
+// ../ci/src/sudo.ts
+import { userInfo } from "node:os";
+var SUDO_TIMEOUT_MS = 18e4;
+async function runQusAsRoot(exec, cliPath, args) {
+  let argv = ["-n", "--", process.execPath, cliPath, ...args], result = await exec("sudo", argv, { timeoutMs: SUDO_TIMEOUT_MS }), command = formatCommand(["sudo", ...argv]);
+  if (result.startError === "ENOENT" || /^sudo: /m.test(result.stderr)) {
+    let why = result.startError === "ENOENT" ? "sudo is not installed" : result.stderr.trim().split(`
+`)[0];
+    throw new QusError(
+      "QUS_NOT_ROOT",
+      `setting up binfmt_misc on this machine needs root: this job runs as ${userName()}, and ${command} did not run (${why})`,
+      {
+        hint: "run the job as root, allow its user passwordless sudo, or set driver: docker to set up the kernel of the Docker engine instead"
+      }
+    );
+  }
+  if (result.timedOut)
+    throw new QusError("QUS_TIMEOUT", `${command} did not finish within ${SUDO_TIMEOUT_MS / 1e3} s and was stopped`);
+  let json = result.stdout.trim();
+  if (json.startsWith("{")) return JSON.parse(json);
+  throw cliError(result.stderr, command, result.exitCode);
+}
+function cliError(stderr, command, exitCode) {
+  let found = /qus: error (QUS_[A-Z_]+): (.*)/.exec(stderr), hint = /^hint: (.*)$/m.exec(stderr)?.[1];
+  return found?.[1] && found[2] ? new QusError(found[1], found[2], hint ? { hint } : {}) : new QusError(
+    "QUS_EXEC_FAILED",
+    `${command} failed (status ${exitCode ?? "unknown"}): ${stderr.trim() || "it printed nothing"}`
+  );
+}
+function userName() {
+  try {
+    return userInfo().username;
+  } catch {
+    return `uid ${process.getuid?.() ?? "unknown"}`;
+  }
 }
 
 // ../ci/src/step.ts

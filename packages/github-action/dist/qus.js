@@ -3956,6 +3956,7 @@ var init_render = __esm({
 // ../buildx/src/index.ts
 var src_exports = {};
 __export(src_exports, {
+  BUILDER_NAME: () => BUILDER_NAME,
   DEFAULT_TIMEOUTS: () => DEFAULT_TIMEOUTS,
   bootstrap: () => bootstrap,
   parseInspect: () => parseInspect,
