@@ -913,6 +913,31 @@ describe("a builder this run created and that then fails is removed; no other bu
     expect(buildx.calls.some((call) => call.args.includes("rm"))).toBe(false);
   });
 
+  it("a concurrent run's builder that came and went between look-up and create: this run creates its own", async () => {
+    let creates = 0;
+    const buildx = fakeBuildx({
+      hook: (args) => {
+        // The other run's builder exists at this run's first create and is gone (removed by it) right after.
+        if (args[1] === "create" && creates++ === 0) {
+          return { exitCode: 1, stderr: "ERROR: node gone-qus-1234abcd not found, did you mean to append?" };
+        }
+        return failsToBootstrap(args);
+      },
+    });
+    const error = await failure(
+      bootstrap({
+        platforms: "arm64",
+        driver: "docker-container",
+        builder: "gone",
+        exec: buildx.exec,
+        binfmtDriver: readyKernel(["aarch64"]).driver,
+      }),
+    );
+    expect(creates).toBe(2);
+    expect(error.code).toBe("QUS_IMAGE_MISSING");
+    expect(error.message).toContain("builder gone, created by this run, was removed again");
+  });
+
   it("created, then replaced by another process's builder of that name before the failure: left in place", async () => {
     const buildx = fakeBuildx({
       hook: (args, store) => {

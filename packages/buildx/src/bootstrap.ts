@@ -121,6 +121,9 @@ export interface BootstrapReport {
   readonly ok: boolean;
 }
 
+/** What buildx says when a builder of the name appeared between a look-up and a create. */
+const CREATE_RACE = /existing instance|did you mean to append/i;
+
 /** buildx's rule for builder (and node) names: a letter, then letters, digits, `.`, `-` and `_`. */
 export const BUILDER_NAME = /^[a-zA-Z][a-zA-Z0-9._-]*$/;
 
@@ -463,27 +466,33 @@ async function prepareBuilder(
     // name made in the meantime by someone else (another qus run, the user) is never removed.
     const node = `${name}-qus-${randomBytes(4).toString("hex")}`;
     const args = createArgs(name, driver, options.driverOpts ?? [], false, node);
-    let result: ExecResult;
-    try {
-      result = await cli.run(args, { timeoutMs: timeouts.create });
-    } catch (error) {
-      // Killed at its timeout, the create may or may not have been saved: if it was (the builder has our node),
-      // it is ours to remove.
-      const removal = await removeCreated(cli, { name, node }, timeouts);
-      if (removal.outcome === "removed" || removal.outcome === "failed")
-        throw withRemoval(error, removal, { name, node }, cli);
-      throw error;
+    // Twice at most: another process's builder of this name may come and go between our look-up and our create.
+    for (let attempt = 1; ; attempt++) {
+      let result: ExecResult;
+      try {
+        result = await cli.run(args, { timeoutMs: timeouts.create });
+      } catch (error) {
+        // Killed at its timeout, the create may or may not have been saved: if it was (the builder has our node),
+        // it is ours to remove.
+        const removal = await removeCreated(cli, { name, node }, timeouts);
+        if (removal.outcome === "removed" || removal.outcome === "failed")
+          throw withRemoval(error, removal, { name, node }, cli);
+        throw error;
+      }
+      if (result.exitCode === 0) return { created: { name, node }, refreshed: false, warnings };
+      // Another process may have created it between our look-up and our create (buildx then says "existing
+      // instance", or with --node "did you mean to append?"): use it, it is not ours to remove.
+      const now = await cli.run(["inspect", name], { timeoutMs: timeouts.inspect });
+      if (now.exitCode === 0) {
+        if (isOwn(now.stdout, { name, node })) return { created: { name, node }, refreshed: false, warnings };
+        warnings.push(`builder ${name} was created by another process meanwhile: used as it is`);
+        return { refreshed: false, warnings };
+      }
+      // It is gone again (that process removed it): create it once more, else say what buildx said.
+      if (attempt >= 2 || !CREATE_RACE.test(`${result.stderr}\n${result.stdout}`)) {
+        throw createFailure(cli, name, args, result);
+      }
     }
-    if (result.exitCode === 0) return { created: { name, node }, refreshed: false, warnings };
-    // Another process may have created it between our look-up and our create (buildx then says "existing
-    // instance", or with --node "did you mean to append?"): use it, it is not ours to remove.
-    const now = await cli.run(["inspect", name], { timeoutMs: timeouts.inspect });
-    if (now.exitCode === 0) {
-      if (isOwn(now.stdout, { name, node })) return { created: { name, node }, refreshed: false, warnings };
-      warnings.push(`builder ${name} was created by another process meanwhile: used as it is`);
-      return { refreshed: false, warnings };
-    }
-    throw createFailure(cli, name, args, result);
   }
   if ((options.driverOpts ?? []).length > 0) {
     warnings.push(

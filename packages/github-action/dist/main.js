@@ -15918,7 +15918,7 @@ async function proveAll(cli, builder, platforms, options = {}) {
 }
 
 // ../buildx/src/bootstrap.ts
-var BUILDER_NAME = /^[a-zA-Z][a-zA-Z0-9._-]*$/;
+var CREATE_RACE = /existing instance|did you mean to append/i, BUILDER_NAME = /^[a-zA-Z][a-zA-Z0-9._-]*$/;
 async function bootstrap(options) {
   let exec = options.exec ?? execProcess, timeouts = { ...DEFAULT_TIMEOUTS, ...options.timeouts }, requested = requestedPlatforms(options.platforms), driver = options.driver ?? "docker";
   checkInput(driver, options);
@@ -16124,18 +16124,23 @@ async function prepareBuilder(cli, name, driver, options, exists2, binfmtChanged
   if (driver === "docker") return { refreshed: !1, warnings: [] };
   let warnings = [];
   if (!exists2) {
-    let node = `${name}-qus-${randomBytes2(4).toString("hex")}`, args = createArgs2(name, driver, options.driverOpts ?? [], !1, node), result;
-    try {
-      result = await cli.run(args, { timeoutMs: timeouts.create });
-    } catch (error2) {
-      let removal = await removeCreated(cli, { name, node }, timeouts);
-      throw removal.outcome === "removed" || removal.outcome === "failed" ? withRemoval(error2, removal, { name, node }, cli) : error2;
+    let node = `${name}-qus-${randomBytes2(4).toString("hex")}`, args = createArgs2(name, driver, options.driverOpts ?? [], !1, node);
+    for (let attempt = 1; ; attempt++) {
+      let result;
+      try {
+        result = await cli.run(args, { timeoutMs: timeouts.create });
+      } catch (error2) {
+        let removal = await removeCreated(cli, { name, node }, timeouts);
+        throw removal.outcome === "removed" || removal.outcome === "failed" ? withRemoval(error2, removal, { name, node }, cli) : error2;
+      }
+      if (result.exitCode === 0) return { created: { name, node }, refreshed: !1, warnings };
+      let now = await cli.run(["inspect", name], { timeoutMs: timeouts.inspect });
+      if (now.exitCode === 0)
+        return isOwn(now.stdout, { name, node }) ? { created: { name, node }, refreshed: !1, warnings } : (warnings.push(`builder ${name} was created by another process meanwhile: used as it is`), { refreshed: !1, warnings });
+      if (attempt >= 2 || !CREATE_RACE.test(`${result.stderr}
+${result.stdout}`))
+        throw createFailure(cli, name, args, result);
     }
-    if (result.exitCode === 0) return { created: { name, node }, refreshed: !1, warnings };
-    let now = await cli.run(["inspect", name], { timeoutMs: timeouts.inspect });
-    if (now.exitCode === 0)
-      return isOwn(now.stdout, { name, node }) ? { created: { name, node }, refreshed: !1, warnings } : (warnings.push(`builder ${name} was created by another process meanwhile: used as it is`), { refreshed: !1, warnings });
-    throw createFailure(cli, name, args, result);
   }
   return (options.driverOpts ?? []).length > 0 && warnings.push(
     `builder ${name} exists: --driver-opt not applied (they apply to a builder qus creates; to recreate it, run ${cli.display(["rm", name])} first)`

@@ -3766,18 +3766,23 @@ async function prepareBuilder(cli, name, driver, options, exists, binfmtChanged,
   if (driver === "docker") return { refreshed: !1, warnings: [] };
   let warnings = [];
   if (!exists) {
-    let node = `${name}-qus-${randomBytes2(4).toString("hex")}`, args = createArgs2(name, driver, options.driverOpts ?? [], !1, node), result;
-    try {
-      result = await cli.run(args, { timeoutMs: timeouts.create });
-    } catch (error) {
-      let removal = await removeCreated(cli, { name, node }, timeouts);
-      throw removal.outcome === "removed" || removal.outcome === "failed" ? withRemoval(error, removal, { name, node }, cli) : error;
+    let node = `${name}-qus-${randomBytes2(4).toString("hex")}`, args = createArgs2(name, driver, options.driverOpts ?? [], !1, node);
+    for (let attempt = 1; ; attempt++) {
+      let result;
+      try {
+        result = await cli.run(args, { timeoutMs: timeouts.create });
+      } catch (error) {
+        let removal = await removeCreated(cli, { name, node }, timeouts);
+        throw removal.outcome === "removed" || removal.outcome === "failed" ? withRemoval(error, removal, { name, node }, cli) : error;
+      }
+      if (result.exitCode === 0) return { created: { name, node }, refreshed: !1, warnings };
+      let now = await cli.run(["inspect", name], { timeoutMs: timeouts.inspect });
+      if (now.exitCode === 0)
+        return isOwn(now.stdout, { name, node }) ? { created: { name, node }, refreshed: !1, warnings } : (warnings.push(`builder ${name} was created by another process meanwhile: used as it is`), { refreshed: !1, warnings });
+      if (attempt >= 2 || !CREATE_RACE.test(`${result.stderr}
+${result.stdout}`))
+        throw createFailure(cli, name, args, result);
     }
-    if (result.exitCode === 0) return { created: { name, node }, refreshed: !1, warnings };
-    let now = await cli.run(["inspect", name], { timeoutMs: timeouts.inspect });
-    if (now.exitCode === 0)
-      return isOwn(now.stdout, { name, node }) ? { created: { name, node }, refreshed: !1, warnings } : (warnings.push(`builder ${name} was created by another process meanwhile: used as it is`), { refreshed: !1, warnings });
-    throw createFailure(cli, name, args, result);
   }
   return (options.driverOpts ?? []).length > 0 && warnings.push(
     `builder ${name} exists: --driver-opt not applied (they apply to a builder qus creates; to recreate it, run ${cli.display(["rm", name])} first)`
@@ -3910,7 +3915,7 @@ function failureContext(target, failure, detail, binfmt) {
     } : void 0
   };
 }
-var BUILDER_NAME, init_bootstrap = __esm({
+var CREATE_RACE, BUILDER_NAME, init_bootstrap = __esm({
   "../buildx/src/bootstrap.ts"() {
     "use strict";
     init_src();
@@ -3918,7 +3923,7 @@ var BUILDER_NAME, init_bootstrap = __esm({
     init_engine();
     init_inspect();
     init_prove();
-    BUILDER_NAME = /^[a-zA-Z][a-zA-Z0-9._-]*$/;
+    CREATE_RACE = /existing instance|did you mean to append/i, BUILDER_NAME = /^[a-zA-Z][a-zA-Z0-9._-]*$/;
   }
 });
 
