@@ -1,15 +1,17 @@
 import { spawn } from "node:child_process";
 import { existsSync, lstatSync, readFileSync, realpathSync, rmSync, writeFileSync } from "node:fs";
 import { constants } from "node:os";
-import { delimiter, dirname, join, relative } from "node:path";
+import { join, relative, resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
-  cleanEnv,
+  missingEntryFiles,
   type PackedInstall,
   packInstall,
   publicPackages,
   REPO_ROOT,
   repoVersionOf,
+  undeclaredImports,
+  userEnv,
 } from "../tools/pack-install.mjs";
 import { useCleanQemuTable } from "./support/kernel.js";
 
@@ -20,7 +22,6 @@ import { useCleanQemuTable } from "./support/kernel.js";
 // third-party dependencies. Serial (kernel project); the qemu-* entries are put back afterwards.
 useCleanQemuTable();
 
-const NODE_BIN = dirname(process.execPath);
 const CONSUMER_TSCONFIG = {
   compilerOptions: {
     target: "ES2023",
@@ -34,13 +35,34 @@ const CONSUMER_TSCONFIG = {
   files: ["check.ts"],
 };
 
-/** What users import, with the names a consumer uses. */
-const CHECK_MJS = `import { resolvePlatforms } from "@qus/core";
-import { BUILDER_NAME } from "@qus/buildx";
-import { ensureEmulation, forgetEmulation } from "@qus/testcontainers";
-import vitestSetup, { qusEmulation } from "@qus/testcontainers/vitest";
-import jestSetup, { emulationReport } from "@qus/testcontainers/jest";
-import { readStepInputs } from "@qus/ci";
+/**
+ * What users import, with the names a consumer uses. Imported after a resolve hook is in place, which records each
+ * module loaded from outside the project (through a node_modules above it) and what imported it.
+ */
+const CHECK_MJS = `import { realpathSync } from "node:fs";
+import { registerHooks } from "node:module";
+import { fileURLToPath } from "node:url";
+
+const here = realpathSync(".");
+const loaded = new Set();
+const outside = [];
+registerHooks({
+  resolve(specifier, context, nextResolve) {
+    const result = nextResolve(specifier, context);
+    if (!result.url.startsWith("file:")) return result;
+    const path = realpathSync(fileURLToPath(result.url));
+    loaded.add(path);
+    if (!path.startsWith(here + "/")) outside.push({ path, importers: [fileURLToPath(context.parentURL)] });
+    return result;
+  },
+});
+
+const { resolvePlatforms } = await import("@qus/core");
+const { BUILDER_NAME } = await import("@qus/buildx");
+const { ensureEmulation, forgetEmulation } = await import("@qus/testcontainers");
+const { default: vitestSetup, qusEmulation } = await import("@qus/testcontainers/vitest");
+const { default: jestSetup, emulationReport } = await import("@qus/testcontainers/jest");
+const { readStepInputs } = await import("@qus/ci");
 
 const inputs = readStepInputs((name) => (name === "platforms" ? "arm64, riscv64" : undefined));
 console.log(JSON.stringify({
@@ -51,6 +73,8 @@ console.log(JSON.stringify({
   vitest: [typeof vitestSetup, typeof qusEmulation],
   jest: [typeof jestSetup, typeof emulationReport()],
   platforms: inputs.platforms,
+  loadedPackages: [...new Set([...loaded].map((path) => /node_modules\\/((?:@[^/]+\\/)?[^/]+)/.exec(path)?.[1]))].sort(),
+  outside,
 }));
 `;
 
@@ -103,11 +127,10 @@ function project(): string {
  * this node first on PATH (a bare name is looked up there).
  */
 function inProject(file: string, args: readonly string[], timeout = 60_000): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const env = cleanEnv();
+  return new Promise((done, reject) => {
     const child = spawn(file, args, {
       cwd: project(),
-      env: { ...env, NO_COLOR: "1", PATH: [NODE_BIN, env.PATH].filter(Boolean).join(delimiter) },
+      env: { ...userEnv(), NO_COLOR: "1" },
       timeout,
       killSignal: "SIGKILL",
     });
@@ -117,7 +140,7 @@ function inProject(file: string, args: readonly string[], timeout = 60_000): Pro
     child.stderr.on("data", (chunk) => (stderr += chunk));
     child.on("error", reject);
     child.on("close", (status, signal) =>
-      resolve({ status: status ?? (signal ? 128 + (constants.signals[signal] ?? 0) : null), stdout, stderr }),
+      done({ status: status ?? (signal ? 128 + (constants.signals[signal] ?? 0) : null), stdout, stderr }),
     );
   });
 }
@@ -129,6 +152,46 @@ function qusBin(): string {
 
 function describeRun(run: Run): string {
   return `exit ${run.status}\n${run.stdout}\n${run.stderr}`;
+}
+
+/** A file node or tsc took, and the files that imported it. */
+interface Load {
+  readonly path: string;
+  readonly importers: readonly string[];
+}
+
+/**
+ * Of the files taken from outside the project (a node_modules above it, such as a /tmp/node_modules linked to the
+ * repository's), those that involve qus: a qus package itself, or anything a qus package or the consumer's own file
+ * imported. Each would be a package that only works beside the repository. The others (a third-party package's
+ * optional dependency, found there by chance) are logged, not failed: those are not qus's to fix.
+ */
+function takenFromOutside(loads: readonly Load[], consumerFile: string): string[] {
+  const packagesDir = join(REPO_ROOT, "packages/");
+  const ours = (path: string) =>
+    path === join(project(), consumerFile) ||
+    path.startsWith(join(project(), "node_modules/@qus/")) ||
+    path.startsWith(packagesDir);
+  const outside = loads.filter(({ path }) => !path.startsWith(`${project()}/`));
+  const involvingQus = outside.filter(({ path, importers }) => ours(path) || importers.some(ours));
+  for (const { path, importers } of outside)
+    if (!involvingQus.some((load) => load.path === path))
+      console.warn(`outside the project (third party, not failed): ${path} from ${importers.join(", ")}`);
+  return involvingQus.map(({ path, importers }) => `${path} (imported by ${importers.join(", ")})`);
+}
+
+/** The files of tsc's program and why each is there, from `--explainFiles` (paths relative to the project). */
+function explainedFiles(output: string): Load[] {
+  const loads: { path: string; importers: string[] }[] = [];
+  for (const line of output.split("\n")) {
+    if (line.trim() === "") continue;
+    if (!line.startsWith(" ")) loads.push({ path: resolve(project(), line), importers: [] });
+    else {
+      const importer = /from file '([^']+)'/.exec(line)?.[1];
+      if (importer) loads.at(-1)?.importers.push(resolve(project(), importer));
+    }
+  }
+  return loads;
 }
 
 beforeAll(async () => {
@@ -162,6 +225,20 @@ describe("the packages as packed and installed from their tarballs", () => {
     expect(realpathSync(qusBin())).toBe(join(project(), "node_modules/@qus/cli/bin/qus.js"));
   });
 
+  it("ships every file its package.json names (exports, bin)", () => {
+    const missing = publicPackages().flatMap(({ name }) =>
+      missingEntryFiles(join(project(), "node_modules", name)).map((file) => `${name}/${file}`),
+    );
+    expect(missing).toEqual([]);
+  });
+
+  it("declares every package its JavaScript and declarations import (none resolves through hoisting alone)", () => {
+    const undeclared = publicPackages().flatMap(({ name }) =>
+      undeclaredImports(join(project(), "node_modules", name)).map((line) => `${name}/${line}`),
+    );
+    expect(undeclared).toEqual([]);
+  });
+
   it("runs `qus --version` and `npx --no-install qus --version`, printing the package's version", async () => {
     const { version } = JSON.parse(readFileSync(join(project(), "node_modules/@qus/cli/package.json"), "utf8"));
     const bin = await inProject(qusBin(), ["--version"]);
@@ -186,11 +263,12 @@ describe("the packages as packed and installed from their tarballs", () => {
     expect(verify.status, describeRun(verify)).toBe(0);
   });
 
-  it("imports every library entry point from ESM", async () => {
+  it("imports every library entry point from ESM, each from the project", async () => {
     writeFileSync(join(project(), "check.mjs"), CHECK_MJS);
     const check = await inProject(process.execPath, ["check.mjs"]);
     expect(check.status, describeRun(check)).toBe(0);
-    expect(JSON.parse(check.stdout)).toEqual({
+    const { outside, ...result } = JSON.parse(check.stdout) as { outside: Load[] };
+    expect(result).toEqual({
       arm64: ["linux/arm64"],
       builderName: true,
       ensureEmulation: "function",
@@ -198,17 +276,22 @@ describe("the packages as packed and installed from their tarballs", () => {
       vitest: ["function", "function"],
       jest: ["function", "undefined"],
       platforms: ["arm64", "riscv64"],
+      loadedPackages: expect.arrayContaining(["@qus/buildx", "@qus/ci", "@qus/core", "@qus/testcontainers"]),
     });
+    expect(takenFromOutside(outside, "check.mjs")).toEqual([]);
   });
 
-  it("typechecks a consumer's imports under NodeNext, strict, without skipLibCheck", async () => {
+  it("typechecks a consumer's imports under NodeNext, strict, without skipLibCheck, from the project", async () => {
     writeFileSync(join(project(), "tsconfig.json"), `${JSON.stringify(CONSUMER_TSCONFIG, null, 2)}\n`);
     writeFileSync(join(project(), "check.ts"), CHECK_TS);
     const tsc = await inProject(
       process.execPath,
-      [join(project(), "node_modules/typescript/bin/tsc"), "--noEmit", "-p", "."],
+      [join(project(), "node_modules/typescript/bin/tsc"), "--noEmit", "--explainFiles", "-p", "."],
       120_000,
     );
     expect(tsc.status, describeRun(tsc)).toBe(0);
+    const files = explainedFiles(tsc.stdout);
+    expect(files.map(({ path }) => path)).toContain(join(project(), "node_modules/@qus/core/dist/index.d.ts"));
+    expect(takenFromOutside(files, "check.ts")).toEqual([]);
   });
 });

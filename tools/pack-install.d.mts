@@ -23,12 +23,19 @@ export interface PackedInstall {
   readonly packages: readonly PackedPackage[];
 }
 
-export declare function cleanEnv(env?: NodeJS.ProcessEnv): NodeJS.ProcessEnv;
+/** The environment of a user's shell: no npm_* variables, this node first on PATH. */
+export declare function userEnv(env?: NodeJS.ProcessEnv): NodeJS.ProcessEnv;
 export declare function run(
   file: string,
   args: readonly string[],
   options: { cwd: string; timeout: number; env?: NodeJS.ProcessEnv },
 ): Promise<{ stdout: string; stderr: string }>;
+/** The node_modules folders above `folder`, which node and tsc fall back on. */
+export declare function ancestorNodeModules(folder: string): string[];
+/** The files an installed package's package.json names that it does not contain. */
+export declare function missingEntryFiles(packageDir: string): string[];
+/** What an installed package imports without declaring it: `file: package` lines. */
+export declare function undeclaredImports(packageDir: string): string[];
 export declare function publicPackages(repoRoot?: string): WorkspacePackage[];
 export declare function repoVersionOf(name: string, repoRoot?: string): string;
 export declare function packInstall(options?: {

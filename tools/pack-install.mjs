@@ -21,8 +21,9 @@ import {
   rmSync,
   writeFileSync,
 } from "node:fs";
+import { isBuiltin } from "node:module";
 import { tmpdir } from "node:os";
-import { dirname, isAbsolute, join, relative, resolve } from "node:path";
+import { delimiter, dirname, isAbsolute, join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 
@@ -32,22 +33,18 @@ export const REPO_ROOT = fileURLToPath(new URL("..", import.meta.url));
 const PACK_TIMEOUT_MS = 120_000;
 const INSTALL_TIMEOUT_MS = 300_000;
 
-/** The npm beside the node running this script (the same install), or npm from PATH. */
-function npmPath() {
-  const beside = join(dirname(process.execPath), "npm");
-  return existsSync(beside) ? beside : "npm";
-}
-
 /**
- * The environment for the npm runs: without the `npm_*` variables an enclosing `npm run` sets (`npm_config_local_prefix`
- * and friends would point the install at the repository).
+ * The environment of a user's shell, for npm and the commands run in the project: without the `npm_*` variables an
+ * enclosing `npm run` sets (`npm_config_local_prefix` and friends would point npm at the repository), and with the
+ * node running this script first on PATH (npm's `#!/usr/bin/env node` then runs on it too).
  */
-export function cleanEnv(env = process.env) {
-  return Object.fromEntries(Object.entries(env).filter(([key]) => !key.toLowerCase().startsWith("npm_")));
+export function userEnv(env = process.env) {
+  const clean = Object.fromEntries(Object.entries(env).filter(([key]) => !key.toLowerCase().startsWith("npm_")));
+  return { ...clean, PATH: [dirname(process.execPath), clean.PATH].filter(Boolean).join(delimiter) };
 }
 
 /** Runs a program with an argv array and a timeout; rejects with its output when it fails. */
-export function run(file, args, { cwd, timeout, env = cleanEnv() }) {
+export function run(file, args, { cwd, timeout, env = userEnv() }) {
   return new Promise((done, fail) => {
     execFile(
       file,
@@ -66,6 +63,19 @@ export function run(file, args, { cwd, timeout, env = cleanEnv() }) {
 function isInside(path, folder) {
   const rel = relative(realpathSync(folder), realpathSync(path));
   return rel === "" || (!rel.startsWith("..") && !isAbsolute(rel));
+}
+
+/**
+ * The node_modules folders above `folder`: node and tsc look there too for what the project's own node_modules
+ * lacks, so a package that is broken as packed can seem to work (a /tmp/node_modules linked to the repository's).
+ * The tests check where each module came from; this names the folders to warn.
+ */
+export function ancestorNodeModules(folder) {
+  const found = [];
+  for (let dir = dirname(folder); ; dir = dirname(dir)) {
+    if (existsSync(join(dir, "node_modules"))) found.push(join(dir, "node_modules"));
+    if (dirname(dir) === dir) return found;
+  }
 }
 
 /** The public workspace packages: { name, version, dir }, in the order of the root's `workspaces`. */
@@ -94,6 +104,68 @@ export function repoVersionOf(name, repoRoot = REPO_ROOT) {
   const range = JSON.parse(readFileSync(join(repoRoot, "package.json"), "utf8")).devDependencies?.[name];
   if (!range) throw new Error(`${name} is not a devDependency of the repository`);
   return range;
+}
+
+/**
+ * The files an installed package's package.json names (`exports` targets under every condition, `bin`, `main`,
+ * `types`) that are not in it: what `files` left out, or a build that did not run.
+ */
+export function missingEntryFiles(packageDir) {
+  const manifest = JSON.parse(readFileSync(join(packageDir, "package.json"), "utf8"));
+  const targets = [];
+  const collect = (value) => {
+    if (typeof value === "string") targets.push(value);
+    else if (Array.isArray(value)) value.forEach(collect);
+    else if (value && typeof value === "object") Object.values(value).forEach(collect);
+  };
+  collect([manifest.exports, manifest.bin, manifest.main, manifest.types]);
+  return [...new Set(targets)].filter((target) => !target.includes("*") && !existsSync(join(packageDir, target)));
+}
+
+/** Files a consumer loads or typechecks: JavaScript and declarations (src/ and maps are there for debuggers). */
+const LOADED = /\.(?:[cm]?js|d\.[cm]?ts)$/;
+/** Import specifiers in JavaScript and declarations: static and dynamic imports, re-exports, require, augmentations. */
+const SPECIFIERS = [
+  /^\s*(?:import|export)\b[^;"'`]*?\bfrom\s*["']([^"']+)["']/gm,
+  /^\s*import\s*["']([^"']+)["']/gm,
+  /\bimport\(\s*["']([^"']+)["']\s*\)/g,
+  /\brequire\(\s*["']([^"']+)["']\s*\)/g,
+  /^\s*declare\s+module\s+["']([^"']+)["']/gm,
+];
+
+/** The package a bare specifier names (`@scope/name/sub` -> `@scope/name`), or undefined for relative and built-ins. */
+function packageOf(specifier) {
+  if (specifier.startsWith(".") || specifier.startsWith("/") || isBuiltin(specifier)) return undefined;
+  const parts = specifier.split("/");
+  return specifier.startsWith("@") ? parts.slice(0, 2).join("/") : parts[0];
+}
+
+/**
+ * The packages an installed package's JavaScript and declarations import but its package.json does not declare
+ * (dependencies, peerDependencies, optionalDependencies; `@types/x` declares `x` for declarations): each only
+ * resolves by luck, through the workspace or another package's hoisted dependency. Returns `file: package` lines.
+ */
+export function undeclaredImports(packageDir) {
+  const manifest = JSON.parse(readFileSync(join(packageDir, "package.json"), "utf8"));
+  const declared = new Set([
+    manifest.name,
+    ...Object.keys({ ...manifest.dependencies, ...manifest.peerDependencies, ...manifest.optionalDependencies }),
+  ]);
+  const found = [];
+  for (const file of readdirSync(packageDir, { recursive: true, encoding: "utf8" }).sort()) {
+    if (file.split("/").includes("node_modules") || !LOADED.test(file)) continue;
+    const text = readFileSync(join(packageDir, file), "utf8");
+    const types = /\.d\.[cm]?ts$/.test(file);
+    const names = new Set(
+      SPECIFIERS.flatMap((pattern) => [...text.matchAll(pattern)].map((match) => packageOf(match[1]))),
+    );
+    for (const name of names) {
+      if (name === undefined || declared.has(name)) continue;
+      if (types && declared.has(`@types/${name.replace(/^@([^/]+)\//, "$1__")}`)) continue;
+      found.push(`${file}: ${name}`);
+    }
+  }
+  return found;
 }
 
 /**
@@ -140,12 +212,11 @@ export async function packInstall({ extra = [], repoRoot = REPO_ROOT, log = () =
     // The project's own package.json first, so npm installs here and looks no further up for a root.
     writeFileSync(join(project, "package.json"), `${JSON.stringify({ type: "module", private: true }, null, 2)}\n`);
 
-    const npm = npmPath();
     const workspaceArgs = packages.flatMap(({ dir }) => ["--workspace", relative(repoRoot, dir)]);
     log(`packing ${packages.map(({ name }) => name).join(", ")}`);
     // --ignore-scripts: no prepack/prepare build; what `npm run build` left in each package is what is packed.
     const pack = await run(
-      npm,
+      "npm",
       ["pack", "--json", "--ignore-scripts", "--pack-destination", tarballDir, ...workspaceArgs],
       { cwd: repoRoot, timeout: PACK_TIMEOUT_MS },
     );
@@ -160,7 +231,7 @@ export async function packInstall({ extra = [], repoRoot = REPO_ROOT, log = () =
     // One install of all the tarballs: the internal dependencies resolve to them, not to the registry. (`./`: a bare
     // `tarballs/x.tgz` would be read as a GitHub repository.)
     await run(
-      npm,
+      "npm",
       [
         "install",
         "--no-audit",
@@ -171,6 +242,12 @@ export async function packInstall({ extra = [], repoRoot = REPO_ROOT, log = () =
       { cwd: project, timeout: INSTALL_TIMEOUT_MS },
     );
     checkInstalled(project, packed);
+    for (const folder of ancestorNodeModules(project)) {
+      const target = realpathSync(folder);
+      log(
+        `warning: ${folder}${target === folder ? "" : ` (-> ${target})`} is above the project: node and tsc fall back on it`,
+      );
+    }
     return { project, tarballs: packed.map(({ tarball }) => tarball), packages: packed };
   } catch (error) {
     rmSync(project, { recursive: true, force: true });
