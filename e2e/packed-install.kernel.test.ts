@@ -243,10 +243,11 @@ describe("the packages as packed and installed from their tarballs", () => {
     const { version } = JSON.parse(readFileSync(join(project(), "node_modules/@qus/cli/package.json"), "utf8"));
     const bin = await inProject(qusBin(), ["--version"]);
     expect(bin.status, describeRun(bin)).toBe(0);
-    expect(bin.stdout.trim()).toBe(version);
+    const installed = join(project(), "node_modules/@qus/cli");
+    expect(bin.stdout.trim()).toBe(`${version} (${installed})`);
     const npx = await inProject("npx", ["--no-install", "qus", "--version"]);
     expect(npx.status, describeRun(npx)).toBe(0);
-    expect(npx.stdout.trim()).toBe(version);
+    expect(npx.stdout.trim()).toBe(`${version} (${installed})`);
   });
 
   it("prints `qus status --json` with schemaVersion 1", async () => {

@@ -34,10 +34,10 @@ describe("main: help", () => {
     expect(stdout).toContain("Exit codes:");
   });
 
-  it("--version prints a version, exit 0", async () => {
+  it("--version prints the version and where qus runs from, exit 0", async () => {
     const { code, stdout } = await run("--version");
     expect(code).toBe(0);
-    expect(stdout).toMatch(/^\S+\n$/);
+    expect(stdout).toMatch(/^\S+ \(\/\S*packages\/cli\)\n$/);
   });
 
   it("ensure --help lists its options, exit 0", async () => {

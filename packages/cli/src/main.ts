@@ -1,3 +1,4 @@
+import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import {
   installInterruptHandlers,
@@ -15,6 +16,11 @@ import { commandHelp, mainHelp } from "./help.js";
 
 declare const QUS_VERSION: string | undefined;
 const VERSION = typeof QUS_VERSION === "string" ? QUS_VERSION : "0.0.0-dev";
+
+/** The folder of the @qus/cli package this code runs from (its bundle is `<package>/dist/qus.js`). */
+function installedAt(): string {
+  return fileURLToPath(new URL("..", import.meta.url)).replace(/\/$/, "");
+}
 
 /** Where `main` writes; process streams by default. */
 export interface Io {
@@ -38,7 +44,8 @@ export async function main(argv: readonly string[], io: Io = processIo): Promise
     return name === undefined ? EXIT.usage : EXIT.ok;
   }
   if (name === "--version" || name === "-v") {
-    io.stdout.write(`${VERSION}\n`);
+    // The version, then where this qus runs from: which of several installs a PATH or npx picked.
+    io.stdout.write(`${VERSION} (${installedAt()})\n`);
     return EXIT.ok;
   }
   try {

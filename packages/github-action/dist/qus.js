@@ -3979,6 +3979,7 @@ var init_src2 = __esm({
 
 // ../cli/src/main.ts
 init_src();
+import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 
 // ../cli/src/commands.ts
@@ -4281,13 +4282,17 @@ function commandHelp(command) {
 }
 
 // ../cli/src/main.ts
-var VERSION = "0.0.0", processIo = { stdout: process.stdout, stderr: process.stderr, env: process.env };
+var VERSION = "0.1.0";
+function installedAt() {
+  return fileURLToPath(new URL("..", import.meta.url)).replace(/\/$/, "");
+}
+var processIo = { stdout: process.stdout, stderr: process.stderr, env: process.env };
 async function main(argv, io = processIo) {
   let [first, ...others] = argv, [name, rest] = first === "image" && others[0] && !others[0].startsWith("-") ? [`image ${others[0]}`, others.slice(1)] : [first, others];
   if (name === void 0 || name === "--help" || name === "-h" || name === "help")
     return io.stdout.write(mainHelp(COMMANDS, VERSION)), name === void 0 ? EXIT.usage : EXIT.ok;
   if (name === "--version" || name === "-v")
-    return io.stdout.write(`${VERSION}
+    return io.stdout.write(`${VERSION} (${installedAt()})
 `), EXIT.ok;
   try {
     let command = COMMANDS.find((candidate) => candidate.name === name);
