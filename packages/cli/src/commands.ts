@@ -1,3 +1,5 @@
+import { mkdirSync, writeFileSync } from "node:fs";
+import { dirname, join } from "node:path";
 import { type Driver, ensure, persist, QusError, type Report, remove, status, verify } from "@qus/core";
 import { exitCodeForReport } from "./exit-codes.js";
 
@@ -15,7 +17,7 @@ export type Values = Record<string, string | boolean | string[] | undefined>;
 /** What a command produced: a report to render, or text of its own. */
 export type CommandOutput =
   | { readonly report: Report }
-  | { readonly text: string; readonly json: unknown; readonly exitCode?: number };
+  | { readonly text: string; readonly json: unknown; readonly exitCode?: number; readonly junit?: Report };
 
 /** One `qus` command. */
 export interface Command {
@@ -41,6 +43,11 @@ const qemuPath: OptionSpec = {
   help: "local driver: look for qemu-<cpu>-static / qemu-<cpu> only in DIR",
 };
 const dryRun: OptionSpec = { type: "boolean", help: "report what would be done, change nothing" };
+const junit: OptionSpec = {
+  type: "string",
+  value: "FILE",
+  help: "also write the report as JUnit XML to FILE, one test case per platform (for CI test widgets)",
+};
 const driverOptions: Record<string, OptionSpec> = {
   driver: {
     type: "string",
@@ -123,7 +130,7 @@ export const COMMANDS: readonly Command[] = [
     name: "ensure",
     summary: "register QEMU for the platforms, apply the least change, verify by running a program of each",
     usage:
-      "qus ensure --platforms LIST|all [--replace] [--flags FLAGS] [--qemu-path DIR] [--driver local|docker|podman] [--dry-run] [--json]",
+      "qus ensure --platforms LIST|all [--replace] [--flags FLAGS] [--qemu-path DIR] [--driver local|docker|podman] [--dry-run] [--junit FILE] [--json]",
     options: {
       platforms,
       replace: {
@@ -139,6 +146,7 @@ export const COMMANDS: readonly Command[] = [
       "dry-run": dryRun,
       json,
       markdown,
+      junit,
       ...driverOptions,
     },
     needsPlatforms: true,
@@ -155,8 +163,8 @@ export const COMMANDS: readonly Command[] = [
   {
     name: "verify",
     summary: "run a program of each platform the way builds meet it (chrooted), and say which work",
-    usage: "qus verify --platforms LIST [--driver local|docker|podman] [--json]",
-    options: { platforms, json, markdown, "qemu-path": qemuPath, ...driverOptions },
+    usage: "qus verify --platforms LIST [--driver local|docker|podman] [--junit FILE] [--json]",
+    options: { platforms, json, markdown, junit, "qemu-path": qemuPath, ...driverOptions },
     needsPlatforms: true,
     run: async (v) => ({ report: await verify({ ...(await common(v)), qemuPath: text(v, "qemu-path") }) }),
   },
@@ -237,7 +245,7 @@ export const COMMANDS: readonly Command[] = [
     summary:
       "ensure binfmt on the engine's kernel, bootstrap a buildx builder, and prove each platform with a real build",
     usage:
-      "qus buildx --platforms LIST [--name N] [--driver docker|docker-container] [--driver-opt K=V] [--use] [--replace] [--proof-timeout S] [--json]",
+      "qus buildx --platforms LIST [--name N] [--driver docker|docker-container] [--driver-opt K=V] [--use] [--replace] [--proof-timeout S] [--junit FILE] [--json]",
     options: {
       // Repeatable: --platforms a --platforms b proves both.
       platforms,
@@ -272,6 +280,7 @@ export const COMMANDS: readonly Command[] = [
       context: driverOptions.context as OptionSpec,
       "dry-run": dryRun,
       json,
+      junit: { ...junit, help: `${junit.help}; from the binfmt report of the builder's kernel` },
     },
     needsPlatforms: true,
     run: async (v) => {
@@ -307,7 +316,75 @@ export const COMMANDS: readonly Command[] = [
         timeouts: proofTimeout === undefined ? undefined : { build: Number(proofTimeout) * 1000 },
       });
       const exitCode = report.ok ? 0 : report.binfmt.ok ? 1 : exitCodeForReport(report.binfmt);
-      return { text: renderBootstrap(report), json: report, exitCode };
+      return { text: renderBootstrap(report), json: report, exitCode, junit: report.binfmt };
+    },
+  },
+  {
+    name: "gitlab",
+    summary:
+      "write qus's GitLab CI/CD component (DIR/templates/qus.yml) and/or a file for include: remote, with its integrity",
+    usage: "qus gitlab [--out DIR] [--remote FILE] [--json]",
+    options: {
+      out: {
+        type: "string",
+        value: "DIR",
+        help: "write the component into the project folder DIR, GitLab's layout: DIR/templates/qus.yml",
+      },
+      remote: {
+        type: "string",
+        value: "FILE",
+        help: "write a standalone file for include: remote to FILE, and its integrity value to FILE.integrity",
+      },
+      json,
+    },
+    needsPlatforms: false,
+    run: async (v) => {
+      const out = text(v, "out");
+      const remote = text(v, "remote");
+      if (out === undefined && remote === undefined) {
+        throw new QusError("QUS_USAGE", "qus gitlab needs --out DIR, --remote FILE or both", {
+          hint: "for example: qus gitlab --out . --remote public/qus.yml",
+        });
+      }
+      for (const [name, value] of [
+        ["out", out],
+        ["remote", remote],
+      ] as const) {
+        if (value === "") {
+          throw new QusError("QUS_USAGE", `qus gitlab: --${name} needs a path`, {
+            hint: "usage: qus gitlab [--out DIR] [--remote FILE]",
+          });
+        }
+      }
+      const { COMPONENT_PATH, integrityOf, renderComponent, renderRemote } = await import("../../gitlab/src/index.js");
+      const write = (file: string, content: string) => {
+        try {
+          mkdirSync(dirname(file), { recursive: true });
+          writeFileSync(file, content);
+        } catch (error) {
+          throw new QusError("QUS_PERSIST_FAILED", `cannot write ${file}: ${(error as Error).message}`, {
+            hint: "choose a folder you can write to",
+            cause: error,
+          });
+        }
+      };
+      const lines: string[] = [];
+      const result: { component?: string; remote?: string; integrity?: string } = {};
+      if (out !== undefined) {
+        const file = join(out, COMPONENT_PATH);
+        write(file, renderComponent());
+        result.component = file;
+        lines.push(`wrote ${file}`);
+      }
+      if (remote !== undefined) {
+        const content = renderRemote();
+        const integrity = integrityOf(content);
+        write(remote, content);
+        write(`${remote}.integrity`, `${integrity}\n`);
+        Object.assign(result, { remote, integrity });
+        lines.push(`wrote ${remote}`, `wrote ${remote}.integrity`, `integrity: ${integrity}`);
+      }
+      return { text: `${lines.join("\n")}\n`, json: result };
     },
   },
 ];

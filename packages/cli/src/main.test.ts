@@ -183,3 +183,56 @@ describe("exitCodeForError", () => {
     expect(exitCodeForError(copy)).toBe(3);
   });
 });
+
+describe("main: --junit", () => {
+  it.each(["ensure", "verify", "buildx"])("%s --help lists --junit FILE", async (command) => {
+    const { code, stdout } = await run(command, "--help");
+    expect(code).toBe(0);
+    expect(stdout).toContain("  --junit FILE");
+  });
+
+  it("an empty --junit is a usage error, exit 2, before anything runs", async () => {
+    const { code, stderr } = await run("verify", "--platforms", "linux/arm64", "--junit", "");
+    expect(code).toBe(2);
+    expect(stderr).toContain("qus: error QUS_USAGE: qus verify: --junit needs a file name");
+  });
+
+  it("--junit goes only with the commands that report platforms", async () => {
+    const { code, stderr } = await run("remove", "--platforms", "linux/arm64", "--junit", "x.xml");
+    expect(code).toBe(2);
+    expect(stderr).toContain("QUS_USAGE");
+  });
+});
+
+describe("main: gitlab", () => {
+  it("writes the component and the remote file with its integrity, and prints the integrity", async () => {
+    const { mkdtempSync, readFileSync, rmSync } = await import("node:fs");
+    const { tmpdir } = await import("node:os");
+    const { join } = await import("node:path");
+    const { createHash } = await import("node:crypto");
+    const dir = mkdtempSync(join(tmpdir(), "qus-cli-gitlab-"));
+    try {
+      const remote = join(dir, "public", "qus.yml");
+      const { code, stdout } = await run("gitlab", "--out", dir, "--remote", remote);
+      expect(code).toBe(0);
+      const component = readFileSync(join(dir, "templates", "qus.yml"), "utf8");
+      expect(component).toMatch(/^spec:\n {2}inputs:\n/m);
+      const integrity = `sha256-${createHash("sha256").update(readFileSync(remote)).digest("base64")}`;
+      expect(readFileSync(`${remote}.integrity`, "utf8")).toBe(`${integrity}\n`);
+      expect(stdout).toContain(`integrity: ${integrity}\n`);
+      const json = await run("gitlab", "--remote", remote, "--json");
+      expect(JSON.parse(json.stdout)).toEqual({ remote, integrity });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it.each([[[]], [["--out", ""]], [["--out", "a", "--out", "b"]], [["--bogus"]]])(
+    "gitlab %j: QUS_USAGE, exit 2",
+    async (args) => {
+      const { code, stderr } = await run("gitlab", ...args);
+      expect(code).toBe(2);
+      expect(stderr).toContain("qus: error QUS_USAGE");
+    },
+  );
+});

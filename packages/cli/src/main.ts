@@ -1,3 +1,4 @@
+import { writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import {
@@ -6,6 +7,7 @@ import {
   QusError,
   type Report,
   renderJson,
+  renderJunit,
   renderMarkdown,
   renderTable,
   shouldColor,
@@ -61,6 +63,9 @@ export async function main(argv: readonly string[], io: Io = processIo): Promise
       return EXIT.ok;
     }
     const output = await command.run(values);
+    const junitFile = typeof values.junit === "string" ? values.junit : undefined;
+    const junitReport = "report" in output ? output.report : output.junit;
+    if (junitFile !== undefined && junitReport !== undefined) writeJunit(junitFile, junitReport);
     if (!("report" in output)) {
       io.stdout.write(values.json === true ? `${JSON.stringify(output.json, null, 2)}\n` : output.text);
       return output.exitCode ?? EXIT.ok;
@@ -70,6 +75,18 @@ export async function main(argv: readonly string[], io: Io = processIo): Promise
   } catch (error) {
     io.stderr.write(describeError(error));
     return exitCodeForError(error);
+  }
+}
+
+/** `--junit FILE`: the report as JUnit XML; a file that cannot be written fails the command. */
+function writeJunit(file: string, report: Report): void {
+  try {
+    writeFileSync(file, renderJunit(report));
+  } catch (error) {
+    throw new QusError("QUS_PERSIST_FAILED", `cannot write the JUnit file ${file}: ${(error as Error).message}`, {
+      hint: "give --junit a path in a folder that exists and is writable",
+      cause: error,
+    });
   }
 }
 
@@ -96,6 +113,11 @@ function parseCommandArgs(command: Command, args: readonly string[]): Values {
   if (values.help === true) return values;
   if (command.needsPlatforms && !values.platforms) {
     throw new QusError("QUS_USAGE", `qus ${command.name} needs --platforms`, { hint: `usage: ${command.usage}` });
+  }
+  if (values.junit === "") {
+    throw new QusError("QUS_USAGE", `qus ${command.name}: --junit needs a file name`, {
+      hint: `usage: ${command.usage}`,
+    });
   }
   if (values.json === true && values.markdown === true) {
     throw new QusError("QUS_USAGE", "--json and --markdown exclude each other", { hint: "choose one output format" });

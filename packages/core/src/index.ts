@@ -40,6 +40,7 @@ export { processWide } from "./process-wide.js";
 export type { EntryState, PersistedFile, PlatformReport, Report, ReportAction } from "./report/model.js";
 export { describeFailure, type FailureContext, failureHint } from "./report/probe-words.js";
 export { renderJson } from "./report/render-json.js";
+export { renderJunit } from "./report/render-junit.js";
 export { renderMarkdown } from "./report/render-markdown.js";
 export { renderTable, shouldColor, type TableOptions } from "./report/render-table.js";
 export {

@@ -39,10 +39,10 @@ var init_escape = __esm({
 function maskAt(pattern, index) {
   return pattern.mask ? pattern.mask[index] ?? 0 : 255;
 }
-function matchesHeader(pattern, header) {
-  return header.length < pattern.offset + pattern.magic.length ? !1 : pattern.magic.every((byte, i) => {
+function matchesHeader(pattern, header2) {
+  return header2.length < pattern.offset + pattern.magic.length ? !1 : pattern.magic.every((byte, i) => {
     let mask = maskAt(pattern, i);
-    return ((header[pattern.offset + i] ?? 0) & mask) === (byte & mask);
+    return ((header2[pattern.offset + i] ?? 0) & mask) === (byte & mask);
   });
 }
 function patternsOverlap(a, b) {
@@ -76,10 +76,10 @@ function parseHexField(value) {
 function entryPattern(entry) {
   return entry.magic ? { offset: entry.offset, magic: entry.magic, mask: entry.mask } : void 0;
 }
-function claimantsOf(entries, header) {
+function claimantsOf(entries, header2) {
   return entries.filter((entry) => {
     let pattern = entryPattern(entry);
-    return entry.enabled && pattern !== void 0 && matchesHeader(pattern, header);
+    return entry.enabled && pattern !== void 0 && matchesHeader(pattern, header2);
   });
 }
 var init_entry = __esm({
@@ -1953,7 +1953,7 @@ function readHostHeaders() {
     } catch {
       return [];
     }
-  }).filter((header) => header.length > 0);
+  }).filter((header2) => header2.length > 0);
 }
 function readHeaderSync(path, length = 128) {
   let fd = openSync(path, "r");
@@ -1965,7 +1965,7 @@ function readHeaderSync(path, length = 128) {
   }
 }
 function matchesHost(pattern, hostHeaders) {
-  return hostHeaders.some((header) => matchesHeader(pattern, header));
+  return hostHeaders.some((header2) => matchesHeader(pattern, header2));
 }
 var HOST_PROGRAMS, init_host = __esm({
   "../core/src/drivers/local/host.ts"() {
@@ -2028,11 +2028,11 @@ function isStaticElf(head) {
   return !0;
 }
 function validateQemuPath(dir) {
-  let usage = (problem, hint) => new QusError("QUS_USAGE", `--qemu-path ${JSON.stringify(dir)}: ${problem}`, { hint });
+  let usage2 = (problem, hint) => new QusError("QUS_USAGE", `--qemu-path ${JSON.stringify(dir)}: ${problem}`, { hint });
   if (dir.includes(delimiter))
-    throw usage("one folder is expected, not a list", "pass one folder, e.g. --qemu-path /usr/bin");
+    throw usage2("one folder is expected, not a list", "pass one folder, e.g. --qemu-path /usr/bin");
   if (!isAbsolute(dir))
-    throw usage(
+    throw usage2(
       "the path must be absolute",
       `pass it as an absolute path, e.g. --qemu-path ${formatCommand([resolve(dir)])}`
     );
@@ -2040,9 +2040,9 @@ function validateQemuPath(dir) {
   try {
     isDir = statSync(dir).isDirectory();
   } catch {
-    throw usage("no such folder", "pass the folder that holds qemu-<cpu>-static (Debian: /usr/bin)");
+    throw usage2("no such folder", "pass the folder that holds qemu-<cpu>-static (Debian: /usr/bin)");
   }
-  if (!isDir) throw usage("not a folder", "pass the folder that holds qemu-<cpu>-static, not the file itself");
+  if (!isDir) throw usage2("not a folder", "pass the folder that holds qemu-<cpu>-static, not the file itself");
 }
 var PT_INTERP, init_interpreters = __esm({
   "../core/src/drivers/local/interpreters.ts"() {
@@ -3037,6 +3037,52 @@ var init_render_json = __esm({
   }
 });
 
+// ../core/src/report/render-junit.ts
+function xml(text2) {
+  return text2.replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f\ufffe\uffff]/g, "").replaceAll("&", "&amp;").replaceAll("<", "&lt;").replaceAll(">", "&gt;").replaceAll('"', "&quot;").replaceAll("'", "&apos;");
+}
+function whyNot(platform) {
+  let why = [platform.error?.message, platform.verification, ...platform.reasons].filter(Boolean);
+  return why.length > 0 ? why.join("; ") : `${platform.action}: not ok`;
+}
+function testcase(report, platform) {
+  let open2 = `    <testcase classname="${xml(`qus.${report.command}`)}" name="${xml(platform.platform)}" time="0"`;
+  if (platform.ok) return `${open2}/>`;
+  let type = platform.error?.code ?? platform.failure ?? platform.action, body = [
+    `platform: ${platform.platform} (${platform.cpu})`,
+    `before: ${platform.before}, action: ${platform.action}, after: ${platform.after}`,
+    `verified: ${platform.verified === null ? "not checked" : platform.verified ? "yes" : "no"}`,
+    ...platform.hint ? [`hint: ${platform.hint}`] : []
+  ].join(`
+`);
+  return [
+    `${open2}>`,
+    `      <failure type="${xml(type)}" message="${xml(whyNot(platform))}">${xml(body)}</failure>`,
+    "    </testcase>"
+  ].join(`
+`);
+}
+function renderJunit(report) {
+  let failures = report.platforms.filter((platform) => !platform.ok).length, name = xml(`qus ${report.command} (${report.driver})`);
+  return `${[
+    '<?xml version="1.0" encoding="UTF-8"?>',
+    `<testsuites name="qus" tests="${report.platforms.length}" failures="${failures}" errors="0">`,
+    `  <testsuite name="${name}" tests="${report.platforms.length}" failures="${failures}" errors="0" skipped="0">`,
+    ...report.platforms.map((platform) => testcase(report, platform)),
+    ...report.warnings.length > 0 ? [`    <system-out>${xml(report.warnings.map((w) => `warning: ${w}`).join(`
+`))}</system-out>`] : [],
+    "  </testsuite>",
+    "</testsuites>"
+  ].join(`
+`)}
+`;
+}
+var init_render_junit = __esm({
+  "../core/src/report/render-junit.ts"() {
+    "use strict";
+  }
+});
+
 // ../core/src/report/columns.ts
 function columnsOf(report) {
   return report.command === "status" || report.command === "verify" ? LOOK_COLUMNS : COLUMNS;
@@ -3226,6 +3272,7 @@ var init_src = __esm({
     init_probe();
     init_probe_words();
     init_render_json();
+    init_render_junit();
     init_render_markdown();
     init_render_table();
     init_docker_cli();
@@ -3977,13 +4024,296 @@ var init_src2 = __esm({
   }
 });
 
+// ../gitlab/src/options.ts
+import { readFileSync as readFileSync4 } from "node:fs";
+function packageVersion() {
+  let text2 = readFileSync4(new URL("../package.json", import.meta.url), "utf8");
+  return JSON.parse(text2).version;
+}
+function defaultOptions(version = packageVersion()) {
+  return {
+    platforms: ["linux/arm64", "linux/riscv64"],
+    stage: "test",
+    jobPrefix: "qus",
+    mode: "ensure",
+    image: "docker:28",
+    dindImage: "docker:28-dind",
+    qus: `npx --yes @qus/cli@${version}`
+  };
+}
+function resolveOptions(options = {}, version) {
+  let resolved = { ...defaultOptions(version), ...options }, noNewline = (name, value) => {
+    if (/[\r\n]/.test(value) || value.length === 0)
+      throw usage(`${name} ${JSON.stringify(value)}: expected one non-empty line`, `give ${name} a value on one line`);
+  };
+  if (resolved.platforms.length === 0) throw usage("platforms: none given", "name at least one, e.g. linux/arm64");
+  for (let platform of resolved.platforms) noNewline("platform", platform);
+  for (let [name, value] of [
+    ["stage", resolved.stage],
+    ["image", resolved.image],
+    ["dind-image", resolved.dindImage],
+    ["qus", resolved.qus]
+  ])
+    noNewline(name, value);
+  if (!JOB_PREFIX.test(resolved.jobPrefix))
+    throw usage(
+      `job-prefix ${JSON.stringify(resolved.jobPrefix)}: expected letters, digits, . _ -`,
+      "for example job-prefix qus"
+    );
+  if (!MODES.includes(resolved.mode))
+    throw usage(
+      `mode ${JSON.stringify(resolved.mode)}: expected one of ${MODES.join(", ")}`,
+      "for example mode ensure"
+    );
+  return resolved;
+}
+var MODES, JOB_PREFIX, usage, init_options = __esm({
+  "../gitlab/src/options.ts"() {
+    "use strict";
+    init_src();
+    MODES = ["ensure", "buildx", "verify"], JOB_PREFIX = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/;
+    usage = (message, hint) => new QusError("QUS_USAGE", message, { hint });
+  }
+});
+
+// ../gitlab/src/script.ts
+function jobScript() {
+  if (SUMMARY_JS.includes("'")) throw new Error("the summary script must not contain single quotes");
+  return `set -u
+qus_dir=${REPORT_DIR}
+mkdir -p "$qus_dir"
+rm -f "$qus_dir/qus.json" "$qus_dir/junit.xml" "$qus_dir/qus.env"
+printf 'QUS_PLATFORMS=\\n' >"$qus_dir/qus.env"
+qus_xml() { printf '%s' "$1" | sed -e 's/&/\\&amp;/g' -e 's/</\\&lt;/g' -e 's/>/\\&gt;/g' -e 's/"/\\&quot;/g'; }
+qus_fail_junit() {
+  # qus stopped before writing its JUnit file: one failed case per platform asked for, so the widget names them.
+  [ -s "$qus_dir/junit.xml" ] && return 0
+  {
+    printf '<?xml version="1.0" encoding="UTF-8"?>\\n<testsuites name="qus">\\n'
+    printf '  <testsuite name="qus %s">\\n' "$(qus_xml "$QUS_INPUT_MODE")"
+    qus_ifs=$IFS; IFS=,; set -f
+    for qus_p in \${qus_platforms:-none}; do
+      printf '    <testcase classname="qus.%s" name="%s">\\n' "$(qus_xml "$QUS_INPUT_MODE")" "$(qus_xml "$qus_p")"
+      printf '      <failure type="exit-%s" message="%s"/>\\n    </testcase>\\n' "$1" "$(qus_xml "$2")"
+    done
+    set +f; IFS=$qus_ifs
+    printf '  </testsuite>\\n</testsuites>\\n'
+  } >"$qus_dir/junit.xml"
+}
+qus_platforms=$(printf '%s' "$QUS_INPUT_PLATFORMS" | tr -d '\\133\\135\\042 ')
+if ! command -v node >/dev/null 2>&1 && command -v apk >/dev/null 2>&1; then
+  echo "qus: installing Node.js (apk add nodejs npm)"
+  apk add --no-cache nodejs npm >/dev/null
+fi
+if [ -z "\${DOCKER_HOST:-}" ] && [ ! -S /var/run/docker.sock ]; then
+  export DOCKER_HOST=tcp://docker:2376 DOCKER_TLS_VERIFY=1 DOCKER_CERT_PATH="\${DOCKER_TLS_CERTDIR:-/certs}/client"
+  echo "qus: no docker socket here: using the docker:dind service at $DOCKER_HOST"
+  qus_wait=0
+  while ! docker info >/dev/null 2>&1 && [ "$qus_wait" -lt 60 ]; do qus_wait=$((qus_wait + 1)); sleep 1; done
+fi
+set -f
+# shellcheck disable=SC2086 # split on blanks on purpose: the qus input is a command and its arguments
+set -- $QUS_COMMAND
+set +f
+case "$QUS_INPUT_MODE" in
+  ensure) set -- "$@" ensure --driver docker ;;
+  buildx) set -- "$@" buildx ;;
+  verify) set -- "$@" verify --driver docker ;;
+  *)
+    echo "qus: error: mode must be ensure, buildx or verify, not: $QUS_INPUT_MODE" >&2
+    qus_fail_junit 2 "mode must be ensure, buildx or verify"
+    exit 2
+    ;;
+esac
+echo "qus: $QUS_INPUT_MODE on the kernel of the job's Docker engine for: $qus_platforms"
+qus_status=0
+"$@" --platforms "$qus_platforms" --json --junit "$qus_dir/junit.xml" >"$qus_dir/qus.json" || qus_status=$?
+if [ -s "$qus_dir/qus.json" ] && command -v node >/dev/null 2>&1; then
+  node -e '${SUMMARY_JS}' "$qus_dir/qus.json" "$qus_dir/qus.env" || { [ "$qus_status" -ne 0 ] || qus_status=1; }
+fi
+QUS_PLATFORMS=$(sed -n 's/^QUS_PLATFORMS=//p' "$qus_dir/qus.env")
+export QUS_PLATFORMS
+if [ "$qus_status" -ne 0 ]; then
+  qus_fail_junit "$qus_status" "qus exited $qus_status: see the job log for its error and hint"
+  echo "qus: failed (exit $qus_status): see the error and hint above; reports in $qus_dir/" >&2
+  exit "$qus_status"
+fi
+echo "qus: ready for $QUS_PLATFORMS"
+`;
+}
+var REPORT_DIR, SUMMARY_JS, init_script = __esm({
+  "../gitlab/src/script.ts"() {
+    "use strict";
+    REPORT_DIR = "qus-report", SUMMARY_JS = [
+      'const fs = require("node:fs");',
+      'const r = JSON.parse(fs.readFileSync(process.argv[1], "utf8"));',
+      "const rows = r.binfmt",
+      "  ? r.platforms.map((p) => ({ platform: p.platform, ok: p.proven === true, why: p.reason, hint: p.hint }))",
+      "  : r.platforms.map((p) => ({ platform: p.platform, ok: p.ok, hint: p.hint,",
+      '      why: [p.error && p.error.message, p.verification].filter(Boolean).join("; ") }));',
+      "for (const row of rows) {",
+      '  console.log("qus: " + row.platform + ": " + (row.ok ? "ok" : "FAILED" + (row.why ? ": " + row.why : "")));',
+      '  if (!row.ok && row.hint) console.log("hint: " + row.hint);',
+      "}",
+      'const ok = rows.filter((row) => row.ok).map((row) => row.platform).join(",");',
+      'fs.writeFileSync(process.argv[2], "QUS_PLATFORMS=" + ok + "\\n");'
+    ].join(`
+`);
+  }
+});
+
+// ../gitlab/src/render.ts
+import { createHash } from "node:crypto";
+function literal(options) {
+  let values = {
+    // As GitLab renders an array input inside a string: JSON.
+    platforms: JSON.stringify(options.platforms),
+    stage: options.stage,
+    "job-prefix": options.jobPrefix,
+    mode: options.mode,
+    image: options.image,
+    "dind-image": options.dindImage,
+    qus: options.qus
+  };
+  return (name) => quote(values[name]);
+}
+function jobKey(component, options, hidden) {
+  return component ? `? |-
+  ${hidden ? ".$[[ inputs.job-prefix ]]-ensure" : "$[[ inputs.job-prefix ]]-$[[ inputs.mode ]]"}
+:` : `${quote(hidden ? `.${options.jobPrefix}-ensure` : `${options.jobPrefix}-${options.mode}`)}:`;
+}
+function indentBlock(text2, indent) {
+  return text2.trimEnd().split(`
+`).map((line) => line.length > 0 ? " ".repeat(indent) + line : line).join(`
+`);
+}
+function jobs(component, options) {
+  let value = component ? fromInputs() : literal(options), variable = (key, name) => `    ${key}:
+      value: ${value(name, 8)}
+      expand: false`, hiddenRef = component ? `|-
+    .$[[ inputs.job-prefix ]]-ensure` : quote(`.${options.jobPrefix}-ensure`);
+  return `# The hidden job: extend it (extends: .${component ? "<job-prefix>" : options.jobPrefix}-ensure) in every job that builds or runs
+# foreign images, so that each job ensures the kernel of its own Docker engine (autoscaled runners give every job a
+# fresh VM). Its before_script runs qus; your job's script runs after it, with $QUS_PLATFORMS set.
+${jobKey(component, options, !0)}
+  image:
+    name: ${value("image", 6)}
+  services:
+    - name: ${value("dind-image", 8)}
+      alias: docker
+  variables:
+${variable("QUS_INPUT_PLATFORMS", "platforms")}
+${variable("QUS_INPUT_MODE", "mode")}
+${variable("QUS_COMMAND", "qus")}
+    DOCKER_TLS_CERTDIR: "/certs"
+  before_script:
+    - |
+${indentBlock(jobScript(), 6)}
+  artifacts:
+    when: always
+    paths:
+      - ${REPORT_DIR}/
+    reports:
+      junit: ${REPORT_DIR}/junit.xml
+      dotenv: ${REPORT_DIR}/qus.env
+
+# The visible job: ensures the platforms once, in its stage, and passes QUS_PLATFORMS to later jobs (dotenv).
+${jobKey(component, options, !1)}
+  extends: ${hiddenRef}
+  stage: ${value("stage", 4)}
+  script:
+    - 'echo "qus: reports in ${REPORT_DIR}/ (JSON, JUnit), QUS_PLATFORMS=$QUS_PLATFORMS"'
+`;
+}
+function header(kind, version) {
+  return `# ${kind} generated by \`qus gitlab\` (@qus/gitlab ${version}) from packages/gitlab/src: do not edit by hand.
+# It registers QEMU in binfmt_misc of the kernel behind the job's Docker engine with qus, proves each platform by
+# running a program of it, and reports per platform (JSON artifact, JUnit, dotenv QUS_PLATFORMS). No global keywords.
+`;
+}
+function renderComponent(options = {}, version = packageVersion()) {
+  let resolved = resolveOptions(options, version), list = (values) => `[${values.map(quote).join(", ")}]`, spec = `spec:
+  inputs:
+    platforms:
+      type: array
+      default: ${list(resolved.platforms)}
+      description: "OCI platforms (or qus's names for them) to register in the engine's kernel and prove, e.g. [linux/arm64, linux/riscv64]"
+    stage:
+      default: ${quote(resolved.stage)}
+      description: "Stage of the visible job"
+    job-prefix:
+      default: ${quote(resolved.jobPrefix)}
+      regex: ${quote(JOB_PREFIX.source)}
+      description: "Jobs are named <job-prefix>-<mode>, the hidden one .<job-prefix>-ensure"
+    mode:
+      default: ${quote(resolved.mode)}
+      options: ${list(MODES)}
+      description: "ensure: register and verify; buildx: also a buildx builder proven to build each platform; verify: check only, change nothing"
+    image:
+      default: ${quote(resolved.image)}
+      description: "Job image: needs a docker CLI, and node (docker:* images get it from apk)"
+    dind-image:
+      default: ${quote(resolved.dindImage)}
+      description: "The docker:dind service reached over TLS when the runner's socket is not mounted"
+    qus:
+      default: ${quote(resolved.qus)}
+      description: "The command that runs qus, split on blanks (no shell quoting)"
+---
+`;
+  return `${header("GitLab CI/CD component", version)}${spec}
+${jobs(!0, resolved)}`;
+}
+function renderRemote(options = {}, version = packageVersion()) {
+  let resolved = resolveOptions(options, version);
+  return `${header("GitLab CI include file (include: remote)", version)}
+${jobs(!1, resolved)}`;
+}
+function integrityOf(text2) {
+  return `sha256-${createHash("sha256").update(text2).digest("base64")}`;
+}
+var COMPONENT_PATH, fromInputs, quote, init_render2 = __esm({
+  "../gitlab/src/render.ts"() {
+    "use strict";
+    init_options();
+    init_script();
+    COMPONENT_PATH = "templates/qus.yml", fromInputs = (suffix = "") => (name, indent, prefix = "") => `|-
+${" ".repeat(indent)}${prefix}$[[ inputs.${name} ]]${suffix}`, quote = (text2) => JSON.stringify(text2);
+  }
+});
+
+// ../gitlab/src/index.ts
+var src_exports2 = {};
+__export(src_exports2, {
+  COMPONENT_PATH: () => COMPONENT_PATH,
+  JOB_PREFIX: () => JOB_PREFIX,
+  MODES: () => MODES,
+  REPORT_DIR: () => REPORT_DIR,
+  defaultOptions: () => defaultOptions,
+  integrityOf: () => integrityOf,
+  packageVersion: () => packageVersion,
+  renderComponent: () => renderComponent,
+  renderRemote: () => renderRemote,
+  resolveOptions: () => resolveOptions
+});
+var init_src3 = __esm({
+  "../gitlab/src/index.ts"() {
+    "use strict";
+    init_options();
+    init_render2();
+    init_script();
+  }
+});
+
 // ../cli/src/main.ts
 init_src();
+import { writeFileSync as writeFileSync6 } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 
 // ../cli/src/commands.ts
 init_src();
+import { mkdirSync as mkdirSync3, writeFileSync as writeFileSync5 } from "node:fs";
+import { dirname as dirname2, join as join10 } from "node:path";
 
 // ../cli/src/exit-codes.ts
 init_src();
@@ -4009,7 +4339,11 @@ var platforms = {
   type: "string",
   value: "DIR",
   help: "local driver: look for qemu-<cpu>-static / qemu-<cpu> only in DIR"
-}, dryRun = { type: "boolean", help: "report what would be done, change nothing" }, driverOptions = {
+}, dryRun = { type: "boolean", help: "report what would be done, change nothing" }, junit = {
+  type: "string",
+  value: "FILE",
+  help: "also write the report as JUnit XML to FILE, one test case per platform (for CI test widgets)"
+}, driverOptions = {
   driver: {
     type: "string",
     value: "NAME",
@@ -4073,7 +4407,7 @@ var common = async (values) => ({ platforms: text(values, "platforms"), driver: 
   {
     name: "ensure",
     summary: "register QEMU for the platforms, apply the least change, verify by running a program of each",
-    usage: "qus ensure --platforms LIST|all [--replace] [--flags FLAGS] [--qemu-path DIR] [--driver local|docker|podman] [--dry-run] [--json]",
+    usage: "qus ensure --platforms LIST|all [--replace] [--flags FLAGS] [--qemu-path DIR] [--driver local|docker|podman] [--dry-run] [--junit FILE] [--json]",
     options: {
       platforms,
       replace: {
@@ -4089,6 +4423,7 @@ var common = async (values) => ({ platforms: text(values, "platforms"), driver: 
       "dry-run": dryRun,
       json,
       markdown,
+      junit,
       ...driverOptions
     },
     needsPlatforms: !0,
@@ -4105,8 +4440,8 @@ var common = async (values) => ({ platforms: text(values, "platforms"), driver: 
   {
     name: "verify",
     summary: "run a program of each platform the way builds meet it (chrooted), and say which work",
-    usage: "qus verify --platforms LIST [--driver local|docker|podman] [--json]",
-    options: { platforms, json, markdown, "qemu-path": qemuPath, ...driverOptions },
+    usage: "qus verify --platforms LIST [--driver local|docker|podman] [--junit FILE] [--json]",
+    options: { platforms, json, markdown, junit, "qemu-path": qemuPath, ...driverOptions },
     needsPlatforms: !0,
     run: async (v) => ({ report: await verify({ ...await common(v), qemuPath: text(v, "qemu-path") }) })
   },
@@ -4180,7 +4515,7 @@ var common = async (values) => ({ platforms: text(values, "platforms"), driver: 
   {
     name: "buildx",
     summary: "ensure binfmt on the engine's kernel, bootstrap a buildx builder, and prove each platform with a real build",
-    usage: "qus buildx --platforms LIST [--name N] [--driver docker|docker-container] [--driver-opt K=V] [--use] [--replace] [--proof-timeout S] [--json]",
+    usage: "qus buildx --platforms LIST [--name N] [--driver docker|docker-container] [--driver-opt K=V] [--use] [--replace] [--proof-timeout S] [--junit FILE] [--json]",
     options: {
       // Repeatable: --platforms a --platforms b proves both.
       platforms,
@@ -4214,7 +4549,8 @@ var common = async (values) => ({ platforms: text(values, "platforms"), driver: 
       privileged: driverOptions.privileged,
       context: driverOptions.context,
       "dry-run": dryRun,
-      json
+      json,
+      junit: { ...junit, help: `${junit.help}; from the binfmt report of the builder's kernel` }
     },
     needsPlatforms: !0,
     run: async (v) => {
@@ -4244,7 +4580,63 @@ var common = async (values) => ({ platforms: text(values, "platforms"), driver: 
         privileged: flag(v, "privileged") ? !0 : void 0,
         timeouts: proofTimeout === void 0 ? void 0 : { build: Number(proofTimeout) * 1e3 }
       }), exitCode = report.ok ? 0 : report.binfmt.ok ? 1 : exitCodeForReport(report.binfmt);
-      return { text: renderBootstrap2(report), json: report, exitCode };
+      return { text: renderBootstrap2(report), json: report, exitCode, junit: report.binfmt };
+    }
+  },
+  {
+    name: "gitlab",
+    summary: "write qus's GitLab CI/CD component (DIR/templates/qus.yml) and/or a file for include: remote, with its integrity",
+    usage: "qus gitlab [--out DIR] [--remote FILE] [--json]",
+    options: {
+      out: {
+        type: "string",
+        value: "DIR",
+        help: "write the component into the project folder DIR, GitLab's layout: DIR/templates/qus.yml"
+      },
+      remote: {
+        type: "string",
+        value: "FILE",
+        help: "write a standalone file for include: remote to FILE, and its integrity value to FILE.integrity"
+      },
+      json
+    },
+    needsPlatforms: !1,
+    run: async (v) => {
+      let out = text(v, "out"), remote = text(v, "remote");
+      if (out === void 0 && remote === void 0)
+        throw new QusError("QUS_USAGE", "qus gitlab needs --out DIR, --remote FILE or both", {
+          hint: "for example: qus gitlab --out . --remote public/qus.yml"
+        });
+      for (let [name, value] of [
+        ["out", out],
+        ["remote", remote]
+      ])
+        if (value === "")
+          throw new QusError("QUS_USAGE", `qus gitlab: --${name} needs a path`, {
+            hint: "usage: qus gitlab [--out DIR] [--remote FILE]"
+          });
+      let { COMPONENT_PATH: COMPONENT_PATH2, integrityOf: integrityOf2, renderComponent: renderComponent2, renderRemote: renderRemote2 } = await Promise.resolve().then(() => (init_src3(), src_exports2)), write = (file, content) => {
+        try {
+          mkdirSync3(dirname2(file), { recursive: !0 }), writeFileSync5(file, content);
+        } catch (error) {
+          throw new QusError("QUS_PERSIST_FAILED", `cannot write ${file}: ${error.message}`, {
+            hint: "choose a folder you can write to",
+            cause: error
+          });
+        }
+      }, lines = [], result = {};
+      if (out !== void 0) {
+        let file = join10(out, COMPONENT_PATH2);
+        write(file, renderComponent2()), result.component = file, lines.push(`wrote ${file}`);
+      }
+      if (remote !== void 0) {
+        let content = renderRemote2(), integrity = integrityOf2(content);
+        write(remote, content), write(`${remote}.integrity`, `${integrity}
+`), Object.assign(result, { remote, integrity }), lines.push(`wrote ${remote}`, `wrote ${remote}.integrity`, `integrity: ${integrity}`);
+      }
+      return { text: `${lines.join(`
+`)}
+`, json: result };
     }
   }
 ];
@@ -4303,11 +4695,21 @@ async function main(argv, io = processIo) {
     let values = parseCommandArgs(command, rest);
     if (values.help === !0)
       return io.stdout.write(commandHelp(command)), EXIT.ok;
-    let output = await command.run(values);
-    return "report" in output ? (io.stdout.write(render(output.report, values, io)), exitCodeForReport(output.report)) : (io.stdout.write(values.json === !0 ? `${JSON.stringify(output.json, null, 2)}
+    let output = await command.run(values), junitFile = typeof values.junit == "string" ? values.junit : void 0, junitReport = "report" in output ? output.report : output.junit;
+    return junitFile !== void 0 && junitReport !== void 0 && writeJunit(junitFile, junitReport), "report" in output ? (io.stdout.write(render(output.report, values, io)), exitCodeForReport(output.report)) : (io.stdout.write(values.json === !0 ? `${JSON.stringify(output.json, null, 2)}
 ` : output.text), output.exitCode ?? EXIT.ok);
   } catch (error) {
     return io.stderr.write(describeError(error)), exitCodeForError(error);
+  }
+}
+function writeJunit(file, report) {
+  try {
+    writeFileSync6(file, renderJunit(report));
+  } catch (error) {
+    throw new QusError("QUS_PERSIST_FAILED", `cannot write the JUnit file ${file}: ${error.message}`, {
+      hint: "give --junit a path in a folder that exists and is writable",
+      cause: error
+    });
   }
 }
 function parseCommandArgs(command, args) {
@@ -4331,6 +4733,10 @@ function parseCommandArgs(command, args) {
   if (Array.isArray(values.platforms) && (values.platforms = values.platforms.join(",")), values.help === !0) return values;
   if (command.needsPlatforms && !values.platforms)
     throw new QusError("QUS_USAGE", `qus ${command.name} needs --platforms`, { hint: `usage: ${command.usage}` });
+  if (values.junit === "")
+    throw new QusError("QUS_USAGE", `qus ${command.name}: --junit needs a file name`, {
+      hint: `usage: ${command.usage}`
+    });
   if (values.json === !0 && values.markdown === !0)
     throw new QusError("QUS_USAGE", "--json and --markdown exclude each other", { hint: "choose one output format" });
   return values;
