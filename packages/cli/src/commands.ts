@@ -280,12 +280,12 @@ export const COMMANDS: readonly Command[] = [
       context: driverOptions.context as OptionSpec,
       "dry-run": dryRun,
       json,
-      junit: { ...junit, help: `${junit.help}; from the binfmt report of the builder's kernel` },
+      junit: { ...junit, help: `${junit.help}; a platform the builder did not build fails there too` },
     },
     needsPlatforms: true,
     run: async (v) => {
       // Loaded only here: buildx handling pulls in libraries no other command needs.
-      const { bootstrap, renderBootstrap } = await import("@qus/buildx");
+      const { bootstrap, provenReport, renderBootstrap } = await import("@qus/buildx");
       const driver = text(v, "driver") ?? "docker";
       if (driver !== "docker" && driver !== "docker-container") {
         throw new QusError("QUS_USAGE", `unknown buildx driver ${JSON.stringify(driver)}`, {
@@ -316,7 +316,7 @@ export const COMMANDS: readonly Command[] = [
         timeouts: proofTimeout === undefined ? undefined : { build: Number(proofTimeout) * 1000 },
       });
       const exitCode = report.ok ? 0 : report.binfmt.ok ? 1 : exitCodeForReport(report.binfmt);
-      return { text: renderBootstrap(report), json: report, exitCode, junit: report.binfmt };
+      return { text: renderBootstrap(report), json: report, exitCode, junit: provenReport(report) };
     },
   },
   {

@@ -3974,6 +3974,26 @@ var CREATE_RACE, BUILDER_NAME, init_bootstrap = __esm({
   }
 });
 
+// ../buildx/src/proven-report.ts
+function provenReport(report) {
+  let platforms2 = report.binfmt.platforms.map((platform) => {
+    let proof = report.platforms.find((candidate) => candidate.platform === platform.platform);
+    return !platform.ok || !proof || proof.proven || proof.native || report.dryRun ? platform : {
+      ...platform,
+      ok: !1,
+      verification: `the builder ${report.builder} did not build it: ${proof.reason ?? "not proven"}`,
+      ...proof.failure ? { failure: proof.failure } : {},
+      ...proof.hint ? { hint: proof.hint } : {}
+    };
+  });
+  return { ...report.binfmt, ok: platforms2.every((platform) => platform.ok), platforms: platforms2 };
+}
+var init_proven_report = __esm({
+  "../buildx/src/proven-report.ts"() {
+    "use strict";
+  }
+});
+
 // ../buildx/src/render.ts
 function renderBootstrap(report, options = { color: !1 }) {
   let head = `builder ${report.builder} (${report.driver})${report.created ? ", created" : ""}${report.refreshed ? ", refreshed" : ""}${report.used ? ", made current" : ""}`, nodes = report.nodes.map(
@@ -4012,6 +4032,7 @@ __export(src_exports, {
   DEFAULT_TIMEOUTS: () => DEFAULT_TIMEOUTS,
   bootstrap: () => bootstrap,
   parseInspect: () => parseInspect,
+  provenReport: () => provenReport,
   renderBootstrap: () => renderBootstrap
 });
 var init_src2 = __esm({
@@ -4020,6 +4041,7 @@ var init_src2 = __esm({
     init_bootstrap();
     init_buildx_command();
     init_inspect();
+    init_proven_report();
     init_render();
   }
 });
@@ -4550,11 +4572,11 @@ var common = async (values) => ({ platforms: text(values, "platforms"), driver: 
       context: driverOptions.context,
       "dry-run": dryRun,
       json,
-      junit: { ...junit, help: `${junit.help}; from the binfmt report of the builder's kernel` }
+      junit: { ...junit, help: `${junit.help}; a platform the builder did not build fails there too` }
     },
     needsPlatforms: !0,
     run: async (v) => {
-      let { bootstrap: bootstrap2, renderBootstrap: renderBootstrap2 } = await Promise.resolve().then(() => (init_src2(), src_exports)), driver = text(v, "driver") ?? "docker";
+      let { bootstrap: bootstrap2, provenReport: provenReport2, renderBootstrap: renderBootstrap2 } = await Promise.resolve().then(() => (init_src2(), src_exports)), driver = text(v, "driver") ?? "docker";
       if (driver !== "docker" && driver !== "docker-container")
         throw new QusError("QUS_USAGE", `unknown buildx driver ${JSON.stringify(driver)}`, {
           hint: "use --driver docker or --driver docker-container"
@@ -4580,7 +4602,7 @@ var common = async (values) => ({ platforms: text(values, "platforms"), driver: 
         privileged: flag(v, "privileged") ? !0 : void 0,
         timeouts: proofTimeout === void 0 ? void 0 : { build: Number(proofTimeout) * 1e3 }
       }), exitCode = report.ok ? 0 : report.binfmt.ok ? 1 : exitCodeForReport(report.binfmt);
-      return { text: renderBootstrap2(report), json: report, exitCode, junit: report.binfmt };
+      return { text: renderBootstrap2(report), json: report, exitCode, junit: provenReport2(report) };
     }
   },
   {
