@@ -26,8 +26,9 @@ await Promise.all([
     ...common,
     entryPoints: ["src/main.ts"],
     outfile: "dist/qus.js",
-    // Loaded on demand: the engines' bundle beside this one, and @qus/buildx (by `qus buildx` only) from node_modules.
-    external: ["@qus/buildx", "./engines.js"],
+    // Loaded on demand: the engines' bundle beside this one, and @qus/buildx (by `qus buildx` only) and @qus/gitlab
+    // (by `qus gitlab` only) from node_modules, so no other command parses them at start-up.
+    external: ["@qus/buildx", "@qus/gitlab", "./engines.js"],
   }),
   build({ ...common, entryPoints: ["src/engines.ts"], outfile: "dist/engines.js" }),
 ]);

@@ -356,7 +356,7 @@ export const COMMANDS: readonly Command[] = [
           });
         }
       }
-      const { COMPONENT_PATH, integrityOf, renderComponent, renderRemote } = await import("../../gitlab/src/index.js");
+      const { COMPONENT_PATH, integrityOf, renderComponent, renderRemote } = await import("@qus/gitlab");
       const write = (file: string, content: string) => {
         try {
           mkdirSync(dirname(file), { recursive: true });

@@ -27,7 +27,7 @@ export interface GitlabOptions {
 /** Job prefixes GitLab accepts as part of a job name and a shell never reads as code. */
 export const JOB_PREFIX = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/;
 
-/** The version of the package this code belongs to (or, bundled in the CLI, of the CLI). */
+/** The version of the package this code belongs to: @qus/gitlab's, read from the package.json beside src/ or dist/. */
 export function packageVersion(): string {
   const text = readFileSync(new URL("../package.json", import.meta.url), "utf8");
   return (JSON.parse(text) as { version: string }).version;
