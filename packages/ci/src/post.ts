@@ -1,12 +1,5 @@
-import {
-  createContainerDriver,
-  createDockerCliRunner,
-  createLocalDriver,
-  type Exec,
-  execProcess,
-  formatCommand,
-  remove,
-} from "@qus/core";
+import { type Exec, execProcess, formatCommand, remove } from "@qus/core";
+import { kernelDriver } from "./kernel-driver.js";
 import type { StepOptions, StepState } from "./step.js";
 import { runQusAsRoot } from "./sudo.js";
 
@@ -56,11 +49,9 @@ export async function runPost(state: StepState, options: StepOptions): Promise<P
 }
 
 function removeEntries(state: StepState, options: StepOptions, exec: Exec, platforms: string) {
-  if (state.driver === "docker") {
-    const driver = createContainerDriver({ runner: createDockerCliRunner({ exec }), image: state.image });
-    return remove({ platforms, driver });
-  }
   const isRoot = options.isRoot ?? process.getuid?.() === 0;
-  if (!isRoot) return runQusAsRoot(exec, options.cliPath, ["remove", "--platforms", platforms, "--json"]);
-  return remove({ platforms, driver: createLocalDriver({ exec }) });
+  if (state.driver === "local" && !isRoot) {
+    return runQusAsRoot(exec, options.cliPath, ["remove", "--platforms", platforms, "--json"]);
+  }
+  return remove({ platforms, driver: kernelDriver(state.driver, exec, state.image) });
 }

@@ -1,8 +1,6 @@
-import { type BootstrapReport, bootstrap } from "@qus/buildx";
+import { type BootstrapReport, bootstrap, provenReport } from "@qus/buildx";
 import {
-  createContainerDriver,
   createDockerCliRunner,
-  createLocalDriver,
   type Driver,
   type Exec,
   ensure,
@@ -12,6 +10,7 @@ import {
   renderMarkdown,
 } from "@qus/core";
 import type { StepInputs } from "./inputs.js";
+import { kernelDriver } from "./kernel-driver.js";
 import { runQusAsRoot } from "./sudo.js";
 
 /** What the post step needs to undo exactly what the main step did. */
@@ -71,10 +70,8 @@ export async function runStep(inputs: StepInputs, options: StepOptions): Promise
   const exec = options.exec ?? execProcess;
   const isRoot = options.isRoot ?? process.getuid?.() === 0;
   const driver = inputs.driver === "auto" ? await autoDriver(exec) : inputs.driver;
-  const binfmtDriver = (): Driver =>
-    driver === "docker"
-      ? createContainerDriver({ runner: createDockerCliRunner({ exec }), image: inputs.image })
-      : createLocalDriver({ exec });
+  // One driver for the ensure and the builder's: what it learnt of the engine (its info, the image) is asked once.
+  const binfmtDriver = kernelDriver(driver, exec, inputs.image);
 
   let report: Report;
   let bootstrapped: BootstrapReport | undefined;
@@ -84,7 +81,7 @@ export async function runStep(inputs: StepInputs, options: StepOptions): Promise
   } else {
     report = await ensure({
       platforms: inputs.platforms,
-      driver: binfmtDriver(),
+      driver: binfmtDriver,
       replace: inputs.replace,
       ...(inputs.flags ? { flags: inputs.flags } : {}),
     });
@@ -98,19 +95,24 @@ export async function runStep(inputs: StepInputs, options: StepOptions): Promise
   if (inputs.buildx && report.ok) {
     // The kernel is ready: the builder's own ensure changes nothing. Should it fail, the post step still knows
     // what this step registered.
-    const builderBinfmt = driver === "local" ? createLocalDriver({ exec }) : binfmtDriver();
     try {
-      bootstrapped = await bootstrapBuilder(inputs, exec, builderBinfmt);
+      bootstrapped = await bootstrapBuilder(inputs, exec, binfmtDriver);
     } catch (error) {
       throw withStepState(error, state);
     }
   }
-  const failures = failuresOf(report, bootstrapped);
-  const failed = new Set(failures.map((failure) => failure.platform));
-  const verified = report.platforms
+  // What runs: the kernel's report of this step, with the builder's proofs folded in when there is a builder.
+  const judged = bootstrapped ? provenReport({ ...bootstrapped, binfmt: report }) : report;
+  const failures: StepFailure[] = judged.platforms
+    .filter((platform) => !platform.ok)
+    .map((platform) => ({
+      platform: platform.platform,
+      message: platform.error?.message ?? platform.verification ?? (platform.reasons.join("; ") || "not verified"),
+      ...(platform.hint ? { hint: platform.hint } : {}),
+    }));
+  const verified = judged.platforms
     .filter((platform) => platform.ok && (platform.verified === true || platform.before === "native"))
-    .map((platform) => platform.platform)
-    .filter((platform) => !failed.has(platform));
+    .map((platform) => platform.platform);
   return {
     report,
     bootstrap: bootstrapped,
@@ -180,26 +182,6 @@ function bootstrapBuilder(inputs: StepInputs, exec: Exec, binfmtDriver: Driver):
     binfmtDriver,
     exec,
   });
-}
-
-/** Each platform asked for that does not run: not ok in the kernel's report, or (with buildx) not proven. */
-function failuresOf(report: Report, bootstrapped: BootstrapReport | undefined): StepFailure[] {
-  const failures: StepFailure[] = report.platforms
-    .filter((platform) => !platform.ok)
-    .map((platform) => ({
-      platform: platform.platform,
-      message: platform.error?.message ?? platform.verification ?? (platform.reasons.join("; ") || "not verified"),
-      ...(platform.hint ? { hint: platform.hint } : {}),
-    }));
-  for (const proof of bootstrapped?.platforms ?? []) {
-    if (proof.proven || proof.native || failures.some((failure) => failure.platform === proof.platform)) continue;
-    failures.push({
-      platform: proof.platform,
-      message: `the builder ${bootstrapped?.builder} did not build it: ${proof.reason ?? "not proven"}`,
-      ...(proof.hint ? { hint: proof.hint } : {}),
-    });
-  }
-  return failures;
 }
 
 /** core's per-platform table, and the builder's proof when there is one. */

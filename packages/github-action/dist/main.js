@@ -16274,6 +16274,21 @@ function failureContext(target, failure, detail, binfmt) {
   };
 }
 
+// ../buildx/src/proven-report.ts
+function provenReport(report) {
+  let platforms = report.binfmt.platforms.map((platform2) => {
+    let proof = report.platforms.find((candidate) => candidate.platform === platform2.platform);
+    return !platform2.ok || !proof || proof.proven || proof.native || report.dryRun ? platform2 : {
+      ...platform2,
+      ok: !1,
+      verification: `the builder ${report.builder} did not build it: ${proof.reason ?? "not proven"}`,
+      ...proof.failure ? { failure: proof.failure } : {},
+      ...proof.hint ? { hint: proof.hint } : {}
+    };
+  });
+  return { ...report.binfmt, ok: platforms.every((platform2) => platform2.ok), platforms };
+}
+
 // ../ci/src/inputs.ts
 function readStepInputs(read) {
   let text = (name) => read(name)?.trim() || void 0, platforms = platformNames(text("platforms") ?? "");
@@ -16316,6 +16331,11 @@ function booleanInput(name, value) {
   });
 }
 
+// ../ci/src/kernel-driver.ts
+function kernelDriver(driver, exec, image) {
+  return driver === "docker" ? createContainerDriver({ runner: createDockerCliRunner({ exec }), image }) : createLocalDriver({ exec });
+}
+
 // ../ci/src/sudo.ts
 import { userInfo } from "node:os";
 var SUDO_TIMEOUT_MS = 18e4;
@@ -16355,10 +16375,10 @@ function userName() {
 
 // ../ci/src/step.ts
 async function runStep(inputs, options) {
-  let exec = options.exec ?? execProcess, isRoot = options.isRoot ?? process.getuid?.() === 0, driver = inputs.driver === "auto" ? await autoDriver(exec) : inputs.driver, binfmtDriver = () => driver === "docker" ? createContainerDriver({ runner: createDockerCliRunner({ exec }), image: inputs.image }) : createLocalDriver({ exec }), report, bootstrapped;
+  let exec = options.exec ?? execProcess, isRoot = options.isRoot ?? process.getuid?.() === 0, driver = inputs.driver === "auto" ? await autoDriver(exec) : inputs.driver, binfmtDriver = kernelDriver(driver, exec, inputs.image), report, bootstrapped;
   driver === "local" && !isRoot ? report = await runQusAsRoot(exec, options.cliPath, ensureArgs(inputs)) : report = await ensure({
     platforms: inputs.platforms,
-    driver: binfmtDriver(),
+    driver: binfmtDriver,
     replace: inputs.replace,
     ...inputs.flags ? { flags: inputs.flags } : {}
   });
@@ -16368,15 +16388,17 @@ async function runStep(inputs, options) {
     image: inputs.image,
     cleanup: inputs.cleanup
   };
-  if (inputs.buildx && report.ok) {
-    let builderBinfmt = driver === "local" ? createLocalDriver({ exec }) : binfmtDriver();
+  if (inputs.buildx && report.ok)
     try {
-      bootstrapped = await bootstrapBuilder2(inputs, exec, builderBinfmt);
+      bootstrapped = await bootstrapBuilder2(inputs, exec, binfmtDriver);
     } catch (error2) {
       throw withStepState(error2, state);
     }
-  }
-  let failures = failuresOf(report, bootstrapped), failed = new Set(failures.map((failure) => failure.platform)), verified2 = report.platforms.filter((platform2) => platform2.ok && (platform2.verified === !0 || platform2.before === "native")).map((platform2) => platform2.platform).filter((platform2) => !failed.has(platform2));
+  let judged = bootstrapped ? provenReport({ ...bootstrapped, binfmt: report }) : report, failures = judged.platforms.filter((platform2) => !platform2.ok).map((platform2) => ({
+    platform: platform2.platform,
+    message: platform2.error?.message ?? platform2.verification ?? (platform2.reasons.join("; ") || "not verified"),
+    ...platform2.hint ? { hint: platform2.hint } : {}
+  })), verified2 = judged.platforms.filter((platform2) => platform2.ok && (platform2.verified === !0 || platform2.before === "native")).map((platform2) => platform2.platform);
   return {
     report,
     bootstrap: bootstrapped,
@@ -16427,20 +16449,6 @@ function bootstrapBuilder2(inputs, exec, binfmtDriver) {
     binfmtDriver,
     exec
   });
-}
-function failuresOf(report, bootstrapped) {
-  let failures = report.platforms.filter((platform2) => !platform2.ok).map((platform2) => ({
-    platform: platform2.platform,
-    message: platform2.error?.message ?? platform2.verification ?? (platform2.reasons.join("; ") || "not verified"),
-    ...platform2.hint ? { hint: platform2.hint } : {}
-  }));
-  for (let proof of bootstrapped?.platforms ?? [])
-    proof.proven || proof.native || failures.some((failure) => failure.platform === proof.platform) || failures.push({
-      platform: proof.platform,
-      message: `the builder ${bootstrapped?.builder} did not build it: ${proof.reason ?? "not proven"}`,
-      ...proof.hint ? { hint: proof.hint } : {}
-    });
-  return failures;
 }
 function summaryOf(report, bootstrapped) {
   let parts = [renderMarkdown(report)];

@@ -15473,6 +15473,11 @@ async function remove(options) {
   return buildReport("remove", driver.name, inspection, removals, dryRun);
 }
 
+// ../ci/src/kernel-driver.ts
+function kernelDriver(driver, exec, image) {
+  return driver === "docker" ? createContainerDriver({ runner: createDockerCliRunner({ exec }), image }) : createLocalDriver({ exec });
+}
+
 // ../ci/src/sudo.ts
 import { userInfo } from "node:os";
 var SUDO_TIMEOUT_MS = 18e4;
@@ -15534,11 +15539,8 @@ async function runPost(state, options) {
   return { removedEntries, problems, ...removedBuilder ? { removedBuilder } : {} };
 }
 function removeEntries(state, options, exec, platforms) {
-  if (state.driver === "docker") {
-    let driver = createContainerDriver({ runner: createDockerCliRunner({ exec }), image: state.image });
-    return remove({ platforms, driver });
-  }
-  return options.isRoot ?? process.getuid?.() === 0 ? remove({ platforms, driver: createLocalDriver({ exec }) }) : runQusAsRoot(exec, options.cliPath, ["remove", "--platforms", platforms, "--json"]);
+  let isRoot = options.isRoot ?? process.getuid?.() === 0;
+  return state.driver === "local" && !isRoot ? runQusAsRoot(exec, options.cliPath, ["remove", "--platforms", platforms, "--json"]) : remove({ platforms, driver: kernelDriver(state.driver, exec, state.image) });
 }
 
 // ../../node_modules/@actions/core/lib/command.js
