@@ -8,6 +8,7 @@ import {
   isQusError,
   type Report,
   renderMarkdown,
+  whyNotOk,
 } from "@qus/core";
 import type { StepInputs } from "./inputs.js";
 import { kernelDriver } from "./kernel-driver.js";
@@ -107,7 +108,7 @@ export async function runStep(inputs: StepInputs, options: StepOptions): Promise
     .filter((platform) => !platform.ok)
     .map((platform) => ({
       platform: platform.platform,
-      message: platform.error?.message ?? platform.verification ?? (platform.reasons.join("; ") || "not verified"),
+      message: whyNotOk(platform),
       ...(platform.hint ? { hint: platform.hint } : {}),
     }));
   const verified = judged.platforms

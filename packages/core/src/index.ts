@@ -43,6 +43,7 @@ export { renderJson } from "./report/render-json.js";
 export { renderJunit } from "./report/render-junit.js";
 export { renderMarkdown } from "./report/render-markdown.js";
 export { renderTable, shouldColor, type TableOptions } from "./report/render-table.js";
+export { whyNotOk } from "./report/why-not.js";
 export {
   type CliRunnerOptions,
   type Confinement,

@@ -15648,6 +15648,11 @@ function renderMarkdown(report) {
 `;
 }
 
+// ../core/src/report/why-not.ts
+function whyNotOk(platform2) {
+  return platform2.error?.message ?? platform2.verification ?? (platform2.reasons.join("; ") || "not verified");
+}
+
 // ../buildx/src/bootstrap.ts
 import { randomBytes as randomBytes2 } from "node:crypto";
 
@@ -16396,7 +16401,7 @@ async function runStep(inputs, options) {
     }
   let judged = bootstrapped ? provenReport({ ...bootstrapped, binfmt: report }) : report, failures = judged.platforms.filter((platform2) => !platform2.ok).map((platform2) => ({
     platform: platform2.platform,
-    message: platform2.error?.message ?? platform2.verification ?? (platform2.reasons.join("; ") || "not verified"),
+    message: whyNotOk(platform2),
     ...platform2.hint ? { hint: platform2.hint } : {}
   })), verified2 = judged.platforms.filter((platform2) => platform2.ok && (platform2.verified === !0 || platform2.before === "native")).map((platform2) => platform2.platform);
   return {

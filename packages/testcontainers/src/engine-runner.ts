@@ -62,13 +62,17 @@ export function createEngineRunner(dockerode: Dockerode, options: EngineRunnerOp
   const buildTimeoutMs = options.buildTimeoutMs ?? DEFAULT_BUILD_TIMEOUT_MS;
   let facts: Promise<EngineFacts> | undefined;
 
-  /** A call the engine answers at once: an engine that takes longer, or cannot be reached, is not answering. */
+  /**
+   * A call the engine answers at once: an engine that takes longer, or cannot be reached, is not answering. Only
+   * the answer is bounded: a stream the call opens (an attach) is not aborted once it answered.
+   */
   async function engineCall<T>(what: string, call: (abortSignal: AbortSignal) => Promise<T>): Promise<T> {
-    const abortSignal = AbortSignal.timeout(engineTimeoutMs);
+    const bound = new AbortController();
+    const timer = setTimeout(() => bound.abort(), engineTimeoutMs);
     try {
-      return await call(abortSignal);
+      return await call(bound.signal);
     } catch (error) {
-      if (abortSignal.aborted) {
+      if (bound.signal.aborted) {
         throw unreachable(
           endpoint,
           `${what} did not answer within ${engineTimeoutMs / 1000} s`,
@@ -78,6 +82,8 @@ export function createEngineRunner(dockerode: Dockerode, options: EngineRunnerOp
       if (isConnectionError(error))
         throw unreachable(endpoint, `${what} failed: ${describeDockerError(error)}`, hintFor(error));
       throw error;
+    } finally {
+      clearTimeout(timer);
     }
   }
 
@@ -114,42 +120,21 @@ export function createEngineRunner(dockerode: Dockerode, options: EngineRunnerOp
     }
   }
 
-  /**
-   * Attaches to a container's output. Only the attach itself is bounded by the engine timeout: the stream it opens
-   * lives as long as the run (`runSignal`), which may be far longer.
-   */
-  async function attach(container: Dockerode.Container, runSignal: AbortSignal, stop: AbortController) {
-    const timer = setTimeout(() => stop.abort(), engineTimeoutMs);
-    try {
-      return (await container.attach({
-        stream: true,
-        stdout: true,
-        stderr: true,
-        abortSignal: runSignal,
-      })) as unknown as Readable;
-    } catch (error) {
-      if (stop.signal.aborted) {
-        throw unreachable(
-          endpoint,
-          `POST /containers/attach did not answer within ${engineTimeoutMs / 1000} s`,
-          hintFor(error),
-        );
-      }
-      if (isConnectionError(error))
-        throw unreachable(endpoint, `POST /containers/attach failed: ${describeDockerError(error)}`, hintFor(error));
-      throw error;
-    } finally {
-      clearTimeout(timer);
-    }
-  }
-
   /** Attaches, starts and waits for a created container, within `timeoutMs`; removes it in every case. */
   async function runToEnd(container: Dockerode.Container, timeoutMs: number): Promise<ExecResult> {
     // The wait is asked before the start, so that an AutoRemove container that ends at once is still waited for.
     const stop = new AbortController();
     const runSignal = AbortSignal.any([stop.signal, AbortSignal.timeout(timeoutMs)]);
     try {
-      const stream = await attach(container, runSignal, stop);
+      // The attach answers at once; the stream it opens lives as long as the run.
+      const stream = (await engineCall("POST /containers/attach", (abortSignal) =>
+        container.attach({
+          stream: true,
+          stdout: true,
+          stderr: true,
+          abortSignal: AbortSignal.any([abortSignal, runSignal]),
+        }),
+      )) as unknown as Readable;
       const output = collect(dockerode, stream);
       const exited = container.wait({ condition: "next-exit", abortSignal: runSignal }) as Promise<{
         StatusCode: number;

@@ -46,7 +46,7 @@ export interface EnsureEmulationOptions {
 type Asked = Target;
 
 /** What one engine has verified in this process: its runner, its facts and each verified platform's report. */
-interface EngineState {
+export interface EngineState {
   readonly runner: ContainerRunner;
   readonly engine: EngineInfo;
   /** Platforms verified on this engine in this process, by QEMU cpu. */
@@ -114,7 +114,11 @@ function platformsAsked(platforms: EnsureEmulationOptions["platforms"]): Asked[]
   }
 }
 
-async function engineState(client: ContainerRuntimeClient): Promise<EngineState> {
+/**
+ * The engine a client reaches, as this process knows it: its runner, its facts (asked once) and what was verified
+ * there. Shared by {@link ensureEmulation} and the explanation of a container that did not start.
+ */
+export async function engineState(client: ContainerRuntimeClient): Promise<EngineState> {
   const endpoint = describeEndpoint(client);
   let state = engines.get(endpoint);
   if (!state) {

@@ -1,4 +1,4 @@
-import { type EngineInfo, type PlatformReport, QusError, type Report } from "@qus/core";
+import { type EngineInfo, type PlatformReport, QusError, type Report, whyNotOk } from "@qus/core";
 
 /** A QusError that carries the report it was made from. */
 export class EmulationError extends QusError {
@@ -19,7 +19,7 @@ export class EmulationError extends QusError {
 export function failedPlatformsError(report: Report, engine: EngineInfo): EmulationError {
   const failed = report.platforms.filter((platform) => !platform.ok);
   const code = failed.find((platform) => platform.error)?.error?.code ?? "QUS_VERIFY_FAILED";
-  const lines = failed.map((platform) => `  ${platform.platform}: ${whyNot(platform)}${hintOf(platform)}`);
+  const lines = failed.map((platform) => `  ${platform.platform}: ${whyNotOk(platform)}${hintOf(platform)}`);
   const message = `these platforms cannot run on the engine at ${engine.endpoint} (${engine.architecture}):\n${lines.join("\n")}`;
   return new EmulationError(
     new QusError(code, message, {
@@ -27,10 +27,6 @@ export function failedPlatformsError(report: Report, engine: EngineInfo): Emulat
     }),
     report,
   );
-}
-
-function whyNot(platform: PlatformReport): string {
-  return platform.error?.message ?? platform.verification ?? platform.reasons.join("; ") ?? "not verified";
 }
 
 function hintOf(platform: PlatformReport): string {

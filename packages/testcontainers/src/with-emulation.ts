@@ -1,8 +1,6 @@
 import { createContainerDriver, isQusError, QusError, resolvePlatforms, verify } from "@qus/core";
 import type { ContainerRuntimeClient, GenericContainer, StartedTestContainer } from "testcontainers";
-import { describeEndpoint } from "./endpoint.js";
-import { createEngineRunner } from "./engine-runner.js";
-import { type EnsureEmulationOptions, ensureEmulation, forgetEmulation } from "./ensure-emulation.js";
+import { type EnsureEmulationOptions, engineState, ensureEmulation, forgetEmulation } from "./ensure-emulation.js";
 import { EmulationError } from "./errors.js";
 import { runtimeClient } from "./runtime-client.js";
 
@@ -91,8 +89,7 @@ export async function explainStartFailure(
     const client = await runtimeClient(options.client);
     const platform = await platformOf(internals, client);
     if (!platform) return error;
-    const runner = createEngineRunner(client.container.dockerode, { endpoint: describeEndpoint(client) });
-    const engine = await runner.info();
+    const { runner, engine } = await engineState(client);
     const [target] = resolvePlatforms(platform);
     if (!target || target.cpu === engine.cpu) return error;
     const report = await verify({
