@@ -6,6 +6,7 @@ export type QusErrorCode =
   | "QUS_INVALID_FLAGS"
   | "QUS_INVALID_REGISTRATION"
   | "QUS_HOST_MATCH"
+  | "QUS_QEMU_SOURCE_UNKNOWN"
   // the environment cannot do it (exit 3)
   | "QUS_NOT_ROOT"
   | "QUS_NO_BINFMT_MISC"
@@ -19,6 +20,10 @@ export type QusErrorCode =
   | "QUS_NATIVE_CLAIMED"
   | "QUS_TMPDIR_UNUSABLE"
   | "QUS_PLATFORM_NOT_RUNNABLE"
+  | "QUS_QEMU_PACKAGE_MISSING"
+  | "QUS_QEMU_FETCH_FAILED"
+  | "QUS_QEMU_CACHE_UNWRITABLE"
+  | "QUS_PRIVATE_BINFMT"
   // an operation failed (exit 1)
   | "QUS_KERNEL_WRITE_FAILED"
   | "QUS_EXEC_FAILED"
@@ -37,6 +42,7 @@ const KIND: Record<QusErrorCode, QusErrorKind> = {
   QUS_INVALID_FLAGS: "input",
   QUS_INVALID_REGISTRATION: "input",
   QUS_HOST_MATCH: "input",
+  QUS_QEMU_SOURCE_UNKNOWN: "input",
   QUS_NOT_ROOT: "environment",
   QUS_NO_BINFMT_MISC: "environment",
   QUS_KERNEL_NO_F_FLAG: "environment",
@@ -49,6 +55,10 @@ const KIND: Record<QusErrorCode, QusErrorKind> = {
   QUS_NATIVE_CLAIMED: "environment",
   QUS_TMPDIR_UNUSABLE: "environment",
   QUS_PLATFORM_NOT_RUNNABLE: "environment",
+  QUS_QEMU_PACKAGE_MISSING: "environment",
+  QUS_QEMU_FETCH_FAILED: "environment",
+  QUS_QEMU_CACHE_UNWRITABLE: "environment",
+  QUS_PRIVATE_BINFMT: "environment",
   QUS_KERNEL_WRITE_FAILED: "operation",
   QUS_EXEC_FAILED: "operation",
   QUS_PERSIST_FAILED: "operation",

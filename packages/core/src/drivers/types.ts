@@ -37,6 +37,11 @@ export interface KernelInfo {
   readonly binfmtEnabled?: boolean;
   /** qus mounted binfmt_misc during this run. */
   readonly mountedByQus: boolean;
+  /**
+   * Set when qus reached the table from a user namespace other than the host's (`uid map 0 1000 1`): that table is
+   * either the host's, which it may not change, or private to the namespace (Linux 6.7+), never seen by the host.
+   */
+  readonly userNamespace?: string;
 }
 
 /** What a driver asks the kernel before planning. */

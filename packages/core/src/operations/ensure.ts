@@ -35,7 +35,7 @@ export async function ensure(options: EnsureOptions): Promise<Report> {
     replace: options.replace ?? false,
     probes: inspection.probes,
   });
-  const problems = new Map(targets.map((target) => [target.cpu, kernelProblem(inspection, target)]));
+  const problems = new Map(targets.map((target) => [target.cpu, kernelProblem(inspection, target, true)]));
   // A kernel that uses no entry, or a native cpu claimed by an entry, is reported, not changed around.
   const changes = steps.filter((step) => changesKernel(step) && !problems.get(step.target.cpu));
   const outcome =

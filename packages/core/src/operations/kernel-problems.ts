@@ -15,9 +15,12 @@ export function claimantOf(inspection: Inspection, target: Target) {
 
 /**
  * A problem of the kernel that no plan for this platform can fix, or undefined: binfmt_misc switched off as a
- * whole, or entries that send the host's own programs (a native architecture) through QEMU.
+ * whole, entries that send the host's own programs (a native architecture) through QEMU, or (when `changing`, as
+ * ensure does) a table seen from a user namespace, where no registration reaches the host.
  */
-export function kernelProblem(inspection: Inspection, target: Target): QusError | undefined {
+export function kernelProblem(inspection: Inspection, target: Target, changing = false): QusError | undefined {
+  const namespace = inspection.kernel.userNamespace;
+  if (changing && namespace && !inspection.native.has(target.cpu)) return privateTableError(namespace);
   const claims = inspection.hostClaims?.get(target.cpu);
   if (claims && claims.length > 0) {
     const names = claims.join(", ");
@@ -36,4 +39,15 @@ export function kernelProblem(inspection: Inspection, target: Target): QusError 
     );
   }
   return undefined;
+}
+
+/** What ensure says in a user namespace instead of reporting success into a table the host never sees. */
+export function privateTableError(namespace: string): QusError {
+  return new QusError(
+    "QUS_PRIVATE_BINFMT",
+    `qus runs in a user namespace (${namespace}): the binfmt_misc table it sees is either the host's, which it may not change, or private to the namespace (Linux 6.7+), so nothing registered here reaches the host`,
+    {
+      hint: "run qus ensure on the host, or in a container that shares the host's user namespace (a privileged container without userns-remap; a Kubernetes pod without hostUsers: false), or use --driver docker",
+    },
+  );
 }

@@ -10,6 +10,7 @@ import type { QemuCpu, Target } from "../../targets.js";
 import { judgeNative, mayEmulate, registeredMeanwhile } from "../native-policy.js";
 import { describeProbeRun, NO_HANDLER_STATUS } from "../probe-verdict.js";
 import type { ApplyOutcome, Driver, Inspection, InspectRequest, ProbeResult, RemoveOutcome } from "../types.js";
+import { describeUserNamespace } from "../user-namespace.js";
 import { HELPER_SCRIPT } from "./helper-script.js";
 import { type HelperOp, type HelperProbe, type HelperReport, parseHelperOutput } from "./protocol.js";
 
@@ -196,16 +197,21 @@ export function createHelperDriver(
       }
       const interpreters = new Map<QemuCpu, Interpreter>();
       for (const [cpu, path] of report.interpreters) interpreters.set(cpu as QemuCpu, { path, static: true });
+      const userNamespace = describeUserNamespace(report.uidMap);
       return {
         // The helper mounts binfmt_misc in its own mount namespace only: the engine's host is left as it was.
-        kernel: { release: report.kernel, binfmtMounted: true, mountedByQus: false },
+        kernel: { release: report.kernel, binfmtMounted: true, mountedByQus: false, userNamespace },
         entries: report.entries,
         native,
         hostClaims,
         interpreters,
         probes,
         qemuVersions: versionsOf(report),
-        warnings: [],
+        warnings: userNamespace
+          ? [
+              `the engine runs its containers in a user namespace (${userNamespace}, userns-remap): the helper cannot reach the host's table`,
+            ]
+          : [],
         details: { ...details },
       };
     },

@@ -52,6 +52,8 @@ if [ ! -e "$B/register" ]; then
 fi
 read -r release </proc/sys/kernel/osrelease
 echo "kernel $release"
+# Another user namespace than the host's sees a table it may not change, or one of its own (Linux 6.7+).
+while read -r inside outside count; do echo "uidmap $inside $outside $count"; done </proc/self/uid_map
 echo host-header $(od -An -v -tx1 -N 64 /bin/busybox)
 probes=""
 versions=""

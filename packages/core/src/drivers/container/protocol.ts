@@ -29,6 +29,8 @@ export interface HelperReport {
   /** Why the helper could not start its work at all (a busybox without `timeout`); it then stops. */
   readonly fatal?: string;
   readonly kernel: string;
+  /** The helper's `/proc/self/uid_map`, one line per range (empty when it printed none). */
+  readonly uidMap: string;
   /** First bytes of the helper image's own busybox: a program of the engine's own architecture. */
   readonly hostHeader?: Uint8Array;
   readonly ops: readonly HelperOp[];
@@ -51,6 +53,7 @@ export function parseHelperOutput(stdout: string): HelperReport {
   let mountError: string | undefined;
   let fatal: string | undefined;
   let kernel = "";
+  const uidMap: string[] = [];
   let hostHeader: Uint8Array | undefined;
   let complete = false;
   const ops: HelperOp[] = [];
@@ -72,6 +75,7 @@ export function parseHelperOutput(stdout: string): HelperReport {
     else if (word === "mount-failed") mountError = tail || "no error message";
     else if (word === "fatal") fatal = tail || "no error message";
     else if (word === "kernel") kernel = tail;
+    else if (word === "uidmap") uidMap.push(tail);
     else if (word === "host-header") {
       // Hex digits, in pairs (od's, separated by spaces).
       const hex = tail.replace(/\s+/g, "");
@@ -91,5 +95,18 @@ export function parseHelperOutput(stdout: string): HelperReport {
     } else if (word === "done") complete = true;
   }
   const entries = [...entryTexts].map(([name, lines]) => parseEntry(name, lines.join("\n")));
-  return { mounted, mountError, fatal, kernel, hostHeader, ops, entries, interpreters, versions, probes, complete };
+  return {
+    mounted,
+    mountError,
+    fatal,
+    kernel,
+    uidMap: uidMap.join("\n"),
+    hostHeader,
+    ops,
+    entries,
+    interpreters,
+    versions,
+    probes,
+    complete,
+  };
 }

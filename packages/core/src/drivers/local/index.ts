@@ -18,6 +18,7 @@ import type {
   ProbeResult,
   RemoveOutcome,
 } from "../types.js";
+import { currentUserNamespace } from "../user-namespace.js";
 import {
   BINFMT_DIR,
   isBinfmtEnabled,
@@ -144,8 +145,14 @@ export function createLocalDriver(options: LocalDriverOptions = {}): Driver {
       if (!binfmtEnabled) {
         warnings.push(`binfmt_misc is switched off as a whole (${dir}/status reads disabled): no entry is used`);
       }
+      const userNamespace = currentUserNamespace();
+      if (userNamespace) {
+        warnings.push(
+          `qus runs in a user namespace (${userNamespace}): the table shown may be private to it, and what runs here may not run on the host`,
+        );
+      }
       return {
-        kernel: { release: release(), binfmtMounted, binfmtEnabled, mountedByQus },
+        kernel: { release: release(), binfmtMounted, binfmtEnabled, mountedByQus, userNamespace },
         entries,
         native,
         hostClaims,
