@@ -4,7 +4,7 @@ import { sameFlags } from "./binfmt/flags.js";
 import { type MagicPattern, matchesHeader, patternsOverlap } from "./binfmt/match.js";
 import type { Registration } from "./binfmt/register.js";
 import { buildProbe } from "./probe/index.js";
-import { canonicalPlatform, entryName, type QemuCpu, TARGETS, type Target } from "./targets.js";
+import { canonicalPlatform, entryName, interpreterBase, type QemuCpu, TARGETS, type Target } from "./targets.js";
 
 /** A QEMU interpreter found on the machine. */
 export interface Interpreter {
@@ -141,7 +141,9 @@ function opaqueDifferences(verified: boolean | undefined): string[] {
 }
 
 function missingInterpreter(base: { target: Target; existing?: BinfmtEntry }, reasons: string[]): PlanStep {
-  const reason = `no qemu-${base.target.cpu} interpreter found`;
+  const emulator = interpreterBase(base.target);
+  const serves = emulator === `qemu-${base.target.cpu}` ? "" : ` (it runs ${base.target.cpu} programs)`;
+  const reason = `no ${emulator} interpreter found${serves}`;
   return { ...base, action: "missing-interpreter", remove: [], reasons: [...reasons, reason] };
 }
 

@@ -2,9 +2,9 @@ import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { cpuOfMachine, hostCpu, nativeCandidates, usuallyNative } from "./architectures.js";
 import { decodeEscaped, fromHex, toHex } from "./binfmt/escape.js";
-import { matchesHeader, patternsOverlap } from "./binfmt/match.js";
+import { type MagicPattern, matchesHeader, patternsOverlap } from "./binfmt/match.js";
 import { targetPattern } from "./plan.js";
-import { requireTarget, TARGETS, type Target } from "./targets.js";
+import { entryName, interpreterBase, requireTarget, TARGETS, type Target } from "./targets.js";
 
 const FIXTURES = new URL("../test-fixtures/", import.meta.url);
 
@@ -38,28 +38,52 @@ function debianEntry(cpu: string): { magic: Uint8Array; mask: Uint8Array } | und
 
 describe("the table against Debian's qemu-user-static (QEMU 7.2) registrations", () => {
   // Our table follows QEMU 10's scripts/qemu-binfmt-conf.sh. Against Debian 7.2, it differs only in header bytes
-  // that say nothing about the architecture, and there our mask is looser (it ignores the byte), so every binary
-  // Debian's entry claims, ours claims too:
-  // - byte 7, EI_OSABI: Debian masks it with 0xfc (OS ABI 0..3) for ppc64, ppc64le, s390x and sparc64; QEMU 10 with 0x00.
+  // that say nothing about the architecture, and there our mask is looser (it ignores the byte or its low bit), so
+  // every binary Debian's entry claims, ours claims too:
+  // - byte 7, EI_OSABI: Debian masks it with 0xfc (OS ABI 0..3) for ppc, ppc64, ppc64le, s390x, sh4, sh4eb, sparc,
+  //   sparc32plus and sparc64; QEMU 10 with 0x00.
   // - byte 8, EI_ABIVERSION: Debian masks it with 0xfe for the mips family; QEMU 10 with 0x00.
+  // - bytes 5 and 6, EI_DATA and EI_VERSION: QEMU 10 ignores their low bit for alpha (as for x86), byte 6 for m68k.
   // [position, our mask byte, Debian's mask byte]
+  const OSABI: [number, number, number][] = [[7, 0x00, 0xfc]];
   const MASK_DIFFERENCES: Record<string, [number, number, number][]> = {
     aarch64: [],
     arm: [],
     armeb: [],
     riscv64: [],
+    riscv32: [],
     loongarch64: [],
-    ppc64le: [[7, 0x00, 0xfc]],
-    ppc64: [[7, 0x00, 0xfc]],
-    s390x: [[7, 0x00, 0xfc]],
-    sparc64: [[7, 0x00, 0xfc]],
+    hexagon: [],
+    hppa: [],
+    xtensa: [],
+    xtensaeb: [],
+    // QEMU 10's own microblaze magic has e_type little-endian (bytes 16..17 = 02 00): it matches no big-endian
+    // program. The table keeps Debian's big-endian e_type, so it equals Debian's entry.
+    microblaze: [],
+    ppc64le: OSABI,
+    ppc64: OSABI,
+    ppc: OSABI,
+    s390x: OSABI,
+    sparc64: OSABI,
+    sparc: OSABI,
+    sparc32plus: OSABI,
+    sh4: OSABI,
+    sh4eb: OSABI,
     mips64el: [[8, 0x00, 0xfe]],
     mips64: [[8, 0x00, 0xfe]],
+    alpha: [
+      [5, 0xfe, 0xff],
+      [6, 0xfe, 0xff],
+    ],
+    m68k: [[6, 0xfe, 0xff]],
   };
+  const MIPS32 = ["mips", "mipsel", "mipsn32", "mipsn32el"];
 
-  it("has a Debian file for every target but i386 and x86_64 (Debian's amd64 build skips its own family)", () => {
+  it("has a Debian file for every target but x86 (Debian's amd64 build skips its own family) and four newer ones", () => {
     const withFile = TARGETS.filter((t) => debianEntry(t.cpu) !== undefined).map((t) => t.cpu);
-    expect(withFile.sort()).toEqual([...Object.keys(MASK_DIFFERENCES), "mips", "mipsel"].sort());
+    expect(withFile.sort()).toEqual([...Object.keys(MASK_DIFFERENCES), ...MIPS32].sort());
+    const without = TARGETS.filter((t) => debianEntry(t.cpu) === undefined).map((t) => t.cpu);
+    expect(without.sort()).toEqual(["aarch64_be", "i386", "i486", "microblazeel", "or1k", "x86_64"]);
   });
 
   it.each(Object.entries(MASK_DIFFERENCES))("%s: same magic; masks differ only as listed", (cpu, expected) => {
@@ -74,67 +98,93 @@ describe("the table against Debian's qemu-user-static (QEMU 7.2) registrations",
       byte === debian.mask[i] ? [] : [[i, byte, debian.mask[i] ?? -1] as [number, number, number]],
     );
     expect(differences).toEqual(expected);
+    // Looser: every bit Debian leaves out, ours leaves out too.
+    for (const [i, byte] of ourMask.entries()) expect(byte & ~(debian.mask[i] ?? 0)).toBe(0);
   });
 
-  // mips and mipsel: both tell o32 from n32 by EF_MIPS_ABI2 (0x20 in the low byte of e_flags, bytes 36..39) being
-  // clear. Debian 7.2's entries are older than QEMU 10's: they mask EI_ABIVERSION with 0xfe, do not check e_version
-  // (bytes 20..23), and Debian's little-endian entry stops at byte 36, the low byte of e_flags (37 bytes, not 40).
+  // The 32-bit MIPS family: all four tell o32 from n32 by EF_MIPS_ABI2 (0x20 in the low byte of e_flags, bytes
+  // 36..39): clear for mips/mipsel, set for mipsn32/mipsn32el. Debian 7.2's entries are older than QEMU 10's: they
+  // mask EI_ABIVERSION with 0xfe, do not check e_version (bytes 20..23), and Debian's little-endian entries stop at
+  // byte 36, the low byte of e_flags (37 bytes, not 40).
   it.each([
-    ["mips", 40, 39, "00000001"],
-    ["mipsel", 37, 36, "01000000"],
-  ] as const)("%s: Debian's older o32 entry, %i bytes, ABI2 bit at byte %i", (cpu, debianLength, abi2Byte, version) => {
-    const ours = targetPattern(target(cpu));
-    const ourMask = ours.mask ?? new Uint8Array();
-    const debian = debianEntry(cpu);
-    expect(debian).toBeDefined();
-    if (!debian) return;
-    expect(debian.magic.length).toBe(debianLength);
-    expect(ours.magic.length).toBe(40);
-    // The ELF identification and e_machine agree but for the EI_ABIVERSION mask.
-    expect(toHex(ours.magic.subarray(0, 20))).toBe(toHex(debian.magic.subarray(0, 20)));
-    expect(ourMask[8]).toBe(0x00);
-    expect(debian.mask[8]).toBe(0xfe);
-    expect(toHex(ourMask.subarray(9, 20))).toBe(toHex(debian.mask.subarray(9, 20)));
-    // e_version == 1: checked by ours only.
-    expect(toHex(ours.magic.subarray(20, 24))).toBe(version);
-    expect(toHex(ourMask.subarray(20, 24))).toBe("ffffffff");
-    expect(toHex(debian.mask.subarray(20, 24))).toBe("00000000");
-    // EF_MIPS_ABI2 must be clear in both; nothing else of bytes 24.. counts.
-    for (const mask of [ourMask, debian.mask]) {
-      const counted = [...mask.subarray(24)].flatMap((byte, i) => (byte === 0 ? [] : [[24 + i, byte]]));
-      expect(counted).toEqual([[abi2Byte, 0x20]]);
-    }
-    expect((ours.magic[abi2Byte] ?? -1) & 0x20).toBe(0);
-    expect((debian.magic[abi2Byte] ?? -1) & 0x20).toBe(0);
-  });
+    ["mips", 40, 39, "00000001", 0x00],
+    ["mipsel", 37, 36, "01000000", 0x00],
+    ["mipsn32", 40, 39, "00000001", 0x20],
+    ["mipsn32el", 37, 36, "01000000", 0x20],
+  ] as const)(
+    "%s: Debian's older entry, %i bytes, ABI2 bit at byte %i",
+    (cpu, debianLength, abi2Byte, version, abi2) => {
+      const ours = targetPattern(target(cpu));
+      const ourMask = ours.mask ?? new Uint8Array();
+      const debian = debianEntry(cpu);
+      expect(debian).toBeDefined();
+      if (!debian) return;
+      expect(debian.magic.length).toBe(debianLength);
+      expect(ours.magic.length).toBe(40);
+      // The ELF identification and e_machine agree but for the EI_ABIVERSION mask.
+      expect(toHex(ours.magic.subarray(0, 20))).toBe(toHex(debian.magic.subarray(0, 20)));
+      expect(ourMask[8]).toBe(0x00);
+      expect(debian.mask[8]).toBe(0xfe);
+      expect(toHex(ourMask.subarray(9, 20))).toBe(toHex(debian.mask.subarray(9, 20)));
+      // e_version == 1: checked by ours only.
+      expect(toHex(ours.magic.subarray(20, 24))).toBe(version);
+      expect(toHex(ourMask.subarray(20, 24))).toBe("ffffffff");
+      expect(toHex(debian.mask.subarray(20, 24))).toBe("00000000");
+      // EF_MIPS_ABI2 is what counts in both; nothing else of bytes 24..
+      for (const mask of [ourMask, debian.mask]) {
+        const counted = [...mask.subarray(24)].flatMap((byte, i) => (byte === 0 ? [] : [[24 + i, byte]]));
+        expect(counted).toEqual([[abi2Byte, 0x20]]);
+      }
+      expect((ours.magic[abi2Byte] ?? -1) & 0x20).toBe(abi2);
+      expect((debian.magic[abi2Byte] ?? -1) & 0x20).toBe(abi2);
+    },
+  );
 });
 
-describe("the table against QEMU 10's script where Debian has no byte-for-byte equivalent", () => {
-  // From QEMU's scripts/qemu-binfmt-conf.sh (QEMU 10), as recorded in shared/reference/qemu-targets.md. The other
-  // targets are pinned byte for byte by the Debian comparison above.
-  const QEMU10: Record<string, [string, string]> = {
-    i386: [
-      "\\x7fELF\\x01\\x01\\x01\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x02\\x00\\x03\\x00",
-      "\\xff\\xff\\xff\\xff\\xff\\xfe\\xfe\\x00\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\xfe\\xff\\xff\\xff",
-    ],
-    x86_64: [
-      "\\x7fELF\\x02\\x01\\x01\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x02\\x00\\x3e\\x00",
-      "\\xff\\xff\\xff\\xff\\xff\\xfe\\xfe\\x00\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\xfe\\xff\\xff\\xff",
-    ],
-    mips: [
-      "\\x7fELF\\x01\\x02\\x01\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x02\\x00\\x08\\x00\\x00\\x00\\x01\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00",
-      "\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\x00\\x00\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\xfe\\xff\\xff\\xff\\xff\\xff\\xff\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x20",
-    ],
-    mipsel: [
-      "\\x7fELF\\x01\\x01\\x01\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x02\\x00\\x08\\x00\\x01\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00",
-      "\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\x00\\x00\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\xfe\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x20\\x00\\x00\\x00",
-    ],
-  };
+/** QEMU 10's script's targets, in its order: cpu, magic and mask as written there (`\xNN` escapes, `ELF` as text). */
+function qemu10(): [string, string, string][] {
+  return readFileSync(new URL("qemu-binfmt-conf.txt", FIXTURES), "utf8")
+    .split("\n")
+    .filter((line) => line.trim() !== "" && !line.startsWith("#"))
+    .map((line) => line.split(" ") as [string, string, string]);
+}
 
-  it.each(Object.entries(QEMU10))("%s: QEMU 10's magic and mask", (cpu, [magic, mask]) => {
+describe("the table against QEMU 10's scripts/qemu-binfmt-conf.sh", () => {
+  it("has every target of QEMU's script, and only those", () => {
+    const cpus = qemu10().map(([cpu]) => cpu);
+    expect(cpus).toHaveLength(34);
+    expect(TARGETS.map((t) => t.cpu).sort()).toEqual([...cpus].sort());
+  });
+
+  it.each(qemu10().filter(([cpu]) => cpu !== "microblaze"))("%s: QEMU 10's magic and mask", (cpu, magic, mask) => {
     const ours = targetPattern(target(cpu));
     expect(toHex(ours.magic)).toBe(toHex(decodeEscaped(magic)));
     expect(toHex(ours.mask ?? new Uint8Array())).toBe(toHex(decodeEscaped(mask)));
+  });
+
+  it("microblaze: QEMU 10's magic but for e_type, which the table writes big-endian (QEMU's matches no program)", () => {
+    const [, magic, mask] = qemu10().find(([cpu]) => cpu === "microblaze") ?? ["", "", ""];
+    const theirs = decodeEscaped(magic);
+    const ours = targetPattern(target("microblaze"));
+    expect(toHex(theirs.subarray(16, 18))).toBe("0200");
+    expect(toHex(ours.magic.subarray(16, 18))).toBe("0002");
+    expect(toHex(ours.magic.subarray(0, 16))).toBe(toHex(theirs.subarray(0, 16)));
+    expect(toHex(ours.magic.subarray(18))).toBe(toHex(theirs.subarray(18)));
+    // The mask moves with it: the low bit of e_type (ET_EXEC or ET_DYN) is byte 17 in big-endian.
+    expect(toHex(decodeEscaped(mask).subarray(16, 18))).toBe("feff");
+    expect(toHex((ours.mask ?? new Uint8Array()).subarray(16, 18))).toBe("fffe");
+    // A big-endian ELF header (ET_EXEC, EM_MICROBLAZE_OLD) matches ours and not QEMU's.
+    const header = Uint8Array.from([...ours.magic]);
+    expect(matchesHeader(ours, header)).toBe(true);
+    expect(matchesHeader({ offset: 0, magic: theirs, mask: decodeEscaped(mask) }, header)).toBe(false);
+  });
+
+  it("names the emulator QEMU's script registers for each target", () => {
+    const interpreters = Object.fromEntries(
+      TARGETS.filter((t) => interpreterBase(t) !== `qemu-${t.cpu}`).map((t) => [t.cpu, interpreterBase(t)]),
+    );
+    expect(interpreters).toEqual({ i486: "qemu-i386" });
+    expect(entryName(target("i486"))).toBe("qemu-i486");
   });
 });
 
@@ -149,6 +199,9 @@ function elfHeader(file: string): Uint8Array {
   );
 }
 
+// Debian's main archive has busybox-static for these; Debian Ports (alpha, hppa, m68k, powerpc, ppc64, sh4, sparc64)
+// is not reachable from the machines these fixtures were recorded on, so those targets are checked against QEMU's
+// strings and their probes only.
 describe("real binaries: Debian's busybox-static", () => {
   const files = readdirSync(new URL("elf-headers/", FIXTURES)).filter((file) => file.endsWith(".txt"));
   const arches = files.map((file) => file.replace(/\.txt$/, ""));
@@ -163,7 +216,9 @@ describe("real binaries: Debian's busybox-static", () => {
       "armel",
       "armhf",
       "i386",
+      "loong64",
       "mips64el",
+      "mipsel",
       "ppc64el",
       "riscv64",
       "s390x",
@@ -186,7 +241,9 @@ describe("real binaries: Debian's busybox-static", () => {
       armel: "arm",
       armhf: "arm",
       i386: "i386",
+      loong64: "loongarch64",
       mips64el: "mips64el",
+      mipsel: "mipsel",
       ppc64el: "ppc64le",
       riscv64: "riscv64",
       s390x: "s390x",
@@ -195,14 +252,36 @@ describe("real binaries: Debian's busybox-static", () => {
 });
 
 describe("overlaps", () => {
-  it("no two targets claim the same binary", () => {
+  /** Pairs of named patterns that can claim one header, `a/b`. */
+  function overlappingPairs(patterns: readonly (readonly [string, MagicPattern])[]): string[] {
     const pairs: string[] = [];
-    for (const [i, a] of TARGETS.entries()) {
-      for (const b of TARGETS.slice(i + 1)) {
-        if (patternsOverlap(targetPattern(a), targetPattern(b))) pairs.push(`${a.cpu}/${b.cpu}`);
-      }
+    for (const [i, [a, pa]] of patterns.entries()) {
+      for (const [b, pb] of patterns.slice(i + 1)) if (patternsOverlap(pa, pb)) pairs.push(`${a}/${b}`);
     }
-    expect(pairs).toEqual([]);
+    return pairs;
+  }
+
+  // Variants that share a family tell each other apart: i386/i486 and sparc/sparc32plus by e_machine, mips/mipsn32
+  // and mipsel/mipsn32el by EF_MIPS_ABI2, arm/aarch64 and ppc/ppc64 by ELF class, sh4/sh4eb by byte order.
+  it("no two targets claim the same binary, as no two of QEMU 10's entries do", () => {
+    expect(overlappingPairs(TARGETS.map((t) => [t.cpu, targetPattern(t)] as const))).toEqual([]);
+    const theirs = qemu10().map(
+      ([cpu, magic, mask]) => [cpu, { offset: 0, magic: decodeEscaped(magic), mask: decodeEscaped(mask) }] as const,
+    );
+    expect(overlappingPairs(theirs)).toEqual([]);
+  });
+
+  it("the variants would overlap without the bytes that tell them apart (so the check above can find overlaps)", () => {
+    const loosened = (cpu: string, byte: number): MagicPattern => {
+      const pattern = targetPattern(target(cpu));
+      const mask = Uint8Array.from(pattern.mask ?? []);
+      mask[byte] = 0;
+      return { ...pattern, mask };
+    };
+    expect(patternsOverlap(loosened("i486", 18), targetPattern(target("i386")))).toBe(true);
+    expect(patternsOverlap(loosened("sparc32plus", 19), targetPattern(target("sparc")))).toBe(true);
+    expect(patternsOverlap(loosened("mipsn32", 39), targetPattern(target("mips")))).toBe(true);
+    expect(patternsOverlap(loosened("mipsn32el", 36), targetPattern(target("mipsel")))).toBe(true);
   });
 
   it("every target overlaps itself (so the check above can find overlaps)", () => {
@@ -213,8 +292,18 @@ describe("overlaps", () => {
 describe("names", () => {
   it("cpus are unique and every target has a canonical linux/ platform", () => {
     expect(new Set(TARGETS.map((t) => t.cpu)).size).toBe(TARGETS.length);
-    expect(TARGETS).toHaveLength(15);
+    expect(TARGETS).toHaveLength(34);
     for (const t of TARGETS) expect(t.platforms[0]).toMatch(/^linux\//);
+  });
+
+  it("no name a user writes (cpu, platform, alias) belongs to two targets", () => {
+    const owners = new Map<string, Set<string>>();
+    for (const t of TARGETS) {
+      for (const name of [t.cpu, ...t.platforms, ...t.aliases].map((n) => n.toLowerCase().replace(/^linux\//, ""))) {
+        owners.set(name, (owners.get(name) ?? new Set()).add(t.cpu));
+      }
+    }
+    expect([...owners].filter(([, cpus]) => cpus.size > 1).map(([name]) => name)).toEqual([]);
   });
 });
 
@@ -225,8 +314,10 @@ describe("architecture facts in the table", () => {
       if (candidate.nodeArch) expect(hostCpu(candidate.nodeArch)).toBe(candidate.cpu);
       for (const mode of candidate.compatOf ?? []) expect(nativeCandidates(mode.host)).toContain(candidate.cpu);
     }
-    expect(nativeCandidates("x86_64")).toEqual(["i386"]);
+    expect(nativeCandidates("x86_64")).toEqual(["i386", "i486"]);
     expect(usuallyNative("x86_64", "i386")).toBe(true);
+    expect(usuallyNative("x86_64", "i486")).toBe(true);
+    expect(nativeCandidates("i386")).toEqual(["i486"]);
     expect(usuallyNative("aarch64", "arm")).toBe(false);
   });
 

@@ -3,8 +3,10 @@ import { QusError } from "./errors.js";
 /**
  * The one table of QEMU linux-user targets qus knows. Nothing else in qus hard-codes an architecture.
  *
- * Magic and mask strings are QEMU's own (scripts/qemu-binfmt-conf.sh), as Debian's qemu-user-static installs them
- * in /usr/lib/binfmt.d; each is checked against real Debian binaries in the tests.
+ * Every target of QEMU 10's scripts/qemu-binfmt-conf.sh, with its magic and mask strings, as Debian's
+ * qemu-user-static installs them in /usr/lib/binfmt.d; the tests check them against Debian's copies and real Debian
+ * binaries. One deliberate difference: QEMU's big-endian microblaze magic writes e_type little-endian, so it can
+ * never match a program; the table uses the big-endian e_type, as Debian does.
  */
 
 /** A QEMU linux-user target: what the kernel must recognise and which platforms it serves. */
@@ -30,6 +32,13 @@ export interface Target {
    * kernels do (x86_64 ships IA32 emulation), so only a run that fails with "exec format error" shows otherwise.
    */
   readonly compatOf?: readonly { readonly host: QemuCpu; readonly usually: boolean }[];
+  /**
+   * The cpu whose emulator runs this target's programs, when it is not the target's own: QEMU's script registers
+   * i486 with qemu-i386 (there is no qemu-i486). Read it through {@link interpreterBase}.
+   */
+  readonly interpreterCpu?: QemuCpu;
+  /** Debian builds {@link debianArch} in Debian Ports only (not in its main archive). */
+  readonly debianPorts?: boolean;
 }
 
 /** QEMU cpu names of the targets in {@link TARGETS}. */
@@ -48,7 +57,26 @@ export type QemuCpu =
   | "mips64"
   | "mips64el"
   | "loongarch64"
-  | "sparc64";
+  | "sparc64"
+  | "i486"
+  | "alpha"
+  | "sparc"
+  | "sparc32plus"
+  | "ppc"
+  | "m68k"
+  | "mipsn32"
+  | "mipsn32el"
+  | "sh4"
+  | "sh4eb"
+  | "aarch64_be"
+  | "hppa"
+  | "riscv32"
+  | "xtensa"
+  | "xtensaeb"
+  | "microblaze"
+  | "microblazeel"
+  | "or1k"
+  | "hexagon";
 
 const ELF64_LE = "\\x7fELF\\x02\\x01\\x01\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x02\\x00";
 const ELF64_BE = "\\x7fELF\\x02\\x02\\x01\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x02\\x00";
@@ -63,7 +91,13 @@ const MASK_MIPS64_LE =
   "\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\x00\\x00\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\xfe\\xff\\xff\\xff";
 const MASK_MIPS64_BE =
   "\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\x00\\x00\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\xfe\\xff\\xff";
+// m68k: QEMU's mask also ignores the low bit of EI_VERSION (byte 6).
+const MASK_M68K =
+  "\\xff\\xff\\xff\\xff\\xff\\xff\\xfe\\x00\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\xfe\\xff\\xff";
 const ZERO16 = "\\x00".repeat(16);
+// 32-bit MIPS, 40 bytes: e_version must be 1 and EF_MIPS_ABI2 (0x20 in e_flags) tells o32 (clear) from n32 (set).
+const MIPS32_MASK_LE = `${MASK_MIPS64_LE}\\xff\\xff\\xff\\xff${"\\x00".repeat(12)}\\x20\\x00\\x00\\x00`;
+const MIPS32_MASK_BE = `${MASK_MIPS64_BE}\\xff\\xff\\xff\\xff${"\\x00".repeat(12)}\\x00\\x00\\x00\\x20`;
 
 /** Every target qus can register, in the order `all` lists them. */
 export const TARGETS: readonly Target[] = [
@@ -104,7 +138,7 @@ export const TARGETS: readonly Target[] = [
     mask: MASK_X86,
     debianArch: "i386",
     nodeArch: "ia32",
-    machines: ["i686", "i586", "i386"],
+    machines: ["i686", "i586", "i486", "i386"],
     compatOf: [{ host: "x86_64", usually: true }],
   },
   {
@@ -133,6 +167,8 @@ export const TARGETS: readonly Target[] = [
     aliases: ["ppc64", "powerpc64"],
     magic: `${ELF64_BE}\\x15`,
     mask: MASK_BE,
+    debianArch: "ppc64",
+    debianPorts: true,
     machines: ["ppc64"],
     compatOf: [{ host: "ppc64le", usually: false }],
   },
@@ -179,7 +215,8 @@ export const TARGETS: readonly Target[] = [
     aliases: ["mipsle", "mipsel"],
     // 40 bytes: the flags word tells o32 from n32 (EF_MIPS_ABI2 must be clear).
     magic: `${ELF32_LE}\\x08\\x00\\x01\\x00\\x00\\x00${ZERO16}`,
-    mask: `${MASK_MIPS64_LE}\\xff\\xff\\xff\\xff${"\\x00".repeat(12)}\\x20\\x00\\x00\\x00`,
+    mask: MIPS32_MASK_LE,
+    debianArch: "mipsel",
     nodeArch: "mipsel",
     compatOf: [{ host: "mips64el", usually: false }],
   },
@@ -188,7 +225,7 @@ export const TARGETS: readonly Target[] = [
     platforms: ["linux/mips"],
     aliases: ["mips"],
     magic: `${ELF32_BE}\\x08\\x00\\x00\\x00\\x01${ZERO16}`,
-    mask: `${MASK_MIPS64_BE}\\xff\\xff\\xff\\xff${"\\x00".repeat(12)}\\x00\\x00\\x00\\x20`,
+    mask: MIPS32_MASK_BE,
     nodeArch: "mips",
     compatOf: [{ host: "mips64", usually: false }],
   },
@@ -208,7 +245,180 @@ export const TARGETS: readonly Target[] = [
     aliases: ["sparc64"],
     magic: `${ELF64_BE}\\x2b`,
     mask: MASK_BE,
+    debianArch: "sparc64",
+    debianPorts: true,
     machines: ["sparc64"],
+  },
+  {
+    cpu: "i486",
+    platforms: ["linux/i486"],
+    aliases: ["i486"],
+    // EM_486: an old e_machine some 32-bit x86 toolchains wrote; QEMU's script hands it to qemu-i386.
+    magic: `${ELF32_LE}\\x06\\x00`,
+    mask: MASK_X86,
+    interpreterCpu: "i386",
+    compatOf: [
+      { host: "x86_64", usually: true },
+      { host: "i386", usually: true },
+    ],
+  },
+  {
+    cpu: "alpha",
+    platforms: ["linux/alpha"],
+    aliases: ["alpha"],
+    magic: `${ELF64_LE}\\x26\\x90`,
+    mask: MASK_X86,
+    debianArch: "alpha",
+    debianPorts: true,
+    machines: ["alpha"],
+  },
+  {
+    cpu: "sparc",
+    platforms: ["linux/sparc"],
+    aliases: ["sparc", "sparc32"],
+    magic: `${ELF32_BE}\\x02`,
+    mask: MASK_BE,
+    machines: ["sparc"],
+    compatOf: [{ host: "sparc64", usually: false }],
+  },
+  {
+    cpu: "sparc32plus",
+    platforms: ["linux/sparc32plus"],
+    aliases: ["sparc32plus", "sparcv8plus"],
+    // EM_SPARC32PLUS: 32-bit programs using V9 instructions.
+    magic: `${ELF32_BE}\\x12`,
+    mask: MASK_BE,
+    compatOf: [{ host: "sparc64", usually: false }],
+  },
+  {
+    cpu: "ppc",
+    platforms: ["linux/ppc"],
+    aliases: ["ppc", "powerpc", "ppc32"],
+    magic: `${ELF32_BE}\\x14`,
+    mask: MASK_BE,
+    debianArch: "powerpc",
+    debianPorts: true,
+    machines: ["ppc"],
+    compatOf: [{ host: "ppc64", usually: false }],
+  },
+  {
+    cpu: "m68k",
+    platforms: ["linux/m68k"],
+    aliases: ["m68k"],
+    magic: `${ELF32_BE}\\x04`,
+    mask: MASK_M68K,
+    debianArch: "m68k",
+    debianPorts: true,
+    machines: ["m68k"],
+  },
+  {
+    cpu: "mipsn32",
+    platforms: ["linux/mipsn32"],
+    aliases: ["mipsn32"],
+    // The mips magic with EF_MIPS_ABI2 set: 32-bit pointers on a 64-bit MIPS (n32 ABI).
+    magic: `${ELF32_BE}\\x08\\x00\\x00\\x00\\x01${"\\x00".repeat(15)}\\x20`,
+    mask: MIPS32_MASK_BE,
+    compatOf: [{ host: "mips64", usually: false }],
+  },
+  {
+    cpu: "mipsn32el",
+    platforms: ["linux/mipsn32el"],
+    aliases: ["mipsn32el", "mipsn32le"],
+    magic: `${ELF32_LE}\\x08\\x00\\x01\\x00\\x00\\x00${"\\x00".repeat(12)}\\x20\\x00\\x00\\x00`,
+    mask: MIPS32_MASK_LE,
+    compatOf: [{ host: "mips64el", usually: false }],
+  },
+  {
+    cpu: "sh4",
+    platforms: ["linux/sh4"],
+    aliases: ["sh4", "sh4le"],
+    magic: `${ELF32_LE}\\x2a\\x00`,
+    mask: MASK_LE,
+    debianArch: "sh4",
+    debianPorts: true,
+    machines: ["sh4"],
+  },
+  {
+    cpu: "sh4eb",
+    platforms: ["linux/sh4eb"],
+    aliases: ["sh4eb", "sh4be"],
+    magic: `${ELF32_BE}\\x2a`,
+    mask: MASK_BE,
+    machines: ["sh4eb"],
+  },
+  {
+    cpu: "aarch64_be",
+    platforms: ["linux/aarch64_be"],
+    aliases: ["aarch64_be", "arm64be", "arm64_be"],
+    magic: `${ELF64_BE}\\xb7`,
+    mask: MASK_BE,
+    machines: ["aarch64_be"],
+  },
+  {
+    cpu: "hppa",
+    platforms: ["linux/hppa"],
+    aliases: ["hppa", "parisc"],
+    magic: `${ELF32_BE}\\x0f`,
+    mask: MASK_BE,
+    debianArch: "hppa",
+    debianPorts: true,
+    machines: ["parisc", "parisc64"],
+  },
+  {
+    cpu: "riscv32",
+    platforms: ["linux/riscv32"],
+    aliases: ["riscv32", "rv32"],
+    magic: `${ELF32_LE}\\xf3\\x00`,
+    mask: MASK_LE,
+    machines: ["riscv32"],
+  },
+  {
+    cpu: "xtensa",
+    platforms: ["linux/xtensa"],
+    aliases: ["xtensa", "xtensael"],
+    magic: `${ELF32_LE}\\x5e\\x00`,
+    mask: MASK_LE,
+    machines: ["xtensa"],
+  },
+  {
+    cpu: "xtensaeb",
+    platforms: ["linux/xtensaeb"],
+    aliases: ["xtensaeb"],
+    magic: `${ELF32_BE}\\x5e`,
+    mask: MASK_BE,
+  },
+  {
+    cpu: "microblaze",
+    platforms: ["linux/microblaze"],
+    aliases: ["microblaze", "microblazebe"],
+    // e_machine 0xbaab (EM_MICROBLAZE_OLD), as QEMU's script; e_type big-endian (QEMU 10 writes \\x02\\x00 here).
+    magic: "\\x7fELF\\x01\\x02\\x01\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x02\\xba\\xab",
+    mask: MASK_BE,
+    machines: ["microblaze"],
+  },
+  {
+    cpu: "microblazeel",
+    platforms: ["linux/microblazeel"],
+    aliases: ["microblazeel", "microblazele"],
+    magic: `${ELF32_LE}\\xab\\xba`,
+    mask: MASK_LE,
+    machines: ["microblazeel"],
+  },
+  {
+    cpu: "or1k",
+    platforms: ["linux/or1k"],
+    aliases: ["or1k", "openrisc"],
+    magic: `${ELF32_BE}\\x5c`,
+    mask: MASK_BE,
+    machines: ["openrisc"],
+  },
+  {
+    cpu: "hexagon",
+    platforms: ["linux/hexagon"],
+    aliases: ["hexagon", "qdsp6"],
+    magic: `${ELF32_LE}\\xa4\\x00`,
+    mask: MASK_LE,
+    machines: ["hexagon"],
   },
 ];
 
@@ -233,6 +443,14 @@ export function requireTarget(cpu: string): Target {
 /** The binfmt_misc entry name qus uses for a target: `qemu-<cpu>`, as QEMU's script and most installers do. */
 export function entryName(target: Target): string {
   return `qemu-${target.cpu}`;
+}
+
+/**
+ * The base name of the QEMU emulator that runs a target's programs: `qemu-<cpu>`, or the cpu QEMU's script hands
+ * it to (`qemu-i386` for i486). Installed as `<base>-static` (Debian) or `<base>`.
+ */
+export function interpreterBase(target: Target): string {
+  return `qemu-${target.interpreterCpu ?? target.cpu}`;
 }
 
 /** Canonical OCI platform of a target (`linux/arm64`). */

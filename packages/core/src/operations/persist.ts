@@ -6,7 +6,7 @@ import type { Inspection } from "../drivers/types.js";
 import { errnoCode, QusError } from "../errors.js";
 import { buildReport, describePlatform, entryState } from "../report/build.js";
 import type { PersistedFile, PlatformReport, Report } from "../report/model.js";
-import { entryName, type Target } from "../targets.js";
+import { entryName, interpreterBase, type Target } from "../targets.js";
 import { driverOf, type OperationOptions, targetsOf } from "./common.js";
 import { claimantOf, kernelProblem } from "./kernel-problems.js";
 
@@ -91,10 +91,11 @@ async function persistableLine(
   }
   // The kernel keeps an F entry's interpreter open: it can verify although the path now holds something else.
   const version = inspection.qemuVersions.get(entry.interpreter);
-  if (!version || !new RegExp(`^qemu-${target.cpu}\\s`).test(version)) {
+  const emulator = interpreterBase(target);
+  if (!version || !new RegExp(`^${emulator}\\s`).test(version)) {
     return new QusError(
       "QUS_PERSIST_FAILED",
-      `${entry.interpreter} ${version ? `is ${version.split(" ")[0]}, not qemu-${target.cpu}` : "no longer runs as QEMU (missing or replaced)"}: at boot ${entry.name} would not work`,
+      `${entry.interpreter} ${version ? `is ${version.split(" ")[0]}, not ${emulator}` : "no longer runs as QEMU (missing or replaced)"}: at boot ${entry.name} would not work`,
       { hint: "install qemu-user-static again and re-register: qus ensure --replace, then persist" },
     );
   }

@@ -3,7 +3,7 @@ import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { type QemuCpu, TARGETS } from "../targets.js";
+import { interpreterBase, type QemuCpu, requireTarget, TARGETS } from "../targets.js";
 import { buildExitProgram, buildProbe, PROBE_CPUS } from "./index.js";
 
 /** Decodes a binfmt_misc `\xNN` escaped string to bytes. */
@@ -28,7 +28,8 @@ function matches(file: Uint8Array, magic: string, mask: string): boolean {
   return file.length >= m.length && m.every((byte, i) => ((file[i] ?? 0) & (k[i] ?? 0)) === (byte & (k[i] ?? 0)));
 }
 
-// x86_64 runs natively on this machine; everything else through qemu (i386 too: some x86_64 kernels cannot run it).
+// x86_64 runs natively on this machine; everything else through Debian's qemu-user-static (i386 and i486 too: some
+// x86_64 kernels cannot run them), each under the emulator QEMU's script registers for it (qemu-i386 for i486).
 const NATIVE = new Set<QemuCpu>(["x86_64"]);
 
 const dir = mkdtempSync(join(tmpdir(), "qus-probe-"));
@@ -38,7 +39,7 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 function run(cpu: QemuCpu, program: Uint8Array, name: string): number | string {
   const file = join(dir, `${cpu}-${name}`);
   writeFileSync(file, program, { mode: 0o755 });
-  const qemu = `/usr/bin/qemu-${cpu}-static`;
+  const qemu = `/usr/bin/${interpreterBase(requireTarget(cpu))}-static`;
   if (!NATIVE.has(cpu) && !existsSync(qemu)) throw new Error(`${qemu} is missing: install qemu-user-static`);
   const result = NATIVE.has(cpu)
     ? spawnSync(file, [], { timeout: 10_000 })
@@ -76,8 +77,9 @@ describe("probes", () => {
       expect(probe.length).toBeLessThanOrEqual(256);
     });
 
-    it("exits 0 when run, and exactly the status asked for when told to", () => {
+    it("exits 0 when run under Debian's qemu-user-static, and exactly the status asked for when told to", () => {
       expect(run(cpu, probe, "probe")).toBe(0);
+      expect(run(cpu, buildExitProgram(cpu, 42), "exit42")).toBe(42);
       expect(run(cpu, buildExitProgram(cpu, 3), "exit3")).toBe(3);
       expect(run(cpu, buildExitProgram(cpu, 255), "exit255")).toBe(255);
     });

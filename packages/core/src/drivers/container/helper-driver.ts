@@ -6,7 +6,7 @@ import { type Interpreter, type PlanStep, targetPattern } from "../../plan.js";
 import { buildExitProgram, buildProbe } from "../../probe/index.js";
 import { describeRunFailure } from "../../runner/cli-runner.js";
 import type { ContainerRunner, EngineInfo, Privilege } from "../../runner/types.js";
-import type { QemuCpu, Target } from "../../targets.js";
+import { interpreterBase, type QemuCpu, requireTarget, type Target } from "../../targets.js";
 import { judgeNative, mayEmulate, registeredMeanwhile } from "../native-policy.js";
 import { describeProbeRun, NO_HANDLER_STATUS } from "../probe-verdict.js";
 import type { ApplyOutcome, Driver, Inspection, InspectRequest, ProbeResult, RemoveOutcome } from "../types.js";
@@ -168,7 +168,12 @@ export function createHelperDriver(
   function versionsOf(report: HelperReport): ReadonlyMap<string, string> {
     if (!version) return report.versions;
     // The label is one emulator's first line (`qemu-aarch64 version 7.2.22 (...)`): name each one's own.
-    return new Map([...report.interpreters].map(([cpu, path]) => [path, version.replace(/^qemu-\S+/, `qemu-${cpu}`)]));
+    return new Map(
+      [...report.interpreters].map(([cpu, path]) => [
+        path,
+        version.replace(/^qemu-\S+/, interpreterBase(requireTarget(cpu))),
+      ]),
+    );
   }
 
   return {
@@ -176,7 +181,7 @@ export function createHelperDriver(
 
     async inspect(request: InspectRequest): Promise<Inspection> {
       const cpus = request.targets.map((target) => target.cpu);
-      const report = await runHelper([...cpus.map((cpu) => `interp=${cpu}`), ...cpus.map(probeArg)], cpus);
+      const report = await runHelper([...cpus.map(interpArg), ...cpus.map(probeArg)], cpus);
       const native = new Map<QemuCpu, string>();
       const hostClaims = new Map<QemuCpu, readonly string[]>();
       const probes = new Map<QemuCpu, ProbeResult>();
@@ -230,7 +235,7 @@ export function createHelperDriver(
               { hint: "this architecture runs natively on the engine and needs no emulation" },
             );
           }
-          args.push(`register=${step.register.name}=${renderRegister(step.register)}`, `interp=${step.target.cpu}`);
+          args.push(`register=${step.register.name}=${renderRegister(step.register)}`, interpArg(step.target.cpu));
         }
       }
       const report = await runHelper(
@@ -272,6 +277,12 @@ function markerArg(info: EngineInfo): string {
   return `marker=${Buffer.from(buildExitProgram(cpu, NO_HANDLER_STATUS)).toString("base64")}`;
 }
 
+/** `interp=CPU`, or `interp=CPU=BASE` when another cpu's emulator runs its programs (`interp=i486=qemu-i386`). */
+function interpArg(cpu: QemuCpu): string {
+  const base = interpreterBase(requireTarget(cpu));
+  return base === `qemu-${cpu}` ? `interp=${cpu}` : `interp=${cpu}=${base}`;
+}
+
 function probeArg(cpu: QemuCpu): string {
   return `probe=${cpu}=${Buffer.from(buildProbe(cpu)).toString("base64")}`;
 }
@@ -301,7 +312,8 @@ function stepFailure(
 ): QusError | undefined {
   const names = new Set([...step.remove, step.enable, step.register?.name].filter(Boolean));
   for (const op of ops.filter((candidate) => names.has(candidate.name) && !candidate.ok)) {
-    if (op.kind === "register" && step.register && /exists/i.test(op.message)) {
+    // busybox's printf reports no error text for a refused write, so an empty message may be EEXIST too.
+    if (op.kind === "register" && step.register && (/exists/i.test(op.message) || op.message === "")) {
       // A concurrent run registered it first: fine when it is what we wanted.
       if (
         registeredMeanwhile(

@@ -7,8 +7,8 @@
  *
  * Arguments: `timeout=SECS` (the bound of each probe and each `qemu --version`, anywhere in the list),
  * `marker=B64` (the stand-in /bin/sh of the probe chroot), `noversion=1` (the image's label gives QEMU's version),
- * `remove=NAME`, `enable=NAME`, `register=NAME=STRING`, `interp=CPU`, `probe=CPU=B64`, in the order they should
- * happen.
+ * `remove=NAME`, `enable=NAME`, `register=NAME=STRING`, `interp=CPU` (or `interp=CPU=BASE`: look for the emulator
+ * BASE, `qemu-i386` for i486, instead of `qemu-CPU`), `probe=CPU=B64`, in the order they should happen.
  *
  * Nothing in it waits without a bound: every program it runs that could hang (an emulator) runs under busybox's
  * `timeout -s KILL SECS`, and one killed there is reported as `timeout` instead of a status. So the container ends
@@ -75,7 +75,9 @@ for arg in "$@"; do
       line=${expand("value#*=")}
       if (printf '%s' "$line" >"$B/register") 2>"$E"; then echo "op register $name ok"; else echo "op register $name failed $(oneline)"; fi ;;
     interp)
-      for path in "/usr/bin/qemu-$value-static" "/usr/bin/qemu-$value" "/usr/local/bin/qemu-$value-static" "/usr/local/bin/qemu-$value"; do
+      base=qemu-$value
+      case $value in *=*) base=${expand("value#*=")}; value=${expand("value%%=*")} ;; esac
+      for path in "/usr/bin/$base-static" "/usr/bin/$base" "/usr/local/bin/$base-static" "/usr/local/bin/$base"; do
         if [ -x "$path" ]; then
           echo "interpreter $value $path"
           if [ -z "$noversion" ]; then

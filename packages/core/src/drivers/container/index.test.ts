@@ -126,6 +126,18 @@ describe("container driver (mock runner: no engine involved)", () => {
       });
     });
 
+    it("asks the helper for the emulator QEMU's script names: qemu-i386 for i486", async () => {
+      const { runner, calls } = fakeRunner({ images: { [QUS_IMAGE]: QUS_LABELS } });
+      // The recorded helper output has no i486 probe, so the inspection fails; the run's arguments are what count.
+      const inspection = createContainerDriver({ runner }).inspect({
+        ...INSPECT,
+        targets: [target("aarch64"), target("i486")],
+      });
+      await expect(inspection).rejects.toThrow(/probe of i486/);
+      const args = (calls.run[0] as RunSpec).command.slice(4);
+      expect(args.filter((arg) => arg.startsWith("interp="))).toEqual(["interp=aarch64", "interp=i486=qemu-i386"]);
+    });
+
     it("qus's image absent, tonistiigi/binfmt present: tonistiigi mode, status read with no command", async () => {
       const { runner, calls } = fakeRunner({ images: { [TONISTIIGI_IMAGE]: {} } });
       const inspection = await createContainerDriver({ runner }).inspect(INSPECT);

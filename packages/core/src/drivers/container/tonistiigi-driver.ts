@@ -5,7 +5,7 @@ import type { Interpreter, PlanStep } from "../../plan.js";
 import { buildProbe } from "../../probe/index.js";
 import { describeRunFailure } from "../../runner/cli-runner.js";
 import type { ContainerRunner, EngineInfo, RunSpec } from "../../runner/types.js";
-import { entryName, type QemuCpu, type Target } from "../../targets.js";
+import { entryName, interpreterBase, type QemuCpu, type Target } from "../../targets.js";
 import { judgeNative, mayEmulate } from "../native-policy.js";
 import { describeProbeRun } from "../probe-verdict.js";
 import type { ApplyOutcome, Driver, Inspection, InspectRequest, ProbeResult, RemoveOutcome } from "../types.js";
@@ -14,6 +14,7 @@ import {
   parseTonistiigiStatus,
   tonistiigiArch,
   tonistiigiInstallCommand,
+  tonistiigiSupports,
   tonistiigiUninstallCommand,
 } from "./tonistiigi.js";
 
@@ -174,7 +175,9 @@ export function createTonistiigiDriver(
         if (decision.hostClaimed) hostClaims.set(target.cpu, [entryName(target)]);
       }
       const interpreters = new Map<QemuCpu, Interpreter>(
-        request.targets.map((target) => [target.cpu, { path: `/usr/bin/qemu-${target.cpu}`, static: true }]),
+        request.targets
+          .filter(tonistiigiSupports)
+          .map((target) => [target.cpu, { path: `/usr/bin/${interpreterBase(target)}`, static: true }]),
       );
       const qemuVersion = /qemu\/(\S+)/.exec(`${version.stdout} ${version.stderr}`)?.[1];
       return {

@@ -38,6 +38,31 @@ export interface TonistiigiInstallLine {
 // canonical platform but for big-endian arm, which qus calls linux/armeb and Go calls armbe.
 const ARCH_EXCEPTIONS: Readonly<Record<string, string>> = { armeb: "armbe" };
 
+// cmd/binfmt/config.go: the architectures binfmt has an emulator for, by its names. QEMU's other linux-user targets
+// (alpha, m68k, sh4, ...) are not in its image.
+const ARCHS = new Set([
+  "amd64",
+  "arm64",
+  "arm",
+  "s390x",
+  "ppc64le",
+  "riscv64",
+  "386",
+  "mips64le",
+  "mips64",
+  "loong64",
+  "armbe",
+  "sparc64",
+  "ppc64",
+  "mips",
+  "mipsle",
+]);
+
+/** Whether tonistiigi/binfmt's image has an emulator for a target (15 of QEMU's targets). */
+export function tonistiigiSupports(target: Target): boolean {
+  return ARCHS.has(tonistiigiArch(target));
+}
+
 /** binfmt's name for a target (`arm64` for aarch64, `386` for i386, `loong64` for loongarch64). */
 export function tonistiigiArch(target: Target): string {
   const arch = canonicalPlatform(target).split("/")[1] ?? target.cpu;

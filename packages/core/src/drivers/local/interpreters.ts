@@ -3,7 +3,7 @@ import { delimiter, isAbsolute, resolve } from "node:path";
 import { QusError } from "../../errors.js";
 import type { Interpreter } from "../../plan.js";
 import { formatCommand } from "../../shell-quote.js";
-import type { QemuCpu } from "../../targets.js";
+import { interpreterBase, type QemuCpu, requireTarget } from "../../targets.js";
 import { readHeaderSync } from "./host.js";
 
 /** Folders searched when no --qemu-path is given: PATH, then where distributions install QEMU. */
@@ -15,7 +15,8 @@ export function defaultSearchDirs(path = process.env.PATH ?? ""): string[] {
 }
 
 /**
- * Finds the QEMU interpreter for each cpu: `qemu-<cpu>-static`, then `qemu-<cpu>`, in each folder in order.
+ * Finds the QEMU interpreter for each cpu: `qemu-<cpu>-static`, then `qemu-<cpu>`, in each folder in order (for a
+ * cpu QEMU runs with another's emulator, that one's: `qemu-i386` for i486; see {@link interpreterBase}).
  * A static one is preferred anywhere in the search (dynamic ones fail inside containers with the F flag).
  */
 export function findInterpreters(cpus: readonly QemuCpu[], dirs: readonly string[]): Map<QemuCpu, Interpreter> {
@@ -42,8 +43,9 @@ function findInterpreter(
   listings: readonly { dir: string; names: Set<string> }[],
 ): Interpreter | undefined {
   let dynamic: Interpreter | undefined;
+  const base = interpreterBase(requireTarget(cpu));
   for (const { dir, names } of listings) {
-    for (const name of [`qemu-${cpu}-static`, `qemu-${cpu}`]) {
+    for (const name of [`${base}-static`, base]) {
       const path = `${dir}/${name}`;
       if (!names.has(name) || !isExecutable(path)) continue;
       if (isStaticElf(readHeaderSync(path, 4096))) return { path, static: true };
