@@ -6,6 +6,9 @@ export type QusErrorCode =
   | "QUS_INVALID_FLAGS"
   | "QUS_INVALID_REGISTRATION"
   | "QUS_HOST_MATCH"
+  | "QUS_FILE_UNREADABLE"
+  | "QUS_NOT_ELF"
+  | "QUS_ELF_TRUNCATED"
   | "QUS_QEMU_SOURCE_UNKNOWN"
   // the environment cannot do it (exit 3)
   | "QUS_NOT_ROOT"
@@ -42,6 +45,9 @@ const KIND: Record<QusErrorCode, QusErrorKind> = {
   QUS_INVALID_FLAGS: "input",
   QUS_INVALID_REGISTRATION: "input",
   QUS_HOST_MATCH: "input",
+  QUS_FILE_UNREADABLE: "input",
+  QUS_NOT_ELF: "input",
+  QUS_ELF_TRUNCATED: "input",
   QUS_QEMU_SOURCE_UNKNOWN: "input",
   QUS_NOT_ROOT: "environment",
   QUS_NO_BINFMT_MISC: "environment",

@@ -1,13 +1,16 @@
-import { copyFile, mkdir, mkdtemp, readdir, rm, stat, utimes, writeFile } from "node:fs/promises";
+import { chmod, copyFile, mkdir, mkdtemp, readdir, rm, stat, utimes, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { QUS_IMAGE } from "../drivers/container/index.js";
 import { QusError } from "../errors.js";
 import { type Exec, execProcess } from "../exec.js";
+import { fetchQemu, parseQemuSource } from "../qemu/index.js";
 import { createDockerCliRunner } from "../runner/docker-cli.js";
 import type { ContainerRunner } from "../runner/types.js";
-import { TARGETS, targetByCpu } from "../targets.js";
+import { interpreterBase, TARGETS, targetByCpu } from "../targets.js";
 import { type DebianPackage, debianMachines, downloadPackages, extractPackage, findPackages } from "./debian.js";
+import { type InstallerFile, installerFiles } from "./installer-files.js";
+import { INSTALLER_PATH } from "./installer-script.js";
 
 /** Options of {@link buildImage}. */
 export interface ImageBuildOptions {
@@ -21,6 +24,11 @@ export interface ImageBuildOptions {
   readonly exec?: Exec;
   /** Prepare and return the Dockerfile, build nothing. */
   readonly dryRun?: boolean;
+  /**
+   * Put the QEMU of this source (`debian:trixie`) in the image instead of the machine's Debian's, from qus's cache
+   * (fetched for the engine's architecture when needed); the image's labels name the source and the version.
+   */
+  readonly qemuFrom?: string;
 }
 
 /** What {@link buildImage} built. */
@@ -33,9 +41,13 @@ export interface ImageBuildResult {
   readonly interpreters: readonly string[];
   readonly dockerfile: string;
   readonly built: boolean;
+  /** The source of its QEMU, when `qemuFrom` chose one. */
+  readonly qemuSource?: string;
 }
 
 const PACKAGES = ["busybox-static", "qemu-user-static"];
+/** With `qemuFrom`, QEMU comes from qus's cache: only busybox is downloaded. */
+const BUSYBOX_ONLY = ["busybox-static"];
 
 /**
  * Builds qus's installer image on the engine, `FROM scratch`, from Debian's static busybox and QEMU packages
@@ -44,10 +56,13 @@ const PACKAGES = ["busybox-static", "qemu-user-static"];
  */
 export async function buildImage(options: ImageBuildOptions = {}): Promise<ImageBuildResult> {
   const exec = options.exec ?? execProcess;
+  // Checked before anything runs: a bad source is bad input.
+  const source = options.qemuFrom === undefined ? undefined : parseQemuSource(options.qemuFrom);
   const runner = options.runner ?? createDockerCliRunner({ exec });
   const info = await runner.info();
-  const arch = info.cpu && targetByCpu(info.cpu)?.debianArch;
-  if (!arch) {
+  const engineCpu = info.cpu;
+  const arch = engineCpu && targetByCpu(engineCpu)?.debianArch;
+  if (!engineCpu || !arch) {
     throw new QusError("QUS_IMAGE_BUILD_FAILED", `no Debian architecture for the engine's ${info.architecture}`, {
       hint: `qus image build knows ${debianMachines().join(", ")}`,
     });
@@ -57,15 +72,19 @@ export async function buildImage(options: ImageBuildOptions = {}): Promise<Image
     const debDir = options.debDir ?? join(work, "debs");
     if (!options.debDir) {
       await mkdir(debDir);
-      await downloadPackages(exec, PACKAGES, arch, debDir);
+      await downloadPackages(exec, source ? BUSYBOX_ONLY : PACKAGES, arch, debDir);
     }
-    const packages = await findPackages(exec, debDir, PACKAGES, arch);
+    const debs = await findPackages(exec, debDir, source ? BUSYBOX_ONLY : PACKAGES, arch);
+    const qemu = source ? await fetchQemu({ source, arch, exec }) : undefined;
+    // The fetched QEMU is named among the packages (labels, report) by its own package and version.
+    const packages = qemu ? [...debs, { name: qemu.package, version: qemu.packageVersion, file: qemu.folder }] : debs;
     const rootfs = join(work, "context", "rootfs");
-    const interpreters = await assembleRootfs(exec, packages, join(work, "extract"), rootfs);
-    const qemuVersion = await readQemuVersion(exec, rootfs, interpreters, packages);
+    const interpreters = await assembleRootfs(exec, debs, join(work, "extract"), rootfs, qemu?.folder);
+    await writeInstallerFiles(rootfs, installerFiles(engineCpu, interpreters));
+    const qemuVersion = await readQemuVersion(exec, rootfs, interpreters, packages, qemu?.qemuVersion);
     const shortVersion = /version (\S+)/.exec(qemuVersion)?.[1] ?? packages[1]?.version ?? "unknown";
     const tags = [...new Set([options.tag ?? QUS_IMAGE, `qus-binfmt:qemu-${shortVersion.replace(/[^\w.-]/g, "_")}`])];
-    const dockerfile = renderDockerfile(packages, qemuVersion);
+    const dockerfile = renderDockerfile(packages, qemuVersion, qemu?.source);
     await writeFile(join(work, "context", "Dockerfile"), dockerfile);
     await normalizeTimes(join(work, "context"));
     if (!options.dryRun) await runner.buildImage({ contextDir: join(work, "context"), tags });
@@ -77,6 +96,7 @@ export async function buildImage(options: ImageBuildOptions = {}): Promise<Image
       interpreters,
       dockerfile,
       built: !options.dryRun,
+      ...(qemu ? { qemuSource: qemu.source } : {}),
     };
   } finally {
     await rm(work, { recursive: true, force: true });
@@ -88,6 +108,7 @@ async function assembleRootfs(
   packages: readonly DebianPackage[],
   extractDir: string,
   rootfs: string,
+  qemuDir?: string,
 ): Promise<string[]> {
   await Promise.all(packages.map((pkg) => extractPackage(exec, pkg, join(extractDir, pkg.name))));
   await mkdir(join(rootfs, "bin"), { recursive: true });
@@ -98,11 +119,23 @@ async function assembleRootfs(
     join(extractDir, "busybox-static", "usr", "bin", "busybox"),
   ]);
   await copyFile(busybox, join(rootfs, "bin", "busybox"));
-  const qemuBin = join(extractDir, "qemu-user-static", "usr", "bin");
+  const qemuBin = qemuDir ?? join(extractDir, "qemu-user-static", "usr", "bin");
   const available = new Set(await readdir(qemuBin));
-  const interpreters = TARGETS.map((target) => `qemu-${target.cpu}-static`).filter((name) => available.has(name));
+  const interpreters = [...new Set(TARGETS.map((target) => `${interpreterBase(target)}-static`))].filter((name) =>
+    available.has(name),
+  );
   await Promise.all(interpreters.map((name) => copyFile(join(qemuBin, name), join(rootfs, "usr", "bin", name))));
   return interpreters;
+}
+
+/** qus-binfmt, its table and its probes, into the image's root. */
+async function writeInstallerFiles(rootfs: string, files: readonly InstallerFile[]): Promise<void> {
+  for (const file of files) {
+    const path = join(rootfs, file.path);
+    await mkdir(dirname(path), { recursive: true });
+    await writeFile(path, file.content, { mode: file.mode });
+    await chmod(path, file.mode);
+  }
 }
 
 async function firstExisting(paths: readonly string[]): Promise<string> {
@@ -123,6 +156,7 @@ async function readQemuVersion(
   rootfs: string,
   interpreters: readonly string[],
   packages: readonly DebianPackage[],
+  known?: string,
 ): Promise<string> {
   const probe = interpreters[0];
   if (probe) {
@@ -130,15 +164,18 @@ async function readQemuVersion(
     const line = result.stdout.split("\n")[0]?.trim();
     if (result.exitCode === 0 && line) return line;
   }
+  // An engine of another architecture: the version the cache read, or the package's.
+  if (known) return known;
   return `qemu-user-static ${packages.find((pkg) => pkg.name === "qemu-user-static")?.version ?? "unknown"}`;
 }
 
 /** The Dockerfile of the installer image: busybox's applets, QEMU, and labels naming the packages. */
-export function renderDockerfile(packages: readonly DebianPackage[], qemuVersion: string): string {
+export function renderDockerfile(packages: readonly DebianPackage[], qemuVersion: string, qemuSource?: string): string {
   const labels = [
     ["org.opencontainers.image.title", "qus-binfmt"],
     ["org.opencontainers.image.description", "qus installer: static busybox and QEMU user-mode emulators from Debian"],
     ["org.qus.qemu.version", qemuVersion],
+    ...(qemuSource ? [["org.qus.qemu.source", qemuSource]] : []),
     ...packages.map((pkg) => [`org.qus.package.${pkg.name}`, pkg.version]),
   ];
   return [
@@ -146,8 +183,8 @@ export function renderDockerfile(packages: readonly DebianPackage[], qemuVersion
     "COPY rootfs/ /",
     'RUN ["/bin/busybox", "--install", "-s", "/bin"]',
     ...labels.map(([key, value]) => `LABEL ${key}=${JSON.stringify(value)}`),
-    'ENTRYPOINT ["/bin/busybox"]',
-    'CMD ["sh"]',
+    // tonistiigi/binfmt's command line (--install, --uninstall, status JSON with no arguments), proven.
+    `ENTRYPOINT ["${INSTALLER_PATH}"]`,
     "",
   ].join("\n");
 }

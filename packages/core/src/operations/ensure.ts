@@ -1,9 +1,10 @@
 import { DEFAULT_FLAGS, parseFlags } from "../binfmt/flags.js";
-import { changesKernel, plan } from "../plan.js";
+import { changesKernel, type PlanStep, plan } from "../plan.js";
+import type { CachedQemu } from "../qemu/index.js";
 import { buildReport, describePlatform, entryState } from "../report/build.js";
 import type { Report } from "../report/model.js";
 import { entryName } from "../targets.js";
-import { driverOf, type OperationOptions, targetsOf } from "./common.js";
+import { driverWithQemu, type OperationOptions, qemuDetails, targetsOf } from "./common.js";
 import { claimantOf, kernelProblem } from "./kernel-problems.js";
 
 /** Options of {@link ensure}. */
@@ -24,7 +25,7 @@ export async function ensure(options: EnsureOptions): Promise<Report> {
   const targets = targetsOf(options);
   const flags = parseFlags(options.flags ?? DEFAULT_FLAGS);
   const dryRun = options.dryRun ?? false;
-  const driver = driverOf(options);
+  const { driver, qemu } = await driverWithQemu(options);
   const inspection = await driver.inspect({ targets, mount: !dryRun, verify: !dryRun });
   const steps = plan({
     targets,
@@ -67,6 +68,29 @@ export async function ensure(options: EnsureOptions): Promise<Report> {
     });
   });
   const lost = steps.flatMap((step) => (step.action === "replace" ? (step.alsoServed ?? []) : []));
-  const report = buildReport("ensure", driver.name, inspection, platforms, dryRun);
+  const report = withQemuSource(buildReport("ensure", driver.name, inspection, platforms, dryRun), qemu, steps);
   return lost.length > 0 ? { ...report, warnings: [...report.warnings, ...lost] } : report;
+}
+
+/**
+ * With `qemuFrom`: the report names the source (JSON `driverDetails`), and says what an entry registered from the
+ * cache folder depends on: with F the kernel holds the emulator open, so cleaning the cache later does not break it.
+ */
+function withQemuSource(report: Report, qemu: CachedQemu | undefined, steps: readonly PlanStep[]): Report {
+  if (!qemu) return report;
+  const registered = steps.filter((step) => step.register?.interpreter.startsWith(`${qemu.folder}/`));
+  const withF = registered.every((step) => step.register?.flags.includes("F"));
+  const note =
+    registered.length === 0 || report.dryRun
+      ? []
+      : [
+          withF
+            ? `registered from ${qemu.folder} (${qemu.source}): with the F flag the kernel opened each emulator at registration, so these entries keep working if that folder is cleaned later (until a reboot; qus persist keeps them)`
+            : `registered from ${qemu.folder} (${qemu.source}) without the F flag: these entries break if that folder is cleaned`,
+        ];
+  return {
+    ...report,
+    driverDetails: { ...report.driverDetails, ...qemuDetails(qemu) },
+    warnings: [...report.warnings, ...note],
+  };
 }

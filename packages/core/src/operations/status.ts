@@ -2,7 +2,7 @@ import type { ProbeResult } from "../drivers/types.js";
 import { buildReport, describePlatform, entryState } from "../report/build.js";
 import type { Report } from "../report/model.js";
 import { entryName } from "../targets.js";
-import { driverOf, type OperationOptions, targetsOf } from "./common.js";
+import { driverWithQemu, type OperationOptions, qemuDetails, targetsOf } from "./common.js";
 import { claimantOf, kernelProblem } from "./kernel-problems.js";
 
 /** Options of {@link status} and {@link verify}. */
@@ -20,7 +20,7 @@ export function verify(options: StatusOptions): Promise<Report> {
 
 async function inspectReport(options: StatusOptions, runProbes: boolean): Promise<Report> {
   const targets = targetsOf(options, !runProbes);
-  const driver = driverOf(options);
+  const { driver, qemu } = await driverWithQemu(options);
   const inspection = await driver.inspect({ targets, mount: false, verify: runProbes });
   const platforms = targets.map((target) => {
     const entry = inspection.entries.find((candidate) => candidate.name === entryName(target));
@@ -41,5 +41,6 @@ async function inspectReport(options: StatusOptions, runProbes: boolean): Promis
       requireVerified: runProbes,
     });
   });
-  return buildReport(runProbes ? "verify" : "status", driver.name, inspection, platforms, false);
+  const report = buildReport(runProbes ? "verify" : "status", driver.name, inspection, platforms, false);
+  return qemu ? { ...report, driverDetails: { ...report.driverDetails, ...qemuDetails(qemu) } } : report;
 }

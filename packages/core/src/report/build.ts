@@ -93,6 +93,7 @@ function failureOf(
     entry,
     chrooted: probe.chrooted,
     interpreterFile: entry?.interpreter ? facts.interpreterFiles?.get(entry.interpreter) : undefined,
+    qemuVersion: entry?.interpreter ? facts.qemuVersions.get(entry.interpreter) : undefined,
   };
   if (!probe.ok) return { ...context, failure: probe.failure ?? "exit-status", detail: probe.detail };
   const readable = claimant !== undefined && !claimant.opaque;

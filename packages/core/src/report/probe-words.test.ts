@@ -47,6 +47,27 @@ describe("probe failures in words", () => {
     expect(failureHint({ failure: "interpreter-unreachable", entry: entry("OC") })).toMatch(/with the F flag/);
   });
 
+  it("a crash names the QEMU version and suggests another one with --qemu-from", () => {
+    const context: FailureContext = {
+      failure: "crashed",
+      detail: "SIGILL",
+      entry: entry("OCF"),
+      platform: "linux/riscv64",
+      qemuVersion: "qemu-riscv64 version 7.2.22 (Debian 1:7.2+dfsg-7+deb12u18+b3)",
+    };
+    expect(describeFailure(context)).toMatch(/killed by SIGILL/);
+    expect(failureHint(context)).toBe(
+      "this QEMU build (QEMU 7.2.22) cannot run the probe: try another QEMU, e.g. qus ensure --replace --platforms linux/riscv64 --qemu-from debian:trixie",
+    );
+    const ten = failureHint({
+      ...context,
+      qemuVersion: "qemu-riscv64 version 10.0.13 (Debian 1:10.0.13+ds-0+deb13u1)",
+    });
+    expect(ten).toContain("(QEMU 10.0.13)");
+    expect(ten).toContain("--qemu-from debian:sid");
+    expect(failureHint({ ...context, qemuVersion: undefined })).toContain("--qemu-from debian:trixie");
+  });
+
   it("quotes a platform in hints so that the command is safe to paste", () => {
     expect(failureHint({ failure: "no-handler", platform: "x;$(id)" })).toContain("'x;$(id)'");
   });

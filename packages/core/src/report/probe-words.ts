@@ -17,6 +17,19 @@ export interface FailureContext {
   };
   /** What the entry's interpreter file is, where the driver could tell. */
   readonly interpreterFile?: InterpreterFile;
+  /** First line of the interpreter's `--version`, when known: a crash names the QEMU build that crashed. */
+  readonly qemuVersion?: string;
+}
+
+/** `7.2.22` from `qemu-aarch64 version 7.2.22 (Debian ...)`. */
+function shortVersion(line: string | undefined): string | undefined {
+  return line ? /version (\S+)/.exec(line)?.[1] : undefined;
+}
+
+/** Another QEMU to try than the one that failed: the next Debian suite's. */
+export function otherQemuSource(qemuVersion: string | undefined): string {
+  const major = Number(shortVersion(qemuVersion)?.split(".")[0]);
+  return Number.isFinite(major) && major >= 10 ? (major >= 11 ? "debian:trixie" : "debian:sid") : "debian:trixie";
 }
 
 /** The one sentence that says how a probe failed. The only place probe failures become words. */
@@ -56,11 +69,22 @@ export function failureHint(context: FailureContext): string {
   const platform = context.platform ?? "PLATFORM";
   const replace = formatCommand(["qus", "ensure", "--replace", "--platforms", platform]);
   const register = formatCommand(["qus", "ensure", "--platforms", platform]);
+  const short = shortVersion(context.qemuVersion);
+  const version = short ? ` (QEMU ${short})` : "";
+  const tryOther = formatCommand([
+    "qus",
+    "ensure",
+    "--replace",
+    "--platforms",
+    platform,
+    "--qemu-from",
+    otherQemuSource(context.qemuVersion),
+  ]);
   switch (context.failure) {
     case "timeout":
-      return `this emulator hangs, and BuildKit's own platform check in dockerd hangs on it too: install another QEMU build (qemu-user-static) and run ${replace}`;
+      return `this emulator${version} hangs, and BuildKit's own platform check in dockerd hangs on it too: try another QEMU, e.g. ${tryOther}`;
     case "crashed":
-      return `this QEMU build cannot run the probe: install another qemu-user-static and run ${replace}`;
+      return `this QEMU build${version} cannot run the probe: try another QEMU, e.g. ${tryOther}`;
     case "no-handler":
       if (!context.entry?.enabled) return `register it: ${register}`;
       return `use QEMU's static emulator (apt-get install qemu-user-static), then ${replace}`;
