@@ -14,3 +14,4 @@ else
   echo "setup-tests: not root: the kernel tests will say so; run npm test as root (README)" >&2
 fi
 bash tools/fixtures/fetch-busybox.sh
+bash tools/fixtures/fetch-programs.sh

@@ -6,6 +6,7 @@ export { type Registration, registrationOf, renderRegister } from "./binfmt/regi
 export { installInterruptHandlers, interruptCleanup, onInterrupt } from "./cleanup.js";
 export { type ContainerDriverOptions, createContainerDriver, QUS_IMAGE } from "./drivers/container/index.js";
 export { createLocalDriver, type LocalDriverOptions } from "./drivers/local/index.js";
+export { describeProbeRun } from "./drivers/probe-verdict.js";
 export type {
   ApplyOutcome,
   Driver,
@@ -28,6 +29,25 @@ export {
   type QusErrorOptions,
 } from "./errors.js";
 export { type Exec, type ExecOptions, type ExecResult, execProcess } from "./exec.js";
+export {
+  type ClaimingEntry,
+  type ElfInfo,
+  type ExplainFilesOptions,
+  type ExplainImageOptions,
+  type Explanation,
+  explainFiles,
+  explainImage,
+  explanationExitCode,
+  type FileExplanation,
+  type FileProblem,
+  type Handler,
+  type ImageFacts,
+  isFileProblem,
+  type RunsAnswer,
+  readElf,
+  renderExplanation,
+  type Verdict,
+} from "./explain/index.js";
 export { buildImage, type ImageBuildOptions, type ImageBuildResult } from "./image/build.js";
 export { type EnsureOptions, ensure } from "./operations/ensure.js";
 export { BINFMT_D, type PersistOptions, persist } from "./operations/persist.js";
@@ -35,8 +55,20 @@ export { type RemoveOptions, remove } from "./operations/remove.js";
 export { type StatusOptions, status, verify } from "./operations/status.js";
 export { type Interpreter, type PlanAction, type PlanInput, type PlanStep, plan } from "./plan.js";
 export { platformNames, resolvePlatforms } from "./platform.js";
-export { buildProbe } from "./probe/index.js";
+export { buildExitProgram, buildProbe } from "./probe/index.js";
 export { processWide } from "./process-wide.js";
+export {
+  type CachedQemu,
+  fetchQemu,
+  formatQemuSource,
+  KNOWN_DEBIAN_SUITES,
+  listCached as listCachedQemu,
+  parseQemuSource,
+  type QemuFetchOptions,
+  type QemuFetchResult,
+  type QemuSource,
+  qemuCacheRoot,
+} from "./qemu/index.js";
 export type { EntryState, PersistedFile, PlatformReport, Report, ReportAction } from "./report/model.js";
 export { describeFailure, type FailureContext, failureHint } from "./report/probe-words.js";
 export { renderJson } from "./report/render-json.js";
@@ -76,6 +108,7 @@ export { formatCommand, quoteShellArg } from "./shell-quote.js";
 export {
   canonicalPlatform,
   entryName,
+  interpreterBase,
   type QemuCpu,
   requireTarget,
   TARGETS,

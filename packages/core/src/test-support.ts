@@ -142,3 +142,60 @@ export function fakeDriver(
     },
   };
 }
+
+/** Hand-built ELF files for tests: a header, program headers, and a PT_INTERP string when asked. */
+export interface ElfFixture {
+  readonly bits: 32 | 64;
+  readonly little: boolean;
+  readonly machine: number;
+  readonly flags?: number;
+  /** e_type: 2 executable (default), 3 position-independent, 1 relocatable. */
+  readonly type?: number;
+  readonly interpreter?: string;
+  /** e_ident[EI_OSABI]. */
+  readonly osabi?: number;
+}
+
+/** The bytes of an ELF file as {@link ElfFixture} describes it. */
+export function elfFile(fixture: ElfFixture): Uint8Array {
+  const { bits, little } = fixture;
+  const headerSize = bits === 64 ? 64 : 52;
+  const phentsize = bits === 64 ? 56 : 32;
+  const phnum = fixture.interpreter === undefined ? 1 : 2;
+  const interp = fixture.interpreter === undefined ? undefined : Buffer.from(`${fixture.interpreter}\0`);
+  const interpOffset = headerSize + phentsize * phnum;
+  const bytes = new Uint8Array(interpOffset + (interp?.length ?? 0));
+  const view = new DataView(bytes.buffer);
+  bytes.set([0x7f, 0x45, 0x4c, 0x46, bits === 64 ? 2 : 1, little ? 1 : 2, 1, fixture.osabi ?? 0]);
+  view.setUint16(16, fixture.type ?? 2, little);
+  view.setUint16(18, fixture.machine, little);
+  view.setUint32(20, 1, little);
+  if (bits === 64) {
+    view.setBigUint64(32, BigInt(headerSize), little);
+    view.setUint32(48, fixture.flags ?? 0, little);
+    view.setUint16(52, headerSize, little);
+    view.setUint16(54, phentsize, little);
+    view.setUint16(56, phnum, little);
+  } else {
+    view.setUint32(28, headerSize, little);
+    view.setUint32(36, fixture.flags ?? 0, little);
+    view.setUint16(40, headerSize, little);
+    view.setUint16(42, phentsize, little);
+    view.setUint16(44, phnum, little);
+  }
+  // One PT_LOAD, then the PT_INTERP when asked.
+  view.setUint32(headerSize, 1, little);
+  if (interp) {
+    const at = headerSize + phentsize;
+    view.setUint32(at, 3, little);
+    if (bits === 64) {
+      view.setBigUint64(at + 8, BigInt(interpOffset), little);
+      view.setBigUint64(at + 32, BigInt(interp.length), little);
+    } else {
+      view.setUint32(at + 4, interpOffset, little);
+      view.setUint32(at + 16, interp.length, little);
+    }
+    bytes.set(interp, interpOffset);
+  }
+  return bytes;
+}
