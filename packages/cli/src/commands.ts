@@ -1,6 +1,10 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { type Driver, ensure, persist, QusError, type Report, remove, status, verify } from "@qus/core";
+import { EXPLAIN_COMMAND } from "./commands/explain.js";
+import { K8S_COMMANDS } from "./commands/k8s.js";
+import { QEMU_COMMANDS } from "./commands/qemu.js";
+import { acrossContexts, contextsOf, type EndpointOutcome } from "./endpoints.js";
 import { exitCodeForReport } from "./exit-codes.js";
 
 /** One option of a command, as node:util parseArgs takes it, with its help line. */
@@ -17,6 +21,7 @@ export type Values = Record<string, string | boolean | string[] | undefined>;
 /** What a command produced: a report to render, or text of its own. */
 export type CommandOutput =
   | { readonly report: Report }
+  | { readonly endpoints: readonly EndpointOutcome[] }
   | { readonly text: string; readonly json: unknown; readonly exitCode?: number; readonly junit?: Report };
 
 /** One `qus` command. */
@@ -26,8 +31,13 @@ export interface Command {
   readonly usage: string;
   readonly options: Record<string, OptionSpec>;
   readonly needsPlatforms: boolean;
+  /** Arguments that are not options (`qus explain FILE...`), named in help; they arrive as `values[POSITIONALS]`. */
+  readonly positionals?: string;
   run(values: Values): Promise<CommandOutput>;
 }
+
+/** The key of {@link Values} that holds a command's positional arguments (no option can be named so). */
+export const POSITIONALS = "--";
 
 const platforms: OptionSpec = {
   type: "string",
@@ -42,6 +52,13 @@ const qemuPath: OptionSpec = {
   value: "DIR",
   help: "local driver: look for qemu-<cpu>-static / qemu-<cpu> only in DIR",
 };
+const qemuFrom: OptionSpec = {
+  type: "string",
+  value: "SOURCE",
+  help: "local driver: use the QEMU of SOURCE (debian:bookworm, debian:trixie, debian:sid), fetched into qus's cache when needed",
+};
+/** `--qemu-path` and `--qemu-from`, as core's options (core checks that they exclude each other). */
+const qemuOf = (values: Values) => ({ qemuPath: text(values, "qemu-path"), qemuFrom: text(values, "qemu-from") });
 const dryRun: OptionSpec = { type: "boolean", help: "report what would be done, change nothing" };
 const junit: OptionSpec = {
   type: "string",
@@ -66,7 +83,7 @@ const driverOptions: Record<string, OptionSpec> = {
   context: {
     type: "string",
     value: "NAME",
-    help: "docker driver: docker context to use; podman driver: podman system connection to use",
+    help: "docker driver: docker context to use; podman driver: podman system connection to use; several, comma separated (status, ensure, verify, remove): each engine at once, one section each",
   },
 };
 
@@ -116,21 +133,34 @@ export async function driverFrom(values: Values): Promise<Driver | undefined> {
 
 const common = async (values: Values) => ({ platforms: text(values, "platforms"), driver: await driverFrom(values) });
 
+/** A report command's output: one report, or one per engine, run at once, when --context names several. */
+async function reportsOf(values: Values, run: (values: Values) => Promise<Report>): Promise<CommandOutput> {
+  const contexts = contextsOf(text(values, "context"));
+  if (contexts.length <= 1) return { report: await run(values) };
+  if ((text(values, "driver") ?? "local") === "local") await driverFrom(values); // says --context needs an engine
+  if (values.junit !== undefined) {
+    throw new QusError("QUS_USAGE", "--junit takes one engine: --context names several", {
+      hint: "run once per context with its own --junit FILE, or drop --junit",
+    });
+  }
+  return { endpoints: await acrossContexts(contexts, (context) => run({ ...values, context })) };
+}
+
 /** Every command, in the order help lists them. */
 export const COMMANDS: readonly Command[] = [
   {
     name: "status",
     summary: "show the binfmt_misc entries of the platforms (all by default); changes nothing",
     usage: "qus status [--platforms LIST] [--driver local|docker|podman] [--json]",
-    options: { platforms, json, markdown, "qemu-path": qemuPath, ...driverOptions },
+    options: { platforms, json, markdown, "qemu-path": qemuPath, "qemu-from": qemuFrom, ...driverOptions },
     needsPlatforms: false,
-    run: async (v) => ({ report: await status({ ...(await common(v)), qemuPath: text(v, "qemu-path") }) }),
+    run: (v) => reportsOf(v, async (values) => status({ ...(await common(values)), ...qemuOf(values) })),
   },
   {
     name: "ensure",
     summary: "register QEMU for the platforms, apply the least change, verify by running a program of each",
     usage:
-      "qus ensure --platforms LIST|all [--replace] [--flags FLAGS] [--qemu-path DIR] [--driver local|docker|podman] [--dry-run] [--junit FILE] [--json]",
+      "qus ensure --platforms LIST|all [--replace] [--flags FLAGS] [--qemu-path DIR | --qemu-from SOURCE] [--driver local|docker|podman] [--dry-run] [--junit FILE] [--json]",
     options: {
       platforms,
       replace: {
@@ -143,6 +173,7 @@ export const COMMANDS: readonly Command[] = [
         help: "binfmt_misc flags (default FC: F works in containers, C keeps setuid working; P opt-in)",
       },
       "qemu-path": qemuPath,
+      "qemu-from": qemuFrom,
       "dry-run": dryRun,
       json,
       markdown,
@@ -150,23 +181,24 @@ export const COMMANDS: readonly Command[] = [
       ...driverOptions,
     },
     needsPlatforms: true,
-    run: async (v) => ({
-      report: await ensure({
-        ...(await common(v)),
-        replace: flag(v, "replace"),
-        flags: text(v, "flags"),
-        qemuPath: text(v, "qemu-path"),
-        dryRun: flag(v, "dry-run"),
-      }),
-    }),
+    run: (v) =>
+      reportsOf(v, async (values) =>
+        ensure({
+          ...(await common(values)),
+          replace: flag(values, "replace"),
+          flags: text(values, "flags"),
+          ...qemuOf(values),
+          dryRun: flag(values, "dry-run"),
+        }),
+      ),
   },
   {
     name: "verify",
     summary: "run a program of each platform the way builds meet it (chrooted), and say which work",
     usage: "qus verify --platforms LIST [--driver local|docker|podman] [--junit FILE] [--json]",
-    options: { platforms, json, markdown, junit, "qemu-path": qemuPath, ...driverOptions },
+    options: { platforms, json, markdown, junit, "qemu-path": qemuPath, "qemu-from": qemuFrom, ...driverOptions },
     needsPlatforms: true,
-    run: async (v) => ({ report: await verify({ ...(await common(v)), qemuPath: text(v, "qemu-path") }) }),
+    run: (v) => reportsOf(v, async (values) => verify({ ...(await common(values)), ...qemuOf(values) })),
   },
   {
     name: "remove",
@@ -174,7 +206,7 @@ export const COMMANDS: readonly Command[] = [
     usage: "qus remove --platforms LIST|all [--driver local|docker|podman] [--dry-run] [--json]",
     options: { platforms, "dry-run": dryRun, json, markdown, ...driverOptions },
     needsPlatforms: true,
-    run: async (v) => ({ report: await remove({ ...(await common(v)), dryRun: flag(v, "dry-run") }) }),
+    run: (v) => reportsOf(v, async (values) => remove({ ...(await common(values)), dryRun: flag(values, "dry-run") })),
   },
   {
     name: "persist",
@@ -196,7 +228,8 @@ export const COMMANDS: readonly Command[] = [
     name: "image build",
     summary:
       "build qus's installer image (busybox + QEMU from Debian packages, FROM scratch) on the docker or podman engine",
-    usage: "qus image build [--tag T] [--deb-dir DIR] [--driver docker|podman] [--context NAME] [--dry-run] [--json]",
+    usage:
+      "qus image build [--tag T] [--deb-dir DIR] [--qemu-from SOURCE] [--driver docker|podman] [--context NAME] [--dry-run] [--json]",
     options: {
       tag: {
         type: "string",
@@ -207,6 +240,11 @@ export const COMMANDS: readonly Command[] = [
         type: "string",
         value: "DIR",
         help: "use busybox-static and qemu-user-static .deb files from DIR instead of downloading",
+      },
+      "qemu-from": {
+        type: "string",
+        value: "SOURCE",
+        help: "put the QEMU of SOURCE (debian:bookworm, debian:trixie, debian:sid) in the image, from qus's cache (fetched when needed)",
       },
       driver: {
         type: "string",
@@ -224,6 +262,7 @@ export const COMMANDS: readonly Command[] = [
       const result = await buildImageOn(engine, text(v, "context"), {
         tag: text(v, "tag"),
         debDir: text(v, "deb-dir"),
+        qemuFrom: text(v, "qemu-from"),
         dryRun: flag(v, "dry-run"),
       });
       const packages = result.packages.map((pkg) => `${pkg.name} ${pkg.version}`).join(", ");
@@ -231,7 +270,7 @@ export const COMMANDS: readonly Command[] = [
         ? [
             `built ${result.tags.join(", ")} for ${result.architecture}`,
             `  ${result.qemuVersion}`,
-            `  from ${packages}`,
+            `  from ${packages}${result.qemuSource ? ` (QEMU from ${result.qemuSource})` : ""}`,
           ]
         : [
             `(dry run) would build ${result.tags.join(", ")} for ${result.architecture} from ${packages}`,
@@ -240,6 +279,9 @@ export const COMMANDS: readonly Command[] = [
       return { text: `${lines.join("\n")}\n`, json: result };
     },
   },
+  ...QEMU_COMMANDS,
+  EXPLAIN_COMMAND,
+  ...K8S_COMMANDS,
   {
     name: "buildx",
     summary:

@@ -12,7 +12,8 @@ import {
   renderTable,
   shouldColor,
 } from "@qus/core";
-import { COMMANDS, type Command, type Values } from "./commands.js";
+import { COMMANDS, type Command, POSITIONALS, type Values } from "./commands.js";
+import { exitCodeForEndpoints, renderEndpoints } from "./endpoints.js";
 import { EXIT, exitCodeForError, exitCodeForReport } from "./exit-codes.js";
 import { commandHelp, mainHelp } from "./help.js";
 
@@ -35,11 +36,11 @@ const processIo: Io = { stdout: process.stdout, stderr: process.stderr, env: pro
 
 /** Runs `qus` with its arguments (without node and script) and returns the exit code. The one top-level handler. */
 export async function main(argv: readonly string[], io: Io = processIo): Promise<number> {
-  // Two-word commands (`image build`) are named by their first two words.
+  // Two-word commands (`image build`, `qemu fetch`, `k8s manifest`) are named by their first two words.
   const [first, ...others] = argv;
   const [name, rest] =
-    first === "image" && others[0] && !others[0].startsWith("-")
-      ? [`image ${others[0]}`, others.slice(1)]
+    (first === "image" || first === "qemu" || first === "k8s") && others[0] && !others[0].startsWith("-")
+      ? [`${first} ${others[0]}`, others.slice(1)]
       : [first, others];
   if (name === undefined || name === "--help" || name === "-h" || name === "help") {
     io.stdout.write(mainHelp(COMMANDS, VERSION));
@@ -64,8 +65,13 @@ export async function main(argv: readonly string[], io: Io = processIo): Promise
     }
     const output = await command.run(values);
     const junitFile = typeof values.junit === "string" ? values.junit : undefined;
-    const junitReport = "report" in output ? output.report : output.junit;
+    const junitReport = "report" in output ? output.report : "junit" in output ? output.junit : undefined;
     if (junitFile !== undefined && junitReport !== undefined) writeJunit(junitFile, junitReport);
+    if ("endpoints" in output) {
+      const format = { json: values.json === true, markdown: values.markdown === true };
+      io.stdout.write(renderEndpoints(output.endpoints, { ...format, color: shouldColor(io.stdout, io.env) }));
+      return exitCodeForEndpoints(output.endpoints);
+    }
     if (!("report" in output)) {
       io.stdout.write(values.json === true ? `${JSON.stringify(output.json, null, 2)}\n` : output.text);
       return output.exitCode ?? EXIT.ok;
@@ -97,7 +103,7 @@ function parseCommandArgs(command: Command, args: readonly string[]): Values {
       args: [...args],
       options: { ...command.options, help: { type: "boolean", short: "h" } },
       strict: true,
-      allowPositionals: false,
+      allowPositionals: command.positionals !== undefined,
       tokens: true,
     });
   } catch (error) {
@@ -107,7 +113,8 @@ function parseCommandArgs(command: Command, args: readonly string[]): Values {
     });
   }
   rejectRepeats(command, parsed.tokens ?? []);
-  const values = { ...(parsed.values as Values) };
+  const values: Values = { ...(parsed.values as Values) };
+  if (command.positionals !== undefined) values[POSITIONALS] = [...parsed.positionals];
   // Lists add up: --platforms arm64 --platforms riscv64 is arm64,riscv64.
   if (Array.isArray(values.platforms)) values.platforms = values.platforms.join(",");
   if (values.help === true) return values;

@@ -1,0 +1,265 @@
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { type FakeApiServer, fakeNode, startFakeApiServer } from "../packages/k8s/src/fake-api-server.js";
+import { docker, requireDocker, requireQusImage } from "./support/docker.js";
+import { BINFMT, busybox, entryNames, qus, removeRaw, runProgram, useCleanQemuTable } from "./support/kernel.js";
+import { dockerRunArgs, type PodSpec } from "./support/kubelet.js";
+
+// qus's installer image behind the engine of this machine: tonistiigi/binfmt's command line, proven, and the
+// Kubernetes DaemonSet's containers run as a kubelet would (support/kubelet.ts), since no cluster runs here.
+const IMAGE = "qus-binfmt:e2e-fleet";
+// Least privilege that mounts binfmt_misc, as qus's docker driver starts its helper.
+const LEAST = ["--cap-add", "SYS_ADMIN", "--security-opt", "apparmor=unconfined"];
+const work = mkdtempSync(join(tmpdir(), "qus-fleet-"));
+const POD = "qus-e2e-fleet";
+
+function installer(args: readonly string[]) {
+  return docker(["run", "--rm", ...LEAST, IMAGE, ...args]);
+}
+
+function removePod(): void {
+  for (const name of ["register", "keep", "label"]) docker(["rm", "-f", `${POD}-${name}`]);
+}
+
+useCleanQemuTable(async () => {
+  requireDocker();
+  const built = await qus(["image", "build", "--tag", IMAGE]);
+  if (built.exitCode !== 0) throw new Error(`qus image build failed: ${built.stderr}`);
+});
+
+afterEach(() => {
+  writeFileSync(`${BINFMT}/status`, "1");
+  removePod();
+});
+
+afterAll(() => {
+  docker(["rmi", IMAGE]);
+  rmSync(work, { recursive: true, force: true });
+});
+
+describe("the installer image answers tonistiigi/binfmt's command line, and proves what it says", () => {
+  it("--install arm64,riscv64: registers, proves each, prints binfmt's lines and status JSON, exit 0", () => {
+    const run = installer(["--install", "arm64,riscv64"]);
+    expect(run.stderr).toBe("");
+    expect(run.status).toBe(0);
+    expect(run.stdout).toMatch(/^installing: arm64 OK$/m);
+    expect(run.stdout).toMatch(/^installing: riscv64 OK$/m);
+    expect(run.stdout).toMatch(/^verified: linux\/arm64 OK$/m);
+    expect(run.stdout).toMatch(/^verified: linux\/riscv64 OK$/m);
+    const status = JSON.parse(run.stdout.slice(run.stdout.indexOf("{")));
+    expect(status.supported).toEqual(expect.arrayContaining(["linux/amd64", "linux/arm64", "linux/riscv64"]));
+    expect(status.emulators).toEqual(expect.arrayContaining(["qemu-aarch64", "qemu-riscv64"]));
+    // The host itself now runs them: F opened the emulators in the container, at registration.
+    expect(runProgram(busybox("arm64"), ["uname", "-m"]).stdout).toBe("aarch64");
+    expect(runProgram(busybox("riscv64"), ["uname", "-m"]).stdout).toBe("riscv64");
+    // A second run changes nothing and says so.
+    expect(installer(["--install", "linux/arm64"]).stdout).toMatch(/^installing: arm64 OK \(qemu-aarch64 present\)$/m);
+  });
+
+  it("no arguments: binfmt's status JSON, listing only what really runs", () => {
+    installer(["--install", "s390x"]);
+    const status = JSON.parse(installer([]).stdout);
+    expect(status.supported).toContain("linux/s390x");
+    expect(status.supported).not.toContain("linux/arm64");
+    expect(status.emulators).toEqual(["qemu-s390x"]);
+  });
+
+  it("--uninstall removes its entries only", () => {
+    installer(["--install", "arm64,s390x"]);
+    const run = installer(["--uninstall", "arm64"]);
+    expect(run.status).toBe(0);
+    expect(run.stdout).toBe("uninstalling: qemu-aarch64 OK");
+    expect(entryNames()).not.toContain("qemu-aarch64");
+    expect(entryNames()).toContain("qemu-s390x");
+  });
+
+  it("a platform that does not run is never reported as installed: exit 1 (binfmt_misc switched off)", () => {
+    writeFileSync(`${BINFMT}/status`, "0");
+    const run = installer(["--install", "arm64"]);
+    expect(run.status).toBe(1);
+    expect(run.stdout).toMatch(/^verified: linux\/arm64 FAILED \(its probe exited \d+\)$/m);
+    expect(JSON.parse(run.stdout.slice(run.stdout.indexOf("{"))).supported).not.toContain("linux/arm64");
+  });
+
+  it("its own architecture runs without emulation: accepted as tonistiigi's list may name it, and never registered", () => {
+    const run = installer(["--install", "amd64,arm64"]);
+    expect(run.status).toBe(0);
+    expect(run.stdout).toMatch(/^installing: amd64 OK \(this machine's own\)$/m);
+    expect(run.stdout).not.toMatch(/verified: linux\/amd64/);
+    expect(entryNames().filter((name) => name.startsWith("qemu-"))).toEqual(["qemu-aarch64"]);
+  });
+
+  it("bad input and a missing capability: clear errors, exit 2 and 3", () => {
+    expect(installer(["--install", "vax"]).status).toBe(2);
+    expect(installer(["--bogus"]).stderr).toMatch(/unknown argument "--bogus"/);
+    expect(installer(["--keep", "arm64", "--interval", "soon"]).stderr).toMatch(/--interval needs whole seconds/);
+    const unprivileged = docker(["run", "--rm", IMAGE, "--install", "arm64"]);
+    expect(unprivileged.status).toBe(3);
+    expect(unprivileged.stderr).toMatch(/cannot mount binfmt_misc .*--cap-add SYS_ADMIN/);
+  });
+});
+
+describe("the DaemonSet of qus k8s manifest, its containers run as a kubelet would (no cluster here)", () => {
+  let api: FakeApiServer | undefined;
+  afterEach(async () => {
+    await api?.close();
+    api = undefined;
+  });
+
+  it("registers and proves on this node, re-registers what vanishes, and the labeller marks the node", async () => {
+    const manifest = await qus([
+      "k8s",
+      "manifest",
+      "--platforms",
+      "linux/arm64,linux/s390x",
+      "--image",
+      IMAGE,
+      "--interval",
+      "1",
+      "--label-nodes",
+      "--startup-taint",
+      "qus.dev/emulation-not-ready",
+      "--json",
+    ]);
+    expect(manifest.exitCode).toBe(0);
+    const objects = JSON.parse(manifest.stdout) as { kind: string; spec: { template: { spec: PodSpec } } }[];
+    const pod = objects.find((object) => object.kind === "DaemonSet")?.spec.template.spec as PodSpec;
+    const proven = mkdtempSync(join(work, "proven-"));
+    const options = { prefix: POD, nodeName: "node-a", emptyDirs: new Map([["proven", proven]]) };
+
+    // Init containers first, each to completion.
+    for (const container of pod.initContainers ?? []) {
+      const run = docker(dockerRunArgs(pod, container, { ...options, foreground: true }));
+      expect(run.status, run.stdout + run.stderr).toBe(0);
+      expect(run.stdout).toMatch(/^verified: linux\/arm64 OK$/m);
+    }
+    expect(runProgram(busybox("s390x"), ["uname", "-m"]).stdout).toBe("s390x");
+
+    // The keeper; the labeller's image (Node.js from a registry) cannot be pulled here: its command runs below.
+    const keep = pod.containers.find((container) => container.name === "keep");
+    expect(keep).toBeDefined();
+    if (!keep) return;
+    expect(docker(dockerRunArgs(pod, keep, { ...options, foreground: false })).status).toBe(0);
+    await waitFor(() => existsSync(join(proven, "proven")));
+    expect(readFileSync(join(proven, "proven"), "utf8")).toMatch(/^\d+ linux\/arm64 linux\/s390x $/m);
+
+    // The readiness probe, as the kubelet would exec it.
+    const ready = () => docker(["exec", `${POD}-keep`, ...(keep.readinessProbe?.exec?.command ?? ["false"])]).status;
+    expect(ready()).toBe(0);
+
+    // An entry that vanishes (a reboot, systemd-binfmt) comes back within the interval.
+    removeRaw("qemu-s390x");
+    await waitFor(() => entryNames().includes("qemu-s390x"));
+    expect(ready()).toBe(0);
+    expect(runProgram(busybox("s390x"), ["uname", "-m"]).stdout).toBe("s390x");
+
+    // The labeller's own command (qus k8s label-node), against a stand-in API server, reading the keeper's file.
+    api = await startFakeApiServer([
+      fakeNode("node-a", { taints: [{ key: "qus.dev/emulation-not-ready", effect: "NoSchedule" }] }),
+    ]);
+    const kubeconfig = join(work, "kubeconfig");
+    writeFileSync(kubeconfig, api.config.exportConfig());
+    const label = pod.containers.find((container) => container.name === "label");
+    const labelArgs = (label?.command ?? [])
+      .slice(label?.command?.indexOf("k8s") ?? 0)
+      .filter((arg) => arg !== "--watch");
+    const labelled = await qus(
+      labelArgs.map((arg) => (arg === "/run/qus/proven" ? join(proven, "proven") : arg)),
+      { env: { KUBECONFIG: kubeconfig, NODE_NAME: "node-a" } },
+    );
+    expect(labelled.stderr).toBe("");
+    expect(labelled.stdout).toMatch(
+      /node-a: proven linux\/arm64,linux\/s390x; removed taint qus.dev\/emulation-not-ready/,
+    );
+    const node = api.nodes.get("node-a") as { metadata: { labels: Record<string, string> }; spec: { taints?: [] } };
+    expect(node.metadata.labels).toMatchObject({ "qus.dev/arm64": "proven", "qus.dev/s390x": "proven" });
+    expect(node.spec.taints).toEqual([]);
+
+    const status = await qus(["k8s", "status", "--platforms", "linux/arm64,linux/s390x", "--json"], {
+      env: { KUBECONFIG: kubeconfig },
+    });
+    expect(status.exitCode).toBe(0);
+    expect(JSON.parse(status.stdout)).toMatchObject([{ node: "node-a", ok: true, missing: [] }]);
+  });
+});
+
+async function waitFor(condition: () => boolean, timeoutMs = 20_000): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > end) throw new Error("timed out waiting");
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+describe("several engines in one run: --context a,b", () => {
+  const SECOND = "qus-e2e-second";
+  const DEAD = "qus-e2e-dead";
+  beforeAll(async () => {
+    await requireQusImage();
+    // A second context reaching the same engine, and one whose engine never answers (a socket nobody serves).
+    docker(["context", "rm", "-f", SECOND, DEAD]);
+    expect(docker(["context", "create", SECOND, "--docker", "host=unix:///var/run/docker.sock"]).status).toBe(0);
+    expect(docker(["context", "create", DEAD, "--docker", `host=unix://${join(work, "nobody.sock")}`]).status).toBe(0);
+  });
+  afterAll(() => {
+    docker(["context", "rm", "-f", SECOND, DEAD]);
+  });
+
+  it("ensure on two contexts at once: one section each, both ok, exit 0; the kernel runs the platforms", async () => {
+    const run = await qus([
+      "ensure",
+      "--driver",
+      "docker",
+      "--context",
+      `default,${SECOND}`,
+      "--platforms",
+      "linux/arm64,linux/riscv64",
+      "--json",
+    ]);
+    expect(run.stderr).toBe("");
+    expect(run.exitCode, run.stdout).toBe(0);
+    const result = JSON.parse(run.stdout);
+    expect(result.ok).toBe(true);
+    expect(result.endpoints.map((endpoint: { context: string }) => endpoint.context)).toEqual(["default", SECOND]);
+    for (const endpoint of result.endpoints) {
+      expect(endpoint.report.platforms.map((platform: { ok: boolean }) => platform.ok)).toEqual([true, true]);
+    }
+    expect(runProgram(busybox("riscv64"), ["uname", "-m"]).stdout).toBe("riscv64");
+    const table = await qus(["status", "--driver", "docker", "--context", `default,${SECOND}`, "--platforms", "arm64"]);
+    expect(table.exitCode).toBe(0);
+    expect(table.stdout).toMatch(/^context default:$/m);
+    expect(table.stdout).toMatch(new RegExp(`^context ${SECOND}:$`, "m"));
+    expect(table.stdout).toMatch(/^all 2 engines ok$/m);
+  });
+
+  it("an engine that does not answer fails its own section only; the exit code is the gravest (3)", async () => {
+    const run = await qus([
+      "ensure",
+      "--driver",
+      "docker",
+      "--context",
+      `${SECOND},${DEAD}`,
+      "--platforms",
+      "linux/arm64",
+    ]);
+    expect(run.exitCode, run.stdout).toBe(3);
+    expect(run.stdout).toMatch(new RegExp(`^context ${DEAD}:\nqus: error QUS_ENGINE_UNREACHABLE`, "m"));
+    expect(run.stdout).toMatch(new RegExp(`1 of 2 engines not ok: ${DEAD}$`, "m"));
+  });
+
+  it("bad lists are refused before any engine is asked", async () => {
+    for (const [context, message] of [
+      ["default,,x", /has an empty name/],
+      ["default,default", /names "default" twice/],
+    ] as const) {
+      const run = await qus(["status", "--driver", "docker", "--context", context]);
+      expect(run.exitCode).toBe(2);
+      expect(run.stderr).toMatch(message);
+    }
+    const local = await qus(["status", "--context", "a,b"]);
+    expect(local.exitCode).toBe(2);
+    expect(local.stderr).toMatch(/--context goes with --driver docker or --driver podman/);
+  });
+});

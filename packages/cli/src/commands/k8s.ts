@@ -1,0 +1,163 @@
+import { canonicalPlatform, formatCommand, QusError, resolvePlatforms } from "@qus/core";
+import type { Command, OptionSpec, Values } from "../commands.js";
+
+declare const QUS_VERSION: string | undefined;
+
+const json: OptionSpec = { type: "boolean", help: "print the result as JSON" };
+const platforms: OptionSpec = {
+  type: "string",
+  multiple: true,
+  value: "LIST",
+  help: "platforms every node must run, comma separated, or all (default all)",
+};
+const startupTaint: OptionSpec = {
+  type: "string",
+  value: "KEY",
+  help: "a taint the nodes start with (kubelet --register-with-taints), lifted once the node proved every platform",
+};
+const text = (values: Values, name: string) =>
+  typeof values[name] === "string" ? (values[name] as string) : undefined;
+const platformList = (values: Values) => resolvePlatforms(text(values, "platforms") ?? "all").map(canonicalPlatform);
+
+/** `qus k8s ...`: emulation on every node of a Kubernetes cluster (@qus/k8s, loaded by these commands only). */
+export const K8S_COMMANDS: readonly Command[] = [
+  {
+    name: "k8s manifest",
+    summary: "print a DaemonSet that registers QEMU on every node, proves it per node and keeps it so",
+    usage:
+      "qus k8s manifest [--platforms LIST] [--namespace NS] [--image REF] [--label-nodes] [--startup-taint KEY] [--interval SECS] [--json]",
+    options: {
+      platforms,
+      namespace: { type: "string", value: "NS", help: "namespace of the DaemonSet (default kube-system)" },
+      image: {
+        type: "string",
+        value: "REF",
+        help: "qus's installer image as the nodes pull it (build it with qus image build, push it to your registry)",
+      },
+      "label-nodes": {
+        type: "boolean",
+        help: "label each node with the platforms it proved (qus.dev/arm64=proven), with a ServiceAccount and RBAC",
+      },
+      "startup-taint": startupTaint,
+      interval: { type: "string", value: "SECS", help: "seconds between the keeper's re-checks (default 60)" },
+      "labeller-image": {
+        type: "string",
+        value: "REF",
+        help: "Node.js image the labeller runs @qus/cli in (default node:24-alpine)",
+      },
+      json: { type: "boolean", help: "print the objects as a JSON array instead of YAML" },
+    },
+    needsPlatforms: false,
+    run: async (v) => {
+      const { daemonSetManifest, renderManifest } = await import("@qus/k8s");
+      const interval = text(v, "interval");
+      if (interval !== undefined && !/^\d+$/.test(interval)) {
+        throw new QusError("QUS_USAGE", `--interval ${JSON.stringify(interval)} is not a whole number of seconds`, {
+          hint: "e.g. --interval 60",
+        });
+      }
+      const objects = daemonSetManifest({
+        platforms: text(v, "platforms"),
+        namespace: text(v, "namespace"),
+        image: text(v, "image"),
+        labelNodes: v["label-nodes"] === true,
+        startupTaint: text(v, "startup-taint"),
+        intervalSeconds: interval === undefined ? undefined : Number(interval),
+        labellerImage: text(v, "labeller-image"),
+        cliVersion: typeof QUS_VERSION === "string" ? QUS_VERSION : undefined,
+      });
+      const header = [
+        "qus: QEMU user-mode emulation on every node, proven per node and kept so.",
+        "Apply with: kubectl apply -f FILE   Check with: qus k8s status",
+      ].join("\n");
+      return { text: renderManifest(objects, header), json: objects };
+    },
+  },
+  {
+    name: "k8s status",
+    summary: "list, per node, the platforms it proved and when (from the labeller's annotations)",
+    usage: "qus k8s status [--platforms LIST] [--startup-taint KEY] [--json]",
+    options: { platforms, "startup-taint": startupTaint, json },
+    needsPlatforms: false,
+    run: async (v) => {
+      const { clusterStatus } = await import("@qus/k8s");
+      const nodes = await clusterStatus({ platforms: platformList(v), startupTaint: text(v, "startup-taint") });
+      const rows = [
+        ["node", "arch", "proven", "at", "missing", "taint"],
+        ...nodes.map((node) => [
+          node.node,
+          node.architecture ?? "?",
+          node.proven.join(",") || "-",
+          node.provenAt ?? "-",
+          node.missing.join(",") || "-",
+          node.tainted ? "still on" : "-",
+        ]),
+      ];
+      const widths = rows[0]?.map((_, i) => Math.max(...rows.map((row) => row[i]?.length ?? 0))) ?? [];
+      const lines = rows.map((row) =>
+        row
+          .map((cell, i) => cell.padEnd(widths[i] ?? 0))
+          .join("  ")
+          .trimEnd(),
+      );
+      const bad = nodes.filter((node) => !node.ok).length;
+      lines.push(
+        nodes.length === 0
+          ? "k8s status: the cluster lists no nodes"
+          : bad === 0
+            ? `k8s status: all ${nodes.length} nodes proved every platform`
+            : `k8s status: ${bad} of ${nodes.length} nodes have not proved every platform (is the DaemonSet applied? ${formatCommand(["kubectl", "get", "daemonset", "-A", "-l", "app.kubernetes.io/name=qus-binfmt"])})`,
+      );
+      return { text: `${lines.join("\n")}\n`, json: nodes, exitCode: bad === 0 && nodes.length > 0 ? 0 : 1 };
+    },
+  },
+  {
+    name: "k8s label-node",
+    summary: "label a node with what qus-binfmt --keep proved there and lift its startup taint (the labeller)",
+    usage: "qus k8s label-node --proven-file FILE [--node NAME] [--platforms LIST] [--startup-taint KEY] [--watch]",
+    options: {
+      node: { type: "string", value: "NAME", help: "the node (default: $NODE_NAME, set by the DaemonSet)" },
+      "proven-file": { type: "string", value: "FILE", help: "what the keeper wrote (/run/qus/proven in the pod)" },
+      platforms,
+      "startup-taint": startupTaint,
+      "no-labels": { type: "boolean", help: "write the annotations and lift the taint, but no per-platform labels" },
+      watch: { type: "boolean", help: "keep doing it every 10 seconds until stopped" },
+      json,
+    },
+    needsPlatforms: false,
+    run: async (v) => {
+      const { labelNode, watchNode } = await import("@qus/k8s");
+      const node = text(v, "node") ?? process.env.NODE_NAME;
+      const provenFile = text(v, "proven-file");
+      if (!node || !provenFile) {
+        throw new QusError(
+          "QUS_USAGE",
+          `qus k8s label-node needs ${node ? "" : "--node NAME (or NODE_NAME) "}${provenFile ? "" : "--proven-file FILE"}`.trim(),
+          {
+            hint: "in the DaemonSet both are set; by hand: qus k8s label-node --node NAME --proven-file FILE",
+          },
+        );
+      }
+      const options = {
+        node,
+        provenFile,
+        platforms: platformList(v),
+        startupTaint: text(v, "startup-taint"),
+        labels: v["no-labels"] !== true,
+      };
+      if (v.watch === true) {
+        const controller = new AbortController();
+        for (const signal of ["SIGTERM", "SIGINT"] as const) process.once(signal, () => controller.abort());
+        await watchNode({ ...options, intervalMs: 10_000, signal: controller.signal }, (line) =>
+          process.stdout.write(`${line}\n`),
+        );
+        return { text: "", json: { node, stopped: true } };
+      }
+      const outcome = await labelNode(options);
+      const line = outcome.patched
+        ? `${node}: proven ${outcome.proven.join(",") || "nothing"}${outcome.missing.length ? `; missing ${outcome.missing.join(",")}` : ""}${outcome.taintRemoved ? `; removed taint ${options.startupTaint}` : ""}`
+        : `${node}: ${provenFile} holds no proof yet: nothing changed`;
+      return { text: `${line}\n`, json: outcome, exitCode: outcome.missing.length === 0 ? 0 : 1 };
+    },
+  },
+];

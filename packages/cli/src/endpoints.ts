@@ -1,0 +1,87 @@
+import { isQusError, QusError, type Report, renderJson, renderMarkdown, renderTable } from "@qus/core";
+import { EXIT, exitCodeForError, exitCodeForReport } from "./exit-codes.js";
+
+/** One engine of a run over several (`--context a,b`): its report, or the error that stopped it there. */
+export interface EndpointOutcome {
+  readonly context: string;
+  readonly report?: Report;
+  readonly error?: unknown;
+}
+
+/** The contexts `--context` names: `a,b` (or repeated) is several engines, reached concurrently. */
+export function contextsOf(value: string | undefined): string[] {
+  if (value === undefined) return [];
+  const contexts = value.split(",").map((context) => context.trim());
+  if (contexts.some((context) => context === "")) {
+    throw new QusError("QUS_USAGE", `--context ${JSON.stringify(value)} has an empty name`, {
+      hint: "name each context once, comma separated: --context default,arm-box",
+    });
+  }
+  const repeated = contexts.find((context, i) => contexts.indexOf(context) !== i);
+  if (repeated !== undefined) {
+    throw new QusError("QUS_USAGE", `--context names ${JSON.stringify(repeated)} twice`, {
+      hint: "name each context once",
+    });
+  }
+  return contexts;
+}
+
+/** Runs one operation per context at once; one engine's failure does not stop the others. */
+export async function acrossContexts(
+  contexts: readonly string[],
+  run: (context: string) => Promise<Report>,
+): Promise<EndpointOutcome[]> {
+  const settled = await Promise.allSettled(contexts.map(run));
+  return settled.map((outcome, i) => {
+    const context = contexts[i] ?? "";
+    return outcome.status === "fulfilled" ? { context, report: outcome.value } : { context, error: outcome.reason };
+  });
+}
+
+/** The exit code of a run over several engines: the gravest of theirs (environment, then usage, then not ok). */
+export function exitCodeForEndpoints(outcomes: readonly EndpointOutcome[]): number {
+  const codes = outcomes.map((outcome) =>
+    outcome.report ? exitCodeForReport(outcome.report) : exitCodeForError(outcome.error),
+  );
+  for (const code of [EXIT.environment, EXIT.usage, EXIT.notOk]) if (codes.includes(code)) return code;
+  return EXIT.ok;
+}
+
+function errorJson(error: unknown) {
+  return isQusError(error)
+    ? { code: error.code, message: error.message, ...(error.hint ? { hint: error.hint } : {}) }
+    : { code: "QUS_UNEXPECTED", message: error instanceof Error ? error.message : String(error) };
+}
+
+/** Every engine's section, in the order the contexts were named, as JSON, Markdown or the table. */
+export function renderEndpoints(
+  outcomes: readonly EndpointOutcome[],
+  format: { json: boolean; markdown: boolean; color: boolean },
+): string {
+  if (format.json) {
+    const endpoints = outcomes.map((outcome) =>
+      outcome.report
+        ? { context: outcome.context, ok: outcome.report.ok, report: JSON.parse(renderJson(outcome.report)) }
+        : { context: outcome.context, ok: false, error: errorJson(outcome.error) },
+    );
+    const ok = endpoints.every((endpoint) => endpoint.ok);
+    return `${JSON.stringify({ schemaVersion: 1, ok, endpoints }, null, 2)}\n`;
+  }
+  const sections = outcomes.map((outcome) => {
+    const heading = format.markdown ? `### context ${outcome.context}\n\n` : `context ${outcome.context}:\n`;
+    if (outcome.report) {
+      const body = format.markdown
+        ? renderMarkdown(outcome.report)
+        : renderTable(outcome.report, { color: format.color });
+      return heading + body;
+    }
+    const error = errorJson(outcome.error);
+    return `${heading}qus: error ${error.code}: ${error.message}\n${"hint" in error && error.hint ? `hint: ${error.hint}\n` : ""}`;
+  });
+  const failed = outcomes.filter((outcome) => !outcome.report?.ok).map((outcome) => outcome.context);
+  const summary =
+    failed.length === 0
+      ? `all ${outcomes.length} engines ok`
+      : `${failed.length} of ${outcomes.length} engines not ok: ${failed.join(", ")}`;
+  return `${sections.join("\n")}\n${summary}\n`;
+}

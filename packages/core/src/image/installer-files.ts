@@ -1,0 +1,74 @@
+import { DEFAULT_FLAGS } from "../binfmt/flags.js";
+import { renderRegister } from "../binfmt/register.js";
+import { tonistiigiArch } from "../drivers/container/tonistiigi.js";
+import { wantedRegistration } from "../plan.js";
+import { buildProbe } from "../probe/index.js";
+import { canonicalPlatform, entryName, interpreterBase, type QemuCpu, TARGETS, type Target } from "../targets.js";
+import {
+  INSTALLER_NATIVE,
+  INSTALLER_PATH,
+  INSTALLER_PROBES,
+  INSTALLER_SCRIPT,
+  INSTALLER_TABLE,
+} from "./installer-script.js";
+
+/** One file of the installer image, by its path in the image. */
+export interface InstallerFile {
+  readonly path: string;
+  readonly content: string | Uint8Array;
+  readonly mode: number;
+}
+
+/**
+ * One line per target for `qus-binfmt`: `cpu entry arch platform names register`, space separated. `names` (comma
+ * separated) is every name a user may write for it; `register` is what goes to binfmt_misc's `register` (F: the
+ * kernel opens the emulator at registration, so it works in every container).
+ */
+export function renderInstallerTable(targets: readonly Target[], interpreterOf: (target: Target) => string): string {
+  return targets
+    .map((target) => {
+      const entry = entryName(target);
+      const names = namesOf(target);
+      const register = renderRegister(wantedRegistration(target, interpreterOf(target), DEFAULT_FLAGS));
+      return `${target.cpu} ${entry} ${tonistiigiArch(target)} ${canonicalPlatform(target)} ${names} ${register}\n`;
+    })
+    .join("");
+}
+
+/** The image's own target as a line `platform names`: asked for, it is accepted and never registered. */
+function nativeLine(cpu: QemuCpu): string {
+  const target = TARGETS.find((candidate) => candidate.cpu === cpu);
+  if (!target) return `linux/${cpu} ${cpu}\n`;
+  return `${canonicalPlatform(target)} ${namesOf(target)}\n`;
+}
+
+/** Every name a user may write for a target, comma separated. */
+function namesOf(target: Target): string {
+  const entry = entryName(target);
+  return [...new Set([target.cpu, entry, tonistiigiArch(target), ...target.platforms, ...target.aliases])].join(",");
+}
+
+/**
+ * The files `qus-binfmt` needs, for an image whose own architecture is `engineCpu` (never in its table: an entry
+ * for it would send the host's own programs through QEMU) and which holds the emulators named in `interpreters`
+ * (`qemu-<cpu>-static` in /usr/bin; variants such as i486 use their base cpu's).
+ */
+export function installerFiles(engineCpu: QemuCpu, interpreters: readonly string[]): InstallerFile[] {
+  const present = new Set(interpreters);
+  const emulator = (target: Target) => `${interpreterBase(target)}-static`;
+  const targets = TARGETS.filter((target) => target.cpu !== engineCpu && present.has(emulator(target)));
+  return [
+    { path: INSTALLER_PATH, content: INSTALLER_SCRIPT, mode: 0o755 },
+    { path: INSTALLER_NATIVE, content: nativeLine(engineCpu), mode: 0o644 },
+    {
+      path: INSTALLER_TABLE,
+      content: renderInstallerTable(targets, (target) => `/usr/bin/${emulator(target)}`),
+      mode: 0o644,
+    },
+    ...targets.map((target) => ({
+      path: `${INSTALLER_PROBES}/${target.cpu}`,
+      content: buildProbe(target.cpu),
+      mode: 0o755,
+    })),
+  ];
+}

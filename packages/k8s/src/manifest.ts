@@ -1,0 +1,189 @@
+import { canonicalPlatform, QUS_IMAGE, QusError, resolvePlatforms } from "@qus/core";
+
+/** Options of {@link daemonSetManifest}. */
+export interface ManifestOptions {
+  /** Platforms every node must run, as users write them; `all` by default. */
+  readonly platforms?: string;
+  /** Namespace of the DaemonSet (and its ServiceAccount); `kube-system` by default. */
+  readonly namespace?: string;
+  /** qus's installer image (`qus image build`, pushed where the nodes pull from); qus-binfmt:latest by default. */
+  readonly image?: string;
+  /** Label each node with the platforms it proved (needs the labeller's ServiceAccount and RBAC). */
+  readonly labelNodes?: boolean;
+  /** A taint key that nodes start with (`--register-with-taints`); removed once the node proved every platform. */
+  readonly startupTaint?: string;
+  /** Seconds between re-checks of the keeper (entries that vanish come back); 60 by default. */
+  readonly intervalSeconds?: number;
+  /** Image of the labeller container: Node.js, which runs `@qus/cli k8s label-node`; node:24-alpine by default. */
+  readonly labellerImage?: string;
+  /** The @qus/cli version the labeller runs; qus's own version by default. */
+  readonly cliVersion?: string;
+}
+
+/** A Kubernetes object as plain data: what `kubectl apply` reads. */
+export type KubeObject = { readonly apiVersion: string; readonly kind: string } & Record<string, unknown>;
+
+/** Name of every object the manifest creates, and the `app.kubernetes.io/name` label of its pods. */
+export const APP_NAME = "qus-binfmt";
+/** Label prefix of the node labels and annotations the labeller writes. */
+export const LABEL_PREFIX = "qus.dev";
+/** Where the keeper writes what it proved and the labeller reads it (an emptyDir shared by both). */
+export const PROVEN_DIR = "/run/qus";
+/** Where the host's binfmt_misc folder is mounted in the installer's containers (to trigger an automount). */
+export const HOST_BINFMT = "/host/binfmt_misc";
+const INSTALLER = "/usr/bin/qus-binfmt";
+
+/** A DNS-1123 label, as Kubernetes wants for names and namespaces. */
+const DNS_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
+/** A label key: an optional DNS subdomain prefix and a name (kubernetes.io/arch, qus.dev/not-ready). */
+const LABEL_KEY = /^([a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?\/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/;
+
+/**
+ * The objects that make every node of a cluster run the platforms, proven and kept so: a DaemonSet whose init
+ * container registers QEMU (F flag, from the image) after triggering the host's binfmt_misc automount, and proves each
+ * platform with qus's probes in the image (no foreign image is pulled); a keeper container that re-registers what
+ * disappears and whose readiness probe re-proves every platform; and, with `labelNodes` or `startupTaint`, a
+ * labeller that labels the node with what it proved and lifts the startup taint, with its ServiceAccount and RBAC.
+ */
+export function daemonSetManifest(options: ManifestOptions = {}): KubeObject[] {
+  const namespace = options.namespace ?? "kube-system";
+  if (!DNS_LABEL.test(namespace)) {
+    throw new QusError("QUS_USAGE", `--namespace ${JSON.stringify(namespace)} is not a Kubernetes namespace name`, {
+      hint: "use lower-case letters, digits and '-', at most 63 characters, e.g. --namespace qus-system",
+    });
+  }
+  if (options.startupTaint !== undefined && !LABEL_KEY.test(options.startupTaint)) {
+    throw new QusError("QUS_USAGE", `--startup-taint ${JSON.stringify(options.startupTaint)} is not a taint key`, {
+      hint: "give the key the nodes register with, e.g. --startup-taint qus.dev/emulation-not-ready",
+    });
+  }
+  const interval = options.intervalSeconds ?? 60;
+  if (!Number.isInteger(interval) || interval < 1 || interval > 86_400) {
+    throw new QusError("QUS_USAGE", `--interval ${interval} is not a whole number of seconds from 1 to 86400`, {
+      hint: "e.g. --interval 60",
+    });
+  }
+  const platforms = resolvePlatforms(options.platforms ?? "all").map(canonicalPlatform);
+  const list = platforms.join(",");
+  const image = options.image ?? QUS_IMAGE;
+  const labeller = options.labelNodes === true || options.startupTaint !== undefined;
+  const labels = { "app.kubernetes.io/name": APP_NAME, "app.kubernetes.io/part-of": "qus" };
+  const metadata = { name: APP_NAME, namespace, labels };
+
+  // Least privilege that mounts binfmt_misc and registers in it: CAP_SYS_ADMIN, with AppArmor and seccomp lifted.
+  const installerSecurity = {
+    runAsUser: 0,
+    capabilities: { add: ["SYS_ADMIN"], drop: ["ALL"] },
+    appArmorProfile: { type: "Unconfined" },
+    seccompProfile: { type: "Unconfined" },
+  };
+  // Binding the host's binfmt_misc folder into the pod triggers a systemd automount there (the kernel follows
+  // automounts when it binds a path), so systemd-binfmt has run before anything is registered; the installer
+  // touches it too. Read-only: registrations go through the container's own mount of the same kernel table.
+  const hostBinfmt = { name: "host-binfmt", mountPath: HOST_BINFMT, readOnly: true };
+  const proven = { name: "proven", mountPath: PROVEN_DIR };
+  const installerArgs = ["--host-binfmt", HOST_BINFMT];
+
+  const containers: Record<string, unknown>[] = [
+    {
+      name: "keep",
+      image,
+      args: ["--keep", list, "--interval", String(interval), ...installerArgs],
+      securityContext: { ...installerSecurity, capabilities: { add: ["SYS_ADMIN", "SYS_CHROOT"], drop: ["ALL"] } },
+      readinessProbe: {
+        exec: { command: [INSTALLER, "--check", list] },
+        periodSeconds: 30,
+        timeoutSeconds: 25,
+        failureThreshold: 1,
+      },
+      resources: { requests: { cpu: "5m", memory: "8Mi" }, limits: { memory: "64Mi" } },
+      volumeMounts: [hostBinfmt, proven],
+    },
+  ];
+  if (labeller) {
+    const command = [
+      "npx",
+      "--yes",
+      `@qus/cli@${options.cliVersion ?? "0.1.0"}`,
+      "k8s",
+      "label-node",
+      "--proven-file",
+      `${PROVEN_DIR}/proven`,
+      "--platforms",
+      list,
+      "--watch",
+      ...(options.labelNodes === true ? [] : ["--no-labels"]),
+      ...(options.startupTaint !== undefined ? ["--startup-taint", options.startupTaint] : []),
+    ];
+    containers.push({
+      name: "label",
+      image: options.labellerImage ?? "node:24-alpine",
+      command,
+      env: [{ name: "NODE_NAME", valueFrom: { fieldRef: { fieldPath: "spec.nodeName" } } }],
+      securityContext: { runAsUser: 1000, allowPrivilegeEscalation: false, capabilities: { drop: ["ALL"] } },
+      resources: { requests: { cpu: "5m", memory: "64Mi" }, limits: { memory: "256Mi" } },
+      volumeMounts: [{ ...proven, readOnly: true }],
+    });
+  }
+
+  const daemonSet: KubeObject = {
+    apiVersion: "apps/v1",
+    kind: "DaemonSet",
+    metadata,
+    spec: {
+      selector: { matchLabels: { "app.kubernetes.io/name": APP_NAME } },
+      updateStrategy: { type: "RollingUpdate", rollingUpdate: { maxUnavailable: "100%" } },
+      template: {
+        metadata: { labels },
+        spec: {
+          // Before any job: a node-critical pod that tolerates every taint, the startup taint included.
+          priorityClassName: "system-node-critical",
+          tolerations: [{ operator: "Exists" }],
+          ...(labeller ? { serviceAccountName: APP_NAME } : { automountServiceAccountToken: false }),
+          initContainers: [
+            {
+              name: "register",
+              image,
+              args: ["--install", list, ...installerArgs],
+              securityContext: installerSecurity,
+              volumeMounts: [hostBinfmt],
+            },
+          ],
+          containers,
+          volumes: [
+            { name: "host-binfmt", hostPath: { path: "/proc/sys/fs/binfmt_misc" } },
+            { name: "proven", emptyDir: { medium: "Memory", sizeLimit: "1Mi" } },
+          ],
+        },
+      },
+    },
+  };
+
+  const objects: KubeObject[] = [];
+  if (namespace !== "kube-system" && namespace !== "default") {
+    objects.push({ apiVersion: "v1", kind: "Namespace", metadata: { name: namespace, labels } });
+  }
+  if (labeller) objects.push(...labellerRbac(namespace, labels));
+  objects.push(daemonSet);
+  return objects;
+}
+
+/** The labeller's ServiceAccount, and a ClusterRole that may read and patch nodes (labels, annotations, taints). */
+function labellerRbac(namespace: string, labels: Record<string, string>): KubeObject[] {
+  return [
+    { apiVersion: "v1", kind: "ServiceAccount", metadata: { name: APP_NAME, namespace, labels } },
+    {
+      apiVersion: "rbac.authorization.k8s.io/v1",
+      kind: "ClusterRole",
+      metadata: { name: APP_NAME, labels },
+      rules: [{ apiGroups: [""], resources: ["nodes"], verbs: ["get", "patch"] }],
+    },
+    {
+      apiVersion: "rbac.authorization.k8s.io/v1",
+      kind: "ClusterRoleBinding",
+      metadata: { name: APP_NAME, labels },
+      roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: APP_NAME },
+      subjects: [{ kind: "ServiceAccount", name: APP_NAME, namespace }],
+    },
+  ];
+}
