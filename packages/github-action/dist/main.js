@@ -9374,7 +9374,7 @@ var require_fetch = __commonJS({
     function handleFetchDone(response) {
       finalizeAndReportTiming(response, "fetch");
     }
-    function fetch(input, init = void 0) {
+    function fetch2(input, init = void 0) {
       webidl.argumentLengthCheck(arguments, 1, "globalThis.fetch");
       let p = createDeferredPromise(), requestObject;
       try {
@@ -9881,7 +9881,7 @@ var require_fetch = __commonJS({
       }
     }
     module.exports = {
-      fetch,
+      fetch: fetch2,
       Fetch,
       fetching,
       finalizeAndReportTiming
@@ -13299,6 +13299,10 @@ var KIND = {
   QUS_INVALID_FLAGS: "input",
   QUS_INVALID_REGISTRATION: "input",
   QUS_HOST_MATCH: "input",
+  QUS_FILE_UNREADABLE: "input",
+  QUS_NOT_ELF: "input",
+  QUS_ELF_TRUNCATED: "input",
+  QUS_QEMU_SOURCE_UNKNOWN: "input",
   QUS_NOT_ROOT: "environment",
   QUS_NO_BINFMT_MISC: "environment",
   QUS_KERNEL_NO_F_FLAG: "environment",
@@ -13311,6 +13315,10 @@ var KIND = {
   QUS_NATIVE_CLAIMED: "environment",
   QUS_TMPDIR_UNUSABLE: "environment",
   QUS_PLATFORM_NOT_RUNNABLE: "environment",
+  QUS_QEMU_PACKAGE_MISSING: "environment",
+  QUS_QEMU_FETCH_FAILED: "environment",
+  QUS_QEMU_CACHE_UNWRITABLE: "environment",
+  QUS_PRIVATE_BINFMT: "environment",
   QUS_KERNEL_WRITE_FAILED: "operation",
   QUS_EXEC_FAILED: "operation",
   QUS_PERSIST_FAILED: "operation",
@@ -13489,7 +13497,7 @@ function installInterruptHandlers() {
 }
 
 // ../core/src/targets.ts
-var ELF64_LE = "\\x7fELF\\x02\\x01\\x01\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x02\\x00", ELF64_BE = "\\x7fELF\\x02\\x02\\x01\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x02\\x00", ELF32_LE = "\\x7fELF\\x01\\x01\\x01\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x02\\x00", ELF32_BE = "\\x7fELF\\x01\\x02\\x01\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x02\\x00", MASK_LE = "\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\x00\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\xfe\\xff\\xff\\xff", MASK_BE = "\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\x00\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\xfe\\xff\\xff", MASK_X86 = "\\xff\\xff\\xff\\xff\\xff\\xfe\\xfe\\x00\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\xfe\\xff\\xff\\xff", MASK_MIPS64_LE = "\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\x00\\x00\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\xfe\\xff\\xff\\xff", MASK_MIPS64_BE = "\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\x00\\x00\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\xfe\\xff\\xff", ZERO16 = "\\x00".repeat(16), TARGETS = [
+var ELF64_LE = "\\x7fELF\\x02\\x01\\x01\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x02\\x00", ELF64_BE = "\\x7fELF\\x02\\x02\\x01\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x02\\x00", ELF32_LE = "\\x7fELF\\x01\\x01\\x01\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x02\\x00", ELF32_BE = "\\x7fELF\\x01\\x02\\x01\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x02\\x00", MASK_LE = "\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\x00\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\xfe\\xff\\xff\\xff", MASK_BE = "\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\x00\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\xfe\\xff\\xff", MASK_X86 = "\\xff\\xff\\xff\\xff\\xff\\xfe\\xfe\\x00\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\xfe\\xff\\xff\\xff", MASK_MIPS64_LE = "\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\x00\\x00\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\xfe\\xff\\xff\\xff", MASK_MIPS64_BE = "\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\x00\\x00\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\xfe\\xff\\xff", MASK_M68K = "\\xff\\xff\\xff\\xff\\xff\\xff\\xfe\\x00\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\xfe\\xff\\xff", ZERO16 = "\\x00".repeat(16), MIPS32_MASK_LE = `${MASK_MIPS64_LE}\\xff\\xff\\xff\\xff${"\\x00".repeat(12)}\\x20\\x00\\x00\\x00`, MIPS32_MASK_BE = `${MASK_MIPS64_BE}\\xff\\xff\\xff\\xff${"\\x00".repeat(12)}\\x00\\x00\\x00\\x20`, TARGETS = [
   {
     cpu: "aarch64",
     platforms: ["linux/arm64", "linux/arm64/v8"],
@@ -13527,7 +13535,7 @@ var ELF64_LE = "\\x7fELF\\x02\\x01\\x01\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00\
     mask: MASK_X86,
     debianArch: "i386",
     nodeArch: "ia32",
-    machines: ["i686", "i586", "i386"],
+    machines: ["i686", "i586", "i486", "i386"],
     compatOf: [{ host: "x86_64", usually: !0 }]
   },
   {
@@ -13556,6 +13564,8 @@ var ELF64_LE = "\\x7fELF\\x02\\x01\\x01\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00\
     aliases: ["ppc64", "powerpc64"],
     magic: `${ELF64_BE}\\x15`,
     mask: MASK_BE,
+    debianArch: "ppc64",
+    debianPorts: !0,
     machines: ["ppc64"],
     compatOf: [{ host: "ppc64le", usually: !1 }]
   },
@@ -13602,7 +13612,8 @@ var ELF64_LE = "\\x7fELF\\x02\\x01\\x01\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00\
     aliases: ["mipsle", "mipsel"],
     // 40 bytes: the flags word tells o32 from n32 (EF_MIPS_ABI2 must be clear).
     magic: `${ELF32_LE}\\x08\\x00\\x01\\x00\\x00\\x00${ZERO16}`,
-    mask: `${MASK_MIPS64_LE}\\xff\\xff\\xff\\xff${"\\x00".repeat(12)}\\x20\\x00\\x00\\x00`,
+    mask: MIPS32_MASK_LE,
+    debianArch: "mipsel",
     nodeArch: "mipsel",
     compatOf: [{ host: "mips64el", usually: !1 }]
   },
@@ -13611,7 +13622,7 @@ var ELF64_LE = "\\x7fELF\\x02\\x01\\x01\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00\
     platforms: ["linux/mips"],
     aliases: ["mips"],
     magic: `${ELF32_BE}\\x08\\x00\\x00\\x00\\x01${ZERO16}`,
-    mask: `${MASK_MIPS64_BE}\\xff\\xff\\xff\\xff${"\\x00".repeat(12)}\\x00\\x00\\x00\\x20`,
+    mask: MIPS32_MASK_BE,
     nodeArch: "mips",
     compatOf: [{ host: "mips64", usually: !1 }]
   },
@@ -13631,11 +13642,198 @@ var ELF64_LE = "\\x7fELF\\x02\\x01\\x01\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00\
     aliases: ["sparc64"],
     magic: `${ELF64_BE}\\x2b`,
     mask: MASK_BE,
+    debianArch: "sparc64",
+    debianPorts: !0,
     machines: ["sparc64"]
+  },
+  {
+    cpu: "i486",
+    platforms: ["linux/i486"],
+    aliases: ["i486"],
+    // EM_486: an old e_machine some 32-bit x86 toolchains wrote; QEMU's script hands it to qemu-i386.
+    magic: `${ELF32_LE}\\x06\\x00`,
+    mask: MASK_X86,
+    interpreterCpu: "i386",
+    compatOf: [
+      { host: "x86_64", usually: !0 },
+      { host: "i386", usually: !0 }
+    ]
+  },
+  {
+    cpu: "alpha",
+    platforms: ["linux/alpha"],
+    aliases: ["alpha"],
+    magic: `${ELF64_LE}\\x26\\x90`,
+    mask: MASK_X86,
+    debianArch: "alpha",
+    debianPorts: !0,
+    machines: ["alpha"]
+  },
+  {
+    cpu: "sparc",
+    platforms: ["linux/sparc"],
+    aliases: ["sparc", "sparc32"],
+    magic: `${ELF32_BE}\\x02`,
+    mask: MASK_BE,
+    machines: ["sparc"],
+    compatOf: [{ host: "sparc64", usually: !1 }]
+  },
+  {
+    cpu: "sparc32plus",
+    platforms: ["linux/sparc32plus"],
+    aliases: ["sparc32plus", "sparcv8plus"],
+    // EM_SPARC32PLUS: 32-bit programs using V9 instructions.
+    magic: `${ELF32_BE}\\x12`,
+    mask: MASK_BE,
+    compatOf: [{ host: "sparc64", usually: !1 }]
+  },
+  {
+    cpu: "ppc",
+    platforms: ["linux/ppc"],
+    aliases: ["ppc", "powerpc", "ppc32"],
+    magic: `${ELF32_BE}\\x14`,
+    mask: MASK_BE,
+    debianArch: "powerpc",
+    debianPorts: !0,
+    machines: ["ppc"],
+    compatOf: [{ host: "ppc64", usually: !1 }]
+  },
+  {
+    cpu: "m68k",
+    platforms: ["linux/m68k"],
+    aliases: ["m68k"],
+    magic: `${ELF32_BE}\\x04`,
+    mask: MASK_M68K,
+    debianArch: "m68k",
+    debianPorts: !0,
+    machines: ["m68k"]
+  },
+  {
+    cpu: "mipsn32",
+    platforms: ["linux/mipsn32"],
+    aliases: ["mipsn32"],
+    // The mips magic with EF_MIPS_ABI2 set: 32-bit pointers on a 64-bit MIPS (n32 ABI).
+    magic: `${ELF32_BE}\\x08\\x00\\x00\\x00\\x01${"\\x00".repeat(15)}\\x20`,
+    mask: MIPS32_MASK_BE,
+    compatOf: [{ host: "mips64", usually: !1 }]
+  },
+  {
+    cpu: "mipsn32el",
+    platforms: ["linux/mipsn32el"],
+    aliases: ["mipsn32el", "mipsn32le"],
+    magic: `${ELF32_LE}\\x08\\x00\\x01\\x00\\x00\\x00${"\\x00".repeat(12)}\\x20\\x00\\x00\\x00`,
+    mask: MIPS32_MASK_LE,
+    compatOf: [{ host: "mips64el", usually: !1 }]
+  },
+  {
+    cpu: "sh4",
+    platforms: ["linux/sh4"],
+    aliases: ["sh4", "sh4le"],
+    magic: `${ELF32_LE}\\x2a\\x00`,
+    mask: MASK_LE,
+    debianArch: "sh4",
+    debianPorts: !0,
+    machines: ["sh4"]
+  },
+  {
+    cpu: "sh4eb",
+    platforms: ["linux/sh4eb"],
+    aliases: ["sh4eb", "sh4be"],
+    magic: `${ELF32_BE}\\x2a`,
+    mask: MASK_BE,
+    machines: ["sh4eb"]
+  },
+  {
+    cpu: "aarch64_be",
+    platforms: ["linux/aarch64_be"],
+    aliases: ["aarch64_be", "arm64be", "arm64_be"],
+    magic: `${ELF64_BE}\\xb7`,
+    mask: MASK_BE,
+    machines: ["aarch64_be"]
+  },
+  {
+    cpu: "hppa",
+    platforms: ["linux/hppa"],
+    aliases: ["hppa", "parisc"],
+    magic: `${ELF32_BE}\\x0f`,
+    mask: MASK_BE,
+    debianArch: "hppa",
+    debianPorts: !0,
+    machines: ["parisc", "parisc64"]
+  },
+  {
+    cpu: "riscv32",
+    platforms: ["linux/riscv32"],
+    aliases: ["riscv32", "rv32"],
+    magic: `${ELF32_LE}\\xf3\\x00`,
+    mask: MASK_LE,
+    machines: ["riscv32"]
+  },
+  {
+    cpu: "xtensa",
+    platforms: ["linux/xtensa"],
+    aliases: ["xtensa", "xtensael"],
+    magic: `${ELF32_LE}\\x5e\\x00`,
+    mask: MASK_LE,
+    machines: ["xtensa"]
+  },
+  {
+    cpu: "xtensaeb",
+    platforms: ["linux/xtensaeb"],
+    aliases: ["xtensaeb"],
+    magic: `${ELF32_BE}\\x5e`,
+    mask: MASK_BE
+  },
+  {
+    cpu: "microblaze",
+    platforms: ["linux/microblaze"],
+    aliases: ["microblaze", "microblazebe"],
+    // e_machine 0xbaab (EM_MICROBLAZE_OLD), as QEMU's script; e_type big-endian (QEMU 10 writes \\x02\\x00 here).
+    magic: "\\x7fELF\\x01\\x02\\x01\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x02\\xba\\xab",
+    mask: MASK_BE,
+    machines: ["microblaze"]
+  },
+  {
+    cpu: "microblazeel",
+    platforms: ["linux/microblazeel"],
+    aliases: ["microblazeel", "microblazele"],
+    magic: `${ELF32_LE}\\xab\\xba`,
+    mask: MASK_LE,
+    machines: ["microblazeel"]
+  },
+  {
+    cpu: "or1k",
+    platforms: ["linux/or1k"],
+    aliases: ["or1k", "openrisc"],
+    magic: `${ELF32_BE}\\x5c`,
+    mask: MASK_BE,
+    machines: ["openrisc"]
+  },
+  {
+    cpu: "hexagon",
+    platforms: ["linux/hexagon"],
+    aliases: ["hexagon", "qdsp6"],
+    magic: `${ELF32_LE}\\xa4\\x00`,
+    mask: MASK_LE,
+    machines: ["hexagon"]
   }
 ], BY_CPU = new Map(TARGETS.map((t) => [t.cpu, t]));
+function targetByCpu(cpu) {
+  return BY_CPU.get(cpu);
+}
+function requireTarget(cpu) {
+  let target = BY_CPU.get(cpu);
+  if (!target)
+    throw new QusError("QUS_UNKNOWN_PLATFORM", `no QEMU target named ${JSON.stringify(cpu)}`, {
+      hint: `use one of: ${TARGETS.map((candidate) => candidate.cpu).join(", ")}`
+    });
+  return target;
+}
 function entryName(target) {
   return `qemu-${target.cpu}`;
+}
+function interpreterBase(target) {
+  return `qemu-${target.interpreterCpu ?? target.cpu}`;
 }
 function canonicalPlatform(target) {
   return target.platforms[0] ?? `linux/${target.cpu}`;
@@ -13978,14 +14176,19 @@ function words(littleEndian, ...insns) {
   for (let [i, insn] of insns.entries()) view.setUint32(i * 4, insn >>> 0, littleEndian);
   return out;
 }
-var LE = !0, BE = !1, EM_386 = 3, EM_MIPS = 8, EM_PPC64 = 21, EM_S390 = 22, EM_ARM = 40, EM_SPARCV9 = 43, EM_X86_64 = 62, EM_AARCH64 = 183, EM_RISCV = 243, EM_LOONGARCH = 258, EF_ARM_EABI_VER5 = 83886080, EF_PPC64_ELFV2 = 2, EF_MIPS_ABI_O32 = 4096, EF_MIPS_ARCH_32R2 = 1879048192, EF_MIPS_ARCH_64R2 = 2147483648, EF_RISCV_RVC_DOUBLE = 5, EF_LOONGARCH_LP64D_OBJV1 = 67, arm = (le) => (s) => words(le, 3818942712, 3818913792 | s, 4009754624), ppc64 = (le) => (s) => words(le, 939524330, 945815552 | s, 1140850690), mipsO32 = (le) => (s) => words(le, 604115094, 604241920 | s, 12), mipsN64 = (le) => (s) => words(le, 604116053, 604241920 | s, 12), EXIT_CODE = {
+function halfwords(littleEndian, ...insns) {
+  let out = new Uint8Array(insns.length * 2), view = new DataView(out.buffer);
+  for (let [i, insn] of insns.entries()) view.setUint16(i * 2, insn, littleEndian);
+  return out;
+}
+var LE = !0, BE = !1, EM_SPARC = 2, EM_386 = 3, EM_68K = 4, EM_486 = 6, EM_MIPS = 8, EM_PARISC = 15, EM_SPARC32PLUS = 18, EM_PPC = 20, EM_PPC64 = 21, EM_S390 = 22, EM_ARM = 40, EM_SH = 42, EM_SPARCV9 = 43, EM_X86_64 = 62, EM_OPENRISC = 92, EM_XTENSA = 94, EM_QDSP6 = 164, EM_AARCH64 = 183, EM_RISCV = 243, EM_LOONGARCH = 258, EM_ALPHA = 36902, EM_MICROBLAZE_OLD = 47787, EF_ARM_EABI_VER5 = 83886080, EF_PPC64_ELFV2 = 2, EF_MIPS_ABI_O32 = 4096, EF_MIPS_ARCH_32R2 = 1879048192, EF_MIPS_ARCH_64R2 = 2147483648, EF_RISCV_RVC_DOUBLE = 5, EF_LOONGARCH_LP64D_OBJV1 = 67, EF_MIPS_ABI2 = 32, EF_SPARC_32PLUS = 256, EF_PARISC_1_1 = 528, EF_HEXAGON_MACH_V67 = 103, arm = (le) => (s) => words(le, 3818942712, 3818913792 | s, 4009754624), ppc64 = (le) => (s) => words(le, 939524330, 945815552 | s, 1140850690), mipsO32 = (le) => (s) => words(le, 604115094, 604241920 | s, 12), mipsN64 = (le) => (s) => words(le, 604116053, 604241920 | s, 12), mipsN32 = (le) => (s) => words(le, 604117053, 604241920 | s, 12), i386 = (s) => Uint8Array.of(184, 252, 0, 0, 0, 187, s, 0, 0, 0, 205, 128), aarch64 = (s) => words(LE, 3531606984, 3531603968 | s << 5, 3556769793), sparc32 = (s) => words(BE, 2182095036, 2416975872 | s, 2446336016), sh4 = (le) => (s) => halfwords(le, 58364, 25404, 58368 | s, 49937), microblaze = (le) => (s) => words(le, 830472444, 815792128 | s, 3117154312), xtensa = (le) => (s) => le ? Uint8Array.of(34, 160, 119, 98, 160, s, 0, 80, 0) : Uint8Array.of(34, 10, 119, 38, 10, s, 0, 5, 0), EXIT_CODE = {
   // movz x8, #94 (exit_group); movz x0, #s; svc #0
   aarch64: {
     elfClass: 64,
     littleEndian: LE,
     machine: EM_AARCH64,
     flags: 0,
-    code: (s) => words(LE, 3531606984, 3531603968 | s << 5, 3556769793)
+    code: aarch64
   },
   // mov r7, #248 (exit_group); mov r0, #s; svc #0  (EABI: number in r7)
   arm: { elfClass: 32, littleEndian: LE, machine: EM_ARM, flags: EF_ARM_EABI_VER5, code: arm(LE) },
@@ -13997,7 +14200,7 @@ var LE = !0, BE = !1, EM_386 = 3, EM_MIPS = 8, EM_PPC64 = 21, EM_S390 = 22, EM_A
     littleEndian: LE,
     machine: EM_386,
     flags: 0,
-    code: (s) => Uint8Array.of(184, 252, 0, 0, 0, 187, s, 0, 0, 0, 205, 128)
+    code: i386
   },
   // mov eax, 231 (exit_group); mov edi, s; syscall
   x86_64: {
@@ -14059,6 +14262,94 @@ var LE = !0, BE = !1, EM_386 = 3, EM_MIPS = 8, EM_PPC64 = 21, EM_S390 = 22, EM_A
     machine: EM_SPARCV9,
     flags: 0,
     code: (s) => words(BE, 2182095036, 2416975872 | s, 2446336109)
+  },
+  // The i386 code, marked EM_486 (qemu-i386 and x86 kernels take both).
+  i486: { elfClass: 32, littleEndian: LE, machine: EM_486, flags: 0, code: i386 },
+  // lda $0, 405($31) (exit_group); lda $16, s($31); call_pal 0x83 (callsys)
+  alpha: {
+    elfClass: 64,
+    littleEndian: LE,
+    machine: EM_ALPHA,
+    flags: 0,
+    code: (s) => words(LE, 538902933, 572456960 | s, 131)
+  },
+  // mov 188, %g1 (exit_group); mov s, %o0; ta 0x10 (32-bit syscall trap)
+  sparc: { elfClass: 32, littleEndian: BE, machine: EM_SPARC, flags: 0, code: sparc32 },
+  sparc32plus: { elfClass: 32, littleEndian: BE, machine: EM_SPARC32PLUS, flags: EF_SPARC_32PLUS, code: sparc32 },
+  // li r0, 234 (exit_group); li r3, s; sc
+  ppc: {
+    elfClass: 32,
+    littleEndian: BE,
+    machine: EM_PPC,
+    flags: 0,
+    code: (s) => words(BE, 939524330, 945815552 | s, 1140850690)
+  },
+  // move.l #247, %d0 (exit_group); moveq #s, %d1; trap #0
+  m68k: {
+    elfClass: 32,
+    littleEndian: BE,
+    machine: EM_68K,
+    flags: 0,
+    code: (s) => Uint8Array.of(32, 60, 0, 0, 0, 247, 114, s, 78, 64)
+  },
+  // li v0, 6205 (n32 exit_group); li a0, s; syscall. ELF32 with EF_MIPS_ABI2 on a 64-bit ISA.
+  mipsn32: {
+    elfClass: 32,
+    littleEndian: BE,
+    machine: EM_MIPS,
+    flags: EF_MIPS_ABI2 | EF_MIPS_ARCH_64R2,
+    code: mipsN32(BE)
+  },
+  mipsn32el: {
+    elfClass: 32,
+    littleEndian: LE,
+    machine: EM_MIPS,
+    flags: EF_MIPS_ABI2 | EF_MIPS_ARCH_64R2,
+    code: mipsN32(LE)
+  },
+  // mov #-4, r3; extu.b r3, r3 (252, exit_group); mov #s, r4 (sign-extended: the kernel keeps the low byte); trapa #0x11
+  sh4: { elfClass: 32, littleEndian: LE, machine: EM_SH, flags: 0, code: sh4(LE) },
+  sh4eb: { elfClass: 32, littleEndian: BE, machine: EM_SH, flags: 0, code: sh4(BE) },
+  // The aarch64 code: A64 instructions are little-endian in big-endian programs too (only data is big-endian).
+  aarch64_be: { elfClass: 64, littleEndian: BE, machine: EM_AARCH64, flags: 0, code: aarch64 },
+  // ldi 222, %r20 (exit_group); ldi s, %r26; be,l 0x100(%sr2, %r0) (the gateway page); nop (its delay slot)
+  hppa: {
+    elfClass: 32,
+    littleEndian: BE,
+    machine: EM_PARISC,
+    flags: EF_PARISC_1_1,
+    code: (s) => words(BE, 873726396, 874119168 | s << 1, 3825238528, 134218304)
+  },
+  // li a7, 94 (exit_group); li a0, s; ecall
+  riscv32: {
+    elfClass: 32,
+    littleEndian: LE,
+    machine: EM_RISCV,
+    flags: EF_RISCV_RVC_DOUBLE,
+    code: (s) => words(LE, 98568339, 1299 | s << 20, 115)
+  },
+  // movi a2, 119 (exit_group); movi a6, s; syscall. Neither uses the register window, so the windowed and call0
+  // ABIs both run it.
+  xtensa: { elfClass: 32, littleEndian: LE, machine: EM_XTENSA, flags: 0, code: xtensa(LE) },
+  xtensaeb: { elfClass: 32, littleEndian: BE, machine: EM_XTENSA, flags: 0, code: xtensa(BE) },
+  // addik r12, r0, 252 (exit_group); addik r5, r0, s; brki r14, 0x8
+  microblaze: { elfClass: 32, littleEndian: BE, machine: EM_MICROBLAZE_OLD, flags: 0, code: microblaze(BE) },
+  microblazeel: { elfClass: 32, littleEndian: LE, machine: EM_MICROBLAZE_OLD, flags: 0, code: microblaze(LE) },
+  // l.addi r11, r0, 94 (exit_group); l.addi r3, r0, s; l.sys 1
+  or1k: {
+    elfClass: 32,
+    littleEndian: BE,
+    machine: EM_OPENRISC,
+    flags: 0,
+    code: (s) => words(BE, 2640314462, 2623537152 | s, 536870913)
+  },
+  // { r6 = #94 } (exit_group); { r0 = #s }; { trap0(#1) }: one instruction per packet (parse bits 11).
+  hexagon: {
+    elfClass: 32,
+    littleEndian: LE,
+    machine: EM_QDSP6,
+    flags: EF_HEXAGON_MACH_V67,
+    code: (s) => words(LE, 2015415238, 2015412224 | s << 5, 1409335300)
   }
 };
 
@@ -14159,7 +14450,7 @@ function opaqueDifferences(verified2) {
   return verified2 ? [] : ["its contents cannot be read here and its probe failed"];
 }
 function missingInterpreter(base, reasons) {
-  let reason = `no qemu-${base.target.cpu} interpreter found`;
+  let emulator = interpreterBase(base.target), serves = emulator === `qemu-${base.target.cpu}` ? "" : ` (it runs ${base.target.cpu} programs)`, reason = `no ${emulator} interpreter found${serves}`;
   return { ...base, action: "missing-interpreter", remove: [], reasons: [...reasons, reason] };
 }
 function overlaps(pattern, other) {
@@ -14209,6 +14500,13 @@ function mayEmulate(host, cpu, provenForeign) {
 }
 
 // ../core/src/report/probe-words.ts
+function shortVersion(line) {
+  return line ? /version (\S+)/.exec(line)?.[1] : void 0;
+}
+function otherQemuSource(qemuVersion) {
+  let major = Number(shortVersion(qemuVersion)?.split(".")[0]);
+  return Number.isFinite(major) && major >= 10 ? major >= 11 ? "debian:trixie" : "debian:sid" : "debian:trixie";
+}
 function describeFailure(context) {
   let { failure, detail, entry } = context, interpreter = entry?.interpreter ? ` (${entry.interpreter})` : "";
   switch (failure) {
@@ -14225,12 +14523,20 @@ function describeFailure(context) {
   }
 }
 function failureHint(context) {
-  let platform2 = context.platform ?? "PLATFORM", replace = formatCommand(["qus", "ensure", "--replace", "--platforms", platform2]), register2 = formatCommand(["qus", "ensure", "--platforms", platform2]);
+  let platform2 = context.platform ?? "PLATFORM", replace = formatCommand(["qus", "ensure", "--replace", "--platforms", platform2]), register2 = formatCommand(["qus", "ensure", "--platforms", platform2]), short = shortVersion(context.qemuVersion), version = short ? ` (QEMU ${short})` : "", tryOther = formatCommand([
+    "qus",
+    "ensure",
+    "--replace",
+    "--platforms",
+    platform2,
+    "--qemu-from",
+    otherQemuSource(context.qemuVersion)
+  ]);
   switch (context.failure) {
     case "timeout":
-      return `this emulator hangs, and BuildKit's own platform check in dockerd hangs on it too: install another QEMU build (qemu-user-static) and run ${replace}`;
+      return `this emulator${version} hangs, and BuildKit's own platform check in dockerd hangs on it too: try another QEMU, e.g. ${tryOther}`;
     case "crashed":
-      return `this QEMU build cannot run the probe: install another qemu-user-static and run ${replace}`;
+      return `this QEMU build${version} cannot run the probe: try another QEMU, e.g. ${tryOther}`;
     case "no-handler":
       return context.entry?.enabled ? `use QEMU's static emulator (apt-get install qemu-user-static), then ${replace}` : `register it: ${register2}`;
     case "interpreter-unreachable":
@@ -14256,6 +14562,22 @@ function describeProbeRun(result, chroot) {
 }
 function classify(result, lastLine) {
   return result.timedOut ? ["timeout", void 0] : result.signal ? ["crashed", result.signal] : result.exitCode === NO_HANDLER_STATUS || /exec format error/i.test(lastLine) || result.startError === "ENOEXEC" ? ["no-handler", void 0] : /no such file or directory/i.test(lastLine) ? ["interpreter-unreachable", lastLine || void 0] : result.startError ? ["exit-status", `could not start: ${result.startError}`] : ["exit-status", `status ${result.exitCode}${lastLine ? `: ${lastLine}` : ""}`];
+}
+
+// ../core/src/drivers/user-namespace.ts
+import { readFileSync } from "node:fs";
+var INITIAL_MAP = /^\s*0\s+0\s+4294967295\s*$/;
+function describeUserNamespace(uidMap) {
+  let lines = (uidMap ?? "").split(`
+`).filter((line) => line.trim() !== "");
+  return lines.length === 0 || lines.length === 1 && INITIAL_MAP.test(lines[0] ?? "") ? void 0 : `uid map ${lines.map((line) => line.trim().split(/\s+/).join(" ")).join(", ")}`;
+}
+function currentUserNamespace() {
+  try {
+    return describeUserNamespace(readFileSync("/proc/self/uid_map", "utf8"));
+  } catch {
+    return;
+  }
 }
 
 // ../core/src/drivers/container/helper-script.ts
@@ -14294,6 +14616,8 @@ if [ ! -e "$B/register" ]; then
 fi
 read -r release </proc/sys/kernel/osrelease
 echo "kernel $release"
+# Another user namespace than the host's sees a table it may not change, or one of its own (Linux 6.7+).
+while read -r inside outside count; do echo "uidmap $inside $outside $count"; done </proc/self/uid_map
 echo host-header $(od -An -v -tx1 -N 64 /bin/busybox)
 probes=""
 versions=""
@@ -14315,7 +14639,9 @@ for arg in "$@"; do
       line=${expand("value#*=")}
       if (printf '%s' "$line" >"$B/register") 2>"$E"; then echo "op register $name ok"; else echo "op register $name failed $(oneline)"; fi ;;
     interp)
-      for path in "/usr/bin/qemu-$value-static" "/usr/bin/qemu-$value" "/usr/local/bin/qemu-$value-static" "/usr/local/bin/qemu-$value"; do
+      base=qemu-$value
+      case $value in *=*) base=${expand("value#*=")}; value=${expand("value%%=*")} ;; esac
+      for path in "/usr/bin/$base-static" "/usr/bin/$base" "/usr/local/bin/$base-static" "/usr/local/bin/$base"; do
         if [ -x "$path" ]; then
           echo "interpreter $value $path"
           if [ -z "$noversion" ]; then
@@ -14368,7 +14694,7 @@ function status(word) {
   return word === "timeout" ? word : word !== void 0 && /^\d{1,3}$/.test(word) ? Number(word) : void 0;
 }
 function parseHelperOutput(stdout) {
-  let mounted = !1, mountError, fatal, kernel = "", hostHeader, complete = !1, ops = [], entryTexts = /* @__PURE__ */ new Map(), interpreters = /* @__PURE__ */ new Map(), versions = /* @__PURE__ */ new Map(), probes2 = /* @__PURE__ */ new Map(), currentEntry;
+  let mounted = !1, mountError, fatal, kernel = "", uidMap = [], hostHeader, complete = !1, ops = [], entryTexts = /* @__PURE__ */ new Map(), interpreters = /* @__PURE__ */ new Map(), versions = /* @__PURE__ */ new Map(), probes2 = /* @__PURE__ */ new Map(), currentEntry;
   for (let line of stdout.split(`
 `)) {
     if (line.startsWith("| ") && currentEntry) {
@@ -14381,6 +14707,7 @@ function parseHelperOutput(stdout) {
     else if (word === "mount-failed") mountError = tail2 || "no error message";
     else if (word === "fatal") fatal = tail2 || "no error message";
     else if (word === "kernel") kernel = tail2;
+    else if (word === "uidmap") uidMap.push(tail2);
     else if (word === "host-header") {
       let hex = tail2.replace(/\s+/g, "");
       /^([0-9a-f]{2})+$/.test(hex) && (hostHeader = fromHex(hex));
@@ -14399,7 +14726,21 @@ function parseHelperOutput(stdout) {
   }
   let entries = [...entryTexts].map(([name, lines]) => parseEntry(name, lines.join(`
 `)));
-  return { mounted, mountError, fatal, kernel, hostHeader, ops, entries, interpreters, versions, probes: probes2, complete };
+  return {
+    mounted,
+    mountError,
+    fatal,
+    kernel,
+    uidMap: uidMap.join(`
+`),
+    hostHeader,
+    ops,
+    entries,
+    interpreters,
+    versions,
+    probes: probes2,
+    complete
+  };
 }
 
 // ../core/src/drivers/container/helper-driver.ts
@@ -14485,12 +14826,17 @@ function createHelperDriver(runner, image, engine, labels, options = {}) {
     return options.explicitImage ? new QusError("QUS_USAGE", message, { hint: `${hint} and leave --image out, or pass a tonistiigi/binfmt image` }) : new QusError("QUS_IMAGE_MISSING", message, { hint });
   }
   function versionsOf(report) {
-    return version ? new Map([...report.interpreters].map(([cpu, path]) => [path, version.replace(/^qemu-\S+/, `qemu-${cpu}`)])) : report.versions;
+    return version ? new Map(
+      [...report.interpreters].map(([cpu, path]) => [
+        path,
+        version.replace(/^qemu-\S+/, interpreterBase(requireTarget(cpu)))
+      ])
+    ) : report.versions;
   }
   return {
     name: runner.name,
     async inspect(request) {
-      let cpus = request.targets.map((target) => target.cpu), report = await runHelper([...cpus.map((cpu) => `interp=${cpu}`), ...cpus.map(probeArg)], cpus), native = /* @__PURE__ */ new Map(), hostClaims = /* @__PURE__ */ new Map(), probes2 = /* @__PURE__ */ new Map();
+      let cpus = request.targets.map((target) => target.cpu), report = await runHelper([...cpus.map(interpArg), ...cpus.map(probeArg)], cpus), native = /* @__PURE__ */ new Map(), hostClaims = /* @__PURE__ */ new Map(), probes2 = /* @__PURE__ */ new Map();
       for (let target of request.targets) {
         let run2 = report.probes.get(target.cpu), claimants = claimantsOf(report.entries, buildProbe(target.cpu)).map((entry) => entry.name);
         if (report.hostHeader && matchesHeader(targetPattern(target), report.hostHeader)) {
@@ -14502,16 +14848,19 @@ function createHelperDriver(runner, image, engine, labels, options = {}) {
       }
       let interpreters = /* @__PURE__ */ new Map();
       for (let [cpu, path] of report.interpreters) interpreters.set(cpu, { path, static: !0 });
+      let userNamespace = describeUserNamespace(report.uidMap);
       return {
         // The helper mounts binfmt_misc in its own mount namespace only: the engine's host is left as it was.
-        kernel: { release: report.kernel, binfmtMounted: !0, mountedByQus: !1 },
+        kernel: { release: report.kernel, binfmtMounted: !0, mountedByQus: !1, userNamespace },
         entries: report.entries,
         native,
         hostClaims,
         interpreters,
         probes: probes2,
         qemuVersions: versionsOf(report),
-        warnings: [],
+        warnings: userNamespace ? [
+          `the engine runs its containers in a user namespace (${userNamespace}, userns-remap): the helper cannot reach the host's table`
+        ] : [],
         details: { ...details }
       };
     },
@@ -14526,7 +14875,7 @@ function createHelperDriver(runner, image, engine, labels, options = {}) {
               `refusing to register ${step.register.name}: the engine runs ${step.target.cpu} programs itself, or may`,
               { hint: "this architecture runs natively on the engine and needs no emulation" }
             );
-          args.push(`register=${step.register.name}=${renderRegister(step.register)}`, `interp=${step.target.cpu}`);
+          args.push(`register=${step.register.name}=${renderRegister(step.register)}`, interpArg(step.target.cpu));
         }
       }
       let report = await runHelper(
@@ -14559,6 +14908,10 @@ function markerArg(info2) {
   let cpu = info2.cpu ?? "x86_64";
   return `marker=${Buffer.from(buildExitProgram(cpu, NO_HANDLER_STATUS)).toString("base64")}`;
 }
+function interpArg(cpu) {
+  let base = interpreterBase(requireTarget(cpu));
+  return base === `qemu-${cpu}` ? `interp=${cpu}` : `interp=${cpu}=${base}`;
+}
 function probeArg(cpu) {
   return `probe=${cpu}=${Buffer.from(buildProbe(cpu)).toString("base64")}`;
 }
@@ -14579,7 +14932,7 @@ function verdict(run2) {
 function stepFailure(step, ops, entries, driver) {
   let names = new Set([...step.remove, step.enable, step.register?.name].filter(Boolean));
   for (let op of ops.filter((candidate) => names.has(candidate.name) && !candidate.ok)) {
-    if (op.kind === "register" && step.register && /exists/i.test(op.message) && registeredMeanwhile(
+    if (op.kind === "register" && step.register && (/exists/i.test(op.message) || op.message === "") && registeredMeanwhile(
       entries.find((entry) => entry.name === op.name),
       step.register
     ) === "same")
@@ -14592,7 +14945,26 @@ function stepFailure(step, ops, entries, driver) {
 }
 
 // ../core/src/drivers/container/tonistiigi.ts
-var TONISTIIGI_IMAGE = "tonistiigi/binfmt:qemu-v10.2.3-68", ARCH_EXCEPTIONS = { armeb: "armbe" };
+var TONISTIIGI_IMAGE = "tonistiigi/binfmt:qemu-v10.2.3-68", ARCH_EXCEPTIONS = { armeb: "armbe" }, ARCHS = /* @__PURE__ */ new Set([
+  "amd64",
+  "arm64",
+  "arm",
+  "s390x",
+  "ppc64le",
+  "riscv64",
+  "386",
+  "mips64le",
+  "mips64",
+  "loong64",
+  "armbe",
+  "sparc64",
+  "ppc64",
+  "mips",
+  "mipsle"
+]);
+function tonistiigiSupports(target) {
+  return ARCHS.has(tonistiigiArch(target));
+}
 function tonistiigiArch(target) {
   let arch2 = canonicalPlatform(target).split("/")[1] ?? target.cpu;
   return ARCH_EXCEPTIONS[target.cpu] ?? arch2;
@@ -14730,7 +15102,7 @@ ${result.stdout}`);
         decision.native && native.set(target.cpu, `${decision.reason ?? "runs natively"} on the engine`), decision.provenForeign && provenForeign.add(target.cpu), decision.hostClaimed && hostClaims.set(target.cpu, [entryName(target)]);
       }
       let interpreters = new Map(
-        request.targets.map((target) => [target.cpu, { path: `/usr/bin/qemu-${target.cpu}`, static: !0 }])
+        request.targets.filter(tonistiigiSupports).map((target) => [target.cpu, { path: `/usr/bin/${interpreterBase(target)}`, static: !0 }])
       ), qemuVersion = /qemu\/(\S+)/.exec(`${version.stdout} ${version.stderr}`)?.[1];
       return {
         kernel: { release: "", binfmtMounted: !0, mountedByQus: !1 },
@@ -14887,7 +15259,7 @@ function notAnInstaller(engine, image, explicit, build) {
 import { release as release2 } from "node:os";
 
 // ../core/src/drivers/local/binfmt-fs.ts
-import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync as readFileSync2 } from "node:fs";
 import { open, readFile } from "node:fs/promises";
 var BINFMT_DIR = "/proc/sys/fs/binfmt_misc", CONTROL_FILES = /* @__PURE__ */ new Set(["register", "status"]);
 function isMounted(dir = BINFMT_DIR) {
@@ -14905,7 +15277,7 @@ async function mountBinfmt(exec, dir = BINFMT_DIR) {
 }
 function isBinfmtEnabled(dir = BINFMT_DIR) {
   try {
-    return readFileSync(`${dir}/status`, "utf8").trim() !== "disabled";
+    return readFileSync2(`${dir}/status`, "utf8").trim() !== "disabled";
   } catch {
     return !0;
   }
@@ -14915,7 +15287,7 @@ function readEntries(dir = BINFMT_DIR) {
 }
 function readEntry(name, dir = BINFMT_DIR) {
   try {
-    return parseEntry(name, readFileSync(`${dir}/${name}`, "utf8"));
+    return parseEntry(name, readFileSync2(`${dir}/${name}`, "utf8"));
   } catch (error2) {
     if (errnoCode(error2) === "ENOENT") return;
     throw error2;
@@ -14987,9 +15359,9 @@ function listQemu(dir) {
   }
 }
 function findInterpreter(cpu, listings) {
-  let dynamic;
+  let dynamic, base = interpreterBase(requireTarget(cpu));
   for (let { dir, names } of listings)
-    for (let name of [`qemu-${cpu}-static`, `qemu-${cpu}`]) {
+    for (let name of [`${base}-static`, base]) {
       let path = `${dir}/${name}`;
       if (!(!names.has(name) || !isExecutable(path))) {
         if (isStaticElf(readHeaderSync(path, 4096))) return { path, static: !0 };
@@ -15058,11 +15430,11 @@ function kernelAtLeast(major, minor, kernelRelease = release()) {
 }
 
 // ../core/src/drivers/local/native-cache.ts
-import { readFileSync as readFileSync3 } from "node:fs";
+import { readFileSync as readFileSync4 } from "node:fs";
 import { join as join3 } from "node:path";
 
 // ../core/src/drivers/local/cache.ts
-import { mkdirSync, readFileSync as readFileSync2, writeFileSync as writeFileSync2 } from "node:fs";
+import { mkdirSync, readFileSync as readFileSync3, writeFileSync as writeFileSync2 } from "node:fs";
 import { homedir } from "node:os";
 import { dirname, join as join2 } from "node:path";
 function cacheDir(env = process.env) {
@@ -15070,7 +15442,7 @@ function cacheDir(env = process.env) {
 }
 function readCache(path) {
   try {
-    let parsed = JSON.parse(readFileSync2(path, "utf8"));
+    let parsed = JSON.parse(readFileSync3(path, "utf8"));
     return parsed && typeof parsed == "object" ? parsed : {};
   } catch {
     return {};
@@ -15086,7 +15458,7 @@ function writeCache(path, value) {
 // ../core/src/drivers/local/native-cache.ts
 function bootId() {
   try {
-    return readFileSync3("/proc/sys/kernel/random/boot_id", "utf8").trim();
+    return readFileSync4("/proc/sys/kernel/random/boot_id", "utf8").trim();
   } catch {
     return "";
   }
@@ -15279,8 +15651,12 @@ function createLocalDriver(options = {}) {
         interpreter.static || warnings.push(
           `${interpreter.path} is dynamically linked: with the F flag it fails inside containers; install qemu-user-static`
         );
-      return binfmtEnabled || warnings.push(`binfmt_misc is switched off as a whole (${dir}/status reads disabled): no entry is used`), {
-        kernel: { release: release2(), binfmtMounted, binfmtEnabled, mountedByQus },
+      binfmtEnabled || warnings.push(`binfmt_misc is switched off as a whole (${dir}/status reads disabled): no entry is used`);
+      let userNamespace = currentUserNamespace();
+      return userNamespace && warnings.push(
+        `qus runs in a user namespace (${userNamespace}): the table shown may be private to it, and what runs here may not run on the host`
+      ), {
+        kernel: { release: release2(), binfmtMounted, binfmtEnabled, mountedByQus, userNamespace },
         entries,
         native,
         hostClaims,
@@ -15402,83 +15778,6 @@ function toKernelError(error2, step) {
   });
 }
 
-// ../core/src/report/build.ts
-function entryState(entry) {
-  return entry ? entry.enabled ? "enabled" : "disabled" : "absent";
-}
-var INSTALL_HINT = "install QEMU's static user-mode emulators (Debian/Ubuntu: apt-get install qemu-user-static) or pass --qemu-path DIR";
-function describePlatform(facts) {
-  let { target, action, probe } = facts, base = {
-    platform: canonicalPlatform(target),
-    cpu: target.cpu,
-    before: facts.before,
-    action,
-    reasons: facts.reasons
-  };
-  if (facts.after === "native") {
-    let error2 = facts.error && { code: facts.error.code, message: facts.error.message };
-    return { ...base, after: "native", verified: null, hint: facts.error?.hint, error: error2, ok: error2 === void 0 };
-  }
-  let entry = facts.after, interpreter = entry?.interpreter || facts.foundInterpreter, failed = facts.error !== void 0 || action === "conflict" || action === "missing-interpreter", failure = probe && failureOf(probe, facts.claimant ?? entry, facts, interpreter), verifiedOk = probe?.ok === !0 && failure === void 0, ok = !failed && (facts.requireVerified ? verifiedOk : action !== "none" || entry?.enabled === !0);
-  return {
-    ...base,
-    after: entryState(entry),
-    verified: probe ? verifiedOk : null,
-    verification: failure ? describeFailure(failure) : void 0,
-    failure: failure?.failure,
-    interpreter,
-    flags: entry?.flags,
-    qemuVersion: interpreter ? facts.qemuVersions.get(interpreter) : void 0,
-    hint: hintFor(facts, ok, failure),
-    error: facts.error ? { code: facts.error.code, message: facts.error.message } : void 0,
-    ok
-  };
-}
-function failureOf(probe, claimant, facts, interpreter) {
-  let entry = claimant && {
-    name: claimant.name,
-    interpreter: claimant.interpreter || interpreter || "",
-    flags: claimant.flags,
-    enabled: claimant.enabled
-  }, context = {
-    platform: canonicalPlatform(facts.target),
-    entry,
-    chrooted: probe.chrooted,
-    interpreterFile: entry?.interpreter ? facts.interpreterFiles?.get(entry.interpreter) : void 0
-  };
-  if (!probe.ok) return { ...context, failure: probe.failure ?? "exit-status", detail: probe.detail };
-  let readable = claimant !== void 0 && !claimant.opaque;
-  if (probe.chrooted === !1 && readable && !claimant.flags.includes("F"))
-    return { ...context, failure: "interpreter-unreachable" };
-}
-function hintFor(facts, ok, failure) {
-  if (facts.error) return facts.error.hint;
-  let platform2 = canonicalPlatform(facts.target);
-  if (facts.action === "conflict")
-    return `replace the differing entry with QEMU's: ${formatCommand(["qus", "ensure", "--replace", "--platforms", platform2])}`;
-  if (facts.action === "missing-interpreter") return INSTALL_HINT;
-  if (!ok) {
-    if (failure) return failureHint(failure);
-    if (facts.after !== "native") {
-      if (facts.after === void 0) return `register it: ${formatCommand(["qus", "ensure", "--platforms", platform2])}`;
-      if (!facts.after.enabled) return `enable it: ${formatCommand(["qus", "ensure", "--platforms", platform2])}`;
-    }
-  }
-}
-function buildReport(command, driverName, inspection, platforms, dryRun) {
-  return {
-    schemaVersion: 1,
-    command,
-    driver: driverName,
-    driverDetails: inspection.details,
-    dryRun,
-    ok: platforms.every((platform2) => platform2.ok),
-    kernel: inspection.kernel,
-    platforms,
-    warnings: inspection.warnings
-  };
-}
-
 // ../core/src/platform.ts
 var BY_NAME = /* @__PURE__ */ new Map();
 for (let target of TARGETS)
@@ -15526,12 +15825,627 @@ function editDistance(a, b) {
   return previous[b.length] ?? 0;
 }
 
+// ../core/src/qemu/apt-sources.ts
+import { readdirSync as readdirSync4, readFileSync as readFileSync5 } from "node:fs";
+import { join as join6 } from "node:path";
+var APT_SOURCES = { list: "/etc/apt/sources.list", dir: "/etc/apt/sources.list.d" }, DEBIAN_SUITES = /^(buster|bullseye|bookworm|trixie|forky|duke|sid|oldoldstable|oldstable|stable|testing|unstable|experimental)$/;
+function parseDeb822Sources(text) {
+  let sources = [];
+  for (let stanza of text.split(/\n[ \t]*\n/)) {
+    let fields = /* @__PURE__ */ new Map(), last;
+    for (let line of stanza.split(`
+`)) {
+      if (/^\s*#/.test(line) || line.trim() === "") continue;
+      if (/^[ \t]/.test(line) && last) {
+        fields.set(last, `${fields.get(last)} ${line.trim()}`);
+        continue;
+      }
+      let colon = line.indexOf(":");
+      colon < 0 || (last = line.slice(0, colon).trim().toLowerCase(), fields.set(last, line.slice(colon + 1).trim()));
+    }
+    let words2 = (name) => (fields.get(name) ?? "").split(/\s+/).filter(Boolean);
+    fields.size !== 0 && sources.push({
+      types: words2("types"),
+      uris: words2("uris"),
+      suites: words2("suites"),
+      enabled: (fields.get("enabled") ?? "yes").toLowerCase() !== "no"
+    });
+  }
+  return sources;
+}
+function parseOneLineSources(text) {
+  return text.split(`
+`).flatMap((raw) => {
+    let line = raw.replace(/#.*/, "").replace(/\[[^\]]*\]/, " ").trim(), [type, uri, suite] = line.split(/\s+/);
+    return !type || !uri || !suite ? [] : [{ types: [type], uris: [uri], suites: [suite], enabled: !0 }];
+  });
+}
+function debianMirrorOf(sources) {
+  for (let source of sources) {
+    if (!source.enabled || !source.types.includes("deb") || !source.suites.some((suite) => DEBIAN_SUITES.test(suite))) continue;
+    let uri = source.uris.find((candidate) => /^https?:\/\//.test(candidate));
+    if (uri) return uri.replace(/\/+$/, "");
+  }
+}
+function systemDebianMirror(paths = APT_SOURCES) {
+  let sources = [], read = (path) => {
+    try {
+      return readFileSync5(path, "utf8");
+    } catch {
+      return "";
+    }
+  }, names = [];
+  try {
+    names = readdirSync4(paths.dir).sort();
+  } catch {
+  }
+  for (let name of names)
+    name.endsWith(".sources") ? sources.push(...parseDeb822Sources(read(join6(paths.dir, name)))) : name.endsWith(".list") && sources.push(...parseOneLineSources(read(join6(paths.dir, name))));
+  return sources.push(...parseOneLineSources(read(paths.list))), debianMirrorOf(sources);
+}
+
+// ../core/src/qemu/cache.ts
+import { mkdirSync as mkdirSync3, readdirSync as readdirSync5, readFileSync as readFileSync6, renameSync, rmSync as rmSync3, statSync as statSync3, writeFileSync as writeFileSync4 } from "node:fs";
+import { join as join7 } from "node:path";
+var META_FILE = "qus-qemu.json", POINTERS_FILE = "suites.json", PARTIAL_PREFIX = ".partial-";
+function qemuCacheRoot(env = process.env, isRoot = process.getuid?.() === 0) {
+  return env.QUS_QEMU_CACHE ? env.QUS_QEMU_CACHE : isRoot ? "/var/lib/qus/qemu" : join7(cacheDir(env), "qemu");
+}
+function cacheFolderName(version, arch2, hostArch) {
+  let base = version.replace(/^\d+:/, "").replace(/[^A-Za-z0-9.+~_-]/g, "_").replace(/^\./, "_");
+  return arch2 === hostArch ? base : `${base}_${arch2}`;
+}
+function ensureCacheRoot(root) {
+  try {
+    mkdirSync3(root, { recursive: !0, mode: 493 });
+    let probe = join7(root, `${PARTIAL_PREFIX}write-test-${process.pid}`);
+    writeFileSync4(probe, ""), rmSync3(probe, { force: !0 });
+  } catch (error2) {
+    throw new QusError(
+      "QUS_QEMU_CACHE_UNWRITABLE",
+      `cannot write the QEMU cache folder ${root} (${errnoCode(error2) ?? String(error2)})`,
+      {
+        hint: "run as root (cache /var/lib/qus/qemu), or set QUS_QEMU_CACHE to a folder you can write",
+        cause: error2
+      }
+    );
+  }
+}
+function readCached(folder) {
+  try {
+    let meta = JSON.parse(readFileSync6(join7(folder, META_FILE), "utf8"));
+    if (typeof meta.packageVersion != "string" || !Array.isArray(meta.emulators)) return;
+    for (let name of meta.emulators) if (!statSync3(join7(folder, name)).isFile()) return;
+    return { ...meta, folder };
+  } catch {
+    return;
+  }
+}
+function installFolder(complete, target) {
+  try {
+    return renameSync(complete, target), "installed";
+  } catch (error2) {
+    let code = errnoCode(error2);
+    if ((code === "ENOTEMPTY" || code === "EEXIST") && readCached(target))
+      return rmSync3(complete, { recursive: !0, force: !0 }), "raced";
+    throw new QusError(
+      "QUS_QEMU_CACHE_UNWRITABLE",
+      `cannot move the emulators into ${target} (${code ?? String(error2)})`,
+      {
+        hint: "remove that folder if it is not a complete qus cache folder, or set QUS_QEMU_CACHE to another folder",
+        cause: error2
+      }
+    );
+  }
+}
+function removeStalePartials(root, now = Date.now()) {
+  let names = [];
+  try {
+    names = readdirSync5(root);
+  } catch {
+    return;
+  }
+  for (let name of names)
+    if (name.startsWith(PARTIAL_PREFIX))
+      try {
+        now - statSync3(join7(root, name)).mtimeMs > 36e5 && rmSync3(join7(root, name), { recursive: !0, force: !0 });
+      } catch {
+      }
+}
+function readPointer(root, key) {
+  try {
+    let pointers = JSON.parse(readFileSync6(join7(root, POINTERS_FILE), "utf8"));
+    return typeof pointers[key] == "string" ? pointers[key] : void 0;
+  } catch {
+    return;
+  }
+}
+function writePointer(root, key, folderName) {
+  let pointers = {};
+  try {
+    pointers = JSON.parse(readFileSync6(join7(root, POINTERS_FILE), "utf8"));
+  } catch {
+  }
+  pointers[key] = folderName;
+  let temporary = join7(root, `${PARTIAL_PREFIX}${POINTERS_FILE}-${process.pid}`);
+  writeFileSync4(temporary, `${JSON.stringify(pointers, null, 2)}
+`), renameSync(temporary, join7(root, POINTERS_FILE));
+}
+
+// ../core/src/qemu/fetch.ts
+import { existsSync as existsSync2, rmSync as rmSync4 } from "node:fs";
+import { mkdtemp, readFile as readFile2, rm, writeFile } from "node:fs/promises";
+import { basename, join as join9 } from "node:path";
+import { gunzipSync } from "node:zlib";
+
+// ../core/src/qemu/archive-index.ts
+function clearsignedBody(text) {
+  let start = text.indexOf("-----BEGIN PGP SIGNED MESSAGE-----");
+  if (start < 0) return text;
+  let body = text.indexOf(`
+
+`, start), end = text.indexOf(`
+-----BEGIN PGP SIGNATURE-----`, body);
+  return text.slice(body + 2, end < 0 ? void 0 : end).replace(/^- /gm, "").concat(`
+`);
+}
+function parseRelease(text) {
+  let fields = /* @__PURE__ */ new Map(), sha256 = /* @__PURE__ */ new Map(), inSha256 = !1;
+  for (let line of text.split(`
+`)) {
+    if (/^[ \t]/.test(line)) {
+      if (!inSha256) continue;
+      let [hash, size, path] = line.trim().split(/\s+/);
+      hash && size && path && /^[0-9a-f]{64}$/.test(hash) && sha256.set(path, { sha256: hash, size: Number(size) });
+      continue;
+    }
+    let colon = line.indexOf(":");
+    if (colon < 0) continue;
+    let key = line.slice(0, colon);
+    inSha256 = key === "SHA256", fields.set(key, line.slice(colon + 1).trim());
+  }
+  let validUntil = fields.get("Valid-Until");
+  return {
+    codename: fields.get("Codename"),
+    suite: fields.get("Suite"),
+    version: fields.get("Version"),
+    validUntil: validUntil ? new Date(validUntil) : void 0,
+    sha256
+  };
+}
+function findPackageStanzas(text, names) {
+  let wanted = new Set(names), found = [];
+  for (let stanza of text.split(/\n\n+/)) {
+    let first = /^Package: (\S+)/.exec(stanza.trimStart());
+    if (!first?.[1] || !wanted.has(first[1])) continue;
+    let fields = /* @__PURE__ */ new Map();
+    for (let line of stanza.split(`
+`)) {
+      let match = /^([A-Za-z0-9-]+):\s*(.*)$/.exec(line);
+      match?.[1] && fields.set(match[1], match[2] ?? "");
+    }
+    let filename = fields.get("Filename"), sha256 = fields.get("SHA256"), size = Number(fields.get("Size"));
+    !filename || !sha256 || !/^[0-9a-f]{64}$/.test(sha256) || !Number.isFinite(size) || found.push({
+      package: first[1],
+      version: fields.get("Version") ?? "",
+      architecture: fields.get("Architecture") ?? "",
+      filename,
+      size,
+      sha256,
+      description: fields.get("Description")
+    });
+  }
+  return found;
+}
+
+// ../core/src/qemu/download.ts
+import { createHash } from "node:crypto";
+import { createWriteStream } from "node:fs";
+async function downloadFile(url, file, limits, fetcher = fetch) {
+  let hash = createHash("sha256"), signal = AbortSignal.timeout(limits.timeoutMs), bytes = 0;
+  try {
+    let response = await fetcher(url, { signal, redirect: "follow" });
+    if (!response.ok || !response.body) throw notOk(url, response.status);
+    let out = createWriteStream(file, { flags: "wx" }), written = new Promise((resolve2, reject) => {
+      out.on("finish", resolve2), out.on("error", reject);
+    });
+    try {
+      for await (let chunk of response.body) {
+        if (bytes += chunk.byteLength, bytes > limits.maxBytes) throw tooLarge(url, limits.maxBytes);
+        hash.update(chunk), out.write(chunk) || await new Promise((resolve2) => out.once("drain", () => resolve2()));
+      }
+    } finally {
+      out.end(), await written.catch(() => {
+      });
+    }
+  } catch (error2) {
+    throw asFetchError(error2, url, limits.timeoutMs);
+  }
+  let sha256 = hash.digest("hex");
+  if (limits.sha256 !== void 0 && sha256 !== limits.sha256)
+    throw new QusError(
+      "QUS_QEMU_FETCH_FAILED",
+      `${url}: SHA256 ${sha256} is not the ${limits.sha256} the archive's index names (${bytes} bytes received)`,
+      { hint: "the download was cut short or altered on the way; nothing was kept: try again, or another --mirror" }
+    );
+  return sha256;
+}
+async function downloadText(url, limits, fetcher = fetch) {
+  let signal = AbortSignal.timeout(limits.timeoutMs);
+  try {
+    let response = await fetcher(url, { signal, redirect: "follow" });
+    if (response.status === 404) return;
+    if (!response.ok || !response.body) throw notOk(url, response.status);
+    let chunks = [], bytes = 0;
+    for await (let chunk of response.body) {
+      if (bytes += chunk.byteLength, bytes > limits.maxBytes) throw tooLarge(url, limits.maxBytes);
+      chunks.push(chunk);
+    }
+    let body = Buffer.concat(chunks);
+    if (limits.sha256 !== void 0) {
+      let sha256 = createHash("sha256").update(body).digest("hex");
+      if (sha256 !== limits.sha256)
+        throw new QusError(
+          "QUS_QEMU_FETCH_FAILED",
+          `${url}: SHA256 ${sha256} is not the ${limits.sha256} InRelease names`,
+          {
+            hint: "the index was cut short or altered on the way, or the mirror is mid-sync: try again, or another --mirror"
+          }
+        );
+    }
+    return body;
+  } catch (error2) {
+    throw asFetchError(error2, url, limits.timeoutMs);
+  }
+}
+function notOk(url, status2) {
+  return new QusError("QUS_QEMU_FETCH_FAILED", `${url}: the server answered HTTP ${status2}`, {
+    hint: "check the mirror (--mirror URL) and the network, then try again"
+  });
+}
+function tooLarge(url, max) {
+  return new QusError("QUS_QEMU_FETCH_FAILED", `${url}: more than the ${max} bytes expected; download stopped`, {
+    hint: "the mirror serves something other than its index says: try again, or another --mirror"
+  });
+}
+function asFetchError(error2, url, timeoutMs) {
+  if (isQusError(error2)) return error2;
+  let name = error2?.name;
+  if (name === "TimeoutError" || name === "AbortError")
+    return new QusError("QUS_QEMU_FETCH_FAILED", `${url}: not downloaded within ${timeoutMs / 1e3} s`, {
+      hint: "the network or the mirror is slow: try again, or another --mirror",
+      cause: error2
+    });
+  let cause = error2?.cause, detail = cause?.code ?? cause?.message ?? error2?.message ?? String(error2);
+  return new QusError("QUS_QEMU_FETCH_FAILED", `${url}: download failed (${detail})`, {
+    hint: "check the network and the mirror (--mirror URL), then try again",
+    cause: error2
+  });
+}
+
+// ../core/src/qemu/extract.ts
+import { chmod, lstat, mkdir, readdir, rename } from "node:fs/promises";
+import { join as join8 } from "node:path";
+var EMULATOR = /^qemu-([a-z0-9_]+?)(-static)?$/;
+async function extractStaticEmulators(exec, deb, scratch, out) {
+  await mkdir(scratch, { recursive: !0 });
+  let result = await exec("dpkg-deb", ["--extract", deb, scratch], { timeoutMs: 3e5 });
+  if (result.exitCode !== 0) {
+    let missing = result.startError === "ENOENT";
+    throw new QusError(
+      "QUS_QEMU_FETCH_FAILED",
+      missing ? "dpkg-deb is needed to unpack Debian packages and was not found" : `could not unpack ${deb}: ${result.stderr.trim()}`,
+      {
+        hint: missing ? "install dpkg (it provides dpkg-deb)" : "check free disk space in the cache folder, then try again"
+      }
+    );
+  }
+  let bin = join8(scratch, "usr", "bin"), names = [];
+  try {
+    names = await readdir(bin);
+  } catch {
+    return [];
+  }
+  let chosen = /* @__PURE__ */ new Map();
+  for (let name of names.sort()) {
+    let match = EMULATOR.exec(name), cpu = match?.[1];
+    if (!cpu) continue;
+    let path = join8(bin, name);
+    !(await lstat(path)).isFile() || !isStaticElf(readHeaderSync(path, 4096)) || (!chosen.has(cpu) || match[2]) && chosen.set(cpu, name);
+  }
+  await mkdir(out, { recursive: !0 });
+  let moved = [];
+  for (let [cpu, name] of chosen) {
+    let target = `qemu-${cpu}-static`;
+    await rename(join8(bin, name), join8(out, target)), await chmod(join8(out, target), 493), moved.push(target);
+  }
+  return moved.sort();
+}
+
+// ../core/src/qemu/source.ts
+var KNOWN_DEBIAN_SUITES = ["bookworm", "trixie", "sid"], SUITE = /^[a-z][a-z0-9-]{1,30}$/;
+function formatQemuSource(source) {
+  return `${source.kind}:${source.suite}`;
+}
+function parseQemuSource(text) {
+  let colon = text.indexOf(":"), kind = colon < 0 ? text : text.slice(0, colon), suite = colon < 0 ? "" : text.slice(colon + 1);
+  if (kind !== "debian")
+    throw new QusError("QUS_QEMU_SOURCE_UNKNOWN", `unknown QEMU source ${JSON.stringify(text)}`, {
+      hint: `use debian:<suite>, e.g. ${KNOWN_DEBIAN_SUITES.map((name) => `debian:${name}`).join(", ")}`
+    });
+  if (!SUITE.test(suite))
+    throw new QusError(
+      "QUS_QEMU_SOURCE_UNKNOWN",
+      suite === "" ? `${JSON.stringify(text)} names no Debian suite` : `${JSON.stringify(suite)} is not a Debian suite name`,
+      {
+        hint: `name a suite of Debian's archive, e.g. ${KNOWN_DEBIAN_SUITES.map((name) => `debian:${name}`).join(", ")}`
+      }
+    );
+  return { kind, suite };
+}
+
+// ../core/src/qemu/fetch.ts
+var DEBIAN_KEYRING = "/usr/share/keyrings/debian-archive-keyring.gpg", DEFAULT_DEBIAN_MIRROR = "https://deb.debian.org/debian", QEMU_PACKAGES = ["qemu-user-static", "qemu-user"];
+function hostDebianArch() {
+  let cpu = hostCpu();
+  return cpu ? targetByCpu(cpu)?.debianArch : void 0;
+}
+async function fetchQemu(options) {
+  let source = typeof options.source == "string" ? parseQemuSource(options.source) : options.source, sourceName = formatQemuSource(source), hostArch = hostDebianArch(), arch2 = options.arch ?? hostArch;
+  if (!arch2)
+    throw new QusError("QUS_QEMU_PACKAGE_MISSING", `Debian has no architecture for this ${process.arch} machine`, {
+      hint: "install QEMU's static emulators another way and pass --qemu-path DIR"
+    });
+  let mirror = mirrorOf(options), root = options.cacheRoot ?? qemuCacheRoot(options.env), key = `${sourceName}@${arch2}`;
+  if (!options.refresh) {
+    let pointer = readPointer(root, key), hit = pointer ? readCached(join9(root, pointer)) : void 0;
+    if (hit) return { ...hit, source: sourceName, cached: !0, warnings: [] };
+  }
+  ensureCacheRoot(root), removeStalePartials(root);
+  let exec = options.exec ?? execProcess, fetcher = options.fetch ?? fetch, partial = await mkdtemp(join9(root, PARTIAL_PREFIX)), forget = onInterrupt(() => rmSyncQuiet(partial));
+  try {
+    let warnings = [], dists = `${mirror}/dists/${source.suite}`, inRelease = await downloadText(`${dists}/InRelease`, { timeoutMs: 6e4, maxBytes: 16 << 20 }, fetcher);
+    if (!inRelease)
+      throw new QusError(
+        "QUS_QEMU_SOURCE_UNKNOWN",
+        `Debian's archive at ${mirror} has no suite ${JSON.stringify(source.suite)}`,
+        {
+          hint: `name a suite it serves, e.g. ${KNOWN_DEBIAN_SUITES.map((name) => `debian:${name}`).join(", ")}`
+        }
+      );
+    let { text: releaseText, verifiedBy } = await verifyInRelease(
+      exec,
+      inRelease,
+      partial,
+      options.keyring ?? DEBIAN_KEYRING
+    );
+    verifiedBy === "sha256" && warnings.push(
+      `InRelease's signature was not checked (no gpgv or no ${options.keyring ?? DEBIAN_KEYRING}): only SHA256s were`
+    );
+    let release3 = parseRelease(releaseText), now = options.now?.() ?? /* @__PURE__ */ new Date();
+    release3.validUntil && release3.validUntil < now && warnings.push(
+      `${sourceName}'s InRelease was valid until ${release3.validUntil.toISOString()}: the mirror may be stale`
+    );
+    let candidates = await readCandidates(release3, dists, arch2, sourceName, fetcher), partialOut = join9(partial, "out");
+    for (let stanza of candidates) {
+      let name = cacheFolderName(stanza.version, arch2, hostArch), existing = readCached(join9(root, name));
+      if (existing)
+        return writePointer(root, key, name), { ...existing, source: sourceName, cached: !0, warnings };
+      let deb = join9(partial, basename(stanza.filename));
+      await downloadFile(
+        `${mirror}/${stanza.filename}`,
+        deb,
+        { timeoutMs: 9e5, maxBytes: stanza.size, sha256: stanza.sha256 },
+        fetcher
+      );
+      let emulators = await extractStaticEmulators(exec, deb, join9(partial, `x-${stanza.package}`), partialOut);
+      if (await rm(deb, { force: !0 }), emulators.length === 0) continue;
+      let qemuVersion = arch2 === hostArch ? await versionOf(exec, partialOut, emulators) : void 0, meta = {
+        source: sourceName,
+        package: stanza.package,
+        packageVersion: stanza.version,
+        architecture: arch2,
+        qemuVersion: qemuVersion ?? `${stanza.package} ${stanza.version}`,
+        emulators,
+        mirror,
+        verifiedBy,
+        fetchedAt: now.toISOString()
+      };
+      await writeFile(join9(partialOut, META_FILE), `${JSON.stringify(meta, null, 2)}
+`);
+      let folder = join9(root, name);
+      return installFolder(partialOut, folder), writePointer(root, key, name), { ...meta, folder, cached: !1, warnings };
+    }
+    throw new QusError(
+      "QUS_QEMU_PACKAGE_MISSING",
+      `${sourceName} has no static QEMU emulators for ${arch2} (${candidates.map((s) => `${s.package} ${s.version}`).join(", ")} hold none)`,
+      { hint: "choose another suite, e.g. --qemu-from debian:trixie" }
+    );
+  } finally {
+    forget(), await rm(partial, { recursive: !0, force: !0 });
+  }
+}
+function mirrorOf(options) {
+  let mirror = (options.mirror ?? systemDebianMirror() ?? DEFAULT_DEBIAN_MIRROR).replace(/\/+$/, ""), url;
+  try {
+    url = new URL(mirror);
+  } catch {
+    url = void 0;
+  }
+  if (!url || url.protocol !== "http:" && url.protocol !== "https:")
+    throw new QusError("QUS_USAGE", `--mirror ${JSON.stringify(mirror)}: an http:// or https:// URL is expected`, {
+      hint: `for example --mirror ${DEFAULT_DEBIAN_MIRROR}`
+    });
+  return mirror;
+}
+async function verifyInRelease(exec, inRelease, dir, keyring) {
+  if (!existsSync2(keyring)) return { text: clearsignedBody(inRelease.toString("utf8")), verifiedBy: "sha256" };
+  let signed = join9(dir, "InRelease"), output = join9(dir, "Release");
+  await writeFile(signed, inRelease);
+  let result = await exec("gpgv", ["--keyring", keyring, "--output", output, signed], { timeoutMs: 6e4 });
+  if (result.startError === "ENOENT")
+    return { text: clearsignedBody(inRelease.toString("utf8")), verifiedBy: "sha256" };
+  if (result.exitCode !== 0) {
+    let detail = result.stderr.trim().split(`
+`).slice(-1)[0] ?? "";
+    throw new QusError("QUS_QEMU_FETCH_FAILED", `InRelease's signature does not check out with ${keyring}: ${detail}`, {
+      hint: "the mirror serves an index Debian did not sign (or the keyring is old: apt-get install debian-archive-keyring)"
+    });
+  }
+  return { text: await readFile2(output, "utf8"), verifiedBy: "gpgv" };
+}
+async function readCandidates(release3, dists, arch2, sourceName, fetcher) {
+  let path = `main/binary-${arch2}/Packages.gz`, indexed = release3.sha256.get(path);
+  if (!indexed)
+    throw new QusError(
+      "QUS_QEMU_PACKAGE_MISSING",
+      `${sourceName} has no packages for ${arch2} (InRelease lists no ${path})`,
+      {
+        hint: `choose a suite that ships ${arch2}, e.g. --qemu-from debian:trixie`
+      }
+    );
+  let body = await downloadText(
+    `${dists}/${path}`,
+    { timeoutMs: 3e5, maxBytes: indexed.size, sha256: indexed.sha256 },
+    fetcher
+  );
+  if (!body)
+    throw new QusError("QUS_QEMU_FETCH_FAILED", `${dists}/${path} is listed in InRelease but the mirror has none`, {
+      hint: "the mirror may be mid-sync: try again later, or another --mirror"
+    });
+  let text = gunzipSync(body, { maxOutputLength: 1 << 30 }).toString("utf8"), stanzas = findPackageStanzas(text, QEMU_PACKAGES).filter((stanza) => stanza.architecture === arch2), ordered = QEMU_PACKAGES.flatMap((name) => stanzas.filter((stanza) => stanza.package === name).slice(0, 1));
+  if (ordered.length === 0)
+    throw new QusError(
+      "QUS_QEMU_PACKAGE_MISSING",
+      `${sourceName} has neither ${QEMU_PACKAGES.join(" nor ")} for ${arch2}`,
+      {
+        hint: "choose another suite, e.g. --qemu-from debian:trixie"
+      }
+    );
+  return ordered;
+}
+async function versionOf(exec, dir, emulators) {
+  let name = emulators.includes("qemu-aarch64-static") ? "qemu-aarch64-static" : emulators[0];
+  if (!name) return;
+  let result = await exec(join9(dir, name), ["--version"], { timeoutMs: 1e4 }), line = result.stdout.split(`
+`)[0]?.trim();
+  return result.exitCode === 0 && line ? line : void 0;
+}
+function rmSyncQuiet(path) {
+  rmSync4(path, { recursive: !0, force: !0 });
+}
+
+// ../core/src/report/build.ts
+function entryState(entry) {
+  return entry ? entry.enabled ? "enabled" : "disabled" : "absent";
+}
+var INSTALL_HINT = "install QEMU's static user-mode emulators (Debian/Ubuntu: apt-get install qemu-user-static) or pass --qemu-path DIR";
+function describePlatform(facts) {
+  let { target, action, probe } = facts, base = {
+    platform: canonicalPlatform(target),
+    cpu: target.cpu,
+    before: facts.before,
+    action,
+    reasons: facts.reasons
+  };
+  if (facts.after === "native") {
+    let error2 = facts.error && { code: facts.error.code, message: facts.error.message };
+    return { ...base, after: "native", verified: null, hint: facts.error?.hint, error: error2, ok: error2 === void 0 };
+  }
+  let entry = facts.after, interpreter = entry?.interpreter || facts.foundInterpreter, failed = facts.error !== void 0 || action === "conflict" || action === "missing-interpreter", failure = probe && failureOf(probe, facts.claimant ?? entry, facts, interpreter), verifiedOk = probe?.ok === !0 && failure === void 0, ok = !failed && (facts.requireVerified ? verifiedOk : action !== "none" || entry?.enabled === !0);
+  return {
+    ...base,
+    after: entryState(entry),
+    verified: probe ? verifiedOk : null,
+    verification: failure ? describeFailure(failure) : void 0,
+    failure: failure?.failure,
+    interpreter,
+    flags: entry?.flags,
+    qemuVersion: interpreter ? facts.qemuVersions.get(interpreter) : void 0,
+    hint: hintFor(facts, ok, failure),
+    error: facts.error ? { code: facts.error.code, message: facts.error.message } : void 0,
+    ok
+  };
+}
+function failureOf(probe, claimant, facts, interpreter) {
+  let entry = claimant && {
+    name: claimant.name,
+    interpreter: claimant.interpreter || interpreter || "",
+    flags: claimant.flags,
+    enabled: claimant.enabled
+  }, context = {
+    platform: canonicalPlatform(facts.target),
+    entry,
+    chrooted: probe.chrooted,
+    interpreterFile: entry?.interpreter ? facts.interpreterFiles?.get(entry.interpreter) : void 0,
+    qemuVersion: entry?.interpreter ? facts.qemuVersions.get(entry.interpreter) : void 0
+  };
+  if (!probe.ok) return { ...context, failure: probe.failure ?? "exit-status", detail: probe.detail };
+  let readable = claimant !== void 0 && !claimant.opaque;
+  if (probe.chrooted === !1 && readable && !claimant.flags.includes("F"))
+    return { ...context, failure: "interpreter-unreachable" };
+}
+function hintFor(facts, ok, failure) {
+  if (facts.error) return facts.error.hint;
+  let platform2 = canonicalPlatform(facts.target);
+  if (facts.action === "conflict")
+    return `replace the differing entry with QEMU's: ${formatCommand(["qus", "ensure", "--replace", "--platforms", platform2])}`;
+  if (facts.action === "missing-interpreter") return INSTALL_HINT;
+  if (!ok) {
+    if (failure) return failureHint(failure);
+    if (facts.after !== "native") {
+      if (facts.after === void 0) return `register it: ${formatCommand(["qus", "ensure", "--platforms", platform2])}`;
+      if (!facts.after.enabled) return `enable it: ${formatCommand(["qus", "ensure", "--platforms", platform2])}`;
+    }
+  }
+}
+function buildReport(command, driverName, inspection, platforms, dryRun) {
+  return {
+    schemaVersion: 1,
+    command,
+    driver: driverName,
+    driverDetails: inspection.details,
+    dryRun,
+    ok: platforms.every((platform2) => platform2.ok),
+    kernel: inspection.kernel,
+    platforms,
+    warnings: inspection.warnings
+  };
+}
+
 // ../core/src/operations/common.ts
+function validateQemuOptions(options) {
+  if (options.qemuFrom !== void 0) {
+    if (options.qemuPath !== void 0)
+      throw new QusError("QUS_USAGE", "--qemu-from and --qemu-path exclude each other", {
+        hint: "give one: --qemu-from debian:<suite> fetches a folder, --qemu-path DIR names one"
+      });
+    if (options.driver !== void 0 && options.driver.name !== "local")
+      throw new QusError("QUS_USAGE", `--qemu-from goes with the local driver, not ${options.driver.name}`, {
+        hint: "for an engine, build its installer with that QEMU: qus image build --qemu-from debian:<suite>"
+      });
+    parseQemuSource(options.qemuFrom);
+  }
+}
 function targetsOf(options, allByDefault = !1) {
   return (options.platforms === void 0 || options.platforms.length === 0) && allByDefault ? [...TARGETS] : resolvePlatforms(options.platforms ?? []);
 }
 function driverOf(options) {
   return options.driver ?? createLocalDriver({ qemuPath: options.qemuPath });
+}
+async function driverWithQemu(options) {
+  if (validateQemuOptions(options), options.qemuFrom === void 0 || options.driver) return { driver: driverOf(options) };
+  let qemu2 = await fetchQemu({ source: options.qemuFrom });
+  return { driver: createLocalDriver({ qemuPath: qemu2.folder }), qemu: qemu2 };
+}
+function qemuDetails(qemu2) {
+  if (qemu2)
+    return {
+      qemuSource: qemu2.source,
+      qemuPackage: `${qemu2.package} ${qemu2.packageVersion}`,
+      qemuFolder: qemu2.folder,
+      qemuVersion: qemu2.qemuVersion
+    };
 }
 
 // ../core/src/operations/kernel-problems.ts
@@ -15540,7 +16454,9 @@ function claimantOf(inspection, target) {
   let claimants = claimantsOf(inspection.entries, buildProbe(target.cpu));
   return claimants.find((entry) => entry.name === entryName(target)) ?? claimants[0];
 }
-function kernelProblem(inspection, target) {
+function kernelProblem(inspection, target, changing = !1) {
+  let namespace = inspection.kernel.userNamespace;
+  if (changing && namespace && !inspection.native.has(target.cpu)) return privateTableError(namespace);
   let claims = inspection.hostClaims?.get(target.cpu);
   if (claims && claims.length > 0) {
     let names = claims.join(", "), removals = claims.map((name) => `echo -1 > ${formatCommand([`/proc/sys/fs/binfmt_misc/${name}`])}`);
@@ -15557,10 +16473,19 @@ function kernelProblem(inspection, target) {
       { hint: "switch it on as root: echo 1 > /proc/sys/fs/binfmt_misc/status" }
     );
 }
+function privateTableError(namespace) {
+  return new QusError(
+    "QUS_PRIVATE_BINFMT",
+    `qus runs in a user namespace (${namespace}): the binfmt_misc table it sees is either the host's, which it may not change, or private to the namespace (Linux 6.7+), so nothing registered here reaches the host`,
+    {
+      hint: "run qus ensure on the host, or in a container that shares the host's user namespace (a privileged container without userns-remap; a Kubernetes pod without hostUsers: false), or use --driver docker"
+    }
+  );
+}
 
 // ../core/src/operations/ensure.ts
 async function ensure(options) {
-  let targets = targetsOf(options), flags = parseFlags(options.flags ?? DEFAULT_FLAGS), dryRun = options.dryRun ?? !1, driver = driverOf(options), inspection = await driver.inspect({ targets, mount: !dryRun, verify: !dryRun }), steps = plan({
+  let targets = targetsOf(options), flags = parseFlags(options.flags ?? DEFAULT_FLAGS), dryRun = options.dryRun ?? !1, { driver, qemu: qemu2 } = await driverWithQemu(options), inspection = await driver.inspect({ targets, mount: !dryRun, verify: !dryRun }), steps = plan({
     targets,
     entries: inspection.entries,
     native: new Set(inspection.native.keys()),
@@ -15568,7 +16493,7 @@ async function ensure(options) {
     flags,
     replace: options.replace ?? !1,
     probes: inspection.probes
-  }), problems = new Map(targets.map((target) => [target.cpu, kernelProblem(inspection, target)])), changes = steps.filter((step) => changesKernel(step) && !problems.get(step.target.cpu)), outcome = !dryRun && changes.length > 0 ? await driver.apply(
+  }), problems = new Map(targets.map((target) => [target.cpu, kernelProblem(inspection, target, !0)])), changes = steps.filter((step) => changesKernel(step) && !problems.get(step.target.cpu)), outcome = !dryRun && changes.length > 0 ? await driver.apply(
     changes,
     changes.map((step) => step.target)
   ) : void 0, entriesAfter = outcome?.entries ?? inspection.entries, versions = new Map([...inspection.qemuVersions, ...outcome?.qemuVersions ?? []]), platforms = steps.map((step) => {
@@ -15587,8 +16512,19 @@ async function ensure(options) {
       error: problems.get(step.target.cpu) ?? outcome?.failures.get(step.target.cpu),
       requireVerified: !dryRun
     });
-  }), lost = steps.flatMap((step) => step.action === "replace" ? step.alsoServed ?? [] : []), report = buildReport("ensure", driver.name, inspection, platforms, dryRun);
+  }), lost = steps.flatMap((step) => step.action === "replace" ? step.alsoServed ?? [] : []), report = withQemuSource(buildReport("ensure", driver.name, inspection, platforms, dryRun), qemu2, steps);
   return lost.length > 0 ? { ...report, warnings: [...report.warnings, ...lost] } : report;
+}
+function withQemuSource(report, qemu2, steps) {
+  if (!qemu2) return report;
+  let registered = steps.filter((step) => step.register?.interpreter.startsWith(`${qemu2.folder}/`)), withF = registered.every((step) => step.register?.flags.includes("F")), note = registered.length === 0 || report.dryRun ? [] : [
+    withF ? `registered from ${qemu2.folder} (${qemu2.source}): with the F flag the kernel opened each emulator at registration, so these entries keep working if that folder is cleaned later (until a reboot; qus persist keeps them)` : `registered from ${qemu2.folder} (${qemu2.source}) without the F flag: these entries break if that folder is cleaned`
+  ];
+  return {
+    ...report,
+    driverDetails: { ...report.driverDetails, ...qemuDetails(qemu2) },
+    warnings: [...report.warnings, ...note]
+  };
 }
 
 // ../core/src/report/columns.ts
@@ -15826,17 +16762,17 @@ function parseInspect(stdout) {
 }
 
 // ../buildx/src/prove.ts
-import { chmodSync as chmodSync3, mkdtempSync as mkdtempSync3, rmSync as rmSync3, writeFileSync as writeFileSync4 } from "node:fs";
+import { chmodSync as chmodSync3, mkdtempSync as mkdtempSync3, rmSync as rmSync5, writeFileSync as writeFileSync5 } from "node:fs";
 import { constants as constants2, tmpdir as tmpdir3 } from "node:os";
-import { join as join6 } from "node:path";
+import { join as join10 } from "node:path";
 var PROOF_DOCKERFILE = `FROM scratch
 COPY probe /probe
 RUN ["/probe"]
 `;
 async function proveOne(cli, builder, platform2, target, options = {}) {
-  let dir = mkdtempSync3(join6(tmpdir3(), "qus-proof-")), forget = onInterrupt(() => rmSync3(dir, { recursive: !0, force: !0 }));
+  let dir = mkdtempSync3(join10(tmpdir3(), "qus-proof-")), forget = onInterrupt(() => rmSync5(dir, { recursive: !0, force: !0 }));
   try {
-    writeFileSync4(join6(dir, "Dockerfile"), PROOF_DOCKERFILE), writeFileSync4(join6(dir, "probe"), buildProbe(target.cpu)), chmodSync3(join6(dir, "probe"), 493);
+    writeFileSync5(join10(dir, "Dockerfile"), PROOF_DOCKERFILE), writeFileSync5(join10(dir, "probe"), buildProbe(target.cpu)), chmodSync3(join10(dir, "probe"), 493);
     let args = proofBuildArgs(builder, platform2, dir), result;
     try {
       result = await cli.run(args, { timeoutMs: options.timeoutMs ?? DEFAULT_TIMEOUTS.build });
@@ -15849,7 +16785,7 @@ async function proveOne(cli, builder, platform2, target, options = {}) {
     if (isNoBuilder(result)) throw builderRemoved(builder);
     return { platform: platform2, proven: !1, ...probeOutcome(result), code: "QUS_EXEC_FAILED" };
   } finally {
-    forget(), rmSync3(dir, { recursive: !0, force: !0 });
+    forget(), rmSync5(dir, { recursive: !0, force: !0 });
   }
 }
 function builderRemoved(builder) {
@@ -15868,10 +16804,10 @@ function togetherDockerfile(platforms) {
 `;
 }
 async function proveTogether(cli, builder, platforms, options = {}) {
-  let dir = mkdtempSync3(join6(tmpdir3(), "qus-proof-")), forget = onInterrupt(() => rmSync3(dir, { recursive: !0, force: !0 }));
+  let dir = mkdtempSync3(join10(tmpdir3(), "qus-proof-")), forget = onInterrupt(() => rmSync5(dir, { recursive: !0, force: !0 }));
   try {
-    writeFileSync4(join6(dir, "Dockerfile"), togetherDockerfile(platforms.map((item) => item.platform))), platforms.forEach((item, i) => {
-      writeFileSync4(join6(dir, `probe-${i}`), buildProbe(item.target.cpu)), chmodSync3(join6(dir, `probe-${i}`), 493);
+    writeFileSync5(join10(dir, "Dockerfile"), togetherDockerfile(platforms.map((item) => item.platform))), platforms.forEach((item, i) => {
+      writeFileSync5(join10(dir, `probe-${i}`), buildProbe(item.target.cpu)), chmodSync3(join10(dir, `probe-${i}`), 493);
     });
     let result;
     try {
@@ -15886,7 +16822,7 @@ async function proveTogether(cli, builder, platforms, options = {}) {
     if (isNoBuilder(result)) throw builderRemoved(builder);
     return !1;
   } finally {
-    forget(), rmSync3(dir, { recursive: !0, force: !0 });
+    forget(), rmSync5(dir, { recursive: !0, force: !0 });
   }
 }
 async function proveMany(cli, builder, platforms, options = {}) {
@@ -16211,8 +17147,8 @@ async function removeCreated(cli, created, timeouts) {
     if (seen.exitCode !== 0)
       return isNoBuilder(seen) ? { outcome: "gone" } : { outcome: "failed", reason: tail(seen) };
     if (!isOwn(seen.stdout, created)) return { outcome: "replaced" };
-    let rm2 = await cli.run(["rm", created.name], { timeoutMs: timeouts.stop });
-    return rm2.exitCode === 0 ? { outcome: "removed" } : isNoBuilder(rm2) ? { outcome: "gone" } : { outcome: "failed", reason: tail(rm2) };
+    let rm3 = await cli.run(["rm", created.name], { timeoutMs: timeouts.stop });
+    return rm3.exitCode === 0 ? { outcome: "removed" } : isNoBuilder(rm3) ? { outcome: "gone" } : { outcome: "failed", reason: tail(rm3) };
   } catch (error2) {
     return { outcome: "failed", reason: error2 instanceof Error ? error2.message : String(error2) };
   }
@@ -16234,9 +17170,9 @@ function withRemoval(error2, removal, created, cli) {
 function removeOnInterrupt(cli, created, timeouts) {
   let seen = cli.runSync(["inspect", created.name], { timeoutMs: Math.min(timeouts.inspect, 1e4) });
   if (seen.exitCode !== 0 || !isOwn(seen.stdout, created)) return;
-  let rm2 = cli.runSync(["rm", created.name], { timeoutMs: Math.min(timeouts.stop, 2e4) });
+  let rm3 = cli.runSync(["rm", created.name], { timeoutMs: Math.min(timeouts.stop, 2e4) });
   process.stderr.write(
-    rm2.exitCode === 0 ? `qus: removed builder ${created.name}, which this run had created
+    rm3.exitCode === 0 ? `qus: removed builder ${created.name}, which this run had created
 ` : `qus: could not remove builder ${created.name}, which this run had created: ${cli.display(["rm", created.name])}
 `
   );
@@ -16600,7 +17536,7 @@ var __awaiter = function(thisArg, _arguments, P, generator) {
     }
     step((generator = generator.apply(thisArg, _arguments || [])).next());
   });
-}, { access, appendFile, writeFile } = promises, SUMMARY_ENV_VAR = "GITHUB_STEP_SUMMARY";
+}, { access, appendFile, writeFile: writeFile2 } = promises, SUMMARY_ENV_VAR = "GITHUB_STEP_SUMMARY";
 var Summary = class {
   constructor() {
     this._buffer = "";
@@ -16649,7 +17585,7 @@ var Summary = class {
   write(options) {
     return __awaiter(this, void 0, void 0, function* () {
       let overwrite = !!options?.overwrite, filePath = yield this.filePath();
-      return yield (overwrite ? writeFile : appendFile)(filePath, this._buffer, { encoding: "utf8" }), this.emptyBuffer();
+      return yield (overwrite ? writeFile2 : appendFile)(filePath, this._buffer, { encoding: "utf8" }), this.emptyBuffer();
     });
   }
   /**
@@ -16835,7 +17771,7 @@ import os3 from "os";
 
 // ../../node_modules/@actions/io/lib/io-util.js
 import * as fs2 from "fs";
-var { chmod, copyFile, lstat, mkdir, open: open2, readdir, rename, rm, rmdir, stat, symlink, unlink } = fs2.promises, IS_WINDOWS = process.platform === "win32";
+var { chmod: chmod2, copyFile, lstat: lstat2, mkdir: mkdir2, open: open2, readdir: readdir2, rename: rename2, rm: rm2, rmdir, stat, symlink, unlink } = fs2.promises, IS_WINDOWS = process.platform === "win32";
 var READONLY = fs2.constants.O_RDONLY;
 
 // ../../node_modules/@actions/exec/lib/toolrunner.js

@@ -13291,6 +13291,10 @@ var KIND = {
   QUS_INVALID_FLAGS: "input",
   QUS_INVALID_REGISTRATION: "input",
   QUS_HOST_MATCH: "input",
+  QUS_FILE_UNREADABLE: "input",
+  QUS_NOT_ELF: "input",
+  QUS_ELF_TRUNCATED: "input",
+  QUS_QEMU_SOURCE_UNKNOWN: "input",
   QUS_NOT_ROOT: "environment",
   QUS_NO_BINFMT_MISC: "environment",
   QUS_KERNEL_NO_F_FLAG: "environment",
@@ -13303,6 +13307,10 @@ var KIND = {
   QUS_NATIVE_CLAIMED: "environment",
   QUS_TMPDIR_UNUSABLE: "environment",
   QUS_PLATFORM_NOT_RUNNABLE: "environment",
+  QUS_QEMU_PACKAGE_MISSING: "environment",
+  QUS_QEMU_FETCH_FAILED: "environment",
+  QUS_QEMU_CACHE_UNWRITABLE: "environment",
+  QUS_PRIVATE_BINFMT: "environment",
   QUS_KERNEL_WRITE_FAILED: "operation",
   QUS_EXEC_FAILED: "operation",
   QUS_PERSIST_FAILED: "operation",
@@ -13469,7 +13477,7 @@ function installInterruptHandlers() {
 }
 
 // ../core/src/targets.ts
-var ELF64_LE = "\\x7fELF\\x02\\x01\\x01\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x02\\x00", ELF64_BE = "\\x7fELF\\x02\\x02\\x01\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x02\\x00", ELF32_LE = "\\x7fELF\\x01\\x01\\x01\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x02\\x00", ELF32_BE = "\\x7fELF\\x01\\x02\\x01\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x02\\x00", MASK_LE = "\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\x00\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\xfe\\xff\\xff\\xff", MASK_BE = "\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\x00\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\xfe\\xff\\xff", MASK_X86 = "\\xff\\xff\\xff\\xff\\xff\\xfe\\xfe\\x00\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\xfe\\xff\\xff\\xff", MASK_MIPS64_LE = "\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\x00\\x00\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\xfe\\xff\\xff\\xff", MASK_MIPS64_BE = "\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\x00\\x00\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\xfe\\xff\\xff", ZERO16 = "\\x00".repeat(16), TARGETS = [
+var ELF64_LE = "\\x7fELF\\x02\\x01\\x01\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x02\\x00", ELF64_BE = "\\x7fELF\\x02\\x02\\x01\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x02\\x00", ELF32_LE = "\\x7fELF\\x01\\x01\\x01\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x02\\x00", ELF32_BE = "\\x7fELF\\x01\\x02\\x01\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x02\\x00", MASK_LE = "\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\x00\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\xfe\\xff\\xff\\xff", MASK_BE = "\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\x00\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\xfe\\xff\\xff", MASK_X86 = "\\xff\\xff\\xff\\xff\\xff\\xfe\\xfe\\x00\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\xfe\\xff\\xff\\xff", MASK_MIPS64_LE = "\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\x00\\x00\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\xfe\\xff\\xff\\xff", MASK_MIPS64_BE = "\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\x00\\x00\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\xfe\\xff\\xff", MASK_M68K = "\\xff\\xff\\xff\\xff\\xff\\xff\\xfe\\x00\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\xfe\\xff\\xff", ZERO16 = "\\x00".repeat(16), MIPS32_MASK_LE = `${MASK_MIPS64_LE}\\xff\\xff\\xff\\xff${"\\x00".repeat(12)}\\x20\\x00\\x00\\x00`, MIPS32_MASK_BE = `${MASK_MIPS64_BE}\\xff\\xff\\xff\\xff${"\\x00".repeat(12)}\\x00\\x00\\x00\\x20`, TARGETS = [
   {
     cpu: "aarch64",
     platforms: ["linux/arm64", "linux/arm64/v8"],
@@ -13507,7 +13515,7 @@ var ELF64_LE = "\\x7fELF\\x02\\x01\\x01\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00\
     mask: MASK_X86,
     debianArch: "i386",
     nodeArch: "ia32",
-    machines: ["i686", "i586", "i386"],
+    machines: ["i686", "i586", "i486", "i386"],
     compatOf: [{ host: "x86_64", usually: !0 }]
   },
   {
@@ -13536,6 +13544,8 @@ var ELF64_LE = "\\x7fELF\\x02\\x01\\x01\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00\
     aliases: ["ppc64", "powerpc64"],
     magic: `${ELF64_BE}\\x15`,
     mask: MASK_BE,
+    debianArch: "ppc64",
+    debianPorts: !0,
     machines: ["ppc64"],
     compatOf: [{ host: "ppc64le", usually: !1 }]
   },
@@ -13582,7 +13592,8 @@ var ELF64_LE = "\\x7fELF\\x02\\x01\\x01\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00\
     aliases: ["mipsle", "mipsel"],
     // 40 bytes: the flags word tells o32 from n32 (EF_MIPS_ABI2 must be clear).
     magic: `${ELF32_LE}\\x08\\x00\\x01\\x00\\x00\\x00${ZERO16}`,
-    mask: `${MASK_MIPS64_LE}\\xff\\xff\\xff\\xff${"\\x00".repeat(12)}\\x20\\x00\\x00\\x00`,
+    mask: MIPS32_MASK_LE,
+    debianArch: "mipsel",
     nodeArch: "mipsel",
     compatOf: [{ host: "mips64el", usually: !1 }]
   },
@@ -13591,7 +13602,7 @@ var ELF64_LE = "\\x7fELF\\x02\\x01\\x01\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00\
     platforms: ["linux/mips"],
     aliases: ["mips"],
     magic: `${ELF32_BE}\\x08\\x00\\x00\\x00\\x01${ZERO16}`,
-    mask: `${MASK_MIPS64_BE}\\xff\\xff\\xff\\xff${"\\x00".repeat(12)}\\x00\\x00\\x00\\x20`,
+    mask: MIPS32_MASK_BE,
     nodeArch: "mips",
     compatOf: [{ host: "mips64", usually: !1 }]
   },
@@ -13611,11 +13622,195 @@ var ELF64_LE = "\\x7fELF\\x02\\x01\\x01\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00\
     aliases: ["sparc64"],
     magic: `${ELF64_BE}\\x2b`,
     mask: MASK_BE,
+    debianArch: "sparc64",
+    debianPorts: !0,
     machines: ["sparc64"]
+  },
+  {
+    cpu: "i486",
+    platforms: ["linux/i486"],
+    aliases: ["i486"],
+    // EM_486: an old e_machine some 32-bit x86 toolchains wrote; QEMU's script hands it to qemu-i386.
+    magic: `${ELF32_LE}\\x06\\x00`,
+    mask: MASK_X86,
+    interpreterCpu: "i386",
+    compatOf: [
+      { host: "x86_64", usually: !0 },
+      { host: "i386", usually: !0 }
+    ]
+  },
+  {
+    cpu: "alpha",
+    platforms: ["linux/alpha"],
+    aliases: ["alpha"],
+    magic: `${ELF64_LE}\\x26\\x90`,
+    mask: MASK_X86,
+    debianArch: "alpha",
+    debianPorts: !0,
+    machines: ["alpha"]
+  },
+  {
+    cpu: "sparc",
+    platforms: ["linux/sparc"],
+    aliases: ["sparc", "sparc32"],
+    magic: `${ELF32_BE}\\x02`,
+    mask: MASK_BE,
+    machines: ["sparc"],
+    compatOf: [{ host: "sparc64", usually: !1 }]
+  },
+  {
+    cpu: "sparc32plus",
+    platforms: ["linux/sparc32plus"],
+    aliases: ["sparc32plus", "sparcv8plus"],
+    // EM_SPARC32PLUS: 32-bit programs using V9 instructions.
+    magic: `${ELF32_BE}\\x12`,
+    mask: MASK_BE,
+    compatOf: [{ host: "sparc64", usually: !1 }]
+  },
+  {
+    cpu: "ppc",
+    platforms: ["linux/ppc"],
+    aliases: ["ppc", "powerpc", "ppc32"],
+    magic: `${ELF32_BE}\\x14`,
+    mask: MASK_BE,
+    debianArch: "powerpc",
+    debianPorts: !0,
+    machines: ["ppc"],
+    compatOf: [{ host: "ppc64", usually: !1 }]
+  },
+  {
+    cpu: "m68k",
+    platforms: ["linux/m68k"],
+    aliases: ["m68k"],
+    magic: `${ELF32_BE}\\x04`,
+    mask: MASK_M68K,
+    debianArch: "m68k",
+    debianPorts: !0,
+    machines: ["m68k"]
+  },
+  {
+    cpu: "mipsn32",
+    platforms: ["linux/mipsn32"],
+    aliases: ["mipsn32"],
+    // The mips magic with EF_MIPS_ABI2 set: 32-bit pointers on a 64-bit MIPS (n32 ABI).
+    magic: `${ELF32_BE}\\x08\\x00\\x00\\x00\\x01${"\\x00".repeat(15)}\\x20`,
+    mask: MIPS32_MASK_BE,
+    compatOf: [{ host: "mips64", usually: !1 }]
+  },
+  {
+    cpu: "mipsn32el",
+    platforms: ["linux/mipsn32el"],
+    aliases: ["mipsn32el", "mipsn32le"],
+    magic: `${ELF32_LE}\\x08\\x00\\x01\\x00\\x00\\x00${"\\x00".repeat(12)}\\x20\\x00\\x00\\x00`,
+    mask: MIPS32_MASK_LE,
+    compatOf: [{ host: "mips64el", usually: !1 }]
+  },
+  {
+    cpu: "sh4",
+    platforms: ["linux/sh4"],
+    aliases: ["sh4", "sh4le"],
+    magic: `${ELF32_LE}\\x2a\\x00`,
+    mask: MASK_LE,
+    debianArch: "sh4",
+    debianPorts: !0,
+    machines: ["sh4"]
+  },
+  {
+    cpu: "sh4eb",
+    platforms: ["linux/sh4eb"],
+    aliases: ["sh4eb", "sh4be"],
+    magic: `${ELF32_BE}\\x2a`,
+    mask: MASK_BE,
+    machines: ["sh4eb"]
+  },
+  {
+    cpu: "aarch64_be",
+    platforms: ["linux/aarch64_be"],
+    aliases: ["aarch64_be", "arm64be", "arm64_be"],
+    magic: `${ELF64_BE}\\xb7`,
+    mask: MASK_BE,
+    machines: ["aarch64_be"]
+  },
+  {
+    cpu: "hppa",
+    platforms: ["linux/hppa"],
+    aliases: ["hppa", "parisc"],
+    magic: `${ELF32_BE}\\x0f`,
+    mask: MASK_BE,
+    debianArch: "hppa",
+    debianPorts: !0,
+    machines: ["parisc", "parisc64"]
+  },
+  {
+    cpu: "riscv32",
+    platforms: ["linux/riscv32"],
+    aliases: ["riscv32", "rv32"],
+    magic: `${ELF32_LE}\\xf3\\x00`,
+    mask: MASK_LE,
+    machines: ["riscv32"]
+  },
+  {
+    cpu: "xtensa",
+    platforms: ["linux/xtensa"],
+    aliases: ["xtensa", "xtensael"],
+    magic: `${ELF32_LE}\\x5e\\x00`,
+    mask: MASK_LE,
+    machines: ["xtensa"]
+  },
+  {
+    cpu: "xtensaeb",
+    platforms: ["linux/xtensaeb"],
+    aliases: ["xtensaeb"],
+    magic: `${ELF32_BE}\\x5e`,
+    mask: MASK_BE
+  },
+  {
+    cpu: "microblaze",
+    platforms: ["linux/microblaze"],
+    aliases: ["microblaze", "microblazebe"],
+    // e_machine 0xbaab (EM_MICROBLAZE_OLD), as QEMU's script; e_type big-endian (QEMU 10 writes \\x02\\x00 here).
+    magic: "\\x7fELF\\x01\\x02\\x01\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x02\\xba\\xab",
+    mask: MASK_BE,
+    machines: ["microblaze"]
+  },
+  {
+    cpu: "microblazeel",
+    platforms: ["linux/microblazeel"],
+    aliases: ["microblazeel", "microblazele"],
+    magic: `${ELF32_LE}\\xab\\xba`,
+    mask: MASK_LE,
+    machines: ["microblazeel"]
+  },
+  {
+    cpu: "or1k",
+    platforms: ["linux/or1k"],
+    aliases: ["or1k", "openrisc"],
+    magic: `${ELF32_BE}\\x5c`,
+    mask: MASK_BE,
+    machines: ["openrisc"]
+  },
+  {
+    cpu: "hexagon",
+    platforms: ["linux/hexagon"],
+    aliases: ["hexagon", "qdsp6"],
+    magic: `${ELF32_LE}\\xa4\\x00`,
+    mask: MASK_LE,
+    machines: ["hexagon"]
   }
 ], BY_CPU = new Map(TARGETS.map((t) => [t.cpu, t]));
+function requireTarget(cpu) {
+  let target = BY_CPU.get(cpu);
+  if (!target)
+    throw new QusError("QUS_UNKNOWN_PLATFORM", `no QEMU target named ${JSON.stringify(cpu)}`, {
+      hint: `use one of: ${TARGETS.map((candidate) => candidate.cpu).join(", ")}`
+    });
+  return target;
+}
 function entryName(target) {
   return `qemu-${target.cpu}`;
+}
+function interpreterBase(target) {
+  return `qemu-${target.interpreterCpu ?? target.cpu}`;
 }
 function canonicalPlatform(target) {
   return target.platforms[0] ?? `linux/${target.cpu}`;
@@ -13958,14 +14153,19 @@ function words(littleEndian, ...insns) {
   for (let [i, insn] of insns.entries()) view.setUint32(i * 4, insn >>> 0, littleEndian);
   return out;
 }
-var LE = !0, BE = !1, EM_386 = 3, EM_MIPS = 8, EM_PPC64 = 21, EM_S390 = 22, EM_ARM = 40, EM_SPARCV9 = 43, EM_X86_64 = 62, EM_AARCH64 = 183, EM_RISCV = 243, EM_LOONGARCH = 258, EF_ARM_EABI_VER5 = 83886080, EF_PPC64_ELFV2 = 2, EF_MIPS_ABI_O32 = 4096, EF_MIPS_ARCH_32R2 = 1879048192, EF_MIPS_ARCH_64R2 = 2147483648, EF_RISCV_RVC_DOUBLE = 5, EF_LOONGARCH_LP64D_OBJV1 = 67, arm = (le) => (s) => words(le, 3818942712, 3818913792 | s, 4009754624), ppc64 = (le) => (s) => words(le, 939524330, 945815552 | s, 1140850690), mipsO32 = (le) => (s) => words(le, 604115094, 604241920 | s, 12), mipsN64 = (le) => (s) => words(le, 604116053, 604241920 | s, 12), EXIT_CODE = {
+function halfwords(littleEndian, ...insns) {
+  let out = new Uint8Array(insns.length * 2), view = new DataView(out.buffer);
+  for (let [i, insn] of insns.entries()) view.setUint16(i * 2, insn, littleEndian);
+  return out;
+}
+var LE = !0, BE = !1, EM_SPARC = 2, EM_386 = 3, EM_68K = 4, EM_486 = 6, EM_MIPS = 8, EM_PARISC = 15, EM_SPARC32PLUS = 18, EM_PPC = 20, EM_PPC64 = 21, EM_S390 = 22, EM_ARM = 40, EM_SH = 42, EM_SPARCV9 = 43, EM_X86_64 = 62, EM_OPENRISC = 92, EM_XTENSA = 94, EM_QDSP6 = 164, EM_AARCH64 = 183, EM_RISCV = 243, EM_LOONGARCH = 258, EM_ALPHA = 36902, EM_MICROBLAZE_OLD = 47787, EF_ARM_EABI_VER5 = 83886080, EF_PPC64_ELFV2 = 2, EF_MIPS_ABI_O32 = 4096, EF_MIPS_ARCH_32R2 = 1879048192, EF_MIPS_ARCH_64R2 = 2147483648, EF_RISCV_RVC_DOUBLE = 5, EF_LOONGARCH_LP64D_OBJV1 = 67, EF_MIPS_ABI2 = 32, EF_SPARC_32PLUS = 256, EF_PARISC_1_1 = 528, EF_HEXAGON_MACH_V67 = 103, arm = (le) => (s) => words(le, 3818942712, 3818913792 | s, 4009754624), ppc64 = (le) => (s) => words(le, 939524330, 945815552 | s, 1140850690), mipsO32 = (le) => (s) => words(le, 604115094, 604241920 | s, 12), mipsN64 = (le) => (s) => words(le, 604116053, 604241920 | s, 12), mipsN32 = (le) => (s) => words(le, 604117053, 604241920 | s, 12), i386 = (s) => Uint8Array.of(184, 252, 0, 0, 0, 187, s, 0, 0, 0, 205, 128), aarch64 = (s) => words(LE, 3531606984, 3531603968 | s << 5, 3556769793), sparc32 = (s) => words(BE, 2182095036, 2416975872 | s, 2446336016), sh4 = (le) => (s) => halfwords(le, 58364, 25404, 58368 | s, 49937), microblaze = (le) => (s) => words(le, 830472444, 815792128 | s, 3117154312), xtensa = (le) => (s) => le ? Uint8Array.of(34, 160, 119, 98, 160, s, 0, 80, 0) : Uint8Array.of(34, 10, 119, 38, 10, s, 0, 5, 0), EXIT_CODE = {
   // movz x8, #94 (exit_group); movz x0, #s; svc #0
   aarch64: {
     elfClass: 64,
     littleEndian: LE,
     machine: EM_AARCH64,
     flags: 0,
-    code: (s) => words(LE, 3531606984, 3531603968 | s << 5, 3556769793)
+    code: aarch64
   },
   // mov r7, #248 (exit_group); mov r0, #s; svc #0  (EABI: number in r7)
   arm: { elfClass: 32, littleEndian: LE, machine: EM_ARM, flags: EF_ARM_EABI_VER5, code: arm(LE) },
@@ -13977,7 +14177,7 @@ var LE = !0, BE = !1, EM_386 = 3, EM_MIPS = 8, EM_PPC64 = 21, EM_S390 = 22, EM_A
     littleEndian: LE,
     machine: EM_386,
     flags: 0,
-    code: (s) => Uint8Array.of(184, 252, 0, 0, 0, 187, s, 0, 0, 0, 205, 128)
+    code: i386
   },
   // mov eax, 231 (exit_group); mov edi, s; syscall
   x86_64: {
@@ -14039,6 +14239,94 @@ var LE = !0, BE = !1, EM_386 = 3, EM_MIPS = 8, EM_PPC64 = 21, EM_S390 = 22, EM_A
     machine: EM_SPARCV9,
     flags: 0,
     code: (s) => words(BE, 2182095036, 2416975872 | s, 2446336109)
+  },
+  // The i386 code, marked EM_486 (qemu-i386 and x86 kernels take both).
+  i486: { elfClass: 32, littleEndian: LE, machine: EM_486, flags: 0, code: i386 },
+  // lda $0, 405($31) (exit_group); lda $16, s($31); call_pal 0x83 (callsys)
+  alpha: {
+    elfClass: 64,
+    littleEndian: LE,
+    machine: EM_ALPHA,
+    flags: 0,
+    code: (s) => words(LE, 538902933, 572456960 | s, 131)
+  },
+  // mov 188, %g1 (exit_group); mov s, %o0; ta 0x10 (32-bit syscall trap)
+  sparc: { elfClass: 32, littleEndian: BE, machine: EM_SPARC, flags: 0, code: sparc32 },
+  sparc32plus: { elfClass: 32, littleEndian: BE, machine: EM_SPARC32PLUS, flags: EF_SPARC_32PLUS, code: sparc32 },
+  // li r0, 234 (exit_group); li r3, s; sc
+  ppc: {
+    elfClass: 32,
+    littleEndian: BE,
+    machine: EM_PPC,
+    flags: 0,
+    code: (s) => words(BE, 939524330, 945815552 | s, 1140850690)
+  },
+  // move.l #247, %d0 (exit_group); moveq #s, %d1; trap #0
+  m68k: {
+    elfClass: 32,
+    littleEndian: BE,
+    machine: EM_68K,
+    flags: 0,
+    code: (s) => Uint8Array.of(32, 60, 0, 0, 0, 247, 114, s, 78, 64)
+  },
+  // li v0, 6205 (n32 exit_group); li a0, s; syscall. ELF32 with EF_MIPS_ABI2 on a 64-bit ISA.
+  mipsn32: {
+    elfClass: 32,
+    littleEndian: BE,
+    machine: EM_MIPS,
+    flags: EF_MIPS_ABI2 | EF_MIPS_ARCH_64R2,
+    code: mipsN32(BE)
+  },
+  mipsn32el: {
+    elfClass: 32,
+    littleEndian: LE,
+    machine: EM_MIPS,
+    flags: EF_MIPS_ABI2 | EF_MIPS_ARCH_64R2,
+    code: mipsN32(LE)
+  },
+  // mov #-4, r3; extu.b r3, r3 (252, exit_group); mov #s, r4 (sign-extended: the kernel keeps the low byte); trapa #0x11
+  sh4: { elfClass: 32, littleEndian: LE, machine: EM_SH, flags: 0, code: sh4(LE) },
+  sh4eb: { elfClass: 32, littleEndian: BE, machine: EM_SH, flags: 0, code: sh4(BE) },
+  // The aarch64 code: A64 instructions are little-endian in big-endian programs too (only data is big-endian).
+  aarch64_be: { elfClass: 64, littleEndian: BE, machine: EM_AARCH64, flags: 0, code: aarch64 },
+  // ldi 222, %r20 (exit_group); ldi s, %r26; be,l 0x100(%sr2, %r0) (the gateway page); nop (its delay slot)
+  hppa: {
+    elfClass: 32,
+    littleEndian: BE,
+    machine: EM_PARISC,
+    flags: EF_PARISC_1_1,
+    code: (s) => words(BE, 873726396, 874119168 | s << 1, 3825238528, 134218304)
+  },
+  // li a7, 94 (exit_group); li a0, s; ecall
+  riscv32: {
+    elfClass: 32,
+    littleEndian: LE,
+    machine: EM_RISCV,
+    flags: EF_RISCV_RVC_DOUBLE,
+    code: (s) => words(LE, 98568339, 1299 | s << 20, 115)
+  },
+  // movi a2, 119 (exit_group); movi a6, s; syscall. Neither uses the register window, so the windowed and call0
+  // ABIs both run it.
+  xtensa: { elfClass: 32, littleEndian: LE, machine: EM_XTENSA, flags: 0, code: xtensa(LE) },
+  xtensaeb: { elfClass: 32, littleEndian: BE, machine: EM_XTENSA, flags: 0, code: xtensa(BE) },
+  // addik r12, r0, 252 (exit_group); addik r5, r0, s; brki r14, 0x8
+  microblaze: { elfClass: 32, littleEndian: BE, machine: EM_MICROBLAZE_OLD, flags: 0, code: microblaze(BE) },
+  microblazeel: { elfClass: 32, littleEndian: LE, machine: EM_MICROBLAZE_OLD, flags: 0, code: microblaze(LE) },
+  // l.addi r11, r0, 94 (exit_group); l.addi r3, r0, s; l.sys 1
+  or1k: {
+    elfClass: 32,
+    littleEndian: BE,
+    machine: EM_OPENRISC,
+    flags: 0,
+    code: (s) => words(BE, 2640314462, 2623537152 | s, 536870913)
+  },
+  // { r6 = #94 } (exit_group); { r0 = #s }; { trap0(#1) }: one instruction per packet (parse bits 11).
+  hexagon: {
+    elfClass: 32,
+    littleEndian: LE,
+    machine: EM_QDSP6,
+    flags: EF_HEXAGON_MACH_V67,
+    code: (s) => words(LE, 2015415238, 2015412224 | s << 5, 1409335300)
   }
 };
 
@@ -14127,6 +14415,13 @@ function mayEmulate(host, cpu, provenForeign) {
 }
 
 // ../core/src/report/probe-words.ts
+function shortVersion(line) {
+  return line ? /version (\S+)/.exec(line)?.[1] : void 0;
+}
+function otherQemuSource(qemuVersion) {
+  let major = Number(shortVersion(qemuVersion)?.split(".")[0]);
+  return Number.isFinite(major) && major >= 10 ? major >= 11 ? "debian:trixie" : "debian:sid" : "debian:trixie";
+}
 function describeFailure(context) {
   let { failure, detail, entry } = context, interpreter = entry?.interpreter ? ` (${entry.interpreter})` : "";
   switch (failure) {
@@ -14143,12 +14438,20 @@ function describeFailure(context) {
   }
 }
 function failureHint(context) {
-  let platform2 = context.platform ?? "PLATFORM", replace = formatCommand(["qus", "ensure", "--replace", "--platforms", platform2]), register2 = formatCommand(["qus", "ensure", "--platforms", platform2]);
+  let platform2 = context.platform ?? "PLATFORM", replace = formatCommand(["qus", "ensure", "--replace", "--platforms", platform2]), register2 = formatCommand(["qus", "ensure", "--platforms", platform2]), short = shortVersion(context.qemuVersion), version = short ? ` (QEMU ${short})` : "", tryOther = formatCommand([
+    "qus",
+    "ensure",
+    "--replace",
+    "--platforms",
+    platform2,
+    "--qemu-from",
+    otherQemuSource(context.qemuVersion)
+  ]);
   switch (context.failure) {
     case "timeout":
-      return `this emulator hangs, and BuildKit's own platform check in dockerd hangs on it too: install another QEMU build (qemu-user-static) and run ${replace}`;
+      return `this emulator${version} hangs, and BuildKit's own platform check in dockerd hangs on it too: try another QEMU, e.g. ${tryOther}`;
     case "crashed":
-      return `this QEMU build cannot run the probe: install another qemu-user-static and run ${replace}`;
+      return `this QEMU build${version} cannot run the probe: try another QEMU, e.g. ${tryOther}`;
     case "no-handler":
       return context.entry?.enabled ? `use QEMU's static emulator (apt-get install qemu-user-static), then ${replace}` : `register it: ${register2}`;
     case "interpreter-unreachable":
@@ -14174,6 +14477,22 @@ function describeProbeRun(result, chroot) {
 }
 function classify(result, lastLine) {
   return result.timedOut ? ["timeout", void 0] : result.signal ? ["crashed", result.signal] : result.exitCode === NO_HANDLER_STATUS || /exec format error/i.test(lastLine) || result.startError === "ENOEXEC" ? ["no-handler", void 0] : /no such file or directory/i.test(lastLine) ? ["interpreter-unreachable", lastLine || void 0] : result.startError ? ["exit-status", `could not start: ${result.startError}`] : ["exit-status", `status ${result.exitCode}${lastLine ? `: ${lastLine}` : ""}`];
+}
+
+// ../core/src/drivers/user-namespace.ts
+import { readFileSync } from "node:fs";
+var INITIAL_MAP = /^\s*0\s+0\s+4294967295\s*$/;
+function describeUserNamespace(uidMap) {
+  let lines = (uidMap ?? "").split(`
+`).filter((line) => line.trim() !== "");
+  return lines.length === 0 || lines.length === 1 && INITIAL_MAP.test(lines[0] ?? "") ? void 0 : `uid map ${lines.map((line) => line.trim().split(/\s+/).join(" ")).join(", ")}`;
+}
+function currentUserNamespace() {
+  try {
+    return describeUserNamespace(readFileSync("/proc/self/uid_map", "utf8"));
+  } catch {
+    return;
+  }
 }
 
 // ../core/src/drivers/container/helper-script.ts
@@ -14212,6 +14531,8 @@ if [ ! -e "$B/register" ]; then
 fi
 read -r release </proc/sys/kernel/osrelease
 echo "kernel $release"
+# Another user namespace than the host's sees a table it may not change, or one of its own (Linux 6.7+).
+while read -r inside outside count; do echo "uidmap $inside $outside $count"; done </proc/self/uid_map
 echo host-header $(od -An -v -tx1 -N 64 /bin/busybox)
 probes=""
 versions=""
@@ -14233,7 +14554,9 @@ for arg in "$@"; do
       line=${expand("value#*=")}
       if (printf '%s' "$line" >"$B/register") 2>"$E"; then echo "op register $name ok"; else echo "op register $name failed $(oneline)"; fi ;;
     interp)
-      for path in "/usr/bin/qemu-$value-static" "/usr/bin/qemu-$value" "/usr/local/bin/qemu-$value-static" "/usr/local/bin/qemu-$value"; do
+      base=qemu-$value
+      case $value in *=*) base=${expand("value#*=")}; value=${expand("value%%=*")} ;; esac
+      for path in "/usr/bin/$base-static" "/usr/bin/$base" "/usr/local/bin/$base-static" "/usr/local/bin/$base"; do
         if [ -x "$path" ]; then
           echo "interpreter $value $path"
           if [ -z "$noversion" ]; then
@@ -14286,7 +14609,7 @@ function status(word) {
   return word === "timeout" ? word : word !== void 0 && /^\d{1,3}$/.test(word) ? Number(word) : void 0;
 }
 function parseHelperOutput(stdout) {
-  let mounted = !1, mountError, fatal, kernel = "", hostHeader, complete = !1, ops = [], entryTexts = /* @__PURE__ */ new Map(), interpreters = /* @__PURE__ */ new Map(), versions = /* @__PURE__ */ new Map(), probes2 = /* @__PURE__ */ new Map(), currentEntry;
+  let mounted = !1, mountError, fatal, kernel = "", uidMap = [], hostHeader, complete = !1, ops = [], entryTexts = /* @__PURE__ */ new Map(), interpreters = /* @__PURE__ */ new Map(), versions = /* @__PURE__ */ new Map(), probes2 = /* @__PURE__ */ new Map(), currentEntry;
   for (let line of stdout.split(`
 `)) {
     if (line.startsWith("| ") && currentEntry) {
@@ -14299,6 +14622,7 @@ function parseHelperOutput(stdout) {
     else if (word === "mount-failed") mountError = tail2 || "no error message";
     else if (word === "fatal") fatal = tail2 || "no error message";
     else if (word === "kernel") kernel = tail2;
+    else if (word === "uidmap") uidMap.push(tail2);
     else if (word === "host-header") {
       let hex = tail2.replace(/\s+/g, "");
       /^([0-9a-f]{2})+$/.test(hex) && (hostHeader = fromHex(hex));
@@ -14317,7 +14641,21 @@ function parseHelperOutput(stdout) {
   }
   let entries = [...entryTexts].map(([name, lines]) => parseEntry(name, lines.join(`
 `)));
-  return { mounted, mountError, fatal, kernel, hostHeader, ops, entries, interpreters, versions, probes: probes2, complete };
+  return {
+    mounted,
+    mountError,
+    fatal,
+    kernel,
+    uidMap: uidMap.join(`
+`),
+    hostHeader,
+    ops,
+    entries,
+    interpreters,
+    versions,
+    probes: probes2,
+    complete
+  };
 }
 
 // ../core/src/drivers/container/helper-driver.ts
@@ -14403,12 +14741,17 @@ function createHelperDriver(runner, image, engine, labels, options = {}) {
     return options.explicitImage ? new QusError("QUS_USAGE", message, { hint: `${hint} and leave --image out, or pass a tonistiigi/binfmt image` }) : new QusError("QUS_IMAGE_MISSING", message, { hint });
   }
   function versionsOf(report) {
-    return version ? new Map([...report.interpreters].map(([cpu, path]) => [path, version.replace(/^qemu-\S+/, `qemu-${cpu}`)])) : report.versions;
+    return version ? new Map(
+      [...report.interpreters].map(([cpu, path]) => [
+        path,
+        version.replace(/^qemu-\S+/, interpreterBase(requireTarget(cpu)))
+      ])
+    ) : report.versions;
   }
   return {
     name: runner.name,
     async inspect(request) {
-      let cpus = request.targets.map((target) => target.cpu), report = await runHelper([...cpus.map((cpu) => `interp=${cpu}`), ...cpus.map(probeArg)], cpus), native = /* @__PURE__ */ new Map(), hostClaims = /* @__PURE__ */ new Map(), probes2 = /* @__PURE__ */ new Map();
+      let cpus = request.targets.map((target) => target.cpu), report = await runHelper([...cpus.map(interpArg), ...cpus.map(probeArg)], cpus), native = /* @__PURE__ */ new Map(), hostClaims = /* @__PURE__ */ new Map(), probes2 = /* @__PURE__ */ new Map();
       for (let target of request.targets) {
         let run2 = report.probes.get(target.cpu), claimants = claimantsOf(report.entries, buildProbe(target.cpu)).map((entry) => entry.name);
         if (report.hostHeader && matchesHeader(targetPattern(target), report.hostHeader)) {
@@ -14420,16 +14763,19 @@ function createHelperDriver(runner, image, engine, labels, options = {}) {
       }
       let interpreters = /* @__PURE__ */ new Map();
       for (let [cpu, path] of report.interpreters) interpreters.set(cpu, { path, static: !0 });
+      let userNamespace = describeUserNamespace(report.uidMap);
       return {
         // The helper mounts binfmt_misc in its own mount namespace only: the engine's host is left as it was.
-        kernel: { release: report.kernel, binfmtMounted: !0, mountedByQus: !1 },
+        kernel: { release: report.kernel, binfmtMounted: !0, mountedByQus: !1, userNamespace },
         entries: report.entries,
         native,
         hostClaims,
         interpreters,
         probes: probes2,
         qemuVersions: versionsOf(report),
-        warnings: [],
+        warnings: userNamespace ? [
+          `the engine runs its containers in a user namespace (${userNamespace}, userns-remap): the helper cannot reach the host's table`
+        ] : [],
         details: { ...details }
       };
     },
@@ -14444,7 +14790,7 @@ function createHelperDriver(runner, image, engine, labels, options = {}) {
               `refusing to register ${step.register.name}: the engine runs ${step.target.cpu} programs itself, or may`,
               { hint: "this architecture runs natively on the engine and needs no emulation" }
             );
-          args.push(`register=${step.register.name}=${renderRegister(step.register)}`, `interp=${step.target.cpu}`);
+          args.push(`register=${step.register.name}=${renderRegister(step.register)}`, interpArg(step.target.cpu));
         }
       }
       let report = await runHelper(
@@ -14477,6 +14823,10 @@ function markerArg(info2) {
   let cpu = info2.cpu ?? "x86_64";
   return `marker=${Buffer.from(buildExitProgram(cpu, NO_HANDLER_STATUS)).toString("base64")}`;
 }
+function interpArg(cpu) {
+  let base = interpreterBase(requireTarget(cpu));
+  return base === `qemu-${cpu}` ? `interp=${cpu}` : `interp=${cpu}=${base}`;
+}
 function probeArg(cpu) {
   return `probe=${cpu}=${Buffer.from(buildProbe(cpu)).toString("base64")}`;
 }
@@ -14497,7 +14847,7 @@ function verdict(run2) {
 function stepFailure(step, ops, entries, driver) {
   let names = new Set([...step.remove, step.enable, step.register?.name].filter(Boolean));
   for (let op of ops.filter((candidate) => names.has(candidate.name) && !candidate.ok)) {
-    if (op.kind === "register" && step.register && /exists/i.test(op.message) && registeredMeanwhile(
+    if (op.kind === "register" && step.register && (/exists/i.test(op.message) || op.message === "") && registeredMeanwhile(
       entries.find((entry) => entry.name === op.name),
       step.register
     ) === "same")
@@ -14510,7 +14860,26 @@ function stepFailure(step, ops, entries, driver) {
 }
 
 // ../core/src/drivers/container/tonistiigi.ts
-var TONISTIIGI_IMAGE = "tonistiigi/binfmt:qemu-v10.2.3-68", ARCH_EXCEPTIONS = { armeb: "armbe" };
+var TONISTIIGI_IMAGE = "tonistiigi/binfmt:qemu-v10.2.3-68", ARCH_EXCEPTIONS = { armeb: "armbe" }, ARCHS = /* @__PURE__ */ new Set([
+  "amd64",
+  "arm64",
+  "arm",
+  "s390x",
+  "ppc64le",
+  "riscv64",
+  "386",
+  "mips64le",
+  "mips64",
+  "loong64",
+  "armbe",
+  "sparc64",
+  "ppc64",
+  "mips",
+  "mipsle"
+]);
+function tonistiigiSupports(target) {
+  return ARCHS.has(tonistiigiArch(target));
+}
 function tonistiigiArch(target) {
   let arch2 = canonicalPlatform(target).split("/")[1] ?? target.cpu;
   return ARCH_EXCEPTIONS[target.cpu] ?? arch2;
@@ -14648,7 +15017,7 @@ ${result.stdout}`);
         decision.native && native.set(target.cpu, `${decision.reason ?? "runs natively"} on the engine`), decision.provenForeign && provenForeign.add(target.cpu), decision.hostClaimed && hostClaims.set(target.cpu, [entryName(target)]);
       }
       let interpreters = new Map(
-        request.targets.map((target) => [target.cpu, { path: `/usr/bin/qemu-${target.cpu}`, static: !0 }])
+        request.targets.filter(tonistiigiSupports).map((target) => [target.cpu, { path: `/usr/bin/${interpreterBase(target)}`, static: !0 }])
       ), qemuVersion = /qemu\/(\S+)/.exec(`${version.stdout} ${version.stderr}`)?.[1];
       return {
         kernel: { release: "", binfmtMounted: !0, mountedByQus: !1 },
@@ -14805,7 +15174,7 @@ function notAnInstaller(engine, image, explicit, build) {
 import { release as release2 } from "node:os";
 
 // ../core/src/drivers/local/binfmt-fs.ts
-import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync as readFileSync2 } from "node:fs";
 import { open, readFile } from "node:fs/promises";
 var BINFMT_DIR = "/proc/sys/fs/binfmt_misc", CONTROL_FILES = /* @__PURE__ */ new Set(["register", "status"]);
 function isMounted(dir = BINFMT_DIR) {
@@ -14823,7 +15192,7 @@ async function mountBinfmt(exec, dir = BINFMT_DIR) {
 }
 function isBinfmtEnabled(dir = BINFMT_DIR) {
   try {
-    return readFileSync(`${dir}/status`, "utf8").trim() !== "disabled";
+    return readFileSync2(`${dir}/status`, "utf8").trim() !== "disabled";
   } catch {
     return !0;
   }
@@ -14833,7 +15202,7 @@ function readEntries(dir = BINFMT_DIR) {
 }
 function readEntry(name, dir = BINFMT_DIR) {
   try {
-    return parseEntry(name, readFileSync(`${dir}/${name}`, "utf8"));
+    return parseEntry(name, readFileSync2(`${dir}/${name}`, "utf8"));
   } catch (error) {
     if (errnoCode(error) === "ENOENT") return;
     throw error;
@@ -14905,9 +15274,9 @@ function listQemu(dir) {
   }
 }
 function findInterpreter(cpu, listings) {
-  let dynamic;
+  let dynamic, base = interpreterBase(requireTarget(cpu));
   for (let { dir, names } of listings)
-    for (let name of [`qemu-${cpu}-static`, `qemu-${cpu}`]) {
+    for (let name of [`${base}-static`, base]) {
       let path = `${dir}/${name}`;
       if (!(!names.has(name) || !isExecutable(path))) {
         if (isStaticElf(readHeaderSync(path, 4096))) return { path, static: !0 };
@@ -14976,11 +15345,11 @@ function kernelAtLeast(major, minor, kernelRelease = release()) {
 }
 
 // ../core/src/drivers/local/native-cache.ts
-import { readFileSync as readFileSync3 } from "node:fs";
+import { readFileSync as readFileSync4 } from "node:fs";
 import { join as join3 } from "node:path";
 
 // ../core/src/drivers/local/cache.ts
-import { mkdirSync, readFileSync as readFileSync2, writeFileSync as writeFileSync2 } from "node:fs";
+import { mkdirSync, readFileSync as readFileSync3, writeFileSync as writeFileSync2 } from "node:fs";
 import { homedir } from "node:os";
 import { dirname, join as join2 } from "node:path";
 function cacheDir(env = process.env) {
@@ -14988,7 +15357,7 @@ function cacheDir(env = process.env) {
 }
 function readCache(path) {
   try {
-    let parsed = JSON.parse(readFileSync2(path, "utf8"));
+    let parsed = JSON.parse(readFileSync3(path, "utf8"));
     return parsed && typeof parsed == "object" ? parsed : {};
   } catch {
     return {};
@@ -15004,7 +15373,7 @@ function writeCache(path, value) {
 // ../core/src/drivers/local/native-cache.ts
 function bootId() {
   try {
-    return readFileSync3("/proc/sys/kernel/random/boot_id", "utf8").trim();
+    return readFileSync4("/proc/sys/kernel/random/boot_id", "utf8").trim();
   } catch {
     return "";
   }
@@ -15197,8 +15566,12 @@ function createLocalDriver(options = {}) {
         interpreter.static || warnings.push(
           `${interpreter.path} is dynamically linked: with the F flag it fails inside containers; install qemu-user-static`
         );
-      return binfmtEnabled || warnings.push(`binfmt_misc is switched off as a whole (${dir}/status reads disabled): no entry is used`), {
-        kernel: { release: release2(), binfmtMounted, binfmtEnabled, mountedByQus },
+      binfmtEnabled || warnings.push(`binfmt_misc is switched off as a whole (${dir}/status reads disabled): no entry is used`);
+      let userNamespace = currentUserNamespace();
+      return userNamespace && warnings.push(
+        `qus runs in a user namespace (${userNamespace}): the table shown may be private to it, and what runs here may not run on the host`
+      ), {
+        kernel: { release: release2(), binfmtMounted, binfmtEnabled, mountedByQus, userNamespace },
         entries,
         native,
         hostClaims,
@@ -15320,83 +15693,6 @@ function toKernelError(error, step) {
   });
 }
 
-// ../core/src/report/build.ts
-function entryState(entry) {
-  return entry ? entry.enabled ? "enabled" : "disabled" : "absent";
-}
-var INSTALL_HINT = "install QEMU's static user-mode emulators (Debian/Ubuntu: apt-get install qemu-user-static) or pass --qemu-path DIR";
-function describePlatform(facts) {
-  let { target, action, probe } = facts, base = {
-    platform: canonicalPlatform(target),
-    cpu: target.cpu,
-    before: facts.before,
-    action,
-    reasons: facts.reasons
-  };
-  if (facts.after === "native") {
-    let error = facts.error && { code: facts.error.code, message: facts.error.message };
-    return { ...base, after: "native", verified: null, hint: facts.error?.hint, error, ok: error === void 0 };
-  }
-  let entry = facts.after, interpreter = entry?.interpreter || facts.foundInterpreter, failed = facts.error !== void 0 || action === "conflict" || action === "missing-interpreter", failure = probe && failureOf(probe, facts.claimant ?? entry, facts, interpreter), verifiedOk = probe?.ok === !0 && failure === void 0, ok = !failed && (facts.requireVerified ? verifiedOk : action !== "none" || entry?.enabled === !0);
-  return {
-    ...base,
-    after: entryState(entry),
-    verified: probe ? verifiedOk : null,
-    verification: failure ? describeFailure(failure) : void 0,
-    failure: failure?.failure,
-    interpreter,
-    flags: entry?.flags,
-    qemuVersion: interpreter ? facts.qemuVersions.get(interpreter) : void 0,
-    hint: hintFor(facts, ok, failure),
-    error: facts.error ? { code: facts.error.code, message: facts.error.message } : void 0,
-    ok
-  };
-}
-function failureOf(probe, claimant, facts, interpreter) {
-  let entry = claimant && {
-    name: claimant.name,
-    interpreter: claimant.interpreter || interpreter || "",
-    flags: claimant.flags,
-    enabled: claimant.enabled
-  }, context = {
-    platform: canonicalPlatform(facts.target),
-    entry,
-    chrooted: probe.chrooted,
-    interpreterFile: entry?.interpreter ? facts.interpreterFiles?.get(entry.interpreter) : void 0
-  };
-  if (!probe.ok) return { ...context, failure: probe.failure ?? "exit-status", detail: probe.detail };
-  let readable = claimant !== void 0 && !claimant.opaque;
-  if (probe.chrooted === !1 && readable && !claimant.flags.includes("F"))
-    return { ...context, failure: "interpreter-unreachable" };
-}
-function hintFor(facts, ok, failure) {
-  if (facts.error) return facts.error.hint;
-  let platform2 = canonicalPlatform(facts.target);
-  if (facts.action === "conflict")
-    return `replace the differing entry with QEMU's: ${formatCommand(["qus", "ensure", "--replace", "--platforms", platform2])}`;
-  if (facts.action === "missing-interpreter") return INSTALL_HINT;
-  if (!ok) {
-    if (failure) return failureHint(failure);
-    if (facts.after !== "native") {
-      if (facts.after === void 0) return `register it: ${formatCommand(["qus", "ensure", "--platforms", platform2])}`;
-      if (!facts.after.enabled) return `enable it: ${formatCommand(["qus", "ensure", "--platforms", platform2])}`;
-    }
-  }
-}
-function buildReport(command, driverName, inspection, platforms, dryRun) {
-  return {
-    schemaVersion: 1,
-    command,
-    driver: driverName,
-    driverDetails: inspection.details,
-    dryRun,
-    ok: platforms.every((platform2) => platform2.ok),
-    kernel: inspection.kernel,
-    platforms,
-    warnings: inspection.warnings
-  };
-}
-
 // ../core/src/platform.ts
 var BY_NAME = /* @__PURE__ */ new Map();
 for (let target of TARGETS)
@@ -15442,6 +15738,84 @@ function editDistance(a, b) {
     previous = current;
   }
   return previous[b.length] ?? 0;
+}
+
+// ../core/src/report/build.ts
+function entryState(entry) {
+  return entry ? entry.enabled ? "enabled" : "disabled" : "absent";
+}
+var INSTALL_HINT = "install QEMU's static user-mode emulators (Debian/Ubuntu: apt-get install qemu-user-static) or pass --qemu-path DIR";
+function describePlatform(facts) {
+  let { target, action, probe } = facts, base = {
+    platform: canonicalPlatform(target),
+    cpu: target.cpu,
+    before: facts.before,
+    action,
+    reasons: facts.reasons
+  };
+  if (facts.after === "native") {
+    let error = facts.error && { code: facts.error.code, message: facts.error.message };
+    return { ...base, after: "native", verified: null, hint: facts.error?.hint, error, ok: error === void 0 };
+  }
+  let entry = facts.after, interpreter = entry?.interpreter || facts.foundInterpreter, failed = facts.error !== void 0 || action === "conflict" || action === "missing-interpreter", failure = probe && failureOf(probe, facts.claimant ?? entry, facts, interpreter), verifiedOk = probe?.ok === !0 && failure === void 0, ok = !failed && (facts.requireVerified ? verifiedOk : action !== "none" || entry?.enabled === !0);
+  return {
+    ...base,
+    after: entryState(entry),
+    verified: probe ? verifiedOk : null,
+    verification: failure ? describeFailure(failure) : void 0,
+    failure: failure?.failure,
+    interpreter,
+    flags: entry?.flags,
+    qemuVersion: interpreter ? facts.qemuVersions.get(interpreter) : void 0,
+    hint: hintFor(facts, ok, failure),
+    error: facts.error ? { code: facts.error.code, message: facts.error.message } : void 0,
+    ok
+  };
+}
+function failureOf(probe, claimant, facts, interpreter) {
+  let entry = claimant && {
+    name: claimant.name,
+    interpreter: claimant.interpreter || interpreter || "",
+    flags: claimant.flags,
+    enabled: claimant.enabled
+  }, context = {
+    platform: canonicalPlatform(facts.target),
+    entry,
+    chrooted: probe.chrooted,
+    interpreterFile: entry?.interpreter ? facts.interpreterFiles?.get(entry.interpreter) : void 0,
+    qemuVersion: entry?.interpreter ? facts.qemuVersions.get(entry.interpreter) : void 0
+  };
+  if (!probe.ok) return { ...context, failure: probe.failure ?? "exit-status", detail: probe.detail };
+  let readable = claimant !== void 0 && !claimant.opaque;
+  if (probe.chrooted === !1 && readable && !claimant.flags.includes("F"))
+    return { ...context, failure: "interpreter-unreachable" };
+}
+function hintFor(facts, ok, failure) {
+  if (facts.error) return facts.error.hint;
+  let platform2 = canonicalPlatform(facts.target);
+  if (facts.action === "conflict")
+    return `replace the differing entry with QEMU's: ${formatCommand(["qus", "ensure", "--replace", "--platforms", platform2])}`;
+  if (facts.action === "missing-interpreter") return INSTALL_HINT;
+  if (!ok) {
+    if (failure) return failureHint(failure);
+    if (facts.after !== "native") {
+      if (facts.after === void 0) return `register it: ${formatCommand(["qus", "ensure", "--platforms", platform2])}`;
+      if (!facts.after.enabled) return `enable it: ${formatCommand(["qus", "ensure", "--platforms", platform2])}`;
+    }
+  }
+}
+function buildReport(command, driverName, inspection, platforms, dryRun) {
+  return {
+    schemaVersion: 1,
+    command,
+    driver: driverName,
+    driverDetails: inspection.details,
+    dryRun,
+    ok: platforms.every((platform2) => platform2.ok),
+    kernel: inspection.kernel,
+    platforms,
+    warnings: inspection.warnings
+  };
 }
 
 // ../core/src/operations/common.ts
