@@ -1,3 +1,4 @@
+import { type ChildProcess, spawn } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -249,6 +250,27 @@ describe("several engines in one run: --context a,b", () => {
     expect(run.stdout).toMatch(new RegExp(`1 of 2 engines not ok: ${DEAD}$`, "m"));
   });
 
+  it("DOCKER_HOST naming several engines: one section per address, the gravest exit code", async () => {
+    const dead = `unix://${join(work, "nobody.sock")}`;
+    const run = await qus(["status", "--driver", "docker", "--platforms", "arm64", "--json"], {
+      env: { DOCKER_HOST: `unix:///var/run/docker.sock,${dead}`, DOCKER_CONTEXT: "" },
+    });
+    expect(run.exitCode, run.stdout + run.stderr).toBe(3);
+    const result = JSON.parse(run.stdout);
+    expect(result.endpoints.map((endpoint: { host: string }) => endpoint.host)).toEqual([
+      "unix:///var/run/docker.sock",
+      dead,
+    ]);
+    // The live engine answered with its table (arm64 not registered here: a report, not an error).
+    expect(result.endpoints[0].report.platforms[0]).toMatchObject({ platform: "linux/arm64" });
+    expect(result.endpoints[1].error.code).toBe("QUS_ENGINE_UNREACHABLE");
+    const bad = await qus(["status", "--driver", "docker"], {
+      env: { DOCKER_HOST: "unix:///var/run/docker.sock,arm-box" },
+    });
+    expect(bad.exitCode).toBe(2);
+    expect(bad.stderr).toMatch(/is not a list of engine addresses/);
+  });
+
   it("bad lists are refused before any engine is asked", async () => {
     for (const [context, message] of [
       ["default,,x", /has an empty name/],
@@ -261,5 +283,80 @@ describe("several engines in one run: --context a,b", () => {
     const local = await qus(["status", "--context", "a,b"]);
     expect(local.exitCode).toBe(2);
     expect(local.stderr).toMatch(/--context goes with --driver docker or --driver podman/);
+  });
+});
+
+/** A relay from a unix socket (argv[1]) to dockerd's, printing "ready" once it listens. */
+const RELAY = `
+const net = require("node:net");
+net.createServer((client) => {
+  const engine = net.connect("/var/run/docker.sock");
+  client.pipe(engine).pipe(client);
+  client.on("error", () => engine.destroy());
+  engine.on("error", () => client.destroy());
+}).listen(process.argv[1], () => console.log("ready"));
+`;
+
+describe("qus buildx: the engine behind every node of a docker-container builder", () => {
+  const BUILDER = "qus-e2e-nodes";
+  const SAME = "qus-e2e-same-engine";
+  const GONE = "qus-e2e-gone-engine";
+  let relay: ChildProcess | undefined;
+  afterAll(() => {
+    relay?.kill("SIGKILL");
+    docker(["buildx", "rm", "-f", BUILDER]);
+    docker(["context", "rm", "-f", SAME, GONE]);
+  });
+
+  it("a node on another name of the same engine is ensured once; a node whose engine went away fails alone (exit 3)", async () => {
+    // buildx only appends a node whose engine answers: this one is a relay to dockerd (a process of its own, as this
+    // one blocks while docker runs), stopped before qus runs.
+    const socket = join(work, "relay.sock");
+    relay = spawn(process.execPath, ["-e", RELAY, socket], { stdio: ["ignore", "pipe", "inherit"] });
+    await new Promise<void>((resolve, reject) => {
+      relay?.stdout?.once("data", () => resolve());
+      relay?.once("exit", (code: number | null) => reject(new Error(`the relay exited ${code}`)));
+    });
+    docker(["buildx", "rm", "-f", BUILDER]);
+    docker(["context", "rm", "-f", SAME, GONE]);
+    expect(docker(["context", "create", SAME, "--docker", "host=unix:///var/run/docker.sock"]).status).toBe(0);
+    expect(docker(["context", "create", GONE, "--docker", `host=unix://${socket}`]).status).toBe(0);
+    expect(docker(["buildx", "create", "--name", BUILDER, "--driver", "docker-container"]).status).toBe(0);
+    for (const context of [SAME, GONE]) {
+      const appended = docker(["buildx", "create", "--append", "--name", BUILDER, context]);
+      expect(appended.status, appended.stderr).toBe(0);
+    }
+    relay.kill("SIGKILL");
+    relay = undefined;
+
+    const run = await qus([
+      "buildx",
+      "--platforms",
+      "linux/arm64",
+      "--driver",
+      "docker-container",
+      "--name",
+      BUILDER,
+      "--dry-run",
+      "--json",
+    ]);
+    expect(run.exitCode, run.stdout + run.stderr).toBe(3);
+    const report = JSON.parse(run.stdout);
+    expect(report.binfmt.ok).toBe(true);
+    expect(report.nodeBinfmt).toHaveLength(1);
+    expect(report.nodeBinfmt[0]).toMatchObject({ endpoint: GONE, error: { code: "QUS_ENGINE_UNREACHABLE" } });
+    const text = await qus([
+      "buildx",
+      "--platforms",
+      "arm64",
+      "--driver",
+      "docker-container",
+      "--name",
+      BUILDER,
+      "--dry-run",
+    ]);
+    expect(text.stdout).toMatch(
+      new RegExp(`^binfmt on node ${BUILDER}2 \\(${GONE}\\): error QUS_ENGINE_UNREACHABLE`, "m"),
+    );
   });
 });

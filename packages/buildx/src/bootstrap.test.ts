@@ -523,6 +523,77 @@ describe("bootstrap with a recorded docker CLI (mock: no engine involved)", () =
     expect(report.nodes[0]?.preferred).toEqual(["linux/arm64"]);
   });
 
+  it("docker-container with nodes on other engines: binfmt is ensured on each other engine once, one failing alone", async () => {
+    const kernel = readyKernel(["aarch64"]);
+    const inspect = [
+      "Name:          multi",
+      "Driver:        docker-container",
+      "",
+      "Nodes:",
+      "Name:          multi0",
+      "Endpoint:      unix:///var/run/docker.sock",
+      "Status:        running",
+      "Platforms:     linux/amd64*, linux/arm64",
+      "",
+      "Name:          multi1",
+      "Endpoint:      arm-box",
+      "Status:        running",
+      "Platforms:     linux/arm64*",
+      "",
+      "Name:          multi2",
+      "Endpoint:      arm-box",
+      "Status:        running",
+      "Platforms:     linux/arm64*",
+      "",
+      "Name:          multi3",
+      "Endpoint:      tcp://gone.example:2376",
+      "Status:        running",
+      "Platforms:     linux/amd64*",
+      "",
+    ].join("\n");
+    const docker = recordedDocker((args) => (args[1] === "inspect" ? { stdout: inspect } : {}), {
+      stdout: JSON.stringify({ ID: "MAIN", ServerVersion: "20.10.24", ClientInfo: { Context: "default" } }),
+    });
+    // Each endpoint's engine says who it is: the socket is the main engine again, arm-box another, gone.example none.
+    const ids: Record<string, Partial<ExecResult>> = {
+      "unix:///var/run/docker.sock": { stdout: JSON.stringify({ ID: "MAIN", ServerVersion: "20.10.24" }) },
+      "arm-box": { stdout: JSON.stringify({ ID: "ARM", ServerVersion: "24.0.7" }) },
+      "tcp://gone.example:2376": { exitCode: 1, stderr: "Cannot connect to the Docker daemon" },
+    };
+    const exec: Exec = async (file, args, options) => {
+      const answer =
+        (args[0] === "--host" || args[0] === "--context") && args[2] === "info" ? ids[args[1] ?? ""] : undefined;
+      return answer ? result(answer) : docker.exec(file, args, options);
+    };
+    const asked: string[] = [];
+    const report = await bootstrap({
+      platforms: "linux/arm64",
+      driver: "docker-container",
+      builder: "multi",
+      exec,
+      binfmtDriver: kernel.driver,
+      nodeBinfmtDriver: (endpoint) => {
+        asked.push(endpoint);
+        if (endpoint.startsWith("tcp://")) throw new QusError("QUS_ENGINE_UNREACHABLE", `cannot reach ${endpoint}`);
+        return readyKernel(["aarch64"]).driver;
+      },
+    });
+    expect(asked).toEqual(["arm-box", "tcp://gone.example:2376"]);
+    expect(
+      report.nodeBinfmt.map(({ node, endpoint, report: nodeReport, error }) => [
+        node,
+        endpoint,
+        nodeReport?.ok,
+        error?.code,
+      ]),
+    ).toEqual([
+      ["multi1", "arm-box", true, undefined],
+      ["multi3", "tcp://gone.example:2376", undefined, "QUS_ENGINE_UNREACHABLE"],
+    ]);
+    expect(report.platforms).toMatchObject([{ platform: "linux/arm64", proven: true }]);
+    expect(report.ok).toBe(false);
+  });
+
   it("docker-container: a builder that does not exist is created with a node of this run's own, and made current only once every platform is proven", async () => {
     const kernel = readyKernel(["arm"]);
     const buildx = fakeBuildx();

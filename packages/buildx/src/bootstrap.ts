@@ -35,7 +35,7 @@ import {
   seconds,
   tail,
 } from "./buildx-command.js";
-import { checkEngine, INFO_ARGS } from "./engine.js";
+import { checkEngine, type EngineAnswer, engineIdAt, INFO_ARGS } from "./engine.js";
 import { type BuilderInfo, type BuilderNode, parseInspect } from "./inspect.js";
 import { type Proof, proveMany } from "./prove.js";
 
@@ -63,6 +63,11 @@ export interface BootstrapOptions {
   readonly privileged?: boolean;
   /** Where binfmt is ensured; the kernel behind the engine (container driver) by default. */
   readonly binfmtDriver?: Driver;
+  /**
+   * Where binfmt is ensured for a node of the builder on another engine (its endpoint: a docker context or an
+   * engine address); the container driver on that engine by default.
+   */
+  readonly nodeBinfmtDriver?: (endpoint: string) => Driver;
   /** Per-command timeouts, in milliseconds ({@link DEFAULT_TIMEOUTS} for those left out). */
   readonly timeouts?: Partial<BuildxTimeouts>;
   /** How processes run (core's {@link execProcess} by default): a seam for tests. */
@@ -112,6 +117,8 @@ export interface BootstrapReport {
   readonly nodes: readonly BuilderNode[];
   /** What ensuring binfmt on the builder's kernel did: core's report, as `qus ensure --json` gives it. */
   readonly binfmt: Report;
+  /** The same on the engine behind each other node of a docker-container builder (nodes appended elsewhere). */
+  readonly nodeBinfmt: readonly NodeBinfmt[];
   /** Each requested platform, in the order asked. */
   readonly platforms: readonly PlatformProof[];
   readonly warnings: readonly string[];
@@ -120,6 +127,18 @@ export interface BootstrapReport {
   /** binfmt is ok and every platform is proven (in a dry run: binfmt would be ok). */
   readonly ok: boolean;
 }
+
+/** binfmt on the engine behind one more node of a builder: core's report, or why it could not be ensured there. */
+export interface NodeBinfmt {
+  readonly node: string;
+  /** The node's endpoint: a docker context, or an engine address (unix://, tcp://, ssh://). */
+  readonly endpoint: string;
+  readonly report?: Report;
+  readonly error?: { readonly code: string; readonly message: string; readonly hint?: string };
+}
+
+/** Engine addresses the docker CLI reaches with --host; any other scheme is not a docker engine. */
+const ENGINE_ADDRESS = /^(unix|tcp|ssh|npipe|fd):\/\//;
 
 /** What buildx says when a builder of the name appeared between a look-up and a create. */
 const CREATE_RACE = /existing instance|did you mean to append/i;
@@ -176,8 +195,21 @@ export async function bootstrap(options: BootstrapOptions): Promise<BootstrapRep
     await early?.catch(() => {});
     throw error;
   }
+  // Each other node's engine too, once the main one is done (two names of one engine then find it ensured).
+  const nodeBinfmt =
+    existing && driver === "docker-container"
+      ? await ensureNodeEngines(
+          options,
+          await otherNodeEngines(existing.nodes, engine, exec, timeouts.info),
+          requested,
+          exec,
+        )
+      : [];
   const native = new Set(binfmt.platforms.filter((p) => p.action === "native").map((p) => p.cpu));
-  const binfmtChanged = binfmt.platforms.some((p) => ["register", "replace", "enable"].includes(p.action));
+  const binfmtChanged = [binfmt, ...nodeBinfmt.flatMap((node) => node.report ?? [])].some((report) =>
+    report.platforms.some((p) => ["register", "replace", "enable"].includes(p.action)),
+  );
+  const nodesOk = nodeBinfmt.every((node) => node.report?.ok === true);
   const warnings = timedOut.map((what) => `while ensuring binfmt, ${what}`);
 
   if (options.dryRun) {
@@ -197,10 +229,11 @@ export async function bootstrap(options: BootstrapOptions): Promise<BootstrapRep
       used: false,
       nodes: [],
       binfmt,
+      nodeBinfmt,
       platforms,
       warnings,
       dryRun: true,
-      ok: binfmt.ok,
+      ok: binfmt.ok && nodesOk,
     };
   }
 
@@ -257,7 +290,7 @@ export async function bootstrap(options: BootstrapOptions): Promise<BootstrapRep
         binfmt,
       ),
     );
-    const ok = binfmt.ok && platforms.every((platform) => platform.proven);
+    const ok = binfmt.ok && nodesOk && platforms.every((platform) => platform.proven);
     let used = false;
     if (options.use && ok) {
       await mustSucceed(cli, ["use", name], `could not make ${name} the current builder`, timeouts.use);
@@ -280,6 +313,7 @@ export async function bootstrap(options: BootstrapOptions): Promise<BootstrapRep
       used,
       nodes: info.nodes,
       binfmt,
+      nodeBinfmt,
       platforms,
       warnings,
       dryRun: false,
@@ -413,6 +447,71 @@ async function ensureBinfmt(
       cause: error,
     });
   }
+}
+
+/**
+ * The nodes of a builder on other engines than the one qus was pointed at, one per engine: buildx names an engine by
+ * its context or its address (the default context's node says unix:///var/run/docker.sock), so the engines' IDs
+ * decide. A node whose engine does not answer is kept, so its failure is reported; one on the same engine is not.
+ */
+export async function otherNodeEngines(
+  nodes: readonly BuilderNode[],
+  engine: EngineAnswer,
+  exec: Exec,
+  timeoutMs: number,
+): Promise<{ node: string; endpoint: string }[]> {
+  // Without the engine's own ID, two names cannot be told apart: the same engine is assumed, as before.
+  if (engine.id === undefined) return [];
+  const endpoints: { node: string; endpoint: string }[] = [];
+  for (const node of nodes) {
+    const endpoint = node.endpoint;
+    if (endpoint && endpoint !== engine.context && !endpoints.some((seen) => seen.endpoint === endpoint)) {
+      endpoints.push({ node: node.name, endpoint });
+    }
+  }
+  const ids = await Promise.all(endpoints.map(({ endpoint }) => engineIdAt(exec, endpoint, timeoutMs)));
+  const seen = new Set([engine.id]);
+  return endpoints.filter((_, i) => {
+    const id = ids[i];
+    if (id === undefined) return true;
+    if (seen.has(id)) return false;
+    seen.add(id);
+    return true;
+  });
+}
+
+/** Ensures binfmt on each other node's engine at once; one engine's failure is its own node's, not the run's. */
+async function ensureNodeEngines(
+  options: BootstrapOptions,
+  endpoints: readonly { node: string; endpoint: string }[],
+  requested: readonly { target: Target }[],
+  exec: Exec,
+): Promise<NodeBinfmt[]> {
+  const platforms = [...new Set(requested.map((item) => canonicalPlatform(item.target)))];
+  return Promise.all(
+    endpoints.map(async ({ node, endpoint }): Promise<NodeBinfmt> => {
+      try {
+        if (!options.nodeBinfmtDriver && endpoint.includes("://") && !ENGINE_ADDRESS.test(endpoint)) {
+          throw new QusError("QUS_USAGE", `node ${node}'s endpoint ${endpoint} is not a docker engine qus can reach`, {
+            hint: "binfmt on that node's kernel is proven by the builds only; ensure it there with qus ensure",
+          });
+        }
+        const runner = createDockerCliRunner(
+          endpoint.includes("://") ? { host: endpoint, exec } : { context: endpoint, exec },
+        );
+        const driver =
+          options.nodeBinfmtDriver?.(endpoint) ??
+          createContainerDriver({ runner, image: options.image, privileged: options.privileged });
+        const report = await ensure({ platforms, replace: options.replace, dryRun: options.dryRun, driver });
+        return { node, endpoint, report };
+      } catch (error) {
+        const message = error instanceof Error ? error.message : String(error);
+        return isQusError(error)
+          ? { node, endpoint, error: { code: error.code, message, ...(error.hint ? { hint: error.hint } : {}) } }
+          : { node, endpoint, error: { code: "QUS_EXEC_FAILED", message } };
+      }
+    }),
+  );
 }
 
 /**

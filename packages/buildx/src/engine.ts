@@ -1,4 +1,4 @@
-import { isQusError, QusError } from "@qus/core";
+import { type Exec, isQusError, QusError } from "@qus/core";
 import { type BuildxCli, seconds, tail } from "./buildx-command.js";
 
 /** What `docker info` said about the engine and the client's context. */
@@ -6,6 +6,8 @@ export interface EngineAnswer {
   /** The docker context the client uses: the docker driver's builder is named after it. */
   readonly context: string;
   readonly serverVersion: string;
+  /** The engine's ID (`docker info`'s ID): tells two names of one engine apart from two engines. */
+  readonly id?: string;
 }
 
 /** The argv of the engine check. */
@@ -42,7 +44,9 @@ export async function checkEngine(
       hint: "list the contexts with: docker context ls",
     });
   }
-  let info: { ServerVersion?: string; ServerErrors?: string[]; ClientInfo?: { Context?: string } } | undefined;
+  let info:
+    | { ID?: string; ServerVersion?: string; ServerErrors?: string[]; ClientInfo?: { Context?: string } }
+    | undefined;
   try {
     info = JSON.parse(result.stdout.trim() || "null") ?? undefined;
   } catch {
@@ -54,7 +58,27 @@ export async function checkEngine(
       hint: "start the engine (dockerd), or point DOCKER_HOST / --context at a running one",
     });
   }
-  return { context: context ?? info.ClientInfo?.Context ?? "default", serverVersion: info.ServerVersion };
+  return {
+    context: context ?? info.ClientInfo?.Context ?? "default",
+    serverVersion: info.ServerVersion,
+    ...(info.ID ? { id: info.ID } : {}),
+  };
+}
+
+/**
+ * The ID of the engine at a buildx node's endpoint (a docker context, or an engine address for `--host`), or
+ * undefined when it does not answer within `timeoutMs` or names none.
+ */
+export async function engineIdAt(exec: Exec, endpoint: string, timeoutMs: number): Promise<string | undefined> {
+  const target = endpoint.includes("://") ? ["--host", endpoint] : ["--context", endpoint];
+  const result = await exec("docker", [...target, ...INFO_ARGS], { timeoutMs }).catch(() => undefined);
+  if (result?.exitCode !== 0) return undefined;
+  try {
+    const id = (JSON.parse(result.stdout.trim() || "null") as { ID?: unknown } | null)?.ID;
+    return typeof id === "string" && id !== "" ? id : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 function endpoint(context: string | undefined): string {

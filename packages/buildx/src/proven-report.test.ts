@@ -39,6 +39,7 @@ const bootstrapped = (platforms: PlatformProof[]): BootstrapReport => ({
   used: false,
   nodes: [],
   binfmt,
+  nodeBinfmt: [],
   platforms,
   warnings: [],
   dryRun: false,

@@ -50,6 +50,7 @@ function report(platforms: PlatformProof[], fields: Partial<BootstrapReport> = {
       },
     ],
     binfmt: binfmt([binfmtPlatform("linux/arm64", "aarch64"), binfmtPlatform("linux/riscv64", "riscv64")]),
+    nodeBinfmt: [],
     platforms,
     warnings: [],
     dryRun: false,

@@ -20,6 +20,11 @@ export function renderBootstrap(report: BootstrapReport, options: TableOptions =
     head,
     ...nodes,
     renderTable(report.binfmt, options).trimEnd(),
+    ...report.nodeBinfmt.map((node) =>
+      node.report
+        ? `binfmt on node ${node.node} (${node.endpoint}):\n${renderTable(node.report, options).trimEnd()}`
+        : `binfmt on node ${node.node} (${node.endpoint}): error ${node.error?.code}: ${node.error?.message}${node.error?.hint ? ` (hint: ${node.error.hint})` : ""}`,
+    ),
     ...report.platforms.map((proof) => (report.dryRun ? `${proof.platform}: to prove` : proofLine(proof))),
     ...report.warnings.map((warning) => `warning: ${warning}`),
     `${report.dryRun ? "(dry run) " : ""}${verdict}\n`,

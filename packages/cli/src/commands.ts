@@ -1,11 +1,23 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
-import { type Driver, ensure, persist, QusError, type Report, remove, status, verify } from "@qus/core";
+import type { BootstrapReport } from "@qus/buildx";
+import {
+  type Driver,
+  ensure,
+  exitCodeOf,
+  persist,
+  QusError,
+  type QusErrorCode,
+  type Report,
+  remove,
+  status,
+  verify,
+} from "@qus/core";
 import { EXPLAIN_COMMAND } from "./commands/explain.js";
 import { K8S_COMMANDS } from "./commands/k8s.js";
 import { QEMU_COMMANDS } from "./commands/qemu.js";
-import { acrossContexts, contextsOf, type EndpointOutcome } from "./endpoints.js";
-import { exitCodeForReport } from "./exit-codes.js";
+import { acrossContexts, contextsOf, dockerHostsOf, type EndpointOutcome } from "./endpoints.js";
+import { EXIT, exitCodeForReport } from "./exit-codes.js";
 
 /** One option of a command, as node:util parseArgs takes it, with its help line. */
 export interface OptionSpec {
@@ -122,6 +134,7 @@ export async function driverFrom(values: Values): Promise<Driver | undefined> {
     const { engineDriver } = await import("./engines.js");
     return engineDriver(name, {
       context: text(values, "context"),
+      host: text(values, HOST),
       image: text(values, "image"),
       privileged: flag(values, "privileged") ? true : undefined,
     });
@@ -133,17 +146,43 @@ export async function driverFrom(values: Values): Promise<Driver | undefined> {
 
 const common = async (values: Values) => ({ platforms: text(values, "platforms"), driver: await driverFrom(values) });
 
+/** The key of {@link Values} that carries one engine address of a DOCKER_HOST list (no option can be named so). */
+const HOST = "--host";
+
+const junitTakesOne = (what: string) =>
+  new QusError("QUS_USAGE", `--junit takes one engine: ${what} names several`, {
+    hint: "run once per engine with its own --junit FILE, or drop --junit",
+  });
+
 /** A report command's output: one report, or one per engine, run at once, when --context names several. */
 async function reportsOf(values: Values, run: (values: Values) => Promise<Report>): Promise<CommandOutput> {
   const contexts = contextsOf(text(values, "context"));
+  const hosts =
+    contexts.length === 0 && text(values, "driver") === "docker" ? dockerHostsOf(process.env.DOCKER_HOST) : [];
+  if (hosts.length > 1) {
+    if (values.junit !== undefined) throw junitTakesOne("DOCKER_HOST");
+    return { endpoints: await acrossContexts(hosts, (host) => run({ ...values, [HOST]: host }), "host") };
+  }
   if (contexts.length <= 1) return { report: await run(values) };
   if ((text(values, "driver") ?? "local") === "local") await driverFrom(values); // says --context needs an engine
-  if (values.junit !== undefined) {
-    throw new QusError("QUS_USAGE", "--junit takes one engine: --context names several", {
-      hint: "run once per context with its own --junit FILE, or drop --junit",
-    });
-  }
+  if (values.junit !== undefined) throw junitTakesOne("--context");
   return { endpoints: await acrossContexts(contexts, (context) => run({ ...values, context })) };
+}
+
+/**
+ * `qus buildx`'s exit code: 0 when proven; else the gravest of the kernels' (the builder's and its other nodes'
+ * engines), 1 when only proofs failed.
+ */
+function buildxExitCode(report: BootstrapReport): number {
+  if (report.ok) return EXIT.ok;
+  const codes = [
+    report.binfmt.ok ? EXIT.notOk : exitCodeForReport(report.binfmt),
+    ...report.nodeBinfmt.map((node) =>
+      node.report ? exitCodeForReport(node.report) : exitCodeOf(node.error?.code as QusErrorCode),
+    ),
+  ];
+  for (const code of [EXIT.environment, EXIT.usage]) if (codes.includes(code)) return code;
+  return EXIT.notOk;
 }
 
 /** Every command, in the order help lists them. */
@@ -357,7 +396,7 @@ export const COMMANDS: readonly Command[] = [
         privileged: flag(v, "privileged") ? true : undefined,
         timeouts: proofTimeout === undefined ? undefined : { build: Number(proofTimeout) * 1000 },
       });
-      const exitCode = report.ok ? 0 : report.binfmt.ok ? 1 : exitCodeForReport(report.binfmt);
+      const exitCode = buildxExitCode(report);
       return { text: renderBootstrap(report), json: report, exitCode, junit: provenReport(report) };
     },
   },

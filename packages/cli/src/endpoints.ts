@@ -3,7 +3,9 @@ import { EXIT, exitCodeForError, exitCodeForReport } from "./exit-codes.js";
 
 /** One engine of a run over several (`--context a,b`): its report, or the error that stopped it there. */
 export interface EndpointOutcome {
+  /** A docker context (or podman connection) name; or, with `kind: "host"`, an engine address from DOCKER_HOST. */
   readonly context: string;
+  readonly kind?: "context" | "host";
   readonly report?: Report;
   readonly error?: unknown;
 }
@@ -30,12 +32,26 @@ export function contextsOf(value: string | undefined): string[] {
 export async function acrossContexts(
   contexts: readonly string[],
   run: (context: string) => Promise<Report>,
+  kind: "context" | "host" = "context",
 ): Promise<EndpointOutcome[]> {
   const settled = await Promise.allSettled(contexts.map(run));
   return settled.map((outcome, i) => {
     const context = contexts[i] ?? "";
-    return outcome.status === "fulfilled" ? { context, report: outcome.value } : { context, error: outcome.reason };
+    const named = { context, ...(kind === "host" ? { kind } : {}) };
+    return outcome.status === "fulfilled" ? { ...named, report: outcome.value } : { ...named, error: outcome.reason };
   });
+}
+
+/** DOCKER_HOST naming several engines (`unix:///var/run/docker.sock,tcp://arm-box:2376`), or none. */
+export function dockerHostsOf(value: string | undefined): string[] {
+  if (value === undefined || !value.includes(",")) return [];
+  const hosts = value.split(",").map((host) => host.trim());
+  if (hosts.some((host) => !/^[a-z]+:\/\/\S+$/.test(host))) {
+    throw new QusError("QUS_USAGE", `DOCKER_HOST ${JSON.stringify(value)} is not a list of engine addresses`, {
+      hint: "separate addresses with commas: DOCKER_HOST=unix:///var/run/docker.sock,tcp://arm-box:2376",
+    });
+  }
+  return hosts;
 }
 
 /** The exit code of a run over several engines: the gravest of theirs (environment, then usage, then not ok). */
@@ -53,6 +69,10 @@ function errorJson(error: unknown) {
     : { code: "QUS_UNEXPECTED", message: error instanceof Error ? error.message : String(error) };
 }
 
+/** An engine's name in JSON: `{ context }`, or `{ host }` for an address from DOCKER_HOST. */
+const where = (outcome: EndpointOutcome) =>
+  outcome.kind === "host" ? { host: outcome.context } : { context: outcome.context };
+
 /** Every engine's section, in the order the contexts were named, as JSON, Markdown or the table. */
 export function renderEndpoints(
   outcomes: readonly EndpointOutcome[],
@@ -61,14 +81,15 @@ export function renderEndpoints(
   if (format.json) {
     const endpoints = outcomes.map((outcome) =>
       outcome.report
-        ? { context: outcome.context, ok: outcome.report.ok, report: JSON.parse(renderJson(outcome.report)) }
-        : { context: outcome.context, ok: false, error: errorJson(outcome.error) },
+        ? { ...where(outcome), ok: outcome.report.ok, report: JSON.parse(renderJson(outcome.report)) }
+        : { ...where(outcome), ok: false, error: errorJson(outcome.error) },
     );
     const ok = endpoints.every((endpoint) => endpoint.ok);
     return `${JSON.stringify({ schemaVersion: 1, ok, endpoints }, null, 2)}\n`;
   }
   const sections = outcomes.map((outcome) => {
-    const heading = format.markdown ? `### context ${outcome.context}\n\n` : `context ${outcome.context}:\n`;
+    const name = `${outcome.kind ?? "context"} ${outcome.context}`;
+    const heading = format.markdown ? `### ${name}\n\n` : `${name}:\n`;
     if (outcome.report) {
       const body = format.markdown
         ? renderMarkdown(outcome.report)

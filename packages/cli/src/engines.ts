@@ -10,25 +10,25 @@ import {
   type ImageBuildResult,
 } from "@qus/core";
 
-const RUNNERS: Record<string, (context: string | undefined) => ContainerRunner> = {
-  docker: (context) => createDockerCliRunner({ context }),
+const RUNNERS: Record<string, (context: string | undefined, host?: string) => ContainerRunner> = {
+  docker: (context, host) => createDockerCliRunner({ context, host }),
   podman: (connection) => createPodmanCliRunner({ connection }),
 };
 
-/** The runner of an engine the CLI knows (`docker`, `podman`), reaching `context` when given. */
-export function engineRunner(engine: string, context: string | undefined): ContainerRunner {
+/** The runner of an engine the CLI knows (`docker`, `podman`), reaching `context` (or the address `host`) when given. */
+export function engineRunner(engine: string, context: string | undefined, host?: string): ContainerRunner {
   const create = RUNNERS[engine];
   if (!create) throw new Error(`no runner for engine ${engine}`);
-  return create(context);
+  return create(context, host);
 }
 
 /** The container driver over an engine's runner. */
 export function engineDriver(
   engine: string,
-  options: { context?: string; image?: string; privileged?: boolean },
+  options: { context?: string; host?: string; image?: string; privileged?: boolean },
 ): Driver {
   return createContainerDriver({
-    runner: engineRunner(engine, options.context),
+    runner: engineRunner(engine, options.context, options.host),
     image: options.image,
     privileged: options.privileged,
   });

@@ -14146,7 +14146,7 @@ ${result.exitCode === 0 ? "" : result.stdout}`, found = CONTEXT_NOT_FOUND.exec(t
     );
 }
 function createDockerCliRunner(options = {}) {
-  let { context } = options, endpoint2 = describeEndpoint(context), target = context === void 0 ? void 0 : { option: "--context", noun: "docker context", value: context };
+  let { context, host } = options, endpoint2 = host ?? describeEndpoint(context), target = context !== void 0 ? { option: "--context", noun: "docker context", value: context } : host !== void 0 ? { option: "--host", noun: "docker engine address", value: host } : void 0;
   return createCliRunner(
     {
       ...DOCKER,
@@ -16726,7 +16726,22 @@ ${result.stdout}`;
       hint: "start the engine (dockerd), or point DOCKER_HOST / --context at a running one"
     });
   }
-  return { context: context ?? info2.ClientInfo?.Context ?? "default", serverVersion: info2.ServerVersion };
+  return {
+    context: context ?? info2.ClientInfo?.Context ?? "default",
+    serverVersion: info2.ServerVersion,
+    ...info2.ID ? { id: info2.ID } : {}
+  };
+}
+async function engineIdAt(exec, endpoint2, timeoutMs) {
+  let target = endpoint2.includes("://") ? ["--host", endpoint2] : ["--context", endpoint2], result = await exec("docker", [...target, ...INFO_ARGS], { timeoutMs }).catch(() => {
+  });
+  if (result?.exitCode === 0)
+    try {
+      let id = JSON.parse(result.stdout.trim() || "null")?.ID;
+      return typeof id == "string" && id !== "" ? id : void 0;
+    } catch {
+      return;
+    }
 }
 function endpoint(context) {
   return context !== void 0 ? `context ${context}` : process.env.DOCKER_HOST ?? process.env.DOCKER_CONTEXT ?? "the default endpoint";
@@ -16859,7 +16874,7 @@ async function proveAll(cli, builder, platforms, options = {}) {
 }
 
 // ../buildx/src/bootstrap.ts
-var CREATE_RACE = /existing instance|did you mean to append/i, BUILDER_NAME = /^[a-zA-Z][a-zA-Z0-9._-]*$/;
+var ENGINE_ADDRESS = /^(unix|tcp|ssh|npipe|fd):\/\//, CREATE_RACE = /existing instance|did you mean to append/i, BUILDER_NAME = /^[a-zA-Z][a-zA-Z0-9._-]*$/;
 async function bootstrap(options) {
   let exec = options.exec ?? execProcess, timeouts = { ...DEFAULT_TIMEOUTS, ...options.timeouts }, requested = requestedPlatforms(options.platforms), driver = options.driver ?? "docker";
   checkInput(driver, options);
@@ -16880,7 +16895,14 @@ async function bootstrap(options) {
     throw await early?.catch(() => {
     }), error2;
   }
-  let native = new Set(binfmt.platforms.filter((p) => p.action === "native").map((p) => p.cpu)), binfmtChanged = binfmt.platforms.some((p) => ["register", "replace", "enable"].includes(p.action)), warnings = timedOut.map((what) => `while ensuring binfmt, ${what}`);
+  let nodeBinfmt = existing && driver === "docker-container" ? await ensureNodeEngines(
+    options,
+    await otherNodeEngines(existing.nodes, engine, exec, timeouts.info),
+    requested,
+    exec
+  ) : [], native = new Set(binfmt.platforms.filter((p) => p.action === "native").map((p) => p.cpu)), binfmtChanged = [binfmt, ...nodeBinfmt.flatMap((node) => node.report ?? [])].some(
+    (report) => report.platforms.some((p) => ["register", "replace", "enable"].includes(p.action))
+  ), nodesOk = nodeBinfmt.every((node) => node.report?.ok === !0), warnings = timedOut.map((what) => `while ensuring binfmt, ${what}`);
   if (options.dryRun) {
     let platforms = requested.map(({ platform: platform2, target }) => ({
       platform: platform2,
@@ -16897,10 +16919,11 @@ async function bootstrap(options) {
       used: !1,
       nodes: [],
       binfmt,
+      nodeBinfmt,
       platforms,
       warnings,
       dryRun: !0,
-      ok: binfmt.ok
+      ok: binfmt.ok && nodesOk
     };
   }
   let created, forgetInterrupt = () => {
@@ -16934,7 +16957,7 @@ async function bootstrap(options) {
         proofs[i],
         binfmt
       )
-    ), ok = binfmt.ok && platforms.every((platform2) => platform2.proven), used = !1;
+    ), ok = binfmt.ok && nodesOk && platforms.every((platform2) => platform2.proven), used = !1;
     return options.use && ok ? (await mustSucceed(cli, ["use", name], `could not make ${name} the current builder`, timeouts.use), used = !0) : options.use && warnings.push(`${name} not made the current builder: not every platform is proven`), created && !ok && warnings.push(
       `builder ${name} was created by this run and kept: it runs, but not every platform is proven (remove it with: ${cli.display(["rm", name])})`
     ), forgetInterrupt(), {
@@ -16946,6 +16969,7 @@ async function bootstrap(options) {
       used,
       nodes: info2.nodes,
       binfmt,
+      nodeBinfmt,
       platforms,
       warnings,
       dryRun: !1,
@@ -17036,6 +17060,39 @@ async function ensureBinfmt(options, requested, exec, timedOut) {
       cause: error2
     });
   }
+}
+async function otherNodeEngines(nodes, engine, exec, timeoutMs) {
+  if (engine.id === void 0) return [];
+  let endpoints = [];
+  for (let node of nodes) {
+    let endpoint2 = node.endpoint;
+    endpoint2 && endpoint2 !== engine.context && !endpoints.some((seen2) => seen2.endpoint === endpoint2) && endpoints.push({ node: node.name, endpoint: endpoint2 });
+  }
+  let ids = await Promise.all(endpoints.map(({ endpoint: endpoint2 }) => engineIdAt(exec, endpoint2, timeoutMs))), seen = /* @__PURE__ */ new Set([engine.id]);
+  return endpoints.filter((_, i) => {
+    let id = ids[i];
+    return id === void 0 ? !0 : seen.has(id) ? !1 : (seen.add(id), !0);
+  });
+}
+async function ensureNodeEngines(options, endpoints, requested, exec) {
+  let platforms = [...new Set(requested.map((item) => canonicalPlatform(item.target)))];
+  return Promise.all(
+    endpoints.map(async ({ node, endpoint: endpoint2 }) => {
+      try {
+        if (!options.nodeBinfmtDriver && endpoint2.includes("://") && !ENGINE_ADDRESS.test(endpoint2))
+          throw new QusError("QUS_USAGE", `node ${node}'s endpoint ${endpoint2} is not a docker engine qus can reach`, {
+            hint: "binfmt on that node's kernel is proven by the builds only; ensure it there with qus ensure"
+          });
+        let runner = createDockerCliRunner(
+          endpoint2.includes("://") ? { host: endpoint2, exec } : { context: endpoint2, exec }
+        ), driver = options.nodeBinfmtDriver?.(endpoint2) ?? createContainerDriver({ runner, image: options.image, privileged: options.privileged }), report = await ensure({ platforms, replace: options.replace, dryRun: options.dryRun, driver });
+        return { node, endpoint: endpoint2, report };
+      } catch (error2) {
+        let message = error2 instanceof Error ? error2.message : String(error2);
+        return isQusError(error2) ? { node, endpoint: endpoint2, error: { code: error2.code, message, ...error2.hint ? { hint: error2.hint } : {} } } : { node, endpoint: endpoint2, error: { code: "QUS_EXEC_FAILED", message } };
+      }
+    })
+  );
 }
 function shareEngineAnswer(exec) {
   let answers = /* @__PURE__ */ new Map(), isInfo = (args) => {

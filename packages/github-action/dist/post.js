@@ -14123,7 +14123,7 @@ ${result.exitCode === 0 ? "" : result.stdout}`, found = CONTEXT_NOT_FOUND.exec(t
     );
 }
 function createDockerCliRunner(options = {}) {
-  let { context } = options, endpoint = describeEndpoint(context), target = context === void 0 ? void 0 : { option: "--context", noun: "docker context", value: context };
+  let { context, host } = options, endpoint = host ?? describeEndpoint(context), target = context !== void 0 ? { option: "--context", noun: "docker context", value: context } : host !== void 0 ? { option: "--host", noun: "docker engine address", value: host } : void 0;
   return createCliRunner(
     {
       ...DOCKER,

@@ -16,6 +16,8 @@ import type { ContainerRunner } from "./types.js";
 export interface DockerCliOptions extends CliRunnerOptions {
   /** `docker --context NAME`. */
   readonly context?: string;
+  /** `docker --host URL` (unix://, tcp://, ssh://): an engine address, as a buildx node's endpoint may be one. */
+  readonly host?: string;
   /** The docker client; `docker` on PATH by default. */
   readonly docker?: string;
 }
@@ -114,9 +116,14 @@ function dockerEndpointFailure(
 
 /** The default {@link ContainerRunner}: the docker CLI, with argv arrays, every call bounded in time. */
 export function createDockerCliRunner(options: DockerCliOptions = {}): ContainerRunner {
-  const { context } = options;
-  const endpoint = describeEndpoint(context);
-  const target = context === undefined ? undefined : { option: "--context", noun: "docker context", value: context };
+  const { context, host } = options;
+  const endpoint = host ?? describeEndpoint(context);
+  const target =
+    context !== undefined
+      ? { option: "--context", noun: "docker context", value: context }
+      : host !== undefined
+        ? { option: "--host", noun: "docker engine address", value: host }
+        : undefined;
   return createCliRunner(
     {
       ...DOCKER,
