@@ -94,6 +94,10 @@ describe("the installer image answers tonistiigi/binfmt's command line, and prov
 
   it("bad input and a missing capability: clear errors, exit 2 and 3", () => {
     expect(installer(["--install", "vax"]).status).toBe(2);
+    // A list is names only, never a pattern of files.
+    const star = installer(["--install", "*"]);
+    expect(star.status).toBe(2);
+    expect(star.stderr).toMatch(/unknown platform "\*"/);
     expect(installer(["--bogus"]).stderr).toMatch(/unknown argument "--bogus"/);
     expect(installer(["--keep", "arm64", "--interval", "soon"]).stderr).toMatch(/--interval needs whole seconds/);
     const unprivileged = docker(["run", "--rm", IMAGE, "--install", "arm64"]);

@@ -162,6 +162,30 @@ describe("clusterStatus, against a stand-in API server (no cluster)", () => {
     ]);
   });
 
+  it("an API server that accepts and never answers: stopped at the bound, a clear error naming it", async () => {
+    const { createServer } = await import("node:net");
+    const silent = createServer(() => {});
+    await new Promise<void>((resolve) => silent.listen(0, "127.0.0.1", resolve));
+    const port = (silent.address() as { port: number }).port;
+    const config = api.config;
+    config.clusters[0] = {
+      ...config.clusters[0],
+      name: "fake",
+      server: `http://127.0.0.1:${port}`,
+      skipTLSVerify: true,
+    };
+    try {
+      await expect(clusterStatus({ platforms: [], config, timeoutMs: 300 })).rejects.toThrow(
+        new RegExp(`could not list the nodes at http://127\\.0\\.0\\.1:${port}`),
+      );
+      await expect(
+        labelNode({ node: "node-a", provenFile: proven("1 linux/arm64"), platforms: [], config, timeoutMs: 300 }),
+      ).rejects.toThrow(/could not read node node-a/);
+    } finally {
+      silent.close();
+    }
+  });
+
   it("an API server that does not answer: a clear error naming it", async () => {
     await api.close();
     await expect(clusterStatus({ platforms: [], config: api.config })).rejects.toThrow(

@@ -1,17 +1,86 @@
+import { existsSync } from "node:fs";
 import { readFile } from "node:fs/promises";
+import { homedir } from "node:os";
+import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
-import { CoreV1Api, KubeConfig, PatchStrategy, setHeaderOptions, type V1Node } from "@kubernetes/client-node";
+import {
+  type ConfigurationOptions,
+  CoreV1Api,
+  KubeConfig,
+  Observable,
+  PatchStrategy,
+  type RequestContext,
+  type ResponseContext,
+  setHeaderOptions,
+  type V1Node,
+} from "@kubernetes/client-node";
 import { QusError } from "@qus/core";
 import { labelPatch, type NodeFacts, type NodeStatus, nodeStatus, parseProvenFile } from "./node-state.js";
 
 /** The cluster from KUBECONFIG (or ~/.kube/config), or the pod's own service account inside a cluster. */
 export function defaultKubeConfig(): KubeConfig {
   const config = new KubeConfig();
-  config.loadFromDefault();
+  const configured =
+    Boolean(process.env.KUBECONFIG) ||
+    existsSync(join(homedir(), ".kube", "config")) ||
+    Boolean(process.env.KUBERNETES_SERVICE_HOST);
+  if (!configured) {
+    throw new QusError(
+      "QUS_ENGINE_UNREACHABLE",
+      "no Kubernetes cluster is configured: no KUBECONFIG, no ~/.kube/config, and not in a pod",
+      { hint: "point KUBECONFIG at the cluster's kubeconfig (kubectl config view works with it)" },
+    );
+  }
+  try {
+    config.loadFromDefault();
+  } catch (error) {
+    throw badConfig(error);
+  }
   return config;
 }
 
-const MERGE_PATCH = setHeaderOptions("Content-Type", PatchStrategy.MergePatch);
+function badConfig(error: unknown): QusError {
+  const detail = error instanceof Error ? error.message : String(error);
+  return new QusError(
+    "QUS_USAGE",
+    `cannot use the kubeconfig ${process.env.KUBECONFIG ?? "~/.kube/config"}: ${detail}`,
+    {
+      hint: "check it with kubectl config view; it needs a current context naming a cluster and a user",
+      cause: error,
+    },
+  );
+}
+
+/** The core API client of a config; a config without a usable cluster is bad input, named. */
+function coreApi(config: KubeConfig): CoreV1Api {
+  try {
+    return config.makeApiClient(CoreV1Api);
+  } catch (error) {
+    throw badConfig(error);
+  }
+}
+
+/** How long one API call may take before the API server counts as not answering. */
+export const API_TIMEOUT_MS = 30_000;
+
+/** Options that abort a call still unanswered after `timeoutMs`: an API server that accepts and never replies. */
+function deadline(timeoutMs: number): ConfigurationOptions {
+  return {
+    middleware: [
+      {
+        pre: (request: RequestContext) => {
+          request.setSignal(AbortSignal.timeout(timeoutMs));
+          return new Observable(Promise.resolve(request));
+        },
+        post: (response: ResponseContext) => new Observable(Promise.resolve(response)),
+      },
+    ],
+    middlewareMergeStrategy: "append",
+  };
+}
+
+const mergePatch = (timeoutMs: number) =>
+  setHeaderOptions("Content-Type", PatchStrategy.MergePatch, deadline(timeoutMs));
 
 function factsOf(node: V1Node): NodeFacts {
   return {
@@ -42,13 +111,15 @@ export interface ClusterStatusOptions {
   readonly platforms: readonly string[];
   readonly startupTaint?: string;
   readonly config?: KubeConfig;
+  /** Bound of each API call ({@link API_TIMEOUT_MS} by default). */
+  readonly timeoutMs?: number;
 }
 
 /** Every node's emulation state, from the labels and annotations the labeller wrote. */
 export async function clusterStatus(options: ClusterStatusOptions): Promise<NodeStatus[]> {
   const config = options.config ?? defaultKubeConfig();
-  const api = config.makeApiClient(CoreV1Api);
-  const list = await api.listNode().catch((error: unknown) => {
+  const api = coreApi(config);
+  const list = await api.listNode({}, deadline(options.timeoutMs ?? API_TIMEOUT_MS)).catch((error: unknown) => {
     throw apiError(error, "list the nodes", config);
   });
   return list.items
@@ -67,6 +138,8 @@ export interface LabelNodeOptions {
   /** Write the per-platform labels (the annotations are always written). */
   readonly labels?: boolean;
   readonly config?: KubeConfig;
+  /** Bound of each API call ({@link API_TIMEOUT_MS} by default). */
+  readonly timeoutMs?: number;
 }
 
 /** What one labelling pass did. */
@@ -83,12 +156,13 @@ export interface LabelOutcome {
  */
 export async function labelNode(options: LabelNodeOptions): Promise<LabelOutcome> {
   const config = options.config ?? defaultKubeConfig();
-  const api = config.makeApiClient(CoreV1Api);
+  const api = coreApi(config);
   const text = await readFile(options.provenFile, "utf8").catch(() => "");
   const proven = parseProvenFile(text);
   if (!proven) return { proven: [], missing: [...options.platforms], patched: false, taintRemoved: false };
   const missing = options.platforms.filter((platform) => !proven.platforms.includes(platform));
-  const node = await api.readNode({ name: options.node }).catch((error: unknown) => {
+  const timeoutMs = options.timeoutMs ?? API_TIMEOUT_MS;
+  const node = await api.readNode({ name: options.node }, deadline(timeoutMs)).catch((error: unknown) => {
     throw apiError(error, `read node ${options.node}`, config);
   });
   const facts = factsOf(node);
@@ -101,7 +175,7 @@ export async function labelNode(options: LabelNodeOptions): Promise<LabelOutcome
     Object.assign(patch, { spec: { taints } });
     (patch.metadata as Record<string, unknown>).resourceVersion = node.metadata?.resourceVersion;
   }
-  await api.patchNode({ name: options.node, body: patch }, MERGE_PATCH).catch((error: unknown) => {
+  await api.patchNode({ name: options.node, body: patch }, mergePatch(timeoutMs)).catch((error: unknown) => {
     throw apiError(error, `patch node ${options.node}`, config);
   });
   return { proven: proven.platforms, missing, patched: true, taintRemoved };

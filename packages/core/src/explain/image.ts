@@ -15,7 +15,7 @@ import { DEFAULT_ENGINE_TIMEOUT_MS } from "../runner/cli-runner.js";
 import { createDockerCliRunner } from "../runner/docker-cli.js";
 import { formatCommand } from "../shell-quote.js";
 import { canonicalPlatform, type Target } from "../targets.js";
-import { judgeFile, type RootView, targetOfHeader } from "./judge.js";
+import { judgeFile, kernelViewOf, type RootView, targetOfHeader } from "./judge.js";
 import type { Explanation, FileExplanation, FileProblem, ImageFacts } from "./model.js";
 import { headOfHostFile, loaderStateOf, type ReadElf, readElfFile } from "./read-file.js";
 
@@ -135,13 +135,7 @@ export async function explainImage(options: ExplainImageOptions): Promise<Explan
       loader: (path, program) => loaderStateOf(heads.get(path), program),
       exists: (path) => heads.get(path) !== undefined,
     };
-    const kernel = {
-      entries: inspection.entries,
-      binfmtEnabled: inspection.kernel.binfmtEnabled !== false,
-      native: inspection.native,
-      probes: inspection.probes,
-      interpreterFiles: inspection.interpreterFiles,
-    };
+    const kernel = kernelViewOf(inspection);
     const files = read.map(
       (item): FileExplanation | FileProblem =>
         item.problem ??

@@ -1,6 +1,6 @@
 import { type BinfmtEntry, claimantsOf } from "../binfmt/entry.js";
 import { matchesHeader } from "../binfmt/match.js";
-import type { InterpreterFile, ProbeResult } from "../drivers/types.js";
+import type { Inspection, InterpreterFile, ProbeResult } from "../drivers/types.js";
 import { targetPattern } from "../plan.js";
 import { buildProbe } from "../probe/index.js";
 import { describeFailure, failureHint } from "../report/probe-words.js";
@@ -16,6 +16,17 @@ export interface KernelView {
   readonly native: ReadonlyMap<QemuCpu, string>;
   readonly probes: ReadonlyMap<QemuCpu, ProbeResult>;
   readonly interpreterFiles?: ReadonlyMap<string, InterpreterFile>;
+}
+
+/** The part of a driver's inspection the judge reads. */
+export function kernelViewOf(inspection: Inspection): KernelView {
+  return {
+    entries: inspection.entries,
+    binfmtEnabled: inspection.kernel.binfmtEnabled !== false,
+    native: inspection.native,
+    probes: inspection.probes,
+    interpreterFiles: inspection.interpreterFiles,
+  };
 }
 
 /** What a loader path is in a root: there and of the program's machine, absent, or another machine's file. */

@@ -3,7 +3,7 @@ import { createLocalDriver } from "../drivers/local/index.js";
 import type { Driver } from "../drivers/types.js";
 import { isQusError } from "../errors.js";
 import type { Target } from "../targets.js";
-import { judgeFile, type RootView, targetOfHeader } from "./judge.js";
+import { judgeFile, kernelViewOf, type RootView, targetOfHeader } from "./judge.js";
 import type { Explanation, FileExplanation, FileProblem } from "./model.js";
 import { headOfHostFile, loaderStateOf, type ReadElf, readElfFile } from "./read-file.js";
 
@@ -40,13 +40,7 @@ export async function explainFiles(paths: readonly string[], options: ExplainFil
   }
   const driver = options.driver ?? createLocalDriver();
   const inspection = await driver.inspect({ targets: [...targets.values()], mount: false, verify: true });
-  const kernel = {
-    entries: inspection.entries,
-    binfmtEnabled: inspection.kernel.binfmtEnabled !== false,
-    native: inspection.native,
-    probes: inspection.probes,
-    interpreterFiles: inspection.interpreterFiles,
-  };
+  const kernel = kernelViewOf(inspection);
   const files = read.map(
     (item): FileExplanation | FileProblem =>
       item.problem ??

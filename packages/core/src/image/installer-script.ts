@@ -25,6 +25,8 @@ const expand = (expansion: string) => `${"$"}{${expansion}}`;
 
 export const INSTALLER_SCRIPT = String.raw`#!/bin/sh
 # qus-binfmt: registers QEMU in binfmt_misc and proves each platform by running a program of it.
+# No globbing: a LIST such as '*' is a name (an unknown one), never the files of the current folder.
+set -f
 B=/proc/sys/fs/binfmt_misc
 TABLE=${INSTALLER_TABLE}
 NATIVE=${INSTALLER_NATIVE}
@@ -158,11 +160,13 @@ status_json() {
   done <"$W/selected"
   printf '\n  ],\n  "emulators": ['
   sep=""
+  set +f
   for path in "$B"/qemu-*; do
     [ -e "$path" ] || continue
     printf '%s\n    "%s"' "$sep" "${expand("path##*/")}"
     sep=","
   done
+  set -f
   printf '\n  ]\n}\n'
 }
 
