@@ -3048,7 +3048,7 @@ var require_webidl = __commonJS({
 var require_util2 = __commonJS({
   "../../node_modules/@actions/http-client/node_modules/undici/lib/web/fetch/util.js"(exports, module) {
     "use strict";
-    var { Transform } = __require("node:stream"), zlib = __require("node:zlib"), { redirectStatusSet, referrerPolicySet: referrerPolicyTokens, badPortsSet } = require_constants3(), { getGlobalOrigin } = require_global(), { collectASequenceOfCodePoints, collectAnHTTPQuotedString, removeChars, parseMIMEType } = require_data_url(), { performance: performance2 } = __require("node:perf_hooks"), { isBlobLike, ReadableStreamFrom, isValidHTTPToken, normalizedMethodRecordsBase } = require_util(), assert = __require("node:assert"), { isUint8Array } = __require("node:util/types"), { webidl } = require_webidl(), supportedHashes = [], crypto2;
+    var { Transform: Transform2 } = __require("node:stream"), zlib = __require("node:zlib"), { redirectStatusSet, referrerPolicySet: referrerPolicyTokens, badPortsSet } = require_constants3(), { getGlobalOrigin } = require_global(), { collectASequenceOfCodePoints, collectAnHTTPQuotedString, removeChars, parseMIMEType } = require_data_url(), { performance: performance2 } = __require("node:perf_hooks"), { isBlobLike, ReadableStreamFrom, isValidHTTPToken, normalizedMethodRecordsBase } = require_util(), assert = __require("node:assert"), { isUint8Array } = __require("node:util/types"), { webidl } = require_webidl(), supportedHashes = [], crypto2;
     try {
       crypto2 = __require("node:crypto");
       let possibleRelevantHashes = ["sha256", "sha384", "sha512"];
@@ -3551,7 +3551,7 @@ var require_util2 = __commonJS({
       let contentRange = "bytes ";
       return contentRange += isomorphicEncode(`${rangeStart}`), contentRange += "-", contentRange += isomorphicEncode(`${rangeEnd}`), contentRange += "/", contentRange += isomorphicEncode(`${fullLength}`), contentRange;
     }
-    var InflateStream = class extends Transform {
+    var InflateStream = class extends Transform2 {
       #zlibOptions;
       /** @param {zlib.ZlibOptions} [zlibOptions] */
       constructor(zlibOptions) {
@@ -4778,7 +4778,7 @@ ${len.toString(16)}\r
 var require_client_h2 = __commonJS({
   "../../node_modules/@actions/http-client/node_modules/undici/lib/dispatcher/client-h2.js"(exports, module) {
     "use strict";
-    var assert = __require("node:assert"), { errorMonitor } = __require("node:events"), { pipeline } = __require("node:stream"), util = require_util(), {
+    var assert = __require("node:assert"), { errorMonitor } = __require("node:events"), { pipeline: pipeline2 } = __require("node:stream"), util = require_util(), {
       RequestContentLengthMismatchError,
       RequestAbortedError,
       SocketError,
@@ -5064,7 +5064,7 @@ var require_client_h2 = __commonJS({
     }
     function writeStream(abort, socket, expectsPayload, h2stream, body, client, request, contentLength) {
       assert(contentLength !== 0 || client[kRunning] === 0, "stream body cannot be pipelined");
-      let pipe = pipeline(
+      let pipe = pipeline2(
         body,
         h2stream,
         (err) => {
@@ -6440,8 +6440,8 @@ var require_retry_agent = __commonJS({
 var require_readable = __commonJS({
   "../../node_modules/@actions/http-client/node_modules/undici/lib/api/readable.js"(exports, module) {
     "use strict";
-    var assert = __require("node:assert"), { Readable } = __require("node:stream"), { RequestAbortedError, NotSupportedError, InvalidArgumentError, AbortError } = require_errors(), util = require_util(), { ReadableStreamFrom } = require_util(), kConsume = /* @__PURE__ */ Symbol("kConsume"), kReading = /* @__PURE__ */ Symbol("kReading"), kBody = /* @__PURE__ */ Symbol("kBody"), kAbort = /* @__PURE__ */ Symbol("kAbort"), kContentType = /* @__PURE__ */ Symbol("kContentType"), kContentLength = /* @__PURE__ */ Symbol("kContentLength"), noop = () => {
-    }, BodyReadable = class extends Readable {
+    var assert = __require("node:assert"), { Readable: Readable2 } = __require("node:stream"), { RequestAbortedError, NotSupportedError, InvalidArgumentError, AbortError } = require_errors(), util = require_util(), { ReadableStreamFrom } = require_util(), kConsume = /* @__PURE__ */ Symbol("kConsume"), kReading = /* @__PURE__ */ Symbol("kReading"), kBody = /* @__PURE__ */ Symbol("kBody"), kAbort = /* @__PURE__ */ Symbol("kAbort"), kContentType = /* @__PURE__ */ Symbol("kContentType"), kContentLength = /* @__PURE__ */ Symbol("kContentLength"), noop = () => {
+    }, BodyReadable = class extends Readable2 {
       constructor({
         resume,
         abort,
@@ -6660,7 +6660,7 @@ var require_util3 = __commonJS({
 var require_api_request = __commonJS({
   "../../node_modules/@actions/http-client/node_modules/undici/lib/api/api-request.js"(exports, module) {
     "use strict";
-    var assert = __require("node:assert"), { Readable } = require_readable(), { InvalidArgumentError, RequestAbortedError } = require_errors(), util = require_util(), { getResolveErrorBodyCallback } = require_util3(), { AsyncResource } = __require("node:async_hooks"), RequestHandler = class extends AsyncResource {
+    var assert = __require("node:assert"), { Readable: Readable2 } = require_readable(), { InvalidArgumentError, RequestAbortedError } = require_errors(), util = require_util(), { getResolveErrorBodyCallback } = require_util3(), { AsyncResource } = __require("node:async_hooks"), RequestHandler = class extends AsyncResource {
       constructor(opts, callback) {
         if (!opts || typeof opts != "object")
           throw new InvalidArgumentError("invalid opts");
@@ -6699,7 +6699,7 @@ var require_api_request = __commonJS({
           this.onInfo && this.onInfo({ statusCode, headers });
           return;
         }
-        let parsedHeaders = responseHeaders === "raw" ? util.parseHeaders(rawHeaders) : headers, contentType = parsedHeaders["content-type"], contentLength = parsedHeaders["content-length"], res = new Readable({
+        let parsedHeaders = responseHeaders === "raw" ? util.parseHeaders(rawHeaders) : headers, contentType = parsedHeaders["content-type"], contentLength = parsedHeaders["content-length"], res = new Readable2({
           resume,
           abort,
           contentType,
@@ -6886,14 +6886,14 @@ var require_api_pipeline = __commonJS({
   "../../node_modules/@actions/http-client/node_modules/undici/lib/api/api-pipeline.js"(exports, module) {
     "use strict";
     var {
-      Readable,
+      Readable: Readable2,
       Duplex,
       PassThrough
     } = __require("node:stream"), {
       InvalidArgumentError,
       InvalidReturnValueError,
       RequestAbortedError
-    } = require_errors(), util = require_util(), { AsyncResource } = __require("node:async_hooks"), { addSignal, removeSignal } = require_abort_signal(), assert = __require("node:assert"), kResume = /* @__PURE__ */ Symbol("resume"), PipelineRequest = class extends Readable {
+    } = require_errors(), util = require_util(), { AsyncResource } = __require("node:async_hooks"), { addSignal, removeSignal } = require_abort_signal(), assert = __require("node:assert"), kResume = /* @__PURE__ */ Symbol("resume"), PipelineRequest = class extends Readable2 {
       constructor() {
         super({ autoDestroy: !0 }), this[kResume] = null;
       }
@@ -6904,7 +6904,7 @@ var require_api_pipeline = __commonJS({
       _destroy(err, callback) {
         this._read(), callback(err);
       }
-    }, PipelineResponse = class extends Readable {
+    }, PipelineResponse = class extends Readable2 {
       constructor(resume) {
         super({ autoDestroy: !0 }), this[kResume] = resume;
       }
@@ -7008,7 +7008,7 @@ var require_api_pipeline = __commonJS({
         this.handler = null, util.destroy(ret, err);
       }
     };
-    function pipeline(opts, handler) {
+    function pipeline2(opts, handler) {
       try {
         let pipelineHandler = new PipelineHandler(opts, handler);
         return this.dispatch({ ...opts, body: pipelineHandler.req }, pipelineHandler), pipelineHandler.ret;
@@ -7016,7 +7016,7 @@ var require_api_pipeline = __commonJS({
         return new PassThrough().destroy(err);
       }
     }
-    module.exports = pipeline;
+    module.exports = pipeline2;
   }
 });
 
@@ -7628,10 +7628,10 @@ var require_pluralizer = __commonJS({
 var require_pending_interceptors_formatter = __commonJS({
   "../../node_modules/@actions/http-client/node_modules/undici/lib/mock/pending-interceptors-formatter.js"(exports, module) {
     "use strict";
-    var { Transform } = __require("node:stream"), { Console } = __require("node:console"), PERSISTENT = process.versions.icu ? "\u2705" : "Y ", NOT_PERSISTENT = process.versions.icu ? "\u274C" : "N ";
+    var { Transform: Transform2 } = __require("node:stream"), { Console } = __require("node:console"), PERSISTENT = process.versions.icu ? "\u2705" : "Y ", NOT_PERSISTENT = process.versions.icu ? "\u274C" : "N ";
     module.exports = class {
       constructor({ disableColors } = {}) {
-        this.transform = new Transform({
+        this.transform = new Transform2({
           transform(chunk, _enc, cb) {
             cb(null, chunk);
           }
@@ -9359,7 +9359,7 @@ var require_fetch = __commonJS({
       safeMethodsSet,
       requestBodyHeader,
       subresourceSet
-    } = require_constants3(), EE = __require("node:events"), { Readable, pipeline, finished } = __require("node:stream"), { addAbortListener, isErrored, isReadable, bufferToLowerCasedHeaderName } = require_util(), { dataURLProcessor, serializeAMimeType, minimizeSupportedMimeType } = require_data_url(), { getGlobalDispatcher } = require_global2(), { webidl } = require_webidl(), { STATUS_CODES } = __require("node:http"), GET_OR_HEAD = ["GET", "HEAD"], defaultUserAgent = typeof __UNDICI_IS_NODE__ < "u" || typeof esbuildDetection < "u" ? "node" : "undici", resolveObjectURL, Fetch = class extends EE {
+    } = require_constants3(), EE = __require("node:events"), { Readable: Readable2, pipeline: pipeline2, finished } = __require("node:stream"), { addAbortListener, isErrored, isReadable, bufferToLowerCasedHeaderName } = require_util(), { dataURLProcessor, serializeAMimeType, minimizeSupportedMimeType } = require_data_url(), { getGlobalDispatcher } = require_global2(), { webidl } = require_webidl(), { STATUS_CODES } = __require("node:http"), GET_OR_HEAD = ["GET", "HEAD"], defaultUserAgent = typeof __UNDICI_IS_NODE__ < "u" || typeof esbuildDetection < "u" ? "node" : "undici", resolveObjectURL, Fetch = class extends EE {
       constructor(dispatcher) {
         super(), this.dispatcher = dispatcher, this.connection = null, this.dump = !1, this.state = "ongoing";
       }
@@ -9840,13 +9840,13 @@ var require_fetch = __commonJS({
                   }
                 }
               }
-              this.body = new Readable({ read: resume });
+              this.body = new Readable2({ read: resume });
               let onError = this.onError.bind(this);
               return resolve2({
                 status: status2,
                 statusText,
                 headersList,
-                body: decoders.length ? pipeline(this.body, ...decoders, (err) => {
+                body: decoders.length ? pipeline2(this.body, ...decoders, (err) => {
                   err && this.onError(err);
                 }).on("error", onError) : this.body.on("error", onError)
               }), !0;
@@ -12673,7 +12673,7 @@ var require_util8 = __commonJS({
 var require_eventsource_stream = __commonJS({
   "../../node_modules/@actions/http-client/node_modules/undici/lib/web/eventsource/eventsource-stream.js"(exports, module) {
     "use strict";
-    var buffer = __require("node:buffer"), { Transform } = __require("node:stream"), { isASCIINumber, isValidLastEventId } = require_util8(), BOM = [239, 187, 191], LF = 10, CR = 13, COLON = 58, SPACE = 32, defaultMaxEventSize = buffer.kStringMaxLength, DATA = Buffer.from("data"), EVENT = Buffer.from("event"), ID = Buffer.from("id"), RETRY = Buffer.from("retry"), minParserItems = 1024, maxParserItems = 131072, bytesPerParserItem = 128;
+    var buffer = __require("node:buffer"), { Transform: Transform2 } = __require("node:stream"), { isASCIINumber, isValidLastEventId } = require_util8(), BOM = [239, 187, 191], LF = 10, CR = 13, COLON = 58, SPACE = 32, defaultMaxEventSize = buffer.kStringMaxLength, DATA = Buffer.from("data"), EVENT = Buffer.from("event"), ID = Buffer.from("id"), RETRY = Buffer.from("retry"), minParserItems = 1024, maxParserItems = 131072, bytesPerParserItem = 128;
     function isASCIINumberBytes(buffer2, start) {
       if (start >= buffer2.length)
         return !1;
@@ -12700,7 +12700,7 @@ var require_eventsource_stream = __commonJS({
       let error2 = new Error("EventSource message size exceeded");
       return error2.aborted = !1, error2;
     }
-    var EventSourceStream = class extends Transform {
+    var EventSourceStream = class extends Transform2 {
       /**
        * @type {eventSourceSettings}
        */
@@ -12928,7 +12928,7 @@ ${value}`, this.dataLineCount++;
 var require_eventsource = __commonJS({
   "../../node_modules/@actions/http-client/node_modules/undici/lib/web/eventsource/eventsource.js"(exports, module) {
     "use strict";
-    var { pipeline } = __require("node:stream"), { fetching } = require_fetch(), { makeRequest } = require_request2(), { webidl } = require_webidl(), { EventSourceStream } = require_eventsource_stream(), { parseMIMEType } = require_data_url(), { createFastMessageEvent } = require_events(), { isNetworkError } = require_response(), { delay } = require_util8(), { kEnumerableProperty } = require_util(), { environmentSettingsObject } = require_util2(), { getGlobalDispatcher } = require_global2(), experimentalWarned = !1, defaultReconnectionTime = 3e3, CONNECTING = 0, OPEN = 1, CLOSED = 2, ANONYMOUS = "anonymous", USE_CREDENTIALS = "use-credentials", EventSource = class _EventSource extends EventTarget {
+    var { pipeline: pipeline2 } = __require("node:stream"), { fetching } = require_fetch(), { makeRequest } = require_request2(), { webidl } = require_webidl(), { EventSourceStream } = require_eventsource_stream(), { parseMIMEType } = require_data_url(), { createFastMessageEvent } = require_events(), { isNetworkError } = require_response(), { delay } = require_util8(), { kEnumerableProperty } = require_util(), { environmentSettingsObject } = require_util2(), { getGlobalDispatcher } = require_global2(), experimentalWarned = !1, defaultReconnectionTime = 3e3, CONNECTING = 0, OPEN = 1, CLOSED = 2, ANONYMOUS = "anonymous", USE_CREDENTIALS = "use-credentials", EventSource = class _EventSource extends EventTarget {
       #events = {
         open: null,
         error: null,
@@ -13036,7 +13036,7 @@ var require_eventsource = __commonJS({
               ));
             }
           });
-          pipeline(
+          pipeline2(
             response.body.stream,
             eventSourceStream,
             (error2) => {
@@ -15975,7 +15975,7 @@ function writePointer(root, key, folderName) {
 // ../core/src/qemu/fetch.ts
 import { existsSync as existsSync2, rmSync as rmSync4 } from "node:fs";
 import { mkdtemp, readFile as readFile2, rm, writeFile } from "node:fs/promises";
-import { basename, join as join9 } from "node:path";
+import { join as join9 } from "node:path";
 import { gunzipSync } from "node:zlib";
 
 // ../core/src/qemu/archive-index.ts
@@ -16041,25 +16041,22 @@ function findPackageStanzas(text, names) {
 // ../core/src/qemu/download.ts
 import { createHash } from "node:crypto";
 import { createWriteStream } from "node:fs";
+import { Readable, Transform } from "node:stream";
+import { pipeline } from "node:stream/promises";
 async function downloadFile(url, file, limits, fetcher = fetch) {
-  let hash = createHash("sha256"), signal = AbortSignal.timeout(limits.timeoutMs), bytes = 0;
+  let hash = createHash("sha256"), signal = AbortSignal.timeout(limits.timeoutMs), bytes = 0, meter = new Transform({
+    transform(chunk, _encoding, done) {
+      if (bytes += chunk.byteLength, bytes > limits.maxBytes) return done(tooLarge(url, limits.maxBytes));
+      hash.update(chunk), done(null, chunk);
+    }
+  });
   try {
     let response = await fetcher(url, { signal, redirect: "follow" });
     if (!response.ok || !response.body) throw notOk(url, response.status);
-    let out = createWriteStream(file, { flags: "wx" }), written = new Promise((resolve2, reject) => {
-      out.on("finish", resolve2), out.on("error", reject);
-    });
-    try {
-      for await (let chunk of response.body) {
-        if (bytes += chunk.byteLength, bytes > limits.maxBytes) throw tooLarge(url, limits.maxBytes);
-        hash.update(chunk), out.write(chunk) || await new Promise((resolve2) => out.once("drain", () => resolve2()));
-      }
-    } finally {
-      out.end(), await written.catch(() => {
-      });
-    }
+    let body = Readable.from(response.body);
+    await pipeline(body, meter, createWriteStream(file, { flags: "wx" }), { signal });
   } catch (error2) {
-    throw asFetchError(error2, url, limits.timeoutMs);
+    throw writeError(error2, file) ?? asFetchError(error2, url, limits.timeoutMs);
   }
   let sha256 = hash.digest("hex");
   if (limits.sha256 !== void 0 && sha256 !== limits.sha256)
@@ -16097,6 +16094,14 @@ async function downloadText(url, limits, fetcher = fetch) {
   } catch (error2) {
     throw asFetchError(error2, url, limits.timeoutMs);
   }
+}
+function writeError(error2, file) {
+  let { code, syscall } = error2 ?? {};
+  if (!(!code || !["open", "write", "close"].includes(syscall ?? "")))
+    return new QusError("QUS_QEMU_CACHE_UNWRITABLE", `cannot write ${file}: ${code}`, {
+      hint: "free disk space, or point QUS_QEMU_CACHE at a folder you can write to",
+      cause: error2
+    });
 }
 function notOk(url, status2) {
   return new QusError("QUS_QEMU_FETCH_FAILED", `${url}: the server answered HTTP ${status2}`, {
@@ -16140,7 +16145,20 @@ async function extractStaticEmulators(exec, deb, scratch, out) {
       }
     );
   }
-  let bin = join8(scratch, "usr", "bin"), names = [];
+  let bin = join8(scratch, "usr", "bin");
+  for (let folder of [join8(scratch, "usr"), bin]) {
+    let stat2 = await lstat(folder).catch(() => {
+    });
+    if (stat2 && !stat2.isDirectory())
+      throw new QusError(
+        "QUS_QEMU_FETCH_FAILED",
+        `${deb} holds ${folder.slice(scratch.length)} as a link, not a folder`,
+        {
+          hint: "the package is not a QEMU package as Debian builds it: nothing was taken from it; try another source"
+        }
+      );
+  }
+  let names = [];
   try {
     names = await readdir(bin);
   } catch {
@@ -16218,11 +16236,26 @@ async function fetchQemu(options) {
       inRelease,
       partial,
       options.keyring ?? DEBIAN_KEYRING
-    );
+    ), allowUnsigned = options.allowUnsigned ?? (options.env ?? process.env).QUS_QEMU_ALLOW_UNSIGNED === "1";
+    if (verifiedBy === "sha256" && mirror.startsWith("http://") && !allowUnsigned)
+      throw new QusError(
+        "QUS_QEMU_FETCH_FAILED",
+        `cannot check the signature of ${sourceName}'s InRelease (no gpgv or no ${options.keyring ?? DEBIAN_KEYRING}), and ${mirror} is plain http: nothing vouches for what it serves`,
+        {
+          hint: "install gpgv and debian-archive-keyring, or use an https:// --mirror (or, knowingly, set QUS_QEMU_ALLOW_UNSIGNED=1)"
+        }
+      );
     verifiedBy === "sha256" && warnings.push(
       `InRelease's signature was not checked (no gpgv or no ${options.keyring ?? DEBIAN_KEYRING}): only SHA256s were`
     );
-    let release3 = parseRelease(releaseText), now = options.now?.() ?? /* @__PURE__ */ new Date();
+    let release3 = parseRelease(releaseText);
+    if (release3.suite !== source.suite && release3.codename !== source.suite)
+      throw new QusError(
+        "QUS_QEMU_FETCH_FAILED",
+        `${mirror} answered ${sourceName} with the index of ${release3.codename ?? release3.suite ?? "an unnamed suite"}`,
+        { hint: "the mirror is misconfigured or not to be trusted: use another --mirror" }
+      );
+    let now = options.now?.() ?? /* @__PURE__ */ new Date();
     release3.validUntil && release3.validUntil < now && warnings.push(
       `${sourceName}'s InRelease was valid until ${release3.validUntil.toISOString()}: the mirror may be stale`
     );
@@ -16231,7 +16264,7 @@ async function fetchQemu(options) {
       let name = cacheFolderName(stanza.version, arch2, hostArch), existing = readCached(join9(root, name));
       if (existing)
         return writePointer(root, key, name), { ...existing, source: sourceName, cached: !0, warnings };
-      let deb = join9(partial, basename(stanza.filename));
+      let deb = join9(partial, "package.deb");
       await downloadFile(
         `${mirror}/${stanza.filename}`,
         deb,
@@ -16285,6 +16318,14 @@ async function verifyInRelease(exec, inRelease, dir, keyring) {
   let result = await exec("gpgv", ["--keyring", keyring, "--output", output, signed], { timeoutMs: 6e4 });
   if (result.startError === "ENOENT")
     return { text: clearsignedBody(inRelease.toString("utf8")), verifiedBy: "sha256" };
+  if (result.timedOut || result.signal)
+    throw new QusError(
+      "QUS_QEMU_FETCH_FAILED",
+      `gpgv did not finish checking InRelease (${result.timedOut ? "timed out after 60 s" : `killed by ${result.signal}`})`,
+      {
+        hint: "check gpgv (gpgv --version), then try again"
+      }
+    );
   if (result.exitCode !== 0) {
     let detail = result.stderr.trim().split(`
 `).slice(-1)[0] ?? "";
@@ -16313,7 +16354,16 @@ async function readCandidates(release3, dists, arch2, sourceName, fetcher) {
     throw new QusError("QUS_QEMU_FETCH_FAILED", `${dists}/${path} is listed in InRelease but the mirror has none`, {
       hint: "the mirror may be mid-sync: try again later, or another --mirror"
     });
-  let text = gunzipSync(body, { maxOutputLength: 1 << 30 }).toString("utf8"), stanzas = findPackageStanzas(text, QEMU_PACKAGES).filter((stanza) => stanza.architecture === arch2), ordered = QEMU_PACKAGES.flatMap((name) => stanzas.filter((stanza) => stanza.package === name).slice(0, 1));
+  let text;
+  try {
+    text = gunzipSync(body, { maxOutputLength: 400 << 20 }).toString("utf8");
+  } catch (error2) {
+    throw new QusError("QUS_QEMU_FETCH_FAILED", `${dists}/${path} does not unpack as a Packages index`, {
+      hint: "the mirror serves something other than Debian's index: try another --mirror",
+      cause: error2
+    });
+  }
+  let stanzas = findPackageStanzas(text, QEMU_PACKAGES).filter((stanza) => stanza.architecture === arch2), ordered = QEMU_PACKAGES.flatMap((name) => stanzas.filter((stanza) => stanza.package === name).slice(0, 1));
   if (ordered.length === 0)
     throw new QusError(
       "QUS_QEMU_PACKAGE_MISSING",

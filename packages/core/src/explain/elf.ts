@@ -31,6 +31,7 @@ export type ReadAt = (offset: number, length: number) => Uint8Array;
 const PT_INTERP = 3;
 const MAX_PHNUM = 4096;
 const MAX_INTERP = 4096;
+const MAX_PHENTSIZE = 1024;
 
 /**
  * Reads the ELF header and program headers of a file. Throws QUS_NOT_ELF when it is not ELF, QUS_ELF_TRUNCATED
@@ -102,6 +103,8 @@ function readInterpreter(
   const { bits, little, phoff, phentsize, phnum } = headers;
   const minimum = bits === 64 ? 56 : 32;
   if (phentsize < minimum) throw truncated(`program headers (entries of ${phentsize} bytes)`);
+  // Kernels take entries of the standard size only; a larger one is no program and could ask for a huge read.
+  if (phentsize > MAX_PHENTSIZE) throw truncated(`program headers (entries of ${phentsize} bytes)`);
   const table = read(phoff, phentsize * phnum);
   if (table.length < phentsize * phnum) throw truncated("program headers");
   const view = new DataView(table.buffer, table.byteOffset, table.byteLength);
@@ -110,11 +113,19 @@ function readInterpreter(
     if (view.getUint32(at, little) !== PT_INTERP) continue;
     const offset = bits === 64 ? Number(view.getBigUint64(at + 8, little)) : view.getUint32(at + 4, little);
     const size = bits === 64 ? Number(view.getBigUint64(at + 32, little)) : view.getUint32(at + 16, little);
-    const length = Math.min(size, MAX_INTERP);
-    const bytes = read(offset, length);
-    if (bytes.length < length) throw truncated("loader's name (PT_INTERP)");
+    // The kernel refuses a loader name shorter than 2 bytes or longer than PATH_MAX (exec format error).
+    if (size < 2 || size > MAX_INTERP) throw truncated(`loader's name (PT_INTERP of ${size} bytes)`);
+    const bytes = read(offset, size);
+    if (bytes.length < size) throw truncated("loader's name (PT_INTERP)");
     const end = bytes.indexOf(0);
-    return Buffer.from(bytes.subarray(0, end < 0 ? bytes.length : end)).toString("utf8");
+    const path = Buffer.from(bytes.subarray(0, end < 0 ? bytes.length : end)).toString("utf8");
+    // Shown to people: control characters (a newline, a terminal escape) as \xNN, never raw.
+    return [...path]
+      .map((c) => {
+        const code = c.charCodeAt(0);
+        return code < 0x20 || (code >= 0x7f && code <= 0x9f) ? `\\x${code.toString(16).padStart(2, "0")}` : c;
+      })
+      .join("");
   }
   return undefined;
 }

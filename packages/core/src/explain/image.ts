@@ -95,6 +95,8 @@ export async function explainImage(options: ExplainImageOptions): Promise<Explan
     docker.removeSync(container);
     rmSync(temp, { recursive: true, force: true });
   });
+  let explanation: Explanation;
+  let removed = false;
   try {
     await docker.create(ref, container);
     const copier = imageCopier(docker, container, temp);
@@ -153,7 +155,7 @@ export async function explainImage(options: ExplainImageOptions): Promise<Explan
       cmd,
       engineArchitecture: engine?.architecture,
     };
-    return {
+    explanation = {
       schemaVersion: 1,
       driver: driver.name,
       kernel: {
@@ -167,10 +169,18 @@ export async function explainImage(options: ExplainImageOptions): Promise<Explan
       ok: files.every((file) => "ok" in file && file.ok),
     };
   } finally {
-    await docker.remove(container);
+    removed = await docker.remove(container);
     rmSync(temp, { recursive: true, force: true });
     unregister();
   }
+  if (removed) return explanation;
+  // Nothing half-done unreported: the container qus created (never started) is still on the engine.
+  const global = options.context === undefined ? [] : ["--context", options.context];
+  const removal = formatCommand(["docker", ...global, "rm", "--force", container]);
+  return {
+    ...explanation,
+    warnings: [...explanation.warnings, `could not remove the container ${container}: ${removal}`],
+  };
 }
 
 function requireOne(platform: string): Target {
@@ -238,8 +248,12 @@ function dockerCli(exec: Exec, context: string | undefined) {
       if (/could not find the file|no such file|not found/i.test(result.stderr)) return false;
       throw failed(`docker cp ${path}`, result);
     },
-    async remove(name: string): Promise<void> {
-      await exec("docker", [...global, "rm", "--force", "--", name], { timeoutMs: DEFAULT_ENGINE_TIMEOUT_MS });
+    /** Removes a container; true when it is gone (or was never made). */
+    async remove(name: string): Promise<boolean> {
+      const result = await exec("docker", [...global, "rm", "--force", "--", name], {
+        timeoutMs: DEFAULT_ENGINE_TIMEOUT_MS,
+      });
+      return result.exitCode === 0 || /no such container/i.test(result.stderr);
     },
     removeSync(name: string): void {
       spawnSync("docker", [...global, "rm", "--force", "--", name], { stdio: "ignore", timeout: 10_000 });

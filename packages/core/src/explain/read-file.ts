@@ -1,4 +1,4 @@
-import { closeSync, openSync, readSync, statSync } from "node:fs";
+import { closeSync, constants, openSync, readSync, statSync } from "node:fs";
 import { errnoCode, QusError } from "../errors.js";
 import { type ElfInfo, type ReadAt, readElf } from "./elf.js";
 import type { LoaderState } from "./judge.js";
@@ -20,9 +20,14 @@ export function readElfFile(path: string, name = path): ReadElf {
   const unreadable = (problem: string, hint: string, cause?: unknown) =>
     new QusError("QUS_FILE_UNREADABLE", `${name}: ${problem}`, { hint, cause });
   let fd: number;
+  let size: number;
   try {
-    if (statSync(path).isDirectory()) throw unreadable("is a folder, not a program", "name a program file inside it");
-    fd = openSync(path, "r");
+    const stat = statSync(path);
+    if (stat.isDirectory()) throw unreadable("is a folder, not a program", "name a program file inside it");
+    // A FIFO or a device would block an open or a read for ever (or do something on open): files only.
+    if (!stat.isFile()) throw unreadable("is not a regular file (a pipe, socket or device)", "name a program file");
+    fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK);
+    size = stat.size;
   } catch (error) {
     if (error instanceof QusError) throw error;
     const code = errnoCode(error);
@@ -33,9 +38,12 @@ export function readElfFile(path: string, name = path): ReadElf {
     throw unreadable(`cannot be read (${code ?? String(error)})`, "check the path", error);
   }
   try {
+    // Offsets and lengths come from the file itself: never past its end (no huge buffers, no unsafe positions).
     const read: ReadAt = (offset, length) => {
-      const buffer = new Uint8Array(length);
-      return buffer.subarray(0, readSync(fd, buffer, 0, length, offset));
+      const available = Math.min(length, Math.max(0, size - offset));
+      if (!(available > 0)) return new Uint8Array(0);
+      const buffer = new Uint8Array(available);
+      return buffer.subarray(0, readSync(fd, buffer, 0, available, offset));
     };
     // The kernel zero-fills what is past the end of a short file before matching: so does qus.
     const header = new Uint8Array(KERNEL_HEADER_BYTES);
@@ -73,7 +81,9 @@ function readElfHeaderOnly(head: Uint8Array): Pick<ElfInfo, "machine" | "bits" |
 /** The first bytes of a path on this machine (following symlinks), or undefined when it does not exist. */
 export function headOfHostFile(path: string, length = 64): Uint8Array | undefined {
   try {
-    const fd = openSync(path, "r");
+    // A loader path comes from the program itself: a FIFO or device there must not block or be opened.
+    if (!statSync(path).isFile()) return undefined;
+    const fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK);
     try {
       const buffer = new Uint8Array(length);
       return buffer.subarray(0, readSync(fd, buffer, 0, length, 0));

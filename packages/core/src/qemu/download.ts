@@ -1,5 +1,7 @@
 import { createHash } from "node:crypto";
 import { createWriteStream } from "node:fs";
+import { Readable, Transform } from "node:stream";
+import { pipeline } from "node:stream/promises";
 import { isQusError, QusError } from "../errors.js";
 
 /** How one file is downloaded: bounded in time and size, hashed on the way. */
@@ -25,27 +27,23 @@ export async function downloadFile(
   const hash = createHash("sha256");
   const signal = AbortSignal.timeout(limits.timeoutMs);
   let bytes = 0;
+  // Counts and hashes on the way; more than the index said stops the download.
+  const meter = new Transform({
+    transform(chunk: Buffer, _encoding, done) {
+      bytes += chunk.byteLength;
+      if (bytes > limits.maxBytes) return done(tooLarge(url, limits.maxBytes));
+      hash.update(chunk);
+      done(null, chunk);
+    },
+  });
   try {
     const response = await fetcher(url, { signal, redirect: "follow" });
     if (!response.ok || !response.body) throw notOk(url, response.status);
-    const out = createWriteStream(file, { flags: "wx" });
-    const written = new Promise<void>((resolve, reject) => {
-      out.on("finish", resolve);
-      out.on("error", reject);
-    });
-    try {
-      for await (const chunk of response.body as AsyncIterable<Uint8Array>) {
-        bytes += chunk.byteLength;
-        if (bytes > limits.maxBytes) throw tooLarge(url, limits.maxBytes);
-        hash.update(chunk);
-        if (!out.write(chunk)) await new Promise<void>((resolve) => out.once("drain", () => resolve()));
-      }
-    } finally {
-      out.end();
-      await written.catch(() => {});
-    }
+    // One pipeline: a network, size or disk failure anywhere ends it, and the time bound covers all of it.
+    const body = Readable.from(response.body as unknown as AsyncIterable<Uint8Array>);
+    await pipeline(body, meter, createWriteStream(file, { flags: "wx" }), { signal });
   } catch (error) {
-    throw asFetchError(error, url, limits.timeoutMs);
+    throw writeError(error, file) ?? asFetchError(error, url, limits.timeoutMs);
   }
   const sha256 = hash.digest("hex");
   if (limits.sha256 !== undefined && sha256 !== limits.sha256) {
@@ -93,6 +91,16 @@ export async function downloadText(
   } catch (error) {
     throw asFetchError(error, url, limits.timeoutMs);
   }
+}
+
+/** A failure to write the downloaded file (disk full, folder gone, no permission): the cache's, not the network's. */
+function writeError(error: unknown, file: string): QusError | undefined {
+  const { code, syscall } = (error ?? {}) as { code?: string; syscall?: string };
+  if (!code || !["open", "write", "close"].includes(syscall ?? "")) return undefined;
+  return new QusError("QUS_QEMU_CACHE_UNWRITABLE", `cannot write ${file}: ${code}`, {
+    hint: "free disk space, or point QUS_QEMU_CACHE at a folder you can write to",
+    cause: error,
+  });
 }
 
 function notOk(url: string, status: number): QusError {

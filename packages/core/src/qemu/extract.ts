@@ -30,6 +30,19 @@ export async function extractStaticEmulators(exec: Exec, deb: string, scratch: s
     );
   }
   const bin = join(scratch, "usr", "bin");
+  // A package whose usr or usr/bin is a symlink would point this outside the scratch folder (at /usr/bin itself).
+  for (const folder of [join(scratch, "usr"), bin]) {
+    const stat = await lstat(folder).catch(() => undefined);
+    if (stat && !stat.isDirectory()) {
+      throw new QusError(
+        "QUS_QEMU_FETCH_FAILED",
+        `${deb} holds ${folder.slice(scratch.length)} as a link, not a folder`,
+        {
+          hint: "the package is not a QEMU package as Debian builds it: nothing was taken from it; try another source",
+        },
+      );
+    }
+  }
   let names: string[] = [];
   try {
     names = await readdir(bin);

@@ -114,6 +114,8 @@ const options = (extra: Partial<QemuFetchOptions> = {}): QemuFetchOptions => ({
   arch: "amd64",
   cacheRoot,
   keyring: join(work, "no-keyring.gpg"),
+  // The stand-in archive is plain http and unsigned: allowed here, refused by default (tested below).
+  allowUnsigned: true,
   ...extra,
 });
 /** Cache contents: complete folders, and anything else (a partial download must never be left). */
@@ -189,6 +191,23 @@ describe("fetchQemu from a stand-in archive", { timeout: 60_000 }, () => {
     expect(error.code).toBe("QUS_QEMU_SOURCE_UNKNOWN");
     expect(error.message).toMatch(/has no suite "nosuchsuite"/);
     expect(exitCodeOf(error.code)).toBe(2);
+  });
+
+  it("an unsigned index from a plain-http mirror is refused unless allowed, and nothing is cached", async () => {
+    const error = await rejection(fetchQemu(options({ allowUnsigned: false })));
+    expect(error.code).toBe("QUS_QEMU_FETCH_FAILED");
+    expect(error.message).toMatch(/cannot check the signature .* plain http: nothing vouches/);
+    expect(contents()).toEqual([]);
+  });
+
+  it("a mirror that answers one suite with another's index is refused", async () => {
+    routes.set(
+      "/debian/dists/otherstable/InRelease",
+      routes.get("/debian/dists/teststable/InRelease") ?? Buffer.from(""),
+    );
+    const error = await rejection(fetchQemu(options({ source: "debian:otherstable" })));
+    expect(error.message).toMatch(/answered debian:otherstable with the index of teststable/);
+    expect(contents()).toEqual([]);
   });
 
   it("a suite without packages for this architecture says so (exit 3)", async () => {

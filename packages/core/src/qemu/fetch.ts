@@ -1,6 +1,6 @@
 import { existsSync, rmSync } from "node:fs";
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
-import { basename, join } from "node:path";
+import { join } from "node:path";
 import { gunzipSync } from "node:zlib";
 import { hostCpu } from "../architectures.js";
 import { onInterrupt } from "../cleanup.js";
@@ -47,6 +47,11 @@ export interface QemuFetchOptions {
   readonly refresh?: boolean;
   /** Keyring to check InRelease with; {@link DEBIAN_KEYRING} by default. Absent: only SHA256s are checked. */
   readonly keyring?: string;
+  /**
+   * Accept an InRelease whose signature cannot be checked (no gpgv or no keyring) from a plain http:// mirror, where
+   * nothing else vouches for it. Off by default; `QUS_QEMU_ALLOW_UNSIGNED=1` in `env` turns it on.
+   */
+  readonly allowUnsigned?: boolean;
   readonly exec?: Exec;
   /** HTTP client; `fetch` by default. */
   readonly fetch?: Fetch;
@@ -117,12 +122,30 @@ export async function fetchQemu(options: QemuFetchOptions): Promise<QemuFetchRes
       partial,
       options.keyring ?? DEBIAN_KEYRING,
     );
+    const allowUnsigned = options.allowUnsigned ?? (options.env ?? process.env).QUS_QEMU_ALLOW_UNSIGNED === "1";
+    if (verifiedBy === "sha256" && mirror.startsWith("http://") && !allowUnsigned) {
+      throw new QusError(
+        "QUS_QEMU_FETCH_FAILED",
+        `cannot check the signature of ${sourceName}'s InRelease (no gpgv or no ${options.keyring ?? DEBIAN_KEYRING}), and ${mirror} is plain http: nothing vouches for what it serves`,
+        {
+          hint: "install gpgv and debian-archive-keyring, or use an https:// --mirror (or, knowingly, set QUS_QEMU_ALLOW_UNSIGNED=1)",
+        },
+      );
+    }
     if (verifiedBy === "sha256") {
       warnings.push(
         `InRelease's signature was not checked (no gpgv or no ${options.keyring ?? DEBIAN_KEYRING}): only SHA256s were`,
       );
     }
     const release = parseRelease(releaseText);
+    // A signed index of another suite (an older one, replayed) is not the one asked for.
+    if (release.suite !== source.suite && release.codename !== source.suite) {
+      throw new QusError(
+        "QUS_QEMU_FETCH_FAILED",
+        `${mirror} answered ${sourceName} with the index of ${release.codename ?? release.suite ?? "an unnamed suite"}`,
+        { hint: "the mirror is misconfigured or not to be trusted: use another --mirror" },
+      );
+    }
     const now = options.now?.() ?? new Date();
     if (release.validUntil && release.validUntil < now) {
       warnings.push(
@@ -138,7 +161,8 @@ export async function fetchQemu(options: QemuFetchOptions): Promise<QemuFetchRes
         writePointer(root, key, name);
         return { ...existing, source: sourceName, cached: true, warnings };
       }
-      const deb = join(partial, basename(stanza.filename));
+      // A fixed name: the index's Filename could collide with qus's own files in the folder.
+      const deb = join(partial, "package.deb");
       await downloadFile(
         `${mirror}/${stanza.filename}`,
         deb,
@@ -208,6 +232,15 @@ async function verifyInRelease(
   const result = await exec("gpgv", ["--keyring", keyring, "--output", output, signed], { timeoutMs: 60_000 });
   if (result.startError === "ENOENT")
     return { text: clearsignedBody(inRelease.toString("utf8")), verifiedBy: "sha256" };
+  if (result.timedOut || result.signal) {
+    throw new QusError(
+      "QUS_QEMU_FETCH_FAILED",
+      `gpgv did not finish checking InRelease (${result.timedOut ? "timed out after 60 s" : `killed by ${result.signal}`})`,
+      {
+        hint: "check gpgv (gpgv --version), then try again",
+      },
+    );
+  }
   if (result.exitCode !== 0) {
     const detail = result.stderr.trim().split("\n").slice(-1)[0] ?? "";
     throw new QusError("QUS_QEMU_FETCH_FAILED", `InRelease's signature does not check out with ${keyring}: ${detail}`, {
@@ -246,7 +279,16 @@ async function readCandidates(
       hint: "the mirror may be mid-sync: try again later, or another --mirror",
     });
   }
-  const text = gunzipSync(body, { maxOutputLength: 1 << 30 }).toString("utf8");
+  let text: string;
+  try {
+    // Debian's largest Packages index unpacks to about 100 MiB: four times that is no index.
+    text = gunzipSync(body, { maxOutputLength: 400 << 20 }).toString("utf8");
+  } catch (error) {
+    throw new QusError("QUS_QEMU_FETCH_FAILED", `${dists}/${path} does not unpack as a Packages index`, {
+      hint: "the mirror serves something other than Debian's index: try another --mirror",
+      cause: error,
+    });
+  }
   const stanzas = findPackageStanzas(text, QEMU_PACKAGES).filter((stanza) => stanza.architecture === arch);
   const ordered = QEMU_PACKAGES.flatMap((name) => stanzas.filter((stanza) => stanza.package === name).slice(0, 1));
   if (ordered.length === 0) {
