@@ -2,15 +2,28 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { requireTarget } from "@qus/core";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { type FakeApiServer, fakeNode, startFakeApiServer } from "../packages/k8s/src/fake-api-server.js";
 import { docker, requireDocker, requireQusImage } from "./support/docker.js";
-import { BINFMT, busybox, entryNames, qus, removeRaw, runProgram, useCleanQemuTable } from "./support/kernel.js";
+import {
+  BINFMT,
+  busybox,
+  entryNames,
+  i386RunsNatively,
+  qus,
+  readEntryText,
+  registerRaw,
+  removeRaw,
+  runProgram,
+  useCleanQemuTable,
+} from "./support/kernel.js";
 import { dockerRunArgs, type PodSpec } from "./support/kubelet.js";
 
 // qus's installer image behind the engine of this machine: tonistiigi/binfmt's command line, proven, and the
 // Kubernetes DaemonSet's containers run as a kubelet would (support/kubelet.ts), since no cluster runs here.
 const IMAGE = "qus-binfmt:e2e-fleet";
+const ARM64 = requireTarget("aarch64");
 // Least privilege that mounts binfmt_misc, as qus's docker driver starts its helper.
 const LEAST = ["--cap-add", "SYS_ADMIN", "--security-opt", "apparmor=unconfined"];
 const work = mkdtempSync(join(tmpdir(), "qus-fleet-"));
@@ -80,8 +93,39 @@ describe("the installer image answers tonistiigi/binfmt's command line, and prov
     writeFileSync(`${BINFMT}/status`, "0");
     const run = installer(["--install", "arm64"]);
     expect(run.status).toBe(1);
-    expect(run.stdout).toMatch(/^verified: linux\/arm64 FAILED \(its probe exited \d+\)$/m);
+    expect(run.stdout).toMatch(/^verified: linux\/arm64 FAILED \(exec format error: no entry claims it\)$/m);
     expect(JSON.parse(run.stdout.slice(run.stdout.indexOf("{"))).supported).not.toContain("linux/arm64");
+  });
+
+  it("another installer's entry that does not run here is left alone, and taken over only with --replace", () => {
+    // An entry without F whose interpreter does not exist: it claims arm64 programs and runs none.
+    registerRaw(`:qemu-aarch64:M::${ARM64.magic}:${ARM64.mask}:/usr/bin/qus-e2e-missing-emulator:`);
+    const left = installer(["--install", "arm64"]);
+    expect(left.status).toBe(1);
+    expect(left.stdout).toMatch(
+      /^installing: arm64: qemu-aarch64 of another installer \(\/usr\/bin\/qus-e2e-missing-emulator\) does not run here: left alone \(--replace takes it over\)$/m,
+    );
+    expect(readEntryText("qemu-aarch64")).toMatch(/qus-e2e-missing-emulator/);
+    const all = installer(["--uninstall", "all"]);
+    expect(all.stdout).toMatch(/^uninstalling: qemu-aarch64 left alone/m);
+    expect(entryNames()).toContain("qemu-aarch64");
+    const taken = installer(["--install", "arm64", "--replace"]);
+    expect(taken.status).toBe(0);
+    expect(taken.stdout).toMatch(/^installing: arm64 OK$/m);
+    expect(readEntryText("qemu-aarch64")).toMatch(/interpreter \/usr\/bin\/qemu-aarch64-static/);
+  });
+
+  it("a target this machine may run itself (386 on x86_64) is registered only after a proven exec format error", () => {
+    const native = i386RunsNatively();
+    const run = installer(["--install", "386"]);
+    expect(run.status, run.stdout).toBe(0);
+    if (native) {
+      expect(run.stdout).toMatch(/^installing: 386 OK \(runs without qemu-i386\)$/m);
+      expect(entryNames()).not.toContain("qemu-i386");
+    } else {
+      expect(run.stdout).toMatch(/^installing: 386 OK$/m);
+      expect(runProgram(busybox("i386"), ["true"]).status).toBe(0);
+    }
   });
 
   it("its own architecture runs without emulation: accepted as tonistiigi's list may name it, and never registered", () => {

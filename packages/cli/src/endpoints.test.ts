@@ -31,6 +31,7 @@ describe("several engines in one run", () => {
       "tcp://arm-box:2376",
     ]);
     expect(() => dockerHostsOf("unix:///var/run/docker.sock,arm-box")).toThrow(/not a list of engine addresses/);
+    expect(() => dockerHostsOf("tcp://a:1,tcp://a:1")).toThrow(/names "tcp:\/\/a:1" twice/);
   });
 
   it("the exit code is the gravest: an engine's environment error over a platform that is not ok", () => {

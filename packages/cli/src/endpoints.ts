@@ -46,6 +46,12 @@ export async function acrossContexts(
 export function dockerHostsOf(value: string | undefined): string[] {
   if (value === undefined || !value.includes(",")) return [];
   const hosts = value.split(",").map((host) => host.trim());
+  const repeated = hosts.find((host, i) => hosts.indexOf(host) !== i);
+  if (repeated !== undefined) {
+    throw new QusError("QUS_USAGE", `DOCKER_HOST names ${JSON.stringify(repeated)} twice`, {
+      hint: "name each engine address once",
+    });
+  }
   if (hosts.some((host) => !/^[a-z]+:\/\/\S+$/.test(host))) {
     throw new QusError("QUS_USAGE", `DOCKER_HOST ${JSON.stringify(value)} is not a list of engine addresses`, {
       hint: "separate addresses with commas: DOCKER_HOST=unix:///var/run/docker.sock,tcp://arm-box:2376",

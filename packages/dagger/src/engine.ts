@@ -54,9 +54,25 @@ export function engineAnswered(error: unknown): error is GraphQLRequestError {
  * One call to the engine: a session that does not answer becomes QUS_ENGINE_UNREACHABLE; the engine's own
  * refusals pass through for the caller to judge.
  */
-export async function engineCall<T>(what: string, call: () => Promise<T>): Promise<T> {
+export async function engineCall<T>(
+  what: string,
+  call: () => Promise<T>,
+  timeoutMs = ENGINE_CALL_TIMEOUT_MS,
+): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const expired = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () =>
+        reject(
+          new QusError("QUS_TIMEOUT", `${what}: ${ENDPOINT} did not answer within ${timeoutMs / 1000} s`, {
+            hint: "check the engine (dagger core version) and its registry access, then run again",
+          }),
+        ),
+      timeoutMs,
+    );
+  });
   try {
-    return await call();
+    return await Promise.race([call(), expired]);
   } catch (error) {
     if (engineAnswered(error) || error instanceof QusError) throw error;
     throw unreachable(
@@ -64,8 +80,13 @@ export async function engineCall<T>(what: string, call: () => Promise<T>): Promi
       `${what} failed: ${error instanceof Error ? error.message : String(error)}`,
       "run the module with dagger call, whose session reaches the engine; check that the engine runs (dagger core version)",
     );
+  } finally {
+    clearTimeout(timer);
   }
 }
+
+/** Bound of one call to the engine that is no helper run (an image pull from a registry included). */
+export const ENGINE_CALL_TIMEOUT_MS = 300_000;
 
 /** The engine's words for an error, on one line. */
 export function messageOf(error: unknown): string {

@@ -1,5 +1,6 @@
 import type { Client, Container } from "@dagger.io/dagger";
 import { createContainerDriver, ensure, QusError, type Report, resolvePlatforms, status } from "@qus/core";
+import { engineCall } from "./engine.js";
 import type { ProgramFiles } from "./program-file.js";
 import { formatOf, RESTART_COMMAND, renderCoreReport, renderEngineReport } from "./render.js";
 import { createDaggerRunner } from "./runner.js";
@@ -93,7 +94,7 @@ export async function withEmulationOf(
   container: Container,
   request: WithEmulationRequest,
 ): Promise<Container> {
-  const platform = String(await container.platform());
+  const platform = String(await engineCall("the container's platform", () => container.platform()));
   if (request.ensure) {
     await ensureText(context, { platforms: [platform], image: request.image, replace: false, format: "table" });
   } else {

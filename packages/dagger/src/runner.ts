@@ -67,8 +67,10 @@ export function createDaggerRunner(client: Client, options: DaggerRunnerOptions 
     async imageLabels(image) {
       const container = await resolveImage(image);
       if (!container) return undefined;
-      const labels = await engineCall("labels", () => container.labels());
-      const pairs = await Promise.all(labels.map(async (label) => [await label.name(), await label.value()] as const));
+      const pairs = await engineCall(`labels of ${image}`, async () => {
+        const labels = await container.labels();
+        return Promise.all(labels.map(async (label) => [await label.name(), await label.value()] as const));
+      });
       return Object.fromEntries(pairs);
     },
 

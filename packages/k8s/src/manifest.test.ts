@@ -49,7 +49,9 @@ describe("qus k8s manifest (validated offline against Kubernetes' schemas, no cl
     expect(register?.args.slice(0, 1)).toEqual(["--install"]);
     expect(register?.args[1]?.split(",")).toContain("linux/riscv64");
     expect(register?.args.slice(2)).toEqual(["--host-binfmt", "/host/binfmt_misc"]);
-    expect(register?.securityContext).toMatchObject({ capabilities: { add: ["SYS_ADMIN"] } });
+    expect(register?.securityContext).toMatchObject({
+      capabilities: { add: ["SYS_ADMIN", "SYS_CHROOT"], drop: ["ALL"] },
+    });
     expect(register?.securityContext).not.toHaveProperty("privileged");
     const keep = pod.containers.find((container) => container.name === "keep");
     expect(keep?.args?.slice(0, 1)).toEqual(["--keep"]);
@@ -85,6 +87,13 @@ describe("qus k8s manifest (validated offline against Kubernetes' schemas, no cl
     expect(label?.command).not.toContain("--no-labels");
     const role = objects.find((object) => object.kind === "ClusterRole") as unknown as { rules: unknown[] };
     expect(role.rules).toEqual([{ apiGroups: [""], resources: ["nodes"], verbs: ["get", "patch"] }]);
+  });
+
+  it("--replace reaches both installer containers; without it, other installers' entries are left alone", () => {
+    const replaced = podOf(daemonSetManifest({ platforms: "arm64", replace: true }));
+    expect(replaced.initContainers[0]?.args).toContain("--replace");
+    expect(replaced.containers.find((container) => container.name === "keep")?.args).toContain("--replace");
+    expect(podOf(daemonSetManifest({ platforms: "arm64" })).initContainers[0]?.args).not.toContain("--replace");
   });
 
   it("a startup taint alone lifts the taint without labelling", () => {

@@ -12,6 +12,8 @@ export interface ManifestOptions {
   readonly labelNodes?: boolean;
   /** A taint key that nodes start with (`--register-with-taints`); removed once the node proved every platform. */
   readonly startupTaint?: string;
+  /** Take over `qemu-<cpu>` entries of other installers (a distribution's package) that do not run in containers. */
+  readonly replace?: boolean;
   /** Seconds between re-checks of the keeper (entries that vanish come back); 60 by default. */
   readonly intervalSeconds?: number;
   /** Image of the labeller container: Node.js, which runs `@qus/cli k8s label-node`; node:24-alpine by default. */
@@ -70,10 +72,11 @@ export function daemonSetManifest(options: ManifestOptions = {}): KubeObject[] {
   const labels = { "app.kubernetes.io/name": APP_NAME, "app.kubernetes.io/part-of": "qus" };
   const metadata = { name: APP_NAME, namespace, labels };
 
-  // Least privilege that mounts binfmt_misc and registers in it: CAP_SYS_ADMIN, with AppArmor and seccomp lifted.
+  // Least privilege that mounts binfmt_misc and registers in it (CAP_SYS_ADMIN, AppArmor and seccomp lifted), and
+  // runs the probes chrooted (CAP_SYS_CHROOT), where an exec format error is told from everything else.
   const installerSecurity = {
     runAsUser: 0,
-    capabilities: { add: ["SYS_ADMIN"], drop: ["ALL"] },
+    capabilities: { add: ["SYS_ADMIN", "SYS_CHROOT"], drop: ["ALL"] },
     appArmorProfile: { type: "Unconfined" },
     seccompProfile: { type: "Unconfined" },
   };
@@ -82,21 +85,22 @@ export function daemonSetManifest(options: ManifestOptions = {}): KubeObject[] {
   // touches it too. Read-only: registrations go through the container's own mount of the same kernel table.
   const hostBinfmt = { name: "host-binfmt", mountPath: HOST_BINFMT, readOnly: true };
   const proven = { name: "proven", mountPath: PROVEN_DIR };
-  const installerArgs = ["--host-binfmt", HOST_BINFMT];
+  const installerArgs = ["--host-binfmt", HOST_BINFMT, ...(options.replace === true ? ["--replace"] : [])];
 
   const containers: Record<string, unknown>[] = [
     {
       name: "keep",
       image,
       args: ["--keep", list, "--interval", String(interval), ...installerArgs],
-      securityContext: { ...installerSecurity, capabilities: { add: ["SYS_ADMIN", "SYS_CHROOT"], drop: ["ALL"] } },
+      securityContext: installerSecurity,
       readinessProbe: {
         exec: { command: [INSTALLER, "--check", list] },
         periodSeconds: 30,
         timeoutSeconds: 25,
         failureThreshold: 1,
       },
-      resources: { requests: { cpu: "5m", memory: "8Mi" }, limits: { memory: "64Mi" } },
+      // The probes run four at a time, each a QEMU start: room for them under the limit.
+      resources: { requests: { cpu: "5m", memory: "16Mi" }, limits: { memory: "256Mi" } },
       volumeMounts: [hostBinfmt, proven],
     },
   ];

@@ -25,7 +25,7 @@ export const K8S_COMMANDS: readonly Command[] = [
     name: "k8s manifest",
     summary: "print a DaemonSet that registers QEMU on every node, proves it per node and keeps it so",
     usage:
-      "qus k8s manifest [--platforms LIST] [--namespace NS] [--image REF] [--label-nodes] [--startup-taint KEY] [--interval SECS] [--json]",
+      "qus k8s manifest [--platforms LIST] [--namespace NS] [--image REF] [--label-nodes] [--startup-taint KEY] [--replace] [--interval SECS] [--json]",
     options: {
       platforms,
       namespace: { type: "string", value: "NS", help: "namespace of the DaemonSet (default kube-system)" },
@@ -39,6 +39,10 @@ export const K8S_COMMANDS: readonly Command[] = [
         help: "label each node with the platforms it proved (qus.dev/arm64=proven), with a ServiceAccount and RBAC",
       },
       "startup-taint": startupTaint,
+      replace: {
+        type: "boolean",
+        help: "take over qemu-<cpu> entries of other installers (a distribution's package) that do not run in containers",
+      },
       interval: { type: "string", value: "SECS", help: "seconds between the keeper's re-checks (default 60)" },
       "labeller-image": {
         type: "string",
@@ -62,6 +66,7 @@ export const K8S_COMMANDS: readonly Command[] = [
         image: text(v, "image"),
         labelNodes: v["label-nodes"] === true,
         startupTaint: text(v, "startup-taint"),
+        replace: v.replace === true,
         intervalSeconds: interval === undefined ? undefined : Number(interval),
         labellerImage: text(v, "labeller-image"),
         cliVersion: typeof QUS_VERSION === "string" ? QUS_VERSION : undefined,

@@ -2,12 +2,15 @@ import { DEFAULT_FLAGS } from "../binfmt/flags.js";
 import { renderRegister } from "../binfmt/register.js";
 import { tonistiigiArch } from "../drivers/container/tonistiigi.js";
 import { wantedRegistration } from "../plan.js";
-import { buildProbe } from "../probe/index.js";
+import { buildExitProgram, buildProbe } from "../probe/index.js";
 import { canonicalPlatform, entryName, interpreterBase, type QemuCpu, TARGETS, type Target } from "../targets.js";
 import {
+  INSTALLER_COMPAT,
+  INSTALLER_MARKER_STATUS,
   INSTALLER_NATIVE,
   INSTALLER_PATH,
   INSTALLER_PROBES,
+  INSTALLER_ROOT,
   INSTALLER_SCRIPT,
   INSTALLER_TABLE,
 } from "./installer-script.js";
@@ -60,6 +63,16 @@ export function installerFiles(engineCpu: QemuCpu, interpreters: readonly string
   return [
     { path: INSTALLER_PATH, content: INSTALLER_SCRIPT, mode: 0o755 },
     { path: INSTALLER_NATIVE, content: nativeLine(engineCpu), mode: 0o644 },
+    {
+      path: INSTALLER_COMPAT,
+      content: targets
+        .filter((target) => target.compatOf?.some((compat) => compat.host === engineCpu))
+        .map((target) => `${target.cpu}\n`)
+        .join(""),
+      mode: 0o644,
+    },
+    // The probes' chroot /bin/sh: where a probe the kernel cannot run falls back to (ENOEXEC), with its own status.
+    { path: `${INSTALLER_ROOT}/bin/sh`, content: buildExitProgram(engineCpu, INSTALLER_MARKER_STATUS), mode: 0o755 },
     {
       path: INSTALLER_TABLE,
       content: renderInstallerTable(targets, (target) => `/usr/bin/${emulator(target)}`),

@@ -13,8 +13,17 @@
 export const INSTALLER_TABLE = "/usr/share/qus/targets";
 /** The image's own platform (`linux/amd64`): it runs without emulation, so it is in no table. */
 export const INSTALLER_NATIVE = "/usr/share/qus/native";
-/** Where the image keeps one probe per target, named by cpu. */
-export const INSTALLER_PROBES = "/usr/share/qus/probes";
+/** The probes' chroot: a marker as its /bin/sh, and the probes under /probes (see {@link INSTALLER_MARKER_STATUS}). */
+export const INSTALLER_ROOT = "/usr/share/qus/root";
+/** Where the image keeps one probe per target, named by cpu (inside {@link INSTALLER_ROOT}). */
+export const INSTALLER_PROBES = `${INSTALLER_ROOT}/probes`;
+/**
+ * The exit status of the chroot's /bin/sh, a program of the image's own architecture: a probe the kernel cannot run
+ * falls back to /bin/sh (ENOEXEC), so this status proves "exec format error", nothing else does.
+ */
+export const INSTALLER_MARKER_STATUS = 97;
+/** Targets the image's machine may run itself (i386 on x86_64): registered only after a proven exec format error. */
+export const INSTALLER_COMPAT = "/usr/share/qus/compat";
 /** The script's path in the image, also its entrypoint. */
 export const INSTALLER_PATH = "/usr/bin/qus-binfmt";
 /** Where `--keep` writes the platforms it last proved (`<unix time> <platform>...`), for a node labeller to read. */
@@ -30,31 +39,40 @@ set -f
 B=/proc/sys/fs/binfmt_misc
 TABLE=${INSTALLER_TABLE}
 NATIVE=${INSTALLER_NATIVE}
-PROBES=${INSTALLER_PROBES}
+COMPAT=${INSTALLER_COMPAT}
+ROOT=${INSTALLER_ROOT}
+MARKER=${INSTALLER_MARKER_STATUS}
 PROVEN=${INSTALLER_PROVEN}
 T=${expand("QUS_PROBE_TIMEOUT:-20")}
 INTERVAL=60
+REPLACE=""
 W=/tmp/qus-binfmt.$$
-mkdir -p "$W" || { echo "qus-binfmt: cannot create $W: the container needs a writable /tmp" >&2; exit 3; }
+# Probes at once: each is a QEMU start; a pod's memory limit must not kill them (OOM reads like a hang).
+BATCH=4
+
+die() { echo "qus-binfmt: $1" >&2; exit "$2"; }
+case $T in '' | *[!0-9]* | 0) die "QUS_PROBE_TIMEOUT needs whole seconds (1 or more), not \"$T\"" 2 ;; esac
+mkdir -p "$W" || die "cannot create $W: the container needs a writable /tmp" 3
 trap 'rm -rf "$W"' EXIT
-trap 'exit 0' TERM INT
+# Stopped before it finished: not a success.
+trap 'exit 143' TERM
+trap 'exit 130' INT
 
 usage() {
   cat >&2 <<'EOF'
-usage: qus-binfmt [--install all|LIST] [--uninstall LIST] [--check LIST] [--keep LIST [--interval SECS]] [--host-binfmt DIR]
+usage: qus-binfmt [--install all|LIST] [--uninstall LIST] [--check LIST] [--keep LIST [--interval SECS]] [--replace] [--host-binfmt DIR]
   LIST: comma separated platforms or names (linux/arm64,riscv64,arm,386,qemu-s390x) or all
   no arguments: print what runs here as JSON ({"supported": [...], "emulators": [...]})
   --install    register what is missing, prove every platform, exit 1 if one does not run
-  --uninstall  remove qus's entries (qemu-<cpu>) of those platforms
+  --uninstall  remove the entries (qemu-<cpu>) of those platforms; with all, only the ones this image registered
   --check      prove the platforms only (a readiness probe): exit 1 if one does not run
   --keep       --install, then again every --interval seconds (default 60): entries that vanish come back
+  --replace    take over a qemu-<cpu> entry of another installer that does not run here (left alone otherwise)
   --host-binfmt DIR  the host's binfmt_misc folder, mounted into the container: touched first, so a systemd
                automount there is triggered (and systemd-binfmt runs) before anything is registered
 EOF
   exit 2
 }
-
-die() { echo "qus-binfmt: $1" >&2; exit "$2"; }
 
 # A table seen from another user namespace than the host's is either not ours to change or private to it.
 in_host_namespace() {
@@ -68,56 +86,83 @@ mount_binfmt() {
     mount -t binfmt_misc binfmt_misc "$B" 2>"$W/err" ||
       die "cannot mount binfmt_misc at $B ($(cat "$W/err")): run the container with --cap-add SYS_ADMIN (or --privileged)" 3
   fi
-  in_host_namespace || die "this container runs in a user namespace ($(cat /proc/self/uid_map | tr -s ' ' | tr '\n' ' ')): what it registers does not reach the host's binfmt_misc; run it without a user namespace (no userns-remap, no hostUsers: false)" 3
+  in_host_namespace || die "this container runs in a user namespace ($(tr -s ' ' </proc/self/uid_map | tr '\n' ' ')): what it registers does not reach the host's binfmt_misc; run it without a user namespace (no userns-remap, no hostUsers: false)" 3
 }
 
 # Selects table lines for a LIST into $W/selected; an unknown name stops with exit 2.
 select_targets() {
   : >"$W/selected"
   NATIVE_ASKED=""
-  if [ "$1" = all ]; then cp "$TABLE" "$W/selected"; return; fi
   read -r native_platform native_names <"$NATIVE" || native_names=""
-  for wanted in $(echo "$1" | tr ',' ' '); do
+  if [ "$1" = all ]; then cp "$TABLE" "$W/selected"; NATIVE_ASKED=${expand("native_platform#linux/")}; return; fi
+  for wanted in $(printf '%s' "$1" | tr ',' ' '); do
     found=""
     case ",$native_names," in *",$wanted,"*) found=1; NATIVE_ASKED=${expand("native_platform#linux/")} ;; esac
     while read -r cpu entry arch platform names reg; do
       case ",$names," in *",$wanted,"*) found=1; grep -q "^$cpu " "$W/selected" || echo "$cpu $entry $arch $platform $names $reg" >>"$W/selected" ;; esac
     done <"$TABLE"
-    [ -n "$found" ] || die "unknown platform \"$wanted\": use all or names such as $(cut -d' ' -f4 "$TABLE" | head -5 | tr '\n' ' ')" 2
+    [ -n "$found" ] || die "unknown platform \"$wanted\" (or no emulator for it in this image): use all or names such as $(cut -d' ' -f4 "$TABLE" | head -5 | tr '\n' ' ')" 2
   done
   [ -s "$W/selected" ] || [ -n "$NATIVE_ASKED" ] || die "no platforms given: use all or a list such as linux/arm64,linux/riscv64" 2
 }
 
-# Runs the probe of each selected cpu at once, bounded; $W/probe-<cpu> holds its exit status or "timeout".
+# Runs the probe of each selected cpu, $BATCH at once, chrooted, bounded; $W/probe-<cpu> holds its exit status,
+# "timeout" when it ran its whole bound, or "killed" when something else killed it.
 probe_all() {
+  n=0
   while read -r cpu entry arch platform names reg; do
     (
-      timeout -s KILL "$T" "$PROBES/$cpu" </dev/null >/dev/null 2>&1
+      read -r start _ </proc/uptime
+      timeout -s KILL "$T" chroot "$ROOT" "/probes/$cpu" </dev/null >/dev/null 2>&1
       r=$?
-      [ "$r" = 137 ] && r=timeout
+      if [ "$r" = 137 ]; then
+        read -r end _ </proc/uptime
+        if [ $((${expand("end%%.*")} - ${expand("start%%.*")})) -ge "$T" ]; then r=timeout; else r=killed; fi
+      fi
       echo "$r" >"$W/probe-$cpu"
     ) &
+    n=$((n + 1))
+    [ $((n % BATCH)) -ne 0 ] || wait
   done <"$W/selected"
   wait
 }
 
 probe_result() { read -r R <"$W/probe-$1" || R=unknown; }
 
-# Registers what is missing or broken; one "installing:" line per platform, as tonistiigi/binfmt prints them.
+# The interpreter an entry names (its "interpreter" line), in I.
+interpreter_of() {
+  I=""
+  while read -r key value; do [ "$key" = interpreter ] && I=$value; done <"$B/$1"
+}
+
+# Registers what is missing; one "installing:" line per platform, as tonistiigi/binfmt prints them. An entry in the
+# way is taken over only when this image registered it (its interpreter) or --replace asks.
 install() {
   quiet=$1
   [ -z "$NATIVE_ASKED" ] || [ -n "$quiet" ] || echo "installing: $NATIVE_ASKED OK (this machine's own)"
   probe_all
   while read -r cpu entry arch platform names reg; do
     probe_result "$cpu"
-    if [ "$R" = 0 ] && [ ! -e "$B/$entry" ]; then
-      # It runs with no entry of qus's: this machine runs it itself (or another entry does). Never claim it.
-      [ -n "$quiet" ] || echo "installing: $arch OK (runs without $entry)"
+    ours=$(printf '%s' "$reg" | cut -d: -f7)
+    if [ "$R" = 0 ]; then
+      # It runs: through qus's entry, another installer's, or this machine itself. Never claim it.
+      if [ -n "$quiet" ]; then :
+      elif [ -e "$B/$entry" ]; then echo "installing: $arch OK ($entry present)"
+      else echo "installing: $arch OK (runs without $entry)"; fi
       continue
     fi
-    if [ "$R" = 0 ]; then [ -n "$quiet" ] || echo "installing: $arch OK ($entry present)"; continue; fi
+    case $R in timeout | killed | unknown) echo "installing: $arch: its probe $R: left as it is"; continue ;; esac
     if [ -e "$B/$entry" ]; then
+      interpreter_of "$entry"
+      if [ "$I" != "$ours" ] && [ -z "$REPLACE" ]; then
+        echo "installing: $arch: $entry of another installer ($I) does not run here: left alone (--replace takes it over)"
+        continue
+      fi
       (printf '%s' -1 >"$B/$entry") 2>"$W/err" || { echo "installing: $arch cannot replace $entry: $(cat "$W/err")"; continue; }
+    elif grep -qx "$cpu" "$COMPAT" && [ "$R" != "$MARKER" ]; then
+      # This machine may run it itself: only a proven exec format error allows an entry (never the host's programs).
+      echo "installing: $arch: not registered: this machine may run it itself (its probe ended $R, not with exec format error)"
+      continue
     fi
     if (printf '%s' "$reg" >"$B/register") 2>"$W/err"; then
       echo "installing: $arch OK"
@@ -133,6 +178,7 @@ verify() {
   probe_all
   failed=0
   : >"$W/proven"
+  [ -z "$NATIVE_ASKED" ] || echo "$native_platform" >>"$W/proven"
   while read -r cpu entry arch platform names reg; do
     probe_result "$cpu"
     if [ "$R" = 0 ]; then
@@ -140,30 +186,37 @@ verify() {
       [ -n "$quiet" ] || echo "verified: $platform OK"
     else
       failed=1
-      case $R in timeout) why="its probe ran past $T s" ;; *) why="its probe exited $R" ;; esac
+      case $R in
+        timeout) why="its probe ran past $T s" ;;
+        killed) why="its probe was killed (out of memory?)" ;;
+        "$MARKER") why="exec format error: no entry claims it" ;;
+        *) why="its probe exited $R" ;;
+      esac
       echo "verified: $platform FAILED ($why)"
     fi
   done <"$W/selected"
   return $failed
 }
 
+# A JSON string of a name (entry names may hold quotes or backslashes).
+json_string() { printf '"%s"' "$(printf '%s' "$1" | sed 's/\\/\\\\/g; s/"/\\"/g')"; }
+
 # What runs here, as tonistiigi/binfmt prints it: every platform whose probe runs, and the qemu-* entries.
 status_json() {
   select_targets all
   probe_all
   printf '{\n  "supported": ['
-  sep=""
-  if read -r native _ <"$NATIVE"; then printf '\n    "%s"' "$native"; sep=","; fi
+  printf '\n    "%s"' "$native_platform"
   while read -r cpu entry arch platform names reg; do
     probe_result "$cpu"
-    [ "$R" = 0 ] && printf '%s\n    "%s"' "$sep" "$platform" && sep=","
+    [ "$R" = 0 ] && printf ',\n    "%s"' "$platform"
   done <"$W/selected"
   printf '\n  ],\n  "emulators": ['
   sep=""
   set +f
   for path in "$B"/qemu-*; do
     [ -e "$path" ] || continue
-    printf '%s\n    "%s"' "$sep" "${expand("path##*/")}"
+    printf '%s\n    %s' "$sep" "$(json_string "${expand("path##*/")}")"
     sep=","
   done
   set -f
@@ -182,9 +235,10 @@ while [ $# -gt 0 ]; do
       shift 2 ;;
     --interval)
       [ $# -ge 2 ] || usage
-      case $2 in '' | *[!0-9]*) die "--interval needs whole seconds, not \"$2\"" 2 ;; esac
+      case $2 in '' | *[!0-9]* | 0) die "--interval needs whole seconds (1 or more), not \"$2\"" 2 ;; esac
       INTERVAL=$2
       shift 2 ;;
+    --replace) REPLACE=1; shift ;;
     --host-binfmt)
       [ $# -ge 2 ] || usage
       HOSTDIR=$2
@@ -205,18 +259,27 @@ case $ACTION in
     status_json
     exit $failed ;;
   uninstall)
+    failed=0
     select_targets "$LIST"
     while read -r cpu entry arch platform names reg; do
       [ -e "$B/$entry" ] || continue
-      if (printf '%s' -1 >"$B/$entry") 2>"$W/err"; then echo "uninstalling: $entry OK"; else echo "uninstalling: $entry $(cat "$W/err")"; fi
+      interpreter_of "$entry"
+      # With all, only what this image registered; a platform named is the user's own ask.
+      if [ "$LIST" = all ] && [ "$I" != "$(printf '%s' "$reg" | cut -d: -f7)" ]; then
+        echo "uninstalling: $entry left alone (another installer's: $I)"
+        continue
+      fi
+      if (printf '%s' -1 >"$B/$entry") 2>"$W/err"; then echo "uninstalling: $entry OK"; else failed=1; echo "uninstalling: $entry failed: $(cat "$W/err")"; fi
     done <"$W/selected"
-    ;;
+    exit $failed ;;
   check)
     select_targets "$LIST"
     verify quiet ;;
   keep)
     select_targets "$LIST"
     mkdir -p "${expand("PROVEN%/*")}"
+    # A kept DaemonSet container is stopped by design: that is no failure.
+    trap 'exit 0' TERM INT
     while :; do
       install quiet
       verify quiet

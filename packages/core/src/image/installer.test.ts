@@ -1,10 +1,17 @@
 import { spawnSync } from "node:child_process";
 import { describe, expect, it } from "vitest";
 import { decodeEscaped, toHex } from "../binfmt/escape.js";
-import { buildProbe } from "../probe/index.js";
+import { buildExitProgram, buildProbe } from "../probe/index.js";
 import { requireTarget } from "../targets.js";
 import { installerFiles } from "./installer-files.js";
-import { INSTALLER_NATIVE, INSTALLER_PATH, INSTALLER_SCRIPT, INSTALLER_TABLE } from "./installer-script.js";
+import {
+  INSTALLER_COMPAT,
+  INSTALLER_MARKER_STATUS,
+  INSTALLER_NATIVE,
+  INSTALLER_PATH,
+  INSTALLER_SCRIPT,
+  INSTALLER_TABLE,
+} from "./installer-script.js";
 
 const EMULATORS = ["qemu-aarch64-static", "qemu-riscv64-static", "qemu-i386-static", "qemu-x86_64-static"];
 const fileAt = (files: ReturnType<typeof installerFiles>, path: string) =>
@@ -38,6 +45,12 @@ describe("the installer image's files (qus-binfmt, its table, its probes)", () =
     const i486 = table.find((candidate) => candidate.startsWith("i486 "));
     if (requireTarget("i486").interpreterCpu === undefined) return;
     expect(i486?.split(" ")[5]?.split(":")[6]).toBe("/usr/bin/qemu-i386-static");
+  });
+
+  it("a chroot for the probes whose /bin/sh is a marker of the image's own machine, and the compat targets listed", () => {
+    const marker = files.find((file) => file.path === "/usr/share/qus/root/bin/sh");
+    expect(toHex(marker?.content as Uint8Array)).toBe(toHex(buildExitProgram("x86_64", INSTALLER_MARKER_STATUS)));
+    expect(String(fileAt(files, INSTALLER_COMPAT)).trim().split("\n")).toEqual(["i386", "i486"]);
   });
 
   it("qus's probe for each target, executable", () => {
