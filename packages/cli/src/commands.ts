@@ -18,6 +18,7 @@ import { K8S_COMMANDS } from "./commands/k8s.js";
 import { QEMU_COMMANDS } from "./commands/qemu.js";
 import { acrossContexts, contextsOf, dockerHostsOf, type EndpointOutcome } from "./endpoints.js";
 import { EXIT, exitCodeForReport } from "./exit-codes.js";
+import { flag, text } from "./values.js";
 
 /** One option of a command, as node:util parseArgs takes it, with its help line. */
 export interface OptionSpec {
@@ -112,10 +113,6 @@ function engineFrom(values: Values): string {
   }
   return name;
 }
-
-const text = (values: Values, name: string) =>
-  typeof values[name] === "string" ? (values[name] as string) : undefined;
-const flag = (values: Values, name: string) => values[name] === true;
 
 /** The driver the options ask for; undefined means the local default. */
 export async function driverFrom(values: Values): Promise<Driver | undefined> {

@@ -69,6 +69,7 @@ export {
   type QemuSource,
   qemuCacheRoot,
 } from "./qemu/index.js";
+export { alignRows } from "./report/align.js";
 export type { EntryState, PersistedFile, PlatformReport, Report, ReportAction } from "./report/model.js";
 export { describeFailure, type FailureContext, failureHint } from "./report/probe-words.js";
 export { renderJson } from "./report/render-json.js";

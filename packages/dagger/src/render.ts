@@ -1,4 +1,4 @@
-import { QusError, type Report, renderJson, renderMarkdown, renderTable } from "@qus/core";
+import { alignRows, QusError, type Report, renderJson, renderMarkdown, renderTable } from "@qus/core";
 import type { EnginePlatformResult, EngineReport, RunsThrough } from "./verify.js";
 
 /** The output formats of the module's functions. */
@@ -59,13 +59,7 @@ export function renderEngineReport(report: EngineReport, format: Format): string
       "",
     ].join("\n");
   }
-  const widths = head.map((title, i) => Math.max(title.length, ...rows.map((row) => row[i]?.length ?? 0)));
-  const line = (cells: readonly string[]) =>
-    cells
-      .map((cell, i) => cell.padEnd(widths[i] ?? 0))
-      .join("  ")
-      .trimEnd();
-  return [line(head), ...rows.map(line), ...notes.map((note) => `  ${note}`), verdict, ""].join("\n");
+  return [...alignRows([head, ...rows]), ...notes.map((note) => `  ${note}`), verdict, ""].join("\n");
 }
 
 function noteOf(platform: EnginePlatformResult): string {

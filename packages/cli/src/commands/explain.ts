@@ -1,8 +1,7 @@
 import { explainFiles, explainImage, explanationExitCode, QusError, renderExplanation } from "@qus/core";
-import { type Command, POSITIONALS, type Values } from "../commands.js";
+import { type Command, POSITIONALS } from "../commands.js";
+import { text } from "../values.js";
 
-const text = (values: Values, name: string) =>
-  typeof values[name] === "string" ? (values[name] as string) : undefined;
 const usage = "qus explain FILE... | --image REF [--platform P] [PATH...] [--driver docker] [--context NAME] [--json]";
 
 /** `qus explain`: why a program does (not) run here, in a chroot, in a container, and the command that fixes it. */

@@ -1,5 +1,6 @@
-import { canonicalPlatform, formatCommand, QusError, resolvePlatforms } from "@qus/core";
+import { alignRows, canonicalPlatform, formatCommand, QusError, resolvePlatforms } from "@qus/core";
 import type { Command, OptionSpec, Values } from "../commands.js";
+import { text } from "../values.js";
 
 declare const QUS_VERSION: string | undefined;
 
@@ -15,8 +16,6 @@ const startupTaint: OptionSpec = {
   value: "KEY",
   help: "a taint the nodes start with (kubelet --register-with-taints), lifted once the node proved every platform",
 };
-const text = (values: Values, name: string) =>
-  typeof values[name] === "string" ? (values[name] as string) : undefined;
 const platformList = (values: Values) => resolvePlatforms(text(values, "platforms") ?? "all").map(canonicalPlatform);
 
 /** `qus k8s ...`: emulation on every node of a Kubernetes cluster (@qus/k8s, loaded by these commands only). */
@@ -98,13 +97,7 @@ export const K8S_COMMANDS: readonly Command[] = [
           node.tainted ? "still on" : "-",
         ]),
       ];
-      const widths = rows[0]?.map((_, i) => Math.max(...rows.map((row) => row[i]?.length ?? 0))) ?? [];
-      const lines = rows.map((row) =>
-        row
-          .map((cell, i) => cell.padEnd(widths[i] ?? 0))
-          .join("  ")
-          .trimEnd(),
-      );
+      const lines = alignRows(rows);
       const bad = nodes.filter((node) => !node.ok).length;
       lines.push(
         nodes.length === 0

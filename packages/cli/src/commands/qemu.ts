@@ -1,9 +1,8 @@
-import { fetchQemu, formatCommand, listCachedQemu, QusError, qemuCacheRoot } from "@qus/core";
-import type { Command, OptionSpec, Values } from "../commands.js";
+import { alignRows, fetchQemu, formatCommand, listCachedQemu, QusError, qemuCacheRoot } from "@qus/core";
+import type { Command, OptionSpec } from "../commands.js";
+import { text } from "../values.js";
 
 const json: OptionSpec = { type: "boolean", help: "print the result as JSON" };
-const text = (values: Values, name: string) =>
-  typeof values[name] === "string" ? (values[name] as string) : undefined;
 /** `10.0.13` from `qemu-aarch64 version 10.0.13 (Debian ...)`; the whole line otherwise. */
 const short = (line: string) => /version (\S+)/.exec(line)?.[1] ?? line;
 
@@ -76,13 +75,7 @@ export const QEMU_COMMANDS: readonly Command[] = [
           entry.folder,
         ]),
       ];
-      const widths = rows[0]?.map((_, i) => Math.max(...rows.map((row) => row[i]?.length ?? 0))) ?? [];
-      const table = rows.map((row) =>
-        row
-          .map((cell, i) => cell.padEnd(widths[i] ?? 0))
-          .join("  ")
-          .trimEnd(),
-      );
+      const table = alignRows(rows);
       const lines = cached.length === 0 ? [`no QEMU in ${root} yet (qus qemu fetch --from debian:trixie)`] : table;
       return { text: `${lines.join("\n")}\n`, json: { root, cached } };
     },

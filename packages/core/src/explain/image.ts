@@ -175,8 +175,7 @@ export async function explainImage(options: ExplainImageOptions): Promise<Explan
   }
   if (removed) return explanation;
   // Nothing half-done unreported: the container qus created (never started) is still on the engine.
-  const global = options.context === undefined ? [] : ["--context", options.context];
-  const removal = formatCommand(["docker", ...global, "rm", "--force", container]);
+  const removal = docker.removeCommand(container);
   return {
     ...explanation,
     warnings: [...explanation.warnings, `could not remove the container ${container}: ${removal}`],
@@ -254,6 +253,10 @@ function dockerCli(exec: Exec, context: string | undefined) {
         timeoutMs: DEFAULT_ENGINE_TIMEOUT_MS,
       });
       return result.exitCode === 0 || /no such container/i.test(result.stderr);
+    },
+    /** The command a user pastes to remove a container this left behind. */
+    removeCommand(name: string): string {
+      return formatCommand(["docker", ...global, "rm", "--force", name]);
     },
     removeSync(name: string): void {
       spawnSync("docker", [...global, "rm", "--force", "--", name], { stdio: "ignore", timeout: 10_000 });

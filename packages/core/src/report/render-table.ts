@@ -1,3 +1,4 @@
+import { alignRows } from "./align.js";
 import { columnsOf, notes } from "./columns.js";
 import type { Report } from "./model.js";
 
@@ -18,15 +19,10 @@ export function shouldColor(stream: { isTTY?: boolean }, env: NodeJS.ProcessEnv 
 export function renderTable(report: Report, options: TableOptions): string {
   const columns = columnsOf(report);
   const rows = report.platforms.map((platform) => columns.map((column) => column.value(platform)));
-  const widths = columns.map((column, i) => Math.max(column.title.length, ...rows.map((row) => row[i]?.length ?? 0)));
-  const line = (cells: readonly string[]) =>
-    cells
-      .map((cell, i) => cell.padEnd(widths[i] ?? 0))
-      .join("  ")
-      .trimEnd();
-  const out = [line(columns.map((column) => column.title))];
+  const [titles = "", ...lines] = alignRows([columns.map((column) => column.title), ...rows]);
+  const out = [titles];
   report.platforms.forEach((platform, i) => {
-    const text = line(rows[i] ?? []);
+    const text = lines[i] ?? "";
     out.push(options.color ? paint(platform.ok ? 32 : 31, text) : text);
   });
   for (const note of notes(report.platforms)) out.push(`  ${note}`);
