@@ -14637,7 +14637,10 @@ for arg in "$@"; do
     register)
       name=${expand("value%%=*")}
       line=${expand("value#*=")}
-      if (printf '%s' "$line" >"$B/register") 2>"$E"; then echo "op register $name ok"; else echo "op register $name failed $(oneline)"; fi ;;
+      # busybox's printf gives no error text for a refused write: an entry there now is what refused it (EEXIST).
+      if (printf '%s' "$line" >"$B/register") 2>"$E"; then echo "op register $name ok"
+      elif [ ! -s "$E" ] && [ -e "$B/$name" ]; then echo "op register $name failed File exists"
+      else echo "op register $name failed $(oneline)"; fi ;;
     interp)
       base=qemu-$value
       case $value in *=*) base=${expand("value#*=")}; value=${expand("value%%=*")} ;; esac
@@ -14932,7 +14935,7 @@ function verdict(run2) {
 function stepFailure(step, ops, entries, driver) {
   let names = new Set([...step.remove, step.enable, step.register?.name].filter(Boolean));
   for (let op of ops.filter((candidate) => names.has(candidate.name) && !candidate.ok)) {
-    if (op.kind === "register" && step.register && (/exists/i.test(op.message) || op.message === "") && registeredMeanwhile(
+    if (op.kind === "register" && step.register && /exists/i.test(op.message) && registeredMeanwhile(
       entries.find((entry) => entry.name === op.name),
       step.register
     ) === "same")

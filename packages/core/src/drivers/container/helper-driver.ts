@@ -312,8 +312,7 @@ function stepFailure(
 ): QusError | undefined {
   const names = new Set([...step.remove, step.enable, step.register?.name].filter(Boolean));
   for (const op of ops.filter((candidate) => names.has(candidate.name) && !candidate.ok)) {
-    // busybox's printf reports no error text for a refused write, so an empty message may be EEXIST too.
-    if (op.kind === "register" && step.register && (/exists/i.test(op.message) || op.message === "")) {
+    if (op.kind === "register" && step.register && /exists/i.test(op.message)) {
       // A concurrent run registered it first: fine when it is what we wanted.
       if (
         registeredMeanwhile(

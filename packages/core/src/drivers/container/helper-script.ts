@@ -73,7 +73,10 @@ for arg in "$@"; do
     register)
       name=${expand("value%%=*")}
       line=${expand("value#*=")}
-      if (printf '%s' "$line" >"$B/register") 2>"$E"; then echo "op register $name ok"; else echo "op register $name failed $(oneline)"; fi ;;
+      # busybox's printf gives no error text for a refused write: an entry there now is what refused it (EEXIST).
+      if (printf '%s' "$line" >"$B/register") 2>"$E"; then echo "op register $name ok"
+      elif [ ! -s "$E" ] && [ -e "$B/$name" ]; then echo "op register $name failed File exists"
+      else echo "op register $name failed $(oneline)"; fi ;;
     interp)
       base=qemu-$value
       case $value in *=*) base=${expand("value#*=")}; value=${expand("value%%=*")} ;; esac
