@@ -19,11 +19,13 @@ function deb(name: string, fill: (root: string) => void): string {
   );
   fill(root);
   const file = join(dir, `${name}.deb`);
-  execFileSync("dpkg-deb", ["--root-owner-group", "--build", root, file], { stdio: "ignore" });
+  // Uncompressed: xz of a 4 MB emulator costs seconds on a busy 2-core machine, and compression is not under test.
+  execFileSync("dpkg-deb", ["--root-owner-group", "-Znone", "--build", root, file], { stdio: "ignore" });
   return file;
 }
 
-describe("extractStaticEmulators (real dpkg-deb)", () => {
+// Each test runs dpkg-deb twice: a generous ceiling on a busy machine, as fetch.test.ts has, not a timing assertion.
+describe("extractStaticEmulators (real dpkg-deb)", { timeout: 60_000 }, () => {
   it("moves the static emulators out of a package shaped as Debian's", async () => {
     const file = deb("good", (root) => {
       mkdirSync(join(root, "usr", "bin"), { recursive: true });
