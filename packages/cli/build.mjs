@@ -27,8 +27,8 @@ await Promise.all([
     entryPoints: ["src/main.ts"],
     outfile: "dist/qus.js",
     // Loaded on demand: the engines' bundle beside this one, and @qus/buildx (by `qus buildx` only) and @qus/gitlab
-    // (by `qus gitlab` only) and @qus/k8s (by `qus k8s` only) from node_modules, so no other command parses them at start-up.
-    external: ["@qus/buildx", "@qus/gitlab", "@qus/k8s", "./engines.js"],
+    // (by `qus gitlab` only) @qus/k8s (by `qus k8s` only) and @qus/vm (by `qus vm` only) from node_modules, so no other command parses them at start-up.
+    external: ["@qus/buildx", "@qus/gitlab", "@qus/k8s", "@qus/vm", "./engines.js"],
   }),
   build({ ...common, entryPoints: ["src/engines.ts"], outfile: "dist/engines.js" }),
 ]);

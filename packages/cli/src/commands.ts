@@ -16,6 +16,7 @@ import {
 import { EXPLAIN_COMMAND } from "./commands/explain.js";
 import { K8S_COMMANDS } from "./commands/k8s.js";
 import { QEMU_COMMANDS } from "./commands/qemu.js";
+import { VM_COMMANDS } from "./commands/vm.js";
 import { acrossContexts, contextsOf, dockerHostsOf, type EndpointOutcome } from "./endpoints.js";
 import { EXIT, exitCodeForReport } from "./exit-codes.js";
 import { flag, text } from "./values.js";
@@ -318,6 +319,7 @@ export const COMMANDS: readonly Command[] = [
   ...QEMU_COMMANDS,
   EXPLAIN_COMMAND,
   ...K8S_COMMANDS,
+  ...VM_COMMANDS,
   {
     name: "buildx",
     summary:

@@ -36,10 +36,10 @@ const processIo: Io = { stdout: process.stdout, stderr: process.stderr, env: pro
 
 /** Runs `qus` with its arguments (without node and script) and returns the exit code. The one top-level handler. */
 export async function main(argv: readonly string[], io: Io = processIo): Promise<number> {
-  // Two-word commands (`image build`, `qemu fetch`, `k8s manifest`) are named by their first two words.
+  // Two-word commands (`image build`, `qemu fetch`, `k8s manifest`, `vm start`) are named by their first two words.
   const [first, ...others] = argv;
   const [name, rest] =
-    (first === "image" || first === "qemu" || first === "k8s") && others[0] && !others[0].startsWith("-")
+    ["image", "qemu", "k8s", "vm"].includes(first ?? "") && others[0] && !others[0].startsWith("-")
       ? [`${first} ${others[0]}`, others.slice(1)]
       : [first, others];
   if (name === undefined || name === "--help" || name === "-h" || name === "help") {

@@ -10,6 +10,7 @@ export type QusErrorCode =
   | "QUS_NOT_ELF"
   | "QUS_ELF_TRUNCATED"
   | "QUS_QEMU_SOURCE_UNKNOWN"
+  | "QUS_VM_NOT_FOUND"
   // the environment cannot do it (exit 3)
   | "QUS_NOT_ROOT"
   | "QUS_NO_BINFMT_MISC"
@@ -27,6 +28,7 @@ export type QusErrorCode =
   | "QUS_QEMU_FETCH_FAILED"
   | "QUS_QEMU_CACHE_UNWRITABLE"
   | "QUS_PRIVATE_BINFMT"
+  | "QUS_VM_TOOL_MISSING"
   // an operation failed (exit 1)
   | "QUS_KERNEL_WRITE_FAILED"
   | "QUS_EXEC_FAILED"
@@ -34,7 +36,11 @@ export type QusErrorCode =
   | "QUS_IMAGE_BUILD_FAILED"
   | "QUS_PERSIST_CONFLICT"
   | "QUS_TIMEOUT"
-  | "QUS_VERIFY_FAILED";
+  | "QUS_VERIFY_FAILED"
+  | "QUS_VM_BUILD_FAILED"
+  | "QUS_VM_BOOT_FAILED"
+  | "QUS_VM_DIED"
+  | "QUS_VM_RUNNING";
 
 /** What kind of failure a code is: the user's input, the machine, or the operation itself. */
 export type QusErrorKind = "input" | "environment" | "operation";
@@ -49,6 +55,7 @@ const KIND: Record<QusErrorCode, QusErrorKind> = {
   QUS_NOT_ELF: "input",
   QUS_ELF_TRUNCATED: "input",
   QUS_QEMU_SOURCE_UNKNOWN: "input",
+  QUS_VM_NOT_FOUND: "input",
   QUS_NOT_ROOT: "environment",
   QUS_NO_BINFMT_MISC: "environment",
   QUS_KERNEL_NO_F_FLAG: "environment",
@@ -65,6 +72,7 @@ const KIND: Record<QusErrorCode, QusErrorKind> = {
   QUS_QEMU_FETCH_FAILED: "environment",
   QUS_QEMU_CACHE_UNWRITABLE: "environment",
   QUS_PRIVATE_BINFMT: "environment",
+  QUS_VM_TOOL_MISSING: "environment",
   QUS_KERNEL_WRITE_FAILED: "operation",
   QUS_EXEC_FAILED: "operation",
   QUS_PERSIST_FAILED: "operation",
@@ -72,6 +80,10 @@ const KIND: Record<QusErrorCode, QusErrorKind> = {
   QUS_PERSIST_CONFLICT: "operation",
   QUS_TIMEOUT: "operation",
   QUS_VERIFY_FAILED: "operation",
+  QUS_VM_BUILD_FAILED: "operation",
+  QUS_VM_BOOT_FAILED: "operation",
+  QUS_VM_DIED: "operation",
+  QUS_VM_RUNNING: "operation",
 };
 
 /** Whether an error code is the user's input, the machine, or the operation itself. */

@@ -1,0 +1,229 @@
+import { existsSync, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join, resolve } from "node:path";
+import { onInterrupt, QusError } from "@qus/core";
+import { type VmArch, vmArch } from "./arches.js";
+import { copyBootFiles, vmName } from "./create.js";
+import { parseSize, rawCopy, writeDisk } from "./disk.js";
+import { writeDockerArchive } from "./docker-archive.js";
+import { buildInitrd, INITRD_MODULES } from "./initrd.js";
+import { unpackKernel } from "./kernel.js";
+import { readVm, VM_FILES, type VmManifest } from "./manifest.js";
+import { runStep, type StepOptions } from "./run-step.js";
+import { requireProgram } from "./tools.js";
+
+/** Options of {@link fromImage}. */
+export interface FromImageOptions extends StepOptions {
+  /** A container image the local engine has (pull it first). */
+  readonly image: string;
+  /** The qcow2 disk to write. */
+  readonly out: string;
+  /** Disk size; by default the image's size and a margin. */
+  readonly size?: string;
+  /** The Debian suite whose kernel boots the disk (bookworm by default). */
+  readonly suite?: string;
+  readonly mirror?: string;
+  readonly createdBy?: string;
+}
+
+/**
+ * Writes a container image's file system into a bootable qcow2 disk, owners, setuid bits and device nodes kept,
+ * with a Debian kernel and qus's initrd added in /boot/qus: `qus vm run DISK -- CMD` boots it.
+ */
+export async function fromImage(options: FromImageOptions): Promise<{ disk: string; manifest: VmManifest }> {
+  const out = resolve(options.out);
+  if (existsSync(out)) {
+    throw new QusError("QUS_USAGE", `--out ${out} exists`, { hint: "give a new file name, or remove that one first" });
+  }
+  const suite = options.suite ?? "bookworm";
+  requireRoot("qus vm from-image");
+  const docker = requireProgram("docker");
+  for (const tool of ["mmdebstrap", "tar", "mkfs.ext4", "depmod", "qemu-img"]) requireProgram(tool);
+  const arch = await imageArch(options, docker, options.image);
+  const scratch = mkdtempSync(join(tmpdir(), "qus-from-image-"));
+  const forget = onInterrupt(() => rmSync(scratch, { recursive: true, force: true }));
+  try {
+    options.onProgress?.(`exporting ${options.image} (${arch.platform})`);
+    const tarball = join(scratch, "fs.tar");
+    const container = (
+      await runStep(options, [docker, "create", "--platform", arch.platform, options.image, "qus-export"], {
+        what: `creating a container of ${options.image}`,
+      })
+    ).trim();
+    try {
+      await runStep(options, [docker, "export", "--output", tarball, container], {
+        what: `exporting ${options.image}`,
+        timeoutMs: 600_000,
+      });
+    } finally {
+      await runStep(options, [docker, "rm", "--force", container], { what: "removing the export container" }).catch(
+        () => {},
+      );
+    }
+    const root = join(scratch, "root");
+    mkdirSync(root);
+    await runStep(
+      options,
+      ["tar", "--extract", "--numeric-owner", "--preserve-permissions", "--file", tarball, "--directory", root],
+      {
+        what: "unpacking the image's file system",
+        timeoutMs: 600_000,
+      },
+    );
+    options.onProgress?.(`adding Debian's ${arch.kernelPackage} (${suite}) and qus's initrd`);
+    const kernel = await unpackKernel(options, arch, suite, join(scratch, "kernel"));
+    const vm = join(scratch, "vm");
+    mkdirSync(vm);
+    const size = options.size ? parseSize(options.size) : defaultSize(statSync(tarball).size);
+    const manifest: VmManifest = {
+      schemaVersion: 1,
+      name: vmName(`qus-${arch.debian}`),
+      arch: arch.debian,
+      platform: arch.platform,
+      suite,
+      docker: false,
+      diskSize: size,
+      kernel: { package: arch.kernelPackage, version: kernel.version },
+      initrd: { modules: [...INITRD_MODULES] },
+      qemu: { system: arch.qemuSystem, package: arch.qemuPackage, machine: arch.machine, cpu: arch.cpu },
+      packages: [],
+      source: options.image,
+      createdAt: new Date().toISOString(),
+      createdBy: options.createdBy ?? "qus",
+    };
+    writeFileSync(join(vm, VM_FILES.manifest), `${JSON.stringify(manifest, null, 2)}\n`);
+    writeFileSync(join(vm, VM_FILES.initrd), buildInitrd(kernel));
+    await runStep(options, ["cp", kernel.vmlinuz, join(vm, VM_FILES.kernel)], { what: "copying the kernel" });
+    copyBootFiles(vm, root);
+    options.onProgress?.(`writing the ${size} disk ${out}`);
+    mkdirSync(dirname(out), { recursive: true });
+    const partial = `${out}.partial-${process.pid}`;
+    try {
+      await writeDisk(options, root, size, partial);
+      await runStep(options, ["mv", "--no-clobber", partial, out], { what: `moving the disk to ${out}` });
+    } finally {
+      rmSync(partial, { force: true });
+    }
+    return { disk: out, manifest };
+  } finally {
+    forget();
+    rmSync(scratch, { recursive: true, force: true });
+  }
+}
+
+/** Options of {@link toImage}. */
+export interface ToImageOptions extends StepOptions {
+  /** A VM folder, or a disk qus wrote. */
+  readonly disk: string;
+  readonly tag: string;
+  /** The image's platform when the disk carries no qus manifest. */
+  readonly platform?: string;
+}
+
+/**
+ * Loads a disk's root file system into the local engine as a one-layer image of the guest's platform (owners,
+ * setuid bits, device nodes and extended attributes kept; qus's /boot/qus left out). The image runs on the host
+ * through binfmt_misc.
+ */
+export async function toImage(options: ToImageOptions): Promise<{ tag: string; platform: string }> {
+  requireRoot("qus vm to-image");
+  const docker = requireProgram("docker");
+  const target = resolve(options.disk);
+  if (!existsSync(target)) {
+    throw new QusError("QUS_VM_NOT_FOUND", `${options.disk} does not exist`, { hint: "give a VM folder or a disk" });
+  }
+  const disk = statSync(target).isDirectory() ? join(target, VM_FILES.disk) : target;
+  const arch = options.platform
+    ? vmArch(options.platform)
+    : statSync(target).isDirectory()
+      ? readVm(target).arch
+      : undefined;
+  const { raw, scratch } = await rawCopy(options, disk);
+  const forget = onInterrupt(() => rmSync(scratch, { recursive: true, force: true }));
+  const mountPoint = join(scratch, "root");
+  mkdirSync(mountPoint);
+  let mounted = false;
+  try {
+    await runStep(options, [requireProgram("mount"), "-o", "loop,ro", raw, mountPoint], {
+      what: `mounting ${options.disk} (an ext4 file system without partitions)`,
+    });
+    mounted = true;
+    const platform = (arch ?? diskArch(mountPoint, options.disk)).platform;
+    const layer = join(scratch, "layer.tar");
+    options.onProgress?.(`packing the disk's file system as a ${platform} layer`);
+    await runStep(
+      options,
+      [
+        "tar",
+        "--create",
+        "--numeric-owner",
+        "--xattrs",
+        "--xattrs-include=*",
+        "--exclude=./lost+found",
+        "--exclude=./boot/qus",
+        "--file",
+        layer,
+        "--directory",
+        mountPoint,
+        ".",
+      ],
+      { what: "packing the disk's file system", timeoutMs: 600_000 },
+    );
+    const archive = await writeDockerArchive(options, {
+      layer,
+      tag: options.tag,
+      platform,
+      dir: join(scratch, "image"),
+    });
+    await runStep(options, [docker, "load", "--input", archive], {
+      what: `loading ${options.tag}`,
+      timeoutMs: 600_000,
+    });
+    return { tag: options.tag, platform };
+  } finally {
+    if (mounted)
+      await runStep(options, [requireProgram("umount"), mountPoint], { what: "unmounting the disk" }).catch(() => {});
+    forget();
+    rmSync(scratch, { recursive: true, force: true });
+  }
+}
+
+/** The architecture of a mounted qus disk, from the manifest in its /boot/qus. */
+function diskArch(mountPoint: string, disk: string): VmArch {
+  const dir = join(mountPoint, "boot/qus");
+  if (!existsSync(join(dir, VM_FILES.manifest))) {
+    throw new QusError("QUS_USAGE", `${disk} carries no qus manifest, so its platform is unknown`, {
+      hint: "say it: --platform linux/arm64",
+    });
+  }
+  return readVm(dir).arch;
+}
+
+async function imageArch(options: StepOptions, docker: string, image: string): Promise<VmArch> {
+  const facts = await runStep(
+    options,
+    [docker, "image", "inspect", "--format", "{{.Os}}/{{.Architecture}}/{{.Variant}}", image],
+    { what: `reading the image ${image}`, code: "QUS_IMAGE_MISSING" },
+  ).catch((error: unknown) => {
+    throw new QusError("QUS_IMAGE_MISSING", `the engine has no image ${image}`, {
+      hint: `pull or build it first: docker pull --platform linux/arm64 ${image}`,
+      cause: error,
+    });
+  });
+  const [os, architecture, variant] = facts.trim().split("/");
+  return vmArch(`${os}/${architecture}${variant && architecture !== "arm64" ? `/${variant}` : ""}`);
+}
+
+/** The image's size, a quarter more for the file system, and room for the kernel, rounded up to 64 MiB. */
+export function defaultSize(imageBytes: number): string {
+  const mib = Math.ceil((imageBytes * 1.25) / 2 ** 20) + 128;
+  return `${Math.ceil(mib / 64) * 64}M`;
+}
+
+function requireRoot(command: string): void {
+  if (process.getuid?.() !== 0) {
+    throw new QusError("QUS_NOT_ROOT", `${command} needs root: it keeps the files' owners and device nodes`, {
+      hint: "run it with sudo",
+    });
+  }
+}

@@ -1,0 +1,177 @@
+import { cpSync, existsSync, mkdirSync, readdirSync, renameSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { basename, dirname, join, resolve } from "node:path";
+import { createLocalDriver, type Driver, ensure, QusError, whyNotOk } from "@qus/core";
+import { type VmArch, vmArch } from "./arches.js";
+import { parseSize, writeDisk } from "./disk.js";
+import { guestFiles } from "./guest-files.js";
+import { buildInitrd, INITRD_MODULES } from "./initrd.js";
+import { unpackKernel } from "./kernel.js";
+import { DISK_BOOT_DIR, VM_FILES, type VmManifest } from "./manifest.js";
+import { runStep, type StepOptions } from "./run-step.js";
+import { requireProgram } from "./tools.js";
+
+/** Options of {@link createVm}. */
+export interface CreateVmOptions extends StepOptions {
+  /** Debian's name (`arm64`), an OCI platform (`linux/arm64`) or `uname -m` (`aarch64`). */
+  readonly arch: string;
+  /** The folder to write; it must not exist yet (or be empty). */
+  readonly out: string;
+  /** Debian suite (bookworm by default). */
+  readonly suite?: string;
+  /** Install docker.io and what dockerd needs, and let the host reach the guest's API. */
+  readonly docker?: boolean;
+  /** Disk size, `4G` by default. */
+  readonly size?: string;
+  /** The VM's name: its host name and the docker context `qus vm start` creates (`qus-<arch>` by default). */
+  readonly name?: string;
+  /** A Debian mirror for mmdebstrap (its default otherwise). */
+  readonly mirror?: string;
+  /** Where user-mode emulation is ensured while the root is built; this machine's kernel by default. */
+  readonly driver?: Driver;
+  /** Written into the manifest. */
+  readonly createdBy?: string;
+}
+
+/** What {@link createVm} wrote. */
+export interface CreatedVm {
+  readonly dir: string;
+  readonly manifest: VmManifest;
+}
+
+const ROOT_PACKAGES = ["systemd-sysv", "udev", "kmod", "iproute2"];
+const DOCKER_PACKAGES = ["docker.io", "ca-certificates"];
+
+/**
+ * Builds a VM folder: user-mode emulation for the guest's architecture (qus's own ensure), the root with
+ * mmdebstrap, Debian's kernel with qus's initrd, a qcow2 disk and a manifest. Everything is written beside `out`
+ * first and moved into place at the end, so a failed or interrupted create leaves no half-made VM.
+ */
+export async function createVm(options: CreateVmOptions): Promise<CreatedVm> {
+  const arch = vmArch(options.arch);
+  const suite = options.suite ?? "bookworm";
+  if (!/^[a-z][a-z0-9-]*$/.test(suite)) {
+    throw new QusError("QUS_USAGE", `--suite ${JSON.stringify(suite)} is not a Debian suite name`, {
+      hint: "e.g. --suite bookworm",
+    });
+  }
+  const size = parseSize(options.size ?? "4G");
+  const name = vmName(options.name ?? `qus-${arch.debian}`);
+  const out = resolve(options.out);
+  if (existsSync(out) && readdirSync(out).length > 0) {
+    throw new QusError("QUS_USAGE", `--out ${out} exists and is not empty`, {
+      hint: "give a new folder, or remove that one first (qus vm stop it if it runs)",
+    });
+  }
+  if (process.getuid?.() !== 0) {
+    throw new QusError("QUS_NOT_ROOT", "qus vm create needs root: mmdebstrap installs packages as their owners", {
+      hint: "run it with sudo",
+    });
+  }
+  for (const tool of ["mmdebstrap", "arch-test", "mkfs.ext4", "depmod", "qemu-img"]) requireProgram(tool);
+  const progress = options.onProgress ?? (() => {});
+
+  progress(`ensuring user-mode emulation of ${arch.platform} (mmdebstrap runs the guest's programs)`);
+  await ensureEmulation(options, arch);
+
+  const work = join(dirname(out), `.${basename(out)}.partial-${process.pid}`);
+  rmSync(work, { recursive: true, force: true });
+  mkdirSync(join(work, "vm"), { recursive: true });
+  try {
+    progress(`unpacking ${arch.kernelPackage} and busybox-static (${suite})`);
+    const kernel = await unpackKernel(options, arch, suite, join(work, "kernel"));
+    const packages = [...ROOT_PACKAGES, ...(options.docker ? DOCKER_PACKAGES : [])];
+    progress(`building the root with mmdebstrap: ${packages.join(", ")} (minutes under emulation)`);
+    const root = join(work, "root");
+    await runStep(
+      options,
+      [
+        requireProgram("mmdebstrap"),
+        "--quiet",
+        "--variant=minbase",
+        `--architectures=${arch.debian}`,
+        `--include=${packages.join(",")}`,
+        suite,
+        root,
+        ...(options.mirror ? [options.mirror] : []),
+      ],
+      { what: `building the ${arch.debian} root with mmdebstrap`, timeoutMs: 3_600_000 },
+    );
+    progress(`adding kernel ${kernel.version}, its modules and qus's initrd`);
+    const modules = join("lib/modules", kernel.version);
+    cpSync(join(kernel.root, modules), join(root, modules), { recursive: true, verbatimSymlinks: true });
+    for (const file of guestFiles(name, options.docker === true)) writeGuestFile(root, file);
+    const vm = join(work, "vm");
+    cpSync(kernel.vmlinuz, join(vm, VM_FILES.kernel));
+    writeFileSync(join(vm, VM_FILES.initrd), buildInitrd(kernel));
+    const manifest: VmManifest = {
+      schemaVersion: 1,
+      name,
+      arch: arch.debian,
+      platform: arch.platform,
+      suite,
+      docker: options.docker === true,
+      diskSize: size,
+      kernel: { package: arch.kernelPackage, version: kernel.version },
+      initrd: { modules: [...INITRD_MODULES] },
+      qemu: { system: arch.qemuSystem, package: arch.qemuPackage, machine: arch.machine, cpu: arch.cpu },
+      packages: await installedPackages(options, root),
+      source: "mmdebstrap",
+      createdAt: new Date().toISOString(),
+      createdBy: options.createdBy ?? "qus",
+    };
+    writeFileSync(join(vm, VM_FILES.manifest), `${JSON.stringify(manifest, null, 2)}\n`);
+    copyBootFiles(vm, root);
+    progress(`writing the ${size} disk`);
+    await writeDisk(options, root, size, join(vm, VM_FILES.disk));
+    mkdirSync(dirname(out), { recursive: true });
+    rmSync(out, { recursive: true, force: true });
+    renameSync(vm, out);
+    return { dir: out, manifest };
+  } finally {
+    rmSync(work, { recursive: true, force: true });
+  }
+}
+
+/** A VM name: it becomes a host name and a docker context name. */
+export function vmName(name: string): string {
+  if (/^[a-z0-9][a-z0-9-]{0,62}$/.test(name)) return name;
+  throw new QusError("QUS_USAGE", `--name ${JSON.stringify(name)} is not a VM name`, {
+    hint: "use lower-case letters, digits and dashes, e.g. --name qus-arm64",
+  });
+}
+
+/** The kernel, initrd and manifest of `vm`, also inside the root's /boot/qus so the disk alone boots. */
+export function copyBootFiles(vm: string, root: string): void {
+  const boot = join(root, DISK_BOOT_DIR);
+  mkdirSync(boot, { recursive: true });
+  for (const file of [VM_FILES.kernel, VM_FILES.initrd, VM_FILES.manifest]) cpSync(join(vm, file), join(boot, file));
+}
+
+async function ensureEmulation(options: CreateVmOptions, arch: VmArch): Promise<void> {
+  const report = await ensure({ platforms: [arch.platform], driver: options.driver ?? createLocalDriver() });
+  const failed = report.platforms.find((platform) => !platform.ok);
+  if (failed) {
+    throw new QusError("QUS_VM_BUILD_FAILED", `${arch.platform} does not run on this machine: ${whyNotOk(failed)}`, {
+      hint: `make it run first: qus ensure --platforms ${arch.platform}`,
+    });
+  }
+}
+
+function writeGuestFile(root: string, file: ReturnType<typeof guestFiles>[number]): void {
+  const path = join(root, file.path);
+  mkdirSync(dirname(path), { recursive: true });
+  rmSync(path, { force: true });
+  if ("link" in file) symlinkSync(file.link, path);
+  else writeFileSync(path, file.content, { mode: file.mode });
+}
+
+async function installedPackages(options: StepOptions, root: string): Promise<string[]> {
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: dpkg-query's own format, not a template
+  const format = "${Package} ${Version}\\n";
+  const listing = await runStep(
+    options,
+    ["dpkg-query", `--admindir=${join(root, "var/lib/dpkg")}`, "-W", "-f", format],
+    { what: "listing the root's packages" },
+  );
+  return listing.split("\n").filter(Boolean).sort();
+}

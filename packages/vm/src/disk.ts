@@ -1,0 +1,58 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { QusError } from "@qus/core";
+import { runStep, type StepOptions } from "./run-step.js";
+import { requireProgram } from "./tools.js";
+
+/** `--size`: a whole number of MiB or GiB (`512M`, `4G`). */
+export function parseSize(size: string): string {
+  if (/^[1-9]\d{0,5}[MG]$/.test(size)) return size;
+  throw new QusError("QUS_USAGE", `--size ${JSON.stringify(size)} is not a disk size`, {
+    hint: "give whole MiB or GiB, e.g. --size 4G or --size 1536M",
+  });
+}
+
+/**
+ * Writes the folder `root` as an ext4 file system into a qcow2 disk `out`, keeping owners, modes (setuid too),
+ * device nodes and links: `mkfs.ext4 -d` reads the folder as it is, `qemu-img` makes the sparse qcow2.
+ */
+export async function writeDisk(options: StepOptions, root: string, size: string, out: string): Promise<void> {
+  const scratch = mkdtempSync(join(tmpdir(), "qus-disk-"));
+  try {
+    const raw = join(scratch, "disk.raw");
+    await runStep(
+      options,
+      [requireProgram("mkfs.ext4"), "-q", "-F", "-t", "ext4", "-L", "qus-root", "-d", root, raw, size],
+      { what: `writing the file system (${size}; a larger --size helps if it is full)`, timeoutMs: 600_000 },
+    );
+    await runStep(options, [requireProgram("qemu-img"), "convert", "-f", "raw", "-O", "qcow2", raw, out], {
+      what: "converting the disk to qcow2",
+      timeoutMs: 600_000,
+    });
+  } finally {
+    rmSync(scratch, { recursive: true, force: true });
+  }
+}
+
+/** A raw copy of `disk` (qcow2 or raw) in a new scratch folder, for tools that read raw images; remove `scratch` after. */
+export async function rawCopy(options: StepOptions, disk: string): Promise<{ raw: string; scratch: string }> {
+  const scratch = mkdtempSync(join(tmpdir(), "qus-raw-"));
+  const raw = join(scratch, "disk.raw");
+  try {
+    await runStep(options, [requireProgram("qemu-img"), "convert", "-O", "raw", disk, raw], {
+      what: `reading the disk ${disk}`,
+      code: "QUS_VM_NOT_FOUND",
+      timeoutMs: 600_000,
+    });
+  } catch (error) {
+    rmSync(scratch, { recursive: true, force: true });
+    throw error;
+  }
+  return { raw, scratch };
+}
+
+/** Copies the file `path` out of the ext4 image `raw` to `to`, without mounting it. */
+export async function dumpFile(options: StepOptions, raw: string, path: string, to: string): Promise<void> {
+  await runStep(options, [requireProgram("debugfs"), "-R", `dump "${path}" "${to}"`, raw], { what: `reading ${path}` });
+}

@@ -1,0 +1,54 @@
+/**
+ * The `/init` of qus's initrd, for busybox's shell. It loads the virtio drivers listed in /etc/qus-modules, mounts
+ * the disk, then either boots it (`qus.mode=boot`: hands over to the disk's /sbin/init) or runs one command on it as
+ * its only process (`qus.mode=run`, the command in `qus.argv` as comma-separated base64 words) and powers off.
+ * The command's output sits between two marker lines on the console, so the kernel's own lines cannot mix in.
+ */
+export const RUN_BEGIN = "QUS-RUN-BEGIN";
+export const RUN_EXIT = "QUS-RUN-EXIT:";
+
+export const INIT_SCRIPT = `#!/bin/busybox sh
+/bin/busybox --install -s /bin
+export PATH=/bin:/sbin:/usr/bin:/usr/sbin
+mount -t proc proc /proc
+mount -t sysfs sysfs /sys
+mount -t devtmpfs devtmpfs /dev
+fail() { echo "qus-init: $*"; sync; poweroff -f; }
+for module in $(cat /etc/qus-modules); do
+  insmod "/lib/modules/$module" || echo "qus-init: cannot load $module"
+done
+root=/dev/vda mode=boot argv=
+for word in $(cat /proc/cmdline); do
+  case "$word" in
+    qus.root=*) root=\${word#qus.root=} ;;
+    qus.mode=*) mode=\${word#qus.mode=} ;;
+    qus.argv=*) argv=\${word#qus.argv=} ;;
+  esac
+done
+# The disk's node appears a moment after its driver has loaded.
+tries=0
+while [ ! -b "$root" ] && [ $tries -lt 100 ]; do sleep 0.1; tries=$((tries + 1)); done
+mkdir -p /newroot
+mount -o rw "$root" /newroot || fail "cannot mount $root"
+if [ "$mode" = run ]; then
+  set --
+  IFS=,
+  for word in $argv; do set -- "$@" "$(echo "$word" | base64 -d)"; done
+  unset IFS
+  mkdir -p /newroot/proc /newroot/sys /newroot/dev
+  mount -t proc proc /newroot/proc
+  mount -t sysfs sysfs /newroot/sys
+  mount -t devtmpfs devtmpfs /newroot/dev
+  echo ${RUN_BEGIN}
+  chroot /newroot "$@"
+  status=$?
+  printf '\\n${RUN_EXIT}%d\\n' "$status"
+  umount /newroot/dev /newroot/sys /newroot/proc
+  mount -o remount,ro /newroot
+  sync
+  poweroff -f
+fi
+umount /proc /sys
+mount -o move /dev /newroot/dev
+exec switch_root /newroot /sbin/init
+`;

@@ -1,0 +1,141 @@
+import { closeSync, existsSync, mkdtempSync, openSync, readSync, rmSync, statSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { execProcess, onInterrupt, QusError } from "@qus/core";
+import { dumpFile, rawCopy } from "./disk.js";
+import { RUN_BEGIN, RUN_EXIT } from "./init-script.js";
+import { DISK_BOOT_DIR, readVm, VM_FILES } from "./manifest.js";
+import { MAX_APPEND, qemuCommand } from "./qemu-command.js";
+import { type StepOptions, tail } from "./run-step.js";
+import { canUseKvm } from "./start.js";
+import { requireProgram } from "./tools.js";
+
+/** How long `qus vm run` lets the command run by default, boot included. */
+export const DEFAULT_RUN_TIMEOUT_MS = 300_000;
+
+/** Options of {@link runOnDisk}. */
+export interface RunOnDiskOptions extends StepOptions {
+  /** A VM folder, or a disk qus wrote (it carries its kernel in /boot/qus). */
+  readonly disk: string;
+  readonly argv: readonly string[];
+  readonly timeoutMs?: number;
+  readonly memoryMb?: number;
+}
+
+/** What the command printed and how it ended, on the guest's own kernel. */
+export interface RunResult {
+  readonly output: string;
+  readonly exitCode: number;
+  readonly arch: string;
+  readonly ms: number;
+}
+
+/**
+ * Boots the disk with qus's initrd and runs `argv` as the only process on it (no systemd, no network), then powers
+ * off. The disk is not changed: the guest writes to a temporary overlay.
+ */
+export async function runOnDisk(options: RunOnDiskOptions): Promise<RunResult> {
+  if (options.argv.length === 0) {
+    throw new QusError("QUS_USAGE", "qus vm run needs a command after --", {
+      hint: "e.g. qus vm run DISK -- uname -m",
+    });
+  }
+  const target = resolve(options.disk);
+  if (!existsSync(target)) {
+    throw new QusError("QUS_VM_NOT_FOUND", `${options.disk} does not exist`, {
+      hint: "give a VM folder (qus vm create) or a disk qus wrote (qus vm from-image)",
+    });
+  }
+  const scratch = mkdtempSync(join(tmpdir(), "qus-vm-run-"));
+  const forget = onInterrupt(() => rmSync(scratch, { recursive: true, force: true }));
+  try {
+    const boot = statSync(target).isDirectory()
+      ? { ...readVm(target), dir: target, disk: join(target, VM_FILES.disk) }
+      : { ...(await bootFilesOfDisk(options, target, scratch)), disk: target };
+    const argv = qemuCommand({
+      arch: boot.arch,
+      kernel: join(boot.dir, VM_FILES.kernel),
+      initrd: join(boot.dir, VM_FILES.initrd),
+      disk: boot.disk,
+      diskFormat: isQcow2(boot.disk) ? "qcow2" : "raw",
+      snapshot: true,
+      memoryMb: options.memoryMb ?? 1024,
+      cpus: 1,
+      kvm: canUseKvm(boot.arch),
+      mode: { kind: "run", argv: options.argv },
+    });
+    const append = argv[argv.indexOf("-append") + 1] ?? "";
+    if (append.length >= MAX_APPEND) {
+      throw new QusError("QUS_USAGE", "the command is too long for the guest kernel's command line", {
+        hint: "put it in a script on the disk and run that",
+      });
+    }
+    const qemu = requireProgram(boot.arch.qemuSystem);
+    const timeoutMs = options.timeoutMs ?? DEFAULT_RUN_TIMEOUT_MS;
+    const started = Date.now();
+    const result = await (options.exec ?? execProcess)(qemu, argv.slice(1), { timeoutMs });
+    const console = result.stdout.replaceAll("\r\n", "\n");
+    if (result.timedOut) {
+      throw new QusError(
+        "QUS_TIMEOUT",
+        `the command did not end within ${Math.round(timeoutMs / 1000)} s; the VM was stopped`,
+        {
+          hint: `give it longer with --timeout SECS; the console's last lines:\n${tail(console, 10)}`,
+        },
+      );
+    }
+    const parsed = parseRunConsole(console);
+    if (!parsed) {
+      throw new QusError(
+        "QUS_VM_BOOT_FAILED",
+        `the VM ended before the command reported its exit status (QEMU exit ${result.exitCode ?? result.signal})`,
+        {
+          hint: `the console's last lines:\n${tail(`${console}\n${result.stderr}`.trim(), 15)}`,
+        },
+      );
+    }
+    return { ...parsed, arch: boot.arch.debian, ms: Date.now() - started };
+  } finally {
+    forget();
+    rmSync(scratch, { recursive: true, force: true });
+  }
+}
+
+/** The command's output and exit status from the console of a `qus.mode=run` boot, or undefined if it never ended. */
+export function parseRunConsole(console: string): { output: string; exitCode: number } | undefined {
+  const begin = console.indexOf(`${RUN_BEGIN}\n`);
+  const end = console.lastIndexOf(`\n${RUN_EXIT}`);
+  if (begin < 0 || end < begin) return undefined;
+  const status = /^(\d+)/.exec(console.slice(end + RUN_EXIT.length + 1));
+  if (!status) return undefined;
+  return { output: console.slice(begin + RUN_BEGIN.length + 1, end), exitCode: Number(status[1]) };
+}
+
+/** A lone disk's kernel, initrd and manifest, copied out of its /boot/qus into `scratch`. */
+async function bootFilesOfDisk(options: StepOptions, disk: string, scratch: string) {
+  const { raw, scratch: rawScratch } = await rawCopy(options, disk);
+  try {
+    for (const file of [VM_FILES.kernel, VM_FILES.initrd, VM_FILES.manifest]) {
+      await dumpFile(options, raw, `/${DISK_BOOT_DIR}/${file}`, join(scratch, file));
+      if (!existsSync(join(scratch, file)) || statSync(join(scratch, file)).size === 0) {
+        throw new QusError("QUS_VM_NOT_FOUND", `${disk} has no /${DISK_BOOT_DIR}/${file}`, {
+          hint: "qus vm run boots disks that qus vm create or qus vm from-image wrote",
+        });
+      }
+    }
+  } finally {
+    rmSync(rawScratch, { recursive: true, force: true });
+  }
+  return { ...readVm(scratch), dir: scratch };
+}
+
+function isQcow2(disk: string): boolean {
+  const fd = openSync(disk, "r");
+  try {
+    const magic = Buffer.alloc(4);
+    readSync(fd, magic, 0, 4, 0);
+    return magic.toString("latin1") === "QFI\xfb";
+  } finally {
+    closeSync(fd);
+  }
+}

@@ -1,0 +1,229 @@
+import { accessSync, closeSync, constants, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { availableParallelism } from "node:os";
+import { join, resolve } from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
+import { onInterrupt, QusError } from "@qus/core";
+import type { VmArch } from "./arches.js";
+import { createContext } from "./docker-context.js";
+import { pingDocker } from "./docker-ping.js";
+import { freeLoopbackPort } from "./free-port.js";
+import { readVm, VM_FILES } from "./manifest.js";
+import { qemuCommand } from "./qemu-command.js";
+import { runStep, type StepOptions, tail } from "./run-step.js";
+import {
+  clearState,
+  isVmProcess,
+  listStates,
+  readState,
+  registryDir,
+  runFiles,
+  type VmState,
+  writeState,
+} from "./state.js";
+import { killVm } from "./stop.js";
+import { requireProgram } from "./tools.js";
+
+/** How long `qus vm start` waits for the guest's dockerd by default: TCG boots take about 25 s on 2 cores. */
+export const DEFAULT_BOOT_TIMEOUT_MS = 300_000;
+
+/** Options of {@link startVm}. */
+export interface StartVmOptions extends StepOptions {
+  readonly dir: string;
+  /** How long to wait for the guest's dockerd before stopping the VM ({@link DEFAULT_BOOT_TIMEOUT_MS}). */
+  readonly bootTimeoutMs?: number;
+  readonly memoryMb?: number;
+  readonly cpus?: number;
+  /** The registry of running VMs ({@link registryDir} by default). */
+  readonly registry?: string;
+}
+
+/** A VM that `startVm` left running. */
+export interface StartedVm {
+  readonly state: VmState;
+  /** `tcp://127.0.0.1:PORT` when the guest runs Docker. */
+  readonly dockerHost: string | undefined;
+  readonly bootMs: number;
+  readonly kvm: boolean;
+}
+
+/**
+ * Boots the VM in `dir` in the background, waits until the guest's dockerd answers on a loopback port, and creates
+ * a docker context named after the VM. A boot that dies or does not answer in time is stopped and reported with
+ * its console log; nothing is left running then.
+ */
+export async function startVm(options: StartVmOptions): Promise<StartedVm> {
+  const dir = resolve(options.dir);
+  const { manifest, arch } = readVm(dir);
+  const qemu = requireProgram(arch.qemuSystem);
+  const registry = options.registry ?? registryDir();
+  const files = runFiles(dir);
+  mkdirSync(files.run, { recursive: true });
+  const previous = readState(dir);
+  if (previous && isVmProcess(previous.pid, dir)) throw alreadyRunning(previous);
+  if (previous) clearState(previous, registry);
+  const sameName = listStates(registry).find((state) => state.name === manifest.name && state.dir !== dir);
+  if (sameName && isVmProcess(sameName.pid, sameName.dir)) {
+    throw new QusError("QUS_VM_RUNNING", `a VM named ${manifest.name} already runs from ${sameName.dir}`, {
+      hint: `stop it first: qus vm stop ${sameName.dir}`,
+    });
+  }
+  takeLock(files.lock, dir);
+  const started = Date.now();
+  let state: VmState | undefined;
+  const forget = onInterrupt(() => {
+    if (state) {
+      killVmNow(state.pid);
+      clearState(state, registry);
+    }
+    rmSync(files.lock, { force: true });
+  });
+  try {
+    const kvm = canUseKvm(arch);
+    const dockerPort = await freeLoopbackPort();
+    rmSync(files.consoleLog, { force: true });
+    rmSync(files.controlSocket, { force: true });
+    const argv = qemuCommand({
+      arch,
+      kernel: join(dir, VM_FILES.kernel),
+      initrd: join(dir, VM_FILES.initrd),
+      disk: join(dir, VM_FILES.disk),
+      diskFormat: "qcow2",
+      memoryMb: options.memoryMb ?? 2048,
+      cpus: options.cpus ?? Math.min(availableParallelism(), 4),
+      kvm,
+      mode: {
+        kind: "boot",
+        dockerPort,
+        controlSocket: files.controlSocket,
+        consoleLog: files.consoleLog,
+        pidFile: files.pid,
+      },
+    });
+    options.onProgress?.(`booting ${manifest.name} (${arch.qemuSystem}, ${kvm ? "KVM" : "TCG"})`);
+    // -daemonize: QEMU reports a bad option or a taken port by its exit status, then runs on in its own session.
+    await runStep(options, [qemu, ...argv.slice(1)], {
+      what: `starting ${arch.qemuSystem}`,
+      code: "QUS_VM_BOOT_FAILED",
+      timeoutMs: 60_000,
+    });
+    const pid = Number(readFileSync(files.pid, "utf8").trim());
+    state = {
+      name: manifest.name,
+      dir,
+      arch: arch.debian,
+      pid,
+      dockerPort: manifest.docker ? dockerPort : undefined,
+      context: undefined,
+      consoleLog: files.consoleLog,
+      controlSocket: files.controlSocket,
+      startedAt: new Date(started).toISOString(),
+    };
+    writeState(state, registry);
+    if (!manifest.docker) return { state, dockerHost: undefined, bootMs: Date.now() - started, kvm };
+    options.onProgress?.(`waiting for the guest's dockerd (at most ${Math.round(bootTimeout(options) / 1000)} s)`);
+    await waitForDocker(state, bootTimeout(options), registry);
+    const context = await createContext(manifest.name, dockerPort).catch(async (error: unknown) => {
+      await killVm(state as VmState, registry);
+      throw error;
+    });
+    state = { ...state, context };
+    writeState(state, registry);
+    return { state, dockerHost: `tcp://127.0.0.1:${dockerPort}`, bootMs: Date.now() - started, kvm };
+  } finally {
+    forget();
+    rmSync(files.lock, { force: true });
+  }
+}
+
+const bootTimeout = (options: StartVmOptions) => options.bootTimeoutMs ?? DEFAULT_BOOT_TIMEOUT_MS;
+
+async function waitForDocker(state: VmState, timeoutMs: number, registry: string): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if (!isVmProcess(state.pid, state.dir)) {
+      clearState(state, registry);
+      throw new QusError("QUS_VM_DIED", `the VM ${state.name} ended while it booted`, {
+        hint: consoleHint(state.consoleLog),
+      });
+    }
+    if (await pingDocker(state.dockerPort as number)) return;
+    if (Date.now() >= deadline) {
+      await killVm(state, registry);
+      throw new QusError(
+        "QUS_VM_BOOT_FAILED",
+        `the guest's dockerd did not answer within ${Math.round(timeoutMs / 1000)} s; the VM was stopped`,
+        { hint: `${consoleHint(state.consoleLog)}\n(a slower machine may need --boot-timeout SECS)` },
+      );
+    }
+    await sleep(1_000);
+  }
+}
+
+/** Where the console log is, and its last lines. */
+export function consoleHint(consoleLog: string): string {
+  let last = "";
+  try {
+    last = tail(readFileSync(consoleLog, "utf8").replaceAll("\r", "").trimEnd(), 10);
+  } catch {
+    // No log: QEMU never got as far as opening it.
+  }
+  return `the guest's console log: ${consoleLog}${last ? `\nits last lines:\n${last}` : ""}`;
+}
+
+function alreadyRunning(state: VmState): QusError {
+  return new QusError("QUS_VM_RUNNING", `the VM ${state.name} already runs (QEMU pid ${state.pid})`, {
+    hint: state.dockerPort
+      ? `use it: docker --context ${state.context ?? state.name} ps, or DOCKER_HOST=tcp://127.0.0.1:${state.dockerPort}`
+      : `stop it with qus vm stop ${state.dir}`,
+  });
+}
+
+/** One `start` at a time per VM folder: a second one racing the first is told so instead of booting the disk twice. */
+function takeLock(lock: string, dir: string): void {
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      closeSync(openSync(lock, "wx"));
+      writeFileSync(lock, String(process.pid));
+      return;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
+      const owner = Number(readFileSync(lock, "utf8").trim());
+      if (owner && owner !== process.pid && processAlive(owner)) {
+        throw new QusError("QUS_VM_RUNNING", `another qus (pid ${owner}) is starting the VM in ${dir}`, {
+          hint: "wait for it, then use qus vm status",
+        });
+      }
+      rmSync(lock, { force: true });
+    }
+  }
+}
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === "EPERM";
+  }
+}
+
+function killVmNow(pid: number): void {
+  try {
+    process.kill(pid, "SIGKILL");
+  } catch {
+    // Gone already.
+  }
+}
+
+const HOST_DEBIAN_ARCH: Partial<Record<string, string>> = { arm64: "arm64", arm: "armhf", x64: "amd64" };
+
+/** KVM only runs a guest of the host's own architecture, and only with /dev/kvm at hand. */
+export function canUseKvm(arch: VmArch, hostArch: string = process.arch, kvmDevice = "/dev/kvm"): boolean {
+  if (HOST_DEBIAN_ARCH[hostArch] !== arch.debian) return false;
+  try {
+    accessSync(kvmDevice, constants.R_OK | constants.W_OK);
+    return true;
+  } catch {
+    return false;
+  }
+}

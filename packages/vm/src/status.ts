@@ -1,0 +1,27 @@
+import { removeContext } from "./docker-context.js";
+import { clearState, isVmProcess, listStates, registryDir, type VmState } from "./state.js";
+
+/** One VM the registry knew of. */
+export interface VmStatus {
+  readonly state: VmState;
+  /** `running`, or `died`: QEMU ended without `qus vm stop` (its traces are removed as it is reported). */
+  readonly status: "running" | "died";
+}
+
+/**
+ * The VMs `qus vm start` left running. A VM whose QEMU has gone is reported once as `died` and forgotten: its docker
+ * context and run files are removed (its port went with QEMU).
+ */
+export async function vmStatus(registry = registryDir()): Promise<VmStatus[]> {
+  const result: VmStatus[] = [];
+  for (const state of listStates(registry).sort((a, b) => a.name.localeCompare(b.name))) {
+    if (isVmProcess(state.pid, state.dir)) {
+      result.push({ state, status: "running" });
+      continue;
+    }
+    if (state.context) await removeContext(state.context);
+    clearState(state, registry);
+    result.push({ state, status: "died" });
+  }
+  return result;
+}
