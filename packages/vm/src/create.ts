@@ -7,6 +7,7 @@ import { guestFiles } from "./guest-files.js";
 import { buildInitrd, INITRD_MODULES } from "./initrd.js";
 import { unpackKernel } from "./kernel.js";
 import { DISK_BOOT_DIR, VM_FILES, type VmManifest } from "./manifest.js";
+import { type DEFAULT_MIRROR, sourceLine } from "./mirror.js";
 import { runStep, type StepOptions } from "./run-step.js";
 import { requireProgram } from "./tools.js";
 
@@ -24,7 +25,7 @@ export interface CreateVmOptions extends StepOptions {
   readonly size?: string;
   /** The VM's name: its host name and the docker context `qus vm start` creates (`qus-<arch>` by default). */
   readonly name?: string;
-  /** A Debian mirror for mmdebstrap (its default otherwise). */
+  /** The Debian mirror ({@link DEFAULT_MIRROR} by default). */
   readonly mirror?: string;
   /** Where user-mode emulation is ensured while the root is built; this machine's kernel by default. */
   readonly driver?: Driver;
@@ -92,7 +93,7 @@ export async function createVm(options: CreateVmOptions): Promise<CreatedVm> {
         `--include=${packages.join(",")}`,
         suite,
         root,
-        ...(options.mirror ? [options.mirror] : []),
+        sourceLine(suite, options.mirror),
       ],
       { what: `building the ${arch.debian} root with mmdebstrap`, timeoutMs: 3_600_000 },
     );

@@ -42,7 +42,7 @@ export async function writeDockerArchive(options: StepOptions, input: DockerArch
   const configName = `${createHash("sha256").update(config).digest("hex")}.json`;
   writeFileSync(join(input.dir, configName), config);
   renameSync(input.layer, join(input.dir, "layer.tar"));
-  const manifest = [{ Config: configName, RepoTags: [input.tag], Layers: ["layer.tar"] }];
+  const manifest = [{ Config: configName, RepoTags: [withTag(input.tag)], Layers: ["layer.tar"] }];
   writeFileSync(join(input.dir, "manifest.json"), JSON.stringify(manifest));
   const archive = `${input.dir}.tar`;
   await runStep(
@@ -51,6 +51,11 @@ export async function writeDockerArchive(options: StepOptions, input: DockerArch
     { what: "writing the image archive", timeoutMs: 600_000 },
   );
   return archive;
+}
+
+/** `name` with `:latest` when it names no tag: an archive's RepoTags must carry one. */
+export function withTag(name: string): string {
+  return /:[^/]+$/.test(name) ? name : `${name}:latest`;
 }
 
 function sha256File(file: string): Promise<string> {

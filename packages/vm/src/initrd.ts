@@ -5,8 +5,19 @@ import { QusError } from "@qus/core";
 import { type CpioMember, cpioOf } from "./cpio.js";
 import { INIT_SCRIPT } from "./init-script.js";
 
-/** The kernel drivers qus's initrd loads: the disk, the network and the console port `qus vm stop` speaks through. */
-export const INITRD_MODULES = ["virtio_pci", "virtio_blk", "virtio_net", "virtio_console"] as const;
+/**
+ * The kernel drivers qus's initrd loads (those a kernel has built in are skipped): the disk, the network, the
+ * console port `qus vm stop` speaks through, and ext4 with the checksum it asks the crypto API for (which a
+ * modprobe-less initrd cannot load on demand).
+ */
+export const INITRD_MODULES = [
+  "virtio_pci",
+  "virtio_blk",
+  "virtio_net",
+  "virtio_console",
+  "crc32c_generic",
+  "ext4",
+] as const;
 
 /** Where the initrd's parts come from: an unpacked kernel package and a static busybox of the same architecture. */
 export interface InitrdSource {

@@ -2,6 +2,7 @@ import { readdirSync } from "node:fs";
 import { join } from "node:path";
 import { QusError } from "@qus/core";
 import type { VmArch } from "./arches.js";
+import { sourceLine } from "./mirror.js";
 import { runStep, type StepOptions } from "./run-step.js";
 import { requireProgram } from "./tools.js";
 
@@ -33,7 +34,7 @@ export async function unpackKernel(
       `--include=${arch.kernelPackage},busybox-static`,
       suite,
       dir,
-      ...(options.mirror ? [options.mirror] : []),
+      sourceLine(suite, options.mirror),
     ],
     { what: `downloading ${arch.kernelPackage} (${suite}, ${arch.debian})`, timeoutMs: 900_000 },
   );
