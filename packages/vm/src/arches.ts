@@ -42,7 +42,7 @@ export const VM_ARCHES: readonly VmArch[] = [
   {
     debian: "armhf",
     platform: "linux/arm/v7",
-    aliases: ["arm", "armv7", "arm/v7", "linux/arm/v7"],
+    aliases: ["arm", "armv7", "armv7l", "arm/v7", "linux/arm/v7", "linux/arm"],
     qemuSystem: "qemu-system-arm",
     qemuPackage: "qemu-system-arm",
     machine: "virt",
@@ -53,12 +53,15 @@ export const VM_ARCHES: readonly VmArch[] = [
   },
 ];
 
-/** The architecture `--arch NAME` names (Debian's name, an OCI platform or `uname -m`). */
-export function vmArch(name: string): VmArch {
+/**
+ * The architecture `name` names (Debian's name, an OCI platform or `uname -m`); `what` says where the name came
+ * from in the error (`--arch` by default).
+ */
+export function vmArch(name: string, what = "--arch"): VmArch {
   const wanted = name.trim().toLowerCase();
   const found = VM_ARCHES.find((arch) => arch.debian === wanted || arch.aliases.includes(wanted));
   if (found) return found;
-  throw new QusError("QUS_USAGE", `--arch ${JSON.stringify(name)} is not an architecture qus vm builds`, {
+  throw new QusError("QUS_USAGE", `${what} ${JSON.stringify(name)} is not an architecture qus vm builds`, {
     hint: `use one of: ${VM_ARCHES.map((arch) => arch.debian).join(", ")}`,
   });
 }

@@ -10,6 +10,7 @@ import { buildInitrd, INITRD_MODULES } from "./initrd.js";
 import { unpackKernel } from "./kernel.js";
 import { readVm, VM_FILES, type VmManifest } from "./manifest.js";
 import { runStep, type StepOptions } from "./run-step.js";
+import { removeTree } from "./safe-remove.js";
 import { requireProgram } from "./tools.js";
 
 /** Options of {@link fromImage}. */
@@ -41,7 +42,7 @@ export async function fromImage(options: FromImageOptions): Promise<{ disk: stri
   for (const tool of ["mmdebstrap", "tar", "mkfs.ext4", "depmod", "qemu-img"]) requireProgram(tool);
   const arch = await imageArch(options, docker, options.image);
   const scratch = mkdtempSync(join(tmpdir(), "qus-from-image-"));
-  const forget = onInterrupt(() => rmSync(scratch, { recursive: true, force: true }));
+  const forget = onInterrupt(() => removeTree(scratch));
   try {
     options.onProgress?.(`exporting ${options.image} (${arch.platform})`);
     const tarball = join(scratch, "fs.tar");
@@ -107,7 +108,7 @@ export async function fromImage(options: FromImageOptions): Promise<{ disk: stri
     return { disk: out, manifest };
   } finally {
     forget();
-    rmSync(scratch, { recursive: true, force: true });
+    removeTree(scratch);
   }
 }
 
@@ -134,12 +135,12 @@ export async function toImage(options: ToImageOptions): Promise<{ tag: string; p
   }
   const disk = statSync(target).isDirectory() ? join(target, VM_FILES.disk) : target;
   const arch = options.platform
-    ? vmArch(options.platform)
+    ? vmArch(options.platform, "--platform")
     : statSync(target).isDirectory()
       ? readVm(target).arch
       : undefined;
   const { raw, scratch } = await rawCopy(options, disk);
-  const forget = onInterrupt(() => rmSync(scratch, { recursive: true, force: true }));
+  const forget = onInterrupt(() => removeTree(scratch));
   const mountPoint = join(scratch, "root");
   mkdirSync(mountPoint);
   let mounted = false;
@@ -184,7 +185,7 @@ export async function toImage(options: ToImageOptions): Promise<{ tag: string; p
     if (mounted)
       await runStep(options, [requireProgram("umount"), mountPoint], { what: "unmounting the disk" }).catch(() => {});
     forget();
-    rmSync(scratch, { recursive: true, force: true });
+    removeTree(scratch);
   }
 }
 
@@ -211,7 +212,10 @@ async function imageArch(options: StepOptions, docker: string, image: string): P
     });
   });
   const [os, architecture, variant] = facts.trim().split("/");
-  return vmArch(`${os}/${architecture}${variant && architecture !== "arm64" ? `/${variant}` : ""}`);
+  return vmArch(
+    `${os}/${architecture}${variant && architecture !== "arm64" ? `/${variant}` : ""}`,
+    `the image ${image} is`,
+  );
 }
 
 /** The image's size, a quarter more for the file system, and room for the kernel, rounded up to 64 MiB. */

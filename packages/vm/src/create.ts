@@ -1,6 +1,6 @@
 import { cpSync, existsSync, mkdirSync, readdirSync, renameSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { basename, dirname, join, resolve } from "node:path";
-import { createLocalDriver, type Driver, ensure, QusError, whyNotOk } from "@qus/core";
+import { createLocalDriver, type Driver, ensure, onInterrupt, QusError, whyNotOk } from "@qus/core";
 import { type VmArch, vmArch } from "./arches.js";
 import { parseSize, writeDisk } from "./disk.js";
 import { guestFiles } from "./guest-files.js";
@@ -8,7 +8,9 @@ import { buildInitrd, INITRD_MODULES } from "./initrd.js";
 import { unpackKernel } from "./kernel.js";
 import { DISK_BOOT_DIR, VM_FILES, type VmManifest } from "./manifest.js";
 import { type DEFAULT_MIRROR, sourceLine } from "./mirror.js";
+import { DOCKER_PACKAGES, ROOT_PACKAGES } from "./recipe.js";
 import { runStep, type StepOptions } from "./run-step.js";
+import { removeTree } from "./safe-remove.js";
 import { requireProgram } from "./tools.js";
 
 /** Options of {@link createVm}. */
@@ -38,9 +40,6 @@ export interface CreatedVm {
   readonly dir: string;
   readonly manifest: VmManifest;
 }
-
-const ROOT_PACKAGES = ["systemd-sysv", "udev", "kmod", "iproute2"];
-const DOCKER_PACKAGES = ["docker.io", "ca-certificates"];
 
 /**
  * Builds a VM folder: user-mode emulation for the guest's architecture (qus's own ensure), the root with
@@ -75,8 +74,9 @@ export async function createVm(options: CreateVmOptions): Promise<CreatedVm> {
   await ensureEmulation(options, arch);
 
   const work = join(dirname(out), `.${basename(out)}.partial-${process.pid}`);
-  rmSync(work, { recursive: true, force: true });
+  removeTree(work);
   mkdirSync(join(work, "vm"), { recursive: true });
+  const forget = onInterrupt(() => removeTree(work));
   try {
     progress(`unpacking ${arch.kernelPackage} and busybox-static (${suite})`);
     const kernel = await unpackKernel(options, arch, suite, join(work, "kernel"));
@@ -129,7 +129,8 @@ export async function createVm(options: CreateVmOptions): Promise<CreatedVm> {
     renameSync(vm, out);
     return { dir: out, manifest };
   } finally {
-    rmSync(work, { recursive: true, force: true });
+    forget();
+    removeTree(work);
   }
 }
 

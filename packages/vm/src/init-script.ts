@@ -1,7 +1,7 @@
 /**
  * The `/init` of qus's initrd, for busybox's shell. It loads the virtio drivers listed in /etc/qus-modules, mounts
  * the disk, then either boots it (`qus.mode=boot`: hands over to the disk's /sbin/init) or runs one command on it as
- * its only process (`qus.mode=run`, the command in `qus.argv` as comma-separated base64 words) and powers off.
+ * its only process (`qus.mode=run`, the command in `qus.argv` as comma-separated words, each `w` and its base64) and powers off.
  * The command's output sits between two marker lines on the console, so the kernel's own lines cannot mix in.
  */
 export const RUN_BEGIN = "QUS-RUN-BEGIN";
@@ -33,7 +33,11 @@ mount -o rw "$root" /newroot || fail "cannot mount $root"
 if [ "$mode" = run ]; then
   set --
   IFS=,
-  for word in $argv; do set -- "$@" "$(echo "$word" | base64 -d)"; done
+  # Each word is "w" and its base64, so no field is empty; the x keeps $(...) from eating trailing newlines.
+  for word in $argv; do
+    word=$(printf %s "\${word#w}" | base64 -d; echo x)
+    set -- "$@" "\${word%x}"
+  done
   unset IFS
   mkdir -p /newroot/proc /newroot/sys /newroot/dev
   mount -t proc proc /newroot/proc

@@ -43,9 +43,7 @@ export function qemuCommand(input: QemuCommandInput): string[] {
     // Debian's kernels turn AppArmor on, and dockerd then wants profiles the minimal root does not have.
     "apparmor=0",
     "panic=1",
-    ...(mode.kind === "run"
-      ? ["quiet", "loglevel=0", `qus.argv=${mode.argv.map((word) => Buffer.from(word).toString("base64")).join(",")}`]
-      : []),
+    ...(mode.kind === "run" ? ["quiet", "loglevel=0", `qus.argv=${mode.argv.map(encodeWord).join(",")}`] : []),
   ].join(" ");
   const args = [
     ...["-M", arch.machine],
@@ -72,6 +70,11 @@ export function qemuCommand(input: QemuCommandInput): string[] {
     ...["-chardev", `file,id=console,path=${optionValue(mode.consoleLog)}`, "-serial", "chardev:console"],
     ...["-pidfile", mode.pidFile, "-daemonize"],
   ];
+}
+
+/** One word of `qus.argv`: never empty, so the guest's shell cannot drop it when it splits the list. */
+export function encodeWord(word: string): string {
+  return `w${Buffer.from(word).toString("base64")}`;
 }
 
 /** A value inside a QEMU option list, where a comma separates options unless doubled. */

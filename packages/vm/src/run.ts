@@ -8,6 +8,7 @@ import { DISK_BOOT_DIR, readVm, VM_FILES } from "./manifest.js";
 import { MAX_APPEND, qemuCommand } from "./qemu-command.js";
 import { type StepOptions, tail } from "./run-step.js";
 import { canUseKvm } from "./start.js";
+import { isVmProcess, readState } from "./state.js";
 import { requireProgram } from "./tools.js";
 
 /** How long `qus vm run` lets the command run by default, boot included. */
@@ -49,6 +50,7 @@ export async function runOnDisk(options: RunOnDiskOptions): Promise<RunResult> {
   const scratch = mkdtempSync(join(tmpdir(), "qus-vm-run-"));
   const forget = onInterrupt(() => rmSync(scratch, { recursive: true, force: true }));
   try {
+    if (statSync(target).isDirectory()) refuseRunning(target);
     const boot = statSync(target).isDirectory()
       ? { ...readVm(target), dir: target, disk: join(target, VM_FILES.disk) }
       : { ...(await bootFilesOfDisk(options, target, scratch)), disk: target };
@@ -127,6 +129,16 @@ async function bootFilesOfDisk(options: StepOptions, disk: string, scratch: stri
     rmSync(rawScratch, { recursive: true, force: true });
   }
   return { ...readVm(scratch), dir: scratch };
+}
+
+/** A VM that `qus vm start` runs holds its disk: a second QEMU on it would be refused by QEMU's lock anyway. */
+function refuseRunning(dir: string): void {
+  const state = readState(dir);
+  if (state && isVmProcess(state.pid, dir)) {
+    throw new QusError("QUS_VM_RUNNING", `the VM ${state.name} runs from ${dir}; its disk is in use`, {
+      hint: `use it through docker --context ${state.context ?? state.name}, or stop it first: qus vm stop ${dir}`,
+    });
+  }
 }
 
 function isQcow2(disk: string): boolean {

@@ -1,4 +1,4 @@
-import { accessSync, constants } from "node:fs";
+import { accessSync, constants, statSync } from "node:fs";
 import { delimiter, join } from "node:path";
 import { QusError } from "@qus/core";
 
@@ -25,7 +25,7 @@ export function findProgram(program: string, path = process.env.PATH ?? ""): str
     const candidate = join(dir, program);
     try {
       accessSync(candidate, constants.X_OK);
-      return candidate;
+      if (statSync(candidate).isFile()) return candidate;
     } catch {
       // Not here.
     }

@@ -1,0 +1,153 @@
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { homedir, tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import {
+  clearState,
+  isVmProcess,
+  listStates,
+  readState,
+  registryDir,
+  runFiles,
+  type VmState,
+  writeState,
+} from "./state.js";
+
+const scratch = mkdtempSync(join(tmpdir(), "qus-vm-state-test-"));
+afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+
+let count = 0;
+/** A fresh VM folder (with its run folder, which start makes before it writes the state) and registry. */
+function fresh(): { registry: string; dir: (name: string) => string } {
+  const base = join(scratch, `case-${++count}`);
+  mkdirSync(base);
+  return {
+    registry: join(base, "registry"),
+    dir: (name: string) => {
+      const dir = join(base, name);
+      mkdirSync(runFiles(dir).run, { recursive: true });
+      return dir;
+    },
+  };
+}
+
+const stateOf = (dir: string, name = "qus-arm64", extra: Partial<VmState> = {}): VmState => ({
+  name,
+  dir,
+  arch: "arm64",
+  pid: 4_000_000,
+  dockerPort: 40123,
+  context: name,
+  consoleLog: runFiles(dir).consoleLog,
+  controlSocket: runFiles(dir).controlSocket,
+  startedAt: "2024-05-01T12:00:00.000Z",
+  ...extra,
+});
+
+describe("registryDir", () => {
+  it("$QUS_VM_STATE_DIR first", () => {
+    expect(registryDir({ QUS_VM_STATE_DIR: "/srv/qus-state", XDG_STATE_HOME: "/xdg" })).toBe("/srv/qus-state");
+  });
+
+  it("then $XDG_STATE_HOME/qus/vm", () => {
+    expect(registryDir({ XDG_STATE_HOME: "/xdg/state" })).toBe("/xdg/state/qus/vm");
+    expect(registryDir({ QUS_VM_STATE_DIR: "", XDG_STATE_HOME: "/xdg/state" })).toBe("/xdg/state/qus/vm");
+  });
+
+  it("else ~/.local/state/qus/vm", () => {
+    expect(registryDir({})).toBe(join(homedir(), ".local/state/qus/vm"));
+    expect(registryDir({ XDG_STATE_HOME: "" })).toBe(join(homedir(), ".local/state/qus/vm"));
+  });
+});
+
+describe("runFiles", () => {
+  it("all in the VM's run folder", () => {
+    const files = runFiles("/vms/a");
+    expect(files).toEqual({
+      run: "/vms/a/run",
+      state: "/vms/a/run/state.json",
+      lock: "/vms/a/run/starting.lock",
+      pid: "/vms/a/run/qemu.pid",
+      consoleLog: "/vms/a/run/console.log",
+      controlSocket: "/vms/a/run/control.sock",
+    });
+  });
+});
+
+describe("writeState / readState / listStates / clearState", () => {
+  it("round trip: written in the folder and the registry, read back, listed, cleared", () => {
+    const { registry, dir } = fresh();
+    const a = dir("a");
+    const state = stateOf(a);
+    writeState(state, registry);
+    expect(readState(a)).toEqual(state);
+    expect(JSON.parse(readFileSync(join(registry, "qus-arm64.json"), "utf8"))).toEqual(state);
+    expect(listStates(registry)).toEqual([state]);
+
+    writeFileSync(runFiles(a).pid, "4000000\n");
+    writeFileSync(runFiles(a).consoleLog, "console\n");
+    clearState(state, registry);
+    expect(readState(a)).toBeUndefined();
+    expect(existsSync(runFiles(a).pid)).toBe(false);
+    expect(listStates(registry)).toEqual([]);
+    // The console log stays, for post-mortems.
+    expect(readFileSync(runFiles(a).consoleLog, "utf8")).toBe("console\n");
+  });
+
+  it("a VM without Docker: no port, no context", () => {
+    const { registry, dir } = fresh();
+    const state = stateOf(dir("plain"), "plain", { dockerPort: undefined, context: undefined });
+    writeState(state, registry);
+    expect(readState(state.dir)).toEqual(state);
+    expect(readState(state.dir)?.dockerPort).toBeUndefined();
+  });
+
+  it("clearState leaves the registry entry another folder's VM of the same name has taken since", () => {
+    const { registry, dir } = fresh();
+    const first = stateOf(dir("first"));
+    const second = stateOf(dir("second"), "qus-arm64", { pid: 4_000_001, dockerPort: 40124 });
+    writeState(first, registry);
+    writeState(second, registry);
+    expect(listStates(registry)).toEqual([second]);
+    clearState(first, registry);
+    expect(readState(first.dir)).toBeUndefined();
+    expect(readState(second.dir)).toEqual(second);
+    expect(listStates(registry)).toEqual([second]);
+    clearState(second, registry);
+    expect(listStates(registry)).toEqual([]);
+  });
+
+  it("lists every VM of the registry, skipping files that are not states", () => {
+    const { registry, dir } = fresh();
+    const one = stateOf(dir("one"), "one");
+    const two = stateOf(dir("two"), "two");
+    writeState(one, registry);
+    writeState(two, registry);
+    writeFileSync(join(registry, "broken.json"), "{ not json");
+    writeFileSync(join(registry, "other.json"), JSON.stringify({ pid: "12", dir: 3 }));
+    writeFileSync(join(registry, "notes.txt"), "not a state");
+    expect(listStates(registry).sort((x, y) => x.name.localeCompare(y.name))).toEqual([one, two]);
+  });
+
+  it("a registry that does not exist lists nothing; a folder without state reads as undefined", () => {
+    expect(listStates(join(scratch, "no-such-registry"))).toEqual([]);
+    expect(readState(join(scratch, "no-such-vm"))).toBeUndefined();
+  });
+
+  it("clearState of a VM whose files are gone already does not throw", () => {
+    const { registry, dir } = fresh();
+    expect(() => clearState(stateOf(dir("gone")), registry)).not.toThrow();
+  });
+});
+
+describe("isVmProcess", () => {
+  it("this test's own process is not a qemu-system of the VM", () => {
+    const { dir } = fresh();
+    expect(isVmProcess(process.pid, dir("mine"))).toBe(false);
+    expect(isVmProcess(process.pid, process.cwd())).toBe(false);
+  });
+
+  it("a pid that does not exist is not", () => {
+    expect(isVmProcess(2 ** 22 + 12345, "/vms/a")).toBe(false);
+  });
+});
