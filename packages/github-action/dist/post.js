@@ -13295,6 +13295,7 @@ var KIND = {
   QUS_NOT_ELF: "input",
   QUS_ELF_TRUNCATED: "input",
   QUS_QEMU_SOURCE_UNKNOWN: "input",
+  QUS_VM_NOT_FOUND: "input",
   QUS_NOT_ROOT: "environment",
   QUS_NO_BINFMT_MISC: "environment",
   QUS_KERNEL_NO_F_FLAG: "environment",
@@ -13311,13 +13312,18 @@ var KIND = {
   QUS_QEMU_FETCH_FAILED: "environment",
   QUS_QEMU_CACHE_UNWRITABLE: "environment",
   QUS_PRIVATE_BINFMT: "environment",
+  QUS_VM_TOOL_MISSING: "environment",
   QUS_KERNEL_WRITE_FAILED: "operation",
   QUS_EXEC_FAILED: "operation",
   QUS_PERSIST_FAILED: "operation",
   QUS_IMAGE_BUILD_FAILED: "operation",
   QUS_PERSIST_CONFLICT: "operation",
   QUS_TIMEOUT: "operation",
-  QUS_VERIFY_FAILED: "operation"
+  QUS_VERIFY_FAILED: "operation",
+  QUS_VM_BUILD_FAILED: "operation",
+  QUS_VM_BOOT_FAILED: "operation",
+  QUS_VM_DIED: "operation",
+  QUS_VM_RUNNING: "operation"
 };
 var QusError = class extends Error {
   name = "QusError";
