@@ -13,7 +13,8 @@ export default defineConfig({
         test: {
           name: "unit",
           include: ["packages/*/src/**/*.test.ts", "tools/**/*.test.ts"],
-          exclude: ["**/*.kernel.test.ts", "**/node_modules/**"],
+          // .cache: fixtures and work folders (a VM root being built holds /proc and /sys mounts).
+          exclude: ["**/*.kernel.test.ts", "**/node_modules/**", "**/.cache/**"],
         },
       },
       {

@@ -23,7 +23,9 @@ import { busybox, qus, useCleanQemuTable } from "./support/kernel.js";
 // booted by qemu-system-aarch64 under TCG with its own kernel, its dockerd reached from the host's docker CLI.
 useCleanQemuTable();
 
-const CACHE = fileURLToPath(new URL("../tools/fixtures/.cache/vm", import.meta.url));
+// Outside the repository: while a root is built, it holds mounts (/proc, /sys, /dev) that no tool scanning the
+// checkout for files (test runners, linters) should walk into.
+const CACHE = process.env.QUS_E2E_VM_CACHE ?? "/var/cache/qus-e2e/vm";
 const NAME = "qus-e2e-arm64";
 const SHAPING_SOURCES = ["recipe.ts", "guest-files.ts", "initrd.ts", "init-script.ts", "kernel.ts", "mirror.ts"];
 const IMAGES = ["qus-e2e-vm:special", "qus-e2e-vm:roundtrip"];

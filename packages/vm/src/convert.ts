@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { onInterrupt, QusError } from "@qus/core";
 import { type VmArch, vmArch } from "./arches.js";
-import { copyBootFiles, vmName } from "./create.js";
+import { copyBootFiles, giveToSudoUser, vmName } from "./create.js";
 import { parseSize, rawCopy, writeDisk } from "./disk.js";
 import { writeDockerArchive } from "./docker-archive.js";
 import { buildInitrd, INITRD_MODULES } from "./initrd.js";
@@ -102,6 +102,7 @@ export async function fromImage(options: FromImageOptions): Promise<{ disk: stri
     try {
       await writeDisk(options, root, size, partial);
       await runStep(options, ["mv", "--no-clobber", partial, out], { what: `moving the disk to ${out}` });
+      giveToSudoUser(out);
     } finally {
       rmSync(partial, { force: true });
     }

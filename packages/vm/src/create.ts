@@ -1,4 +1,15 @@
-import { cpSync, existsSync, mkdirSync, readdirSync, renameSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import {
+  chownSync,
+  cpSync,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  renameSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from "node:fs";
 import { basename, dirname, join, resolve } from "node:path";
 import { createLocalDriver, type Driver, ensure, onInterrupt, QusError, whyNotOk } from "@qus/core";
 import { type VmArch, vmArch } from "./arches.js";
@@ -127,11 +138,24 @@ export async function createVm(options: CreateVmOptions): Promise<CreatedVm> {
     mkdirSync(dirname(out), { recursive: true });
     rmSync(out, { recursive: true, force: true });
     renameSync(vm, out);
+    giveToSudoUser(out);
     return { dir: out, manifest };
   } finally {
     forget();
     removeTree(work);
   }
+}
+
+/**
+ * Under sudo, the VM folder and its files belong to the user who ran sudo: `qus vm start` then runs as that user,
+ * and the docker context lands in that user's docker configuration. (The disk's contents keep their owners.)
+ */
+export function giveToSudoUser(path: string, env: NodeJS.ProcessEnv = process.env): void {
+  const uid = Number(env.SUDO_UID);
+  const gid = Number(env.SUDO_GID);
+  if (!Number.isInteger(uid) || !Number.isInteger(gid) || uid <= 0 || env.SUDO_UID === undefined) return;
+  chownSync(path, uid, gid);
+  if (statSync(path).isDirectory()) for (const file of readdirSync(path)) chownSync(join(path, file), uid, gid);
 }
 
 /** A VM name: it becomes a host name and a docker context name. */
