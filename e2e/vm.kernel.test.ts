@@ -230,6 +230,12 @@ describe("qus vm run", () => {
     expect(qemuProcessesOf(vmDir)).toEqual([]);
   }, 120_000);
 
+  it("gives the command an empty stdin, so a program that reads it ends", async () => {
+    const run = await qus(["vm", "run", vmDir, "--", "/bin/cat"], { env });
+    expect(run.exitCode, run.stderr).toBe(0);
+    expect(run.stdout).toBe("");
+  }, 60_000);
+
   it("ends a command that outlives --timeout, with the VM", async () => {
     const run = await qus(["vm", "run", vmDir, "--timeout", "2", "--", "sleep", "60"], { env });
     expect(run.exitCode).toBe(1);
@@ -298,10 +304,19 @@ describe("qus vm faults", () => {
     expect(run.stderr).toContain("apt-get install qemu-system-arm");
   });
 
-  it("says a folder is not a VM", async () => {
-    const run = await qus(["vm", "start", mkdtempSync(join(work, "empty-"))], { env });
+  it("says a folder is not a VM, to start and to stop", async () => {
+    const empty = mkdtempSync(join(work, "empty-"));
+    for (const command of ["start", "stop"]) {
+      const run = await qus(["vm", command, empty], { env });
+      expect(run.exitCode).toBe(2);
+      expect(run.stderr).toContain("QUS_VM_NOT_FOUND");
+    }
+  });
+
+  it("refuses an image name docker cannot load before copying the disk", async () => {
+    const run = await qus(["vm", "to-image", vmDir, "--tag", "Not/A:Name:"], { env });
     expect(run.exitCode).toBe(2);
-    expect(run.stderr).toContain("QUS_VM_NOT_FOUND");
+    expect(run.stderr).toContain("is not an image name");
   });
 
   it("stops a boot that does not reach dockerd in time and names its console log", async () => {

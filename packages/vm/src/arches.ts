@@ -20,6 +20,8 @@ export interface VmArch {
   readonly kernelPackage: string;
   /** The `uname -m` of the guest, to tell a guest's own kernel from the host's in tests and reports. */
   readonly unameMachine: string;
+  /** The kernel's COMMAND_LINE_SIZE: a longer -append is cut without a word. */
+  readonly maxCommandLine: number;
 }
 
 /**
@@ -38,6 +40,7 @@ export const VM_ARCHES: readonly VmArch[] = [
     console: "ttyAMA0",
     kernelPackage: "linux-image-cloud-arm64",
     unameMachine: "aarch64",
+    maxCommandLine: 2048,
   },
   {
     debian: "armhf",
@@ -50,6 +53,7 @@ export const VM_ARCHES: readonly VmArch[] = [
     console: "ttyAMA0",
     kernelPackage: "linux-image-armmp-lpae",
     unameMachine: "armv7l",
+    maxCommandLine: 1024,
   },
 ];
 

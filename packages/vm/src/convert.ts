@@ -1,14 +1,15 @@
-import { existsSync, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, linkSync, lstatSync, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { onInterrupt, QusError } from "@qus/core";
 import { type VmArch, vmArch } from "./arches.js";
-import { copyBootFiles, giveToSudoUser, vmName } from "./create.js";
+import { copyBootFiles, giveToSudoUser } from "./create.js";
 import { parseSize, rawCopy, writeDisk } from "./disk.js";
 import { writeDockerArchive } from "./docker-archive.js";
+import { INIT_PROTOCOL } from "./init-script.js";
 import { buildInitrd, INITRD_MODULES } from "./initrd.js";
 import { unpackKernel } from "./kernel.js";
-import { readVm, VM_FILES, type VmManifest } from "./manifest.js";
+import { readVm, VM_FILES, type VmManifest, vmName } from "./manifest.js";
 import { runStep, type StepOptions } from "./run-step.js";
 import { removeTree } from "./safe-remove.js";
 import { requireProgram } from "./tools.js";
@@ -33,7 +34,7 @@ export interface FromImageOptions extends StepOptions {
  */
 export async function fromImage(options: FromImageOptions): Promise<{ disk: string; manifest: VmManifest }> {
   const out = resolve(options.out);
-  if (existsSync(out)) {
+  if (lstatSync(out, { throwIfNoEntry: false })) {
     throw new QusError("QUS_USAGE", `--out ${out} exists`, { hint: "give a new file name, or remove that one first" });
   }
   const suite = options.suite ?? "bookworm";
@@ -65,7 +66,18 @@ export async function fromImage(options: FromImageOptions): Promise<{ disk: stri
     mkdirSync(root);
     await runStep(
       options,
-      ["tar", "--extract", "--numeric-owner", "--preserve-permissions", "--file", tarball, "--directory", root],
+      [
+        "tar",
+        "--extract",
+        "--numeric-owner",
+        "--preserve-permissions",
+        "--xattrs",
+        "--xattrs-include=*",
+        "--file",
+        tarball,
+        "--directory",
+        root,
+      ],
       {
         what: "unpacking the image's file system",
         timeoutMs: 600_000,
@@ -85,7 +97,7 @@ export async function fromImage(options: FromImageOptions): Promise<{ disk: stri
       docker: false,
       diskSize: size,
       kernel: { package: arch.kernelPackage, version: kernel.version },
-      initrd: { modules: [...INITRD_MODULES] },
+      initrd: { modules: [...INITRD_MODULES], protocol: INIT_PROTOCOL },
       qemu: { system: arch.qemuSystem, package: arch.qemuPackage, machine: arch.machine, cpu: arch.cpu },
       packages: [],
       source: options.image,
@@ -101,7 +113,15 @@ export async function fromImage(options: FromImageOptions): Promise<{ disk: stri
     const partial = `${out}.partial-${process.pid}`;
     try {
       await writeDisk(options, root, size, partial);
-      await runStep(options, ["mv", "--no-clobber", partial, out], { what: `moving the disk to ${out}` });
+      // A hard link fails if anything (a file, a dangling link) took the name meanwhile: never overwrites.
+      try {
+        linkSync(partial, out);
+      } catch (cause) {
+        throw new QusError("QUS_VM_BUILD_FAILED", `cannot write ${out}: ${(cause as Error).message}`, {
+          cause,
+          hint: "give a new file name in a folder you can write",
+        });
+      }
       giveToSudoUser(out);
     } finally {
       rmSync(partial, { force: true });
@@ -112,6 +132,10 @@ export async function fromImage(options: FromImageOptions): Promise<{ disk: stri
     removeTree(scratch);
   }
 }
+
+/** `[host[:port]/]name[/name...][:tag]`, the names `docker load` takes from an archive (no digest). */
+const IMAGE_NAME =
+  /^([a-zA-Z0-9.-]+(:\d+)?\/)?[a-z0-9]+([._-]+[a-z0-9]+)*(\/[a-z0-9]+([._-]+[a-z0-9]+)*)*(:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?$/;
 
 /** Options of {@link toImage}. */
 export interface ToImageOptions extends StepOptions {
@@ -128,6 +152,11 @@ export interface ToImageOptions extends StepOptions {
  * through binfmt_misc.
  */
 export async function toImage(options: ToImageOptions): Promise<{ tag: string; platform: string }> {
+  if (!IMAGE_NAME.test(options.tag)) {
+    throw new QusError("QUS_USAGE", `--tag ${JSON.stringify(options.tag)} is not an image name`, {
+      hint: "lower-case name components and an optional tag, e.g. --tag my/arm64-root:1",
+    });
+  }
   requireRoot("qus vm to-image");
   const docker = requireProgram("docker");
   const target = resolve(options.disk);
@@ -140,8 +169,7 @@ export async function toImage(options: ToImageOptions): Promise<{ tag: string; p
     : statSync(target).isDirectory()
       ? readVm(target).arch
       : undefined;
-  const { raw, scratch } = await rawCopy(options, disk);
-  const forget = onInterrupt(() => removeTree(scratch));
+  const { raw, scratch, done } = await rawCopy(options, disk);
   const mountPoint = join(scratch, "root");
   mkdirSync(mountPoint);
   let mounted = false;
@@ -185,8 +213,7 @@ export async function toImage(options: ToImageOptions): Promise<{ tag: string; p
   } finally {
     if (mounted)
       await runStep(options, [requireProgram("umount"), mountPoint], { what: "unmounting the disk" }).catch(() => {});
-    forget();
-    removeTree(scratch);
+    done();
   }
 }
 
@@ -205,18 +232,18 @@ async function imageArch(options: StepOptions, docker: string, image: string): P
   const facts = await runStep(
     options,
     [docker, "image", "inspect", "--format", "{{.Os}}/{{.Architecture}}/{{.Variant}}", image],
-    { what: `reading the image ${image}`, code: "QUS_IMAGE_MISSING" },
+    { what: `reading the image ${image}`, code: "QUS_ENGINE_UNREACHABLE" },
   ).catch((error: unknown) => {
+    // Only a missing image is the image's fault; an engine that does not answer keeps docker's own words.
+    if (!/no such (image|object)/i.test(String((error as QusError).hint))) throw error;
     throw new QusError("QUS_IMAGE_MISSING", `the engine has no image ${image}`, {
       hint: `pull or build it first: docker pull --platform linux/arm64 ${image}`,
       cause: error,
     });
   });
   const [os, architecture, variant] = facts.trim().split("/");
-  return vmArch(
-    `${os}/${architecture}${variant && architecture !== "arm64" ? `/${variant}` : ""}`,
-    `the image ${image} is`,
-  );
+  const platform = `${os}/${architecture}${variant && architecture !== "arm64" ? `/${variant}` : ""}`;
+  return vmArch(platform, `the platform of ${image},`);
 }
 
 /** The image's size, a quarter more for the file system, and room for the kernel, rounded up to 64 MiB. */

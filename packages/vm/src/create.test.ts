@@ -2,7 +2,8 @@ import { mkdtempSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { giveToSudoUser, vmName } from "./create.js";
+import { giveToSudoUser } from "./create.js";
+import { vmName } from "./manifest.js";
 
 describe("giveToSudoUser", () => {
   const folder = () => {

@@ -2,6 +2,7 @@ import {
   chownSync,
   cpSync,
   existsSync,
+  lstatSync,
   mkdirSync,
   readdirSync,
   renameSync,
@@ -15,9 +16,10 @@ import { createLocalDriver, type Driver, ensure, onInterrupt, QusError, whyNotOk
 import { type VmArch, vmArch } from "./arches.js";
 import { parseSize, writeDisk } from "./disk.js";
 import { guestFiles } from "./guest-files.js";
+import { INIT_PROTOCOL } from "./init-script.js";
 import { buildInitrd, INITRD_MODULES } from "./initrd.js";
 import { unpackKernel } from "./kernel.js";
-import { DISK_BOOT_DIR, VM_FILES, type VmManifest } from "./manifest.js";
+import { DISK_BOOT_DIR, VM_FILES, type VmManifest, vmName } from "./manifest.js";
 import { type DEFAULT_MIRROR, sourceLine } from "./mirror.js";
 import { DOCKER_PACKAGES, ROOT_PACKAGES } from "./recipe.js";
 import { runStep, type StepOptions } from "./run-step.js";
@@ -124,7 +126,7 @@ export async function createVm(options: CreateVmOptions): Promise<CreatedVm> {
       docker: options.docker === true,
       diskSize: size,
       kernel: { package: arch.kernelPackage, version: kernel.version },
-      initrd: { modules: [...INITRD_MODULES] },
+      initrd: { modules: [...INITRD_MODULES], protocol: INIT_PROTOCOL },
       qemu: { system: arch.qemuSystem, package: arch.qemuPackage, machine: arch.machine, cpu: arch.cpu },
       packages: await installedPackages(options, root),
       source: "mmdebstrap",
@@ -136,7 +138,7 @@ export async function createVm(options: CreateVmOptions): Promise<CreatedVm> {
     progress(`writing the ${size} disk`);
     await writeDisk(options, root, size, join(vm, VM_FILES.disk));
     mkdirSync(dirname(out), { recursive: true });
-    rmSync(out, { recursive: true, force: true });
+    // rename replaces an empty folder; one that gained files meanwhile makes it fail, and nothing is deleted.
     renameSync(vm, out);
     giveToSudoUser(out);
     return { dir: out, manifest };
@@ -158,18 +160,16 @@ export function giveToSudoUser(path: string, env: NodeJS.ProcessEnv = process.en
   if (statSync(path).isDirectory()) for (const file of readdirSync(path)) chownSync(join(path, file), uid, gid);
 }
 
-/** A VM name: it becomes a host name and a docker context name. */
-export function vmName(name: string): string {
-  if (/^[a-z0-9][a-z0-9-]{0,62}$/.test(name)) return name;
-  throw new QusError("QUS_USAGE", `--name ${JSON.stringify(name)} is not a VM name`, {
-    hint: "use lower-case letters, digits and dashes, e.g. --name qus-arm64",
-  });
-}
-
 /** The kernel, initrd and manifest of `vm`, also inside the root's /boot/qus so the disk alone boots. */
 export function copyBootFiles(vm: string, root: string): void {
-  const boot = join(root, DISK_BOOT_DIR);
-  mkdirSync(boot, { recursive: true });
+  // An image's /boot or /boot/qus may be a link (to /etc, to /): replace it, never write through it on the host.
+  let boot = root;
+  for (const part of DISK_BOOT_DIR.split("/")) {
+    boot = join(boot, part);
+    const stat = lstatSync(boot, { throwIfNoEntry: false });
+    if (stat && !stat.isDirectory()) rmSync(boot);
+    if (!stat?.isDirectory()) mkdirSync(boot);
+  }
   for (const file of [VM_FILES.kernel, VM_FILES.initrd, VM_FILES.manifest]) cpSync(join(vm, file), join(boot, file));
 }
 

@@ -1,8 +1,9 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { QusError } from "@qus/core";
+import { onInterrupt, QusError } from "@qus/core";
 import { runStep, type StepOptions } from "./run-step.js";
+import { removeTree } from "./safe-remove.js";
 import { requireProgram } from "./tools.js";
 
 /** `--size`: a whole number of MiB or GiB (`512M`, `4G`). */
@@ -35,10 +36,21 @@ export async function writeDisk(options: StepOptions, root: string, size: string
   }
 }
 
-/** A raw copy of `disk` (qcow2 or raw) in a new scratch folder, for tools that read raw images; remove `scratch` after. */
-export async function rawCopy(options: StepOptions, disk: string): Promise<{ raw: string; scratch: string }> {
+/**
+ * A raw copy of `disk` (qcow2 or raw) in a new scratch folder, for tools that read raw images. `done()` removes it
+ * (an interrupt does too, unmounting first).
+ */
+export async function rawCopy(
+  options: StepOptions,
+  disk: string,
+): Promise<{ raw: string; scratch: string; done(): void }> {
   const scratch = mkdtempSync(join(tmpdir(), "qus-raw-"));
   const raw = join(scratch, "disk.raw");
+  const forget = onInterrupt(() => removeTree(scratch));
+  const done = () => {
+    forget();
+    removeTree(scratch);
+  };
   try {
     await runStep(options, [requireProgram("qemu-img"), "convert", "-O", "raw", disk, raw], {
       what: `reading the disk ${disk}`,
@@ -46,13 +58,25 @@ export async function rawCopy(options: StepOptions, disk: string): Promise<{ raw
       timeoutMs: 600_000,
     });
   } catch (error) {
-    rmSync(scratch, { recursive: true, force: true });
+    done();
     throw error;
   }
-  return { raw, scratch };
+  return { raw, scratch, done };
 }
 
-/** Copies the file `path` out of the ext4 image `raw` to `to`, without mounting it. */
-export async function dumpFile(options: StepOptions, raw: string, path: string, to: string): Promise<void> {
-  await runStep(options, [requireProgram("debugfs"), "-R", `dump "${path}" "${to}"`, raw], { what: `reading ${path}` });
+/**
+ * Copies the file `path` (qus's own, no spaces or quotes) out of the ext4 image `raw` into `dir/name`, without
+ * mounting it. debugfs parses its request itself, so the output is a bare name in the working folder.
+ */
+export async function dumpFile(
+  options: StepOptions,
+  raw: string,
+  path: string,
+  dir: string,
+  name: string,
+): Promise<void> {
+  await runStep(options, [requireProgram("debugfs"), "-R", `dump ${path} ${name}`, raw], {
+    what: `reading ${path}`,
+    cwd: dir,
+  });
 }

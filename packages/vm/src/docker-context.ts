@@ -16,7 +16,7 @@ export async function createContext(name: string, port: number, exec: Exec = exe
   if (!docker) return undefined;
   const existing = await describeContext(docker, name, exec);
   if (existing !== undefined) {
-    if (existing !== CONTEXT_DESCRIPTION) {
+    if (existing.description !== CONTEXT_DESCRIPTION) {
       throw new QusError("QUS_VM_RUNNING", `the docker context ${name} exists and is not one qus made`, {
         hint: `remove it (docker context rm ${name}) or create the VM with another --name`,
       });
@@ -40,24 +40,46 @@ export async function createContext(name: string, port: number, exec: Exec = exe
   return name;
 }
 
-/** Removes the context `name` if qus made it. */
-export async function removeContext(name: string, exec: Exec = execProcess): Promise<void> {
+/** Fails when a context named `name` exists that qus did not make: checked before a VM boots. */
+export async function requireContextFree(name: string, exec: Exec = execProcess): Promise<void> {
   const docker = findProgram("docker");
-  if (!docker) return;
-  if ((await describeContext(docker, name, exec)) === CONTEXT_DESCRIPTION) {
+  const existing = docker ? await describeContext(docker, name, exec) : undefined;
+  if (existing && existing.description !== CONTEXT_DESCRIPTION) {
+    throw new QusError("QUS_VM_RUNNING", `the docker context ${name} exists and is not one qus made`, {
+      hint: `remove it (docker context rm ${name}) or create the VM with another --name`,
+    });
+  }
+}
+
+/** Removes the context `name` if qus made it for the VM on `port` (not for another VM of the same name). */
+export async function removeContext(name: string, port: number | undefined, exec: Exec = execProcess): Promise<void> {
+  const docker = findProgram("docker");
+  if (!docker || port === undefined) return;
+  const existing = await describeContext(docker, name, exec);
+  if (existing?.description === CONTEXT_DESCRIPTION && existing.host === dockerHostOf(port)) {
     await exec(docker, ["context", "rm", "--force", name]);
   }
 }
 
-/** The description of the context `name` ("" when it has none), or undefined when there is no such context. */
-async function describeContext(docker: string, name: string, exec: Exec): Promise<string | undefined> {
+/** The description and docker endpoint of the context `name`, or undefined when there is no such context. */
+async function describeContext(
+  docker: string,
+  name: string,
+  exec: Exec,
+): Promise<{ description: string; host: string } | undefined> {
   const result = await exec(docker, ["context", "inspect", name]);
   if (result.exitCode !== 0) return undefined;
   try {
-    const [context] = JSON.parse(result.stdout) as [{ Metadata?: { Description?: unknown } }];
+    const [context] = JSON.parse(result.stdout) as [
+      { Metadata?: { Description?: unknown }; Endpoints?: { docker?: { Host?: unknown } } },
+    ];
     const description = context?.Metadata?.Description;
-    return typeof description === "string" ? description : "";
+    const host = context?.Endpoints?.docker?.Host;
+    return {
+      description: typeof description === "string" ? description : "",
+      host: typeof host === "string" ? host : "",
+    };
   } catch {
-    return "";
+    return { description: "", host: "" };
   }
 }

@@ -5,6 +5,11 @@
  * The command's output sits between two marker lines on the console, so the kernel's own lines cannot mix in.
  */
 export const RUN_BEGIN = "QUS-RUN-BEGIN";
+/**
+ * The version of how the host and this /init talk (qus.argv's encoding, the markers): written into each manifest,
+ * so `qus vm run` refuses a disk whose initrd speaks another one instead of running a garbled command.
+ */
+export const INIT_PROTOCOL = 2;
 export const RUN_EXIT = "QUS-RUN-EXIT:";
 
 export const INIT_SCRIPT = `#!/bin/busybox sh
@@ -44,7 +49,7 @@ if [ "$mode" = run ]; then
   mount -t sysfs sysfs /newroot/sys
   mount -t devtmpfs devtmpfs /newroot/dev
   echo ${RUN_BEGIN}
-  chroot /newroot "$@"
+  chroot /newroot "$@" </dev/null
   status=$?
   printf '\\n${RUN_EXIT}%d\\n' "$status"
   umount /newroot/dev /newroot/sys /newroot/proc

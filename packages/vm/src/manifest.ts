@@ -27,7 +27,8 @@ export interface VmManifest {
   readonly docker: boolean;
   readonly diskSize: string;
   readonly kernel: { readonly package: string; readonly version: string };
-  readonly initrd: { readonly modules: readonly string[] };
+  /** What qus's initrd loads, and the version of how `qus vm run` talks to it. */
+  readonly initrd: { readonly modules: readonly string[]; readonly protocol: number };
   readonly qemu: { readonly system: string; readonly package: string; readonly machine: string; readonly cpu: string };
   /** Debian packages of the root, `name version`; empty for a disk made from a container image. */
   readonly packages: readonly string[];
@@ -54,5 +55,15 @@ export function readVm(dir: string): { manifest: VmManifest; arch: VmArch } {
   if (manifest.schemaVersion !== 1 || typeof manifest.arch !== "string" || typeof manifest.name !== "string") {
     throw new QusError("QUS_VM_NOT_FOUND", `${file} is not a manifest this qus reads`, { hint: "create the VM again" });
   }
-  return { manifest, arch: vmArch(manifest.arch) };
+  // The name becomes a file name in the registry and a docker context: never a path.
+  vmName(manifest.name);
+  return { manifest, arch: vmArch(manifest.arch, `${file}'s arch`) };
+}
+
+/** A VM name: it becomes a host name, a docker context name and a registry file name. */
+export function vmName(name: string): string {
+  if (/^[a-z0-9][a-z0-9-]{0,62}$/.test(name)) return name;
+  throw new QusError("QUS_USAGE", `--name ${JSON.stringify(name)} is not a VM name`, {
+    hint: "use lower-case letters, digits and dashes, e.g. --name qus-arm64",
+  });
 }

@@ -81,6 +81,3 @@ export function encodeWord(word: string): string {
 function optionValue(value: string): string {
   return value.replaceAll(",", ",,");
 }
-
-/** The longest kernel command line the guest's kernel takes (COMMAND_LINE_SIZE of arm and arm64 is 2048). */
-export const MAX_APPEND = 2048;

@@ -3,9 +3,9 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { execProcess, onInterrupt, QusError } from "@qus/core";
 import { dumpFile, rawCopy } from "./disk.js";
-import { RUN_BEGIN, RUN_EXIT } from "./init-script.js";
+import { INIT_PROTOCOL, RUN_BEGIN, RUN_EXIT } from "./init-script.js";
 import { DISK_BOOT_DIR, readVm, VM_FILES } from "./manifest.js";
-import { MAX_APPEND, qemuCommand } from "./qemu-command.js";
+import { qemuCommand } from "./qemu-command.js";
 import { type StepOptions, tail } from "./run-step.js";
 import { canUseKvm } from "./start.js";
 import { isVmProcess, readState } from "./state.js";
@@ -54,6 +54,15 @@ export async function runOnDisk(options: RunOnDiskOptions): Promise<RunResult> {
     const boot = statSync(target).isDirectory()
       ? { ...readVm(target), dir: target, disk: join(target, VM_FILES.disk) }
       : { ...(await bootFilesOfDisk(options, target, scratch)), disk: target };
+    if (boot.manifest.initrd?.protocol !== INIT_PROTOCOL) {
+      throw new QusError(
+        "QUS_VM_NOT_FOUND",
+        `${options.disk} has an initrd of another qus, which would garble the command`,
+        {
+          hint: "write the disk again with this qus (qus vm create or qus vm from-image)",
+        },
+      );
+    }
     const argv = qemuCommand({
       arch: boot.arch,
       kernel: join(boot.dir, VM_FILES.kernel),
@@ -67,7 +76,7 @@ export async function runOnDisk(options: RunOnDiskOptions): Promise<RunResult> {
       mode: { kind: "run", argv: options.argv },
     });
     const append = argv[argv.indexOf("-append") + 1] ?? "";
-    if (append.length >= MAX_APPEND) {
+    if (append.length >= boot.arch.maxCommandLine) {
       throw new QusError("QUS_USAGE", "the command is too long for the guest kernel's command line", {
         hint: "put it in a script on the disk and run that",
       });
@@ -115,10 +124,10 @@ export function parseRunConsole(console: string): { output: string; exitCode: nu
 
 /** A lone disk's kernel, initrd and manifest, copied out of its /boot/qus into `scratch`. */
 async function bootFilesOfDisk(options: StepOptions, disk: string, scratch: string) {
-  const { raw, scratch: rawScratch } = await rawCopy(options, disk);
+  const { raw, done } = await rawCopy(options, disk);
   try {
     for (const file of [VM_FILES.kernel, VM_FILES.initrd, VM_FILES.manifest]) {
-      await dumpFile(options, raw, `/${DISK_BOOT_DIR}/${file}`, join(scratch, file));
+      await dumpFile(options, raw, `/${DISK_BOOT_DIR}/${file}`, scratch, file);
       if (!existsSync(join(scratch, file)) || statSync(join(scratch, file)).size === 0) {
         throw new QusError("QUS_VM_NOT_FOUND", `${disk} has no /${DISK_BOOT_DIR}/${file}`, {
           hint: "qus vm run boots disks that qus vm create or qus vm from-image wrote",
@@ -126,7 +135,7 @@ async function bootFilesOfDisk(options: StepOptions, disk: string, scratch: stri
       }
     }
   } finally {
-    rmSync(rawScratch, { recursive: true, force: true });
+    done();
   }
   return { ...readVm(scratch), dir: scratch };
 }

@@ -1,11 +1,12 @@
 import { spawnSync } from "node:child_process";
-import { readFileSync, rmSync } from "node:fs";
+import { existsSync, readFileSync, realpathSync, rmSync } from "node:fs";
 import { resolve } from "node:path";
 import { QusError } from "@qus/core";
 
 /** Mount points at or below `dir`, deepest first, from a mountinfo text (`/proc/self/mountinfo` by default). */
 export function mountsUnder(dir: string, mountinfo?: string): string[] {
-  const root = resolve(dir);
+  // mountinfo names canonical paths: a folder reached through a symbolic link is matched by where it really is.
+  const root = existsSync(dir) ? realpathSync(dir) : resolve(dir);
   const text = mountinfo ?? readFileSync("/proc/self/mountinfo", "utf8");
   return (
     text

@@ -1,10 +1,10 @@
-import { accessSync, closeSync, constants, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { accessSync, constants, linkSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { availableParallelism } from "node:os";
 import { join, resolve } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { onInterrupt, QusError } from "@qus/core";
 import type { VmArch } from "./arches.js";
-import { createContext } from "./docker-context.js";
+import { createContext, dockerHostOf, requireContextFree } from "./docker-context.js";
 import { pingDocker } from "./docker-ping.js";
 import { freeLoopbackPort } from "./free-port.js";
 import { readVm, VM_FILES } from "./manifest.js";
@@ -44,6 +44,8 @@ export interface StartedVm {
   readonly dockerHost: string | undefined;
   readonly bootMs: number;
   readonly kvm: boolean;
+  /** What did not work but left the VM usable (a docker context that could not be made). */
+  readonly warnings: readonly string[];
 }
 
 /**
@@ -58,26 +60,28 @@ export async function startVm(options: StartVmOptions): Promise<StartedVm> {
   const registry = options.registry ?? registryDir();
   const files = runFiles(dir);
   mkdirSync(files.run, { recursive: true });
-  const previous = readState(dir);
-  if (previous && isVmProcess(previous.pid, dir)) throw alreadyRunning(previous);
-  if (previous) clearState(previous, registry);
-  const sameName = listStates(registry).find((state) => state.name === manifest.name && state.dir !== dir);
-  if (sameName && isVmProcess(sameName.pid, sameName.dir)) {
-    throw new QusError("QUS_VM_RUNNING", `a VM named ${manifest.name} already runs from ${sameName.dir}`, {
-      hint: `stop it first: qus vm stop ${sameName.dir}`,
-    });
-  }
+  // The lock first: everything below reads or clears state that a racing start may be writing.
   takeLock(files.lock, dir);
   const started = Date.now();
   let state: VmState | undefined;
   const forget = onInterrupt(() => {
-    if (state) {
-      killVmNow(state.pid);
-      clearState(state, registry);
-    }
+    // Before QEMU has daemonized there is no state yet, but there may be its pid file.
+    const pid = state?.pid ?? pidInFile(files.pid);
+    if (pid && isVmProcess(pid, dir)) killVmNow(pid);
+    clearState({ dir, name: manifest.name }, registry);
     rmSync(files.lock, { force: true });
   });
   try {
+    const previous = readState(dir);
+    if (previous && isVmProcess(previous.pid, dir)) throw alreadyRunning(previous);
+    if (previous) clearState(previous, registry);
+    const sameName = listStates(registry).find((other) => other.name === manifest.name && other.dir !== dir);
+    if (sameName && isVmProcess(sameName.pid, sameName.dir)) {
+      throw new QusError("QUS_VM_RUNNING", `a VM named ${manifest.name} already runs from ${sameName.dir}`, {
+        hint: `stop it first: qus vm stop ${sameName.dir}`,
+      });
+    }
+    if (manifest.docker) await requireContextFree(manifest.name);
     const kvm = canUseKvm(arch);
     const dockerPort = await freeLoopbackPort();
     rmSync(files.consoleLog, { force: true });
@@ -119,16 +123,18 @@ export async function startVm(options: StartVmOptions): Promise<StartedVm> {
       startedAt: new Date(started).toISOString(),
     };
     writeState(state, registry);
-    if (!manifest.docker) return { state, dockerHost: undefined, bootMs: Date.now() - started, kvm };
+    if (!manifest.docker) return { state, dockerHost: undefined, bootMs: Date.now() - started, kvm, warnings: [] };
     options.onProgress?.(`waiting for the guest's dockerd (at most ${Math.round(bootTimeout(options) / 1000)} s)`);
     await waitForDocker(state, bootTimeout(options), registry);
-    const context = await createContext(manifest.name, dockerPort).catch(async (error: unknown) => {
-      await killVm(state as VmState, registry);
-      throw error;
+    // The VM is up: a context that cannot be made is said, not a reason to end it.
+    const warnings: string[] = [];
+    const context = await createContext(manifest.name, dockerPort).catch((error: unknown) => {
+      warnings.push(`no docker context: ${(error as Error).message}; use DOCKER_HOST=${dockerHostOf(dockerPort)}`);
+      return undefined;
     });
     state = { ...state, context };
     writeState(state, registry);
-    return { state, dockerHost: `tcp://127.0.0.1:${dockerPort}`, bootMs: Date.now() - started, kvm };
+    return { state, dockerHost: dockerHostOf(dockerPort), bootMs: Date.now() - started, kvm, warnings };
   } finally {
     forget();
     rmSync(files.lock, { force: true });
@@ -181,20 +187,35 @@ function alreadyRunning(state: VmState): QusError {
 /** One `start` at a time per VM folder: a second one racing the first is told so instead of booting the disk twice. */
 function takeLock(lock: string, dir: string): void {
   for (let attempt = 0; attempt < 2; attempt++) {
+    // Written whole, then linked into place: the lock never exists without its owner's pid.
+    const mine = `${lock}.${process.pid}`;
+    writeFileSync(mine, String(process.pid));
     try {
-      closeSync(openSync(lock, "wx"));
-      writeFileSync(lock, String(process.pid));
+      linkSync(mine, lock);
       return;
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
-      const owner = Number(readFileSync(lock, "utf8").trim());
-      if (owner && owner !== process.pid && processAlive(owner)) {
-        throw new QusError("QUS_VM_RUNNING", `another qus (pid ${owner}) is starting the VM in ${dir}`, {
-          hint: "wait for it, then use qus vm status",
-        });
-      }
-      rmSync(lock, { force: true });
+    } finally {
+      rmSync(mine, { force: true });
     }
+    const owner = Number(readFileSync(lock, "utf8").trim());
+    if (owner && processAlive(owner)) {
+      throw new QusError("QUS_VM_RUNNING", `another qus (pid ${owner}) is starting the VM in ${dir}`, {
+        hint: `wait for it, then use qus vm status (if no qus runs with that pid, remove ${lock})`,
+      });
+    }
+    rmSync(lock, { force: true });
+  }
+  throw new QusError("QUS_VM_RUNNING", `another qus keeps taking the start lock of ${dir}`, {
+    hint: "wait for it, then use qus vm status",
+  });
+}
+
+function pidInFile(file: string): number | undefined {
+  try {
+    return Number(readFileSync(file, "utf8").trim()) || undefined;
+  } catch {
+    return undefined;
   }
 }
 

@@ -65,7 +65,8 @@ export function listStates(registry = registryDir()): VmState[] {
 /** Forgets a VM: its state file, pid file, socket, and its registry entry (the console log stays, for post-mortems). */
 export function clearState(state: Pick<VmState, "dir" | "name">, registry = registryDir()): void {
   const files = runFiles(state.dir);
-  for (const file of [files.state, files.pid, files.controlSocket, files.lock]) rmSync(file, { force: true });
+  // Not the start lock: a clean-up must never release the lock of a start under way.
+  for (const file of [files.state, files.pid, files.controlSocket]) rmSync(file, { force: true });
   const entry = join(registry, `${state.name}.json`);
   // Another folder's VM of the same name may have taken the entry since.
   if (parseState(entry)?.dir === resolve(state.dir)) rmSync(entry, { force: true });
@@ -77,7 +78,8 @@ export function isVmProcess(pid: number, dir: string): boolean {
     const argv = readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0");
     const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
     const zombie = /\) Z /.test(stat);
-    return !zombie && (argv[0] ?? "").includes("qemu-system-") && argv.some((arg) => arg.includes(resolve(dir)));
+    const folder = `${resolve(dir)}/`;
+    return !zombie && (argv[0] ?? "").includes("qemu-system-") && argv.some((arg) => arg.includes(folder));
   } catch {
     return false;
   }

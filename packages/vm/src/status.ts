@@ -19,7 +19,7 @@ export async function vmStatus(registry = registryDir()): Promise<VmStatus[]> {
       result.push({ state, status: "running" });
       continue;
     }
-    if (state.context) await removeContext(state.context);
+    if (state.context) await removeContext(state.context, state.dockerPort);
     clearState(state, registry);
     result.push({ state, status: "died" });
   }

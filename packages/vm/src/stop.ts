@@ -1,7 +1,9 @@
 import { connect } from "node:net";
 import { resolve } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
+import { QusError } from "@qus/core";
 import { removeContext } from "./docker-context.js";
+import { readVm } from "./manifest.js";
 import { clearState, isVmProcess, readState, registryDir, type VmState } from "./state.js";
 
 /** How long `qus vm stop` lets the guest shut down before it ends QEMU itself. */
@@ -30,11 +32,16 @@ export async function stopVm(options: StopVmOptions): Promise<StoppedVm> {
   const dir = resolve(options.dir);
   const registry = options.registry ?? registryDir();
   const state = readState(dir);
-  if (!state) return { name: undefined, how: "not-running", ms: 0 };
+  if (!state) return { name: readVm(dir).manifest.name, how: "not-running", ms: 0 };
   const started = Date.now();
   if (!isVmProcess(state.pid, dir)) {
     await forget(state, registry);
     return { name: state.name, how: "not-running", ms: 0 };
+  }
+  if (!maySignal(state.pid)) {
+    throw new QusError("QUS_NOT_ROOT", `the VM ${state.name} runs as another user (QEMU pid ${state.pid})`, {
+      hint: "stop it as that user, or with sudo",
+    });
   }
   await askPoweroff(state.controlSocket);
   const clean = await waitForExit(state, options.timeoutMs ?? DEFAULT_STOP_TIMEOUT_MS);
@@ -50,7 +57,7 @@ export async function killVm(state: VmState, registry = registryDir()): Promise<
 }
 
 async function forget(state: VmState, registry: string): Promise<void> {
-  if (state.context) await removeContext(state.context);
+  if (state.context) await removeContext(state.context, state.dockerPort);
   clearState(state, registry);
 }
 
@@ -62,6 +69,15 @@ async function endQemu(state: VmState): Promise<void> {
       return;
     }
     if (await waitForExit(state, 5_000)) return;
+  }
+}
+
+function maySignal(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code !== "EPERM";
   }
 }
 

@@ -138,6 +138,7 @@ export const VM_COMMANDS: readonly Command[] = [
         );
       }
       lines.push(`  console log: ${state.consoleLog}`, `stop it: ${formatCommand(["qus", "vm", "stop", state.dir])}`);
+      for (const warning of started.warnings) lines.push(`warning: ${warning}`);
       return { text: `${lines.join("\n")}\n`, json: started };
     },
   },
