@@ -1,8 +1,17 @@
-import { mkdtempSync, statSync, writeFileSync } from "node:fs";
+import {
+  lstatSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { giveToSudoUser } from "./create.js";
+import { copyBootFiles, giveToSudoUser } from "./create.js";
 import { vmName } from "./manifest.js";
 
 describe("giveToSudoUser", () => {
@@ -40,6 +49,34 @@ describe("vmName", () => {
     expect(vmName("qus-arm64")).toBe("qus-arm64");
     for (const bad of ["", "-x", "Qus", "a b", "a/b", "x".repeat(64)]) {
       expect(() => vmName(bad)).toThrow(expect.objectContaining({ code: "QUS_USAGE" }));
+    }
+  });
+});
+
+describe("copyBootFiles", () => {
+  it("replaces links of an image's own at /boot, /boot/qus and the file names, and writes nothing through them", () => {
+    const vm = mkdtempSync(join(tmpdir(), "qus-boot-vm-"));
+    for (const file of ["vmlinuz", "initrd.img", "manifest.json"]) writeFileSync(join(vm, file), `new ${file}`);
+    const outside = mkdtempSync(join(tmpdir(), "qus-boot-outside-"));
+    writeFileSync(join(outside, "victim"), "untouched");
+    for (const links of [
+      (root: string) => symlinkSync(outside, join(root, "boot")),
+      (root: string) => {
+        mkdirSync(join(root, "boot"));
+        symlinkSync(outside, join(root, "boot/qus"));
+      },
+      (root: string) => {
+        mkdirSync(join(root, "boot/qus"), { recursive: true });
+        symlinkSync(join(outside, "victim"), join(root, "boot/qus/vmlinuz"));
+      },
+    ]) {
+      const root = mkdtempSync(join(tmpdir(), "qus-boot-root-"));
+      links(root);
+      copyBootFiles(vm, root);
+      expect(readFileSync(join(root, "boot/qus/vmlinuz"), "utf8")).toBe("new vmlinuz");
+      expect(lstatSync(join(root, "boot/qus")).isDirectory()).toBe(true);
+      expect(readdirSync(outside)).toEqual(["victim"]);
+      expect(readFileSync(join(outside, "victim"), "utf8")).toBe("untouched");
     }
   });
 });

@@ -70,8 +70,9 @@ export async function createVm(options: CreateVmOptions): Promise<CreatedVm> {
   const size = parseSize(options.size ?? "4G");
   const name = vmName(options.name ?? `qus-${arch.debian}`);
   const out = resolve(options.out);
-  if (existsSync(out) && readdirSync(out).length > 0) {
-    throw new QusError("QUS_USAGE", `--out ${out} exists and is not empty`, {
+  const existing = lstatSync(out, { throwIfNoEntry: false });
+  if (existing && (!existing.isDirectory() || readdirSync(out).length > 0)) {
+    throw new QusError("QUS_USAGE", `--out ${out} exists and is not an empty folder`, {
       hint: "give a new folder, or remove that one first (qus vm stop it if it runs)",
     });
   }
@@ -170,7 +171,11 @@ export function copyBootFiles(vm: string, root: string): void {
     if (stat && !stat.isDirectory()) rmSync(boot);
     if (!stat?.isDirectory()) mkdirSync(boot);
   }
-  for (const file of [VM_FILES.kernel, VM_FILES.initrd, VM_FILES.manifest]) cpSync(join(vm, file), join(boot, file));
+  for (const file of [VM_FILES.kernel, VM_FILES.initrd, VM_FILES.manifest]) {
+    // Nor through a link of the image's own at the file's name: copying opens the destination and follows it.
+    rmSync(join(boot, file), { force: true, recursive: true });
+    cpSync(join(vm, file), join(boot, file));
+  }
 }
 
 async function ensureEmulation(options: CreateVmOptions, arch: VmArch): Promise<void> {
