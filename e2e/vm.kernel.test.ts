@@ -151,7 +151,7 @@ describe("qus vm create", () => {
   it("refuses a folder that is not empty, before any work", async () => {
     const run = await qus(["vm", "create", "--arch", "arm64", "--out", vmDir], { env });
     expect(run.exitCode).toBe(2);
-    expect(run.stderr).toContain("exists and is not empty");
+    expect(run.stderr).toContain("exists and is not an empty folder");
   });
 });
 
