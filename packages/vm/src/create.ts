@@ -1,7 +1,6 @@
 import {
   chownSync,
   cpSync,
-  existsSync,
   lstatSync,
   mkdirSync,
   readdirSync,

@@ -64,12 +64,15 @@ export async function startVm(options: StartVmOptions): Promise<StartedVm> {
   takeLock(files.lock, dir);
   const started = Date.now();
   let state: VmState | undefined;
+  let launched = false;
   const forget = onInterrupt(() => {
+    rmSync(files.lock, { force: true });
+    // Until this start launches QEMU, the folder's state may be another run's VM: leave it.
+    if (!launched) return;
     // Before QEMU has daemonized there is no state yet, but there may be its pid file.
     const pid = state?.pid ?? pidInFile(files.pid);
     if (pid && isVmProcess(pid, dir)) killVmNow(pid);
     clearState({ dir, name: manifest.name }, registry);
-    rmSync(files.lock, { force: true });
   });
   try {
     const previous = readState(dir);
@@ -105,6 +108,7 @@ export async function startVm(options: StartVmOptions): Promise<StartedVm> {
     });
     options.onProgress?.(`booting ${manifest.name} (${arch.qemuSystem}, ${kvm ? "KVM" : "TCG"})`);
     // -daemonize: QEMU reports a bad option or a taken port by its exit status, then runs on in its own session.
+    launched = true;
     await runStep(options, [qemu, ...argv.slice(1)], {
       what: `starting ${arch.qemuSystem}`,
       code: "QUS_VM_BOOT_FAILED",
