@@ -1,22 +1,9 @@
 import { type PlatformReport, QusError, type QusErrorCode, type Report } from "@qus/core";
 import { describe, expect, it } from "vitest";
 import { EXIT, exitCodeForError, exitCodeForReport } from "./exit-codes.js";
-import { type Io, main } from "./main.js";
+import { runQus as run } from "./test-support.js";
 
 // Only help and input errors run here: each of these ends before qus reads or writes the kernel's table.
-
-/** Runs `qus` with a fake io and returns the exit code and what it wrote. */
-async function run(...argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = "";
-  let stderr = "";
-  const io: Io = {
-    stdout: { write: (text: string) => (stdout += text) },
-    stderr: { write: (text: string) => (stderr += text) },
-    env: {},
-  };
-  const code = await main(argv, io);
-  return { code, stdout, stderr };
-}
 
 describe("main: help", () => {
   it("no arguments: usage on stdout, exit 2", async () => {

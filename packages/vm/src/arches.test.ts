@@ -1,20 +1,10 @@
 import { chmodSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { isQusError, type QusError } from "@qus/core";
 import { afterAll, describe, expect, it } from "vitest";
 import { VM_ARCHES, vmArch } from "./arches.js";
 import { canUseKvm } from "./start.js";
-
-function qusErrorOf(call: () => unknown): QusError {
-  try {
-    call();
-  } catch (error) {
-    if (isQusError(error)) return error;
-    throw error;
-  }
-  throw new Error("expected a QusError, nothing was thrown");
-}
+import { qusErrorOf } from "./test-support.js";
 
 describe("vmArch", () => {
   it.each<[string, string]>([

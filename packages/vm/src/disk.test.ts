@@ -1,16 +1,6 @@
-import { isQusError, type QusError } from "@qus/core";
 import { describe, expect, it } from "vitest";
 import { parseSize } from "./disk.js";
-
-function qusErrorOf(call: () => unknown): QusError {
-  try {
-    call();
-  } catch (error) {
-    if (isQusError(error)) return error;
-    throw error;
-  }
-  throw new Error("expected a QusError, nothing was thrown");
-}
+import { qusErrorOf } from "./test-support.js";
 
 describe("parseSize", () => {
   it.each(["4G", "512M", "1536M", "1G", "64M", "999999M", "100G"])("%s is a disk size, given back as it is", (size) => {

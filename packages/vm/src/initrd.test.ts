@@ -2,20 +2,10 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { gunzipSync } from "node:zlib";
-import { isQusError, type QusError } from "@qus/core";
 import { afterAll, describe, expect, it } from "vitest";
 import { INIT_SCRIPT } from "./init-script.js";
 import { buildInitrd, INITRD_MODULES, moduleLoadOrder } from "./initrd.js";
-
-function qusErrorOf(call: () => unknown): QusError {
-  try {
-    call();
-  } catch (error) {
-    if (isQusError(error)) return error;
-    throw error;
-  }
-  throw new Error("expected a QusError, nothing was thrown");
-}
+import { qusErrorOf } from "./test-support.js";
 
 // A modules.dep as `depmod` writes it for a Debian arm64 cloud kernel (excerpt): every module has a line of its
 // own, with its dependencies (possibly none) after the colon.

@@ -1,16 +1,6 @@
-import { isQusError, type QusError } from "@qus/core";
 import { describe, expect, it } from "vitest";
 import { DEFAULT_MIRROR, sourceLine } from "./mirror.js";
-
-function qusErrorOf(call: () => unknown): QusError {
-  try {
-    call();
-  } catch (error) {
-    if (isQusError(error)) return error;
-    throw error;
-  }
-  throw new Error("expected a QusError, nothing was thrown");
-}
+import { qusErrorOf } from "./test-support.js";
 
 describe("sourceLine", () => {
   it("the suite from Debian's archive by default: main only, no -updates or -security", () => {

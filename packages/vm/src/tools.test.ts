@@ -1,19 +1,9 @@
 import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { delimiter, join } from "node:path";
-import { isQusError, type QusError } from "@qus/core";
 import { afterAll, describe, expect, it } from "vitest";
+import { qusErrorOf } from "./test-support.js";
 import { findProgram, requireProgram, TOOL_PACKAGES } from "./tools.js";
-
-function qusErrorOf(call: () => unknown): QusError {
-  try {
-    call();
-  } catch (error) {
-    if (isQusError(error)) return error;
-    throw error;
-  }
-  throw new Error("expected a QusError, nothing was thrown");
-}
 
 const scratch = mkdtempSync(join(tmpdir(), "qus-vm-tools-test-"));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));

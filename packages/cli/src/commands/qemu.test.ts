@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { type Io, main } from "../main.js";
+import { runQus as run } from "../test-support.js";
 
 // `qus qemu ...` and `--qemu-from` through the CLI: only input errors and an empty cache, nothing downloaded.
 const cache = mkdtempSync(join(tmpdir(), "qus-cli-qemu-test-"));
@@ -13,17 +13,6 @@ afterAll(() => {
   else process.env.QUS_QEMU_CACHE = saved;
   rmSync(cache, { recursive: true, force: true });
 });
-
-async function run(...argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = "";
-  let stderr = "";
-  const io: Io = {
-    stdout: { write: (text: string) => (stdout += text) },
-    stderr: { write: (text: string) => (stderr += text) },
-    env: {},
-  };
-  return { code: await main(argv, io), stdout, stderr };
-}
 
 describe("qus qemu", () => {
   it("fetch needs --from, and an unknown source is bad input (exit 2)", async () => {

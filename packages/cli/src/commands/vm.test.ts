@@ -2,23 +2,12 @@ import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type Io, main } from "../main.js";
+import { runQus as run } from "../test-support.js";
 
 // `qus vm ...` through the CLI: only input errors and an empty registry. Nothing here needs root, builds a root
 // with mmdebstrap or starts QEMU: every call ends at a check made before any of that.
 const scratch = mkdtempSync(join(tmpdir(), "qus-cli-vm-test-"));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
-
-async function run(...argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = "";
-  let stderr = "";
-  const io: Io = {
-    stdout: { write: (text: string) => (stdout += text) },
-    stderr: { write: (text: string) => (stderr += text) },
-    env: {},
-  };
-  return { code: await main(argv, io), stdout, stderr };
-}
 
 const missing = join(scratch, "nonexistent-dir");
 
