@@ -19,7 +19,7 @@ import { INIT_PROTOCOL } from "./init-script.js";
 import { buildInitrd, INITRD_MODULES } from "./initrd.js";
 import { unpackKernel } from "./kernel.js";
 import { DISK_BOOT_DIR, VM_FILES, type VmManifest, vmName } from "./manifest.js";
-import { type DEFAULT_MIRROR, sourceLine } from "./mirror.js";
+import { type DEFAULT_MIRROR, mmdebstrapCommand } from "./mirror.js";
 import { DOCKER_PACKAGES, ROOT_PACKAGES } from "./recipe.js";
 import { runStep, type StepOptions } from "./run-step.js";
 import { removeTree } from "./safe-remove.js";
@@ -96,20 +96,11 @@ export async function createVm(options: CreateVmOptions): Promise<CreatedVm> {
     const packages = [...ROOT_PACKAGES, ...(options.docker ? DOCKER_PACKAGES : [])];
     progress(`building the root with mmdebstrap: ${packages.join(", ")} (minutes under emulation)`);
     const root = join(work, "root");
-    await runStep(
-      options,
-      [
-        requireProgram("mmdebstrap"),
-        "--quiet",
-        "--variant=minbase",
-        `--architectures=${arch.debian}`,
-        `--include=${packages.join(",")}`,
-        suite,
-        root,
-        sourceLine(suite, options.mirror),
-      ],
-      { what: `building the ${arch.debian} root with mmdebstrap`, timeoutMs: 3_600_000 },
-    );
+    const build = { variant: "minbase", architecture: arch.debian, include: packages, suite, dir: root } as const;
+    await runStep(options, mmdebstrapCommand({ ...build, mirror: options.mirror }), {
+      what: `building the ${arch.debian} root with mmdebstrap`,
+      timeoutMs: 3_600_000,
+    });
     progress(`adding kernel ${kernel.version}, its modules and qus's initrd`);
     const modules = join("lib/modules", kernel.version);
     cpSync(join(kernel.root, modules), join(root, modules), { recursive: true, verbatimSymlinks: true });

@@ -2,7 +2,7 @@ import { readdirSync } from "node:fs";
 import { join } from "node:path";
 import { QusError } from "@qus/core";
 import type { VmArch } from "./arches.js";
-import { sourceLine } from "./mirror.js";
+import { mmdebstrapCommand } from "./mirror.js";
 import { runStep, type StepOptions } from "./run-step.js";
 import { requireProgram } from "./tools.js";
 
@@ -24,20 +24,19 @@ export async function unpackKernel(
   suite: string,
   dir: string,
 ): Promise<UnpackedKernel> {
-  await runStep(
-    options,
-    [
-      requireProgram("mmdebstrap"),
-      "--quiet",
-      "--variant=extract",
-      `--architectures=${arch.debian}`,
-      `--include=${arch.kernelPackage},busybox-static`,
-      suite,
-      dir,
-      sourceLine(suite, options.mirror),
-    ],
-    { what: `downloading ${arch.kernelPackage} (${suite}, ${arch.debian})`, timeoutMs: 900_000 },
-  );
+  const include = [arch.kernelPackage, "busybox-static"];
+  const unpack = {
+    variant: "extract",
+    architecture: arch.debian,
+    include,
+    suite,
+    dir,
+    mirror: options.mirror,
+  } as const;
+  await runStep(options, mmdebstrapCommand(unpack), {
+    what: `downloading ${arch.kernelPackage} (${suite}, ${arch.debian})`,
+    timeoutMs: 900_000,
+  });
   const vmlinuz = readdirSync(join(dir, "boot")).find((name) => name.startsWith("vmlinuz-"));
   if (!vmlinuz) {
     throw new QusError("QUS_VM_BUILD_FAILED", `${arch.kernelPackage} of ${suite} holds no /boot/vmlinuz-*`, {

@@ -1,4 +1,5 @@
 import { QusError } from "@qus/core";
+import { requireProgram } from "./tools.js";
 
 /** Debian's archive, where mmdebstrap downloads from unless `--mirror` names another. */
 export const DEFAULT_MIRROR = "http://deb.debian.org/debian";
@@ -15,4 +16,28 @@ export function sourceLine(suite: string, mirror: string = DEFAULT_MIRROR): stri
     });
   }
   return `deb ${mirror} ${suite} main`;
+}
+
+/** What one mmdebstrap run builds: a variant of a suite for an architecture, with packages, into a folder. */
+export interface MmdebstrapRun {
+  readonly variant: "minbase" | "extract";
+  readonly architecture: string;
+  readonly include: readonly string[];
+  readonly suite: string;
+  readonly dir: string;
+  readonly mirror?: string;
+}
+
+/** The argv of one mmdebstrap run, from {@link sourceLine}'s one source. */
+export function mmdebstrapCommand(run: MmdebstrapRun): string[] {
+  return [
+    requireProgram("mmdebstrap"),
+    "--quiet",
+    `--variant=${run.variant}`,
+    `--architectures=${run.architecture}`,
+    `--include=${run.include.join(",")}`,
+    run.suite,
+    run.dir,
+    sourceLine(run.suite, run.mirror),
+  ];
 }

@@ -21,6 +21,13 @@ function seconds(values: Values, name: string): number | undefined {
   return Number(value) * 1000;
 }
 
+/** The value of an option a command cannot do without: missing or empty, it is bad input naming the option. */
+function required(values: Values, name: string, command: string, usage: string): string {
+  const value = text(values, name);
+  if (value) return value;
+  throw new QusError("QUS_USAGE", `qus ${command} needs --${name}`, { hint: `usage: ${usage}` });
+}
+
 /** The one positional argument a command takes (`qus vm start DIR`). */
 function onePositional(values: Values, what: string, usage: string): string {
   const positionals = (values[POSITIONALS] as string[] | undefined) ?? [];
@@ -70,13 +77,8 @@ export const VM_COMMANDS: readonly Command[] = [
     },
     needsPlatforms: false,
     run: async (values) => {
-      const arch = text(values, "arch");
-      const out = text(values, "out");
-      if (!arch || !out) {
-        throw new QusError("QUS_USAGE", `qus vm create needs ${!arch ? "--arch" : "--out"}`, {
-          hint: `e.g. qus vm create --arch arm64 --docker --out ./vm-arm64`,
-        });
-      }
+      const arch = required(values, "arch", "vm create", USAGE.create);
+      const out = required(values, "out", "vm create", USAGE.create);
       const { createVm } = await vm();
       const started = Date.now();
       const created = await createVm({
@@ -229,9 +231,7 @@ export const VM_COMMANDS: readonly Command[] = [
     needsPlatforms: false,
     run: async (values) => {
       const image = onePositional(values, "image", USAGE.fromImage);
-      const out = text(values, "out");
-      if (!out)
-        throw new QusError("QUS_USAGE", "qus vm from-image needs --out DISK", { hint: `usage: ${USAGE.fromImage}` });
+      const out = required(values, "out", "vm from-image", USAGE.fromImage);
       const { fromImage } = await vm();
       const written = await fromImage({
         image,
@@ -262,8 +262,7 @@ export const VM_COMMANDS: readonly Command[] = [
     needsPlatforms: false,
     run: async (values) => {
       const disk = onePositional(values, "disk or VM folder", USAGE.toImage);
-      const tag = text(values, "tag");
-      if (!tag) throw new QusError("QUS_USAGE", "qus vm to-image needs --tag TAG", { hint: `usage: ${USAGE.toImage}` });
+      const tag = required(values, "tag", "vm to-image", USAGE.toImage);
       const { toImage } = await vm();
       const loaded = await toImage({ disk, tag, platform: text(values, "platform"), onProgress: progress });
       const run = formatCommand(["docker", "run", "--rm", "--platform", loaded.platform, loaded.tag, "uname", "-m"]);
