@@ -15,15 +15,9 @@ if [ "$(node_major)" -lt 22 ] && [ "$(node_major "$NODE_PREFIX/bin/node")" -lt 2
   npm install --global --prefix "$NODE_PREFIX" --no-fund --no-audit node@24 >/dev/null
 fi
 
-missing=()
-for package in "${PACKAGES[@]}"; do
-  dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q 'install ok installed' || missing+=("$package")
-done
-if [ "${#missing[@]}" -gt 0 ]; then
-  echo "setup: installing ${missing[*]}"
-  apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
-fi
+# shellcheck source=tools/apt-install-missing.sh
+source "$(dirname "${BASH_SOURCE[0]}")/apt-install-missing.sh"
+apt_install_missing setup "${PACKAGES[@]}"
 
 if [ "$(node_major)" -lt 22 ]; then
   echo "setup: done; put Node 24 first on PATH: export PATH=$NODE_PREFIX/bin:\$PATH"

@@ -6,14 +6,8 @@ set -euo pipefail
 
 PACKAGES=(qemu-system-arm qemu-utils mmdebstrap arch-test e2fsprogs kmod)
 
-missing=()
-for package in "${PACKAGES[@]}"; do
-  dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q 'install ok installed' || missing+=("$package")
-done
-if [ "${#missing[@]}" -gt 0 ]; then
-  echo "setup-vm: installing ${missing[*]}"
-  apt-get update -qq
-  # Without recommends: no PXE ROMs (qus boots kernels directly) and no desktop libraries.
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
-fi
+# shellcheck source=tools/apt-install-missing.sh
+source "$(dirname "${BASH_SOURCE[0]}")/apt-install-missing.sh"
+# Without recommends: no PXE ROMs (qus boots kernels directly) and no desktop libraries.
+apt_install_missing setup-vm "${PACKAGES[@]}"
 echo "setup-vm: done"
