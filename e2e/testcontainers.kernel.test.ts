@@ -266,6 +266,19 @@ describe("the Engine API runner (what ensureEmulation runs helpers through)", ()
     }
   });
 
+  it("run: a container that prints without end is ended at the output cap, removed, and QUS_OUTPUT_TOO_LARGE", async () => {
+    const endless = createEngineRunner(new Dockerode({ socketPath: "/var/run/docker.sock" }), {
+      endpoint: "unix:///var/run/docker.sock",
+      runTimeoutMs: 120_000,
+    });
+    const before = process.memoryUsage().rss;
+    const run = endless.run({ ...spec, image: "qus-binfmt:latest", entrypoint: "/bin/busybox", command: ["yes"] });
+    await expect(run).rejects.toMatchObject({ code: "QUS_OUTPUT_TOO_LARGE" });
+    // The cap is 32 MiB of text; far less than the gigabytes an unbounded read reaches in that time.
+    expect(process.memoryUsage().rss - before).toBeLessThan(512 * 2 ** 20);
+    expect(helperContainers()).toEqual([]);
+  });
+
   it("run: an image the engine does not have is refused as docker run refuses it (status 125, the engine's words)", async () => {
     const result = await runner().run({ ...spec, image: "qus-e2e-missing:1", command: ["true"] });
     expect(result.exitCode).toBe(125);

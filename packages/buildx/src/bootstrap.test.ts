@@ -1158,6 +1158,15 @@ describe("every command is bounded, and a timeout is reported as such (finding 3
     expect(error.message).toMatch(/Cannot connect to the Docker daemon at tcp:\/\/127\.0\.0\.1:1/);
   });
 
+  it("a docker client that exits 0 printing what is not its info: the words and exit kind qus status uses", async () => {
+    const docker = recordedDocker(() => ({}), { exitCode: 0, stdout: "garbage" });
+    const error = await failure(
+      bootstrap({ platforms: "arm64", exec: docker.exec, binfmtDriver: readyKernel([]).driver }),
+    );
+    expect(error.code).toBe("QUS_ENGINE_UNREACHABLE");
+    expect(error.message).toBe('docker info printed what qus cannot read: "garbage"');
+  });
+
   it("a docker command of the binfmt step killed at its timeout is named in the error", async () => {
     let infos = 0;
     const asked: string[][] = [];

@@ -1,4 +1,4 @@
-import { type Exec, isQusError, QusError } from "@qus/core";
+import { type Exec, isQusError, QusError, unreadableInfo } from "@qus/core";
 import { type BuildxCli, seconds, tail } from "./buildx-command.js";
 
 /** What `docker info` said about the engine and the client's context. */
@@ -52,6 +52,9 @@ export async function checkEngine(
   } catch {
     info = undefined;
   }
+  // A client that succeeds but prints what is not its info is broken: the same words as every other driver.
+  if (result.exitCode === 0 && (typeof info !== "object" || info === null))
+    throw unreadableInfo("docker", result.stdout);
   if (result.exitCode !== 0 || !info?.ServerVersion) {
     const detail = info?.ServerErrors?.join("; ") || tail(result) || `exit code ${result.exitCode ?? result.signal}`;
     throw new QusError("QUS_ENGINE_UNREACHABLE", `cannot reach the docker engine at ${where}: ${detail}`, {

@@ -11,6 +11,7 @@ export type QusErrorCode =
   | "QUS_ELF_TRUNCATED"
   | "QUS_QEMU_SOURCE_UNKNOWN"
   | "QUS_VM_NOT_FOUND"
+  | "QUS_VM_DISK_REFUSED"
   // the environment cannot do it (exit 3)
   | "QUS_NOT_ROOT"
   | "QUS_NO_BINFMT_MISC"
@@ -29,6 +30,8 @@ export type QusErrorCode =
   | "QUS_QEMU_CACHE_UNWRITABLE"
   | "QUS_PRIVATE_BINFMT"
   | "QUS_VM_TOOL_MISSING"
+  | "QUS_OUTPUT_TOO_LARGE"
+  | "QUS_NO_SPACE"
   // an operation failed (exit 1)
   | "QUS_KERNEL_WRITE_FAILED"
   | "QUS_EXEC_FAILED"
@@ -56,6 +59,7 @@ const KIND: Record<QusErrorCode, QusErrorKind> = {
   QUS_ELF_TRUNCATED: "input",
   QUS_QEMU_SOURCE_UNKNOWN: "input",
   QUS_VM_NOT_FOUND: "input",
+  QUS_VM_DISK_REFUSED: "input",
   QUS_NOT_ROOT: "environment",
   QUS_NO_BINFMT_MISC: "environment",
   QUS_KERNEL_NO_F_FLAG: "environment",
@@ -73,6 +77,8 @@ const KIND: Record<QusErrorCode, QusErrorKind> = {
   QUS_QEMU_CACHE_UNWRITABLE: "environment",
   QUS_PRIVATE_BINFMT: "environment",
   QUS_VM_TOOL_MISSING: "environment",
+  QUS_OUTPUT_TOO_LARGE: "environment",
+  QUS_NO_SPACE: "environment",
   QUS_KERNEL_WRITE_FAILED: "operation",
   QUS_EXEC_FAILED: "operation",
   QUS_PERSIST_FAILED: "operation",

@@ -34,6 +34,23 @@ describe("execProcess", () => {
     expect(alive(Number(result.stdout.trim()))).toBe(false);
   });
 
+  it("ends a process that prints without end, with its tree, and rejects with QUS_OUTPUT_TOO_LARGE", async () => {
+    // The grandchild prints forever; its parent prints its pid first, so the test can see it was ended too.
+    const started = execProcess("sh", ["-c", "yes garbage & echo $!; wait"], {
+      timeoutMs: 60_000,
+      maxOutputBytes: 4 * 2 ** 20,
+    });
+    await expect(started).rejects.toMatchObject({ code: "QUS_OUTPUT_TOO_LARGE", kind: "environment" });
+    await expect(started).rejects.toThrow(/printed more than 4 MiB/);
+    const ps = await execProcess("pgrep", ["-f", "^yes garbage$"]);
+    expect(ps.stdout).toBe("");
+  });
+
+  it("keeps output up to the cap whole", async () => {
+    const result = await execProcess("head", ["-c", "4096", "/dev/zero"], { maxOutputBytes: 4096 });
+    expect(result.stdout.length).toBe(4096);
+  });
+
   it("reports a program that cannot start by its errno", async () => {
     const result = await execProcess("/nonexistent/qus-test-program", []);
     expect(result).toMatchObject({ exitCode: undefined, startError: "ENOENT" });

@@ -1,5 +1,7 @@
 import { spawn } from "node:child_process";
+import { QusError } from "./errors.js";
 import { processWide } from "./process-wide.js";
+import { formatCommand, quoteShellArg } from "./shell-quote.js";
 
 /** How a process ended. Never throws for a non-zero exit: callers decide what an exit means. */
 export interface ExecResult {
@@ -20,13 +22,24 @@ export interface ExecOptions {
   /** Added to (not replacing) the environment. */
   readonly env?: Record<string, string | undefined>;
   readonly cwd?: string;
+  /** Most bytes of stdout and stderr together that are kept ({@link DEFAULT_MAX_OUTPUT_BYTES} by default). */
+  readonly maxOutputBytes?: number;
 }
 
-/** Runs one program with an argv array (never through a shell). The seam every driver runs processes through. */
+/**
+ * Runs one program with an argv array (never through a shell). The seam every driver runs processes through.
+ * Rejects only with `QUS_OUTPUT_TOO_LARGE`, for a process that printed more than its cap (then killed with its tree).
+ */
 export type Exec = (file: string, args: readonly string[], options?: ExecOptions) => Promise<ExecResult>;
 
 /** Default timeout of one process. */
 export const DEFAULT_TIMEOUT_MS = 60_000;
+
+/**
+ * Default cap of one process's captured output (stdout and stderr together): far above what any program qus runs
+ * prints, far below what would exhaust a small CI runner's memory.
+ */
+export const DEFAULT_MAX_OUTPUT_BYTES = 32 * 2 ** 20;
 
 // After the group is killed, output still buffered in the pipes is read for this long, then the pipes are let go.
 const DRAIN_MS = 200;
@@ -54,7 +67,7 @@ function killGroup(pid: number): void {
  * emulator under `chroot` or `xargs`) cannot hold qus by keeping its output pipes open.
  */
 export const execProcess: Exec = (file, args, options = {}) =>
-  new Promise((resolve) => {
+  new Promise((resolve, reject) => {
     const child = spawn(file, [...args], {
       cwd: options.cwd,
       env: options.env ? { ...process.env, ...options.env } : process.env,
@@ -66,6 +79,9 @@ export const execProcess: Exec = (file, args, options = {}) =>
     if (pid !== undefined) running.add(pid);
     const stdout: Buffer[] = [];
     const stderr: Buffer[] = [];
+    const maxOutputBytes = options.maxOutputBytes ?? DEFAULT_MAX_OUTPUT_BYTES;
+    let outputBytes = 0;
+    let overflowed = false;
     let startError: string | undefined;
     let timedOut = false;
     let exit: { code: number | null; signal: NodeJS.Signals | null } | undefined;
@@ -74,8 +90,20 @@ export const execProcess: Exec = (file, args, options = {}) =>
       timedOut = true;
       if (pid !== undefined) killGroup(pid);
     }, options.timeoutMs ?? DEFAULT_TIMEOUT_MS);
-    child.stdout?.on("data", (chunk: Buffer) => stdout.push(chunk));
-    child.stderr?.on("data", (chunk: Buffer) => stderr.push(chunk));
+    const collect = (into: Buffer[]) => (chunk: Buffer) => {
+      if (overflowed) return;
+      outputBytes += chunk.length;
+      if (outputBytes <= maxOutputBytes) {
+        into.push(chunk);
+        return;
+      }
+      overflowed = true;
+      if (pid !== undefined) killGroup(pid);
+      // Nothing more is read: the pipes are let go now rather than drained.
+      finish();
+    };
+    child.stdout?.on("data", collect(stdout));
+    child.stderr?.on("data", collect(stderr));
     // A process that errors on stdin (it exited before reading its input) must not crash qus.
     child.stdin?.on("error", () => {});
     let settled = false;
@@ -91,6 +119,11 @@ export const execProcess: Exec = (file, args, options = {}) =>
       }
       child.stdout?.destroy();
       child.stderr?.destroy();
+      if (overflowed) {
+        const check = `check which program that is (command -v ${quoteShellArg(file)}) and that it works by itself`;
+        reject(outputTooLarge(formatCommand([file, ...args]), check, maxOutputBytes));
+        return;
+      }
       resolve({
         exitCode: startError ? undefined : (exit?.code ?? undefined),
         signal: exit?.signal ?? undefined,
@@ -117,6 +150,18 @@ export const execProcess: Exec = (file, args, options = {}) =>
     });
     if (options.input !== undefined) child.stdin?.end(options.input);
   });
+
+/**
+ * `QUS_OUTPUT_TOO_LARGE` for a process (or container) that printed more than `limit` bytes: a broken or hostile
+ * program whose output qus must not buffer. `hint` says what to check.
+ */
+export function outputTooLarge(what: string, hint: string, limit = DEFAULT_MAX_OUTPUT_BYTES): QusError {
+  return new QusError(
+    "QUS_OUTPUT_TOO_LARGE",
+    `${what} printed more than ${limit / 2 ** 20} MiB and was ended with its child processes`,
+    { hint },
+  );
+}
 
 function trimFinalNewline(text: string): string {
   return text.endsWith("\n") ? text.slice(0, -1) : text;

@@ -28,7 +28,14 @@ export {
   type QusErrorKind,
   type QusErrorOptions,
 } from "./errors.js";
-export { type Exec, type ExecOptions, type ExecResult, execProcess } from "./exec.js";
+export {
+  DEFAULT_MAX_OUTPUT_BYTES,
+  type Exec,
+  type ExecOptions,
+  type ExecResult,
+  execProcess,
+  outputTooLarge,
+} from "./exec.js";
 export {
   type ClaimingEntry,
   type ElfInfo,
@@ -89,6 +96,7 @@ export {
   helperContainerName,
   PROGRAM_PATH,
   unreachable,
+  unreadableInfo,
 } from "./runner/cli-runner.js";
 export {
   createRequest,

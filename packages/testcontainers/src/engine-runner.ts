@@ -4,6 +4,7 @@ import {
   createRequest,
   DEFAULT_BUILD_TIMEOUT_MS,
   DEFAULT_ENGINE_TIMEOUT_MS,
+  DEFAULT_MAX_OUTPUT_BYTES,
   DEFAULT_PULL_TIMEOUT_MS,
   DEFAULT_RUN_TIMEOUT_MS,
   type DockerInfo,
@@ -14,6 +15,7 @@ import {
   engineTimeoutFromEnv,
   helperContainerName,
   membersOfFolder,
+  outputTooLarge,
   PROGRAM_PATH,
   QusError,
   type RunSpec,
@@ -135,7 +137,8 @@ export function createEngineRunner(dockerode: Dockerode, options: EngineRunnerOp
           abortSignal: AbortSignal.any([abortSignal, runSignal]),
         }),
       )) as unknown as Readable;
-      const output = collect(dockerode, stream);
+      // A helper that prints without end is stopped like one that runs out of time, and said so.
+      const output = collect(dockerode, stream, () => stop.abort());
       const exited = container.wait({ condition: "next-exit", abortSignal: runSignal }) as Promise<{
         StatusCode: number;
       }>;
@@ -152,6 +155,7 @@ export function createEngineRunner(dockerode: Dockerode, options: EngineRunnerOp
         status = (await exited).StatusCode;
       } catch (error) {
         stream.destroy();
+        if (output.overflowed()) throw helperOutputTooLarge();
         if (runSignal.aborted && !stop.signal.aborted) {
           return {
             ...(await output.settle(0)),
@@ -172,6 +176,7 @@ export function createEngineRunner(dockerode: Dockerode, options: EngineRunnerOp
       }
       // The wait can answer before the last output arrived: give the stream a moment to end.
       const { stdout, stderr } = await output.settle(1000);
+      if (output.overflowed()) throw helperOutputTooLarge();
       return { exitCode: status, signal: undefined, stdout, stderr, startError: undefined, timedOut: false };
     } finally {
       stop.abort();
@@ -306,13 +311,32 @@ function refused(error: DockerError): ExecResult {
   };
 }
 
-/** Demultiplexes a container's attach stream into stdout and stderr, as text. */
-function collect(dockerode: Dockerode, stream: Readable) {
+const helperOutputTooLarge = () =>
+  outputTooLarge("the helper container", "check the helper image: qus's installer image prints a few lines a run");
+
+/**
+ * Demultiplexes a container's attach stream into stdout and stderr, as text, keeping at most
+ * {@link DEFAULT_MAX_OUTPUT_BYTES}; past that the stream is let go and `onOverflow` called.
+ */
+function collect(dockerode: Dockerode, stream: Readable, onOverflow: () => void) {
   const stdout = new PassThrough();
   const stderr = new PassThrough();
   const chunks = { stdout: [] as Buffer[], stderr: [] as Buffer[] };
-  stdout.on("data", (chunk: Buffer) => chunks.stdout.push(chunk));
-  stderr.on("data", (chunk: Buffer) => chunks.stderr.push(chunk));
+  let bytes = 0;
+  let overflowed = false;
+  const keep = (into: Buffer[]) => (chunk: Buffer) => {
+    if (overflowed) return;
+    bytes += chunk.length;
+    if (bytes <= DEFAULT_MAX_OUTPUT_BYTES) {
+      into.push(chunk);
+      return;
+    }
+    overflowed = true;
+    stream.destroy();
+    onOverflow();
+  };
+  stdout.on("data", keep(chunks.stdout));
+  stderr.on("data", keep(chunks.stderr));
   dockerode.modem.demuxStream(stream, stdout, stderr);
   const ended = new Promise<void>((resolve) => {
     stream.once("end", resolve);
@@ -320,6 +344,7 @@ function collect(dockerode: Dockerode, stream: Readable) {
     stream.once("error", () => resolve());
   });
   return {
+    overflowed: () => overflowed,
     /** The output so far, after the stream ended or `graceMs` passed. */
     async settle(graceMs: number) {
       let timer: NodeJS.Timeout | undefined;

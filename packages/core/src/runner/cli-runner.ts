@@ -204,9 +204,9 @@ export function excerpt(text: string): string {
   return text.trim() ? JSON.stringify(text.trim().slice(0, 120)) : "nothing";
 }
 
-/** QUS_EXEC_FAILED for info output that is not what the client should print. */
+/** Info output that is not what the client should print: the machine's client is broken or not the engine's. */
 export function unreadableInfo(name: string, text: string): QusError {
-  return new QusError("QUS_EXEC_FAILED", `${name} info printed what qus cannot read: ${excerpt(text)}`, {
+  return new QusError("QUS_ENGINE_UNREACHABLE", `${name} info printed what qus cannot read: ${excerpt(text)}`, {
     hint: `check that \`${name}\` is the ${name} client (${name} version)`,
   });
 }

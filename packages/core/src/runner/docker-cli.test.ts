@@ -188,10 +188,10 @@ describe("parseDockerInfo", () => {
     expect(error.hint).toContain("DOCKER_HOST");
   });
 
-  it("output that does not parse: QUS_EXEC_FAILED quoting it, not a crash", () => {
+  it("output that does not parse: the client is broken (QUS_ENGINE_UNREACHABLE, exit 3) quoting it, not a crash", () => {
     for (const text of ["{not json", "[1,2]x", "42"]) {
       const error = caught(() => parseDockerInfo(text, "e"));
-      expect(error.code).toBe("QUS_EXEC_FAILED");
+      expect(error.code).toBe("QUS_ENGINE_UNREACHABLE");
       expect(error.message).toMatch(/cannot read: "/);
     }
   });
@@ -304,10 +304,10 @@ describe("createDockerCliRunner (fake Exec: no docker CLI involved)", () => {
     expect(error.message).not.toMatch(/:\s*$/);
   });
 
-  it("info that prints something else than JSON with status 0: QUS_EXEC_FAILED quoting it", async () => {
+  it("info that prints something else than JSON with status 0: a broken client (QUS_ENGINE_UNREACHABLE) quoting it", async () => {
     const { runner } = runnerWith({ info: ok("podman says hello") });
     const error = await rejection(runner.info());
-    expect(error.code).toBe("QUS_EXEC_FAILED");
+    expect(error.code).toBe("QUS_ENGINE_UNREACHABLE");
     expect(error.message).toContain('"podman says hello"');
   });
 
@@ -654,8 +654,8 @@ describe("parsePodmanInfo", () => {
     expect(cpuOfEngineArch("vax")).toBeUndefined();
   });
 
-  it("output that is not podman's info: QUS_EXEC_FAILED quoting it; no version: unreachable", () => {
-    expect(caught(() => parsePodmanInfo("[]", "e")).code).toBe("QUS_EXEC_FAILED");
+  it("output that is not podman's info: a broken client quoting it; no version: unreachable", () => {
+    expect(caught(() => parsePodmanInfo("[]", "e")).code).toBe("QUS_ENGINE_UNREACHABLE");
     const error = caught(() => parsePodmanInfo('{"host":{}}', "e"));
     expect(error.code).toBe("QUS_ENGINE_UNREACHABLE");
     expect(error.message).toBe("cannot reach the container engine at e: podman info reported no engine");
