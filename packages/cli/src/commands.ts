@@ -239,7 +239,8 @@ export const COMMANDS: readonly Command[] = [
   },
   {
     name: "remove",
-    summary: "remove qus's entries (qemu-<cpu>) of the platforms; other entries are never touched",
+    summary:
+      "remove qus's entries (qemu-<cpu>) of the platforms; another program's entries, of any name, are never touched",
     usage: "qus remove --platforms LIST|all [--driver local|docker|podman] [--dry-run] [--json]",
     options: { platforms, "dry-run": dryRun, json, markdown, ...driverOptions },
     needsPlatforms: true,

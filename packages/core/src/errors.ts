@@ -32,6 +32,7 @@ export type QusErrorCode =
   | "QUS_VM_TOOL_MISSING"
   | "QUS_OUTPUT_TOO_LARGE"
   | "QUS_NO_SPACE"
+  | "QUS_BINFMT_READONLY"
   // an operation failed (exit 1)
   | "QUS_KERNEL_WRITE_FAILED"
   | "QUS_EXEC_FAILED"
@@ -79,6 +80,7 @@ const KIND: Record<QusErrorCode, QusErrorKind> = {
   QUS_VM_TOOL_MISSING: "environment",
   QUS_OUTPUT_TOO_LARGE: "environment",
   QUS_NO_SPACE: "environment",
+  QUS_BINFMT_READONLY: "environment",
   QUS_KERNEL_WRITE_FAILED: "operation",
   QUS_EXEC_FAILED: "operation",
   QUS_PERSIST_FAILED: "operation",

@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { type BinfmtEntry, parseEntry } from "./binfmt/entry.js";
 import { parseFlags } from "./binfmt/flags.js";
 import { renderRegister } from "./binfmt/register.js";
-import { changesKernel, type Interpreter, type PlanStep, plan, wantedRegistration } from "./plan.js";
+import { changesKernel, type Interpreter, notQusReasons, type PlanStep, plan, wantedRegistration } from "./plan.js";
 import { type QemuCpu, type Target, targetByCpu } from "./targets.js";
 
 const aarch64 = targetByCpu("aarch64") as Target;
@@ -224,5 +224,38 @@ describe("plan", () => {
       ["aarch64", "ok"],
     ]);
     expect(steps[0]?.register?.interpreter).toBe("/usr/bin/qemu-riscv64-static");
+  });
+});
+
+describe("notQusReasons: the one ownership rule of ensure and remove", () => {
+  it("qus's own: QEMU's pattern and a QEMU emulator of the target, whatever the folder and the flags", () => {
+    expect(notQusReasons(aarch64, entry("qemu-aarch64"))).toEqual([]);
+    expect(notQusReasons(aarch64, noF)).toEqual([]);
+    expect(notQusReasons(aarch64, entry("qemu-aarch64", { interpreter: "/opt/qemu/qemu-aarch64" }))).toEqual([]);
+  });
+
+  it("another program's: Debian's interpreter wrapper, another pattern, no magic at all", () => {
+    expect(notQusReasons(aarch64, otherInterpreter)).toEqual([
+      "its interpreter /usr/libexec/qemu-binfmt/aarch64-binfmt-P is not QEMU's qemu-aarch64-static or qemu-aarch64",
+    ]);
+    expect(notQusReasons(aarch64, otherMask)).toEqual(["its magic or mask is not QEMU's for linux/arm64"]);
+    const byExtension = parseEntry(
+      "qemu-aarch64",
+      "enabled\ninterpreter /usr/bin/qemu-aarch64-static\nflags: \nextension .a64\n",
+    );
+    expect(notQusReasons(aarch64, byExtension)).toHaveLength(1);
+  });
+
+  it("an entry known by name only counts by its name", () => {
+    expect(
+      notQusReasons(aarch64, {
+        name: "qemu-aarch64",
+        enabled: true,
+        interpreter: "",
+        flags: "",
+        offset: 0,
+        opaque: true,
+      }),
+    ).toEqual([]);
   });
 });

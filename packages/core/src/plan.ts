@@ -81,11 +81,16 @@ function planTarget(target: Target, input: PlanInput): PlanStep {
     (entry) => entry.name !== name && entry.enabled && overlaps(pattern, entryPattern(entry)),
   );
   const interpreter = input.interpreters.get(target.cpu);
+  const notOurs = existing ? notQusReasons(target, existing) : [];
+  // Another program's entry of qus's name differs, whatever else it matches: ensure and remove agree on it.
   const differences = !existing
     ? []
     : existing.opaque
       ? opaqueDifferences(input.probes?.get(target.cpu)?.ok)
-      : entryDifferences(existing, pattern, input.flags, interpreter?.path);
+      : [
+          ...(notOurs.length > 0 ? [notQusLine(existing, notOurs)] : []),
+          ...entryDifferences(existing, pattern, input.flags, interpreter?.path),
+        ];
   const reasons = [
     ...differences,
     ...others.map((entry) => `entry ${entry.name} (${entry.interpreter}) also claims these binaries`),
@@ -120,6 +125,31 @@ function planTarget(target: Target, input: PlanInput): PlanStep {
   }
   if (!existing.enabled) return { ...base, action: "enable", remove: [], enable: name, reasons: ["entry is disabled"] };
   return { ...base, action: "ok", remove: [], reasons: [] };
+}
+
+/**
+ * Why an entry under qus's name for a target is not qus's own, or nothing when it is. The one ownership rule of
+ * ensure and remove: qus's entry has QEMU's magic and mask for the target, and a QEMU emulator of the target as its
+ * interpreter (`qemu-<cpu>-static` or `qemu-<cpu>`, in any folder: `--qemu-path` and `--qemu-from` pick others).
+ * Flags do not count (`--flags` picks them). Another installer's entry of that name (Debian's, with
+ * `/usr/libexec/qemu-binfmt/aarch64-binfmt-P`) is not qus's. An entry known by name only counts by its name.
+ */
+export function notQusReasons(target: Target, entry: BinfmtEntry): string[] {
+  if (entry.opaque) return [];
+  const reasons: string[] = [];
+  if (!samePattern(entry, targetPattern(target)))
+    reasons.push(`its magic or mask is not QEMU's for ${canonicalPlatform(target)}`);
+  const base = interpreterBase(target);
+  const file = entry.interpreter.slice(entry.interpreter.lastIndexOf("/") + 1);
+  if (file !== base && file !== `${base}-static`) {
+    reasons.push(`its interpreter ${entry.interpreter || "(none)"} is not QEMU's ${base}-static or ${base}`);
+  }
+  return reasons;
+}
+
+/** One sentence: the entry is another program's, and why. */
+export function notQusLine(entry: BinfmtEntry, reasons: readonly string[]): string {
+  return `${entry.name} is not qus's (another program registered it): ${reasons.join(", and ")}`;
 }
 
 /** Other targets an entry in the way also claims: removing it stops them too, which the user must hear. */
@@ -159,12 +189,7 @@ export function entryDifferences(
   interpreter: string | undefined,
 ): string[] {
   const differences: string[] = [];
-  const samePattern =
-    entry.offset === pattern.offset &&
-    entry.magic !== undefined &&
-    sameBytes(entry.magic, pattern.magic) &&
-    sameBytes(entry.mask ?? new Uint8Array(entry.magic.length).fill(0xff), pattern.mask ?? new Uint8Array());
-  if (!samePattern) differences.push("magic or mask differs from QEMU's");
+  if (!samePattern(entry, pattern)) differences.push("magic or mask differs from QEMU's");
   if (!sameFlags(entry.flags, flags)) {
     const missingF = flags.includes("F") && !entry.flags.includes("F");
     differences.push(
@@ -175,6 +200,16 @@ export function entryDifferences(
     differences.push(`interpreter ${entry.interpreter} instead of ${interpreter}`);
   }
   return differences;
+}
+
+// An entry without a mask compares every bit: as a mask of 0xff bytes.
+function samePattern(entry: BinfmtEntry, pattern: MagicPattern): boolean {
+  return (
+    entry.offset === pattern.offset &&
+    entry.magic !== undefined &&
+    sameBytes(entry.magic, pattern.magic) &&
+    sameBytes(entry.mask ?? new Uint8Array(entry.magic.length).fill(0xff), pattern.mask ?? new Uint8Array())
+  );
 }
 
 function sameBytes(a: Uint8Array, b: Uint8Array): boolean {

@@ -100,6 +100,37 @@ describe("status and verify", () => {
     const report = await verify({ platforms: "arm64", driver });
     expect(report.platforms[0]).toMatchObject({ verified: false, failure: "interpreter-unreachable", ok: false });
   });
+
+  it("status: an entry without F whose interpreter file is gone is not ok; with F the kernel holds it, so it is", async () => {
+    const gone = "/opt/gone/qemu-aarch64-static";
+    const interpreterFiles = new Map([[gone, "missing" as const]]);
+    const withoutF = await status({
+      platforms: "arm64",
+      driver: fakeDriver([qemuEntry("aarch64", { flags: "OC", interpreter: gone })], { interpreterFiles }),
+    });
+    expect(withoutF.platforms[0]).toMatchObject({ verified: null, failure: "interpreter-unreachable", ok: false });
+    expect(withoutF.platforms[0]?.verification).toContain(`${gone} of qemu-aarch64 does not exist`);
+    expect(withoutF.platforms[0]?.hint).toMatch(/reinstall its interpreter/);
+    expect(withoutF.platforms[0]?.hint).toContain("qus ensure --replace --platforms linux/arm64");
+    expect(withoutF.ok).toBe(false);
+
+    const withF = await status({
+      platforms: "arm64",
+      driver: fakeDriver([qemuEntry("aarch64", { flags: "OCF", interpreter: gone })], { interpreterFiles }),
+    });
+    expect(withF.platforms[0]).toMatchObject({ verified: null, ok: true });
+    expect(withF.platforms[0]?.failure).toBeUndefined();
+  });
+
+  it("verify: a probe that failed because that interpreter is gone says so, not 'runs only outside containers'", async () => {
+    const gone = "/opt/gone/qemu-aarch64-static";
+    const driver = fakeDriver([qemuEntry("aarch64", { flags: "OC", interpreter: gone })], {
+      interpreterFiles: new Map([[gone, "missing"]]),
+      probes: new Map([["aarch64", { ok: false, failure: "interpreter-unreachable", chrooted: false }]]),
+    });
+    const report = await verify({ platforms: "arm64", driver });
+    expect(report.platforms[0]?.verification).toMatch(/does not exist/);
+  });
 });
 
 describe("remove", () => {
@@ -112,6 +143,53 @@ describe("remove", () => {
       ["aarch64", "remove", "absent", true],
       ["s390x", "none", "absent", true],
     ]);
+  });
+
+  // Debian's qemu-user-static registers qemu-aarch64 itself (/usr/lib/binfmt.d/qemu-aarch64.conf, Debian 12).
+  const DEBIAN_AARCH64 = qemuEntry("aarch64", {
+    interpreter: "/usr/libexec/qemu-binfmt/aarch64-binfmt-P",
+    flags: "POF",
+  });
+
+  it("leaves another program's entry of qus's name, which ensure reports as not qus's: not ok, with how to remove it", async () => {
+    const ensured = await ensure({ platforms: "arm64", driver: fakeDriver([DEBIAN_AARCH64]) });
+    expect(ensured.platforms[0]?.action).toBe("conflict");
+    expect(ensured.platforms[0]?.reasons[0]).toMatch(/^qemu-aarch64 is not qus's .*aarch64-binfmt-P/);
+
+    const driver = fakeDriver([DEBIAN_AARCH64]);
+    const report = await remove({ platforms: "arm64", driver });
+    expect(driver.removed).toEqual([]);
+    expect(report.platforms[0]).toMatchObject({ action: "conflict", before: "enabled", after: "enabled", ok: false });
+    expect(report.platforms[0]?.error).toBeUndefined();
+    expect(report.platforms[0]?.reasons.join("\n")).toMatch(/not qus's .*left in place/s);
+    expect(report.platforms[0]?.hint).toContain("echo -1 > /proc/sys/fs/binfmt_misc/qemu-aarch64");
+    expect(report.platforms[0]?.hint).toContain("qus ensure --replace --platforms linux/arm64");
+    expect(report.ok).toBe(false);
+    expect((await remove({ platforms: "arm64", driver, dryRun: true })).platforms[0]).toMatchObject({
+      action: "conflict",
+      after: "enabled",
+      ok: false,
+    });
+  });
+
+  it("one rule for ensure and remove: an entry whose only fault is another program's interpreter is a conflict for both", async () => {
+    // No interpreter of qus's is found, and the flags are what ensure registers: only ownership tells it apart.
+    const foreign = qemuEntry("riscv64", { interpreter: "/opt/other/riscv-runner", flags: "OCF" });
+    const ensured = await ensure({ platforms: "riscv64", driver: fakeDriver([foreign], { interpreters: new Map() }) });
+    expect(ensured.platforms[0]?.action).toBe("conflict");
+    expect(ensured.platforms[0]?.reasons[0]).toMatch(/is not qus's .*riscv-runner is not QEMU's qemu-riscv64-static/);
+    const removed = await remove({ platforms: "riscv64", driver: fakeDriver([foreign]) });
+    expect(removed.platforms[0]?.action).toBe("conflict");
+  });
+
+  it("removes qus's own entry registered with other flags, or from another folder (--qemu-path, --qemu-from)", async () => {
+    const driver = fakeDriver([
+      qemuEntry("aarch64", { flags: "OC" }),
+      qemuEntry("riscv64", { interpreter: "/root/.cache/qus/qemu/debian-trixie/qemu-riscv64" }),
+    ]);
+    const report = await remove({ platforms: "arm64,riscv64", driver });
+    expect(driver.removed).toEqual([["qemu-aarch64", "qemu-riscv64"]]);
+    expect(report.ok).toBe(true);
   });
 });
 

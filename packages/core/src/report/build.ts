@@ -29,6 +29,8 @@ export interface PlatformFacts {
   /** What entries' interpreter files are, by path. */
   readonly interpreterFiles?: ReadonlyMap<string, InterpreterFile>;
   readonly error?: QusError;
+  /** What to do, when the command knows better than its action's usual hint (an error's hint still wins). */
+  readonly hint?: string;
   /** ok needs a passing probe (false for dry runs and `status`, which only read). */
   readonly requireVerified: boolean;
 }
@@ -54,9 +56,13 @@ export function describePlatform(facts: PlatformFacts): PlatformReport {
   // An entry known by name only has an empty interpreter: show the one found instead.
   const interpreter = entry?.interpreter || facts.foundInterpreter;
   const failed = facts.error !== undefined || action === "conflict" || action === "missing-interpreter";
-  const failure = probe && failureOf(probe, facts.claimant ?? entry, facts, interpreter);
+  const claimant = facts.claimant ?? entry;
+  const failure = probe ? failureOf(probe, claimant, facts, interpreter) : unreachableInterpreter(claimant, facts);
   const verifiedOk = probe?.ok === true && failure === undefined;
-  const ok = !failed && (facts.requireVerified ? verifiedOk : action !== "none" || entry?.enabled === true);
+  const ok =
+    !failed &&
+    failure === undefined &&
+    (facts.requireVerified ? verifiedOk : action !== "none" || entry?.enabled === true);
   return {
     ...base,
     after: entryState(entry),
@@ -102,8 +108,26 @@ function failureOf(
   return undefined;
 }
 
+/**
+ * Without a probe (status, dry runs): an entry without the F flag whose interpreter file is gone fails every program
+ * it claims, since the kernel opens the interpreter at each exec then. With F the kernel holds the file open from
+ * registration, so a file removed since does not matter.
+ */
+function unreachableInterpreter(claimant: BinfmtEntry | undefined, facts: PlatformFacts): FailureContext | undefined {
+  if (!claimant?.enabled || claimant.opaque || !claimant.interpreter || claimant.flags.includes("F")) return undefined;
+  if (facts.interpreterFiles?.get(claimant.interpreter) !== "missing") return undefined;
+  const { name, interpreter, flags, enabled } = claimant;
+  return {
+    failure: "interpreter-unreachable",
+    platform: canonicalPlatform(facts.target),
+    entry: { name, interpreter, flags, enabled },
+    interpreterFile: "missing",
+  };
+}
+
 function hintFor(facts: PlatformFacts, ok: boolean, failure: FailureContext | undefined): string | undefined {
   if (facts.error) return facts.error.hint;
+  if (facts.hint) return facts.hint;
   const platform = canonicalPlatform(facts.target);
   if (facts.action === "conflict")
     return `replace the differing entry with QEMU's: ${formatCommand(["qus", "ensure", "--replace", "--platforms", platform])}`;

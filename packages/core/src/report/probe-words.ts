@@ -49,6 +49,8 @@ export function describeFailure(context: FailureContext): string {
         return `exec format error: the interpreter ${entry.interpreter} of ${entry.name} is not a program this machine can run`;
       return `exec format error although ${entry.name} claims this architecture: its interpreter ${entry.interpreter} could not run the program`;
     case "interpreter-unreachable":
+      if (context.interpreterFile === "missing" && entry && !entry.flags.includes("F"))
+        return `ENOENT: the interpreter ${entry.interpreter} of ${entry.name} does not exist, and without the F flag the kernel opens it at each exec`;
       if (context.chrooted === false)
         return `runs only outside containers: ${entry?.name ?? "the entry"} has no F flag, so its interpreter is not reachable inside containers and chroots`;
       if (entry?.flags.includes("F")) {
@@ -91,6 +93,8 @@ export function failureHint(context: FailureContext): string {
     case "interpreter-unreachable":
       if (context.entry?.flags.includes("F"))
         return `use QEMU's static emulator (apt-get install qemu-user-static), then ${replace}`;
+      if (context.interpreterFile === "missing")
+        return `reinstall its interpreter ${context.entry?.interpreter ?? ""} (apt-get install qemu-user-static), or re-register it with the F flag: ${replace}`;
       return `re-register it with the F flag: ${replace}`;
     case "exit-status":
       return "check that qus may run programs in its temporary folder (a noexec TMPDIR fails), then run qus verify again";

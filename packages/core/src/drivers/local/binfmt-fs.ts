@@ -59,6 +59,9 @@ export function readEntry(name: string, dir = BINFMT_DIR): BinfmtEntry | undefin
   }
 }
 
+/** Writes a control string to a binfmt_misc file; throws the raw errno error. */
+export type WriteControl = (path: string, text: string) => Promise<void>;
+
 /** Writes a control string in one write(2), as binfmt_misc requires. Throws the raw errno error. */
 export async function writeControl(path: string, text: string): Promise<void> {
   const handle = await open(path, "w");
@@ -73,9 +76,9 @@ export async function writeControl(path: string, text: string): Promise<void> {
  * Removes an entry by writing `-1` to it (never to `status`). An entry that is absent, or that a concurrent run
  * removed first (the write then fails, EACCES or ENOENT, since binfmt_misc creates no files), counts as removed.
  */
-export async function removeEntry(name: string, dir = BINFMT_DIR): Promise<void> {
+export async function removeEntry(name: string, dir = BINFMT_DIR, write: WriteControl = writeControl): Promise<void> {
   try {
-    await writeControl(`${dir}/${name}`, "-1");
+    await write(`${dir}/${name}`, "-1");
   } catch (error) {
     if (existsSync(`${dir}/${name}`)) throw error;
   }

@@ -27,6 +27,7 @@ import {
   readEntries,
   readEntry,
   removeEntry,
+  type WriteControl,
   writeControl,
 } from "./binfmt-fs.js";
 import { matchesHost, readHostHeaders } from "./host.js";
@@ -36,6 +37,7 @@ import { kernelAtLeast } from "./kernel-version.js";
 import { detectNative } from "./native.js";
 import { allRunChrooted, createProbeDir, runProbe } from "./probes.js";
 import { qemuVersions } from "./qemu-versions.js";
+import { binfmtWriteError } from "./write-errors.js";
 
 /** Options of the local driver. */
 export interface LocalDriverOptions {
@@ -45,6 +47,10 @@ export interface LocalDriverOptions {
   readonly exec?: Exec;
   /** Where binfmt_misc is mounted. */
   readonly binfmtDir?: string;
+  /** Writes one control string to a binfmt_misc file; the default writes it for real. */
+  readonly writeControl?: WriteControl;
+  /** Whether qus runs as root; the default asks the process. */
+  readonly root?: boolean;
 }
 
 /** The driver for this machine's own kernel, through /proc/sys/fs/binfmt_misc. Changes need root. */
@@ -53,8 +59,19 @@ export function createLocalDriver(options: LocalDriverOptions = {}): Driver {
   const dir = options.binfmtDir ?? BINFMT_DIR;
   if (options.qemuPath !== undefined) validateQemuPath(options.qemuPath);
   const searchDirs = options.qemuPath ? [options.qemuPath] : defaultSearchDirs();
-  const isRoot = process.getuid?.() === 0;
+  const isRoot = options.root ?? process.getuid?.() === 0;
+  const write = options.writeControl ?? writeControl;
   const host = hostCpu();
+
+  /** Runs one write to binfmt_misc; the kernel's refusal of it becomes an error that names the file and the fix. */
+  async function kernelWrite(what: string, path: string, run: () => Promise<void>): Promise<void> {
+    try {
+      await run();
+    } catch (error) {
+      if (isQusError(error)) throw error;
+      throw binfmtWriteError(error, { what, path, dir, root: isRoot }) ?? error;
+    }
+  }
 
   async function probeTargets(cpus: readonly QemuCpu[]): Promise<Map<QemuCpu, ProbeResult>> {
     const results = new Map<QemuCpu, ProbeResult>();
@@ -170,9 +187,16 @@ export function createLocalDriver(options: LocalDriverOptions = {}): Driver {
       const failures = new Map<QemuCpu, QusError>();
       for (const step of steps) {
         try {
-          for (const name of step.remove) await removeEntry(name, dir);
-          if (step.enable) await enableEntry(step.enable, dir);
-          if (step.register) await register(step.register, step.target.cpu, hostHeaders, { exec, host }, dir);
+          for (const name of step.remove) {
+            await kernelWrite(`remove ${name}`, `${dir}/${name}`, () => removeEntry(name, dir, write));
+          }
+          const { enable, register: registration } = step;
+          if (enable) await kernelWrite(`enable ${enable}`, `${dir}/${enable}`, () => enableEntry(enable, dir, write));
+          if (registration) {
+            await kernelWrite(`register ${registration.name}`, `${dir}/register`, () =>
+              register(registration, step.target.cpu, hostHeaders, { exec, host, write }, dir),
+            );
+          }
         } catch (error) {
           failures.set(step.target.cpu, toKernelError(error, step));
         }
@@ -190,15 +214,21 @@ export function createLocalDriver(options: LocalDriverOptions = {}): Driver {
       const failures = new Map<string, QusError>();
       for (const name of names) {
         try {
-          await removeEntry(name, dir);
+          await kernelWrite(`remove ${name}`, `${dir}/${name}`, () => removeEntry(name, dir, write));
           removed.push(name);
         } catch (error) {
           failures.set(
             name,
-            new QusError("QUS_KERNEL_WRITE_FAILED", `could not remove ${name}: ${errnoCode(error) ?? String(error)}`, {
-              hint: "check `dmesg` and the entry with qus status",
-              cause: error,
-            }),
+            isQusError(error)
+              ? error
+              : new QusError(
+                  "QUS_KERNEL_WRITE_FAILED",
+                  `could not remove ${name}: ${errnoCode(error) ?? String(error)}`,
+                  {
+                    hint: "check `dmesg` and the entry with qus status",
+                    cause: error,
+                  },
+                ),
           );
         }
       }
@@ -210,16 +240,17 @@ export function createLocalDriver(options: LocalDriverOptions = {}): Driver {
 function classifyInterpreters(entries: readonly BinfmtEntry[], hostHeader: Uint8Array | undefined) {
   const files = new Map<string, InterpreterFile>();
   for (const entry of entries) {
-    if (entry.interpreter && !files.has(entry.interpreter))
-      files.set(entry.interpreter, classifyInterpreter(entry.interpreter, hostHeader));
+    if (!entry.interpreter || files.has(entry.interpreter)) continue;
+    const file = classifyInterpreter(entry.interpreter, hostHeader);
+    if (file) files.set(entry.interpreter, file);
   }
   return files;
 }
 
 /** Enables an entry; one that a concurrent run removed meanwhile is named as such. */
-async function enableEntry(name: string, dir: string): Promise<void> {
+async function enableEntry(name: string, dir: string, write: WriteControl): Promise<void> {
   try {
-    await writeControl(`${dir}/${name}`, "1");
+    await write(`${dir}/${name}`, "1");
   } catch (error) {
     if (readEntry(name, dir)) throw error;
     throw new QusError("QUS_KERNEL_WRITE_FAILED", `${name} was removed by another program while qus enabled it`, {
@@ -245,13 +276,13 @@ async function register(
   registration: Registration,
   cpu: QemuCpu,
   hostHeaders: readonly Uint8Array[],
-  seams: { exec: Exec; host: QemuCpu | undefined },
+  seams: { exec: Exec; host: QemuCpu | undefined; write: WriteControl },
   dir: string,
 ): Promise<void> {
   await refuseHostRegistration(registration, cpu, hostHeaders, seams);
   for (let attempt = 0; ; attempt++) {
     try {
-      await writeControl(`${dir}/register`, renderRegister(registration));
+      await seams.write(`${dir}/register`, renderRegister(registration));
       return;
     } catch (error) {
       if (errnoCode(error) !== "EEXIST") throw error;
@@ -305,12 +336,6 @@ function toKernelError(error: unknown, step: PlanStep): QusError {
   if (isQusError(error)) return error;
   const code = errnoCode(error);
   const name = step.register?.name ?? step.enable ?? step.remove[0] ?? step.target.cpu;
-  if (code === "EPERM" || code === "EACCES") {
-    return new QusError("QUS_NOT_ROOT", `the kernel refused to change ${name} (${code})`, {
-      hint: "run qus as root; inside a container it needs --cap-add SYS_ADMIN",
-      cause: error,
-    });
-  }
   if (code === "EINVAL" && step.register?.flags.includes("F") && !kernelAtLeast(4, 8)) {
     return new QusError("QUS_KERNEL_NO_F_FLAG", `kernel ${release()} does not know the F flag (Linux 4.8+)`, {
       hint: "upgrade the kernel, or pass --flags without F (then emulation does not work inside containers)",
