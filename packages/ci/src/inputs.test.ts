@@ -43,4 +43,29 @@ describe("readStepInputs: the plugins' inputs, checked before anything runs", ()
       'the input replace is "yes": it takes true or false',
     );
   });
+
+  it("an image that is no image reference is refused before anything runs", () => {
+    for (const image of ["qus binfmt", "Qus-Binfmt:latest", "qus-binfmt:latest\n--privileged", "-v/:/host"]) {
+      expect(() => readStepInputs(reader({ platforms: "arm64", image }))).toThrow(
+        `the input image is ${JSON.stringify(image)}: not a container image reference`,
+      );
+    }
+    expect(readStepInputs(reader({ platforms: "arm64", image: "tonistiigi/binfmt:qemu-v9.2.2" })).image).toBe(
+      "tonistiigi/binfmt:qemu-v9.2.2",
+    );
+  });
+
+  it("a huge input is quoted short in the error, whichever input it is", () => {
+    const huge = (char: string) => char.repeat(100_000);
+    const short = (char: string) => `"${char.repeat(200)}"…(99800 more)`;
+    for (const [name, value, message] of [
+      ["platforms", huge("x"), `unknown platform ${short("x")}`],
+      ["driver", huge("x"), `the input driver is ${short("x")}: it takes auto, local or docker`],
+      ["builder-name", huge("!"), `the input builder-name is ${short("!")}: not a buildx builder name`],
+      ["replace", huge("x"), `the input replace is ${short("x")}: it takes true or false`],
+      ["image", huge("x"), `the input image is ${short("x")}: not a container image reference`],
+    ] as const) {
+      expect(() => readStepInputs(reader({ platforms: "arm64", [name]: value })), name).toThrow(message);
+    }
+  });
 });

@@ -1,5 +1,5 @@
 import { BUILDER_NAME } from "@qus/buildx";
-import { platformNames, QusError, resolvePlatforms } from "@qus/core";
+import { isImageReference, platformNames, QusError, quoteInput, resolvePlatforms } from "@qus/core";
 
 /** Where the step sets up emulation: `auto` is the Docker engine's kernel when one answers, else this machine's. */
 export type StepDriver = "auto" | "local" | "docker";
@@ -40,7 +40,7 @@ export const INPUT_NAMES = [
 
 /**
  * Reads and checks the inputs. Throws QUS_USAGE naming the input and what it takes, QUS_UNKNOWN_PLATFORM naming
- * the platform, before anything runs.
+ * the platform, before anything runs; a value quoted in an error is cut short (a 100 KB input makes no 100 KB error).
  */
 export function readStepInputs(read: InputReader): StepInputs {
   const text = (name: string) => read(name)?.trim() || undefined;
@@ -53,24 +53,26 @@ export function readStepInputs(read: InputReader): StepInputs {
   resolvePlatforms(platforms); // an unknown one is named now, before anything runs
   const driver = text("driver") ?? "auto";
   if (driver !== "auto" && driver !== "local" && driver !== "docker") {
-    throw new QusError("QUS_USAGE", `the input driver is ${JSON.stringify(driver)}: it takes auto, local or docker`, {
+    throw new QusError("QUS_USAGE", `the input driver is ${quoteInput(driver)}: it takes auto, local or docker`, {
       hint: "auto (the default) uses the Docker engine's kernel when an engine answers, else this machine's",
     });
   }
   const builderName = text("builder-name");
   if (builderName !== undefined && !BUILDER_NAME.test(builderName)) {
-    throw new QusError(
-      "QUS_USAGE",
-      `the input builder-name is ${JSON.stringify(builderName)}: not a buildx builder name`,
-      {
-        hint: "a builder name starts with a letter and has only letters, digits, '.', '-' and '_' (buildx's rule)",
-      },
-    );
+    throw new QusError("QUS_USAGE", `the input builder-name is ${quoteInput(builderName)}: not a buildx builder name`, {
+      hint: "a builder name starts with a letter and has only letters, digits, '.', '-' and '_' (buildx's rule)",
+    });
+  }
+  const image = text("image");
+  if (image !== undefined && !isImageReference(image)) {
+    throw new QusError("QUS_USAGE", `the input image is ${quoteInput(image)}: not a container image reference`, {
+      hint: "name the installer image as docker does, e.g. image: ghcr.io/your-org/qus-binfmt:v1 (build it with qus image build) or tonistiigi/binfmt:latest",
+    });
   }
   return {
     platforms,
     driver,
-    image: text("image"),
+    image,
     replace: booleanInput("replace", text("replace")),
     flags: text("flags"),
     buildx: booleanInput("buildx", text("buildx")) || builderName !== undefined,
@@ -86,7 +88,7 @@ const FALSE = new Set(["false", "False", "FALSE"]);
 function booleanInput(name: string, value: string | undefined): boolean {
   if (value === undefined || FALSE.has(value)) return false;
   if (TRUE.has(value)) return true;
-  throw new QusError("QUS_USAGE", `the input ${name} is ${JSON.stringify(value)}: it takes true or false`, {
+  throw new QusError("QUS_USAGE", `the input ${name} is ${quoteInput(value)}: it takes true or false`, {
     hint: `write ${name}: true, or leave it out for false`,
   });
 }

@@ -40,6 +40,7 @@ export type QusErrorCode =
   | "QUS_IMAGE_BUILD_FAILED"
   | "QUS_PERSIST_CONFLICT"
   | "QUS_TIMEOUT"
+  | "QUS_OUTPUT_UNWRITABLE"
   | "QUS_VERIFY_FAILED"
   | "QUS_VM_BUILD_FAILED"
   | "QUS_VM_BOOT_FAILED"
@@ -87,6 +88,7 @@ const KIND: Record<QusErrorCode, QusErrorKind> = {
   QUS_IMAGE_BUILD_FAILED: "operation",
   QUS_PERSIST_CONFLICT: "operation",
   QUS_TIMEOUT: "operation",
+  QUS_OUTPUT_UNWRITABLE: "operation",
   QUS_VERIFY_FAILED: "operation",
   QUS_VM_BUILD_FAILED: "operation",
   QUS_VM_BOOT_FAILED: "operation",

@@ -4,7 +4,13 @@ export { decodeEscaped } from "./binfmt/escape.js";
 export { DEFAULT_FLAGS } from "./binfmt/flags.js";
 export { type Registration, registrationOf, renderRegister } from "./binfmt/register.js";
 export { installInterruptHandlers, interruptCleanup, onInterrupt } from "./cleanup.js";
-export { type ContainerDriverOptions, createContainerDriver, QUS_IMAGE } from "./drivers/container/index.js";
+export { printable, QUOTE_LIMIT, quoteInput } from "./display.js";
+export {
+  type ContainerDriverOptions,
+  createContainerDriver,
+  isImageReference,
+  QUS_IMAGE,
+} from "./drivers/container/index.js";
 export { createLocalDriver, type LocalDriverOptions } from "./drivers/local/index.js";
 export { describeProbeRun } from "./drivers/probe-verdict.js";
 export type {

@@ -1,3 +1,4 @@
+import { quoteInput } from "./display.js";
 import { QusError } from "./errors.js";
 import { TARGETS, type Target } from "./targets.js";
 
@@ -47,7 +48,7 @@ function resolveOne(name: string): Target {
   const target = BY_NAME.get(key) ?? BY_NAME.get(key.replace(/^linux\//, ""));
   if (target) return target;
   const nearest = nearestNames(key.replace(/^linux\//, ""), 3);
-  throw new QusError("QUS_UNKNOWN_PLATFORM", `unknown platform ${JSON.stringify(name)}`, {
+  throw new QusError("QUS_UNKNOWN_PLATFORM", `unknown platform ${quoteInput(name)}`, {
     hint: `did you mean ${nearest.map((n) => JSON.stringify(n)).join(", ")}? Run \`qus status --platforms all\` to list every platform`,
   });
 }

@@ -1,4 +1,5 @@
 import { fileURLToPath } from "node:url";
+import { isQusError } from "@qus/ci";
 
 /** The name the main step saves its state under; the runner hands it to the post step as `STATE_qus-state`. */
 export const STATE_NAME = "qus-state";
@@ -9,12 +10,15 @@ export const STATE_NAME = "qus-state";
  */
 export const CLI_PATH = fileURLToPath(new URL("../dist/qus.js", import.meta.url));
 
-/** A thrown error in words for an annotation: a QusError's message and its hint; anything else with its stack. */
+/**
+ * A thrown error in words for an annotation: a QusError's code, message and hint, never its stack; anything else
+ * (a bug) with its stack.
+ */
 export function describeError(error: unknown): string {
+  if (isQusError(error)) return `${error.code}: ${error.message}${error.hint ? `\nhint: ${error.hint}` : ""}`;
   if (error instanceof Error) {
-    const hint = (error as { hint?: unknown }).hint;
-    if (typeof hint === "string") return `${error.message}\nhint: ${hint}`;
-    if ("code" in error && typeof error.code === "string" && error.code.startsWith("QUS_")) return error.message;
+    const code = (error as { code?: unknown }).code;
+    if (typeof code === "string" && code.startsWith("QUS_")) return `${code}: ${error.message}`;
     return error.stack ?? error.message;
   }
   return String(error);

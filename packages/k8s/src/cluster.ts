@@ -14,7 +14,8 @@ import {
   setHeaderOptions,
   type V1Node,
 } from "@kubernetes/client-node";
-import { QusError } from "@qus/core";
+import { printable, QusError } from "@qus/core";
+import { apiError, apiFailureOf } from "./api-failure.js";
 import { labelPatch, type NodeFacts, type NodeStatus, nodeStatus, parseProvenFile } from "./node-state.js";
 
 /** The cluster from KUBECONFIG (or ~/.kube/config), or the pod's own service account inside a cluster. */
@@ -51,10 +52,28 @@ function badConfig(error: unknown): QusError {
   );
 }
 
+/**
+ * The config as kubectl reads it: an `http://` server is talked to in plain http. The client refuses that unless
+ * the cluster sets insecure-skip-tls-verify, a flag that only turns off TLS checks, which plain http has none of;
+ * so a copy sets it for that server alone (an `https://` server keeps every check). The caller's config is unchanged.
+ */
+function asKubectlReads(config: KubeConfig): KubeConfig {
+  const cluster = config.getCurrentCluster();
+  if (!cluster?.server.startsWith("http:") || cluster.skipTLSVerify) return config;
+  const copy = new KubeConfig();
+  copy.loadFromOptions({
+    clusters: config.clusters.map((each) => (each === cluster ? { ...each, skipTLSVerify: true } : each)),
+    users: config.users,
+    contexts: config.contexts,
+    currentContext: config.currentContext,
+  });
+  return copy;
+}
+
 /** The core API client of a config; a config without a usable cluster is bad input, named. */
 function coreApi(config: KubeConfig): CoreV1Api {
   try {
-    return config.makeApiClient(CoreV1Api);
+    return asKubectlReads(config).makeApiClient(CoreV1Api);
   } catch (error) {
     throw badConfig(error);
   }
@@ -92,18 +111,10 @@ function factsOf(node: V1Node): NodeFacts {
   };
 }
 
-/** Turns the client's failures into one error that names the cluster and what to check. */
-function apiError(error: unknown, what: string, config: KubeConfig): QusError {
+/** The error of a call that failed: what was asked, the server, and what happened, from {@link apiFailureOf}. */
+function callError(error: unknown, what: string, config: KubeConfig, timeoutMs: number) {
   const server = config.getCurrentCluster()?.server ?? "the cluster";
-  const code = (error as { code?: number }).code;
-  const detail = code ? `HTTP ${code}` : error instanceof Error ? error.message : String(error);
-  return new QusError("QUS_ENGINE_UNREACHABLE", `could not ${what} at ${server}: ${detail}`, {
-    hint:
-      code === 403
-        ? "the service account needs get and patch on nodes: apply the manifest from qus k8s manifest --label-nodes"
-        : "check KUBECONFIG (or the pod's service account) and that the API server answers: kubectl get nodes",
-    cause: error,
-  });
+  return apiError(apiFailureOf(error, timeoutMs), what, server, error);
 }
 
 /** Options of {@link clusterStatus}. */
@@ -119,8 +130,9 @@ export interface ClusterStatusOptions {
 export async function clusterStatus(options: ClusterStatusOptions): Promise<NodeStatus[]> {
   const config = options.config ?? defaultKubeConfig();
   const api = coreApi(config);
-  const list = await api.listNode({}, deadline(options.timeoutMs ?? API_TIMEOUT_MS)).catch((error: unknown) => {
-    throw apiError(error, "list the nodes", config);
+  const timeoutMs = options.timeoutMs ?? API_TIMEOUT_MS;
+  const list = await api.listNode({}, deadline(timeoutMs)).catch((error: unknown) => {
+    throw callError(error, "list the nodes", config, timeoutMs);
   });
   return list.items
     .map((node) => nodeStatus(factsOf(node), options.platforms, options.startupTaint))
@@ -163,7 +175,7 @@ export async function labelNode(options: LabelNodeOptions): Promise<LabelOutcome
   const missing = options.platforms.filter((platform) => !proven.platforms.includes(platform));
   const timeoutMs = options.timeoutMs ?? API_TIMEOUT_MS;
   const node = await api.readNode({ name: options.node }, deadline(timeoutMs)).catch((error: unknown) => {
-    throw apiError(error, `read node ${options.node}`, config);
+    throw callError(error, `read node ${options.node}`, config, timeoutMs);
   });
   const facts = factsOf(node);
   const patch = labelPatch(facts, proven, options.labels ?? true);
@@ -176,7 +188,7 @@ export async function labelNode(options: LabelNodeOptions): Promise<LabelOutcome
     (patch.metadata as Record<string, unknown>).resourceVersion = node.metadata?.resourceVersion;
   }
   await api.patchNode({ name: options.node, body: patch }, mergePatch(timeoutMs)).catch((error: unknown) => {
-    throw apiError(error, `patch node ${options.node}`, config);
+    throw callError(error, `patch node ${options.node}`, config, timeoutMs);
   });
   return { proven: proven.platforms, missing, patched: true, taintRemoved };
 }
@@ -191,10 +203,10 @@ export async function watchNode(
     try {
       const outcome = await labelNode(options);
       const line = `${options.node}: proven ${outcome.proven.join(",") || "nothing yet"}${outcome.missing.length ? `; missing ${outcome.missing.join(",")}` : ""}${outcome.taintRemoved ? `; removed taint ${options.startupTaint}` : ""}`;
-      if (line !== last) report(line);
+      if (line !== last) report(printable(line));
       last = line;
     } catch (error) {
-      report(`${options.node}: ${error instanceof Error ? error.message : String(error)}`);
+      report(printable(`${options.node}: ${error instanceof Error ? error.message : String(error)}`));
       last = "";
     }
     await sleep(options.intervalMs, undefined, { signal: options.signal }).catch(() => undefined);

@@ -125,7 +125,26 @@ describe("qus k8s manifest (validated offline against Kubernetes' schemas, no cl
     [{ startupTaint: "bad key!" }, /--startup-taint "bad key!" is not a taint key/],
     [{ intervalSeconds: 0 }, /--interval 0 is not a whole number/],
     [{ platforms: "linux/arm64,vax" }, /vax/],
+    [{ image: "" }, /^--image "" is not a container image reference$/],
+    [{ image: "qus-binfmt latest" }, /^--image "qus-binfmt latest" is not a container image reference$/],
+    [{ labellerImage: "node:24\n" }, /^--labeller-image "node:24\\n" is not a container image reference$/],
+    [{ image: `r.io/${"a".repeat(252)}:v1` }, /: its name is longer than 255 characters$/],
   ])("bad input %j: a clear error naming it", (options, message) => {
     expect(() => daemonSetManifest(options)).toThrow(message);
+  });
+
+  it("images: Docker's bound on a name (255), a tag and a digest beyond it; a huge value quoted short", () => {
+    const image = `r.io/${"a".repeat(250)}:v1@sha256:${"0".repeat(64)}`;
+    const pod = podOf(daemonSetManifest({ image, labelNodes: true, labellerImage: "localhost:5000/node" }));
+    expect(pod.initContainers[0]?.image).toBe(image);
+    let message = "";
+    try {
+      daemonSetManifest({ labellerImage: "x".repeat(100_000) });
+    } catch (error) {
+      message = (error as Error).message;
+    }
+    expect(message).toBe(
+      `--labeller-image "${"x".repeat(200)}"…(99800 more) is not a container image reference: its name is longer than 255 characters`,
+    );
   });
 });

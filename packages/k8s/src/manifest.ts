@@ -1,4 +1,4 @@
-import { canonicalPlatform, QUS_IMAGE, QusError, resolvePlatforms } from "@qus/core";
+import { canonicalPlatform, isImageReference, QUS_IMAGE, QusError, quoteInput, resolvePlatforms } from "@qus/core";
 
 /** Options of {@link daemonSetManifest}. */
 export interface ManifestOptions {
@@ -59,6 +59,8 @@ export function daemonSetManifest(options: ManifestOptions = {}): KubeObject[] {
       hint: "give the key the nodes register with, e.g. --startup-taint qus.dev/emulation-not-ready",
     });
   }
+  checkImage("--image", options.image, "registry.example.com:5000/qus/qus-binfmt:v1");
+  checkImage("--labeller-image", options.labellerImage, "node:24-alpine");
   const interval = options.intervalSeconds ?? 60;
   if (!Number.isInteger(interval) || interval < 1 || interval > 86_400) {
     throw new QusError("QUS_USAGE", `--interval ${interval} is not a whole number of seconds from 1 to 86400`, {
@@ -170,6 +172,22 @@ export function daemonSetManifest(options: ManifestOptions = {}): KubeObject[] {
   if (labeller) objects.push(...labellerRbac(namespace, labels));
   objects.push(daemonSet);
   return objects;
+}
+
+/** Docker's bound on an image's name (distribution/reference's NameTotalLengthMax), its tag and digest not counted. */
+const IMAGE_NAME_MAX = 255;
+
+/** An image the nodes pull must be a reference a container runtime takes: checked as docker checks it. */
+function checkImage(option: string, image: string | undefined, example: string): void {
+  if (image === undefined) return;
+  const name = image.replace(/@.*$/, "").replace(/:[\w][\w.-]*$/, "");
+  const tooLong = name.length > IMAGE_NAME_MAX;
+  if (tooLong || !isImageReference(image)) {
+    const why = tooLong ? `: its name is longer than ${IMAGE_NAME_MAX} characters` : "";
+    throw new QusError("QUS_USAGE", `${option} ${quoteInput(image)} is not a container image reference${why}`, {
+      hint: `e.g. ${option} ${example}: [registry[:port]/]path[:tag][@sha256:digest], the path in lower case, no spaces`,
+    });
+  }
 }
 
 /** The labeller's ServiceAccount, and a ClusterRole that may read and patch nodes (labels, annotations, taints). */

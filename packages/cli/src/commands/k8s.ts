@@ -1,4 +1,4 @@
-import { alignRows, canonicalPlatform, formatCommand, QusError, resolvePlatforms } from "@qus/core";
+import { alignRows, canonicalPlatform, formatCommand, printable, QusError, resolvePlatforms } from "@qus/core";
 import type { Command, OptionSpec, Values } from "../commands.js";
 import { text } from "../values.js";
 
@@ -86,16 +86,19 @@ export const K8S_COMMANDS: readonly Command[] = [
     run: async (v) => {
       const { clusterStatus } = await import("@qus/k8s");
       const nodes = await clusterStatus({ platforms: platformList(v), startupTaint: text(v, "startup-taint") });
+      // Each cell is the API server's (a node's fields, its annotations): escaped, so none can break the table.
       const rows = [
         ["node", "arch", "proven", "at", "missing", "taint"],
-        ...nodes.map((node) => [
-          node.node,
-          node.architecture ?? "?",
-          node.proven.join(",") || "-",
-          node.provenAt ?? "-",
-          node.missing.join(",") || "-",
-          node.tainted ? "still on" : "-",
-        ]),
+        ...nodes.map((node) =>
+          [
+            node.node,
+            node.architecture ?? "?",
+            node.proven.join(",") || "-",
+            node.provenAt ?? "-",
+            node.missing.join(",") || "-",
+            node.tainted ? "still on" : "-",
+          ].map(printable),
+        ),
       ];
       const lines = alignRows(rows);
       const bad = nodes.filter((node) => !node.ok).length;
@@ -155,7 +158,7 @@ export const K8S_COMMANDS: readonly Command[] = [
       const line = outcome.patched
         ? `${node}: proven ${outcome.proven.join(",") || "nothing"}${outcome.missing.length ? `; missing ${outcome.missing.join(",")}` : ""}${outcome.taintRemoved ? `; removed taint ${options.startupTaint}` : ""}`
         : `${node}: ${provenFile} holds no proof yet: nothing changed`;
-      return { text: `${line}\n`, json: outcome, exitCode: outcome.missing.length === 0 ? 0 : 1 };
+      return { text: `${printable(line)}\n`, json: outcome, exitCode: outcome.missing.length === 0 ? 0 : 1 };
     },
   },
 ];

@@ -1,3 +1,4 @@
+import { quoteInput } from "../display.js";
 import { QusError } from "../errors.js";
 
 /** Flag letters binfmt_misc accepts: P preserve argv[0], O open binary, C credentials (implies O), F fix binary. */
@@ -13,7 +14,7 @@ export function parseFlags(input: string): string {
   if (unknown.length > 0) {
     throw new QusError(
       "QUS_INVALID_FLAGS",
-      `unknown binfmt_misc flag ${JSON.stringify(unknown.join(""))} in --flags ${JSON.stringify(input)}`,
+      `unknown binfmt_misc flag ${quoteInput(unknown.join(""))} in --flags ${quoteInput(input)}`,
       {
         hint: `use letters from ${KNOWN_FLAGS}: P preserve argv[0], O open binary, C credentials, F fix binary (default ${DEFAULT_FLAGS})`,
       },

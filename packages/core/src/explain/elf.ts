@@ -1,3 +1,4 @@
+import { printable } from "../display.js";
 import { QusError } from "../errors.js";
 import { abiOf, machineName } from "./abi.js";
 
@@ -120,12 +121,7 @@ function readInterpreter(
     const end = bytes.indexOf(0);
     const path = Buffer.from(bytes.subarray(0, end < 0 ? bytes.length : end)).toString("utf8");
     // Shown to people: control characters (a newline, a terminal escape) as \xNN, never raw.
-    return [...path]
-      .map((c) => {
-        const code = c.charCodeAt(0);
-        return code < 0x20 || (code >= 0x7f && code <= 0x9f) ? `\\x${code.toString(16).padStart(2, "0")}` : c;
-      })
-      .join("");
+    return printable(path);
   }
   return undefined;
 }
