@@ -161,3 +161,42 @@ describe("renderBootstrap", () => {
     expect(failing.trimEnd().split("\n").at(-1)).toBe("(dry run) buildx: some platforms not proven");
   });
 });
+
+describe("renderBootstrap with what a hostile engine and buildx print", () => {
+  it("shows escape sequences in node states, proofs, node errors and warnings escaped, never raw", () => {
+    const esc = "\u001b]0;owned\u0007\u001b[2J\u009b31m";
+    const text = renderBootstrap(
+      report(
+        [
+          {
+            platform: "linux/arm64",
+            listed: true,
+            native: false,
+            proven: false,
+            reason: `ERROR: ${esc}`,
+            detail: `exit ${esc}`,
+            hint: "run again",
+          },
+        ],
+        {
+          nodes: [
+            {
+              name: `n${esc}`,
+              status: `running${esc}`,
+              endpoint: "default",
+              buildkit: `v0.8${esc}`,
+              platforms: [],
+              preferred: [],
+              errors: [],
+            },
+          ],
+          nodeBinfmt: [{ node: "n2", endpoint: "tcp://x", error: { code: "QUS_ENGINE_UNREACHABLE", message: esc } }],
+          warnings: [`buildx said ${esc}`],
+        },
+      ),
+    );
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what is tested
+    expect(text).not.toMatch(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/);
+    expect(text.split("\\x1b]0;owned\\x07\\x1b[2J\\x9b31m").length - 1).toBe(7);
+  });
+});

@@ -1,4 +1,4 @@
-import { renderTable, type TableOptions } from "@qus/core";
+import { printable, renderTable, type TableOptions } from "@qus/core";
 import type { BootstrapReport, PlatformProof } from "./bootstrap.js";
 
 /**
@@ -6,10 +6,11 @@ import type { BootstrapReport, PlatformProof } from "./bootstrap.js";
  * line per platform (proven or not, and why), the warnings and a one-line verdict.
  */
 export function renderBootstrap(report: BootstrapReport, options: TableOptions = { color: false }): string {
-  const head = `builder ${report.builder} (${report.driver})${report.created ? ", created" : ""}${report.refreshed ? ", refreshed" : ""}${report.used ? ", made current" : ""}`;
+  // Names, states and errors come from buildx and the engines: shown escaped, never obeyed (core's tables do the same).
+  const head = `builder ${printable(report.builder)} (${printable(report.driver)})${report.created ? ", created" : ""}${report.refreshed ? ", refreshed" : ""}${report.used ? ", made current" : ""}`;
   const nodes = report.nodes.map(
     (node) =>
-      `  node ${node.name}: ${node.status}, ${node.buildkit ?? "buildkit ?"}, ${node.platforms.length} platforms listed`,
+      `  node ${printable(node.name)}: ${printable(node.status)}, ${printable(node.buildkit ?? "buildkit ?")}, ${node.platforms.length} platforms listed`,
   );
   const verdict = !report.ok
     ? "buildx: some platforms not proven"
@@ -22,11 +23,13 @@ export function renderBootstrap(report: BootstrapReport, options: TableOptions =
     renderTable(report.binfmt, options).trimEnd(),
     ...report.nodeBinfmt.map((node) =>
       node.report
-        ? `binfmt on node ${node.node} (${node.endpoint}):\n${renderTable(node.report, options).trimEnd()}`
-        : `binfmt on node ${node.node} (${node.endpoint}): error ${node.error?.code}: ${node.error?.message}${node.error?.hint ? ` (hint: ${node.error.hint})` : ""}`,
+        ? `binfmt on node ${printable(node.node)} (${printable(node.endpoint)}):\n${renderTable(node.report, options).trimEnd()}`
+        : printable(
+            `binfmt on node ${node.node} (${node.endpoint}): error ${node.error?.code}: ${node.error?.message}${node.error?.hint ? ` (hint: ${node.error.hint})` : ""}`,
+          ),
     ),
     ...report.platforms.map((proof) => (report.dryRun ? `${proof.platform}: to prove` : proofLine(proof))),
-    ...report.warnings.map((warning) => `warning: ${warning}`),
+    ...report.warnings.map((warning) => `warning: ${printable(warning)}`),
     `${report.dryRun ? "(dry run) " : ""}${verdict}\n`,
   ].join("\n");
 }
@@ -40,5 +43,5 @@ function proofLine(proof: PlatformProof): string {
   ].join(", ");
   const why = !proof.proven && proof.reason ? `: ${proof.reason}` : "";
   const detail = proof.detail && !proof.reason?.includes(proof.detail) ? ` (${proof.detail})` : "";
-  return `${proof.platform}: ${facts}${why}${detail}${proof.hint ? ` (hint: ${proof.hint})` : ""}`;
+  return printable(`${proof.platform}: ${facts}${why}${detail}${proof.hint ? ` (hint: ${proof.hint})` : ""}`);
 }

@@ -1,5 +1,6 @@
 import { isQusError, QusError, type Report, renderJson, renderMarkdown, renderTable } from "@qus/core";
 import { EXIT, exitCodeForError, exitCodeForReport } from "./exit-codes.js";
+import { terminalJson, terminalText } from "./terminal.js";
 
 /** One engine of a run over several (`--context a,b`): its report, or the error that stopped it there. */
 export interface EndpointOutcome {
@@ -91,10 +92,10 @@ export function renderEndpoints(
         : { ...where(outcome), ok: false, error: errorJson(outcome.error) },
     );
     const ok = endpoints.every((endpoint) => endpoint.ok);
-    return `${JSON.stringify({ schemaVersion: 1, ok, endpoints }, null, 2)}\n`;
+    return terminalJson(`${JSON.stringify({ schemaVersion: 1, ok, endpoints }, null, 2)}\n`);
   }
   const sections = outcomes.map((outcome) => {
-    const name = `${outcome.kind ?? "context"} ${outcome.context}`;
+    const name = terminalText(`${outcome.kind ?? "context"} ${outcome.context}`);
     const heading = format.markdown ? `### ${name}\n\n` : `${name}:\n`;
     if (outcome.report) {
       const body = format.markdown
@@ -103,12 +104,14 @@ export function renderEndpoints(
       return heading + body;
     }
     const error = errorJson(outcome.error);
-    return `${heading}qus: error ${error.code}: ${error.message}\n${"hint" in error && error.hint ? `hint: ${error.hint}\n` : ""}`;
+    // An engine's error quotes what it printed: shown escaped, never obeyed.
+    const text = `qus: error ${error.code}: ${error.message}\n${"hint" in error && error.hint ? `hint: ${error.hint}\n` : ""}`;
+    return heading + terminalText(text);
   });
   const failed = outcomes.filter((outcome) => !outcome.report?.ok).map((outcome) => outcome.context);
   const summary =
     failed.length === 0
       ? `all ${outcomes.length} engines ok`
-      : `${failed.length} of ${outcomes.length} engines not ok: ${failed.join(", ")}`;
+      : `${failed.length} of ${outcomes.length} engines not ok: ${terminalText(failed.join(", "))}`;
   return `${sections.join("\n")}\n${summary}\n`;
 }

@@ -16,6 +16,7 @@ import { COMMANDS, type Command, POSITIONALS, type Values } from "./commands.js"
 import { exitCodeForEndpoints, renderEndpoints } from "./endpoints.js";
 import { EXIT, exitCodeForError, exitCodeForReport } from "./exit-codes.js";
 import { commandHelp, mainHelp } from "./help.js";
+import { terminalJson, terminalText } from "./terminal.js";
 
 declare const QUS_VERSION: string | undefined;
 const VERSION = typeof QUS_VERSION === "string" ? QUS_VERSION : "0.0.0-dev";
@@ -73,7 +74,10 @@ export async function main(argv: readonly string[], io: Io = processIo): Promise
       return exitCodeForEndpoints(output.endpoints);
     }
     if (!("report" in output)) {
-      io.stdout.write(values.json === true ? `${JSON.stringify(output.json, null, 2)}\n` : output.text);
+      // What other programs said (buildx's, an engine's) is in there: shown escaped, never obeyed.
+      io.stdout.write(
+        values.json === true ? terminalJson(`${JSON.stringify(output.json, null, 2)}\n`) : terminalText(output.text),
+      );
       return output.exitCode ?? EXIT.ok;
     }
     io.stdout.write(render(output.report, values, io));
@@ -148,7 +152,7 @@ function rejectRepeats(command: Command, tokens: readonly { kind: string; name?:
 }
 
 function render(report: Report, values: Values, io: Io): string {
-  if (values.json === true) return renderJson(report);
+  if (values.json === true) return terminalJson(renderJson(report));
   const files = (report.files ?? []).map((file) =>
     report.dryRun ? `# ${file.path}\n${file.content}` : `wrote ${file.path}\n`,
   );
@@ -157,12 +161,13 @@ function render(report: Report, values: Values, io: Io): string {
   return body + files.join("");
 }
 
+/** The error that ended the command, for stderr: its message and hint often quote another program's output. */
 function describeError(error: unknown): string {
   if (isQusError(error)) {
-    return `qus: error ${error.code}: ${error.message}\n${error.hint ? `hint: ${error.hint}\n` : ""}`;
+    return terminalText(`qus: error ${error.code}: ${error.message}\n${error.hint ? `hint: ${error.hint}\n` : ""}`);
   }
   const detail = error instanceof Error ? (error.stack ?? error.message) : String(error);
-  return `qus: unexpected error: ${detail}\n`;
+  return terminalText(`qus: unexpected error: ${detail}\n`);
 }
 
 /** On SIGINT, SIGTERM or SIGHUP: stop what qus started, clean up, and exit 128 + the signal's number. */

@@ -1,7 +1,9 @@
+import { printable } from "../display.js";
 import { columnsOf, notes } from "./columns.js";
 import type { Report } from "./model.js";
 
-const cell = (text: string) => text.replaceAll("|", "\\|").replaceAll("\n", " ");
+// One line, its pipes escaped, and no control character raw (a CI log shows summaries on a terminal too).
+const cell = (text: string) => printable(text.replaceAll("\n", " ")).replaceAll("|", "\\|");
 
 /** The report as Markdown, for CI job summaries. */
 export function renderMarkdown(report: Report): string {

@@ -1,3 +1,4 @@
+import { printable } from "../display.js";
 import { alignRows } from "./align.js";
 import { columnsOf, notes } from "./columns.js";
 import type { Report } from "./model.js";
@@ -18,15 +19,16 @@ export function shouldColor(stream: { isTTY?: boolean }, env: NodeJS.ProcessEnv 
 /** The report as a table for people, with notes and a one-line verdict. */
 export function renderTable(report: Report, options: TableOptions): string {
   const columns = columnsOf(report);
-  const rows = report.platforms.map((platform) => columns.map((column) => column.value(platform)));
+  // Cells, notes and warnings quote entries, interpreters and engines' words: shown escaped, never obeyed.
+  const rows = report.platforms.map((platform) => columns.map((column) => printable(column.value(platform))));
   const [titles = "", ...lines] = alignRows([columns.map((column) => column.title), ...rows]);
   const out = [titles];
   report.platforms.forEach((platform, i) => {
     const text = lines[i] ?? "";
     out.push(options.color ? paint(platform.ok ? 32 : 31, text) : text);
   });
-  for (const note of notes(report.platforms)) out.push(`  ${note}`);
-  for (const warning of report.warnings) out.push(`warning: ${warning}`);
+  for (const note of notes(report.platforms)) out.push(`  ${printable(note)}`);
+  for (const warning of report.warnings) out.push(`warning: ${printable(warning)}`);
   const failed = report.platforms.filter((platform) => !platform.ok).length;
   const verdict =
     failed === 0

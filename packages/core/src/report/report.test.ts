@@ -321,3 +321,36 @@ describe("renderMarkdown", () => {
     );
   });
 });
+
+describe("text from other programs in the table and Markdown (a hostile entry or engine)", () => {
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what is tested
+  const RAW = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/;
+  const ESC = "\u001b";
+  const hostile = "/x\u001b]0;owned\u0007\u001b[2J\u009b31m";
+  const shown = "/x\\x1b]0;owned\\x07\\x1b[2J\\x9b31m";
+  const platform = platformReport({
+    target: target("aarch64"),
+    action: "conflict",
+    before: "enabled",
+    after: entry("qemu-aarch64", "OC", true, hostile),
+    reasons: [`interpreter ${hostile} instead of ${QEMU}`],
+  });
+  const hostileReport = report([platform], { warnings: [`an engine said ${hostile}`] });
+
+  it("renderTable shows escape sequences escaped in cells, notes and warnings, and keeps its own colors", () => {
+    const text = renderTable(hostileReport, { color: false });
+    expect(text).not.toMatch(RAW);
+    expect(text.split(shown).length - 1).toBe(3);
+    const colored = renderTable(hostileReport, { color: true });
+    // Only its own color codes stay raw.
+    expect(colored.replaceAll(`${ESC}[32m`, "").replaceAll(`${ESC}[31m`, "").replaceAll(`${ESC}[0m`, "")).not.toMatch(
+      RAW,
+    );
+  });
+
+  it("renderMarkdown too", () => {
+    const text = renderMarkdown(hostileReport);
+    expect(text).not.toMatch(RAW);
+    expect(text).toContain(shown);
+  });
+});
