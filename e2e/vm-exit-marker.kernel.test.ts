@@ -3,9 +3,9 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { busybox } from "../../../e2e/support/kernel.js";
-import { END_OTHERS, RUN_BEGIN, RUN_EXIT } from "./init-script.js";
-import { parseRunConsole } from "./run.js";
+import { END_OTHERS, RUN_BEGIN, RUN_EXIT } from "../packages/vm/src/init-script.js";
+import { parseRunConsole } from "../packages/vm/src/run.js";
+import { busybox } from "./support/kernel.js";
 
 /**
  * Runs /init's run-mode ending with the host's busybox sh as pid 1 of a new pid namespace (as in the guest, where

@@ -24,6 +24,12 @@ export interface ExecOptions {
   readonly cwd?: string;
   /** Most bytes of stdout and stderr together that are kept ({@link DEFAULT_MAX_OUTPUT_BYTES} by default). */
   readonly maxOutputBytes?: number;
+  /** Where stdout goes, piped with backpressure, instead of being kept (then `stdout` is empty and not capped). */
+  readonly stdout?: NodeJS.WritableStream;
+  /** What the process reads on stdin, piped with backpressure (instead of `input`). */
+  readonly stdin?: NodeJS.ReadableStream;
+  /** Ends the process and its tree when aborted, as a timeout does (but not reported as one). */
+  readonly signal?: AbortSignal;
 }
 
 /**
@@ -71,7 +77,7 @@ export const execProcess: Exec = (file, args, options = {}) =>
     const child = spawn(file, [...args], {
       cwd: options.cwd,
       env: options.env ? { ...process.env, ...options.env } : process.env,
-      stdio: [options.input === undefined ? "ignore" : "pipe", "pipe", "pipe"],
+      stdio: [options.input === undefined && !options.stdin ? "ignore" : "pipe", "pipe", "pipe"],
       shell: false,
       detached: true,
     });
@@ -102,8 +108,13 @@ export const execProcess: Exec = (file, args, options = {}) =>
       // Nothing more is read: the pipes are let go now rather than drained.
       finish();
     };
-    child.stdout?.on("data", collect(stdout));
+    if (options.stdout) child.stdout?.pipe(options.stdout);
+    else child.stdout?.on("data", collect(stdout));
     child.stderr?.on("data", collect(stderr));
+    if (options.stdin && child.stdin) options.stdin.pipe(child.stdin);
+    const abort = () => pid !== undefined && killGroup(pid);
+    if (options.signal?.aborted) abort();
+    options.signal?.addEventListener("abort", abort, { once: true });
     // A process that errors on stdin (it exited before reading its input) must not crash qus.
     child.stdin?.on("error", () => {});
     let settled = false;
@@ -112,6 +123,7 @@ export const execProcess: Exec = (file, args, options = {}) =>
       settled = true;
       clearTimeout(timer);
       clearTimeout(drain);
+      options.signal?.removeEventListener("abort", abort);
       if (pid !== undefined) {
         // Descendants that outlived their parent (a daemonized grandchild) end with it.
         killGroup(pid);
@@ -142,7 +154,8 @@ export const execProcess: Exec = (file, args, options = {}) =>
     // which a surviving grandchild may never do: read what is buffered briefly, then stop waiting.
     child.on("exit", (code, signal) => {
       exit = { code, signal };
-      drain = setTimeout(finish, DRAIN_MS);
+      // Piped stdout is read at its reader's pace: cutting it short would lose what the pipe still holds.
+      if (!options.stdout) drain = setTimeout(finish, DRAIN_MS);
     });
     child.on("close", (code, signal) => {
       exit ??= { code, signal };

@@ -1,11 +1,12 @@
 import { existsSync, linkSync, lstatSync, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
-import { onInterrupt, QusError } from "@qus/core";
+import { isImageReference, onInterrupt, QusError, quoteInput } from "@qus/core";
 import { type VmArch, vmArch } from "./arches.js";
 import { copyBootFiles, giveToSudoUser } from "./create.js";
-import { parseSize, rawCopy, writeDisk } from "./disk.js";
+import { parseSize, rawCopy, requireExt4, writeDisk } from "./disk.js";
 import { writeDockerArchive } from "./docker-archive.js";
+import { unpackImage } from "./image-export.js";
 import { INIT_PROTOCOL } from "./init-script.js";
 import { buildInitrd, INITRD_MODULES } from "./initrd.js";
 import { unpackKernel } from "./kernel.js";
@@ -33,6 +34,11 @@ export interface FromImageOptions extends StepOptions {
  * with a Debian kernel and qus's initrd added in /boot/qus: `qus vm run DISK -- CMD` boots it.
  */
 export async function fromImage(options: FromImageOptions): Promise<{ disk: string; manifest: VmManifest }> {
+  if (!isImageReference(options.image)) {
+    throw new QusError("QUS_USAGE", `${quoteInput(options.image)} is not an image reference`, {
+      hint: "name an image as docker does, e.g. debian:bookworm or registry:5000/team/app@sha256:...",
+    });
+  }
   const out = resolve(options.out);
   if (lstatSync(out, { throwIfNoEntry: false })) {
     throw new QusError("QUS_USAGE", `--out ${out} exists`, { hint: "give a new file name, or remove that one first" });
@@ -46,48 +52,26 @@ export async function fromImage(options: FromImageOptions): Promise<{ disk: stri
   const forget = onInterrupt(() => removeTree(scratch));
   try {
     options.onProgress?.(`exporting ${options.image} (${arch.platform})`);
-    const tarball = join(scratch, "fs.tar");
+    const root = join(scratch, "root");
+    mkdirSync(root);
     const container = (
       await runStep(options, [docker, "create", "--platform", arch.platform, options.image, "qus-export"], {
         what: `creating a container of ${options.image}`,
       })
     ).trim();
+    let archiveBytes: number;
     try {
-      await runStep(options, [docker, "export", "--output", tarball, container], {
-        what: `exporting ${options.image}`,
-        timeoutMs: 600_000,
-      });
+      archiveBytes = await unpackImage(options, docker, options.image, container, root);
     } finally {
       await runStep(options, [docker, "rm", "--force", container], { what: "removing the export container" }).catch(
         () => {},
       );
     }
-    const root = join(scratch, "root");
-    mkdirSync(root);
-    await runStep(
-      options,
-      [
-        "tar",
-        "--extract",
-        "--numeric-owner",
-        "--preserve-permissions",
-        "--xattrs",
-        "--xattrs-include=*",
-        "--file",
-        tarball,
-        "--directory",
-        root,
-      ],
-      {
-        what: "unpacking the image's file system",
-        timeoutMs: 600_000,
-      },
-    );
     options.onProgress?.(`adding Debian's ${arch.kernelPackage} (${suite}) and qus's initrd`);
     const kernel = await unpackKernel(options, arch, suite, join(scratch, "kernel"));
     const vm = join(scratch, "vm");
     mkdirSync(vm);
-    const size = options.size ? parseSize(options.size) : defaultSize(statSync(tarball).size);
+    const size = options.size ? parseSize(options.size) : defaultSize(archiveBytes);
     const manifest: VmManifest = {
       schemaVersion: 1,
       name: vmName(`qus-${arch.debian}`),
@@ -174,7 +158,9 @@ export async function toImage(options: ToImageOptions): Promise<{ tag: string; p
   mkdirSync(mountPoint);
   let mounted = false;
   try {
-    await runStep(options, [requireProgram("mount"), "-o", "loop,ro", raw, mountPoint], {
+    requireExt4(raw, options.disk);
+    // The disk is the user's: its device nodes and setuid programs are archived, never opened or run on the host.
+    await runStep(options, [requireProgram("mount"), "-o", "loop,ro,nodev,nosuid,noexec", raw, mountPoint], {
       what: `mounting ${options.disk} (an ext4 file system without partitions)`,
     });
     mounted = true;
@@ -231,7 +217,7 @@ function diskArch(mountPoint: string, disk: string): VmArch {
 async function imageArch(options: StepOptions, docker: string, image: string): Promise<VmArch> {
   const facts = await runStep(
     options,
-    [docker, "image", "inspect", "--format", "{{.Os}}/{{.Architecture}}/{{.Variant}}", image],
+    [docker, "image", "inspect", "--format", "{{.Os}}/{{.Architecture}}/{{.Variant}}", "--", image],
     { what: `reading the image ${image}`, code: "QUS_ENGINE_UNREACHABLE" },
   ).catch((error: unknown) => {
     // Only a missing image is the image's fault; an engine that does not answer keeps docker's own words.

@@ -1,7 +1,8 @@
-import { mkdtempSync, rmSync } from "node:fs";
+import { closeSync, mkdtempSync, openSync, readSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { onInterrupt, QusError } from "@qus/core";
+import { checkDisk, convertSource } from "./disk-check.js";
 import { runStep, type StepOptions } from "./run-step.js";
 import { removeTree } from "./safe-remove.js";
 import { requireProgram } from "./tools.js";
@@ -37,13 +38,14 @@ export async function writeDisk(options: StepOptions, root: string, size: string
 }
 
 /**
- * A raw copy of `disk` (qcow2 or raw) in a new scratch folder, for tools that read raw images. `done()` removes it
- * (an interrupt does too, unmounting first).
+ * A raw copy of `disk` (qcow2 or raw, checked by {@link checkDisk} and opened with its format named) in a new
+ * scratch folder, for tools that read raw images. `done()` removes it (an interrupt does too, unmounting first).
  */
 export async function rawCopy(
   options: StepOptions,
   disk: string,
 ): Promise<{ raw: string; scratch: string; done(): void }> {
+  const checked = await checkDisk(options, disk);
   const scratch = mkdtempSync(join(tmpdir(), "qus-raw-"));
   const raw = join(scratch, "disk.raw");
   const forget = onInterrupt(() => removeTree(scratch));
@@ -52,16 +54,37 @@ export async function rawCopy(
     removeTree(scratch);
   };
   try {
-    await runStep(options, [requireProgram("qemu-img"), "convert", "-O", "raw", disk, raw], {
+    const convert = ["convert", "-f", checked.format, "-O", "raw", convertSource(checked), raw];
+    await runStep(options, [requireProgram("qemu-img"), ...convert], {
       what: `reading the disk ${disk}`,
-      code: "QUS_VM_NOT_FOUND",
+      code: "QUS_VM_DISK_REFUSED",
       timeoutMs: 600_000,
+      writes: [scratch],
     });
   } catch (error) {
     done();
     throw error;
   }
   return { raw, scratch, done };
+}
+
+/** The ext4 superblock's magic (0xEF53, little-endian) at byte 1080 of a raw file system image. */
+export function isExt4(raw: string): boolean {
+  const fd = openSync(raw, "r");
+  try {
+    const magic = Buffer.alloc(2);
+    return readSync(fd, magic, 0, 2, 1080) === 2 && magic.readUInt16LE(0) === 0xef53;
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** Refuses a raw image that is not an ext4 file system (qus's disks have no partition table). */
+export function requireExt4(raw: string, disk: string): void {
+  if (isExt4(raw)) return;
+  throw new QusError("QUS_VM_DISK_REFUSED", `${disk} is not an ext4 disk`, {
+    hint: "qus reads the disks qus vm create and qus vm from-image write: one ext4 file system, no partitions",
+  });
 }
 
 /**

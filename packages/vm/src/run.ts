@@ -1,8 +1,9 @@
-import { closeSync, existsSync, mkdtempSync, openSync, readSync, rmSync, statSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { execProcess, onInterrupt, QusError } from "@qus/core";
-import { dumpFile, rawCopy } from "./disk.js";
+import { dumpFile, rawCopy, requireExt4 } from "./disk.js";
+import { checkDisk } from "./disk-check.js";
 import { INIT_PROTOCOL, RUN_BEGIN, RUN_EXIT } from "./init-script.js";
 import { DISK_BOOT_DIR, readVm, VM_FILES } from "./manifest.js";
 import { qemuCommand } from "./qemu-command.js";
@@ -50,10 +51,10 @@ export async function runOnDisk(options: RunOnDiskOptions): Promise<RunResult> {
   const scratch = mkdtempSync(join(tmpdir(), "qus-vm-run-"));
   const forget = onInterrupt(() => rmSync(scratch, { recursive: true, force: true }));
   try {
-    if (statSync(target).isDirectory()) refuseRunning(target);
-    const boot = statSync(target).isDirectory()
-      ? { ...readVm(target), dir: target, disk: join(target, VM_FILES.disk) }
-      : { ...(await bootFilesOfDisk(options, target, scratch)), disk: target };
+    const folder = statSync(target).isDirectory();
+    if (folder) refuseRunning(target);
+    const disk = await checkDisk(options, folder ? join(target, VM_FILES.disk) : target);
+    const boot = folder ? { ...readVm(target), dir: target } : await bootFilesOfDisk(options, disk.path, scratch);
     if (boot.manifest.initrd?.protocol !== INIT_PROTOCOL) {
       throw new QusError(
         "QUS_VM_NOT_FOUND",
@@ -67,8 +68,8 @@ export async function runOnDisk(options: RunOnDiskOptions): Promise<RunResult> {
       arch: boot.arch,
       kernel: join(boot.dir, VM_FILES.kernel),
       initrd: join(boot.dir, VM_FILES.initrd),
-      disk: boot.disk,
-      diskFormat: isQcow2(boot.disk) ? "qcow2" : "raw",
+      disk: disk.path,
+      diskFormat: disk.format,
       snapshot: true,
       memoryMb: options.memoryMb ?? 1024,
       cpus: 1,
@@ -126,6 +127,7 @@ export function parseRunConsole(console: string): { output: string; exitCode: nu
 async function bootFilesOfDisk(options: StepOptions, disk: string, scratch: string) {
   const { raw, done } = await rawCopy(options, disk);
   try {
+    requireExt4(raw, disk);
     for (const file of [VM_FILES.kernel, VM_FILES.initrd, VM_FILES.manifest]) {
       await dumpFile(options, raw, `/${DISK_BOOT_DIR}/${file}`, scratch, file);
       if (!existsSync(join(scratch, file)) || statSync(join(scratch, file)).size === 0) {
@@ -147,16 +149,5 @@ function refuseRunning(dir: string): void {
     throw new QusError("QUS_VM_RUNNING", `the VM ${state.name} runs from ${dir}; its disk is in use`, {
       hint: `use it through docker --context ${state.context ?? state.name}, or stop it first: qus vm stop ${dir}`,
     });
-  }
-}
-
-function isQcow2(disk: string): boolean {
-  const fd = openSync(disk, "r");
-  try {
-    const magic = Buffer.alloc(4);
-    readSync(fd, magic, 0, 4, 0);
-    return magic.toString("latin1") === "QFI\xfb";
-  } finally {
-    closeSync(fd);
   }
 }

@@ -1,9 +1,10 @@
 import { accessSync, constants, linkSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { availableParallelism } from "node:os";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { onInterrupt, QusError } from "@qus/core";
 import type { VmArch } from "./arches.js";
+import { checkDisk } from "./disk-check.js";
 import { createContext, dockerHostOf, requireContextFree } from "./docker-context.js";
 import { pingDocker } from "./docker-ping.js";
 import { freeLoopbackPort } from "./free-port.js";
@@ -18,6 +19,7 @@ import {
   registryDir,
   runFiles,
   type VmState,
+  vmFolder,
   writeState,
 } from "./state.js";
 import { killVm } from "./stop.js";
@@ -54,7 +56,7 @@ export interface StartedVm {
  * its console log; nothing is left running then.
  */
 export async function startVm(options: StartVmOptions): Promise<StartedVm> {
-  const dir = resolve(options.dir);
+  const dir = vmFolder(options.dir);
   const { manifest, arch } = readVm(dir);
   const qemu = requireProgram(arch.qemuSystem);
   const registry = options.registry ?? registryDir();
@@ -78,13 +80,17 @@ export async function startVm(options: StartVmOptions): Promise<StartedVm> {
     const previous = readState(dir);
     if (previous && isVmProcess(previous.pid, dir)) throw alreadyRunning(previous);
     if (previous) clearState(previous, registry);
-    const sameName = listStates(registry).find((other) => other.name === manifest.name && other.dir !== dir);
+    const sameName = listStates(registry).find(
+      ({ state: other, confirmed }) => confirmed && other.name === manifest.name && other.dir !== dir,
+    )?.state;
     if (sameName && isVmProcess(sameName.pid, sameName.dir)) {
       throw new QusError("QUS_VM_RUNNING", `a VM named ${manifest.name} already runs from ${sameName.dir}`, {
         hint: `stop it first: qus vm stop ${sameName.dir}`,
       });
     }
     if (manifest.docker) await requireContextFree(manifest.name);
+    // The folder may be a copy from elsewhere: its disk must stand alone, as any disk qus opens.
+    const disk = await checkDisk(options, join(dir, VM_FILES.disk));
     const kvm = canUseKvm(arch);
     const dockerPort = await freeLoopbackPort();
     rmSync(files.consoleLog, { force: true });
@@ -93,8 +99,8 @@ export async function startVm(options: StartVmOptions): Promise<StartedVm> {
       arch,
       kernel: join(dir, VM_FILES.kernel),
       initrd: join(dir, VM_FILES.initrd),
-      disk: join(dir, VM_FILES.disk),
-      diskFormat: "qcow2",
+      disk: disk.path,
+      diskFormat: disk.format,
       memoryMb: options.memoryMb ?? 2048,
       cpus: options.cpus ?? Math.min(availableParallelism(), 4),
       kvm,

@@ -1,9 +1,10 @@
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { homedir, tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import {
   clearState,
+  dropRegistryEntry,
   isVmProcess,
   listStates,
   readState,
@@ -82,7 +83,7 @@ describe("writeState / readState / listStates / clearState", () => {
     writeState(state, registry);
     expect(readState(a)).toEqual(state);
     expect(JSON.parse(readFileSync(join(registry, "qus-arm64.json"), "utf8"))).toEqual(state);
-    expect(listStates(registry)).toEqual([state]);
+    expect(listStates(registry)).toEqual([{ state, confirmed: true }]);
 
     writeFileSync(runFiles(a).pid, "4000000\n");
     writeFileSync(runFiles(a).consoleLog, "console\n");
@@ -108,11 +109,11 @@ describe("writeState / readState / listStates / clearState", () => {
     const second = stateOf(dir("second"), "qus-arm64", { pid: 4_000_001, dockerPort: 40124 });
     writeState(first, registry);
     writeState(second, registry);
-    expect(listStates(registry)).toEqual([second]);
+    expect(listStates(registry)).toEqual([{ state: second, confirmed: true }]);
     clearState(first, registry);
     expect(readState(first.dir)).toBeUndefined();
     expect(readState(second.dir)).toEqual(second);
-    expect(listStates(registry)).toEqual([second]);
+    expect(listStates(registry)).toEqual([{ state: second, confirmed: true }]);
     clearState(second, registry);
     expect(listStates(registry)).toEqual([]);
   });
@@ -126,7 +127,48 @@ describe("writeState / readState / listStates / clearState", () => {
     writeFileSync(join(registry, "broken.json"), "{ not json");
     writeFileSync(join(registry, "other.json"), JSON.stringify({ pid: "12", dir: 3 }));
     writeFileSync(join(registry, "notes.txt"), "not a state");
-    expect(listStates(registry).sort((x, y) => x.name.localeCompare(y.name))).toEqual([one, two]);
+    const listed = listStates(registry).sort((x, y) => x.state.name.localeCompare(y.state.name));
+    expect(listed).toEqual([
+      { state: one, confirmed: true },
+      { state: two, confirmed: true },
+    ]);
+  });
+
+  it("a copy of a running VM's folder does not carry its state: the copy reads as not started", () => {
+    const { registry, dir } = fresh();
+    const original = stateOf(dir("original"));
+    writeState(original, registry);
+    const copy = dir("copy");
+    cpSync(original.dir, copy, { recursive: true });
+    expect(readState(copy)).toBeUndefined();
+    // Clearing the copy's traces touches neither the original's files nor its registry entry.
+    clearState({ dir: copy, name: original.name }, registry);
+    expect(readState(original.dir)).toEqual(original);
+    expect(listStates(registry)).toEqual([{ state: original, confirmed: true }]);
+  });
+
+  it("paths in a state file are not trusted: the run files are the folder's own, whatever the file says", () => {
+    const { registry, dir } = fresh();
+    const a = dir("a");
+    const edited = { ...stateOf(a), consoleLog: "/etc/shadow", controlSocket: "/run/docker.sock" };
+    writeState(edited, registry);
+    expect(readState(a)).toMatchObject({
+      consoleLog: runFiles(a).consoleLog,
+      controlSocket: runFiles(a).controlSocket,
+    });
+  });
+
+  it("a registry entry its folder does not confirm is listed unconfirmed, and dropping it touches no folder", () => {
+    const { registry, dir } = fresh();
+    const a = dir("a");
+    const state = stateOf(a);
+    writeState(state, registry);
+    // The entry is edited to another pid; the folder still says its own.
+    writeFileSync(join(registry, `${state.name}.json`), JSON.stringify({ ...state, pid: 4_000_009 }));
+    expect(listStates(registry)).toEqual([{ state: { ...state, pid: 4_000_009 }, confirmed: false }]);
+    dropRegistryEntry(state.name, registry);
+    expect(listStates(registry)).toEqual([]);
+    expect(readState(a)).toEqual(state);
   });
 
   it("a registry that does not exist lists nothing; a folder without state reads as undefined", () => {

@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, realpathSync, rmSync, writeFileSync } from "node:fs";
 import { homedir } from "node:os";
 import { join, resolve } from "node:path";
 import { VM_FILES } from "./manifest.js";
@@ -48,28 +48,63 @@ export function writeState(state: VmState, registry = registryDir()): void {
   writeFileSync(join(registry, `${state.name}.json`), text);
 }
 
-/** The state of the VM in `dir`, if `start` left one. */
-export function readState(dir: string): VmState | undefined {
-  return parseState(runFiles(dir).state);
+/** A VM folder's one name: its real path, so that a start through a link and a stop by the real path agree. */
+export function vmFolder(dir: string): string {
+  try {
+    return realpathSync(resolve(dir));
+  } catch {
+    return resolve(dir);
+  }
 }
 
-/** Every VM the registry lists, running or not. */
-export function listStates(registry = registryDir()): VmState[] {
+/**
+ * The state of the VM in `dir`, if `start` left one there. The file can be copied or edited, so nothing in it names
+ * a path: a state whose `dir` is another folder (a copy of a running VM's folder) is not this folder's, and the run
+ * files are this folder's own.
+ */
+export function readState(dir: string): VmState | undefined {
+  const folder = vmFolder(dir);
+  const state = parseState(runFiles(folder).state);
+  if (!state || vmFolder(state.dir) !== folder) return undefined;
+  const files = runFiles(folder);
+  return { ...state, dir: folder, consoleLog: files.consoleLog, controlSocket: files.controlSocket };
+}
+
+/** A registry entry: the folder's own state when the folder agrees with it, else only what the entry says. */
+export interface ListedState {
+  readonly state: VmState;
+  /** False when the folder no longer holds this VM's state (removed, replaced, or the entry was edited). */
+  readonly confirmed: boolean;
+}
+
+/** Every VM the registry lists, running or not, each checked against its own folder. */
+export function listStates(registry = registryDir()): ListedState[] {
   if (!existsSync(registry)) return [];
-  return readdirSync(registry)
-    .filter((file) => file.endsWith(".json"))
-    .map((file) => parseState(join(registry, file)))
-    .filter((state): state is VmState => state !== undefined);
+  const listed: ListedState[] = [];
+  for (const file of readdirSync(registry).filter((name) => name.endsWith(".json"))) {
+    const entry = parseState(join(registry, file));
+    if (!entry) continue;
+    const own = readState(entry.dir);
+    const confirmed = own !== undefined && own.name === entry.name && own.pid === entry.pid;
+    listed.push({ state: confirmed ? own : entry, confirmed });
+  }
+  return listed;
+}
+
+/** Removes a registry entry that its folder does not confirm, touching nothing the entry names. */
+export function dropRegistryEntry(name: string, registry = registryDir()): void {
+  rmSync(join(registry, `${name}.json`), { force: true });
 }
 
 /** Forgets a VM: its state file, pid file, socket, and its registry entry (the console log stays, for post-mortems). */
 export function clearState(state: Pick<VmState, "dir" | "name">, registry = registryDir()): void {
-  const files = runFiles(state.dir);
+  const files = runFiles(vmFolder(state.dir));
   // Not the start lock: a clean-up must never release the lock of a start under way.
   for (const file of [files.state, files.pid, files.controlSocket]) rmSync(file, { force: true });
   const entry = join(registry, `${state.name}.json`);
   // Another folder's VM of the same name may have taken the entry since.
-  if (parseState(entry)?.dir === resolve(state.dir)) rmSync(entry, { force: true });
+  const listed = parseState(entry);
+  if (listed && vmFolder(listed.dir) === vmFolder(state.dir)) rmSync(entry, { force: true });
 }
 
 /** Whether `pid` is a live QEMU of the VM in `dir` (not a reused pid of some other program). */
@@ -78,7 +113,7 @@ export function isVmProcess(pid: number, dir: string): boolean {
     const argv = readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0");
     const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
     const zombie = /\) Z /.test(stat);
-    const folder = `${resolve(dir)}/`;
+    const folder = `${vmFolder(dir)}/`;
     return !zombie && (argv[0] ?? "").includes("qemu-system-") && argv.some((arg) => arg.includes(folder));
   } catch {
     return false;

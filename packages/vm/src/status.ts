@@ -1,5 +1,5 @@
 import { removeContext } from "./docker-context.js";
-import { clearState, isVmProcess, listStates, registryDir, type VmState } from "./state.js";
+import { clearState, dropRegistryEntry, isVmProcess, listStates, registryDir, type VmState } from "./state.js";
 
 /** One VM the registry knew of. */
 export interface VmStatus {
@@ -14,13 +14,16 @@ export interface VmStatus {
  */
 export async function vmStatus(registry = registryDir()): Promise<VmStatus[]> {
   const result: VmStatus[] = [];
-  for (const state of listStates(registry).sort((a, b) => a.name.localeCompare(b.name))) {
-    if (isVmProcess(state.pid, state.dir)) {
+  const listed = listStates(registry).sort((a, b) => a.state.name.localeCompare(b.state.name));
+  for (const { state, confirmed } of listed) {
+    if (confirmed && isVmProcess(state.pid, state.dir)) {
       result.push({ state, status: "running" });
       continue;
     }
     if (state.context) await removeContext(state.context, state.dockerPort);
-    clearState(state, registry);
+    // An entry its folder does not confirm names paths qus cannot trust: only the entry goes.
+    if (confirmed) clearState(state, registry);
+    else dropRegistryEntry(state.name, registry);
     result.push({ state, status: "died" });
   }
   return result;

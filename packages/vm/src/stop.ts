@@ -1,10 +1,9 @@
 import { connect } from "node:net";
-import { resolve } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { QusError } from "@qus/core";
 import { removeContext } from "./docker-context.js";
 import { readVm } from "./manifest.js";
-import { clearState, isVmProcess, readState, registryDir, type VmState } from "./state.js";
+import { clearState, isVmProcess, readState, registryDir, type VmState, vmFolder } from "./state.js";
 
 /** How long `qus vm stop` lets the guest shut down before it ends QEMU itself. */
 export const DEFAULT_STOP_TIMEOUT_MS = 60_000;
@@ -29,7 +28,7 @@ export interface StoppedVm {
  * exited by then, and removes the docker context, the forwarded port (with QEMU) and the VM's run files.
  */
 export async function stopVm(options: StopVmOptions): Promise<StoppedVm> {
-  const dir = resolve(options.dir);
+  const dir = vmFolder(options.dir);
   const registry = options.registry ?? registryDir();
   const state = readState(dir);
   if (!state) return { name: readVm(dir).manifest.name, how: "not-running", ms: 0 };
