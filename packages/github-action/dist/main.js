@@ -13292,6 +13292,21 @@ function claimantsOf(entries, header) {
   });
 }
 
+// ../core/src/display.ts
+var UNSAFE = /[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/g;
+function printable(text) {
+  return text.replace(UNSAFE, (char) => {
+    let code = char.charCodeAt(0);
+    return code <= 255 ? `\\x${code.toString(16).padStart(2, "0")}` : `\\u${code.toString(16).padStart(4, "0")}`;
+  });
+}
+var QUOTE_LIMIT = 200;
+function quoteInput(value, limit = QUOTE_LIMIT) {
+  if (value.length <= limit) return JSON.stringify(value);
+  let end = /[\ud800-\udbff]/.test(value.charAt(limit - 1)) ? limit - 1 : limit;
+  return `${JSON.stringify(value.slice(0, end))}\u2026(${value.length - end} more)`;
+}
+
 // ../core/src/errors.ts
 var KIND = {
   QUS_USAGE: "input",
@@ -13304,6 +13319,7 @@ var KIND = {
   QUS_ELF_TRUNCATED: "input",
   QUS_QEMU_SOURCE_UNKNOWN: "input",
   QUS_VM_NOT_FOUND: "input",
+  QUS_VM_DISK_REFUSED: "input",
   QUS_NOT_ROOT: "environment",
   QUS_NO_BINFMT_MISC: "environment",
   QUS_KERNEL_NO_F_FLAG: "environment",
@@ -13321,12 +13337,16 @@ var KIND = {
   QUS_QEMU_CACHE_UNWRITABLE: "environment",
   QUS_PRIVATE_BINFMT: "environment",
   QUS_VM_TOOL_MISSING: "environment",
+  QUS_OUTPUT_TOO_LARGE: "environment",
+  QUS_NO_SPACE: "environment",
+  QUS_BINFMT_READONLY: "environment",
   QUS_KERNEL_WRITE_FAILED: "operation",
   QUS_EXEC_FAILED: "operation",
   QUS_PERSIST_FAILED: "operation",
   QUS_IMAGE_BUILD_FAILED: "operation",
   QUS_PERSIST_CONFLICT: "operation",
   QUS_TIMEOUT: "operation",
+  QUS_OUTPUT_UNWRITABLE: "operation",
   QUS_VERIFY_FAILED: "operation",
   QUS_VM_BUILD_FAILED: "operation",
   QUS_VM_BOOT_FAILED: "operation",
@@ -13360,7 +13380,7 @@ function parseFlags(input) {
   if (unknown.length > 0)
     throw new QusError(
       "QUS_INVALID_FLAGS",
-      `unknown binfmt_misc flag ${JSON.stringify(unknown.join(""))} in --flags ${JSON.stringify(input)}`,
+      `unknown binfmt_misc flag ${quoteInput(unknown.join(""))} in --flags ${quoteInput(input)}`,
       {
         hint: `use letters from ${KNOWN_FLAGS}: P preserve argv[0], O open binary, C credentials, F fix binary (default ${DEFAULT_FLAGS})`
       }
@@ -13428,8 +13448,17 @@ function processWide(name, create) {
   return key in store || (store[key] = create()), store[key];
 }
 
+// ../core/src/shell-quote.ts
+var SAFE_WORD = /^[A-Za-z0-9_@%+=:,./-]+$/;
+function quoteShellArg(arg) {
+  return SAFE_WORD.test(arg) ? arg : `'${arg.replaceAll("'", "'\\''")}'`;
+}
+function formatCommand(argv) {
+  return argv.map(quoteShellArg).join(" ");
+}
+
 // ../core/src/exec.ts
-var DEFAULT_TIMEOUT_MS = 6e4, DRAIN_MS = 200, running = processWide("exec.running", () => /* @__PURE__ */ new Set());
+var DEFAULT_TIMEOUT_MS = 6e4, DEFAULT_MAX_OUTPUT_BYTES = 32 * 2 ** 20, DRAIN_MS = 200, running = processWide("exec.running", () => /* @__PURE__ */ new Set());
 function killRunningProcesses() {
   for (let pid of running) killGroup(pid);
 }
@@ -13439,38 +13468,62 @@ function killGroup(pid) {
   } catch {
   }
 }
-var execProcess = (file, args, options = {}) => new Promise((resolve2) => {
+var execProcess = (file, args, options = {}) => new Promise((resolve2, reject) => {
   let child = spawn(file, [...args], {
     cwd: options.cwd,
     env: options.env ? { ...process.env, ...options.env } : process.env,
-    stdio: [options.input === void 0 ? "ignore" : "pipe", "pipe", "pipe"],
+    stdio: [options.input === void 0 && !options.stdin ? "ignore" : "pipe", "pipe", "pipe"],
     shell: !1,
     detached: !0
   }), pid = child.pid;
   pid !== void 0 && running.add(pid);
-  let stdout = [], stderr = [], startError, timedOut = !1, exit, drain, timer = setTimeout(() => {
+  let stdout = [], stderr = [], maxOutputBytes = options.maxOutputBytes ?? DEFAULT_MAX_OUTPUT_BYTES, outputBytes = 0, overflowed = !1, startError, timedOut = !1, exit, drain, timer = setTimeout(() => {
     timedOut = !0, pid !== void 0 && killGroup(pid);
-  }, options.timeoutMs ?? DEFAULT_TIMEOUT_MS);
-  child.stdout?.on("data", (chunk) => stdout.push(chunk)), child.stderr?.on("data", (chunk) => stderr.push(chunk)), child.stdin?.on("error", () => {
+  }, options.timeoutMs ?? DEFAULT_TIMEOUT_MS), collect = (into) => (chunk) => {
+    if (!overflowed) {
+      if (outputBytes += chunk.length, outputBytes <= maxOutputBytes) {
+        into.push(chunk);
+        return;
+      }
+      overflowed = !0, pid !== void 0 && killGroup(pid), finish();
+    }
+  };
+  options.stdout ? child.stdout?.pipe(options.stdout) : child.stdout?.on("data", collect(stdout)), child.stderr?.on("data", collect(stderr)), options.stdin && child.stdin && options.stdin.pipe(child.stdin);
+  let abort = () => pid !== void 0 && killGroup(pid);
+  options.signal?.aborted && abort(), options.signal?.addEventListener("abort", abort, { once: !0 }), child.stdin?.on("error", () => {
   });
   let settled = !1, finish = () => {
-    settled || (settled = !0, clearTimeout(timer), clearTimeout(drain), pid !== void 0 && (killGroup(pid), running.delete(pid)), child.stdout?.destroy(), child.stderr?.destroy(), resolve2({
-      exitCode: startError ? void 0 : exit?.code ?? void 0,
-      signal: exit?.signal ?? void 0,
-      stdout: trimFinalNewline(Buffer.concat(stdout).toString("utf8")),
-      stderr: trimFinalNewline(Buffer.concat(stderr).toString("utf8")),
-      startError,
-      timedOut
-    }));
+    if (!settled) {
+      if (settled = !0, clearTimeout(timer), clearTimeout(drain), options.signal?.removeEventListener("abort", abort), pid !== void 0 && (killGroup(pid), running.delete(pid)), child.stdout?.destroy(), child.stderr?.destroy(), overflowed) {
+        let check = `check which program that is (command -v ${quoteShellArg(file)}) and that it works by itself`;
+        reject(outputTooLarge(formatCommand([file, ...args]), check, maxOutputBytes));
+        return;
+      }
+      resolve2({
+        exitCode: startError ? void 0 : exit?.code ?? void 0,
+        signal: exit?.signal ?? void 0,
+        stdout: trimFinalNewline(Buffer.concat(stdout).toString("utf8")),
+        stderr: trimFinalNewline(Buffer.concat(stderr).toString("utf8")),
+        startError,
+        timedOut
+      });
+    }
   };
   child.on("error", (error2) => {
     startError = error2.code ?? error2.message, child.pid === void 0 && finish();
   }), child.on("exit", (code, signal) => {
-    exit = { code, signal }, drain = setTimeout(finish, DRAIN_MS);
+    exit = { code, signal }, options.stdout || (drain = setTimeout(finish, DRAIN_MS));
   }), child.on("close", (code, signal) => {
     exit ??= { code, signal }, finish();
   }), options.input !== void 0 && child.stdin?.end(options.input);
 });
+function outputTooLarge(what, hint, limit = DEFAULT_MAX_OUTPUT_BYTES) {
+  return new QusError(
+    "QUS_OUTPUT_TOO_LARGE",
+    `${what} printed more than ${limit / 2 ** 20} MiB and was ended with its child processes`,
+    { hint }
+  );
+}
 function trimFinalNewline(text) {
   return text.endsWith(`
 `) ? text.slice(0, -1) : text;
@@ -13860,15 +13913,6 @@ function usuallyNative(host, cpu) {
   return TARGETS.find((candidate) => candidate.cpu === cpu)?.compatOf?.some((mode) => mode.host === host && mode.usually) ?? !1;
 }
 
-// ../core/src/shell-quote.ts
-var SAFE_WORD = /^[A-Za-z0-9_@%+=:,./-]+$/;
-function quoteShellArg(arg) {
-  return SAFE_WORD.test(arg) ? arg : `'${arg.replaceAll("'", "'\\''")}'`;
-}
-function formatCommand(argv) {
-  return argv.map(quoteShellArg).join(" ");
-}
-
 // ../core/src/runner/cli-runner.ts
 import { spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
@@ -13950,7 +13994,7 @@ function excerpt(text) {
   return text.trim() ? JSON.stringify(text.trim().slice(0, 120)) : "nothing";
 }
 function unreadableInfo(name, text) {
-  return new QusError("QUS_EXEC_FAILED", `${name} info printed what qus cannot read: ${excerpt(text)}`, {
+  return new QusError("QUS_ENGINE_UNREACHABLE", `${name} info printed what qus cannot read: ${excerpt(text)}`, {
     hint: `check that \`${name}\` is the ${name} client (${name} version)`
   });
 }
@@ -14415,7 +14459,10 @@ function planTarget(target, input) {
     return { target, action: "native", remove: [], reasons: ["runs natively on this machine"] };
   let pattern = targetPattern(target), existing = input.entries.find((entry) => entry.name === name), others = input.entries.filter(
     (entry) => entry.name !== name && entry.enabled && overlaps(pattern, entryPattern(entry))
-  ), interpreter = input.interpreters.get(target.cpu), differences = existing ? existing.opaque ? opaqueDifferences(input.probes?.get(target.cpu)?.ok) : entryDifferences(existing, pattern, input.flags, interpreter?.path) : [], reasons = [
+  ), interpreter = input.interpreters.get(target.cpu), notOurs = existing ? notQusReasons(target, existing) : [], differences = existing ? existing.opaque ? opaqueDifferences(input.probes?.get(target.cpu)?.ok) : [
+    ...notOurs.length > 0 ? [notQusLine(existing, notOurs)] : [],
+    ...entryDifferences(existing, pattern, input.flags, interpreter?.path)
+  ] : [], reasons = [
     ...differences,
     ...others.map((entry) => `entry ${entry.name} (${entry.interpreter}) also claims these binaries`)
   ], alsoServed = others.flatMap((entry) => alsoServedBy(entry, target)), base = { target, existing };
@@ -14442,6 +14489,16 @@ function planTarget(target, input) {
   }
   return existing.enabled ? { ...base, action: "ok", remove: [], reasons: [] } : { ...base, action: "enable", remove: [], enable: name, reasons: ["entry is disabled"] };
 }
+function notQusReasons(target, entry) {
+  if (entry.opaque) return [];
+  let reasons = [];
+  samePattern(entry, targetPattern(target)) || reasons.push(`its magic or mask is not QEMU's for ${canonicalPlatform(target)}`);
+  let base = interpreterBase(target), file = entry.interpreter.slice(entry.interpreter.lastIndexOf("/") + 1);
+  return file !== base && file !== `${base}-static` && reasons.push(`its interpreter ${entry.interpreter || "(none)"} is not QEMU's ${base}-static or ${base}`), reasons;
+}
+function notQusLine(entry, reasons) {
+  return `${entry.name} is not qus's (another program registered it): ${reasons.join(", and ")}`;
+}
 function alsoServedBy(entry, target) {
   let pattern = entryPattern(entry);
   if (!pattern) return [];
@@ -14464,13 +14521,16 @@ function overlaps(pattern, other) {
 }
 function entryDifferences(entry, pattern, flags, interpreter) {
   let differences = [];
-  if (entry.offset === pattern.offset && entry.magic !== void 0 && sameBytes(entry.magic, pattern.magic) && sameBytes(entry.mask ?? new Uint8Array(entry.magic.length).fill(255), pattern.mask ?? new Uint8Array()) || differences.push("magic or mask differs from QEMU's"), !sameFlags(entry.flags, flags)) {
+  if (samePattern(entry, pattern) || differences.push("magic or mask differs from QEMU's"), !sameFlags(entry.flags, flags)) {
     let missingF = flags.includes("F") && !entry.flags.includes("F");
     differences.push(
       `flags ${entry.flags || "(none)"} instead of ${flags}${missingF ? ": without F it fails inside containers and chroots" : ""}`
     );
   }
   return interpreter !== void 0 && entry.interpreter !== interpreter && differences.push(`interpreter ${entry.interpreter} instead of ${interpreter}`), differences;
+}
+function samePattern(entry, pattern) {
+  return entry.offset === pattern.offset && entry.magic !== void 0 && sameBytes(entry.magic, pattern.magic) && sameBytes(entry.mask ?? new Uint8Array(entry.magic.length).fill(255), pattern.mask ?? new Uint8Array());
 }
 function sameBytes(a, b) {
   return a.length === b.length && a.every((byte, i) => byte === b[i]);
@@ -14523,7 +14583,7 @@ function describeFailure(context) {
     case "no-handler":
       return entry?.enabled ? context.interpreterFile === "script" ? `exec format error: the interpreter ${entry.interpreter} of ${entry.name} is a script, whose own interpreter (#!) is not there inside containers and chroots` : context.interpreterFile === "foreign" ? `exec format error: the interpreter ${entry.interpreter} of ${entry.name} is not a program this machine can run` : `exec format error although ${entry.name} claims this architecture: its interpreter ${entry.interpreter} could not run the program` : "exec format error: no binfmt_misc handler claims this architecture";
     case "interpreter-unreachable":
-      return context.chrooted === !1 ? `runs only outside containers: ${entry?.name ?? "the entry"} has no F flag, so its interpreter is not reachable inside containers and chroots` : entry?.flags.includes("F") ? context.interpreterFile === "dynamic" ? `ENOENT: the interpreter ${entry.interpreter} is dynamically linked: with the F flag the kernel opens it, but its loader and libraries are not inside containers and chroots` : `ENOENT: the interpreter ${entry.interpreter} could not be loaded inside a chroot${detail ? `: ${detail}` : ""}` : entry ? `ENOENT: the interpreter ${entry.interpreter} is not reachable inside a chroot: ${entry.name} has no F flag` : "ENOENT: the interpreter is not reachable inside a chroot (an entry without the F flag, or a dynamically linked interpreter)";
+      return context.interpreterFile === "missing" && entry && !entry.flags.includes("F") ? `ENOENT: the interpreter ${entry.interpreter} of ${entry.name} does not exist, and without the F flag the kernel opens it at each exec` : context.chrooted === !1 ? `runs only outside containers: ${entry?.name ?? "the entry"} has no F flag, so its interpreter is not reachable inside containers and chroots` : entry?.flags.includes("F") ? context.interpreterFile === "dynamic" ? `ENOENT: the interpreter ${entry.interpreter} is dynamically linked: with the F flag the kernel opens it, but its loader and libraries are not inside containers and chroots` : `ENOENT: the interpreter ${entry.interpreter} could not be loaded inside a chroot${detail ? `: ${detail}` : ""}` : entry ? `ENOENT: the interpreter ${entry.interpreter} is not reachable inside a chroot: ${entry.name} has no F flag` : "ENOENT: the interpreter is not reachable inside a chroot (an entry without the F flag, or a dynamically linked interpreter)";
     case "exit-status":
       return `the probe ${detail?.startsWith("could not start") ? detail : `exited with ${detail ?? "a failure"}`}`;
   }
@@ -14546,7 +14606,7 @@ function failureHint(context) {
     case "no-handler":
       return context.entry?.enabled ? `use QEMU's static emulator (apt-get install qemu-user-static), then ${replace}` : `register it: ${register2}`;
     case "interpreter-unreachable":
-      return context.entry?.flags.includes("F") ? `use QEMU's static emulator (apt-get install qemu-user-static), then ${replace}` : `re-register it with the F flag: ${replace}`;
+      return context.entry?.flags.includes("F") ? `use QEMU's static emulator (apt-get install qemu-user-static), then ${replace}` : context.interpreterFile === "missing" ? `reinstall its interpreter ${context.entry?.interpreter ?? ""} (apt-get install qemu-user-static), or re-register it with the F flag: ${replace}` : `re-register it with the F flag: ${replace}`;
     case "exit-status":
       return "check that qus may run programs in its temporary folder (a noexec TMPDIR fails), then run qus verify again";
   }
@@ -15310,9 +15370,9 @@ async function writeControl(path, text) {
     await handle.close();
   }
 }
-async function removeEntry(name, dir = BINFMT_DIR) {
+async function removeEntry(name, dir = BINFMT_DIR, write = writeControl) {
   try {
-    await writeControl(`${dir}/${name}`, "-1");
+    await write(`${dir}/${name}`, "-1");
   } catch (error2) {
     if (existsSync(`${dir}/${name}`)) throw error2;
   }
@@ -15419,8 +15479,8 @@ function classifyInterpreter(path, hostHeader) {
   let head;
   try {
     head = readHeaderSync(path, 4096);
-  } catch {
-    return "missing";
+  } catch (error2) {
+    return ["ENOENT", "ENOTDIR", "ELOOP"].includes(errnoCode(error2) ?? "") ? "missing" : void 0;
   }
   return head[0] === 35 && head[1] === 33 ? "script" : !(head[0] === 127 && head[1] === 69 && head[2] === 76 && head[3] === 70) || hostHeader && machineOf(head) !== machineOf(hostHeader) ? "foreign" : isStaticElf(head) ? "static" : "dynamic";
 }
@@ -15608,11 +15668,74 @@ function statOrUndefined(path) {
   }
 }
 
+// ../core/src/drivers/local/mount-point.ts
+import { readFileSync as readFileSync5 } from "node:fs";
+function parseMountOf(mountinfo, path) {
+  let found;
+  for (let line of mountinfo.split(`
+`)) {
+    let [head, tail2] = line.split(" - "), fields = head?.split(" ") ?? [], point = unescapeMount(fields[4] ?? "");
+    if (!point || !contains(point, path) || found && point.length < found.path.length) continue;
+    let [fsType = "", , superOptions = ""] = tail2?.split(" ") ?? [], readOnly = (fields[5] ?? "").split(",").includes("ro") || superOptions.split(",").includes("ro");
+    found = { path: point, fsType, readOnly };
+  }
+  return found;
+}
+function mountOf(path) {
+  try {
+    return parseMountOf(readFileSync5("/proc/self/mountinfo", "utf8"), path);
+  } catch {
+    return;
+  }
+}
+function contains(point, path) {
+  return point === "/" || path === point || path.startsWith(`${point}/`);
+}
+function unescapeMount(field) {
+  return field.replace(/\\([0-7]{3})/g, (_, octal) => String.fromCharCode(Number.parseInt(octal, 8)));
+}
+
+// ../core/src/drivers/local/write-errors.ts
+var ELSEWHERE = "run qus where the kernel's binfmt_misc is writable (on the host as root, or in a container run with --cap-add SYS_ADMIN, where qus mounts its own), or reach the kernel through an engine: --driver docker";
+function binfmtWriteError(error2, write, seams = {}) {
+  let code = errnoCode(error2);
+  if (code === "EROFS") {
+    let mount = (seams.mountOf ?? mountOf)(write.dir), point = mount?.readOnly ? mount.path : write.dir, holds = point === write.dir ? "" : ` (it holds ${write.dir})`, remount = formatCommand(["mount", "-o", "remount,rw", point]);
+    return new QusError(
+      "QUS_BINFMT_READONLY",
+      `binfmt_misc is read-only here: ${point} is mounted read-only${holds}, so the kernel refused to ${write.what} (EROFS)`,
+      { hint: `mount it read-write as root on the host (${remount}), or ${ELSEWHERE}`, cause: error2 }
+    );
+  }
+  if (code !== "EACCES" && code !== "EPERM") return;
+  if (!write.root)
+    return new QusError("QUS_NOT_ROOT", `the kernel refused to ${write.what}: not root (${code} on ${write.path})`, {
+      hint: "run qus as root (sudo qus ...)",
+      cause: error2
+    });
+  let namespace = (seams.userNamespace ?? currentUserNamespace)(), why = namespace ? `qus runs as root of a user namespace (${namespace}), and this binfmt_misc belongs to another` : "a security module (AppArmor, SELinux) or the container qus runs in confines it";
+  return new QusError(
+    "QUS_PRIVILEGE_DENIED",
+    `the kernel refused to ${write.what} although qus runs as root (${code} on ${write.path}): ${why}`,
+    {
+      hint: `${ELSEWHERE}; in a container with AppArmor, add --security-opt apparmor=unconfined`,
+      cause: error2
+    }
+  );
+}
+
 // ../core/src/drivers/local/index.ts
 function createLocalDriver(options = {}) {
   let exec = options.exec ?? execProcess, dir = options.binfmtDir ?? BINFMT_DIR;
   options.qemuPath !== void 0 && validateQemuPath(options.qemuPath);
-  let searchDirs = options.qemuPath ? [options.qemuPath] : defaultSearchDirs(), isRoot = process.getuid?.() === 0, host = hostCpu();
+  let searchDirs = options.qemuPath ? [options.qemuPath] : defaultSearchDirs(), isRoot = options.root ?? process.getuid?.() === 0, write = options.writeControl ?? writeControl, host = hostCpu();
+  async function kernelWrite(what, path, run2) {
+    try {
+      await run2();
+    } catch (error2) {
+      throw isQusError(error2) ? error2 : binfmtWriteError(error2, { what, path, dir, root: isRoot }) ?? error2;
+    }
+  }
   async function probeTargets(cpus) {
     let results = /* @__PURE__ */ new Map();
     if (cpus.length === 0) return results;
@@ -15681,8 +15804,14 @@ function createLocalDriver(options = {}) {
       let hostHeaders = readHostHeaders(), failures = /* @__PURE__ */ new Map();
       for (let step of steps)
         try {
-          for (let name of step.remove) await removeEntry(name, dir);
-          step.enable && await enableEntry(step.enable, dir), step.register && await register(step.register, step.target.cpu, hostHeaders, { exec, host }, dir);
+          for (let name of step.remove)
+            await kernelWrite(`remove ${name}`, `${dir}/${name}`, () => removeEntry(name, dir, write));
+          let { enable, register: registration } = step;
+          enable && await kernelWrite(`enable ${enable}`, `${dir}/${enable}`, () => enableEntry(enable, dir, write)), registration && await kernelWrite(
+            `register ${registration.name}`,
+            `${dir}/register`,
+            () => register(registration, step.target.cpu, hostHeaders, { exec, host, write }, dir)
+          );
         } catch (error2) {
           failures.set(step.target.cpu, toKernelError(error2, step));
         }
@@ -15694,14 +15823,18 @@ function createLocalDriver(options = {}) {
       let removed = [], failures = /* @__PURE__ */ new Map();
       for (let name of names)
         try {
-          await removeEntry(name, dir), removed.push(name);
+          await kernelWrite(`remove ${name}`, `${dir}/${name}`, () => removeEntry(name, dir, write)), removed.push(name);
         } catch (error2) {
           failures.set(
             name,
-            new QusError("QUS_KERNEL_WRITE_FAILED", `could not remove ${name}: ${errnoCode(error2) ?? String(error2)}`, {
-              hint: "check `dmesg` and the entry with qus status",
-              cause: error2
-            })
+            isQusError(error2) ? error2 : new QusError(
+              "QUS_KERNEL_WRITE_FAILED",
+              `could not remove ${name}: ${errnoCode(error2) ?? String(error2)}`,
+              {
+                hint: "check `dmesg` and the entry with qus status",
+                cause: error2
+              }
+            )
           );
         }
       return { removed, failures, entries: readEntries(dir) };
@@ -15710,13 +15843,16 @@ function createLocalDriver(options = {}) {
 }
 function classifyInterpreters(entries, hostHeader) {
   let files = /* @__PURE__ */ new Map();
-  for (let entry of entries)
-    entry.interpreter && !files.has(entry.interpreter) && files.set(entry.interpreter, classifyInterpreter(entry.interpreter, hostHeader));
+  for (let entry of entries) {
+    if (!entry.interpreter || files.has(entry.interpreter)) continue;
+    let file = classifyInterpreter(entry.interpreter, hostHeader);
+    file && files.set(entry.interpreter, file);
+  }
   return files;
 }
-async function enableEntry(name, dir) {
+async function enableEntry(name, dir, write) {
   try {
-    await writeControl(`${dir}/${name}`, "1");
+    await write(`${dir}/${name}`, "1");
   } catch (error2) {
     throw readEntry(name, dir) ? error2 : new QusError("QUS_KERNEL_WRITE_FAILED", `${name} was removed by another program while qus enabled it`, {
       hint: "run qus ensure again",
@@ -15734,7 +15870,7 @@ async function register(registration, cpu, hostHeaders, seams, dir) {
   await refuseHostRegistration(registration, cpu, hostHeaders, seams);
   for (let attempt = 0; ; attempt++)
     try {
-      await writeControl(`${dir}/register`, renderRegister(registration));
+      await seams.write(`${dir}/register`, renderRegister(registration));
       return;
     } catch (error2) {
       if (errnoCode(error2) !== "EEXIST") throw error2;
@@ -15768,10 +15904,7 @@ var NO_CACHE = { get: () => {
 function toKernelError(error2, step) {
   if (isQusError(error2)) return error2;
   let code = errnoCode(error2), name = step.register?.name ?? step.enable ?? step.remove[0] ?? step.target.cpu;
-  return code === "EPERM" || code === "EACCES" ? new QusError("QUS_NOT_ROOT", `the kernel refused to change ${name} (${code})`, {
-    hint: "run qus as root; inside a container it needs --cap-add SYS_ADMIN",
-    cause: error2
-  }) : code === "EINVAL" && step.register?.flags.includes("F") && !kernelAtLeast(4, 8) ? new QusError("QUS_KERNEL_NO_F_FLAG", `kernel ${release2()} does not know the F flag (Linux 4.8+)`, {
+  return code === "EINVAL" && step.register?.flags.includes("F") && !kernelAtLeast(4, 8) ? new QusError("QUS_KERNEL_NO_F_FLAG", `kernel ${release2()} does not know the F flag (Linux 4.8+)`, {
     hint: "upgrade the kernel, or pass --flags without F (then emulation does not work inside containers)",
     cause: error2
   }) : code === "ENOENT" && step.register ? new QusError(
@@ -15814,7 +15947,7 @@ function resolveOne(name) {
   let key = name.toLowerCase(), target = BY_NAME.get(key) ?? BY_NAME.get(key.replace(/^linux\//, ""));
   if (target) return target;
   let nearest = nearestNames(key.replace(/^linux\//, ""), 3);
-  throw new QusError("QUS_UNKNOWN_PLATFORM", `unknown platform ${JSON.stringify(name)}`, {
+  throw new QusError("QUS_UNKNOWN_PLATFORM", `unknown platform ${quoteInput(name)}`, {
     hint: `did you mean ${nearest.map((n) => JSON.stringify(n)).join(", ")}? Run \`qus status --platforms all\` to list every platform`
   });
 }
@@ -15835,7 +15968,7 @@ function editDistance(a, b) {
 }
 
 // ../core/src/qemu/apt-sources.ts
-import { readdirSync as readdirSync4, readFileSync as readFileSync5 } from "node:fs";
+import { readdirSync as readdirSync4, readFileSync as readFileSync6 } from "node:fs";
 import { join as join6 } from "node:path";
 var APT_SOURCES = { list: "/etc/apt/sources.list", dir: "/etc/apt/sources.list.d" }, DEBIAN_SUITES = /^(buster|bullseye|bookworm|trixie|forky|duke|sid|oldoldstable|oldstable|stable|testing|unstable|experimental)$/;
 function parseDeb822Sources(text) {
@@ -15879,7 +16012,7 @@ function debianMirrorOf(sources) {
 function systemDebianMirror(paths = APT_SOURCES) {
   let sources = [], read = (path) => {
     try {
-      return readFileSync5(path, "utf8");
+      return readFileSync6(path, "utf8");
     } catch {
       return "";
     }
@@ -15894,7 +16027,7 @@ function systemDebianMirror(paths = APT_SOURCES) {
 }
 
 // ../core/src/qemu/cache.ts
-import { mkdirSync as mkdirSync3, readdirSync as readdirSync5, readFileSync as readFileSync6, renameSync, rmSync as rmSync3, statSync as statSync3, writeFileSync as writeFileSync4 } from "node:fs";
+import { mkdirSync as mkdirSync3, readdirSync as readdirSync5, readFileSync as readFileSync7, renameSync, rmSync as rmSync3, statSync as statSync3, writeFileSync as writeFileSync4 } from "node:fs";
 import { join as join7 } from "node:path";
 var META_FILE = "qus-qemu.json", POINTERS_FILE = "suites.json", PARTIAL_PREFIX = ".partial-";
 function qemuCacheRoot(env = process.env, isRoot = process.getuid?.() === 0) {
@@ -15922,7 +16055,7 @@ function ensureCacheRoot(root) {
 }
 function readCached(folder) {
   try {
-    let meta = JSON.parse(readFileSync6(join7(folder, META_FILE), "utf8"));
+    let meta = JSON.parse(readFileSync7(join7(folder, META_FILE), "utf8"));
     if (typeof meta.packageVersion != "string" || !Array.isArray(meta.emulators)) return;
     for (let name of meta.emulators) if (!statSync3(join7(folder, name)).isFile()) return;
     return { ...meta, folder };
@@ -15963,7 +16096,7 @@ function removeStalePartials(root, now = Date.now()) {
 }
 function readPointer(root, key) {
   try {
-    let pointers = JSON.parse(readFileSync6(join7(root, POINTERS_FILE), "utf8"));
+    let pointers = JSON.parse(readFileSync7(join7(root, POINTERS_FILE), "utf8"));
     return typeof pointers[key] == "string" ? pointers[key] : void 0;
   } catch {
     return;
@@ -15972,7 +16105,7 @@ function readPointer(root, key) {
 function writePointer(root, key, folderName) {
   let pointers = {};
   try {
-    pointers = JSON.parse(readFileSync6(join7(root, POINTERS_FILE), "utf8"));
+    pointers = JSON.parse(readFileSync7(join7(root, POINTERS_FILE), "utf8"));
   } catch {
   }
   pointers[key] = folderName;
@@ -16411,7 +16544,7 @@ function describePlatform(facts) {
     let error2 = facts.error && { code: facts.error.code, message: facts.error.message };
     return { ...base, after: "native", verified: null, hint: facts.error?.hint, error: error2, ok: error2 === void 0 };
   }
-  let entry = facts.after, interpreter = entry?.interpreter || facts.foundInterpreter, failed = facts.error !== void 0 || action === "conflict" || action === "missing-interpreter", failure = probe && failureOf(probe, facts.claimant ?? entry, facts, interpreter), verifiedOk = probe?.ok === !0 && failure === void 0, ok = !failed && (facts.requireVerified ? verifiedOk : action !== "none" || entry?.enabled === !0);
+  let entry = facts.after, interpreter = entry?.interpreter || facts.foundInterpreter, failed = facts.error !== void 0 || action === "conflict" || action === "missing-interpreter", claimant = facts.claimant ?? entry, failure = probe ? failureOf(probe, claimant, facts, interpreter) : unreachableInterpreter(claimant, facts), verifiedOk = probe?.ok === !0 && failure === void 0, ok = !failed && failure === void 0 && (facts.requireVerified ? verifiedOk : action !== "none" || entry?.enabled === !0);
   return {
     ...base,
     after: entryState(entry),
@@ -16444,8 +16577,19 @@ function failureOf(probe, claimant, facts, interpreter) {
   if (probe.chrooted === !1 && readable && !claimant.flags.includes("F"))
     return { ...context, failure: "interpreter-unreachable" };
 }
+function unreachableInterpreter(claimant, facts) {
+  if (!claimant?.enabled || claimant.opaque || !claimant.interpreter || claimant.flags.includes("F") || facts.interpreterFiles?.get(claimant.interpreter) !== "missing") return;
+  let { name, interpreter, flags, enabled } = claimant;
+  return {
+    failure: "interpreter-unreachable",
+    platform: canonicalPlatform(facts.target),
+    entry: { name, interpreter, flags, enabled },
+    interpreterFile: "missing"
+  };
+}
 function hintFor(facts, ok, failure) {
   if (facts.error) return facts.error.hint;
+  if (facts.hint) return facts.hint;
   let platform2 = canonicalPlatform(facts.target);
   if (facts.action === "conflict")
     return `replace the differing entry with QEMU's: ${formatCommand(["qus", "ensure", "--replace", "--platforms", platform2])}`;
@@ -16626,8 +16770,8 @@ function groupHint(template, members, platforms) {
 }
 
 // ../core/src/report/render-markdown.ts
-var cell = (text) => text.replaceAll("|", "\\|").replaceAll(`
-`, " ");
+var cell = (text) => printable(text.replaceAll(`
+`, " ")).replaceAll("|", "\\|");
 function renderMarkdown(report) {
   let columns = columnsOf(report), out = [
     `### qus ${report.command}${report.dryRun ? " (dry run)" : ""}: ${report.ok ? "\u2705 all platforms ok" : "\u274C some platforms not ok"}`,
@@ -16779,6 +16923,8 @@ ${result.stdout}`;
   } catch {
     info2 = void 0;
   }
+  if (result.exitCode === 0 && (typeof info2 != "object" || info2 === null))
+    throw unreadableInfo("docker", result.stdout);
   if (result.exitCode !== 0 || !info2?.ServerVersion) {
     let detail = info2?.ServerErrors?.join("; ") || tail(result) || `exit code ${result.exitCode ?? result.signal}`;
     throw new QusError("QUS_ENGINE_UNREACHABLE", `cannot reach the docker engine at ${where}: ${detail}`, {
@@ -17356,22 +17502,23 @@ function readStepInputs(read) {
   resolvePlatforms(platforms);
   let driver = text("driver") ?? "auto";
   if (driver !== "auto" && driver !== "local" && driver !== "docker")
-    throw new QusError("QUS_USAGE", `the input driver is ${JSON.stringify(driver)}: it takes auto, local or docker`, {
+    throw new QusError("QUS_USAGE", `the input driver is ${quoteInput(driver)}: it takes auto, local or docker`, {
       hint: "auto (the default) uses the Docker engine's kernel when an engine answers, else this machine's"
     });
   let builderName2 = text("builder-name");
   if (builderName2 !== void 0 && !BUILDER_NAME.test(builderName2))
-    throw new QusError(
-      "QUS_USAGE",
-      `the input builder-name is ${JSON.stringify(builderName2)}: not a buildx builder name`,
-      {
-        hint: "a builder name starts with a letter and has only letters, digits, '.', '-' and '_' (buildx's rule)"
-      }
-    );
+    throw new QusError("QUS_USAGE", `the input builder-name is ${quoteInput(builderName2)}: not a buildx builder name`, {
+      hint: "a builder name starts with a letter and has only letters, digits, '.', '-' and '_' (buildx's rule)"
+    });
+  let image = text("image");
+  if (image !== void 0 && !isImageReference(image))
+    throw new QusError("QUS_USAGE", `the input image is ${quoteInput(image)}: not a container image reference`, {
+      hint: "name the installer image as docker does, e.g. image: ghcr.io/your-org/qus-binfmt:v1 (build it with qus image build) or tonistiigi/binfmt:latest"
+    });
   return {
     platforms,
     driver,
-    image: text("image"),
+    image,
     replace: booleanInput("replace", text("replace")),
     flags: text("flags"),
     buildx: booleanInput("buildx", text("buildx")) || builderName2 !== void 0,
@@ -17383,8 +17530,17 @@ var TRUE = /* @__PURE__ */ new Set(["true", "True", "TRUE"]), FALSE = /* @__PURE
 function booleanInput(name, value) {
   if (value === void 0 || FALSE.has(value)) return !1;
   if (TRUE.has(value)) return !0;
-  throw new QusError("QUS_USAGE", `the input ${name} is ${JSON.stringify(value)}: it takes true or false`, {
+  throw new QusError("QUS_USAGE", `the input ${name} is ${quoteInput(value)}: it takes true or false`, {
     hint: `write ${name}: true, or leave it out for false`
+  });
+}
+
+// ../ci/src/outputs.ts
+function outputsUnwritable(unwritten) {
+  let { what, variable, file, verified: verified2, cause } = unwritten, reason = printable(cause instanceof Error ? cause.message : String(cause)), done = verified2.length > 0 ? `qus verified ${verified2.join(", ")}` : "qus verified no platform", where = file ? `${variable} file ${printable(file)}` : `the file ${variable} names (it is not set)`;
+  return new QusError("QUS_OUTPUT_UNWRITABLE", `${done}, but could not write ${what} to the ${where}: ${reason}`, {
+    hint: `the runner sets ${variable} to a file it created for this step: a step before this one may have removed it, or changed ${variable}`,
+    cause
   });
 }
 
@@ -17934,26 +18090,35 @@ function saveState(name, value) {
 import { fileURLToPath } from "node:url";
 var STATE_NAME = "qus-state", CLI_PATH = fileURLToPath(new URL("../dist/qus.js", import.meta.url));
 function describeError(error2) {
+  if (isQusError(error2)) return `${error2.code}: ${error2.message}${error2.hint ? `
+hint: ${error2.hint}` : ""}`;
   if (error2 instanceof Error) {
-    let hint = error2.hint;
-    return typeof hint == "string" ? `${error2.message}
-hint: ${hint}` : "code" in error2 && typeof error2.code == "string" && error2.code.startsWith("QUS_") ? error2.message : error2.stack ?? error2.message;
+    let code = error2.code;
+    return typeof code == "string" && code.startsWith("QUS_") ? `${code}: ${error2.message}` : error2.stack ?? error2.message;
   }
   return String(error2);
 }
 
 // src/main.ts
-async function run() {
+async function run(options = {}) {
   try {
-    let inputs = readStepInputs((name) => getInput(name)), outcome = await runStep(inputs, { cliPath: CLI_PATH });
+    let inputs = readStepInputs((name) => getInput(name)), outcome = await (options.runStep ?? runStep)(inputs, { cliPath: CLI_PATH });
     await publish(outcome);
   } catch (error2) {
     let state = stepStateOf(error2);
-    state && saveState(STATE_NAME, JSON.stringify(state)), setFailed(describeError(error2));
+    state && saveStateOrWarn(JSON.stringify(state)), setFailed(describeError(error2));
   }
 }
 async function publish(outcome) {
-  saveState(STATE_NAME, JSON.stringify(outcome.state)), setOutput("platforms", outcome.verified.join(",")), setOutput("report", JSON.stringify(outcome.report)), outcome.builder !== void 0 && setOutput("builder", outcome.builder), info(outcome.summary);
+  let stateError = toRunnerFile(
+    "GITHUB_STATE",
+    "the state the post step needs to clean up",
+    outcome,
+    () => saveState(STATE_NAME, JSON.stringify(outcome.state))
+  ), outputError = toRunnerFile("GITHUB_OUTPUT", "the step's outputs", outcome, () => {
+    setOutput("platforms", outcome.verified.join(",")), setOutput("report", JSON.stringify(outcome.report)), outcome.builder !== void 0 && setOutput("builder", outcome.builder);
+  });
+  info(outcome.summary);
   try {
     await summary.addRaw(outcome.summary).write();
   } catch (error2) {
@@ -17968,8 +18133,23 @@ hint: ${failure.hint}` : ""}`, {
   if (outcome.failures.length > 0) {
     let asked = outcome.report.platforms.length, which2 = outcome.failures.map((failure) => `${failure.platform} (${failure.message})`).join("; ");
     setFailed(`qus: ${outcome.failures.length} of ${asked} platforms asked for do not run: ${which2}`);
-  } else
-    info(`qus: verified ${outcome.verified.join(", ")}`);
+  } else !stateError && !outputError && info(`qus: verified ${outcome.verified.join(", ")}`);
+  for (let error2 of [stateError, outputError]) error2 && setFailed(describeError(error2));
+}
+function toRunnerFile(variable, what, outcome, write) {
+  try {
+    write();
+    return;
+  } catch (cause) {
+    return outputsUnwritable({ what, variable, file: process.env[variable], verified: outcome.verified, cause });
+  }
+}
+function saveStateOrWarn(state) {
+  try {
+    saveState(STATE_NAME, state);
+  } catch (error2) {
+    warning(`qus could not save the state the post step needs to clean up: ${describeError(error2)}`);
+  }
 }
 
 // src/bin/main.ts

@@ -13284,6 +13284,14 @@ function claimantsOf(entries, header) {
   });
 }
 
+// ../core/src/display.ts
+var QUOTE_LIMIT = 200;
+function quoteInput(value, limit = QUOTE_LIMIT) {
+  if (value.length <= limit) return JSON.stringify(value);
+  let end = /[\ud800-\udbff]/.test(value.charAt(limit - 1)) ? limit - 1 : limit;
+  return `${JSON.stringify(value.slice(0, end))}\u2026(${value.length - end} more)`;
+}
+
 // ../core/src/errors.ts
 var KIND = {
   QUS_USAGE: "input",
@@ -13296,6 +13304,7 @@ var KIND = {
   QUS_ELF_TRUNCATED: "input",
   QUS_QEMU_SOURCE_UNKNOWN: "input",
   QUS_VM_NOT_FOUND: "input",
+  QUS_VM_DISK_REFUSED: "input",
   QUS_NOT_ROOT: "environment",
   QUS_NO_BINFMT_MISC: "environment",
   QUS_KERNEL_NO_F_FLAG: "environment",
@@ -13313,12 +13322,16 @@ var KIND = {
   QUS_QEMU_CACHE_UNWRITABLE: "environment",
   QUS_PRIVATE_BINFMT: "environment",
   QUS_VM_TOOL_MISSING: "environment",
+  QUS_OUTPUT_TOO_LARGE: "environment",
+  QUS_NO_SPACE: "environment",
+  QUS_BINFMT_READONLY: "environment",
   QUS_KERNEL_WRITE_FAILED: "operation",
   QUS_EXEC_FAILED: "operation",
   QUS_PERSIST_FAILED: "operation",
   QUS_IMAGE_BUILD_FAILED: "operation",
   QUS_PERSIST_CONFLICT: "operation",
   QUS_TIMEOUT: "operation",
+  QUS_OUTPUT_UNWRITABLE: "operation",
   QUS_VERIFY_FAILED: "operation",
   QUS_VM_BUILD_FAILED: "operation",
   QUS_VM_BOOT_FAILED: "operation",
@@ -13408,8 +13421,17 @@ function processWide(name, create) {
   return key in store || (store[key] = create()), store[key];
 }
 
+// ../core/src/shell-quote.ts
+var SAFE_WORD = /^[A-Za-z0-9_@%+=:,./-]+$/;
+function quoteShellArg(arg) {
+  return SAFE_WORD.test(arg) ? arg : `'${arg.replaceAll("'", "'\\''")}'`;
+}
+function formatCommand(argv) {
+  return argv.map(quoteShellArg).join(" ");
+}
+
 // ../core/src/exec.ts
-var DEFAULT_TIMEOUT_MS = 6e4, DRAIN_MS = 200, running = processWide("exec.running", () => /* @__PURE__ */ new Set());
+var DEFAULT_TIMEOUT_MS = 6e4, DEFAULT_MAX_OUTPUT_BYTES = 32 * 2 ** 20, DRAIN_MS = 200, running = processWide("exec.running", () => /* @__PURE__ */ new Set());
 function killRunningProcesses() {
   for (let pid of running) killGroup(pid);
 }
@@ -13419,38 +13441,62 @@ function killGroup(pid) {
   } catch {
   }
 }
-var execProcess = (file, args, options = {}) => new Promise((resolve2) => {
+var execProcess = (file, args, options = {}) => new Promise((resolve2, reject) => {
   let child = spawn(file, [...args], {
     cwd: options.cwd,
     env: options.env ? { ...process.env, ...options.env } : process.env,
-    stdio: [options.input === void 0 ? "ignore" : "pipe", "pipe", "pipe"],
+    stdio: [options.input === void 0 && !options.stdin ? "ignore" : "pipe", "pipe", "pipe"],
     shell: !1,
     detached: !0
   }), pid = child.pid;
   pid !== void 0 && running.add(pid);
-  let stdout = [], stderr = [], startError, timedOut = !1, exit, drain, timer = setTimeout(() => {
+  let stdout = [], stderr = [], maxOutputBytes = options.maxOutputBytes ?? DEFAULT_MAX_OUTPUT_BYTES, outputBytes = 0, overflowed = !1, startError, timedOut = !1, exit, drain, timer = setTimeout(() => {
     timedOut = !0, pid !== void 0 && killGroup(pid);
-  }, options.timeoutMs ?? DEFAULT_TIMEOUT_MS);
-  child.stdout?.on("data", (chunk) => stdout.push(chunk)), child.stderr?.on("data", (chunk) => stderr.push(chunk)), child.stdin?.on("error", () => {
+  }, options.timeoutMs ?? DEFAULT_TIMEOUT_MS), collect = (into) => (chunk) => {
+    if (!overflowed) {
+      if (outputBytes += chunk.length, outputBytes <= maxOutputBytes) {
+        into.push(chunk);
+        return;
+      }
+      overflowed = !0, pid !== void 0 && killGroup(pid), finish();
+    }
+  };
+  options.stdout ? child.stdout?.pipe(options.stdout) : child.stdout?.on("data", collect(stdout)), child.stderr?.on("data", collect(stderr)), options.stdin && child.stdin && options.stdin.pipe(child.stdin);
+  let abort = () => pid !== void 0 && killGroup(pid);
+  options.signal?.aborted && abort(), options.signal?.addEventListener("abort", abort, { once: !0 }), child.stdin?.on("error", () => {
   });
   let settled = !1, finish = () => {
-    settled || (settled = !0, clearTimeout(timer), clearTimeout(drain), pid !== void 0 && (killGroup(pid), running.delete(pid)), child.stdout?.destroy(), child.stderr?.destroy(), resolve2({
-      exitCode: startError ? void 0 : exit?.code ?? void 0,
-      signal: exit?.signal ?? void 0,
-      stdout: trimFinalNewline(Buffer.concat(stdout).toString("utf8")),
-      stderr: trimFinalNewline(Buffer.concat(stderr).toString("utf8")),
-      startError,
-      timedOut
-    }));
+    if (!settled) {
+      if (settled = !0, clearTimeout(timer), clearTimeout(drain), options.signal?.removeEventListener("abort", abort), pid !== void 0 && (killGroup(pid), running.delete(pid)), child.stdout?.destroy(), child.stderr?.destroy(), overflowed) {
+        let check = `check which program that is (command -v ${quoteShellArg(file)}) and that it works by itself`;
+        reject(outputTooLarge(formatCommand([file, ...args]), check, maxOutputBytes));
+        return;
+      }
+      resolve2({
+        exitCode: startError ? void 0 : exit?.code ?? void 0,
+        signal: exit?.signal ?? void 0,
+        stdout: trimFinalNewline(Buffer.concat(stdout).toString("utf8")),
+        stderr: trimFinalNewline(Buffer.concat(stderr).toString("utf8")),
+        startError,
+        timedOut
+      });
+    }
   };
   child.on("error", (error) => {
     startError = error.code ?? error.message, child.pid === void 0 && finish();
   }), child.on("exit", (code, signal) => {
-    exit = { code, signal }, drain = setTimeout(finish, DRAIN_MS);
+    exit = { code, signal }, options.stdout || (drain = setTimeout(finish, DRAIN_MS));
   }), child.on("close", (code, signal) => {
     exit ??= { code, signal }, finish();
   }), options.input !== void 0 && child.stdin?.end(options.input);
 });
+function outputTooLarge(what, hint, limit = DEFAULT_MAX_OUTPUT_BYTES) {
+  return new QusError(
+    "QUS_OUTPUT_TOO_LARGE",
+    `${what} printed more than ${limit / 2 ** 20} MiB and was ended with its child processes`,
+    { hint }
+  );
+}
 function trimFinalNewline(text) {
   return text.endsWith(`
 `) ? text.slice(0, -1) : text;
@@ -13837,15 +13883,6 @@ function usuallyNative(host, cpu) {
   return TARGETS.find((candidate) => candidate.cpu === cpu)?.compatOf?.some((mode) => mode.host === host && mode.usually) ?? !1;
 }
 
-// ../core/src/shell-quote.ts
-var SAFE_WORD = /^[A-Za-z0-9_@%+=:,./-]+$/;
-function quoteShellArg(arg) {
-  return SAFE_WORD.test(arg) ? arg : `'${arg.replaceAll("'", "'\\''")}'`;
-}
-function formatCommand(argv) {
-  return argv.map(quoteShellArg).join(" ");
-}
-
 // ../core/src/runner/cli-runner.ts
 import { spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
@@ -13927,7 +13964,7 @@ function excerpt(text) {
   return text.trim() ? JSON.stringify(text.trim().slice(0, 120)) : "nothing";
 }
 function unreadableInfo(name, text) {
-  return new QusError("QUS_EXEC_FAILED", `${name} info printed what qus cannot read: ${excerpt(text)}`, {
+  return new QusError("QUS_ENGINE_UNREACHABLE", `${name} info printed what qus cannot read: ${excerpt(text)}`, {
     hint: `check that \`${name}\` is the ${name} client (${name} version)`
   });
 }
@@ -14380,15 +14417,28 @@ function buildProbe(cpu) {
 function targetPattern(target) {
   return { offset: 0, magic: decodeEscaped(target.magic), mask: decodeEscaped(target.mask) };
 }
+function notQusReasons(target, entry) {
+  if (entry.opaque) return [];
+  let reasons = [];
+  samePattern(entry, targetPattern(target)) || reasons.push(`its magic or mask is not QEMU's for ${canonicalPlatform(target)}`);
+  let base = interpreterBase(target), file = entry.interpreter.slice(entry.interpreter.lastIndexOf("/") + 1);
+  return file !== base && file !== `${base}-static` && reasons.push(`its interpreter ${entry.interpreter || "(none)"} is not QEMU's ${base}-static or ${base}`), reasons;
+}
+function notQusLine(entry, reasons) {
+  return `${entry.name} is not qus's (another program registered it): ${reasons.join(", and ")}`;
+}
 function entryDifferences(entry, pattern, flags, interpreter) {
   let differences = [];
-  if (entry.offset === pattern.offset && entry.magic !== void 0 && sameBytes(entry.magic, pattern.magic) && sameBytes(entry.mask ?? new Uint8Array(entry.magic.length).fill(255), pattern.mask ?? new Uint8Array()) || differences.push("magic or mask differs from QEMU's"), !sameFlags(entry.flags, flags)) {
+  if (samePattern(entry, pattern) || differences.push("magic or mask differs from QEMU's"), !sameFlags(entry.flags, flags)) {
     let missingF = flags.includes("F") && !entry.flags.includes("F");
     differences.push(
       `flags ${entry.flags || "(none)"} instead of ${flags}${missingF ? ": without F it fails inside containers and chroots" : ""}`
     );
   }
   return interpreter !== void 0 && entry.interpreter !== interpreter && differences.push(`interpreter ${entry.interpreter} instead of ${interpreter}`), differences;
+}
+function samePattern(entry, pattern) {
+  return entry.offset === pattern.offset && entry.magic !== void 0 && sameBytes(entry.magic, pattern.magic) && sameBytes(entry.mask ?? new Uint8Array(entry.magic.length).fill(255), pattern.mask ?? new Uint8Array());
 }
 function sameBytes(a, b) {
   return a.length === b.length && a.every((byte, i) => byte === b[i]);
@@ -14438,7 +14488,7 @@ function describeFailure(context) {
     case "no-handler":
       return entry?.enabled ? context.interpreterFile === "script" ? `exec format error: the interpreter ${entry.interpreter} of ${entry.name} is a script, whose own interpreter (#!) is not there inside containers and chroots` : context.interpreterFile === "foreign" ? `exec format error: the interpreter ${entry.interpreter} of ${entry.name} is not a program this machine can run` : `exec format error although ${entry.name} claims this architecture: its interpreter ${entry.interpreter} could not run the program` : "exec format error: no binfmt_misc handler claims this architecture";
     case "interpreter-unreachable":
-      return context.chrooted === !1 ? `runs only outside containers: ${entry?.name ?? "the entry"} has no F flag, so its interpreter is not reachable inside containers and chroots` : entry?.flags.includes("F") ? context.interpreterFile === "dynamic" ? `ENOENT: the interpreter ${entry.interpreter} is dynamically linked: with the F flag the kernel opens it, but its loader and libraries are not inside containers and chroots` : `ENOENT: the interpreter ${entry.interpreter} could not be loaded inside a chroot${detail ? `: ${detail}` : ""}` : entry ? `ENOENT: the interpreter ${entry.interpreter} is not reachable inside a chroot: ${entry.name} has no F flag` : "ENOENT: the interpreter is not reachable inside a chroot (an entry without the F flag, or a dynamically linked interpreter)";
+      return context.interpreterFile === "missing" && entry && !entry.flags.includes("F") ? `ENOENT: the interpreter ${entry.interpreter} of ${entry.name} does not exist, and without the F flag the kernel opens it at each exec` : context.chrooted === !1 ? `runs only outside containers: ${entry?.name ?? "the entry"} has no F flag, so its interpreter is not reachable inside containers and chroots` : entry?.flags.includes("F") ? context.interpreterFile === "dynamic" ? `ENOENT: the interpreter ${entry.interpreter} is dynamically linked: with the F flag the kernel opens it, but its loader and libraries are not inside containers and chroots` : `ENOENT: the interpreter ${entry.interpreter} could not be loaded inside a chroot${detail ? `: ${detail}` : ""}` : entry ? `ENOENT: the interpreter ${entry.interpreter} is not reachable inside a chroot: ${entry.name} has no F flag` : "ENOENT: the interpreter is not reachable inside a chroot (an entry without the F flag, or a dynamically linked interpreter)";
     case "exit-status":
       return `the probe ${detail?.startsWith("could not start") ? detail : `exited with ${detail ?? "a failure"}`}`;
   }
@@ -14461,7 +14511,7 @@ function failureHint(context) {
     case "no-handler":
       return context.entry?.enabled ? `use QEMU's static emulator (apt-get install qemu-user-static), then ${replace}` : `register it: ${register2}`;
     case "interpreter-unreachable":
-      return context.entry?.flags.includes("F") ? `use QEMU's static emulator (apt-get install qemu-user-static), then ${replace}` : `re-register it with the F flag: ${replace}`;
+      return context.entry?.flags.includes("F") ? `use QEMU's static emulator (apt-get install qemu-user-static), then ${replace}` : context.interpreterFile === "missing" ? `reinstall its interpreter ${context.entry?.interpreter ?? ""} (apt-get install qemu-user-static), or re-register it with the F flag: ${replace}` : `re-register it with the F flag: ${replace}`;
     case "exit-status":
       return "check that qus may run programs in its temporary folder (a noexec TMPDIR fails), then run qus verify again";
   }
@@ -15225,9 +15275,9 @@ async function writeControl(path, text) {
     await handle.close();
   }
 }
-async function removeEntry(name, dir = BINFMT_DIR) {
+async function removeEntry(name, dir = BINFMT_DIR, write = writeControl) {
   try {
-    await writeControl(`${dir}/${name}`, "-1");
+    await write(`${dir}/${name}`, "-1");
   } catch (error) {
     if (existsSync(`${dir}/${name}`)) throw error;
   }
@@ -15334,8 +15384,8 @@ function classifyInterpreter(path, hostHeader) {
   let head;
   try {
     head = readHeaderSync(path, 4096);
-  } catch {
-    return "missing";
+  } catch (error) {
+    return ["ENOENT", "ENOTDIR", "ELOOP"].includes(errnoCode(error) ?? "") ? "missing" : void 0;
   }
   return head[0] === 35 && head[1] === 33 ? "script" : !(head[0] === 127 && head[1] === 69 && head[2] === 76 && head[3] === 70) || hostHeader && machineOf(head) !== machineOf(hostHeader) ? "foreign" : isStaticElf(head) ? "static" : "dynamic";
 }
@@ -15523,11 +15573,74 @@ function statOrUndefined(path) {
   }
 }
 
+// ../core/src/drivers/local/mount-point.ts
+import { readFileSync as readFileSync5 } from "node:fs";
+function parseMountOf(mountinfo, path) {
+  let found;
+  for (let line of mountinfo.split(`
+`)) {
+    let [head, tail2] = line.split(" - "), fields = head?.split(" ") ?? [], point = unescapeMount(fields[4] ?? "");
+    if (!point || !contains(point, path) || found && point.length < found.path.length) continue;
+    let [fsType = "", , superOptions = ""] = tail2?.split(" ") ?? [], readOnly = (fields[5] ?? "").split(",").includes("ro") || superOptions.split(",").includes("ro");
+    found = { path: point, fsType, readOnly };
+  }
+  return found;
+}
+function mountOf(path) {
+  try {
+    return parseMountOf(readFileSync5("/proc/self/mountinfo", "utf8"), path);
+  } catch {
+    return;
+  }
+}
+function contains(point, path) {
+  return point === "/" || path === point || path.startsWith(`${point}/`);
+}
+function unescapeMount(field) {
+  return field.replace(/\\([0-7]{3})/g, (_, octal) => String.fromCharCode(Number.parseInt(octal, 8)));
+}
+
+// ../core/src/drivers/local/write-errors.ts
+var ELSEWHERE = "run qus where the kernel's binfmt_misc is writable (on the host as root, or in a container run with --cap-add SYS_ADMIN, where qus mounts its own), or reach the kernel through an engine: --driver docker";
+function binfmtWriteError(error, write, seams = {}) {
+  let code = errnoCode(error);
+  if (code === "EROFS") {
+    let mount = (seams.mountOf ?? mountOf)(write.dir), point = mount?.readOnly ? mount.path : write.dir, holds = point === write.dir ? "" : ` (it holds ${write.dir})`, remount = formatCommand(["mount", "-o", "remount,rw", point]);
+    return new QusError(
+      "QUS_BINFMT_READONLY",
+      `binfmt_misc is read-only here: ${point} is mounted read-only${holds}, so the kernel refused to ${write.what} (EROFS)`,
+      { hint: `mount it read-write as root on the host (${remount}), or ${ELSEWHERE}`, cause: error }
+    );
+  }
+  if (code !== "EACCES" && code !== "EPERM") return;
+  if (!write.root)
+    return new QusError("QUS_NOT_ROOT", `the kernel refused to ${write.what}: not root (${code} on ${write.path})`, {
+      hint: "run qus as root (sudo qus ...)",
+      cause: error
+    });
+  let namespace = (seams.userNamespace ?? currentUserNamespace)(), why = namespace ? `qus runs as root of a user namespace (${namespace}), and this binfmt_misc belongs to another` : "a security module (AppArmor, SELinux) or the container qus runs in confines it";
+  return new QusError(
+    "QUS_PRIVILEGE_DENIED",
+    `the kernel refused to ${write.what} although qus runs as root (${code} on ${write.path}): ${why}`,
+    {
+      hint: `${ELSEWHERE}; in a container with AppArmor, add --security-opt apparmor=unconfined`,
+      cause: error
+    }
+  );
+}
+
 // ../core/src/drivers/local/index.ts
 function createLocalDriver(options = {}) {
   let exec = options.exec ?? execProcess, dir = options.binfmtDir ?? BINFMT_DIR;
   options.qemuPath !== void 0 && validateQemuPath(options.qemuPath);
-  let searchDirs = options.qemuPath ? [options.qemuPath] : defaultSearchDirs(), isRoot = process.getuid?.() === 0, host = hostCpu();
+  let searchDirs = options.qemuPath ? [options.qemuPath] : defaultSearchDirs(), isRoot = options.root ?? process.getuid?.() === 0, write = options.writeControl ?? writeControl, host = hostCpu();
+  async function kernelWrite(what, path, run2) {
+    try {
+      await run2();
+    } catch (error) {
+      throw isQusError(error) ? error : binfmtWriteError(error, { what, path, dir, root: isRoot }) ?? error;
+    }
+  }
   async function probeTargets(cpus) {
     let results = /* @__PURE__ */ new Map();
     if (cpus.length === 0) return results;
@@ -15596,8 +15709,14 @@ function createLocalDriver(options = {}) {
       let hostHeaders = readHostHeaders(), failures = /* @__PURE__ */ new Map();
       for (let step of steps)
         try {
-          for (let name of step.remove) await removeEntry(name, dir);
-          step.enable && await enableEntry(step.enable, dir), step.register && await register(step.register, step.target.cpu, hostHeaders, { exec, host }, dir);
+          for (let name of step.remove)
+            await kernelWrite(`remove ${name}`, `${dir}/${name}`, () => removeEntry(name, dir, write));
+          let { enable, register: registration } = step;
+          enable && await kernelWrite(`enable ${enable}`, `${dir}/${enable}`, () => enableEntry(enable, dir, write)), registration && await kernelWrite(
+            `register ${registration.name}`,
+            `${dir}/register`,
+            () => register(registration, step.target.cpu, hostHeaders, { exec, host, write }, dir)
+          );
         } catch (error) {
           failures.set(step.target.cpu, toKernelError(error, step));
         }
@@ -15609,14 +15728,18 @@ function createLocalDriver(options = {}) {
       let removed = [], failures = /* @__PURE__ */ new Map();
       for (let name of names)
         try {
-          await removeEntry(name, dir), removed.push(name);
+          await kernelWrite(`remove ${name}`, `${dir}/${name}`, () => removeEntry(name, dir, write)), removed.push(name);
         } catch (error) {
           failures.set(
             name,
-            new QusError("QUS_KERNEL_WRITE_FAILED", `could not remove ${name}: ${errnoCode(error) ?? String(error)}`, {
-              hint: "check `dmesg` and the entry with qus status",
-              cause: error
-            })
+            isQusError(error) ? error : new QusError(
+              "QUS_KERNEL_WRITE_FAILED",
+              `could not remove ${name}: ${errnoCode(error) ?? String(error)}`,
+              {
+                hint: "check `dmesg` and the entry with qus status",
+                cause: error
+              }
+            )
           );
         }
       return { removed, failures, entries: readEntries(dir) };
@@ -15625,13 +15748,16 @@ function createLocalDriver(options = {}) {
 }
 function classifyInterpreters(entries, hostHeader) {
   let files = /* @__PURE__ */ new Map();
-  for (let entry of entries)
-    entry.interpreter && !files.has(entry.interpreter) && files.set(entry.interpreter, classifyInterpreter(entry.interpreter, hostHeader));
+  for (let entry of entries) {
+    if (!entry.interpreter || files.has(entry.interpreter)) continue;
+    let file = classifyInterpreter(entry.interpreter, hostHeader);
+    file && files.set(entry.interpreter, file);
+  }
   return files;
 }
-async function enableEntry(name, dir) {
+async function enableEntry(name, dir, write) {
   try {
-    await writeControl(`${dir}/${name}`, "1");
+    await write(`${dir}/${name}`, "1");
   } catch (error) {
     throw readEntry(name, dir) ? error : new QusError("QUS_KERNEL_WRITE_FAILED", `${name} was removed by another program while qus enabled it`, {
       hint: "run qus ensure again",
@@ -15649,7 +15775,7 @@ async function register(registration, cpu, hostHeaders, seams, dir) {
   await refuseHostRegistration(registration, cpu, hostHeaders, seams);
   for (let attempt = 0; ; attempt++)
     try {
-      await writeControl(`${dir}/register`, renderRegister(registration));
+      await seams.write(`${dir}/register`, renderRegister(registration));
       return;
     } catch (error) {
       if (errnoCode(error) !== "EEXIST") throw error;
@@ -15683,10 +15809,7 @@ var NO_CACHE = { get: () => {
 function toKernelError(error, step) {
   if (isQusError(error)) return error;
   let code = errnoCode(error), name = step.register?.name ?? step.enable ?? step.remove[0] ?? step.target.cpu;
-  return code === "EPERM" || code === "EACCES" ? new QusError("QUS_NOT_ROOT", `the kernel refused to change ${name} (${code})`, {
-    hint: "run qus as root; inside a container it needs --cap-add SYS_ADMIN",
-    cause: error
-  }) : code === "EINVAL" && step.register?.flags.includes("F") && !kernelAtLeast(4, 8) ? new QusError("QUS_KERNEL_NO_F_FLAG", `kernel ${release2()} does not know the F flag (Linux 4.8+)`, {
+  return code === "EINVAL" && step.register?.flags.includes("F") && !kernelAtLeast(4, 8) ? new QusError("QUS_KERNEL_NO_F_FLAG", `kernel ${release2()} does not know the F flag (Linux 4.8+)`, {
     hint: "upgrade the kernel, or pass --flags without F (then emulation does not work inside containers)",
     cause: error
   }) : code === "ENOENT" && step.register ? new QusError(
@@ -15729,7 +15852,7 @@ function resolveOne(name) {
   let key = name.toLowerCase(), target = BY_NAME.get(key) ?? BY_NAME.get(key.replace(/^linux\//, ""));
   if (target) return target;
   let nearest = nearestNames(key.replace(/^linux\//, ""), 3);
-  throw new QusError("QUS_UNKNOWN_PLATFORM", `unknown platform ${JSON.stringify(name)}`, {
+  throw new QusError("QUS_UNKNOWN_PLATFORM", `unknown platform ${quoteInput(name)}`, {
     hint: `did you mean ${nearest.map((n) => JSON.stringify(n)).join(", ")}? Run \`qus status --platforms all\` to list every platform`
   });
 }
@@ -15766,7 +15889,7 @@ function describePlatform(facts) {
     let error = facts.error && { code: facts.error.code, message: facts.error.message };
     return { ...base, after: "native", verified: null, hint: facts.error?.hint, error, ok: error === void 0 };
   }
-  let entry = facts.after, interpreter = entry?.interpreter || facts.foundInterpreter, failed = facts.error !== void 0 || action === "conflict" || action === "missing-interpreter", failure = probe && failureOf(probe, facts.claimant ?? entry, facts, interpreter), verifiedOk = probe?.ok === !0 && failure === void 0, ok = !failed && (facts.requireVerified ? verifiedOk : action !== "none" || entry?.enabled === !0);
+  let entry = facts.after, interpreter = entry?.interpreter || facts.foundInterpreter, failed = facts.error !== void 0 || action === "conflict" || action === "missing-interpreter", claimant = facts.claimant ?? entry, failure = probe ? failureOf(probe, claimant, facts, interpreter) : unreachableInterpreter(claimant, facts), verifiedOk = probe?.ok === !0 && failure === void 0, ok = !failed && failure === void 0 && (facts.requireVerified ? verifiedOk : action !== "none" || entry?.enabled === !0);
   return {
     ...base,
     after: entryState(entry),
@@ -15799,8 +15922,19 @@ function failureOf(probe, claimant, facts, interpreter) {
   if (probe.chrooted === !1 && readable && !claimant.flags.includes("F"))
     return { ...context, failure: "interpreter-unreachable" };
 }
+function unreachableInterpreter(claimant, facts) {
+  if (!claimant?.enabled || claimant.opaque || !claimant.interpreter || claimant.flags.includes("F") || facts.interpreterFiles?.get(claimant.interpreter) !== "missing") return;
+  let { name, interpreter, flags, enabled } = claimant;
+  return {
+    failure: "interpreter-unreachable",
+    platform: canonicalPlatform(facts.target),
+    entry: { name, interpreter, flags, enabled },
+    interpreterFile: "missing"
+  };
+}
 function hintFor(facts, ok, failure) {
   if (facts.error) return facts.error.hint;
+  if (facts.hint) return facts.hint;
   let platform2 = canonicalPlatform(facts.target);
   if (facts.action === "conflict")
     return `replace the differing entry with QEMU's: ${formatCommand(["qus", "ensure", "--replace", "--platforms", platform2])}`;
@@ -15837,9 +15971,23 @@ function driverOf(options) {
 
 // ../core/src/operations/remove.ts
 async function remove(options) {
-  let targets = targetsOf(options), dryRun = options.dryRun ?? !1, driver = driverOf(options), inspection = await driver.inspect({ targets, mount: !1, verify: !1 }), present = targets.filter((target) => inspection.entries.some((entry) => entry.name === entryName(target))), outcome = !dryRun && present.length > 0 ? await driver.remove(present.map(entryName)) : void 0, removals = targets.map((target) => {
-    let name = entryName(target), entry = inspection.entries.find((candidate) => candidate.name === name), removed = outcome?.removed.includes(name) ?? !1, after = outcome?.entries ? outcome.entries.find((candidate) => candidate.name === name) : removed || dryRun ? void 0 : entry;
-    return describePlatform({
+  let targets = targetsOf(options), dryRun = options.dryRun ?? !1, driver = driverOf(options), inspection = await driver.inspect({ targets, mount: !1, verify: !1 }), entryOf = (target) => inspection.entries.find((entry) => entry.name === entryName(target)), notOurs = /* @__PURE__ */ new Map();
+  for (let target of targets) {
+    let entry = entryOf(target), reasons = entry ? notQusReasons(target, entry) : [];
+    entry && reasons.length > 0 && notOurs.set(target, notQusLine(entry, reasons));
+  }
+  let own = targets.filter((target) => entryOf(target) && !notOurs.has(target)), outcome = !dryRun && own.length > 0 ? await driver.remove(own.map(entryName)) : void 0, removals = targets.map((target) => {
+    let name = entryName(target), entry = entryOf(target), removed = outcome?.removed.includes(name) ?? !1, after = outcome?.entries ? outcome.entries.find((candidate) => candidate.name === name) : removed || dryRun && !notOurs.has(target) ? void 0 : entry, foreign = notOurs.get(target);
+    return foreign && entry ? describePlatform({
+      target,
+      action: "conflict",
+      before: entryState(entry),
+      after,
+      qemuVersions: inspection.qemuVersions,
+      reasons: [foreign, "left in place: qus removes only its own entries"],
+      hint: removeAnywayHint(target, entry),
+      requireVerified: !1
+    }) : describePlatform({
       target,
       action: entry ? "remove" : "none",
       before: entryState(entry),
@@ -15851,9 +15999,13 @@ async function remove(options) {
     });
   }).map((platform2) => ({
     ...platform2,
-    ok: platform2.error === void 0 && (dryRun || platform2.after === "absent")
+    ok: platform2.action !== "conflict" && platform2.error === void 0 && (dryRun || platform2.after === "absent")
   }));
   return buildReport("remove", driver.name, inspection, removals, dryRun);
+}
+function removeAnywayHint(target, entry) {
+  let platform2 = canonicalPlatform(target), takeOver = formatCommand(["qus", "ensure", "--replace", "--platforms", platform2]), again = formatCommand(["qus", "remove", "--platforms", platform2]), byHand = `echo -1 > ${formatCommand([`/proc/sys/fs/binfmt_misc/${entry.name}`])}`;
+  return `to remove it all the same, replace it with qus's and remove that (${takeOver}, then ${again}), or remove it as root on the kernel's machine: ${byHand}`;
 }
 
 // ../ci/src/kernel-driver.ts
@@ -16294,10 +16446,11 @@ function getState(name) {
 import { fileURLToPath } from "node:url";
 var STATE_NAME = "qus-state", CLI_PATH = fileURLToPath(new URL("../dist/qus.js", import.meta.url));
 function describeError(error) {
+  if (isQusError(error)) return `${error.code}: ${error.message}${error.hint ? `
+hint: ${error.hint}` : ""}`;
   if (error instanceof Error) {
-    let hint = error.hint;
-    return typeof hint == "string" ? `${error.message}
-hint: ${hint}` : "code" in error && typeof error.code == "string" && error.code.startsWith("QUS_") ? error.message : error.stack ?? error.message;
+    let code = error.code;
+    return typeof code == "string" && code.startsWith("QUS_") ? `${code}: ${error.message}` : error.stack ?? error.message;
   }
   return String(error);
 }
