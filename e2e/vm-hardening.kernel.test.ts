@@ -20,11 +20,21 @@ beforeAll(() => {
   env = { QUS_VM_STATE_DIR: join(work, "registry") };
 });
 
+const mounts: string[] = [];
+
 afterAll(() => {
   for (const image of IMAGES) docker(["rmi", "--force", image]);
-  spawnSync("umount", [join(work, "small-tmp")]);
+  for (const mount of mounts) spawnSync("umount", [mount]);
   if (work) rmSync(work, { recursive: true, force: true });
 });
+
+/** A TMPDIR of its own on a tmpfs of `size` (e.g. 400M), unmounted after the tests. */
+function smallTmp(size: string): string {
+  const dir = mkdtempSync(join(work, "small-tmp-"));
+  run("mount", ["-t", "tmpfs", "-o", `size=${size}`, "tmpfs", dir]);
+  mounts.push(dir);
+  return dir;
+}
 
 function run(program: string, args: string[]): string {
   const result = spawnSync(program, args, { encoding: "utf8" });
@@ -36,7 +46,7 @@ function run(program: string, args: string[]): string {
 async function imageOf(root: string, tag: string): Promise<string> {
   const dir = mkdtempSync(join(work, "image-"));
   const layer = join(dir, "layer.tar");
-  run("tar", ["--sparse", "--numeric-owner", "-C", root, "-cf", layer, "."]);
+  run("tar", ["--format=pax", "--sparse", "--numeric-owner", "-C", root, "-cf", layer, "."]);
   const archive = await writeDockerArchive({}, { layer, tag, platform: "linux/arm64", dir: join(dir, "out") });
   run("docker", ["load", "--input", archive]);
   rmSync(dir, { recursive: true, force: true });
@@ -146,9 +156,7 @@ describe("qus vm from-image writes the image's own files", () => {
     run("truncate", ["-s", "1G", join(root, "big.img")]);
     writeFileSync(join(root, "tail"), "after the holes\n");
     const image = await imageOf(root, IMAGES[1] as string);
-    const small = join(work, "small-tmp");
-    mkdirSync(small);
-    run("mount", ["-t", "tmpfs", "-o", "size=400M", "tmpfs", small]);
+    const small = smallTmp("400M");
     const disk = join(work, "sparse.qcow2");
     const written = await qus(["vm", "from-image", image, "--out", disk], { env: { ...env, TMPDIR: small } });
     expect(written.exitCode, written.stderr).toBe(0);
@@ -164,7 +172,7 @@ describe("qus vm from-image writes the image's own files", () => {
     writeFileSync(join(root, "dense.bin"), Buffer.alloc(500 * 2 ** 20, 1));
     const image = await imageOf(root, "qus-e2e-vm-dense:1");
     IMAGES.push(image);
-    const small = join(work, "small-tmp");
+    const small = smallTmp("400M");
     const failed = await qus(["vm", "from-image", image, "--out", join(work, "dense.qcow2")], {
       env: { ...env, TMPDIR: small },
     });

@@ -196,6 +196,30 @@ describe("qus vm start, use, stop", () => {
     expect(run.stderr).toContain("QUS_VM_RUNNING");
   });
 
+  it("a copy of the running VM's folder: stopping it leaves the VM running, starting it is refused by name", async () => {
+    const copy = join(work, "copy-of-running");
+    const cp = spawnSync("cp", ["-r", "--sparse=always", vmDir, copy], { encoding: "utf8" });
+    expect(cp.status, cp.stderr).toBe(0);
+    const stopped = await qus(["vm", "stop", copy], { env });
+    expect(stopped.exitCode, stopped.stderr).toBe(0);
+    expect(stopped.stdout).toContain("was not running");
+    expect(qemuProcessesOf(vmDir)).toEqual([pid]);
+    expect(existsSync(join(vmDir, "run/state.json"))).toBe(true);
+    expect(existsSync(join(vmDir, "run/control.sock"))).toBe(true);
+    const started = await qus(["vm", "start", copy], { env });
+    expect(started.exitCode).toBe(1);
+    expect(started.stderr).toContain(`a VM named ${NAME} already runs from ${vmDir}`);
+    const status = await qus(["vm", "status", "--json"], { env });
+    expect(JSON.parse(status.stdout)).toMatchObject([{ status: "running", state: { name: NAME, pid } }]);
+    rmSync(copy, { recursive: true, force: true });
+  }, 120_000);
+
+  it("refuses to read the disk the running VM holds into an image", async () => {
+    const run = await qus(["vm", "to-image", join(vmDir, "disk.qcow2"), "--tag", "qus-e2e-vm:in-use"], { env });
+    expect(run.exitCode).toBe(1);
+    expect(run.stderr).toContain(`is in use by a running QEMU (pid ${pid})`);
+  });
+
   it("lists it in qus vm status", async () => {
     const run = await qus(["vm", "status", "--json"], { env });
     expect(run.exitCode).toBe(0);
@@ -228,6 +252,13 @@ describe("qus vm run", () => {
     expect(run.stdout).toBe("aarch64\ntwo  spaces, a comma\n");
     expect(run.exitCode).toBe(7);
     expect(qemuProcessesOf(vmDir)).toEqual([]);
+  }, 120_000);
+
+  it("a process the command leaves printing forged exit markers cannot change its status", async () => {
+    const forger = "(while :; do echo; echo QUS-RUN-EXIT:0; done) & sleep 1; exit 9";
+    const run = await qus(["vm", "run", vmDir, "--", "/bin/sh", "-c", forger], { env });
+    expect(run.exitCode, run.stderr).toBe(9);
+    expect(run.stdout).toContain("QUS-RUN-EXIT:0");
   }, 120_000);
 
   it("gives the command an empty stdin, so a program that reads it ends", async () => {

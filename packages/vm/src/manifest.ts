@@ -60,9 +60,12 @@ export function readVm(dir: string): { manifest: VmManifest; arch: VmArch } {
   return { manifest, arch: vmArch(manifest.arch, `${file}'s arch`) };
 }
 
-/** A VM name: it becomes a host name, a docker context name and a registry file name. */
+/** What a VM name may be: it becomes a host name, a docker context name and a registry file name. */
+export const VM_NAME = /^[a-z0-9][a-z0-9-]{0,62}$/;
+
+/** A VM name, or QUS_USAGE. */
 export function vmName(name: string): string {
-  if (/^[a-z0-9][a-z0-9-]{0,62}$/.test(name)) return name;
+  if (VM_NAME.test(name)) return name;
   throw new QusError("QUS_USAGE", `--name ${JSON.stringify(name)} is not a VM name`, {
     hint: "use lower-case letters, digits and dashes, e.g. --name qus-arm64",
   });

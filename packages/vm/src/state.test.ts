@@ -83,7 +83,7 @@ describe("writeState / readState / listStates / clearState", () => {
     writeState(state, registry);
     expect(readState(a)).toEqual(state);
     expect(JSON.parse(readFileSync(join(registry, "qus-arm64.json"), "utf8"))).toEqual(state);
-    expect(listStates(registry)).toEqual([{ state, confirmed: true }]);
+    expect(listStates(registry)).toEqual([{ state, confirmed: true, entry: expect.any(String) }]);
 
     writeFileSync(runFiles(a).pid, "4000000\n");
     writeFileSync(runFiles(a).consoleLog, "console\n");
@@ -109,11 +109,11 @@ describe("writeState / readState / listStates / clearState", () => {
     const second = stateOf(dir("second"), "qus-arm64", { pid: 4_000_001, dockerPort: 40124 });
     writeState(first, registry);
     writeState(second, registry);
-    expect(listStates(registry)).toEqual([{ state: second, confirmed: true }]);
+    expect(listStates(registry)).toEqual([{ state: second, confirmed: true, entry: expect.any(String) }]);
     clearState(first, registry);
     expect(readState(first.dir)).toBeUndefined();
     expect(readState(second.dir)).toEqual(second);
-    expect(listStates(registry)).toEqual([{ state: second, confirmed: true }]);
+    expect(listStates(registry)).toEqual([{ state: second, confirmed: true, entry: expect.any(String) }]);
     clearState(second, registry);
     expect(listStates(registry)).toEqual([]);
   });
@@ -126,11 +126,13 @@ describe("writeState / readState / listStates / clearState", () => {
     writeState(two, registry);
     writeFileSync(join(registry, "broken.json"), "{ not json");
     writeFileSync(join(registry, "other.json"), JSON.stringify({ pid: "12", dir: 3 }));
+    // A name is a registry file name later: a path in it makes the file no state at all.
+    writeFileSync(join(registry, "evil.json"), JSON.stringify({ ...stateOf(dir("evil")), name: "../../etc/passwd" }));
     writeFileSync(join(registry, "notes.txt"), "not a state");
     const listed = listStates(registry).sort((x, y) => x.state.name.localeCompare(y.state.name));
     expect(listed).toEqual([
-      { state: one, confirmed: true },
-      { state: two, confirmed: true },
+      { state: one, confirmed: true, entry: expect.any(String) },
+      { state: two, confirmed: true, entry: expect.any(String) },
     ]);
   });
 
@@ -144,7 +146,7 @@ describe("writeState / readState / listStates / clearState", () => {
     // Clearing the copy's traces touches neither the original's files nor its registry entry.
     clearState({ dir: copy, name: original.name }, registry);
     expect(readState(original.dir)).toEqual(original);
-    expect(listStates(registry)).toEqual([{ state: original, confirmed: true }]);
+    expect(listStates(registry)).toEqual([{ state: original, confirmed: true, entry: expect.any(String) }]);
   });
 
   it("paths in a state file are not trusted: the run files are the folder's own, whatever the file says", () => {
@@ -165,8 +167,9 @@ describe("writeState / readState / listStates / clearState", () => {
     writeState(state, registry);
     // The entry is edited to another pid; the folder still says its own.
     writeFileSync(join(registry, `${state.name}.json`), JSON.stringify({ ...state, pid: 4_000_009 }));
-    expect(listStates(registry)).toEqual([{ state: { ...state, pid: 4_000_009 }, confirmed: false }]);
-    dropRegistryEntry(state.name, registry);
+    const [listed] = listStates(registry);
+    expect(listed).toMatchObject({ state: { ...state, pid: 4_000_009 }, confirmed: false });
+    dropRegistryEntry(listed as NonNullable<typeof listed>);
     expect(listStates(registry)).toEqual([]);
     expect(readState(a)).toEqual(state);
   });

@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, realpathSync, rmSync, writeFileSync } from "node:fs";
 import { homedir } from "node:os";
 import { join, resolve } from "node:path";
-import { VM_FILES } from "./manifest.js";
+import { VM_FILES, VM_NAME } from "./manifest.js";
 
 /** What `qus vm start` left for `stop` and `status`: one JSON file in the VM's run folder, one in the registry. */
 export interface VmState {
@@ -75,6 +75,8 @@ export interface ListedState {
   readonly state: VmState;
   /** False when the folder no longer holds this VM's state (removed, replaced, or the entry was edited). */
   readonly confirmed: boolean;
+  /** The registry file it was read from. */
+  readonly entry: string;
 }
 
 /** Every VM the registry lists, running or not, each checked against its own folder. */
@@ -82,18 +84,19 @@ export function listStates(registry = registryDir()): ListedState[] {
   if (!existsSync(registry)) return [];
   const listed: ListedState[] = [];
   for (const file of readdirSync(registry).filter((name) => name.endsWith(".json"))) {
-    const entry = parseState(join(registry, file));
+    const path = join(registry, file);
+    const entry = parseState(path);
     if (!entry) continue;
     const own = readState(entry.dir);
     const confirmed = own !== undefined && own.name === entry.name && own.pid === entry.pid;
-    listed.push({ state: confirmed ? own : entry, confirmed });
+    listed.push({ state: confirmed ? own : entry, confirmed, entry: path });
   }
   return listed;
 }
 
-/** Removes a registry entry that its folder does not confirm, touching nothing the entry names. */
-export function dropRegistryEntry(name: string, registry = registryDir()): void {
-  rmSync(join(registry, `${name}.json`), { force: true });
+/** Removes a registry entry that its folder does not confirm (the file it was read from), touching nothing it names. */
+export function dropRegistryEntry(listed: ListedState): void {
+  rmSync(listed.entry, { force: true });
 }
 
 /** Forgets a VM: its state file, pid file, socket, and its registry entry (the console log stays, for post-mortems). */
@@ -123,7 +126,9 @@ export function isVmProcess(pid: number, dir: string): boolean {
 function parseState(file: string): VmState | undefined {
   try {
     const state = JSON.parse(readFileSync(file, "utf8")) as VmState;
-    return typeof state.pid === "number" && typeof state.dir === "string" ? state : undefined;
+    // The name becomes a registry file name: a state naming anything but a VM name is not one.
+    const named = typeof state.name === "string" && VM_NAME.test(state.name);
+    return named && Number.isInteger(state.pid) && state.pid > 0 && typeof state.dir === "string" ? state : undefined;
   } catch {
     return undefined;
   }

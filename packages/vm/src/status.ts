@@ -15,7 +15,8 @@ export interface VmStatus {
 export async function vmStatus(registry = registryDir()): Promise<VmStatus[]> {
   const result: VmStatus[] = [];
   const listed = listStates(registry).sort((a, b) => a.state.name.localeCompare(b.state.name));
-  for (const { state, confirmed } of listed) {
+  for (const entry of listed) {
+    const { state, confirmed } = entry;
     if (confirmed && isVmProcess(state.pid, state.dir)) {
       result.push({ state, status: "running" });
       continue;
@@ -23,7 +24,7 @@ export async function vmStatus(registry = registryDir()): Promise<VmStatus[]> {
     if (state.context) await removeContext(state.context, state.dockerPort);
     // An entry its folder does not confirm names paths qus cannot trust: only the entry goes.
     if (confirmed) clearState(state, registry);
-    else dropRegistryEntry(state.name, registry);
+    else dropRegistryEntry(entry);
     result.push({ state, status: "died" });
   }
   return result;
