@@ -53,6 +53,8 @@ export async function runOnDisk(options: RunOnDiskOptions): Promise<RunResult> {
   try {
     const folder = statSync(target).isDirectory();
     if (folder) refuseRunning(target);
+    // A folder names its architecture: its system emulator is asked for first, the one tool run cannot do without.
+    if (folder) requireProgram(readVm(target).arch.qemuSystem);
     const disk = await checkDisk(options, folder ? join(target, VM_FILES.disk) : target);
     const boot = folder ? { ...readVm(target), dir: target } : await bootFilesOfDisk(options, disk.path, scratch);
     if (boot.manifest.initrd?.protocol !== INIT_PROTOCOL) {
