@@ -259,4 +259,13 @@ describe("large files keep their holes", () => {
     // GNU tar keeps whole seconds.
     expect(placed.mtimeMs / 1000).toBe(Math.floor(statSync(big).mtimeMs / 1000));
   });
+
+  it("a member whose path climbs out of the root is never taken, so nothing is written outside it", () => {
+    const side = mkdtempSync(join(scratch, "side-"));
+    const sparse = new SparseFiles(side);
+    const raw = Buffer.alloc(512, 1);
+    const header = { path: "../escape.img", type: "0", size: 2 ** 21, raw, linkpath: "", pax: {}, mtime: 0 };
+    expect(sparse.begin(header)).toBe(raw);
+    expect(sparse.taking).toBe(false);
+  });
 });

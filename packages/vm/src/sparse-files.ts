@@ -49,7 +49,7 @@ export class SparseFiles {
     if (header.type === "1" && this.deferred.has(normal(header.linkpath))) {
       this.links.push({ path: header.path, target: normal(header.linkpath) });
     }
-    const plain = header.type === "0" || header.type === "\0";
+    const plain = (header.type === "0" || header.type === "\0") && !header.path.split("/").includes("..");
     const attributes = Object.keys(header.pax).some((key) => key.startsWith("SCHILY.xattr.") || key === "size");
     if (!plain || attributes || header.size < SPARSE_FROM_BYTES) return header.raw;
     const side = join(this.sideDir, String(this.deferred.size));
@@ -108,8 +108,9 @@ export class SparseFiles {
  */
 function placeOf(realRoot: string, path: string): string {
   const target = join(realRoot, path);
-  const stat = lstatSync(target, { throwIfNoEntry: false });
-  if (realpathSync(dirname(target)) !== dirname(target) || !stat?.isFile()) {
+  const inside = !path.split("/").includes("..") && target.startsWith(`${realRoot}/`);
+  const stat = inside ? lstatSync(target, { throwIfNoEntry: false }) : undefined;
+  if (!stat?.isFile() || realpathSync(dirname(target)) !== dirname(target)) {
     throw new QusError("QUS_VM_BUILD_FAILED", `the image's ${path} did not unpack as a plain file`, {
       hint: "the image's file system is not what docker export should give: export it again",
     });
