@@ -10,9 +10,10 @@ afterEach(() => {
 });
 
 function serve(handler: Parameters<typeof createServer>[1]): Promise<number> {
-  server = createServer(handler);
+  const listening = createServer(handler);
+  server = listening;
   return new Promise((resolve) =>
-    server?.listen(0, "127.0.0.1", () => resolve((server?.address() as AddressInfo).port)),
+    listening.listen(0, "127.0.0.1", () => resolve((listening.address() as AddressInfo).port)),
   );
 }
 
