@@ -26,22 +26,41 @@ export async function runQusAsRoot(exec: Exec, cliPath: string, args: readonly s
   if (result.timedOut) {
     throw new QusError("QUS_TIMEOUT", `${command} did not finish within ${SUDO_TIMEOUT_MS / 1000} s and was stopped`);
   }
-  const json = result.stdout.trim();
-  if (json.startsWith("{")) return JSON.parse(json) as Report;
-  throw cliError(result.stderr, command, result.exitCode);
+  const printed = parsedJson(result.stdout);
+  // With --json the CLI prints its report, or the error that ended it, as JSON: read as data, never as words.
+  if (isCliError(printed)) {
+    const { code, message, hint } = printed.error;
+    throw new QusError(code, message, hint ? { hint } : {});
+  }
+  if (printed && typeof printed === "object") return printed as Report;
+  throw new QusError(
+    "QUS_EXEC_FAILED",
+    `${command} failed (status ${result.exitCode ?? "unknown"}): ${result.stderr.trim() || "it printed nothing"}`,
+  );
 }
 
-/** The CLI's error (`qus: error CODE: message` and `hint: ...`), as the QusError it was. */
-function cliError(stderr: string, command: string, exitCode: number | undefined): QusError {
-  const found = /qus: error (QUS_[A-Z_]+): (.*)/.exec(stderr);
-  const hint = /^hint: (.*)$/m.exec(stderr)?.[1];
-  if (found?.[1] && found[2]) {
-    return new QusError(found[1] as QusError["code"], found[2], hint ? { hint } : {});
-  }
-  return new QusError(
-    "QUS_EXEC_FAILED",
-    `${command} failed (status ${exitCode ?? "unknown"}): ${stderr.trim() || "it printed nothing"}`,
+/** The error object `qus --json` prints when a command fails. */
+interface CliError {
+  readonly ok: false;
+  readonly error: { readonly code: QusError["code"]; readonly message: string; readonly hint?: string };
+}
+
+function isCliError(value: unknown): value is CliError {
+  const error = (value as Partial<CliError> | undefined)?.error;
+  return (
+    (value as Partial<CliError> | undefined)?.ok === false &&
+    typeof error?.code === "string" &&
+    error.code.startsWith("QUS_") &&
+    typeof error.message === "string"
   );
+}
+
+function parsedJson(text: string): unknown {
+  try {
+    return text.trim().startsWith("{") ? JSON.parse(text) : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 function userName(): string {

@@ -13,45 +13,14 @@ import {
   status,
   verify,
 } from "@qus/core";
+import type { Command, CommandOutput, OptionSpec, Values } from "./command.js";
 import { EXPLAIN_COMMAND } from "./commands/explain.js";
 import { K8S_COMMANDS } from "./commands/k8s.js";
 import { QEMU_COMMANDS } from "./commands/qemu.js";
 import { VM_COMMANDS } from "./commands/vm.js";
-import { acrossContexts, contextsOf, dockerHostsOf, type EndpointOutcome } from "./endpoints.js";
-import { EXIT, exitCodeForReport } from "./exit-codes.js";
+import { acrossContexts, contextsOf, dockerHostsOf } from "./endpoints.js";
+import { EXIT, exitCodeForReport, gravest } from "./exit-codes.js";
 import { flag, text } from "./values.js";
-
-/** One option of a command, as node:util parseArgs takes it, with its help line. */
-export interface OptionSpec {
-  readonly type: "string" | "boolean";
-  readonly multiple?: boolean;
-  readonly help: string;
-  readonly value?: string;
-}
-
-/** Values a command receives after parsing. */
-export type Values = Record<string, string | boolean | string[] | undefined>;
-
-/** What a command produced: a report to render, or text of its own. */
-export type CommandOutput =
-  | { readonly report: Report }
-  | { readonly endpoints: readonly EndpointOutcome[] }
-  | { readonly text: string; readonly json: unknown; readonly exitCode?: number; readonly junit?: Report };
-
-/** One `qus` command. */
-export interface Command {
-  readonly name: string;
-  readonly summary: string;
-  readonly usage: string;
-  readonly options: Record<string, OptionSpec>;
-  readonly needsPlatforms: boolean;
-  /** Arguments that are not options (`qus explain FILE...`), named in help; they arrive as `values[POSITIONALS]`. */
-  readonly positionals?: string;
-  run(values: Values): Promise<CommandOutput>;
-}
-
-/** The key of {@link Values} that holds a command's positional arguments (no option can be named so). */
-export const POSITIONALS = "--";
 
 const platforms: OptionSpec = {
   type: "string",
@@ -173,14 +142,13 @@ async function reportsOf(values: Values, run: (values: Values) => Promise<Report
  */
 function buildxExitCode(report: BootstrapReport): number {
   if (report.ok) return EXIT.ok;
-  const codes = [
-    report.binfmt.ok ? EXIT.notOk : exitCodeForReport(report.binfmt),
+  return gravest([
+    EXIT.notOk,
+    exitCodeForReport(report.binfmt),
     ...report.nodeBinfmt.map((node) =>
       node.report ? exitCodeForReport(node.report) : exitCodeOf(node.error?.code as QusErrorCode),
     ),
-  ];
-  for (const code of [EXIT.environment, EXIT.usage]) if (codes.includes(code)) return code;
-  return EXIT.notOk;
+  ]);
 }
 
 /** Every command, in the order help lists them. */

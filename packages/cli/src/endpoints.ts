@@ -1,5 +1,5 @@
 import { isQusError, QusError, type Report, renderJson, renderMarkdown, renderTable } from "@qus/core";
-import { EXIT, exitCodeForError, exitCodeForReport } from "./exit-codes.js";
+import { exitCodeForError, exitCodeForReport, gravest } from "./exit-codes.js";
 import { terminalJson, terminalText } from "./terminal.js";
 
 /** One engine of a run over several (`--context a,b`): its report, or the error that stopped it there. */
@@ -63,11 +63,9 @@ export function dockerHostsOf(value: string | undefined): string[] {
 
 /** The exit code of a run over several engines: the gravest of theirs (environment, then usage, then not ok). */
 export function exitCodeForEndpoints(outcomes: readonly EndpointOutcome[]): number {
-  const codes = outcomes.map((outcome) =>
-    outcome.report ? exitCodeForReport(outcome.report) : exitCodeForError(outcome.error),
+  return gravest(
+    outcomes.map((outcome) => (outcome.report ? exitCodeForReport(outcome.report) : exitCodeForError(outcome.error))),
   );
-  for (const code of [EXIT.environment, EXIT.usage, EXIT.notOk]) if (codes.includes(code)) return code;
-  return EXIT.ok;
 }
 
 function errorJson(error: unknown) {

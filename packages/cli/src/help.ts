@@ -1,4 +1,4 @@
-import type { Command } from "./commands.js";
+import type { Command } from "./command.js";
 
 /** Top-level help: what qus is and its commands. */
 export function mainHelp(commands: readonly Command[], version: string): string {

@@ -1,6 +1,6 @@
 import { type PlatformReport, QusError, type QusErrorCode, type Report } from "@qus/core";
 import { describe, expect, it } from "vitest";
-import { EXIT, exitCodeForError, exitCodeForReport } from "./exit-codes.js";
+import { EXIT, exitCodeForError, exitCodeForReport, gravest } from "./exit-codes.js";
 import { runQus as run } from "./test-support.js";
 
 // Only help and input errors run here: each of these ends before qus reads or writes the kernel's table.
@@ -61,7 +61,6 @@ describe("main: bad input exits 2 with the error on stderr", () => {
       ["QUS_UNKNOWN_PLATFORM", '"riscv"', '"riscv64"'],
     ],
     ["unknown flags", ["ensure", "--platforms", "arm64", "--flags", "Z", "--dry-run"], ["QUS_INVALID_FLAGS", '"Z"']],
-    ["--json with --markdown", ["ensure", "--platforms", "arm64", "--dry-run", "--json", "--markdown"], ["QUS_USAGE"]],
     ["an unknown option", ["ensure", "--platforms", "arm64", "--dry-run", "--frobnicate"], ["QUS_USAGE", "frobnicate"]],
     ["an unknown driver", ["ensure", "--platforms", "arm64", "--dry-run", "--driver", "nope"], ["QUS_USAGE", '"nope"']],
     ["a positional argument", ["ensure", "arm64"], ["QUS_USAGE"]],
@@ -102,6 +101,49 @@ function report(platforms: PlatformReport[]): Report {
     warnings: [],
   };
 }
+
+describe("main: with --json, an error is JSON on stdout too", () => {
+  it("bad input: the code, kind, message and hint as JSON, the exit code in it, the text on stderr", async () => {
+    const { code, stdout, stderr } = await run("ensure", "--platforms", "arm64", "--dry-run", "--json", "--markdown");
+    expect(code).toBe(2);
+    expect(JSON.parse(stdout)).toEqual({
+      schemaVersion: 1,
+      ok: false,
+      exitCode: 2,
+      error: {
+        code: "QUS_USAGE",
+        kind: "input",
+        message: "--json and --markdown exclude each other",
+        hint: expect.any(String),
+      },
+    });
+    expect(stderr).toMatch(/^qus: error QUS_USAGE: /);
+  });
+
+  it("--json after -- is the command's, not qus's: no JSON", async () => {
+    const { code, stdout } = await run("vm", "run", "/nonexistent", "--", "prog", "--json");
+    expect(code).toBe(125);
+    expect(stdout).toBe("");
+  });
+
+  it("qus vm run's own failure is 125 in the JSON too", async () => {
+    const { code, stdout } = await run("vm", "run", "/nonexistent", "--json", "--", "true");
+    expect(code).toBe(125);
+    expect(JSON.parse(stdout)).toMatchObject({ ok: false, exitCode: 125, error: { code: "QUS_VM_NOT_FOUND" } });
+  });
+});
+
+describe("gravest: the one roll-up of exit codes", () => {
+  it.each<[number[], number]>([
+    [[], EXIT.ok],
+    [[EXIT.ok, EXIT.ok], EXIT.ok],
+    [[EXIT.ok, EXIT.notOk], EXIT.notOk],
+    [[EXIT.notOk, EXIT.usage], EXIT.usage],
+    [[EXIT.usage, EXIT.environment, EXIT.notOk], EXIT.environment],
+  ])("%j → %i", (codes, expected) => {
+    expect(gravest(codes)).toBe(expected);
+  });
+});
 
 describe("exitCodeForReport", () => {
   it.each<[string, PlatformReport[], number]>([

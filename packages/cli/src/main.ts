@@ -12,7 +12,8 @@ import {
   renderTable,
   shouldColor,
 } from "@qus/core";
-import { COMMANDS, type Command, POSITIONALS, type Values } from "./commands.js";
+import { type Command, POSITIONALS, type Values } from "./command.js";
+import { COMMANDS } from "./commands.js";
 import { exitCodeForEndpoints, renderEndpoints } from "./endpoints.js";
 import { EXIT, exitCodeForError, exitCodeForReport } from "./exit-codes.js";
 import { commandHelp, mainHelp } from "./help.js";
@@ -52,8 +53,8 @@ export async function main(argv: readonly string[], io: Io = processIo): Promise
     io.stdout.write(`${VERSION} (${installedAt()})\n`);
     return EXIT.ok;
   }
+  const command = COMMANDS.find((candidate) => candidate.name === name);
   try {
-    const command = COMMANDS.find((candidate) => candidate.name === name);
     if (!command) {
       throw new QusError("QUS_USAGE", `unknown command ${JSON.stringify(name)}`, {
         hint: `use one of: ${COMMANDS.map((c) => c.name).join(", ")} (qus --help)`,
@@ -83,9 +84,24 @@ export async function main(argv: readonly string[], io: Io = processIo): Promise
     io.stdout.write(render(output.report, values, io));
     return exitCodeForReport(output.report);
   } catch (error) {
+    const exitCode = command?.ownFailureExit ?? exitCodeForError(error);
     io.stderr.write(describeError(error));
-    return exitCodeForError(error);
+    // Options after `--` are the command's (vm run DISK -- prog --json), not qus's.
+    const options = rest.includes("--") ? rest.slice(0, rest.indexOf("--")) : rest;
+    if (options.includes("--json")) io.stdout.write(terminalJson(errorJson(error, exitCode)));
+    return exitCode;
   }
+}
+
+/**
+ * An error that ended a command run with `--json`, on stdout as JSON, so a script reading stdout never gets plain
+ * text: `{ schemaVersion, ok: false, exitCode, error: { code, kind, message, hint } }` (also on stderr as text).
+ */
+function errorJson(error: unknown, exitCode: number): string {
+  const described = isQusError(error)
+    ? { code: error.code, kind: error.kind, message: error.message, ...(error.hint ? { hint: error.hint } : {}) }
+    : { code: "QUS_UNEXPECTED", kind: "operation", message: error instanceof Error ? error.message : String(error) };
+  return `${JSON.stringify({ schemaVersion: 1, ok: false, exitCode, error: described }, null, 2)}\n`;
 }
 
 /** `--junit FILE`: the report as JUnit XML; a file that cannot be written fails the command. */

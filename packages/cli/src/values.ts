@@ -1,4 +1,4 @@
-import type { Values } from "./commands.js";
+import type { Values } from "./command.js";
 
 /** An option's value when it was given as a string (an empty one included), else undefined. */
 export const text = (values: Values, name: string): string | undefined =>

@@ -1,5 +1,5 @@
 import { explainFiles, explainImage, explanationExitCode, QusError, renderExplanation } from "@qus/core";
-import { type Command, POSITIONALS } from "../commands.js";
+import { type Command, POSITIONALS } from "../command.js";
 import { text } from "../values.js";
 
 const usage = "qus explain FILE... | --image REF [--platform P] [PATH...] [--driver docker] [--context NAME] [--json]";

@@ -1,5 +1,6 @@
 import { alignRows, canonicalPlatform, formatCommand, printable, QusError, resolvePlatforms } from "@qus/core";
-import type { Command, OptionSpec, Values } from "../commands.js";
+import type { Command, OptionSpec, Values } from "../command.js";
+import { EXIT } from "../exit-codes.js";
 import { text } from "../values.js";
 
 declare const QUS_VERSION: string | undefined;
@@ -109,7 +110,11 @@ export const K8S_COMMANDS: readonly Command[] = [
             ? `k8s status: all ${nodes.length} nodes proved every platform`
             : `k8s status: ${bad} of ${nodes.length} nodes have not proved every platform (is the DaemonSet applied? ${formatCommand(["kubectl", "get", "daemonset", "-A", "-l", "app.kubernetes.io/name=qus-binfmt"])})`,
       );
-      return { text: `${lines.join("\n")}\n`, json: nodes, exitCode: bad === 0 && nodes.length > 0 ? 0 : 1 };
+      return {
+        text: `${lines.join("\n")}\n`,
+        json: nodes,
+        exitCode: bad === 0 && nodes.length > 0 ? EXIT.ok : EXIT.notOk,
+      };
     },
   },
   {
@@ -158,7 +163,11 @@ export const K8S_COMMANDS: readonly Command[] = [
       const line = outcome.patched
         ? `${node}: proven ${outcome.proven.join(",") || "nothing"}${outcome.missing.length ? `; missing ${outcome.missing.join(",")}` : ""}${outcome.taintRemoved ? `; removed taint ${options.startupTaint}` : ""}`
         : `${node}: ${provenFile} holds no proof yet: nothing changed`;
-      return { text: `${printable(line)}\n`, json: outcome, exitCode: outcome.missing.length === 0 ? 0 : 1 };
+      return {
+        text: `${printable(line)}\n`,
+        json: outcome,
+        exitCode: outcome.missing.length === 0 ? EXIT.ok : EXIT.notOk,
+      };
     },
   },
 ];

@@ -1,5 +1,5 @@
 import { alignRows, fetchQemu, formatCommand, listCachedQemu, QusError, qemuCacheRoot } from "@qus/core";
-import type { Command, OptionSpec } from "../commands.js";
+import type { Command, OptionSpec } from "../command.js";
 import { text } from "../values.js";
 
 const json: OptionSpec = { type: "boolean", help: "print the result as JSON" };

@@ -90,28 +90,28 @@ describe("qus vm: bad input exits 2", () => {
 
   it("run with no disk", async () => {
     const { code, stderr } = await run("vm", "run");
-    expect(code).toBe(2);
+    expect(code).toBe(125);
     expect(stderr).toContain("QUS_USAGE");
     expect(stderr).toContain("give the disk or VM folder");
   });
 
   it("run /nonexistent without a command", async () => {
     const { code, stderr } = await run("vm", "run", "/nonexistent");
-    expect(code).toBe(2);
+    expect(code).toBe(125);
     expect(stderr).toContain("QUS_USAGE");
     expect(stderr).toContain("--");
   });
 
-  it("run /nonexistent -- true: QUS_VM_NOT_FOUND", async () => {
+  it("run /nonexistent -- true: QUS_VM_NOT_FOUND, exit 125 (qus failed, not the command)", async () => {
     const { code, stderr } = await run("vm", "run", "/nonexistent", "--", "true");
-    expect(code).toBe(2);
+    expect(code).toBe(125);
     expect(stderr).toContain("QUS_VM_NOT_FOUND");
     expect(stderr).toContain("/nonexistent");
   });
 
   it("run DISK --timeout abc -- true", async () => {
     const { code, stderr } = await run("vm", "run", missing, "--timeout", "abc", "--", "true");
-    expect(code).toBe(2);
+    expect(code).toBe(125);
     expect(stderr).toContain("QUS_USAGE");
   });
 

@@ -1,5 +1,6 @@
 import { alignRows, formatCommand, QusError } from "@qus/core";
-import { type Command, POSITIONALS, type Values } from "../commands.js";
+import { type Command, POSITIONALS, type Values } from "../command.js";
+import { EXIT, QUS_FAILED_EXIT } from "../exit-codes.js";
 import { flag, text } from "../values.js";
 
 declare const QUS_VERSION: string | undefined;
@@ -194,14 +195,16 @@ export const VM_COMMANDS: readonly Command[] = [
             ? `vm status: ${vms.length} running`
             : `vm status: ${died.length} died without qus vm stop (its context and files are removed; console log: ${died.map((entry) => entry.state.consoleLog).join(", ")})`;
       const lines = vms.length === 0 ? [summary] : [...alignRows(rows), summary];
-      return { text: `${lines.join("\n")}\n`, json: vms, exitCode: died.length === 0 ? 0 : 1 };
+      return { text: `${lines.join("\n")}\n`, json: vms, exitCode: died.length === 0 ? EXIT.ok : EXIT.notOk };
     },
   },
   {
     name: "vm run",
-    summary: "boot a disk to run one command on the guest's own kernel, print its output, exit with its status",
+    summary:
+      "boot a disk to run one command on the guest's own kernel, print its output, exit with its status (125: qus failed)",
     usage: USAGE.run,
     positionals: "DISK -- CMD...",
+    ownFailureExit: QUS_FAILED_EXIT,
     options: {
       timeout: { type: "string", value: "SECS", help: "end the VM after this long, boot included (default 300)" },
       json,
