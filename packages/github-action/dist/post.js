@@ -16031,16 +16031,27 @@ async function runQusAsRoot(exec, cliPath, args) {
   }
   if (result.timedOut)
     throw new QusError("QUS_TIMEOUT", `${command} did not finish within ${SUDO_TIMEOUT_MS / 1e3} s and was stopped`);
-  let json = result.stdout.trim();
-  if (json.startsWith("{")) return JSON.parse(json);
-  throw cliError(result.stderr, command, result.exitCode);
-}
-function cliError(stderr, command, exitCode) {
-  let found = /qus: error (QUS_[A-Z_]+): (.*)/.exec(stderr), hint = /^hint: (.*)$/m.exec(stderr)?.[1];
-  return found?.[1] && found[2] ? new QusError(found[1], found[2], hint ? { hint } : {}) : new QusError(
+  let printed = parsedJson(result.stdout);
+  if (isCliError(printed)) {
+    let { code, message, hint } = printed.error;
+    throw new QusError(code, message, hint ? { hint } : {});
+  }
+  if (printed && typeof printed == "object") return printed;
+  throw new QusError(
     "QUS_EXEC_FAILED",
-    `${command} failed (status ${exitCode ?? "unknown"}): ${stderr.trim() || "it printed nothing"}`
+    `${command} failed (status ${result.exitCode ?? "unknown"}): ${result.stderr.trim() || "it printed nothing"}`
   );
+}
+function isCliError(value) {
+  let error = value?.error;
+  return value?.ok === !1 && typeof error?.code == "string" && error.code.startsWith("QUS_") && typeof error.message == "string";
+}
+function parsedJson(text) {
+  try {
+    return text.trim().startsWith("{") ? JSON.parse(text) : void 0;
+  } catch {
+    return;
+  }
 }
 function userName() {
   try {
