@@ -11,6 +11,7 @@ import { INIT_PROTOCOL } from "./init-script.js";
 import { buildInitrd, INITRD_MODULES } from "./initrd.js";
 import { unpackKernel } from "./kernel.js";
 import { readVm, VM_FILES, type VmManifest, vmName } from "./manifest.js";
+import { sourceLine } from "./mirror.js";
 import { runStep, type StepOptions } from "./run-step.js";
 import { removeTree } from "./safe-remove.js";
 import { requireProgram } from "./tools.js";
@@ -44,6 +45,7 @@ export async function fromImage(options: FromImageOptions): Promise<{ disk: stri
     throw new QusError("QUS_USAGE", `--out ${out} exists`, { hint: "give a new file name, or remove that one first" });
   }
   const suite = options.suite ?? "bookworm";
+  sourceLine(suite, options.mirror);
   requireRoot("qus vm from-image");
   const docker = requireProgram("docker");
   for (const tool of ["mmdebstrap", "tar", "mkfs.ext4", "depmod", "qemu-img"]) requireProgram(tool);
@@ -183,7 +185,7 @@ export async function toImage(options: ToImageOptions): Promise<{ tag: string; p
         mountPoint,
         ".",
       ],
-      { what: "packing the disk's file system", timeoutMs: 600_000 },
+      { what: "packing the disk's file system", timeoutMs: 600_000, writes: [scratch] },
     );
     const archive = await writeDockerArchive(options, {
       layer,

@@ -19,7 +19,7 @@ import { INIT_PROTOCOL } from "./init-script.js";
 import { buildInitrd, INITRD_MODULES } from "./initrd.js";
 import { unpackKernel } from "./kernel.js";
 import { DISK_BOOT_DIR, VM_FILES, type VmManifest, vmName } from "./manifest.js";
-import { type DEFAULT_MIRROR, mmdebstrapCommand } from "./mirror.js";
+import { type DEFAULT_MIRROR, mmdebstrapCommand, sourceLine } from "./mirror.js";
 import { DOCKER_PACKAGES, ROOT_PACKAGES } from "./recipe.js";
 import { runStep, type StepOptions } from "./run-step.js";
 import { removeTree } from "./safe-remove.js";
@@ -61,11 +61,8 @@ export interface CreatedVm {
 export async function createVm(options: CreateVmOptions): Promise<CreatedVm> {
   const arch = vmArch(options.arch);
   const suite = options.suite ?? "bookworm";
-  if (!/^[a-z][a-z0-9-]*$/.test(suite)) {
-    throw new QusError("QUS_USAGE", `--suite ${JSON.stringify(suite)} is not a Debian suite name`, {
-      hint: "e.g. --suite bookworm",
-    });
-  }
+  // Suite and mirror are checked before anything is done (ensure registers emulation): the source line is built here.
+  sourceLine(suite, options.mirror);
   const size = parseSize(options.size ?? "4G");
   const name = vmName(options.name ?? `qus-${arch.debian}`);
   const out = resolve(options.out);

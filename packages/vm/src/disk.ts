@@ -1,6 +1,6 @@
 import { closeSync, mkdtempSync, openSync, readSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { onInterrupt, QusError } from "@qus/core";
 import { checkDisk, convertSource } from "./disk-check.js";
 import { runStep, type StepOptions } from "./run-step.js";
@@ -26,11 +26,16 @@ export async function writeDisk(options: StepOptions, root: string, size: string
     await runStep(
       options,
       [requireProgram("mkfs.ext4"), "-q", "-F", "-t", "ext4", "-L", "qus-root", "-d", root, raw, size],
-      { what: `writing the file system (${size}; a larger --size helps if it is full)`, timeoutMs: 600_000 },
+      {
+        what: `writing the file system (${size}; a larger --size helps if it is full)`,
+        timeoutMs: 600_000,
+        writes: [scratch],
+      },
     );
     await runStep(options, [requireProgram("qemu-img"), "convert", "-f", "raw", "-O", "qcow2", raw, out], {
       what: "converting the disk to qcow2",
       timeoutMs: 600_000,
+      writes: [dirname(out)],
     });
   } finally {
     rmSync(scratch, { recursive: true, force: true });

@@ -31,4 +31,10 @@ describe("sourceLine", () => {
     expect(error.message).toContain(JSON.stringify(mirror));
     expect(error.hint).toContain(DEFAULT_MIRROR);
   });
+
+  it("a suite that is not a name (spaces, newlines, a leading dash) is refused before any source line is made", () => {
+    for (const suite of ["bookworm main contrib", "a\nb", "--x", ""]) {
+      expect(() => sourceLine(suite)).toThrow(/is not a Debian suite name/);
+    }
+  });
 });

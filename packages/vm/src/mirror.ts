@@ -10,6 +10,11 @@ export const DEFAULT_MIRROR = "http://deb.debian.org/debian";
  * ("File has unexpected size ... Mirror sync in progress?"), and a VM for builds and tests needs one consistent set.
  */
 export function sourceLine(suite: string, mirror: string = DEFAULT_MIRROR): string {
+  if (!/^[a-z][a-z0-9-]*$/.test(suite)) {
+    throw new QusError("QUS_USAGE", `--suite ${JSON.stringify(suite)} is not a Debian suite name`, {
+      hint: "e.g. --suite bookworm",
+    });
+  }
   if (!/^(https?|file):\/\/[^\s]+$/.test(mirror)) {
     throw new QusError("QUS_USAGE", `--mirror ${JSON.stringify(mirror)} is not a mirror URL`, {
       hint: `give the archive's root, e.g. --mirror ${DEFAULT_MIRROR}`,
