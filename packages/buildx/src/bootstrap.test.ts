@@ -23,9 +23,12 @@ import {
   targetByCpu,
 } from "@qus/core";
 import { describe, expect, it } from "vitest";
-import { BUILDER_NAME, bootstrap, isPullFailure, requestedPlatforms, validateBuilderName } from "./bootstrap.js";
+import { bootstrap } from "./bootstrap.js";
+import { isPullFailure } from "./builder-lifecycle.js";
 import { createArgs, createBuildxCli, DEFAULT_TIMEOUTS, inspectArgs, proofBuildArgs, tail } from "./buildx-command.js";
+import { BUILDER_NAME, validateBuilderName } from "./input-checks.js";
 import { PROOF_DOCKERFILE, togetherDockerfile } from "./prove.js";
+import { requestedPlatforms } from "./requested-platforms.js";
 
 const FIXTURES = new URL("../test-fixtures/", import.meta.url);
 

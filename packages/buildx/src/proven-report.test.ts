@@ -1,6 +1,6 @@
 import type { PlatformReport, Report } from "@qus/core";
 import { describe, expect, it } from "vitest";
-import type { BootstrapReport, PlatformProof } from "./bootstrap.js";
+import type { BootstrapReport, PlatformProof } from "./bootstrap-report.js";
 import { provenReport } from "./proven-report.js";
 
 const registered = (platform: string, cpu: string): PlatformReport => ({

@@ -1,5 +1,5 @@
 import type { PlatformReport, Report } from "@qus/core";
-import type { BootstrapReport } from "./bootstrap.js";
+import type { BootstrapReport } from "./bootstrap-report.js";
 
 /**
  * The kernel's report with the builder's proofs folded in: a platform the kernel runs but the builder did not

@@ -1,6 +1,6 @@
 import { type PlatformReport, type Report, renderTable } from "@qus/core";
 import { describe, expect, it } from "vitest";
-import type { BootstrapReport, PlatformProof } from "./bootstrap.js";
+import type { BootstrapReport, PlatformProof } from "./bootstrap-report.js";
 import { renderBootstrap } from "./render.js";
 
 function binfmtPlatform(platform: string, cpu: string, fields: Partial<PlatformReport> = {}): PlatformReport {

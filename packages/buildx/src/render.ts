@@ -1,5 +1,5 @@
 import { printable, renderTable, type TableOptions } from "@qus/core";
-import type { BootstrapReport, PlatformProof } from "./bootstrap.js";
+import type { BootstrapReport, PlatformProof } from "./bootstrap-report.js";
 
 /**
  * The bootstrap report for people: the builder and its nodes, binfmt as `qus ensure` shows it (core's table), a

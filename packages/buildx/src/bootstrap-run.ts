@@ -1,0 +1,14 @@
+import type { BootstrapOptions } from "./bootstrap-options.js";
+import type { BuildxCli, BuildxTimeouts } from "./buildx-command.js";
+import type { RequestedPlatform } from "./requested-platforms.js";
+
+/** What every step of one {@link bootstrap} run shares, once the input is checked and the builder named. */
+export interface BootstrapRun {
+  readonly options: BootstrapOptions;
+  readonly cli: BuildxCli;
+  /** The builder's name (the docker driver's is the context's). */
+  readonly name: string;
+  readonly driver: "docker" | "docker-container";
+  readonly timeouts: BuildxTimeouts;
+  readonly requested: readonly RequestedPlatform[];
+}
