@@ -1,9 +1,22 @@
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { type BinfmtEntry, parseEntry } from "./binfmt/entry.js";
-import { parseFlags } from "./binfmt/flags.js";
+import { type BinfmtEntry, entryPattern, parseEntry } from "./binfmt/entry.js";
+import { effectiveFlags, parseFlags } from "./binfmt/flags.js";
+import { matchesHeader } from "./binfmt/match.js";
 import { renderRegister } from "./binfmt/register.js";
-import { changesKernel, type Interpreter, notQusReasons, type PlanStep, plan, wantedRegistration } from "./plan.js";
-import { type QemuCpu, type Target, targetByCpu } from "./targets.js";
+import {
+  changesKernel,
+  type Interpreter,
+  notQusReasons,
+  type PlanInput,
+  type PlanStep,
+  plan,
+  targetPattern,
+  wantedRegistration,
+} from "./plan.js";
+import { buildProbe } from "./probe/index.js";
+import { entryName, interpreterBase, type QemuCpu, type Target, targetByCpu } from "./targets.js";
+import { entryFromRegister, fakeKernel, qemuEntry, target } from "./test-support.js";
 
 const aarch64 = targetByCpu("aarch64") as Target;
 const QEMU = "/usr/bin/qemu-aarch64-static";
@@ -227,6 +240,33 @@ describe("plan", () => {
   });
 });
 
+describe("plan: steps that meet at one name", () => {
+  // Found by the idempotence property: qemu-ppc64 registered with i386's magic is ppc64's own entry to replace and
+  // i386's entry in the way. Applied in order, i386's removal of it took away the qemu-ppc64 just registered.
+  it("an entry one step registers anew is removed by that step alone", () => {
+    const wrongPpc64 = entryFromRegister(
+      "qemu-ppc64",
+      renderRegister({ ...wantedRegistration(target("i386"), "/usr/bin/qemu-ppc64-static", "F"), name: "qemu-ppc64" }),
+    );
+    const interpreters = new Map<QemuCpu, Interpreter>([
+      ["ppc64", { path: "/usr/bin/qemu-ppc64-static", static: true }],
+      ["i386", { path: "/usr/bin/qemu-i386-static", static: true }],
+    ]);
+    const input = { entries: [wrongPpc64], native: new Set<QemuCpu>(), interpreters, flags: FLAGS, replace: true };
+    const steps = plan({ ...input, targets: [target("ppc64"), target("i386")] });
+    expect(steps.map((step) => [step.action, step.remove, step.register?.name])).toEqual([
+      ["replace", ["qemu-ppc64"], "qemu-ppc64"],
+      ["replace", [], "qemu-i386"],
+    ]);
+    const kernel = fakeKernel([wrongPpc64]);
+    expect(kernel.apply(steps)).toEqual(new Map());
+    expect(kernel.entries().map((entry) => entry.name)).toEqual(["qemu-ppc64", "qemu-i386"]);
+    expect([kernel.probe("ppc64").ok, kernel.probe("i386").ok]).toEqual([true, true]);
+    // Alone, i386's step still removes it.
+    expect(plan({ ...input, targets: [target("i386")] })[0]?.remove).toEqual(["qemu-ppc64"]);
+  });
+});
+
 describe("notQusReasons: the one ownership rule of ensure and remove", () => {
   it("qus's own: QEMU's pattern and a QEMU emulator of the target, whatever the folder and the flags", () => {
     expect(notQusReasons(aarch64, entry("qemu-aarch64"))).toEqual([]);
@@ -257,5 +297,219 @@ describe("notQusReasons: the one ownership rule of ensure and remove", () => {
         opaque: true,
       }),
     ).toEqual([]);
+  });
+});
+
+// Properties over random kernel tables: plan()'s contract (above) and README's Safety section, for any table.
+describe("plan: properties over random tables", () => {
+  const POOL: readonly QemuCpu[] = ["aarch64", "arm", "riscv64", "s390x", "ppc64", "mips64", "x86_64", "i386", "i486"];
+  const RUNS = { numRuns: 1000 };
+  const cpu = fc.constantFrom(...POOL);
+  const emulator = (c: QemuCpu, folder = "/usr/bin") => `${folder}/${interpreterBase(target(c))}-static`;
+  // Mostly what qus registers (`CF`, shown `OCF`) and its usual folder, so that tables often hold qus's entries as wanted.
+  const letters = fc.oneof(
+    { arbitrary: fc.constant("CF"), weight: 3 },
+    fc.subarray([..."POCF"]).map((l) => l.join("")),
+  );
+  const kernelFlags = letters.map(effectiveFlags);
+  const folder = fc.oneof({ arbitrary: fc.constant("/usr/bin"), weight: 3 }, fc.constant("/opt/qemu"));
+  const registerOf = (name: string, c: QemuCpu, interpreter: string) =>
+    renderRegister({ ...wantedRegistration(target(c), interpreter, "F"), name });
+
+  // Entries a real table holds: qus's own, others' under qus's name, other tools' under other names, unrelated ones.
+  const own = fc
+    .record({ c: cpu, enabled: fc.boolean(), flags: kernelFlags, folder })
+    .map(({ c, enabled, flags, folder }) => qemuEntry(c, { enabled, flags, interpreter: emulator(c, folder) }));
+  const ownNameOtherPattern = fc
+    .record({ c: cpu, other: cpu, enabled: fc.boolean() })
+    .map(({ c, other, enabled }) =>
+      entryFromRegister(`qemu-${c}`, registerOf(`qemu-${c}`, other, emulator(c)), { enabled }),
+    );
+  // QEMU's pattern compared on every bit of e_type: claims ET_EXEC programs only.
+  const ownNameStrictMask = fc.record({ c: cpu, enabled: fc.boolean() }).map(({ c, enabled }) => {
+    const registration = wantedRegistration(target(c), emulator(c), "F");
+    const mask = registration.mask?.map((byte, i) => (i === 16 ? 0xff : byte));
+    return entryFromRegister(`qemu-${c}`, renderRegister({ ...registration, mask }), { enabled });
+  });
+  const ownNameOtherInterpreter = fc
+    .record({ c: cpu, enabled: fc.boolean() })
+    .map(({ c, enabled }) =>
+      qemuEntry(c, { enabled, interpreter: `/usr/libexec/qemu-binfmt/${c}-binfmt-P`, flags: "POF" }),
+    );
+  const otherTool = fc
+    .record({ c: cpu, enabled: fc.boolean(), flags: kernelFlags })
+    .map(({ c, enabled, flags }) =>
+      entryFromRegister(`${c}-tool`, registerOf(`${c}-tool`, c, `/opt/tool/${c}`), { enabled, flags }),
+    );
+  const unrelated = fc.constantFrom(
+    entryFromRegister("be64-all", ":be64-all:M:4:\\x02\\x02::/usr/bin/qemu-s390x-static:F"),
+    entryFromRegister("WSLInterop", ":WSLInterop:M::MZ::/init:PF"),
+    parseEntry("jar", "enabled\ninterpreter /usr/bin/jexec\nflags: \nextension .jar\n"),
+  );
+  const table = fc.uniqueArray(
+    fc.oneof(own, ownNameOtherPattern, ownNameStrictMask, ownNameOtherInterpreter, otherTool, unrelated),
+    {
+      selector: (entry) => entry.name,
+      maxLength: 8,
+    },
+  );
+
+  const input = fc
+    .record({
+      entries: table,
+      targets: fc.uniqueArray(cpu, { minLength: 1, maxLength: 4 }),
+      native: fc.subarray([...POOL], { maxLength: 2 }),
+      // QEMU is found for most cpus, not all.
+      missing: fc.subarray([...POOL], { maxLength: 3 }),
+      folder,
+      flags: letters.map(parseFlags),
+      replace: fc.boolean(),
+    })
+    .map(
+      (r): PlanInput => ({
+        targets: r.targets.map(target),
+        entries: r.entries,
+        native: new Set(r.native),
+        interpreters: new Map(
+          POOL.filter((c) => !r.missing.includes(c)).map((c) => [c, { path: emulator(c, r.folder), static: true }]),
+        ),
+        flags: r.flags,
+        replace: r.replace,
+      }),
+    );
+
+  /** A file both patterns claim, built from their bits alone (independent of patternsOverlap). */
+  const claimsSomeProgramOf = (entry: BinfmtEntry, t: Target): boolean => {
+    const pattern = entryPattern(entry);
+    if (!pattern) return false;
+    const file = new Uint8Array(256);
+    for (const p of [pattern, targetPattern(t)]) {
+      p.magic.forEach((byte, i) => {
+        const mask = p.mask ? (p.mask[i] ?? 0) : 0xff;
+        file[p.offset + i] = ((file[p.offset + i] ?? 0) & ~mask) | (byte & mask);
+      });
+    }
+    return matchesHeader(pattern, file) && matchesHeader(targetPattern(t), file);
+  };
+  const byName = (inp: PlanInput, name: string) => inp.entries.find((entry) => entry.name === name);
+
+  it("is deterministic, and plans each target on its own", () => {
+    fc.assert(
+      fc.property(input, (inp) => {
+        const steps = plan(inp);
+        expect(plan(inp)).toEqual(steps);
+        expect(steps.map((step) => step.target)).toEqual(inp.targets);
+        // Alone, a step also removes what another step registers anew (and so removes first, itself).
+        const registered = steps.flatMap((step) => (step.register ? [step.register.name] : []));
+        for (const [i, t] of inp.targets.entries()) {
+          const [alone] = plan({ ...inp, targets: [t] });
+          const own = alone?.register?.name;
+          const remove = alone?.remove.filter((name) => name === own || !registered.includes(name));
+          expect(steps[i]).toEqual(remove?.length === alone?.remove.length ? alone : { ...alone, remove });
+        }
+      }),
+      RUNS,
+    );
+  });
+
+  it("never registers, replaces or enables anything for a native architecture, nor an entry claiming one", () => {
+    fc.assert(
+      fc.property(input, (inp) => {
+        for (const step of plan(inp)) {
+          expect(step.action === "native").toBe(inp.native.has(step.target.cpu));
+          if (step.action === "native") expect(changesKernel(step)).toBe(false);
+          const registration = step.register;
+          if (registration) {
+            for (const native of inp.native) expect(matchesHeader(registration, buildProbe(native))).toBe(false);
+          }
+        }
+      }),
+      RUNS,
+    );
+  });
+
+  it("touches an entry of another name only when it claims a requested platform and replace is asked", () => {
+    fc.assert(
+      fc.property(input, (inp) => {
+        for (const step of plan(inp)) {
+          const own = entryName(step.target);
+          for (const name of step.remove) {
+            const entry = byName(inp, name);
+            expect(entry).toBeDefined();
+            expect(inp.replace).toBe(true);
+            if (entry && name !== own) {
+              expect(entry.enabled).toBe(true);
+              expect(claimsSomeProgramOf(entry, step.target)).toBe(true);
+            }
+          }
+          // Only qus's own name is enabled or registered, and registering never collides with an entry left in place.
+          if (step.enable) {
+            expect(step.enable).toBe(own);
+            expect(notQusReasons(step.target, byName(inp, own) as BinfmtEntry)).toEqual([]);
+          }
+          if (step.register) {
+            expect(step.register.name).toBe(own);
+            expect(!byName(inp, own) || step.remove.includes(own)).toBe(true);
+          }
+        }
+      }),
+      RUNS,
+    );
+  });
+
+  it("without replace removes nothing and replaces nothing: only registers what is absent or enables qus's own", () => {
+    fc.assert(
+      fc.property(input, (inp) => {
+        for (const step of plan({ ...inp, replace: false })) {
+          expect(step.action).not.toBe("replace");
+          expect(step.remove).toEqual([]);
+          if (step.register) expect(byName(inp, step.register.name)).toBeUndefined();
+        }
+      }),
+      RUNS,
+    );
+  });
+
+  it("an enabled qus entry as wanted, with nothing else claiming its programs, is ok and changes nothing", () => {
+    fc.assert(
+      fc.property(input, (inp) => {
+        const emulated = inp.targets.filter((t) => !inp.native.has(t.cpu));
+        const inTheWay = (entry: BinfmtEntry) =>
+          emulated.some((t) => entry.name === entryName(t) || (entry.enabled && claimsSomeProgramOf(entry, t)));
+        const correct = emulated.map((t) =>
+          qemuEntry(t.cpu, {
+            flags: effectiveFlags(inp.flags),
+            interpreter: inp.interpreters.get(t.cpu)?.path ?? emulator(t.cpu, "/opt/qemu"),
+          }),
+        );
+        const steps = plan({ ...inp, entries: [...inp.entries.filter((entry) => !inTheWay(entry)), ...correct] });
+        for (const step of steps) {
+          expect(step.action).toBe(inp.native.has(step.target.cpu) ? "native" : "ok");
+          expect(changesKernel(step)).toBe(false);
+        }
+      }),
+      RUNS,
+    );
+  });
+
+  it("applied to the kernel, a plan leaves nothing to change; without conflicts all is ok, and verifies with F", () => {
+    fc.assert(
+      fc.property(input, (inp) => {
+        const present = [...inp.interpreters.values()].map((interpreter) => interpreter.path);
+        const kernel = fakeKernel(inp.entries, { native: inp.native, present });
+        const first = plan(inp);
+        expect(kernel.apply(first.filter(changesKernel))).toEqual(new Map());
+        const second = plan({ ...inp, entries: kernel.entries() });
+        expect(second.filter(changesKernel)).toEqual([]);
+        const settled = first.every((step) => step.action !== "conflict" && step.action !== "missing-interpreter");
+        if (!settled) return;
+        for (const step of second) {
+          const native = inp.native.has(step.target.cpu);
+          expect(step.action).toBe(native ? "native" : "ok");
+          if (!native && inp.flags.includes("F")) expect(kernel.probe(step.target.cpu).ok).toBe(true);
+        }
+      }),
+      RUNS,
+    );
   });
 });

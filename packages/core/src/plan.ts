@@ -67,7 +67,14 @@ export function wantedRegistration(target: Target, interpreter: string, flags: s
 
 /** Plans each target: a pure function of what is wanted and what the kernel has. */
 export function plan(input: PlanInput): PlanStep[] {
-  return input.targets.map((target) => planTarget(target, input));
+  const steps = input.targets.map((target) => planTarget(target, input));
+  // A name one step registers anew is removed by that step alone: another step, applied after it, would remove the
+  // new entry (`qemu-ppc64` found with i386's magic is in the way of i386 and is ppc64's own to replace).
+  const registered = new Set(steps.flatMap((step) => (step.register ? [step.register.name] : [])));
+  return steps.map((step) => {
+    const remove = step.remove.filter((name) => !registered.has(name) || step.register?.name === name);
+    return remove.length === step.remove.length ? step : { ...step, remove };
+  });
 }
 
 function planTarget(target: Target, input: PlanInput): PlanStep {
