@@ -90,20 +90,17 @@ export { renderJunit } from "./report/render-junit.js";
 export { renderMarkdown } from "./report/render-markdown.js";
 export { renderTable, shouldColor, type TableOptions } from "./report/render-table.js";
 export { whyNotOk } from "./report/why-not.js";
+export { helperContainerName, PROGRAM_PATH } from "./runner/cli-args.js";
+export type { Confinement, EngineFacts } from "./runner/cli-engine.js";
+export { unreachable, unreadableInfo } from "./runner/cli-output.js";
 export {
   type CliRunnerOptions,
-  type Confinement,
   DEFAULT_BUILD_TIMEOUT_MS,
   DEFAULT_ENGINE_TIMEOUT_MS,
   DEFAULT_PULL_TIMEOUT_MS,
   DEFAULT_RUN_TIMEOUT_MS,
-  type EngineFacts,
   engineTimeoutFromEnv,
-  helperContainerName,
-  PROGRAM_PATH,
-  unreachable,
-  unreadableInfo,
-} from "./runner/cli-runner.js";
+} from "./runner/cli-runner-options.js";
 export {
   createRequest,
   type DockerCreateRequest,

@@ -11,7 +11,7 @@ import type { Driver } from "../drivers/types.js";
 import { QusError } from "../errors.js";
 import { type Exec, type ExecResult, execProcess } from "../exec.js";
 import { resolvePlatforms } from "../platform.js";
-import { DEFAULT_ENGINE_TIMEOUT_MS } from "../runner/cli-runner.js";
+import { DEFAULT_ENGINE_TIMEOUT_MS } from "../runner/cli-runner-options.js";
 import { createDockerCliRunner } from "../runner/docker-cli.js";
 import { formatCommand } from "../shell-quote.js";
 import { canonicalPlatform, type Target } from "../targets.js";

@@ -1,4 +1,4 @@
-import type { Confinement } from "./cli-runner.js";
+import type { Confinement } from "./cli-engine.js";
 import type { Privilege, RunSpec } from "./types.js";
 
 /**

@@ -6,16 +6,10 @@ import { createContainerDriver } from "../drivers/container/index.js";
 import { isQusError, type QusError } from "../errors.js";
 import type { Exec, ExecOptions, ExecResult } from "../exec.js";
 import { rejection } from "../test-support.js";
-import {
-  CONTAINER_NAME_PREFIX,
-  type Confinement,
-  createArgs,
-  DEFAULT_ENGINE_TIMEOUT_MS,
-  describeRunFailure,
-  engineTimeoutFromEnv,
-  PROGRAM_PATH,
-  runArgs,
-} from "./cli-runner.js";
+import { CONTAINER_NAME_PREFIX, createArgs, PROGRAM_PATH, runArgs } from "./cli-args.js";
+import type { Confinement } from "./cli-engine.js";
+import { describeRunFailure } from "./cli-output.js";
+import { DEFAULT_ENGINE_TIMEOUT_MS, engineTimeoutFromEnv } from "./cli-runner-options.js";
 import { createDockerCliRunner, type DockerCliOptions, parseDockerInfo } from "./docker-cli.js";
 import { createPodmanCliRunner, type PodmanCliOptions, parsePodmanInfo } from "./podman-cli.js";
 import type { ContainerRunner, RunSpec } from "./types.js";

@@ -3,14 +3,10 @@ import { QusError } from "../errors.js";
 import type { ExecResult } from "../exec.js";
 import { formatCommand, quoteShellArg } from "../shell-quote.js";
 
-import {
-  type CliRunnerOptions,
-  createCliRunner,
-  describeRunFailure,
-  type EngineFacts,
-  parseInfoObject,
-  unreachable,
-} from "./cli-runner.js";
+import type { EngineFacts } from "./cli-engine.js";
+import { describeRunFailure, parseInfoObject, unreachable } from "./cli-output.js";
+import { createCliRunner } from "./cli-runner.js";
+import type { CliRunnerOptions } from "./cli-runner-options.js";
 import type { ContainerRunner } from "./types.js";
 
 /**

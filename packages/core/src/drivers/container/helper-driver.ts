@@ -4,7 +4,7 @@ import { renderRegister } from "../../binfmt/register.js";
 import { QusError } from "../../errors.js";
 import { type Interpreter, type PlanStep, targetPattern } from "../../plan.js";
 import { buildExitProgram, buildProbe } from "../../probe/index.js";
-import { describeRunFailure } from "../../runner/cli-runner.js";
+import { describeRunFailure } from "../../runner/cli-output.js";
 import type { ContainerRunner, EngineInfo, Privilege } from "../../runner/types.js";
 import { interpreterBase, type QemuCpu, requireTarget, type Target } from "../../targets.js";
 import { judgeNative, mayEmulate, registeredMeanwhile } from "../native-policy.js";

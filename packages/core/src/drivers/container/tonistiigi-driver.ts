@@ -3,7 +3,7 @@ import { QusError } from "../../errors.js";
 import type { ExecResult } from "../../exec.js";
 import type { Interpreter, PlanStep } from "../../plan.js";
 import { buildProbe } from "../../probe/index.js";
-import { describeRunFailure } from "../../runner/cli-runner.js";
+import { describeRunFailure } from "../../runner/cli-output.js";
 import type { ContainerRunner, EngineInfo, RunSpec } from "../../runner/types.js";
 import { entryName, interpreterBase, type QemuCpu, type Target } from "../../targets.js";
 import { judgeNative, mayEmulate } from "../native-policy.js";
