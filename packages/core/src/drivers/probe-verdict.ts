@@ -13,7 +13,7 @@ export const NO_HANDLER_STATUS = 99;
 export function describeProbeRun(result: ExecResult, chroot: boolean): ProbeResult {
   if (result.exitCode === 0 && !result.timedOut) return { ok: true, chrooted: chroot };
   const lastLine = result.stderr.split("\n").at(-1)?.trim() ?? "";
-  const [failure, detail] = classify(result, lastLine);
+  const [failure, detail] = classify(result, lastLine, chroot);
   return {
     ok: false,
     failure,
@@ -23,12 +23,15 @@ export function describeProbeRun(result: ExecResult, chroot: boolean): ProbeResu
   };
 }
 
-function classify(result: ExecResult, lastLine: string): [ProbeFailureKind, string | undefined] {
+function classify(result: ExecResult, lastLine: string, chroot: boolean): [ProbeFailureKind, string | undefined] {
   if (result.timedOut) return ["timeout", undefined];
   if (result.signal) return ["crashed", result.signal];
   if (result.exitCode === NO_HANDLER_STATUS || /exec format error/i.test(lastLine) || result.startError === "ENOEXEC")
     return ["no-handler", undefined];
   if (/no such file or directory/i.test(lastLine)) return ["interpreter-unreachable", lastLine || undefined];
+  // Run directly, the probe file is there: execve's ENOENT is the entry's interpreter (chrooted, it may be chroot).
+  if (!chroot && result.startError === "ENOENT")
+    return ["interpreter-unreachable", "its interpreter is missing (ENOENT)"];
   if (result.startError) return ["exit-status", `could not start: ${result.startError}`];
   return ["exit-status", `status ${result.exitCode}${lastLine ? `: ${lastLine}` : ""}`];
 }
