@@ -3,7 +3,8 @@ import { createDockerCliRunner } from "../../runner/docker-cli.js";
 import type { ContainerRunner, EngineInfo } from "../../runner/types.js";
 import { formatCommand } from "../../shell-quote.js";
 import type { Driver } from "../types.js";
-import { createHelperDriver, DEFAULT_PROBE_TIMEOUT_MS } from "./helper-driver.js";
+import { createHelperDriver } from "./helper-driver.js";
+import { DEFAULT_PROBE_TIMEOUT_MS } from "./helper-session.js";
 import { TONISTIIGI_IMAGE } from "./tonistiigi.js";
 import { createTonistiigiDriver } from "./tonistiigi-driver.js";
 
