@@ -25,7 +25,7 @@ function importsOf(file: string): string[] {
 }
 
 /** Every cycle's files, each cycle once (depth-first search for back edges). */
-export function cycles(graph: ReadonlyMap<string, readonly string[]>): string[][] {
+function cycles(graph: ReadonlyMap<string, readonly string[]>): string[][] {
   const found: string[][] = [];
   const state = new Map<string, "open" | "done">();
   const stack: string[] = [];
