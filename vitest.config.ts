@@ -1,4 +1,10 @@
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { defineConfig } from "vitest/config";
+
+// The unit tests' own cache folder (see the unit project), removed when they end (tools/unit-cache-setup.ts).
+const unitCache = join(tmpdir(), `qus-unit-cache-${process.pid}`);
+process.env.QUS_UNIT_CACHE = unitCache;
 
 // Two projects: `unit` is pure and runs in parallel; `kernel` changes this machine's binfmt_misc table
 // (global to the machine), so it needs root and runs one file at a time.
@@ -13,6 +19,10 @@ export default defineConfig({
         test: {
           name: "unit",
           include: ["packages/*/src/**/*.test.ts", "tools/**/*.test.ts"],
+          // Fakes answer qus's questions here: what they say must never reach the caches of the user running the
+          // tests (a fake QEMU version cached for /usr/bin/qemu-s390x-static made a real `qus persist` refuse it).
+          env: { XDG_CACHE_HOME: unitCache },
+          globalSetup: ["tools/unit-cache-setup.ts"],
           // .cache: fixtures and work folders (a VM root being built holds /proc and /sys mounts).
           exclude: ["**/*.kernel.test.ts", "**/node_modules/**", "**/.cache/**"],
         },
