@@ -74,20 +74,9 @@ function killGroup(pid: number): void {
  */
 export const execProcess: Exec = (file, args, options = {}) =>
   new Promise((resolve, reject) => {
-    const child = spawn(file, [...args], {
-      cwd: options.cwd,
-      env: options.env ? { ...process.env, ...options.env } : process.env,
-      stdio: [options.input === undefined && !options.stdin ? "ignore" : "pipe", "pipe", "pipe"],
-      shell: false,
-      detached: true,
-    });
+    const child = spawnLeader(file, args, options);
     const pid = child.pid;
-    if (pid !== undefined) running.add(pid);
-    const stdout: Buffer[] = [];
-    const stderr: Buffer[] = [];
     const maxOutputBytes = options.maxOutputBytes ?? DEFAULT_MAX_OUTPUT_BYTES;
-    let outputBytes = 0;
-    let overflowed = false;
     let startError: string | undefined;
     let timedOut = false;
     let exit: { code: number | null; signal: NodeJS.Signals | null } | undefined;
@@ -96,21 +85,14 @@ export const execProcess: Exec = (file, args, options = {}) =>
       timedOut = true;
       if (pid !== undefined) killGroup(pid);
     }, options.timeoutMs ?? DEFAULT_TIMEOUT_MS);
-    const collect = (into: Buffer[]) => (chunk: Buffer) => {
-      if (overflowed) return;
-      outputBytes += chunk.length;
-      if (outputBytes <= maxOutputBytes) {
-        into.push(chunk);
-        return;
-      }
-      overflowed = true;
+    const output = cappedOutput(maxOutputBytes, () => {
       if (pid !== undefined) killGroup(pid);
       // Nothing more is read: the pipes are let go now rather than drained.
       finish();
-    };
+    });
     if (options.stdout) child.stdout?.pipe(options.stdout);
-    else child.stdout?.on("data", collect(stdout));
-    child.stderr?.on("data", collect(stderr));
+    else child.stdout?.on("data", output.keepStdout);
+    child.stderr?.on("data", output.keepStderr);
     if (options.stdin && child.stdin) options.stdin.pipe(child.stdin);
     const abort = () => pid !== undefined && killGroup(pid);
     if (options.signal?.aborted) abort();
@@ -131,16 +113,17 @@ export const execProcess: Exec = (file, args, options = {}) =>
       }
       child.stdout?.destroy();
       child.stderr?.destroy();
-      if (overflowed) {
+      if (output.overflowed()) {
         const check = `check which program that is (command -v ${quoteShellArg(file)}) and that it works by itself`;
         reject(outputTooLarge(formatCommand([file, ...args]), check, maxOutputBytes));
         return;
       }
+      const { stdout, stderr } = output.text();
       resolve({
         exitCode: startError ? undefined : (exit?.code ?? undefined),
         signal: exit?.signal ?? undefined,
-        stdout: trimFinalNewline(Buffer.concat(stdout).toString("utf8")),
-        stderr: trimFinalNewline(Buffer.concat(stderr).toString("utf8")),
+        stdout,
+        stderr,
         startError,
         timedOut,
       });
@@ -163,6 +146,50 @@ export const execProcess: Exec = (file, args, options = {}) =>
     });
     if (options.input !== undefined) child.stdin?.end(options.input);
   });
+
+/** Spawns the program (never through a shell) as the leader of its own process group, noted among those running. */
+function spawnLeader(file: string, args: readonly string[], options: ExecOptions) {
+  const child = spawn(file, [...args], {
+    cwd: options.cwd,
+    env: options.env ? { ...process.env, ...options.env } : process.env,
+    stdio: [options.input === undefined && !options.stdin ? "ignore" : "pipe", "pipe", "pipe"],
+    shell: false,
+    detached: true,
+  });
+  if (child.pid !== undefined) running.add(child.pid);
+  return child;
+}
+
+/**
+ * Keeps a process's stdout and stderr, up to `limit` bytes together; the chunk that passes it calls `onOverflow`,
+ * once, and nothing more is kept.
+ */
+function cappedOutput(limit: number, onOverflow: () => void) {
+  const stdout: Buffer[] = [];
+  const stderr: Buffer[] = [];
+  let bytes = 0;
+  let overflowed = false;
+  const keep = (into: Buffer[]) => (chunk: Buffer) => {
+    if (overflowed) return;
+    bytes += chunk.length;
+    if (bytes <= limit) {
+      into.push(chunk);
+      return;
+    }
+    overflowed = true;
+    onOverflow();
+  };
+  return {
+    keepStdout: keep(stdout),
+    keepStderr: keep(stderr),
+    overflowed: () => overflowed,
+    /** What was kept, as text, without the final newline. */
+    text: () => ({
+      stdout: trimFinalNewline(Buffer.concat(stdout).toString("utf8")),
+      stderr: trimFinalNewline(Buffer.concat(stderr).toString("utf8")),
+    }),
+  };
+}
 
 /**
  * `QUS_OUTPUT_TOO_LARGE` for a process (or container) that printed more than `limit` bytes: a broken or hostile
