@@ -2,7 +2,7 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { requireTarget } from "@qus/core";
+import { requireTarget } from "@qus/core/toolkit";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { type FakeApiServer, fakeNode, startFakeApiServer } from "../packages/k8s/src/fake-api-server.js";
 import { docker, requireDocker, requireQusImage } from "./support/docker.js";

@@ -1,7 +1,8 @@
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { createLocalDriver, plan, resolvePlatforms } from "@qus/core";
+import { createLocalDriver, resolvePlatforms } from "@qus/core";
+import { plan } from "@qus/core/toolkit";
 import { describe, expect, it } from "vitest";
 import {
   entryNames,

@@ -11,7 +11,7 @@ import {
 } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { targetByCpu } from "@qus/core";
+import { targetByCpu } from "@qus/core/toolkit";
 import { afterAll, afterEach, describe, expect, it } from "vitest";
 import { HUNG_EMULATOR_SOURCE } from "./support/hung-emulator.js";
 import {

@@ -1,5 +1,6 @@
 import { existsSync } from "node:fs";
-import { canonicalPlatform, entryName, interpreterBase, TARGETS } from "@qus/core";
+import { TARGETS } from "@qus/core";
+import { canonicalPlatform, entryName, interpreterBase } from "@qus/core/toolkit";
 import { describe, expect, it } from "vitest";
 import { busybox, entryNames, qusJson, readEntryText, runProgram, useCleanQemuTable } from "./support/kernel.js";
 

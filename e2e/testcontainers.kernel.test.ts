@@ -4,7 +4,7 @@ import { createServer, type Socket } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { buildProbe } from "@qus/core";
+import { buildProbe } from "@qus/core/runner";
 import {
   createEngineRunner,
   type EmulationError,

@@ -169,7 +169,7 @@ export function requireRoot(): void {
 
 /** Register strings of the `qemu-*` entries present now, to put back after the tests. */
 export async function snapshotQemuEntries(): Promise<string[]> {
-  const { parseEntry, registrationOf, renderRegister } = await import("@qus/core");
+  const { parseEntry, registrationOf, renderRegister } = await import("@qus/core/toolkit");
   return entryNames()
     .filter((name) => name.startsWith("qemu-"))
     .flatMap((name) => {

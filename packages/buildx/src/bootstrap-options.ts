@@ -1,4 +1,5 @@
-import type { Driver, Exec } from "@qus/core";
+import type { Driver } from "@qus/core";
+import type { Exec } from "@qus/core/runner";
 import type { BuildxTimeouts } from "./buildx-command.js";
 
 /** Options of {@link bootstrap}. */

@@ -1,4 +1,5 @@
-import type { ProbeFailureKind, QusErrorCode, Report } from "@qus/core";
+import type { QusErrorCode, Report } from "@qus/core";
+import type { ProbeFailureKind } from "@qus/core/runner";
 import type { BuilderNode } from "./inspect.js";
 
 /** One requested platform on the builder. */

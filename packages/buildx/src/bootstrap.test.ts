@@ -1,27 +1,19 @@
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
+import { type Driver, isQusError, type QemuCpu, QusError, TARGETS, type Target } from "@qus/core";
+import { buildProbe, type Exec, type ExecResult, type ProbeResult } from "@qus/core/runner";
 import {
-  buildProbe,
   canonicalPlatform,
-  type Driver,
   decodeEscaped,
   describeFailure,
-  type Exec,
-  type ExecResult,
   entryName,
   failureHint,
   formatCommand,
   type InspectRequest,
   type Interpreter,
-  isQusError,
-  type ProbeResult,
   parseEntry,
-  type QemuCpu,
-  QusError,
-  TARGETS,
-  type Target,
   targetByCpu,
-} from "@qus/core";
+} from "@qus/core/toolkit";
 import { describe, expect, it } from "vitest";
 import { bootstrap } from "./bootstrap.js";
 import { isPullFailure } from "./builder-lifecycle.js";

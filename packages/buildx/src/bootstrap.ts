@@ -1,4 +1,5 @@
-import { execProcess, QusError } from "@qus/core";
+import { QusError } from "@qus/core";
+import { execProcess } from "@qus/core/runner";
 import type { BootstrapOptions } from "./bootstrap-options.js";
 import type { BootstrapReport } from "./bootstrap-report.js";
 import type { BootstrapRun } from "./bootstrap-run.js";

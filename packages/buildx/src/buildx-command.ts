@@ -1,5 +1,7 @@
 import { spawnSync } from "node:child_process";
-import { type Exec, type ExecResult, formatCommand, QusError } from "@qus/core";
+import { QusError } from "@qus/core";
+import type { Exec, ExecResult } from "@qus/core/runner";
+import { formatCommand } from "@qus/core/toolkit";
 
 /**
  * How long each docker command qus buildx runs may take, in milliseconds. At the limit the command's whole process

@@ -1,4 +1,5 @@
-import { type Exec, isQusError, QusError, unreadableInfo } from "@qus/core";
+import { isQusError, QusError } from "@qus/core";
+import { type Exec, unreadableInfo } from "@qus/core/runner";
 import { type BuildxCli, seconds, tail } from "./buildx-command.js";
 
 /** What `docker info` said about the engine and the client's context. */

@@ -1,16 +1,14 @@
 import {
-  canonicalPlatform,
   createContainerDriver,
-  createDockerCliRunner,
-  type Exec,
   ensure,
-  formatCommand,
   isQusError,
   QusError,
   type QusErrorCode,
   type Report,
   type Target,
 } from "@qus/core";
+import { createDockerCliRunner, type Exec } from "@qus/core/runner";
+import { canonicalPlatform, formatCommand } from "@qus/core/toolkit";
 import type { BootstrapOptions } from "./bootstrap-options.js";
 import type { NodeBinfmt } from "./bootstrap-report.js";
 import type { BootstrapRun } from "./bootstrap-run.js";

@@ -1,13 +1,6 @@
-import {
-  canonicalPlatform,
-  createContainerDriver,
-  createDockerCliRunner,
-  type Exec,
-  ensure,
-  isQusError,
-  QusError,
-  type Target,
-} from "@qus/core";
+import { createContainerDriver, ensure, isQusError, QusError, type Target } from "@qus/core";
+import { createDockerCliRunner, type Exec } from "@qus/core/runner";
+import { canonicalPlatform } from "@qus/core/toolkit";
 import type { BootstrapOptions } from "./bootstrap-options.js";
 import type { NodeBinfmt } from "./bootstrap-report.js";
 import { type EngineAnswer, engineIdAt } from "./engine.js";

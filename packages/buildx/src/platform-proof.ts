@@ -1,13 +1,6 @@
-import {
-  canonicalPlatform,
-  describeFailure,
-  entryName,
-  type FailureContext,
-  failureHint,
-  type ProbeFailureKind,
-  type Report,
-  type Target,
-} from "@qus/core";
+import type { Report, Target } from "@qus/core";
+import type { ProbeFailureKind } from "@qus/core/runner";
+import { canonicalPlatform, describeFailure, entryName, type FailureContext, failureHint } from "@qus/core/toolkit";
 import type { PlatformProof } from "./bootstrap-report.js";
 import type { BuilderInfo } from "./inspect.js";
 import type { Proof } from "./prove.js";

@@ -1,5 +1,6 @@
 import { randomBytes } from "node:crypto";
-import { type ExecResult, QusError } from "@qus/core";
+import { QusError } from "@qus/core";
+import type { ExecResult } from "@qus/core/runner";
 import type { BootstrapRun } from "./bootstrap-run.js";
 import { refreshNodes } from "./builder-lifecycle.js";
 import { type BuildxCli, createArgs, lastError } from "./buildx-command.js";

@@ -1,4 +1,4 @@
-import { onInterrupt } from "@qus/core";
+import { onInterrupt } from "@qus/core/toolkit";
 import type { BootstrapReport, PlatformProof } from "./bootstrap-report.js";
 import type { BootstrapRun } from "./bootstrap-run.js";
 import { bootstrapBuilder, mustSucceed, refreshNodes } from "./builder-lifecycle.js";

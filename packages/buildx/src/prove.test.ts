@@ -1,6 +1,8 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { buildProbe, type ExecResult, type Target, targetByCpu } from "@qus/core";
+import type { Target } from "@qus/core";
+import { buildProbe, type ExecResult } from "@qus/core/runner";
+import { targetByCpu } from "@qus/core/toolkit";
 import { describe, expect, it } from "vitest";
 import { type BuildxCli, createBuildxCli, proofBuildArgs, togetherBuildArgs } from "./buildx-command.js";
 import { PROOF_DOCKERFILE, probeOutcome, proveMany, togetherDockerfile } from "./prove.js";

@@ -1,16 +1,9 @@
 import { chmodSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { constants, tmpdir } from "node:os";
 import { join } from "node:path";
-import {
-  buildProbe,
-  type ExecResult,
-  isQusError,
-  onInterrupt,
-  type ProbeFailureKind,
-  QusError,
-  type QusErrorCode,
-  type Target,
-} from "@qus/core";
+import { isQusError, QusError, type QusErrorCode, type Target } from "@qus/core";
+import { buildProbe, type ExecResult, type ProbeFailureKind } from "@qus/core/runner";
+import { onInterrupt } from "@qus/core/toolkit";
 import {
   type BuildxCli,
   DEFAULT_TIMEOUTS,

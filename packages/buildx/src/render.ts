@@ -1,4 +1,5 @@
-import { printable, renderTable, type TableOptions } from "@qus/core";
+import { renderTable, type TableOptions } from "@qus/core";
+import { printable } from "@qus/core/toolkit";
 import type { BootstrapReport, PlatformProof } from "./bootstrap-report.js";
 
 /**

@@ -1,4 +1,5 @@
-import { canonicalPlatform, platformNames, resolvePlatforms, type Target } from "@qus/core";
+import { platformNames, resolvePlatforms, type Target } from "@qus/core";
+import { canonicalPlatform } from "@qus/core/toolkit";
 
 /** One platform to prove: the OCI platform to build, and the QEMU target that runs it. */
 export interface RequestedPlatform {

@@ -1,4 +1,4 @@
-import type { Exec, ExecResult } from "@qus/core";
+import type { Exec, ExecResult } from "@qus/core/runner";
 import { INFO_ARGS } from "./engine.js";
 
 /**

@@ -1,5 +1,6 @@
 import { BUILDER_NAME } from "@qus/buildx";
-import { isImageReference, platformNames, QusError, quoteInput, resolvePlatforms } from "@qus/core";
+import { platformNames, QusError, resolvePlatforms } from "@qus/core";
+import { isImageReference, quoteInput } from "@qus/core/toolkit";
 
 /** Where the step sets up emulation: `auto` is the Docker engine's kernel when one answers, else this machine's. */
 export type StepDriver = "auto" | "local" | "docker";

@@ -1,4 +1,5 @@
-import { createContainerDriver, createDockerCliRunner, createLocalDriver, type Driver, type Exec } from "@qus/core";
+import { createContainerDriver, createLocalDriver, type Driver } from "@qus/core";
+import { createDockerCliRunner, type Exec } from "@qus/core/runner";
 
 /**
  * The driver for the kernel a step works on: the Docker engine's, through helper containers of `image` (the docker

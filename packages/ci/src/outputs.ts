@@ -1,4 +1,5 @@
-import { printable, QusError } from "@qus/core";
+import { QusError } from "@qus/core";
+import { printable } from "@qus/core/toolkit";
 
 /** Where a runner wanted what the step publishes, when that could not be written. */
 export interface UnwrittenOutputs {

@@ -1,4 +1,6 @@
-import { type Exec, execProcess, formatCommand, remove } from "@qus/core";
+import { remove } from "@qus/core";
+import { type Exec, execProcess } from "@qus/core/runner";
+import { formatCommand } from "@qus/core/toolkit";
 import { kernelDriver } from "./kernel-driver.js";
 import type { StepOptions, StepState } from "./step.js";
 import { runQusAsRoot } from "./sudo.js";

@@ -1,15 +1,7 @@
 import { type BootstrapReport, bootstrap, provenReport } from "@qus/buildx";
-import {
-  createDockerCliRunner,
-  type Driver,
-  type Exec,
-  ensure,
-  execProcess,
-  isQusError,
-  type Report,
-  renderMarkdown,
-  whyNotOk,
-} from "@qus/core";
+import { type Driver, ensure, isQusError, type Report, renderMarkdown } from "@qus/core";
+import { createDockerCliRunner, type Exec, execProcess } from "@qus/core/runner";
+import { whyNotOk } from "@qus/core/toolkit";
 import type { StepInputs } from "./inputs.js";
 import { kernelDriver } from "./kernel-driver.js";
 import { runQusAsRoot } from "./sudo.js";

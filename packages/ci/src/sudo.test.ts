@@ -1,4 +1,4 @@
-import type { Exec, ExecResult } from "@qus/core";
+import type { Exec, ExecResult } from "@qus/core/runner";
 import { describe, expect, it } from "vitest";
 import { runQusAsRoot } from "./sudo.js";
 

@@ -1,5 +1,7 @@
 import { userInfo } from "node:os";
-import { type Exec, formatCommand, QusError, type Report } from "@qus/core";
+import { QusError, type Report } from "@qus/core";
+import type { Exec } from "@qus/core/runner";
+import { formatCommand } from "@qus/core/toolkit";
 
 /** How long the qus CLI may take under sudo: its own probes and writes are bounded well below this. */
 const SUDO_TIMEOUT_MS = 180_000;

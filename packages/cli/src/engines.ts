@@ -1,14 +1,7 @@
 // Loaded only by commands that reach a container engine: the local path's start-up stays small (tools/bench).
-import {
-  buildImage,
-  type ContainerRunner,
-  createContainerDriver,
-  createDockerCliRunner,
-  createPodmanCliRunner,
-  type Driver,
-  type ImageBuildOptions,
-  type ImageBuildResult,
-} from "@qus/core";
+import { createContainerDriver, type Driver } from "@qus/core";
+import { type ContainerRunner, createDockerCliRunner, createPodmanCliRunner } from "@qus/core/runner";
+import { buildImage, type ImageBuildOptions, type ImageBuildResult } from "@qus/core/toolkit";
 
 const RUNNERS: Record<string, (context: string | undefined, host?: string) => ContainerRunner> = {
   docker: (context, host) => createDockerCliRunner({ context, host }),

@@ -1,17 +1,8 @@
 import { writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
-import {
-  installInterruptHandlers,
-  isQusError,
-  QusError,
-  type Report,
-  renderJson,
-  renderJunit,
-  renderMarkdown,
-  renderTable,
-  shouldColor,
-} from "@qus/core";
+import { isQusError, QusError, type Report, renderJson, renderJunit, renderMarkdown, renderTable } from "@qus/core";
+import { installInterruptHandlers, shouldColor } from "@qus/core/toolkit";
 import { type Command, POSITIONALS, type Values } from "./command.js";
 import { COMMANDS } from "./commands.js";
 import { exitCodeForEndpoints, renderEndpoints } from "./endpoints.js";

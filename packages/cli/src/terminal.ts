@@ -1,4 +1,4 @@
-import { printable } from "@qus/core";
+import { printable } from "@qus/core/toolkit";
 
 // C1 controls (a CSI some terminals obey), and the line separators and bidi controls JSON.stringify leaves raw.
 const RAW_IN_JSON = /[\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;

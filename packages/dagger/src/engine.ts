@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { type Client, GraphQLRequestError } from "@dagger.io/dagger";
-import { type EngineInfo, type QemuCpu, QusError, resolvePlatforms, unreachable } from "@qus/core";
+import { type QemuCpu, QusError, resolvePlatforms } from "@qus/core";
+import { type EngineInfo, unreachable } from "@qus/core/runner";
 
 /** How reports and errors name the engine a module runs on. */
 export const ENDPOINT = "the Dagger engine";

@@ -1,5 +1,5 @@
 import { type Container, type ContainerWithExecOpts, ReturnType } from "@dagger.io/dagger";
-import type { ExecResult } from "@qus/core";
+import type { ExecResult } from "@qus/core/runner";
 import { engineAnswered, engineCall, messageOf, NONCE_VARIABLE, runNonce } from "./engine.js";
 
 /** How long a container qus runs may take when its caller sets no bound: 120 s. */

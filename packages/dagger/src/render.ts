@@ -1,4 +1,5 @@
-import { alignRows, QusError, type Report, renderJson, renderMarkdown, renderTable } from "@qus/core";
+import { QusError, type Report, renderJson, renderMarkdown, renderTable } from "@qus/core";
+import { alignRows } from "@qus/core/toolkit";
 import type { EnginePlatformResult, EngineReport, RunsThrough } from "./verify.js";
 
 /** The output formats of the module's functions. */

@@ -1,7 +1,8 @@
 import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { buildProbe, isQusError, PROGRAM_PATH } from "@qus/core";
+import { isQusError } from "@qus/core";
+import { buildProbe, PROGRAM_PATH } from "@qus/core/runner";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { type Call, callOf, type FakeEngine, startFakeEngine } from "./fake-engine.js";
 import { ensureText, statusText } from "./operations.js";

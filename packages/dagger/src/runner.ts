@@ -1,13 +1,13 @@
 import type { Client, Container } from "@dagger.io/dagger";
+import { QusError } from "@qus/core";
 import {
   type ContainerRunner,
   type EngineInfo,
   type ExecResult,
   PROGRAM_PATH,
   type Privilege,
-  QusError,
   type RunSpec,
-} from "@qus/core";
+} from "@qus/core/runner";
 import { ENDPOINT, engineAnswered, engineCall, engineInfo } from "./engine.js";
 import { DEFAULT_EXEC_TIMEOUT_MS, execToEnd } from "./exec.js";
 import { type ProgramFiles, workdirProgramFiles } from "./program-file.js";

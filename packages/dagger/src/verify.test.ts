@@ -1,7 +1,8 @@
 import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { buildExitProgram, buildProbe, isQusError } from "@qus/core";
+import { isQusError } from "@qus/core";
+import { buildExitProgram, buildProbe } from "@qus/core/runner";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { type Call, callOf, type FakeEngine, startFakeEngine } from "./fake-engine.js";
 import { verifyText } from "./operations.js";

@@ -1,14 +1,13 @@
 import type { Client, Platform } from "@dagger.io/dagger";
+import { resolvePlatforms, type Target } from "@qus/core";
 import {
   buildExitProgram,
   buildProbe,
-  canonicalPlatform,
   describeProbeRun,
   type ExecResult,
   type ProbeFailureKind,
-  resolvePlatforms,
-  type Target,
-} from "@qus/core";
+} from "@qus/core/runner";
+import { canonicalPlatform } from "@qus/core/toolkit";
 import { engineInfo } from "./engine.js";
 import { execToEnd } from "./exec.js";
 import { type ProgramFiles, workdirProgramFiles } from "./program-file.js";

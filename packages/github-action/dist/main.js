@@ -13233,80 +13233,6 @@ var require_undici = __commonJS({
   }
 });
 
-// ../core/src/binfmt/escape.ts
-function decodeEscaped(text) {
-  let bytes = [];
-  for (let i = 0; i < text.length; i++)
-    text[i] === "\\" && text[i + 1] === "x" && /^[0-9a-fA-F]{2}$/.test(text.slice(i + 2, i + 4)) ? (bytes.push(Number.parseInt(text.slice(i + 2, i + 4), 16)), i += 3) : text[i] === "\\" && text[i + 1] === "\\" ? (bytes.push(92), i += 1) : bytes.push(text.charCodeAt(i) & 255);
-  return Uint8Array.from(bytes);
-}
-function encodeEscaped(bytes) {
-  let out = "";
-  for (let byte of bytes) out += `\\x${byte.toString(16).padStart(2, "0")}`;
-  return out;
-}
-function fromHex(hex) {
-  return Uint8Array.from(Buffer.from(hex.replace(/\s+/g, ""), "hex"));
-}
-
-// ../core/src/binfmt/match.ts
-function maskAt(pattern, index) {
-  return pattern.mask ? pattern.mask[index] ?? 0 : 255;
-}
-function matchesHeader(pattern, header) {
-  return header.length < pattern.offset + pattern.magic.length ? !1 : pattern.magic.every((byte, i) => {
-    let mask = maskAt(pattern, i);
-    return ((header[pattern.offset + i] ?? 0) & mask) === (byte & mask);
-  });
-}
-function patternsOverlap(a, b) {
-  let start = Math.max(a.offset, b.offset), end = Math.min(a.offset + a.magic.length, b.offset + b.magic.length);
-  for (let position = start; position < end; position++) {
-    let i = position - a.offset, j = position - b.offset, common = maskAt(a, i) & maskAt(b, j);
-    if (((a.magic[i] ?? 0) & common) !== ((b.magic[j] ?? 0) & common)) return !1;
-  }
-  return !0;
-}
-
-// ../core/src/binfmt/entry.ts
-function parseEntry(name, text) {
-  let enabled = !1, interpreter = "", flags = "", offset = 0, magic, mask, extension;
-  for (let rawLine of text.split(`
-`)) {
-    let line = rawLine.trim();
-    line === "enabled" ? enabled = !0 : line === "disabled" ? enabled = !1 : line.startsWith("interpreter ") ? interpreter = rawLine.slice(rawLine.indexOf("interpreter ") + 12) : line.startsWith("flags:") ? flags = line.slice(6).trim() : line.startsWith("offset ") ? offset = Number.parseInt(line.slice(7), 10) || 0 : line.startsWith("magic ") ? magic = parseHexField(line.slice(6)) : line.startsWith("mask ") ? mask = parseHexField(line.slice(5)) : line.startsWith("extension ") && (extension = line.slice(10));
-  }
-  return { name, enabled, interpreter, flags, offset, magic, mask, extension };
-}
-function parseHexField(value) {
-  let hex = value.trim();
-  return /^([0-9a-fA-F]{2})+$/.test(hex) ? fromHex(hex) : void 0;
-}
-function entryPattern(entry) {
-  return entry.magic ? { offset: entry.offset, magic: entry.magic, mask: entry.mask } : void 0;
-}
-function claimantsOf(entries, header) {
-  return entries.filter((entry) => {
-    let pattern = entryPattern(entry);
-    return entry.enabled && pattern !== void 0 && matchesHeader(pattern, header);
-  });
-}
-
-// ../core/src/display.ts
-var UNSAFE = /[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/g;
-function printable(text) {
-  return text.replace(UNSAFE, (char) => {
-    let code = char.charCodeAt(0);
-    return code <= 255 ? `\\x${code.toString(16).padStart(2, "0")}` : `\\u${code.toString(16).padStart(4, "0")}`;
-  });
-}
-var QUOTE_LIMIT = 200;
-function quoteInput(value, limit = QUOTE_LIMIT) {
-  if (value.length <= limit) return JSON.stringify(value);
-  let end = /[\ud800-\udbff]/.test(value.charAt(limit - 1)) ? limit - 1 : limit;
-  return `${JSON.stringify(value.slice(0, end))}\u2026(${value.length - end} more)`;
-}
-
 // ../core/src/errors.ts
 var KIND = {
   QUS_USAGE: "input",
@@ -13373,190 +13299,11 @@ function errnoCode(error2) {
   return typeof code == "string" ? code : void 0;
 }
 
-// ../core/src/binfmt/flags.ts
-var KNOWN_FLAGS = "POCF", DEFAULT_FLAGS = "FC";
-function parseFlags(input) {
-  let letters = input.trim().toUpperCase(), unknown = [...letters].filter((letter) => !KNOWN_FLAGS.includes(letter));
-  if (unknown.length > 0)
-    throw new QusError(
-      "QUS_INVALID_FLAGS",
-      `unknown binfmt_misc flag ${quoteInput(unknown.join(""))} in --flags ${quoteInput(input)}`,
-      {
-        hint: `use letters from ${KNOWN_FLAGS}: P preserve argv[0], O open binary, C credentials, F fix binary (default ${DEFAULT_FLAGS})`
-      }
-    );
-  return [...KNOWN_FLAGS].filter((letter) => letters.includes(letter)).join("");
-}
-function effectiveFlags(flags) {
-  let letters = new Set(flags.toUpperCase());
-  return letters.has("C") && letters.add("O"), [...KNOWN_FLAGS].filter((letter) => letters.has(letter)).join("");
-}
-function sameFlags(a, b) {
-  return effectiveFlags(a) === effectiveFlags(b);
-}
+// ../core/src/elf-magic.ts
+var ELF64_LE = "\\x7fELF\\x02\\x01\\x01\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x02\\x00", ELF64_BE = "\\x7fELF\\x02\\x02\\x01\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x02\\x00", ELF32_LE = "\\x7fELF\\x01\\x01\\x01\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x02\\x00", ELF32_BE = "\\x7fELF\\x01\\x02\\x01\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x02\\x00", MASK_LE = "\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\x00\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\xfe\\xff\\xff\\xff", MASK_BE = "\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\x00\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\xfe\\xff\\xff", MASK_X86 = "\\xff\\xff\\xff\\xff\\xff\\xfe\\xfe\\x00\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\xfe\\xff\\xff\\xff", MASK_MIPS64_LE = "\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\x00\\x00\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\xfe\\xff\\xff\\xff", MASK_MIPS64_BE = "\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\x00\\x00\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\xfe\\xff\\xff", MASK_M68K = "\\xff\\xff\\xff\\xff\\xff\\xff\\xfe\\x00\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\xfe\\xff\\xff", ZERO16 = "\\x00".repeat(16), MIPS32_MASK_LE = `${MASK_MIPS64_LE}\\xff\\xff\\xff\\xff${"\\x00".repeat(12)}\\x20\\x00\\x00\\x00`, MIPS32_MASK_BE = `${MASK_MIPS64_BE}\\xff\\xff\\xff\\xff${"\\x00".repeat(12)}\\x00\\x00\\x00\\x20`;
 
-// ../core/src/binfmt/register.ts
-var LIMITS = {
-  /** Whole register string. */
-  registerString: 1920,
-  /** Interpreter path. */
-  interpreter: 127,
-  /** Offset + magic length must lie within the first 128 bytes of a file. */
-  magicEnd: 128
-}, DELIMITER = ":";
-function renderRegister(registration) {
-  return validateRegistration(registration), renderUnchecked(registration);
-}
-function renderUnchecked(r) {
-  let mask = r.mask ? encodeEscaped(r.mask) : "", offset = r.offset === 0 ? "" : String(r.offset);
-  return ["", r.name, "M", offset, encodeEscaped(r.magic), mask, r.interpreter, r.flags].join(DELIMITER);
-}
-function validateRegistration(r) {
-  let fail = (problem, hint) => {
-    throw new QusError("QUS_INVALID_REGISTRATION", `binfmt_misc entry ${JSON.stringify(r.name)}: ${problem}`, { hint });
-  };
-  (r.name === "" || r.name === "." || r.name === ".." || r.name === "register" || r.name === "status") && fail("the name is empty or reserved", "name the entry like qemu-<cpu>");
-  for (let [field, value] of [
-    ["name", r.name],
-    ["interpreter", r.interpreter],
-    ["flags", r.flags]
-  ])
-    /[:\n\0]/.test(value) && fail(`the ${field} contains ':', a newline or NUL`, `remove them from the ${field}`);
-  r.name.includes("/") && fail("the name contains '/'", "name the entry like qemu-<cpu>"), r.interpreter.startsWith("/") || fail(
-    `the interpreter ${JSON.stringify(r.interpreter)} is not an absolute path`,
-    "give the interpreter's full path"
-  ), r.interpreter.length > LIMITS.interpreter && fail(
-    `the interpreter path is ${r.interpreter.length} characters, over the kernel's ${LIMITS.interpreter}`,
-    "install or copy QEMU to a shorter path (see --qemu-path)"
-  ), [...r.flags].some((letter) => !KNOWN_FLAGS.includes(letter)) && fail(`unknown flags ${JSON.stringify(r.flags)}`, `use letters from ${KNOWN_FLAGS}`), r.magic.length === 0 && fail("the magic is empty", "give at least one magic byte"), (!Number.isInteger(r.offset) || r.offset < 0) && fail(`the offset ${r.offset} is not a whole number \u2265 0`, "use offset 0 for ELF headers"), r.offset + r.magic.length > LIMITS.magicEnd && fail(
-    `the magic ends at byte ${r.offset + r.magic.length}, beyond the first ${LIMITS.magicEnd} bytes the kernel reads`,
-    "shorten the magic or lower the offset"
-  ), r.mask && r.mask.length !== r.magic.length && fail(`the mask has ${r.mask.length} bytes and the magic ${r.magic.length}`, "give a mask as long as the magic");
-  let length = renderUnchecked(r).length;
-  length > LIMITS.registerString && fail(
-    `the register string is ${length} characters, over the kernel's ${LIMITS.registerString}`,
-    "shorten the magic or the interpreter path"
-  );
-}
-
-// ../core/src/exec.ts
-import { spawn } from "node:child_process";
-
-// ../core/src/process-wide.ts
-function processWide(name, create) {
-  let store = globalThis, key = /* @__PURE__ */ Symbol.for(`qus.${name}`);
-  return key in store || (store[key] = create()), store[key];
-}
-
-// ../core/src/shell-quote.ts
-var SAFE_WORD = /^[A-Za-z0-9_@%+=:,./-]+$/;
-function quoteShellArg(arg) {
-  return SAFE_WORD.test(arg) ? arg : `'${arg.replaceAll("'", "'\\''")}'`;
-}
-function formatCommand(argv) {
-  return argv.map(quoteShellArg).join(" ");
-}
-
-// ../core/src/exec.ts
-var DEFAULT_TIMEOUT_MS = 6e4, DEFAULT_MAX_OUTPUT_BYTES = 32 * 2 ** 20, DRAIN_MS = 200, running = processWide("exec.running", () => /* @__PURE__ */ new Set());
-function killRunningProcesses() {
-  for (let pid of running) killGroup(pid);
-}
-function killGroup(pid) {
-  try {
-    process.kill(-pid, "SIGKILL");
-  } catch {
-  }
-}
-var execProcess = (file, args, options = {}) => new Promise((resolve2, reject) => {
-  let child = spawn(file, [...args], {
-    cwd: options.cwd,
-    env: options.env ? { ...process.env, ...options.env } : process.env,
-    stdio: [options.input === void 0 && !options.stdin ? "ignore" : "pipe", "pipe", "pipe"],
-    shell: !1,
-    detached: !0
-  }), pid = child.pid;
-  pid !== void 0 && running.add(pid);
-  let stdout = [], stderr = [], maxOutputBytes = options.maxOutputBytes ?? DEFAULT_MAX_OUTPUT_BYTES, outputBytes = 0, overflowed = !1, startError, timedOut = !1, exit, drain, timer = setTimeout(() => {
-    timedOut = !0, pid !== void 0 && killGroup(pid);
-  }, options.timeoutMs ?? DEFAULT_TIMEOUT_MS), collect = (into) => (chunk) => {
-    if (!overflowed) {
-      if (outputBytes += chunk.length, outputBytes <= maxOutputBytes) {
-        into.push(chunk);
-        return;
-      }
-      overflowed = !0, pid !== void 0 && killGroup(pid), finish();
-    }
-  };
-  options.stdout ? child.stdout?.pipe(options.stdout) : child.stdout?.on("data", collect(stdout)), child.stderr?.on("data", collect(stderr)), options.stdin && child.stdin && options.stdin.pipe(child.stdin);
-  let abort = () => pid !== void 0 && killGroup(pid);
-  options.signal?.aborted && abort(), options.signal?.addEventListener("abort", abort, { once: !0 }), child.stdin?.on("error", () => {
-  });
-  let settled = !1, finish = () => {
-    if (!settled) {
-      if (settled = !0, clearTimeout(timer), clearTimeout(drain), options.signal?.removeEventListener("abort", abort), pid !== void 0 && (killGroup(pid), running.delete(pid)), child.stdout?.destroy(), child.stderr?.destroy(), overflowed) {
-        let check = `check which program that is (command -v ${quoteShellArg(file)}) and that it works by itself`;
-        reject(outputTooLarge(formatCommand([file, ...args]), check, maxOutputBytes));
-        return;
-      }
-      resolve2({
-        exitCode: startError ? void 0 : exit?.code ?? void 0,
-        signal: exit?.signal ?? void 0,
-        stdout: trimFinalNewline(Buffer.concat(stdout).toString("utf8")),
-        stderr: trimFinalNewline(Buffer.concat(stderr).toString("utf8")),
-        startError,
-        timedOut
-      });
-    }
-  };
-  child.on("error", (error2) => {
-    startError = error2.code ?? error2.message, child.pid === void 0 && finish();
-  }), child.on("exit", (code, signal) => {
-    exit = { code, signal }, options.stdout || (drain = setTimeout(finish, DRAIN_MS));
-  }), child.on("close", (code, signal) => {
-    exit ??= { code, signal }, finish();
-  }), options.input !== void 0 && child.stdin?.end(options.input);
-});
-function outputTooLarge(what, hint, limit = DEFAULT_MAX_OUTPUT_BYTES) {
-  return new QusError(
-    "QUS_OUTPUT_TOO_LARGE",
-    `${what} printed more than ${limit / 2 ** 20} MiB and was ended with its child processes`,
-    { hint }
-  );
-}
-function trimFinalNewline(text) {
-  return text.endsWith(`
-`) ? text.slice(0, -1) : text;
-}
-
-// ../core/src/cleanup.ts
-var cleanups = processWide("cleanups", () => /* @__PURE__ */ new Set());
-function onInterrupt(cleanup) {
-  return cleanups.add(cleanup), () => cleanups.delete(cleanup);
-}
-function interruptCleanup() {
-  killRunningProcesses();
-  for (let cleanup of cleanups)
-    try {
-      cleanup();
-    } catch {
-    }
-  cleanups.clear();
-}
-function installInterruptHandlers() {
-  for (let [signal, number] of [
-    ["SIGINT", 2],
-    ["SIGTERM", 15],
-    ["SIGHUP", 1]
-  ])
-    process.once(signal, () => {
-      interruptCleanup(), process.stderr.write(`qus: interrupted by ${signal}; stopped its processes and removed its temporary files
-`), process.exit(128 + number);
-    });
-}
-
-// ../core/src/targets.ts
-var ELF64_LE = "\\x7fELF\\x02\\x01\\x01\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x02\\x00", ELF64_BE = "\\x7fELF\\x02\\x02\\x01\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x02\\x00", ELF32_LE = "\\x7fELF\\x01\\x01\\x01\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x02\\x00", ELF32_BE = "\\x7fELF\\x01\\x02\\x01\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x02\\x00", MASK_LE = "\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\x00\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\xfe\\xff\\xff\\xff", MASK_BE = "\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\x00\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\xfe\\xff\\xff", MASK_X86 = "\\xff\\xff\\xff\\xff\\xff\\xfe\\xfe\\x00\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\xfe\\xff\\xff\\xff", MASK_MIPS64_LE = "\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\x00\\x00\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\xfe\\xff\\xff\\xff", MASK_MIPS64_BE = "\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\x00\\x00\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\xfe\\xff\\xff", MASK_M68K = "\\xff\\xff\\xff\\xff\\xff\\xff\\xfe\\x00\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\xfe\\xff\\xff", ZERO16 = "\\x00".repeat(16), MIPS32_MASK_LE = `${MASK_MIPS64_LE}\\xff\\xff\\xff\\xff${"\\x00".repeat(12)}\\x20\\x00\\x00\\x00`, MIPS32_MASK_BE = `${MASK_MIPS64_BE}\\xff\\xff\\xff\\xff${"\\x00".repeat(12)}\\x00\\x00\\x00\\x20`, TARGETS = [
+// ../core/src/target-table.ts
+var TARGETS = [
   {
     cpu: "aarch64",
     platforms: ["linux/arm64", "linux/arm64/v8"],
@@ -13876,7 +13623,10 @@ var ELF64_LE = "\\x7fELF\\x02\\x01\\x01\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00\
     mask: MASK_LE,
     machines: ["hexagon"]
   }
-], BY_CPU = new Map(TARGETS.map((t) => [t.cpu, t]));
+];
+
+// ../core/src/targets.ts
+var BY_CPU = new Map(TARGETS.map((t) => [t.cpu, t]));
 function targetByCpu(cpu) {
   return BY_CPU.get(cpu);
 }
@@ -13913,13 +13663,63 @@ function usuallyNative(host, cpu) {
   return TARGETS.find((candidate) => candidate.cpu === cpu)?.compatOf?.some((mode) => mode.host === host && mode.usually) ?? !1;
 }
 
+// ../core/src/shell-quote.ts
+var SAFE_WORD = /^[A-Za-z0-9_@%+=:,./-]+$/;
+function quoteShellArg(arg) {
+  return SAFE_WORD.test(arg) ? arg : `'${arg.replaceAll("'", "'\\''")}'`;
+}
+function formatCommand(argv) {
+  return argv.map(quoteShellArg).join(" ");
+}
+
+// ../core/src/runner/cli-output.ts
+function unreachable(endpoint2, detail, hint) {
+  return new QusError(
+    "QUS_ENGINE_UNREACHABLE",
+    `cannot reach the container engine at ${endpoint2}: ${oneLine(detail)}`,
+    {
+      hint
+    }
+  );
+}
+function oneLine(detail) {
+  let line = detail.trim().split(`
+`).filter(Boolean).join(" ").replace(/\s+/g, " ");
+  return line.length > 300 ? `${line.slice(0, 300)}...` : line || "no error message";
+}
+function excerpt(text) {
+  return text.trim() ? JSON.stringify(text.trim().slice(0, 120)) : "nothing";
+}
+function unreadableInfo(name, text) {
+  return new QusError("QUS_ENGINE_UNREACHABLE", `${name} info printed what qus cannot read: ${excerpt(text)}`, {
+    hint: `check that \`${name}\` is the ${name} client (${name} version)`
+  });
+}
+function parseInfoObject(name, json) {
+  let value;
+  try {
+    value = JSON.parse(json);
+  } catch {
+    throw unreadableInfo(name, json);
+  }
+  if (value === null) return {};
+  if (typeof value != "object" || Array.isArray(value)) throw unreadableInfo(name, json);
+  return value;
+}
+function describeRunFailure(result) {
+  let lines = (result.stderr.trim() || result.stdout.trim()).split(`
+`).map((line) => line.trim()).filter((line) => line && !/^Run '.*--help' for more information$/.test(line)).slice(-3).join(" ");
+  return lines ? oneLine(lines) : result.timedOut ? "it did not finish in time and was stopped" : result.signal ? `it was killed by ${result.signal}` : result.startError ? `it could not be started (${result.startError})` : `it exited with status ${result.exitCode ?? "unknown"} and printed nothing`;
+}
+
 // ../core/src/runner/cli-runner.ts
-import { spawnSync } from "node:child_process";
-import { randomBytes } from "node:crypto";
 import { chmodSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-var DEFAULT_ENGINE_TIMEOUT_MS = 15e3, DEFAULT_RUN_TIMEOUT_MS = 12e4, DEFAULT_PULL_TIMEOUT_MS = 3e5, DEFAULT_BUILD_TIMEOUT_MS = 6e5, ENGINE_TIMEOUT_ENV = "QUS_ENGINE_TIMEOUT", CONTAINER_NAME_PREFIX = "qus-helper-", PROGRAM_PATH = "/qus-program";
+
+// ../core/src/runner/cli-args.ts
+import { randomBytes } from "node:crypto";
+var CONTAINER_NAME_PREFIX = "qus-helper-", PROGRAM_PATH = "/qus-program";
 function helperContainerName() {
   return `${CONTAINER_NAME_PREFIX}${randomBytes(6).toString("hex")}`;
 }
@@ -13962,6 +13762,136 @@ function containerOptions(spec, confinement) {
 function buildArgs(contextDir, tags) {
   return ["build", ...tags.flatMap((tag) => ["--tag", tag]), "--", contextDir];
 }
+
+// ../core/src/runner/cli-client.ts
+import { spawnSync } from "node:child_process";
+
+// ../core/src/exec.ts
+import { spawn } from "node:child_process";
+
+// ../core/src/process-wide.ts
+function processWide(name, create) {
+  let store = globalThis, key = /* @__PURE__ */ Symbol.for(`qus.${name}`);
+  return key in store || (store[key] = create()), store[key];
+}
+
+// ../core/src/exec.ts
+var DEFAULT_TIMEOUT_MS = 6e4, DEFAULT_MAX_OUTPUT_BYTES = 32 * 2 ** 20, DRAIN_MS = 200, running = processWide("exec.running", () => /* @__PURE__ */ new Set());
+function killRunningProcesses() {
+  for (let pid of running) killGroup(pid);
+}
+function killGroup(pid) {
+  try {
+    process.kill(-pid, "SIGKILL");
+  } catch {
+  }
+}
+var execProcess = (file, args, options = {}) => new Promise((resolve2, reject) => {
+  let child = spawnLeader(file, args, options), pid = child.pid, maxOutputBytes = options.maxOutputBytes ?? DEFAULT_MAX_OUTPUT_BYTES, startError, timedOut = !1, exit, drain, timer = setTimeout(() => {
+    timedOut = !0, pid !== void 0 && killGroup(pid);
+  }, options.timeoutMs ?? DEFAULT_TIMEOUT_MS), output = cappedOutput(maxOutputBytes, () => {
+    pid !== void 0 && killGroup(pid), finish();
+  });
+  options.stdout ? child.stdout?.pipe(options.stdout) : child.stdout?.on("data", output.keepStdout), child.stderr?.on("data", output.keepStderr), options.stdin && child.stdin && options.stdin.pipe(child.stdin);
+  let abort = () => pid !== void 0 && killGroup(pid);
+  options.signal?.aborted && abort(), options.signal?.addEventListener("abort", abort, { once: !0 }), child.stdin?.on("error", () => {
+  });
+  let settled = !1, finish = () => {
+    if (settled) return;
+    if (settled = !0, clearTimeout(timer), clearTimeout(drain), options.signal?.removeEventListener("abort", abort), pid !== void 0 && (killGroup(pid), running.delete(pid)), child.stdout?.destroy(), child.stderr?.destroy(), output.overflowed()) {
+      let check = `check which program that is (command -v ${quoteShellArg(file)}) and that it works by itself`;
+      reject(outputTooLarge(formatCommand([file, ...args]), check, maxOutputBytes));
+      return;
+    }
+    let { stdout, stderr } = output.text();
+    resolve2({
+      exitCode: startError ? void 0 : exit?.code ?? void 0,
+      signal: exit?.signal ?? void 0,
+      stdout,
+      stderr,
+      startError,
+      timedOut
+    });
+  };
+  child.on("error", (error2) => {
+    startError = error2.code ?? error2.message, child.pid === void 0 && finish();
+  }), child.on("exit", (code, signal) => {
+    exit = { code, signal }, options.stdout || (drain = setTimeout(finish, DRAIN_MS));
+  }), child.on("close", (code, signal) => {
+    exit ??= { code, signal }, finish();
+  }), options.input !== void 0 && child.stdin?.end(options.input);
+});
+function spawnLeader(file, args, options) {
+  let child = spawn(file, [...args], {
+    cwd: options.cwd,
+    env: options.env ? { ...process.env, ...options.env } : process.env,
+    stdio: [options.input === void 0 && !options.stdin ? "ignore" : "pipe", "pipe", "pipe"],
+    shell: !1,
+    detached: !0
+  });
+  return child.pid !== void 0 && running.add(child.pid), child;
+}
+function cappedOutput(limit, onOverflow) {
+  let stdout = [], stderr = [], bytes = 0, overflowed = !1, keep = (into) => (chunk) => {
+    if (!overflowed) {
+      if (bytes += chunk.length, bytes <= limit) {
+        into.push(chunk);
+        return;
+      }
+      overflowed = !0, onOverflow();
+    }
+  };
+  return {
+    keepStdout: keep(stdout),
+    keepStderr: keep(stderr),
+    overflowed: () => overflowed,
+    /** What was kept, as text, without the final newline. */
+    text: () => ({
+      stdout: trimFinalNewline(Buffer.concat(stdout).toString("utf8")),
+      stderr: trimFinalNewline(Buffer.concat(stderr).toString("utf8"))
+    })
+  };
+}
+function outputTooLarge(what, hint, limit = DEFAULT_MAX_OUTPUT_BYTES) {
+  return new QusError(
+    "QUS_OUTPUT_TOO_LARGE",
+    `${what} printed more than ${limit / 2 ** 20} MiB and was ended with its child processes`,
+    { hint }
+  );
+}
+function trimFinalNewline(text) {
+  return text.endsWith(`
+`) ? text.slice(0, -1) : text;
+}
+
+// ../core/src/cleanup.ts
+var cleanups = processWide("cleanups", () => /* @__PURE__ */ new Set());
+function onInterrupt(cleanup) {
+  return cleanups.add(cleanup), () => cleanups.delete(cleanup);
+}
+function interruptCleanup() {
+  killRunningProcesses();
+  for (let cleanup of cleanups)
+    try {
+      cleanup();
+    } catch {
+    }
+  cleanups.clear();
+}
+function installInterruptHandlers() {
+  for (let [signal, number] of [
+    ["SIGINT", 2],
+    ["SIGTERM", 15],
+    ["SIGHUP", 1]
+  ])
+    process.once(signal, () => {
+      interruptCleanup(), process.stderr.write(`qus: interrupted by ${signal}; stopped its processes and removed its temporary files
+`), process.exit(128 + number);
+    });
+}
+
+// ../core/src/runner/cli-runner-options.ts
+var DEFAULT_ENGINE_TIMEOUT_MS = 15e3, DEFAULT_RUN_TIMEOUT_MS = 12e4, DEFAULT_PULL_TIMEOUT_MS = 3e5, DEFAULT_BUILD_TIMEOUT_MS = 6e5, ENGINE_TIMEOUT_ENV = "QUS_ENGINE_TIMEOUT";
 function engineTimeoutFromEnv(env = process.env) {
   let text = env[ENGINE_TIMEOUT_ENV];
   if (text === void 0 || text.trim() === "") return;
@@ -13976,172 +13906,175 @@ function engineTimeoutFromEnv(env = process.env) {
     );
   return seconds2 * 1e3;
 }
-function unreachable(endpoint2, detail, hint) {
-  return new QusError(
-    "QUS_ENGINE_UNREACHABLE",
-    `cannot reach the container engine at ${endpoint2}: ${oneLine(detail)}`,
-    {
-      hint
-    }
-  );
-}
-function oneLine(detail) {
-  let line = detail.trim().split(`
-`).filter(Boolean).join(" ").replace(/\s+/g, " ");
-  return line.length > 300 ? `${line.slice(0, 300)}...` : line || "no error message";
-}
-function excerpt(text) {
-  return text.trim() ? JSON.stringify(text.trim().slice(0, 120)) : "nothing";
-}
-function unreadableInfo(name, text) {
-  return new QusError("QUS_ENGINE_UNREACHABLE", `${name} info printed what qus cannot read: ${excerpt(text)}`, {
-    hint: `check that \`${name}\` is the ${name} client (${name} version)`
-  });
-}
-function parseInfoObject(name, json) {
-  let value;
-  try {
-    value = JSON.parse(json);
-  } catch {
-    throw unreadableInfo(name, json);
-  }
-  if (value === null) return {};
-  if (typeof value != "object" || Array.isArray(value)) throw unreadableInfo(name, json);
-  return value;
-}
-function describeRunFailure(result) {
-  let lines = (result.stderr.trim() || result.stdout.trim()).split(`
-`).map((line) => line.trim()).filter((line) => line && !/^Run '.*--help' for more information$/.test(line)).slice(-3).join(" ");
-  return lines ? oneLine(lines) : result.timedOut ? "it did not finish in time and was stopped" : result.signal ? `it was killed by ${result.signal}` : result.startError ? `it could not be started (${result.startError})` : `it exited with status ${result.exitCode ?? "unknown"} and printed nothing`;
-}
-function createCliRunner(engine, options = {}) {
-  let exec = options.exec ?? execProcess, { name, program, target, endpoint: endpoint2 } = engine;
+
+// ../core/src/runner/cli-client.ts
+function createCliClient(engine, options) {
+  let exec = options.exec ?? execProcess, { target } = engine;
   if (target !== void 0 && target.value.trim() === "")
     throw new QusError("QUS_USAGE", `the ${target.noun} name is empty`, {
       hint: `name one that ${formatCommand(target.list)} lists, or leave --context out for the default`
     });
-  let global2 = target !== void 0 ? [target.option, target.value] : [], engineTimeoutMs = options.engineTimeoutMs ?? engineTimeoutFromEnv() ?? DEFAULT_ENGINE_TIMEOUT_MS, runTimeoutMs = options.runTimeoutMs ?? DEFAULT_RUN_TIMEOUT_MS, pullTimeoutMs = options.pullTimeoutMs ?? DEFAULT_PULL_TIMEOUT_MS, buildTimeoutMs = options.buildTimeoutMs ?? DEFAULT_BUILD_TIMEOUT_MS, register2 = options.onInterrupt ?? onInterrupt, seconds2 = (ms) => `${Math.round(ms / 100) / 10} s`, line = (args) => formatCommand([name, ...global2, ...args]), what = (args) => `\`${formatCommand([name, ...args])}\``, facts;
-  async function command(args, timeoutMs, doing) {
-    let result = await exec(program, [...global2, ...args], { timeoutMs });
-    if (result.startError === "ENOENT")
-      throw new QusError("QUS_ENGINE_UNREACHABLE", `the ${name} client (${program}) is not installed`, {
-        hint: engine.hints.install
-      });
-    if (result.startError)
-      throw new QusError("QUS_EXEC_FAILED", `could not start the ${name} client (${program}): ${result.startError}`);
-    let failure = engine.endpointFailure(result, doing);
-    if (failure) throw failure;
-    return result;
-  }
-  async function engineCall(args) {
-    let doing = what(args.slice(0, args[0] === "image" ? 2 : 1)), result = await command(args, engineTimeoutMs, doing);
-    if (result.timedOut)
-      throw unreachable(
-        endpoint2,
-        `${doing} did not answer within ${seconds2(engineTimeoutMs)}`,
-        `check that the engine answers (${line(["info"])}); for a slow remote engine allow more time, for example ${ENGINE_TIMEOUT_ENV}=60`
-      );
-    return result;
-  }
-  async function queryFacts() {
-    let result = await engineCall(engine.infoArgs);
-    if (!result.stdout.trim().startsWith("{"))
-      throw result.exitCode === 0 ? unreadableInfo(name, result.stdout) : unreachable(endpoint2, `${what(["info"])} failed: ${describeRunFailure(result)}`, engine.hints.unreachable);
-    return engine.parseInfo(result.stdout, endpoint2);
-  }
-  function engineFacts() {
-    return facts ??= queryFacts().catch((error2) => {
-      throw facts = void 0, error2;
-    }), facts;
-  }
-  async function confinementFor(spec) {
-    return spec.privilege === "full" || !spec.needsBinfmtMount ? { apparmor: !1, selinux: !1 } : (await engineFacts()).confinement;
-  }
-  async function removeContainer(container) {
-    try {
-      await command(["rm", "--force", "--", container], engineTimeoutMs, what(["rm"]));
-    } catch {
-    }
-  }
-  async function withContainer(container, body) {
-    let unregister = register2(() => {
-      spawnSync(program, [...global2, "rm", "--force", "--", container], { stdio: "ignore", timeout: 1e4 });
-    });
-    try {
-      return await body();
-    } finally {
-      unregister();
-    }
-  }
   return {
-    name,
-    endpoint: endpoint2,
-    info: async () => (await engineFacts()).info,
-    describePrivilege: describeCliPrivilege,
-    async imageLabels(image) {
-      let result = await engineCall(["image", "inspect", "--format", "{{json .Config.Labels}}", "--", image]);
-      if (result.exitCode !== 0) {
-        if (engine.noSuchImage.test(result.stderr)) return;
-        throw new QusError(
-          "QUS_EXEC_FAILED",
-          `could not inspect the image ${image} on the engine at ${endpoint2}: ${describeRunFailure(result)}`
-        );
-      }
-      let labels;
-      try {
-        labels = JSON.parse(result.stdout || "null");
-      } catch {
-        labels = void 0;
-      }
-      if (labels === null) return {};
-      if (typeof labels != "object" || Array.isArray(labels) || labels === void 0)
-        throw new QusError(
-          "QUS_EXEC_FAILED",
-          `${name} image inspect printed labels qus cannot read for ${image}: ${excerpt(result.stdout)}`
-        );
-      return Object.fromEntries(Object.entries(labels).map(([key, value]) => [key, String(value)]));
+    engine,
+    exec,
+    global: target !== void 0 ? [target.option, target.value] : [],
+    timeouts: {
+      engine: options.engineTimeoutMs ?? engineTimeoutFromEnv() ?? DEFAULT_ENGINE_TIMEOUT_MS,
+      run: options.runTimeoutMs ?? DEFAULT_RUN_TIMEOUT_MS,
+      pull: options.pullTimeoutMs ?? DEFAULT_PULL_TIMEOUT_MS,
+      build: options.buildTimeoutMs ?? DEFAULT_BUILD_TIMEOUT_MS
     },
-    async run(spec) {
-      let container = helperContainerName(), args = runArgs(spec, await confinementFor(spec), container);
-      return withContainer(container, async () => {
-        let result = await command(args, spec.timeoutMs ?? runTimeoutMs, what(["run"]));
-        return result.exitCode !== 0 && await removeContainer(container), result;
-      });
-    },
-    async runProgram(spec, bytes) {
-      let container = helperContainerName(), confinement = await confinementFor(spec);
-      return withContainer(container, async () => {
-        let dir = mkdtempSync(join(tmpdir(), "qus-program-"));
-        try {
-          let created = await engineCall(createArgs(spec, confinement, container));
-          if (created.exitCode !== 0) return created;
-          let file = join(dir, "program");
-          writeFileSync(file, bytes), chmodSync(file, 493);
-          let copied = await engineCall(["cp", file, `${container}:${PROGRAM_PATH}`]);
-          return copied.exitCode !== 0 ? copied : await command(["start", "--attach", "--", container], spec.timeoutMs ?? runTimeoutMs, what(["start"]));
-        } finally {
-          rmSync(dir, { recursive: !0, force: !0 }), await removeContainer(container);
-        }
-      });
-    },
-    async pull(image) {
-      let result = await command(["pull", "--quiet", "--", image], pullTimeoutMs, what(["pull"]));
-      return result.exitCode === 0 && !result.timedOut;
-    },
-    async buildImage(spec) {
-      let args = buildArgs(spec.contextDir, spec.tags), timeoutMs = spec.timeoutMs ?? buildTimeoutMs, result = await command(args, timeoutMs, what(["build"]));
-      if (result.timedOut)
-        throw new QusError("QUS_TIMEOUT", `${line(args)} did not finish within ${seconds2(timeoutMs)}`, {
-          hint: engine.hints.buildTimeout
-        });
-      if (result.exitCode !== 0)
-        throw new QusError(
-          "QUS_IMAGE_BUILD_FAILED",
-          `${name} build of ${spec.tags[0] ?? spec.contextDir} on the engine at ${endpoint2} failed: ${describeRunFailure(result)}`,
-          { hint: "check that the engine is running and has room for the image" }
-        );
-    }
+    register: options.onInterrupt ?? onInterrupt,
+    facts: {}
   };
+}
+function inSeconds(ms) {
+  return `${Math.round(ms / 100) / 10} s`;
+}
+function commandLine(client, args) {
+  return formatCommand([client.engine.name, ...client.global, ...args]);
+}
+function commandWords(client, args) {
+  return `\`${formatCommand([client.engine.name, ...args])}\``;
+}
+async function cliCommand(client, args, timeoutMs, doing) {
+  let { engine } = client, { name, program } = engine, result = await client.exec(program, [...client.global, ...args], { timeoutMs });
+  if (result.startError === "ENOENT")
+    throw new QusError("QUS_ENGINE_UNREACHABLE", `the ${name} client (${program}) is not installed`, {
+      hint: engine.hints.install
+    });
+  if (result.startError)
+    throw new QusError("QUS_EXEC_FAILED", `could not start the ${name} client (${program}): ${result.startError}`);
+  let failure = engine.endpointFailure(result, doing);
+  if (failure) throw failure;
+  return result;
+}
+async function engineCall(client, args) {
+  let doing = commandWords(client, args.slice(0, args[0] === "image" ? 2 : 1)), result = await cliCommand(client, args, client.timeouts.engine, doing);
+  if (result.timedOut)
+    throw unreachable(
+      client.engine.endpoint,
+      `${doing} did not answer within ${inSeconds(client.timeouts.engine)}`,
+      `check that the engine answers (${commandLine(client, ["info"])}); for a slow remote engine allow more time, for example ${ENGINE_TIMEOUT_ENV}=60`
+    );
+  return result;
+}
+async function queryFacts(client) {
+  let { engine } = client, result = await engineCall(client, engine.infoArgs);
+  if (!result.stdout.trim().startsWith("{"))
+    throw result.exitCode === 0 ? unreadableInfo(engine.name, result.stdout) : unreachable(
+      engine.endpoint,
+      `${commandWords(client, ["info"])} failed: ${describeRunFailure(result)}`,
+      engine.hints.unreachable
+    );
+  return engine.parseInfo(result.stdout, engine.endpoint);
+}
+function engineFacts(client) {
+  let { facts } = client;
+  return facts.current ??= queryFacts(client).catch((error2) => {
+    throw facts.current = void 0, error2;
+  }), facts.current;
+}
+async function confinementFor(client, spec) {
+  return spec.privilege === "full" || !spec.needsBinfmtMount ? { apparmor: !1, selinux: !1 } : (await engineFacts(client)).confinement;
+}
+async function removeContainer(client, container) {
+  try {
+    await cliCommand(client, ["rm", "--force", "--", container], client.timeouts.engine, commandWords(client, ["rm"]));
+  } catch {
+  }
+}
+async function withContainer(client, container, body) {
+  let unregister = client.register(() => {
+    spawnSync(client.engine.program, [...client.global, "rm", "--force", "--", container], {
+      stdio: "ignore",
+      timeout: 1e4
+    });
+  });
+  try {
+    return await body();
+  } finally {
+    unregister();
+  }
+}
+
+// ../core/src/runner/cli-runner.ts
+function createCliRunner(engine, options = {}) {
+  let client = createCliClient(engine, options);
+  return {
+    name: engine.name,
+    endpoint: engine.endpoint,
+    info: async () => (await engineFacts(client)).info,
+    describePrivilege: describeCliPrivilege,
+    imageLabels: (image) => imageLabels(client, image),
+    run: (spec) => runContainer(client, spec),
+    runProgram: (spec, bytes) => runProgram(client, spec, bytes),
+    pull: (image) => pull(client, image),
+    buildImage: (spec) => buildImage(client, spec)
+  };
+}
+async function imageLabels(client, image) {
+  let { name, endpoint: endpoint2 } = client.engine, result = await engineCall(client, ["image", "inspect", "--format", "{{json .Config.Labels}}", "--", image]);
+  if (result.exitCode !== 0) {
+    if (client.engine.noSuchImage.test(result.stderr)) return;
+    throw new QusError(
+      "QUS_EXEC_FAILED",
+      `could not inspect the image ${image} on the engine at ${endpoint2}: ${describeRunFailure(result)}`
+    );
+  }
+  let labels;
+  try {
+    labels = JSON.parse(result.stdout || "null");
+  } catch {
+    labels = void 0;
+  }
+  if (labels === null) return {};
+  if (typeof labels != "object" || Array.isArray(labels) || labels === void 0)
+    throw new QusError(
+      "QUS_EXEC_FAILED",
+      `${name} image inspect printed labels qus cannot read for ${image}: ${excerpt(result.stdout)}`
+    );
+  return Object.fromEntries(Object.entries(labels).map(([key, value]) => [key, String(value)]));
+}
+async function runContainer(client, spec) {
+  let container = helperContainerName(), args = runArgs(spec, await confinementFor(client, spec), container);
+  return withContainer(client, container, async () => {
+    let result = await cliCommand(client, args, spec.timeoutMs ?? client.timeouts.run, commandWords(client, ["run"]));
+    return result.exitCode !== 0 && await removeContainer(client, container), result;
+  });
+}
+async function runProgram(client, spec, bytes) {
+  let container = helperContainerName(), confinement = await confinementFor(client, spec);
+  return withContainer(client, container, async () => {
+    let dir = mkdtempSync(join(tmpdir(), "qus-program-"));
+    try {
+      let created = await engineCall(client, createArgs(spec, confinement, container));
+      if (created.exitCode !== 0) return created;
+      let file = join(dir, "program");
+      writeFileSync(file, bytes), chmodSync(file, 493);
+      let copied = await engineCall(client, ["cp", file, `${container}:${PROGRAM_PATH}`]);
+      return copied.exitCode !== 0 ? copied : await cliCommand(client, ["start", "--attach", "--", container], spec.timeoutMs ?? client.timeouts.run, commandWords(client, ["start"]));
+    } finally {
+      rmSync(dir, { recursive: !0, force: !0 }), await removeContainer(client, container);
+    }
+  });
+}
+async function pull(client, image) {
+  let result = await cliCommand(client, ["pull", "--quiet", "--", image], client.timeouts.pull, commandWords(client, ["pull"]));
+  return result.exitCode === 0 && !result.timedOut;
+}
+async function buildImage(client, spec) {
+  let { name, endpoint: endpoint2, hints } = client.engine, args = buildArgs(spec.contextDir, spec.tags), timeoutMs = spec.timeoutMs ?? client.timeouts.build, result = await cliCommand(client, args, timeoutMs, commandWords(client, ["build"]));
+  if (result.timedOut)
+    throw new QusError("QUS_TIMEOUT", `${commandLine(client, args)} did not finish within ${inSeconds(timeoutMs)}`, {
+      hint: hints.buildTimeout
+    });
+  if (result.exitCode !== 0)
+    throw new QusError(
+      "QUS_IMAGE_BUILD_FAILED",
+      `${name} build of ${spec.tags[0] ?? spec.contextDir} on the engine at ${endpoint2} failed: ${describeRunFailure(result)}`,
+      { hint: "check that the engine is running and has room for the image" }
+    );
 }
 
 // ../core/src/runner/docker-cli.ts
@@ -14219,6 +14152,146 @@ var DOCKER = {
   parseInfo: parseDockerInfo,
   noSuchImage: /no such image|no such object/i
 };
+
+// ../core/src/binfmt/escape.ts
+function decodeEscaped(text) {
+  let bytes = [];
+  for (let i = 0; i < text.length; i++)
+    text[i] === "\\" && text[i + 1] === "x" && /^[0-9a-fA-F]{2}$/.test(text.slice(i + 2, i + 4)) ? (bytes.push(Number.parseInt(text.slice(i + 2, i + 4), 16)), i += 3) : text[i] === "\\" && text[i + 1] === "\\" ? (bytes.push(92), i += 1) : bytes.push(text.charCodeAt(i) & 255);
+  return Uint8Array.from(bytes);
+}
+function encodeEscaped(bytes) {
+  let out = "";
+  for (let byte of bytes) out += `\\x${byte.toString(16).padStart(2, "0")}`;
+  return out;
+}
+function fromHex(hex) {
+  return Uint8Array.from(Buffer.from(hex.replace(/\s+/g, ""), "hex"));
+}
+
+// ../core/src/binfmt/match.ts
+function maskAt(pattern, index) {
+  return pattern.mask ? pattern.mask[index] ?? 0 : 255;
+}
+function matchesHeader(pattern, header) {
+  return header.length < pattern.offset + pattern.magic.length ? !1 : pattern.magic.every((byte, i) => {
+    let mask = maskAt(pattern, i);
+    return ((header[pattern.offset + i] ?? 0) & mask) === (byte & mask);
+  });
+}
+function patternsOverlap(a, b) {
+  let start = Math.max(a.offset, b.offset), end = Math.min(a.offset + a.magic.length, b.offset + b.magic.length);
+  for (let position = start; position < end; position++) {
+    let i = position - a.offset, j = position - b.offset, common = maskAt(a, i) & maskAt(b, j);
+    if (((a.magic[i] ?? 0) & common) !== ((b.magic[j] ?? 0) & common)) return !1;
+  }
+  return !0;
+}
+
+// ../core/src/binfmt/entry.ts
+function parseEntry(name, text) {
+  let enabled = !1, interpreter = "", flags = "", offset = 0, magic, mask, extension;
+  for (let rawLine of text.split(`
+`)) {
+    let line = rawLine.trim();
+    line === "enabled" ? enabled = !0 : line === "disabled" ? enabled = !1 : line.startsWith("interpreter ") ? interpreter = rawLine.slice(rawLine.indexOf("interpreter ") + 12) : line.startsWith("flags:") ? flags = line.slice(6).trim() : line.startsWith("offset ") ? offset = Number.parseInt(line.slice(7), 10) || 0 : line.startsWith("magic ") ? magic = parseHexField(line.slice(6)) : line.startsWith("mask ") ? mask = parseHexField(line.slice(5)) : line.startsWith("extension ") && (extension = line.slice(10));
+  }
+  return { name, enabled, interpreter, flags, offset, magic, mask, extension };
+}
+function parseHexField(value) {
+  let hex = value.trim();
+  return /^([0-9a-fA-F]{2})+$/.test(hex) ? fromHex(hex) : void 0;
+}
+function entryPattern(entry) {
+  return entry.magic ? { offset: entry.offset, magic: entry.magic, mask: entry.mask } : void 0;
+}
+function claimantsOf(entries, header) {
+  return entries.filter((entry) => {
+    let pattern = entryPattern(entry);
+    return entry.enabled && pattern !== void 0 && matchesHeader(pattern, header);
+  });
+}
+
+// ../core/src/display.ts
+var UNSAFE = /[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/g;
+function printable(text) {
+  return text.replace(UNSAFE, (char) => {
+    let code = char.charCodeAt(0);
+    return code <= 255 ? `\\x${code.toString(16).padStart(2, "0")}` : `\\u${code.toString(16).padStart(4, "0")}`;
+  });
+}
+var QUOTE_LIMIT = 200;
+function quoteInput(value, limit = QUOTE_LIMIT) {
+  if (value.length <= limit) return JSON.stringify(value);
+  let end = /[\ud800-\udbff]/.test(value.charAt(limit - 1)) ? limit - 1 : limit;
+  return `${JSON.stringify(value.slice(0, end))}\u2026(${value.length - end} more)`;
+}
+
+// ../core/src/binfmt/flags.ts
+var KNOWN_FLAGS = "POCF", DEFAULT_FLAGS = "FC";
+function parseFlags(input) {
+  let letters = input.trim().toUpperCase(), unknown = [...letters].filter((letter) => !KNOWN_FLAGS.includes(letter));
+  if (unknown.length > 0)
+    throw new QusError(
+      "QUS_INVALID_FLAGS",
+      `unknown binfmt_misc flag ${quoteInput(unknown.join(""))} in --flags ${quoteInput(input)}`,
+      {
+        hint: `use letters from ${KNOWN_FLAGS}: P preserve argv[0], O open binary, C credentials, F fix binary (default ${DEFAULT_FLAGS})`
+      }
+    );
+  return [...KNOWN_FLAGS].filter((letter) => letters.includes(letter)).join("");
+}
+function effectiveFlags(flags) {
+  let letters = new Set(flags.toUpperCase());
+  return letters.has("C") && letters.add("O"), [...KNOWN_FLAGS].filter((letter) => letters.has(letter)).join("");
+}
+function sameFlags(a, b) {
+  return effectiveFlags(a) === effectiveFlags(b);
+}
+
+// ../core/src/binfmt/register.ts
+var LIMITS = {
+  /** Whole register string. */
+  registerString: 1920,
+  /** Interpreter path. */
+  interpreter: 127,
+  /** Offset + magic length must lie within the first 128 bytes of a file. */
+  magicEnd: 128
+}, DELIMITER = ":";
+function renderRegister(registration) {
+  return validateRegistration(registration), renderUnchecked(registration);
+}
+function renderUnchecked(r) {
+  let mask = r.mask ? encodeEscaped(r.mask) : "", offset = r.offset === 0 ? "" : String(r.offset);
+  return ["", r.name, "M", offset, encodeEscaped(r.magic), mask, r.interpreter, r.flags].join(DELIMITER);
+}
+function validateRegistration(r) {
+  let fail = (problem, hint) => {
+    throw new QusError("QUS_INVALID_REGISTRATION", `binfmt_misc entry ${JSON.stringify(r.name)}: ${problem}`, { hint });
+  };
+  (r.name === "" || r.name === "." || r.name === ".." || r.name === "register" || r.name === "status") && fail("the name is empty or reserved", "name the entry like qemu-<cpu>");
+  for (let [field, value] of [
+    ["name", r.name],
+    ["interpreter", r.interpreter],
+    ["flags", r.flags]
+  ])
+    /[:\n\0]/.test(value) && fail(`the ${field} contains ':', a newline or NUL`, `remove them from the ${field}`);
+  r.name.includes("/") && fail("the name contains '/'", "name the entry like qemu-<cpu>"), r.interpreter.startsWith("/") || fail(
+    `the interpreter ${JSON.stringify(r.interpreter)} is not an absolute path`,
+    "give the interpreter's full path"
+  ), r.interpreter.length > LIMITS.interpreter && fail(
+    `the interpreter path is ${r.interpreter.length} characters, over the kernel's ${LIMITS.interpreter}`,
+    "install or copy QEMU to a shorter path (see --qemu-path)"
+  ), [...r.flags].some((letter) => !KNOWN_FLAGS.includes(letter)) && fail(`unknown flags ${JSON.stringify(r.flags)}`, `use letters from ${KNOWN_FLAGS}`), r.magic.length === 0 && fail("the magic is empty", "give at least one magic byte"), (!Number.isInteger(r.offset) || r.offset < 0) && fail(`the offset ${r.offset} is not a whole number \u2265 0`, "use offset 0 for ELF headers"), r.offset + r.magic.length > LIMITS.magicEnd && fail(
+    `the magic ends at byte ${r.offset + r.magic.length}, beyond the first ${LIMITS.magicEnd} bytes the kernel reads`,
+    "shorten the magic or lower the offset"
+  ), r.mask && r.mask.length !== r.magic.length && fail(`the mask has ${r.mask.length} bytes and the magic ${r.magic.length}`, "give a mask as long as the magic");
+  let length = renderUnchecked(r).length;
+  length > LIMITS.registerString && fail(
+    `the register string is ${length} characters, over the kernel's ${LIMITS.registerString}`,
+    "shorten the magic or the interpreter path"
+  );
+}
 
 // ../core/src/probe/code.ts
 function words(littleEndian, ...insns) {
@@ -14439,8 +14512,8 @@ function buildExitProgram(cpu, status2) {
 }
 var probes = /* @__PURE__ */ new Map();
 function buildProbe(cpu) {
-  let probe = probes.get(cpu);
-  return probe || (probe = buildExitProgram(cpu, 0), probes.set(cpu, probe)), probe.slice();
+  let probe2 = probes.get(cpu);
+  return probe2 || (probe2 = buildExitProgram(cpu, 0), probes.set(cpu, probe2)), probe2.slice();
 }
 
 // ../core/src/plan.ts
@@ -14451,7 +14524,11 @@ function wantedRegistration(target, interpreter, flags) {
   return { name: entryName(target), ...targetPattern(target), interpreter, flags };
 }
 function plan(input) {
-  return input.targets.map((target) => planTarget(target, input));
+  let steps = input.targets.map((target) => planTarget(target, input)), registered = new Set(steps.flatMap((step) => step.register ? [step.register.name] : []));
+  return steps.map((step) => {
+    let remove = step.remove.filter((name) => !registered.has(name) || step.register?.name === name);
+    return remove.length === step.remove.length ? step : { ...step, remove };
+  });
 }
 function planTarget(target, input) {
   let name = entryName(target);
@@ -14565,6 +14642,22 @@ function mayEmulate(host, cpu, provenForeign) {
   return !nativeCandidates(host).includes(cpu) || provenForeign.has(cpu);
 }
 
+// ../core/src/drivers/user-namespace.ts
+import { readFileSync } from "node:fs";
+var INITIAL_MAP = /^\s*0\s+0\s+4294967295\s*$/;
+function describeUserNamespace(uidMap) {
+  let lines = (uidMap ?? "").split(`
+`).filter((line) => line.trim() !== "");
+  return lines.length === 0 || lines.length === 1 && INITIAL_MAP.test(lines[0] ?? "") ? void 0 : `uid map ${lines.map((line) => line.trim().split(/\s+/).join(" ")).join(", ")}`;
+}
+function currentUserNamespace() {
+  try {
+    return describeUserNamespace(readFileSync("/proc/self/uid_map", "utf8"));
+  } catch {
+    return;
+  }
+}
+
 // ../core/src/report/probe-words.ts
 function shortVersion(line) {
   return line ? /version (\S+)/.exec(line)?.[1] : void 0;
@@ -14617,7 +14710,7 @@ var NO_HANDLER_STATUS = 99;
 function describeProbeRun(result, chroot) {
   if (result.exitCode === 0 && !result.timedOut) return { ok: !0, chrooted: chroot };
   let lastLine = result.stderr.split(`
-`).at(-1)?.trim() ?? "", [failure, detail] = classify(result, lastLine);
+`).at(-1)?.trim() ?? "", [failure, detail] = classify(result, lastLine, chroot);
   return {
     ok: !1,
     failure,
@@ -14626,23 +14719,50 @@ function describeProbeRun(result, chroot) {
     reason: describeFailure({ failure, detail, chrooted: chroot })
   };
 }
-function classify(result, lastLine) {
-  return result.timedOut ? ["timeout", void 0] : result.signal ? ["crashed", result.signal] : result.exitCode === NO_HANDLER_STATUS || /exec format error/i.test(lastLine) || result.startError === "ENOEXEC" ? ["no-handler", void 0] : /no such file or directory/i.test(lastLine) ? ["interpreter-unreachable", lastLine || void 0] : result.startError ? ["exit-status", `could not start: ${result.startError}`] : ["exit-status", `status ${result.exitCode}${lastLine ? `: ${lastLine}` : ""}`];
+function classify(result, lastLine, chroot) {
+  return result.timedOut ? ["timeout", void 0] : result.signal ? ["crashed", result.signal] : result.exitCode === NO_HANDLER_STATUS || /exec format error/i.test(lastLine) || result.startError === "ENOEXEC" ? ["no-handler", void 0] : /no such file or directory/i.test(lastLine) ? ["interpreter-unreachable", lastLine || void 0] : !chroot && result.startError === "ENOENT" ? ["interpreter-unreachable", "its interpreter is missing (ENOENT)"] : result.startError ? ["exit-status", `could not start: ${result.startError}`] : ["exit-status", `status ${result.exitCode}${lastLine ? `: ${lastLine}` : ""}`];
 }
 
-// ../core/src/drivers/user-namespace.ts
-import { readFileSync } from "node:fs";
-var INITIAL_MAP = /^\s*0\s+0\s+4294967295\s*$/;
-function describeUserNamespace(uidMap) {
-  let lines = (uidMap ?? "").split(`
-`).filter((line) => line.trim() !== "");
-  return lines.length === 0 || lines.length === 1 && INITIAL_MAP.test(lines[0] ?? "") ? void 0 : `uid map ${lines.map((line) => line.trim().split(/\s+/).join(" ")).join(", ")}`;
+// ../core/src/drivers/container/helper-args.ts
+function markerArg(info2) {
+  let cpu = info2.cpu ?? "x86_64";
+  return `marker=${Buffer.from(buildExitProgram(cpu, NO_HANDLER_STATUS)).toString("base64")}`;
 }
-function currentUserNamespace() {
-  try {
-    return describeUserNamespace(readFileSync("/proc/self/uid_map", "utf8"));
-  } catch {
-    return;
+function interpArg(cpu) {
+  let base = interpreterBase(requireTarget(cpu));
+  return base === `qemu-${cpu}` ? `interp=${cpu}` : `interp=${cpu}=${base}`;
+}
+function probeArg(cpu) {
+  return `probe=${cpu}=${Buffer.from(buildProbe(cpu)).toString("base64")}`;
+}
+
+// ../core/src/drivers/container/helper-outcomes.ts
+function verdict(run2) {
+  let status2 = run2.chroot, timedOut = status2 === "timeout", signal = !timedOut && status2 > 128 && status2 !== NO_HANDLER_STATUS ? `signal ${status2 - 128}` : void 0;
+  return describeProbeRun(
+    {
+      exitCode: timedOut || signal ? void 0 : status2,
+      signal,
+      stdout: "",
+      stderr: run2.message,
+      startError: void 0,
+      timedOut
+    },
+    !0
+  );
+}
+function stepFailure(step, ops, entries, driver) {
+  let names = new Set([...step.remove, step.enable, step.register?.name].filter(Boolean));
+  for (let op of ops.filter((candidate) => names.has(candidate.name) && !candidate.ok)) {
+    if (op.kind === "register" && step.register && /exists/i.test(op.message) && registeredMeanwhile(
+      entries.find((entry) => entry.name === op.name),
+      step.register
+    ) === "same")
+      continue;
+    let code = /not permitted|permission denied/i.test(op.message) ? "QUS_PRIVILEGE_DENIED" : "QUS_KERNEL_WRITE_FAILED";
+    return new QusError(code, `${op.kind} ${op.name} failed in the helper container: ${op.message}`, {
+      hint: `check the entry with qus status --driver ${driver}`
+    });
   }
 }
 
@@ -14812,205 +14932,196 @@ function parseHelperOutput(stdout) {
   };
 }
 
-// ../core/src/drivers/container/helper-driver.ts
+// ../core/src/drivers/container/helper-session.ts
 var DEFAULT_PROBE_TIMEOUT_MS = 2e4;
-function createHelperDriver(runner, image, engine, labels, options = {}) {
-  let privilegedOption = options.privileged, privilege = privilegedOption ? "full" : "least", least = runner.describePrivilege("least"), full = runner.describePrivilege("full"), tool = runner.name, hostHeader, provenForeign = /* @__PURE__ */ new Set(), details = { image, endpoint: engine.endpoint }, version = labels["org.qus.qemu.version"];
+function createHelperSession(runner, image, engine, labels, options) {
+  let details = { image, endpoint: engine.endpoint }, version = labels["org.qus.qemu.version"];
   version && (details.qemuVersion = version);
-  let probeSeconds = Math.max(1, Math.ceil((options.probeTimeoutMs ?? DEFAULT_PROBE_TIMEOUT_MS) / 1e3)), runTimeoutMs = 2 * probeSeconds * 1e3 + 6e4, fixed = [`timeout=${probeSeconds}`, ...version ? ["noversion=1"] : []];
-  async function runHelper(args, probed) {
-    let all = [markerArg(engine), ...fixed, ...args], attempt = await runOnce(all, privilege);
-    if ("refused" in attempt && privilege === "least" && privilegedOption === void 0) {
-      let leastPrivilege = attempt.refused;
-      if (privilege = "full", attempt = await runOnce(all, privilege), "refused" in attempt)
-        throw new QusError(
-          "QUS_PRIVILEGE_DENIED",
-          `the engine at ${engine.endpoint} refused both ways of reaching binfmt_misc: with ${least}, ${leastPrivilege}; with ${full}, ${attempt.refused}`,
-          {
-            hint: `allow this engine's containers ${least} (or ${full}), or run qus ensure --driver local on the engine's host as root`
-          }
-        );
-    }
-    if ("refused" in attempt)
-      throw privilege === "full" ? new QusError(
-        "QUS_PRIVILEGE_DENIED",
-        `the engine at ${engine.endpoint} refused the ${full} helper container: ${attempt.refused}`,
-        {
-          hint: `drop --privileged: qus needs only ${least}, and tries ${full} by itself when that is not enough`
-        }
-      ) : new QusError(
-        "QUS_PRIVILEGE_DENIED",
-        `with ${least}, the helper container could not reach binfmt_misc: ${attempt.refused}`,
-        { hint: `allow ${full} for it (leave privileged unset and qus tries it when needed)` }
-      );
-    let report = attempt.report, unreported = probed.filter((cpu) => !report.probes.has(cpu));
-    if (unreported.length > 0)
-      throw new QusError(
-        "QUS_EXEC_FAILED",
-        `the helper container (${image}) ended without a result for the probe of ${unreported.join(", ")}`,
-        { hint: "run it again; if it keeps failing, rebuild the image with qus image build" }
-      );
-    return details.privilege = runner.describePrivilege(privilege), hostHeader ??= report.hostHeader, report;
-  }
-  async function runOnce(args, level) {
-    let result = await runner.run({
-      image,
-      entrypoint: "/bin/busybox",
-      command: ["sh", "-c", HELPER_SCRIPT, "qus-helper", ...args],
-      needsBinfmtMount: !0,
-      privilege: level,
-      timeoutMs: runTimeoutMs
-    }), where = `the helper container (${image}) on the engine at ${engine.endpoint}`;
-    if (result.timedOut)
-      throw new QusError(
-        "QUS_TIMEOUT",
-        `${where} did not finish within ${Math.round(runTimeoutMs / 1e3)} s, though each probe in it is stopped after ${probeSeconds} s: it was stopped and removed`,
-        { hint: `the engine is stuck or overloaded: check it (${tool} info, ${tool} ps), then run qus again` }
-      );
-    let report = parseHelperOutput(result.stdout);
-    if (report.mountError) {
-      if (/no such device|unknown filesystem type/i.test(report.mountError))
-        throw new QusError(
-          "QUS_NO_BINFMT_MISC",
-          `the kernel behind the engine at ${engine.endpoint} has no binfmt_misc: ${report.mountError}`,
-          { hint: "load the module on the engine's host (modprobe binfmt_misc), or use an engine whose kernel has it" }
-        );
-      return { refused: `mounting binfmt_misc failed: ${report.mountError}` };
-    }
-    if (report.fatal) throw unusableImage(`its busybox cannot run the helper: ${report.fatal}`);
-    if (report.complete) return { report };
-    let detail = describeRunFailure(result), started = result.stdout.trim() !== "";
-    if (!started && /unable to apply caps|operation not permitted|authorization denied/i.test(detail))
-      return { refused: `the engine would not start it: ${detail}` };
-    throw !started && /\/bin\/busybox|executable file not found/i.test(detail) ? unusableImage(`it cannot run /bin/busybox: ${detail}`) : result.signal || result.exitCode === 137 || result.exitCode === 143 ? new QusError(
-      "QUS_EXEC_FAILED",
-      `${where} was stopped before it finished (status ${result.exitCode ?? result.signal}: killed by ${tool} kill, ${tool} stop, ${tool} rm --force or the out-of-memory killer)`,
-      { hint: "run qus again; do not stop qus-helper-* containers while it runs" }
-    ) : new QusError("QUS_EXEC_FAILED", `${where} failed before it finished: ${detail}`, {
-      hint: "run qus again; if it keeps failing, rebuild the image with qus image build"
-    });
-  }
-  function unusableImage(why) {
-    let message = `the image ${image} is not a working qus installer: ${why}`, hint = "build qus's installer with qus image build";
-    return options.explicitImage ? new QusError("QUS_USAGE", message, { hint: `${hint} and leave --image out, or pass a tonistiigi/binfmt image` }) : new QusError("QUS_IMAGE_MISSING", message, { hint });
-  }
-  function versionsOf(report) {
-    return version ? new Map(
-      [...report.interpreters].map(([cpu, path]) => [
-        path,
-        version.replace(/^qemu-\S+/, interpreterBase(requireTarget(cpu)))
-      ])
-    ) : report.versions;
-  }
+  let probeSeconds = Math.max(1, Math.ceil((options.probeTimeoutMs ?? DEFAULT_PROBE_TIMEOUT_MS) / 1e3));
   return {
-    name: runner.name,
-    async inspect(request) {
-      let cpus = request.targets.map((target) => target.cpu), report = await runHelper([...cpus.map(interpArg), ...cpus.map(probeArg)], cpus), native = /* @__PURE__ */ new Map(), hostClaims = /* @__PURE__ */ new Map(), probes2 = /* @__PURE__ */ new Map();
-      for (let target of request.targets) {
-        let run2 = report.probes.get(target.cpu), claimants = claimantsOf(report.entries, buildProbe(target.cpu)).map((entry) => entry.name);
-        if (report.hostHeader && matchesHeader(targetPattern(target), report.hostHeader)) {
-          native.set(target.cpu, "the engine's own architecture"), claimants.length > 0 && hostClaims.set(target.cpu, claimants);
-          continue;
-        }
-        let result = run2 && verdict(run2), decision = judgeNative(engine.cpu, target.cpu, result, claimants.length > 0);
-        decision.native && native.set(target.cpu, `${decision.reason ?? "runs natively"} on the engine`), decision.provenForeign && provenForeign.add(target.cpu), decision.hostClaimed && hostClaims.set(target.cpu, claimants), claimants.length > 0 && !decision.native && request.verify && result && probes2.set(target.cpu, result);
-      }
-      let interpreters = /* @__PURE__ */ new Map();
-      for (let [cpu, path] of report.interpreters) interpreters.set(cpu, { path, static: !0 });
-      let userNamespace = describeUserNamespace(report.uidMap);
-      return {
-        // The helper mounts binfmt_misc in its own mount namespace only: the engine's host is left as it was.
-        kernel: { release: report.kernel, binfmtMounted: !0, mountedByQus: !1, userNamespace },
-        entries: report.entries,
-        native,
-        hostClaims,
-        interpreters,
-        probes: probes2,
-        qemuVersions: versionsOf(report),
-        warnings: userNamespace ? [
-          `the engine runs its containers in a user namespace (${userNamespace}, userns-remap): the helper cannot reach the host's table`
-        ] : [],
-        details: { ...details }
-      };
-    },
-    async apply(steps, verify) {
-      let args = [];
-      for (let step of steps) {
-        for (let name of step.remove) args.push(`remove=${name}`);
-        if (step.enable && args.push(`enable=${step.enable}`), step.register) {
-          if (hostHeader !== void 0 && matchesHeader(step.register, hostHeader) || !mayEmulate(engine.cpu, step.target.cpu, provenForeign))
-            throw new QusError(
-              "QUS_HOST_MATCH",
-              `refusing to register ${step.register.name}: the engine runs ${step.target.cpu} programs itself, or may`,
-              { hint: "this architecture runs natively on the engine and needs no emulation" }
-            );
-          args.push(`register=${step.register.name}=${renderRegister(step.register)}`, interpArg(step.target.cpu));
-        }
-      }
-      let report = await runHelper(
-        [...args, ...verify.map((target) => probeArg(target.cpu))],
-        verify.map((target) => target.cpu)
-      ), failures = /* @__PURE__ */ new Map();
-      for (let step of steps) {
-        let failure = stepFailure(step, report.ops, report.entries, tool);
-        failure && failures.set(step.target.cpu, failure);
-      }
-      let probes2 = /* @__PURE__ */ new Map();
-      for (let target of verify) {
-        let run2 = report.probes.get(target.cpu);
-        run2 && !failures.has(target.cpu) && probes2.set(target.cpu, verdict(run2));
-      }
-      return { entries: report.entries, failures, probes: probes2, qemuVersions: versionsOf(report) };
-    },
-    async remove(names) {
-      let report = await runHelper(
-        names.map((name) => `remove=${name}`),
-        []
-      ), removed = [], failures = /* @__PURE__ */ new Map();
-      for (let op of report.ops)
-        op.ok ? removed.push(op.name) : failures.set(op.name, new QusError("QUS_KERNEL_WRITE_FAILED", `could not remove ${op.name}: ${op.message}`));
-      return { removed, failures };
-    }
+    runner,
+    image,
+    engine,
+    options,
+    version,
+    probeSeconds,
+    // The helper's probes and version reads run in parallel, each killed at probeSeconds, so it ends within about
+    // that; the rest is the container's start and the engine's pace. Past this the engine itself is stuck.
+    runTimeoutMs: 2 * probeSeconds * 1e3 + 6e4,
+    // The image's label names QEMU's version: no need to run every emulator for it.
+    fixed: [`timeout=${probeSeconds}`, ...version ? ["noversion=1"] : []],
+    details,
+    privilege: options.privileged ? "full" : "least",
+    hostHeader: void 0,
+    provenForeign: /* @__PURE__ */ new Set()
   };
 }
-function markerArg(info2) {
-  let cpu = info2.cpu ?? "x86_64";
-  return `marker=${Buffer.from(buildExitProgram(cpu, NO_HANDLER_STATUS)).toString("base64")}`;
-}
-function interpArg(cpu) {
-  let base = interpreterBase(requireTarget(cpu));
-  return base === `qemu-${cpu}` ? `interp=${cpu}` : `interp=${cpu}=${base}`;
-}
-function probeArg(cpu) {
-  return `probe=${cpu}=${Buffer.from(buildProbe(cpu)).toString("base64")}`;
-}
-function verdict(run2) {
-  let status2 = run2.chroot, timedOut = status2 === "timeout", signal = !timedOut && status2 > 128 && status2 !== NO_HANDLER_STATUS ? `signal ${status2 - 128}` : void 0;
-  return describeProbeRun(
-    {
-      exitCode: timedOut || signal ? void 0 : status2,
-      signal,
-      stdout: "",
-      stderr: run2.message,
-      startError: void 0,
-      timedOut
-    },
-    !0
-  );
-}
-function stepFailure(step, ops, entries, driver) {
-  let names = new Set([...step.remove, step.enable, step.register?.name].filter(Boolean));
-  for (let op of ops.filter((candidate) => names.has(candidate.name) && !candidate.ok)) {
-    if (op.kind === "register" && step.register && /exists/i.test(op.message) && registeredMeanwhile(
-      entries.find((entry) => entry.name === op.name),
-      step.register
-    ) === "same")
-      continue;
-    let code = /not permitted|permission denied/i.test(op.message) ? "QUS_PRIVILEGE_DENIED" : "QUS_KERNEL_WRITE_FAILED";
-    return new QusError(code, `${op.kind} ${op.name} failed in the helper container: ${op.message}`, {
-      hint: `check the entry with qus status --driver ${driver}`
-    });
+async function runHelper(session, args, probed) {
+  let { runner, image, engine } = session, privilegedOption = session.options.privileged, least = runner.describePrivilege("least"), full = runner.describePrivilege("full"), all = [markerArg(engine), ...session.fixed, ...args], attempt = await runOnce(session, all, session.privilege);
+  if ("refused" in attempt && session.privilege === "least" && privilegedOption === void 0) {
+    let leastPrivilege = attempt.refused;
+    if (session.privilege = "full", attempt = await runOnce(session, all, session.privilege), "refused" in attempt)
+      throw new QusError(
+        "QUS_PRIVILEGE_DENIED",
+        `the engine at ${engine.endpoint} refused both ways of reaching binfmt_misc: with ${least}, ${leastPrivilege}; with ${full}, ${attempt.refused}`,
+        {
+          hint: `allow this engine's containers ${least} (or ${full}), or run qus ensure --driver local on the engine's host as root`
+        }
+      );
   }
+  if ("refused" in attempt)
+    throw session.privilege === "full" ? new QusError(
+      "QUS_PRIVILEGE_DENIED",
+      `the engine at ${engine.endpoint} refused the ${full} helper container: ${attempt.refused}`,
+      {
+        hint: `drop --privileged: qus needs only ${least}, and tries ${full} by itself when that is not enough`
+      }
+    ) : new QusError(
+      "QUS_PRIVILEGE_DENIED",
+      `with ${least}, the helper container could not reach binfmt_misc: ${attempt.refused}`,
+      { hint: `allow ${full} for it (leave privileged unset and qus tries it when needed)` }
+    );
+  let report = attempt.report, unreported = probed.filter((cpu) => !report.probes.has(cpu));
+  if (unreported.length > 0)
+    throw new QusError(
+      "QUS_EXEC_FAILED",
+      `the helper container (${image}) ended without a result for the probe of ${unreported.join(", ")}`,
+      { hint: "run it again; if it keeps failing, rebuild the image with qus image build" }
+    );
+  return session.details.privilege = runner.describePrivilege(session.privilege), session.hostHeader ??= report.hostHeader, report;
+}
+async function runOnce(session, args, level) {
+  let { runner, image, engine, runTimeoutMs, probeSeconds } = session, tool = runner.name, result = await runner.run({
+    image,
+    entrypoint: "/bin/busybox",
+    command: ["sh", "-c", HELPER_SCRIPT, "qus-helper", ...args],
+    needsBinfmtMount: !0,
+    privilege: level,
+    timeoutMs: runTimeoutMs
+  }), where2 = `the helper container (${image}) on the engine at ${engine.endpoint}`;
+  if (result.timedOut)
+    throw new QusError(
+      "QUS_TIMEOUT",
+      `${where2} did not finish within ${Math.round(runTimeoutMs / 1e3)} s, though each probe in it is stopped after ${probeSeconds} s: it was stopped and removed`,
+      { hint: `the engine is stuck or overloaded: check it (${tool} info, ${tool} ps), then run qus again` }
+    );
+  let report = parseHelperOutput(result.stdout);
+  if (report.mountError) {
+    if (/no such device|unknown filesystem type/i.test(report.mountError))
+      throw new QusError(
+        "QUS_NO_BINFMT_MISC",
+        `the kernel behind the engine at ${engine.endpoint} has no binfmt_misc: ${report.mountError}`,
+        { hint: "load the module on the engine's host (modprobe binfmt_misc), or use an engine whose kernel has it" }
+      );
+    return { refused: `mounting binfmt_misc failed: ${report.mountError}` };
+  }
+  if (report.fatal) throw unusableImage(session, `its busybox cannot run the helper: ${report.fatal}`);
+  if (report.complete) return { report };
+  let detail = describeRunFailure(result), started = result.stdout.trim() !== "";
+  if (!started && /unable to apply caps|operation not permitted|authorization denied/i.test(detail))
+    return { refused: `the engine would not start it: ${detail}` };
+  throw !started && /\/bin\/busybox|executable file not found/i.test(detail) ? unusableImage(session, `it cannot run /bin/busybox: ${detail}`) : result.signal || result.exitCode === 137 || result.exitCode === 143 ? new QusError(
+    "QUS_EXEC_FAILED",
+    `${where2} was stopped before it finished (status ${result.exitCode ?? result.signal}: killed by ${tool} kill, ${tool} stop, ${tool} rm --force or the out-of-memory killer)`,
+    { hint: "run qus again; do not stop qus-helper-* containers while it runs" }
+  ) : new QusError("QUS_EXEC_FAILED", `${where2} failed before it finished: ${detail}`, {
+    hint: "run qus again; if it keeps failing, rebuild the image with qus image build"
+  });
+}
+function unusableImage(session, why) {
+  let { image, options } = session, message = `the image ${image} is not a working qus installer: ${why}`, hint = "build qus's installer with qus image build";
+  return options.explicitImage ? new QusError("QUS_USAGE", message, { hint: `${hint} and leave --image out, or pass a tonistiigi/binfmt image` }) : new QusError("QUS_IMAGE_MISSING", message, { hint });
+}
+function versionsOf(session, report) {
+  let { version } = session;
+  return version ? new Map(
+    [...report.interpreters].map(([cpu, path]) => [
+      path,
+      version.replace(/^qemu-\S+/, interpreterBase(requireTarget(cpu)))
+    ])
+  ) : report.versions;
+}
+
+// ../core/src/drivers/container/helper-operations.ts
+async function inspectWithHelper(session, request) {
+  let { engine, provenForeign, details } = session, cpus = request.targets.map((target) => target.cpu), report = await runHelper(session, [...cpus.map(interpArg), ...cpus.map(probeArg)], cpus), native = /* @__PURE__ */ new Map(), hostClaims = /* @__PURE__ */ new Map(), probes2 = /* @__PURE__ */ new Map();
+  for (let target of request.targets) {
+    let run2 = report.probes.get(target.cpu), claimants = claimantsOf(report.entries, buildProbe(target.cpu)).map((entry) => entry.name);
+    if (report.hostHeader && matchesHeader(targetPattern(target), report.hostHeader)) {
+      native.set(target.cpu, "the engine's own architecture"), claimants.length > 0 && hostClaims.set(target.cpu, claimants);
+      continue;
+    }
+    let result = run2 && verdict(run2), decision = judgeNative(engine.cpu, target.cpu, result, claimants.length > 0);
+    decision.native && native.set(target.cpu, `${decision.reason ?? "runs natively"} on the engine`), decision.provenForeign && provenForeign.add(target.cpu), decision.hostClaimed && hostClaims.set(target.cpu, claimants), claimants.length > 0 && !decision.native && request.verify && result && probes2.set(target.cpu, result);
+  }
+  let interpreters = /* @__PURE__ */ new Map();
+  for (let [cpu, path] of report.interpreters) interpreters.set(cpu, { path, static: !0 });
+  let userNamespace = describeUserNamespace(report.uidMap);
+  return {
+    // The helper mounts binfmt_misc in its own mount namespace only: the engine's host is left as it was.
+    kernel: { release: report.kernel, binfmtMounted: !0, mountedByQus: !1, userNamespace },
+    entries: report.entries,
+    native,
+    hostClaims,
+    interpreters,
+    probes: probes2,
+    qemuVersions: versionsOf(session, report),
+    warnings: userNamespace ? [
+      `the engine runs its containers in a user namespace (${userNamespace}, userns-remap): the helper cannot reach the host's table`
+    ] : [],
+    details: { ...details }
+  };
+}
+async function applyWithHelper(session, steps, verify) {
+  let { engine, provenForeign, hostHeader } = session, tool = session.runner.name, args = [];
+  for (let step of steps) {
+    for (let name of step.remove) args.push(`remove=${name}`);
+    if (step.enable && args.push(`enable=${step.enable}`), step.register) {
+      if (hostHeader !== void 0 && matchesHeader(step.register, hostHeader) || !mayEmulate(engine.cpu, step.target.cpu, provenForeign))
+        throw new QusError(
+          "QUS_HOST_MATCH",
+          `refusing to register ${step.register.name}: the engine runs ${step.target.cpu} programs itself, or may`,
+          { hint: "this architecture runs natively on the engine and needs no emulation" }
+        );
+      args.push(`register=${step.register.name}=${renderRegister(step.register)}`, interpArg(step.target.cpu));
+    }
+  }
+  let report = await runHelper(
+    session,
+    [...args, ...verify.map((target) => probeArg(target.cpu))],
+    verify.map((target) => target.cpu)
+  ), failures = /* @__PURE__ */ new Map();
+  for (let step of steps) {
+    let failure = stepFailure(step, report.ops, report.entries, tool);
+    failure && failures.set(step.target.cpu, failure);
+  }
+  let probes2 = /* @__PURE__ */ new Map();
+  for (let target of verify) {
+    let run2 = report.probes.get(target.cpu);
+    run2 && !failures.has(target.cpu) && probes2.set(target.cpu, verdict(run2));
+  }
+  return { entries: report.entries, failures, probes: probes2, qemuVersions: versionsOf(session, report) };
+}
+async function removeWithHelper(session, names) {
+  let report = await runHelper(
+    session,
+    names.map((name) => `remove=${name}`),
+    []
+  ), removed = [], failures = /* @__PURE__ */ new Map();
+  for (let op of report.ops)
+    op.ok ? removed.push(op.name) : failures.set(op.name, new QusError("QUS_KERNEL_WRITE_FAILED", `could not remove ${op.name}: ${op.message}`));
+  return { removed, failures };
+}
+
+// ../core/src/drivers/container/helper-driver.ts
+function createHelperDriver(runner, image, engine, labels, options = {}) {
+  let session = createHelperSession(runner, image, engine, labels, options);
+  return {
+    name: runner.name,
+    inspect: (request) => inspectWithHelper(session, request),
+    apply: (steps, verify) => applyWithHelper(session, steps, verify),
+    remove: (names) => removeWithHelper(session, names)
+  };
 }
 
 // ../core/src/drivers/container/tonistiigi.ts
@@ -15082,161 +15193,191 @@ function parseTonistiigiInstallLines(stdout) {
   return lines;
 }
 
-// ../core/src/drivers/container/tonistiigi-driver.ts
+// ../core/src/drivers/container/tonistiigi-session.ts
 var BINFMT_TIMEOUT_MS = 6e4, CONTAINER_START_MS = 1e4;
-function createTonistiigiDriver(runner, image, engine, options) {
-  let { privileged } = options, privilege = privileged ? "full" : "least", tool = runner.name, spec = { image, needsBinfmtMount: !0, privilege }, probeSpec = { image, needsBinfmtMount: !1, privilege }, details = {
-    image,
-    endpoint: engine.endpoint,
-    privilege: runner.describePrivilege(privilege),
-    installer: "tonistiigi/binfmt"
-  }, least = runner.describePrivilege("least"), where = (command) => `tonistiigi/binfmt (${image}${command.length ? ` ${command.join(" ")}` : ""}) on the engine at ${engine.endpoint}`;
-  async function binfmt(command) {
-    let result = await runner.run({ ...spec, command, timeoutMs: BINFMT_TIMEOUT_MS });
-    if (result.timedOut)
-      throw new QusError(
-        "QUS_TIMEOUT",
-        `${where(command)} did not finish within ${BINFMT_TIMEOUT_MS / 1e3} s: it was stopped and removed`,
-        { hint: `the engine is stuck or overloaded: check it (${tool} info, ${tool} ps), then run qus again` }
-      );
-    if (result.exitCode === 0 || result.exitCode === 1) return result;
-    let detail = describeRunFailure(result);
-    throw /unable to apply caps|operation not permitted|authorization denied/i.test(detail) ? new QusError(
-      "QUS_PRIVILEGE_DENIED",
-      `the engine refused to start ${where(command)} with ${details.privilege}: ${detail}`,
-      {
-        hint: privileged ? `drop --privileged: ${least} is enough where the engine allows it` : "pass --privileged, or build qus's own installer (qus image build), which tries both"
-      }
-    ) : result.signal || result.exitCode === 137 || result.exitCode === 143 ? new QusError(
-      "QUS_EXEC_FAILED",
-      `${where(command)} was stopped before it finished (status ${result.exitCode ?? result.signal}: killed by ${tool} kill, ${tool} stop, ${tool} rm --force or the out-of-memory killer)`,
-      { hint: "run qus again; do not stop qus-helper-* containers while it runs" }
-    ) : new QusError("QUS_EXEC_FAILED", `could not run ${where(command)}: ${detail}`, {
-      hint: `check the image (${tool} image inspect), or build qus's own installer: qus image build`
-    });
-  }
-  async function readStatus() {
-    let result = await binfmt([]), status2;
-    try {
-      status2 = parseTonistiigiStatus(result.stdout);
-    } catch (error2) {
-      throw statusFailure(error2, `${result.stderr}
-${result.stdout}`);
-    }
-    return status2.emulators.map((name) => ({
-      name,
-      enabled: !0,
-      interpreter: "",
-      flags: "",
-      offset: 0,
-      opaque: !0
-    }));
-  }
-  function statusFailure(error2, output) {
-    let line = output.split(`
-`).find((candidate) => candidate.startsWith("error: "));
-    if (!line) return error2;
-    let mount = /cannot mount binfmt_misc/i.test(output);
-    return mount && /no such device|unknown filesystem/i.test(line) ? new QusError(
-      "QUS_NO_BINFMT_MISC",
-      `the kernel behind the engine at ${engine.endpoint} has no binfmt_misc: tonistiigi/binfmt said ${line}`,
-      { hint: "load the module on the engine's host (modprobe binfmt_misc), or use an engine whose kernel has it" }
-    ) : mount && /not permitted|permission denied/i.test(line) ? new QusError(
-      "QUS_PRIVILEGE_DENIED",
-      `tonistiigi/binfmt could not mount binfmt_misc with ${details.privilege}: ${line}`,
-      {
-        hint: privileged ? "the engine confines even privileged containers: run qus ensure --driver local on its host as root" : "pass --privileged, or build qus's own installer (qus image build), which tries both"
-      }
-    ) : new QusError("QUS_EXEC_FAILED", `tonistiigi/binfmt printed no status: ${line}`);
-  }
-  let provenForeign = /* @__PURE__ */ new Set();
-  async function probe(cpus) {
-    let results = /* @__PURE__ */ new Map();
-    return await Promise.all(
-      cpus.map(async (cpu) => {
-        let run2 = await runner.runProgram(
-          { ...probeSpec, timeoutMs: options.probeTimeoutMs + CONTAINER_START_MS },
-          buildProbe(cpu)
-        );
-        results.set(cpu, describeProbeRun(run2, !0));
-      })
-    ), results;
-  }
+function createTonistiigiSession(runner, image, engine, options) {
+  let privilege = options.privileged ? "full" : "least";
   return {
-    name: runner.name,
-    async inspect(request) {
-      let [entries, version] = await Promise.all([readStatus(), binfmt(["--version"])]), names = new Set(entries.map((entry) => entry.name)), claimed = request.targets.filter((target) => names.has(entryName(target))).map((target) => target.cpu), unclaimed = request.targets.filter((target) => !names.has(entryName(target))).map((target) => target.cpu), [probes2, direct] = await Promise.all([request.verify ? probe(claimed) : /* @__PURE__ */ new Map(), probe(unclaimed)]), native = /* @__PURE__ */ new Map(), hostClaims = /* @__PURE__ */ new Map();
-      for (let target of request.targets) {
-        let claimedHere = names.has(entryName(target)), run2 = direct.get(target.cpu), decision = judgeNative(engine.cpu, target.cpu, run2, claimedHere);
-        decision.native && native.set(target.cpu, `${decision.reason ?? "runs natively"} on the engine`), decision.provenForeign && provenForeign.add(target.cpu), decision.hostClaimed && hostClaims.set(target.cpu, [entryName(target)]);
-      }
-      let interpreters = new Map(
-        request.targets.filter(tonistiigiSupports).map((target) => [target.cpu, { path: `/usr/bin/${interpreterBase(target)}`, static: !0 }])
-      ), qemuVersion = /qemu\/(\S+)/.exec(`${version.stdout} ${version.stderr}`)?.[1];
-      return {
-        kernel: { release: "", binfmtMounted: !0, mountedByQus: !1 },
-        entries,
-        native,
-        hostClaims,
-        interpreters,
-        probes: probes2,
-        qemuVersions: /* @__PURE__ */ new Map(),
-        warnings: ["tonistiigi/binfmt shows entry names only: flags and interpreters are not reported; probes decide"],
-        details: qemuVersion ? { ...details, qemuVersion: `qemu ${qemuVersion}` } : details
-      };
+    runner,
+    image,
+    engine,
+    options,
+    // binfmt's CLI mounts binfmt_misc; the probes only run a program.
+    spec: { image, needsBinfmtMount: !0, privilege },
+    probeSpec: { image, needsBinfmtMount: !1, privilege },
+    details: {
+      image,
+      endpoint: engine.endpoint,
+      privilege: runner.describePrivilege(privilege),
+      installer: "tonistiigi/binfmt"
     },
-    async apply(steps, verify) {
-      let failures = /* @__PURE__ */ new Map(), uninstall = [...new Set(steps.flatMap((step) => [...step.remove, ...step.enable ? [step.enable] : []]))];
-      uninstall.length > 0 && await binfmt(tonistiigiUninstallCommand(uninstall));
-      let install = steps.filter((step) => step.register || step.enable).map((step) => step.target).filter((target) => mayEmulate(engine.cpu, target.cpu, provenForeign) ? !0 : (failures.set(
-        target.cpu,
-        new QusError("QUS_HOST_MATCH", `refusing to install ${entryName(target)}: the engine may run it natively`, {
-          hint: "this architecture runs natively on the engine and needs no emulation"
-        })
-      ), !1));
-      if (install.length > 0) {
-        let result = await binfmt(tonistiigiInstallCommand(install)), lines = parseTonistiigiInstallLines(`${result.stderr}
-${result.stdout}`);
-        for (let target of install) {
-          let line = lines.find((candidate) => candidate.platform === tonistiigiArch(target));
-          line?.ok || failures.set(
-            target.cpu,
-            new QusError(
-              "QUS_KERNEL_WRITE_FAILED",
-              `tonistiigi/binfmt could not install ${entryName(target)}: ${line?.message ?? "no result line"}`,
-              {
-                hint: "its exit code is 0 either way; see its output, or build qus's own image: qus image build"
-              }
-            )
-          );
-        }
-      }
-      let [entries, probes2] = await Promise.all([
-        readStatus(),
-        probe(verify.map((target) => target.cpu).filter((cpu) => !failures.has(cpu)))
-      ]);
-      return { entries, failures, probes: probes2, qemuVersions: /* @__PURE__ */ new Map() };
-    },
-    async remove(names) {
-      if (names.length === 0) return { removed: [], failures: /* @__PURE__ */ new Map() };
-      let result = await binfmt(tonistiigiUninstallCommand(names)), remaining = new Set((await readStatus()).map((entry) => entry.name)), failures = /* @__PURE__ */ new Map();
-      for (let name of names.filter((candidate) => remaining.has(candidate)))
-        failures.set(
-          name,
-          new QusError(
-            "QUS_KERNEL_WRITE_FAILED",
-            `tonistiigi/binfmt did not remove ${name}: it is still listed after --uninstall${uninstallLine(result, name)}`
-          )
-        );
-      return { removed: names.filter((name) => !remaining.has(name)), failures };
-    }
+    provenForeign: /* @__PURE__ */ new Set()
   };
+}
+function where(session, command) {
+  let { image, engine } = session;
+  return `tonistiigi/binfmt (${image}${command.length ? ` ${command.join(" ")}` : ""}) on the engine at ${engine.endpoint}`;
+}
+async function runBinfmt(session, command) {
+  let { runner, spec, details } = session, { privileged } = session.options, tool = runner.name, least = runner.describePrivilege("least"), result = await runner.run({ ...spec, command, timeoutMs: BINFMT_TIMEOUT_MS });
+  if (result.timedOut)
+    throw new QusError(
+      "QUS_TIMEOUT",
+      `${where(session, command)} did not finish within ${BINFMT_TIMEOUT_MS / 1e3} s: it was stopped and removed`,
+      { hint: `the engine is stuck or overloaded: check it (${tool} info, ${tool} ps), then run qus again` }
+    );
+  if (result.exitCode === 0 || result.exitCode === 1) return result;
+  let detail = describeRunFailure(result);
+  throw /unable to apply caps|operation not permitted|authorization denied/i.test(detail) ? new QusError(
+    "QUS_PRIVILEGE_DENIED",
+    `the engine refused to start ${where(session, command)} with ${details.privilege}: ${detail}`,
+    {
+      hint: privileged ? `drop --privileged: ${least} is enough where the engine allows it` : "pass --privileged, or build qus's own installer (qus image build), which tries both"
+    }
+  ) : result.signal || result.exitCode === 137 || result.exitCode === 143 ? new QusError(
+    "QUS_EXEC_FAILED",
+    `${where(session, command)} was stopped before it finished (status ${result.exitCode ?? result.signal}: killed by ${tool} kill, ${tool} stop, ${tool} rm --force or the out-of-memory killer)`,
+    { hint: "run qus again; do not stop qus-helper-* containers while it runs" }
+  ) : new QusError("QUS_EXEC_FAILED", `could not run ${where(session, command)}: ${detail}`, {
+    hint: `check the image (${tool} image inspect), or build qus's own installer: qus image build`
+  });
+}
+async function readStatus(session) {
+  let result = await runBinfmt(session, []), status2;
+  try {
+    status2 = parseTonistiigiStatus(result.stdout);
+  } catch (error2) {
+    throw statusFailure(session, error2, `${result.stderr}
+${result.stdout}`);
+  }
+  return status2.emulators.map((name) => ({
+    name,
+    enabled: !0,
+    interpreter: "",
+    flags: "",
+    offset: 0,
+    opaque: !0
+  }));
+}
+function statusFailure(session, error2, output) {
+  let { engine, details } = session, { privileged } = session.options, line = output.split(`
+`).find((candidate) => candidate.startsWith("error: "));
+  if (!line) return error2;
+  let mount = /cannot mount binfmt_misc/i.test(output);
+  return mount && /no such device|unknown filesystem/i.test(line) ? new QusError(
+    "QUS_NO_BINFMT_MISC",
+    `the kernel behind the engine at ${engine.endpoint} has no binfmt_misc: tonistiigi/binfmt said ${line}`,
+    { hint: "load the module on the engine's host (modprobe binfmt_misc), or use an engine whose kernel has it" }
+  ) : mount && /not permitted|permission denied/i.test(line) ? new QusError(
+    "QUS_PRIVILEGE_DENIED",
+    `tonistiigi/binfmt could not mount binfmt_misc with ${details.privilege}: ${line}`,
+    {
+      hint: privileged ? "the engine confines even privileged containers: run qus ensure --driver local on its host as root" : "pass --privileged, or build qus's own installer (qus image build), which tries both"
+    }
+  ) : new QusError("QUS_EXEC_FAILED", `tonistiigi/binfmt printed no status: ${line}`);
+}
+async function probe(session, cpus) {
+  let { runner, probeSpec, options } = session, results = /* @__PURE__ */ new Map();
+  return await Promise.all(
+    cpus.map(async (cpu) => {
+      let run2 = await runner.runProgram(
+        { ...probeSpec, timeoutMs: options.probeTimeoutMs + CONTAINER_START_MS },
+        buildProbe(cpu)
+      );
+      results.set(cpu, describeProbeRun(run2, !0));
+    })
+  ), results;
+}
+
+// ../core/src/drivers/container/tonistiigi-operations.ts
+async function inspectWithTonistiigi(session, request) {
+  let { engine, details, provenForeign } = session, [entries, version] = await Promise.all([readStatus(session), runBinfmt(session, ["--version"])]), names = new Set(entries.map((entry) => entry.name)), claimed = request.targets.filter((target) => names.has(entryName(target))).map((target) => target.cpu), unclaimed = request.targets.filter((target) => !names.has(entryName(target))).map((target) => target.cpu), [probes2, direct] = await Promise.all([
+    request.verify ? probe(session, claimed) : /* @__PURE__ */ new Map(),
+    probe(session, unclaimed)
+  ]), native = /* @__PURE__ */ new Map(), hostClaims = /* @__PURE__ */ new Map();
+  for (let target of request.targets) {
+    let claimedHere = names.has(entryName(target)), run2 = direct.get(target.cpu), decision = judgeNative(engine.cpu, target.cpu, run2, claimedHere);
+    decision.native && native.set(target.cpu, `${decision.reason ?? "runs natively"} on the engine`), decision.provenForeign && provenForeign.add(target.cpu), decision.hostClaimed && hostClaims.set(target.cpu, [entryName(target)]);
+  }
+  let interpreters = new Map(
+    request.targets.filter(tonistiigiSupports).map((target) => [target.cpu, { path: `/usr/bin/${interpreterBase(target)}`, static: !0 }])
+  ), qemuVersion = /qemu\/(\S+)/.exec(`${version.stdout} ${version.stderr}`)?.[1];
+  return {
+    kernel: { release: "", binfmtMounted: !0, mountedByQus: !1 },
+    entries,
+    native,
+    hostClaims,
+    interpreters,
+    probes: probes2,
+    qemuVersions: /* @__PURE__ */ new Map(),
+    warnings: ["tonistiigi/binfmt shows entry names only: flags and interpreters are not reported; probes decide"],
+    details: qemuVersion ? { ...details, qemuVersion: `qemu ${qemuVersion}` } : details
+  };
+}
+async function applyWithTonistiigi(session, steps, verify) {
+  let { engine, provenForeign } = session, failures = /* @__PURE__ */ new Map(), uninstall = [...new Set(steps.flatMap((step) => [...step.remove, ...step.enable ? [step.enable] : []]))];
+  uninstall.length > 0 && await runBinfmt(session, tonistiigiUninstallCommand(uninstall));
+  let install = steps.filter((step) => step.register || step.enable).map((step) => step.target).filter((target) => mayEmulate(engine.cpu, target.cpu, provenForeign) ? !0 : (failures.set(
+    target.cpu,
+    new QusError("QUS_HOST_MATCH", `refusing to install ${entryName(target)}: the engine may run it natively`, {
+      hint: "this architecture runs natively on the engine and needs no emulation"
+    })
+  ), !1));
+  if (install.length > 0) {
+    let result = await runBinfmt(session, tonistiigiInstallCommand(install)), lines = parseTonistiigiInstallLines(`${result.stderr}
+${result.stdout}`);
+    for (let target of install) {
+      let line = lines.find((candidate) => candidate.platform === tonistiigiArch(target));
+      line?.ok || failures.set(
+        target.cpu,
+        new QusError(
+          "QUS_KERNEL_WRITE_FAILED",
+          `tonistiigi/binfmt could not install ${entryName(target)}: ${line?.message ?? "no result line"}`,
+          {
+            hint: "its exit code is 0 either way; see its output, or build qus's own image: qus image build"
+          }
+        )
+      );
+    }
+  }
+  let [entries, probes2] = await Promise.all([
+    readStatus(session),
+    probe(
+      session,
+      verify.map((target) => target.cpu).filter((cpu) => !failures.has(cpu))
+    )
+  ]);
+  return { entries, failures, probes: probes2, qemuVersions: /* @__PURE__ */ new Map() };
+}
+async function removeWithTonistiigi(session, names) {
+  if (names.length === 0) return { removed: [], failures: /* @__PURE__ */ new Map() };
+  let result = await runBinfmt(session, tonistiigiUninstallCommand(names)), remaining = new Set((await readStatus(session)).map((entry) => entry.name)), failures = /* @__PURE__ */ new Map();
+  for (let name of names.filter((candidate) => remaining.has(candidate)))
+    failures.set(
+      name,
+      new QusError(
+        "QUS_KERNEL_WRITE_FAILED",
+        `tonistiigi/binfmt did not remove ${name}: it is still listed after --uninstall${uninstallLine(result, name)}`
+      )
+    );
+  return { removed: names.filter((name) => !remaining.has(name)), failures };
 }
 function uninstallLine(result, name) {
   let line = `${result.stderr}
 ${result.stdout}`.split(`
 `).map((candidate) => candidate.trim()).find((candidate) => candidate.startsWith(`uninstalling: ${name} `) || candidate.startsWith("error: "));
   return line ? ` (${line})` : " (binfmt printed nothing about it)";
+}
+
+// ../core/src/drivers/container/tonistiigi-driver.ts
+function createTonistiigiDriver(runner, image, engine, options) {
+  let session = createTonistiigiSession(runner, image, engine, options);
+  return {
+    name: runner.name,
+    inspect: (request) => inspectWithTonistiigi(session, request),
+    apply: (steps, verify) => applyWithTonistiigi(session, steps, verify),
+    remove: (names) => removeWithTonistiigi(session, names)
+  };
 }
 
 // ../core/src/drivers/container/index.ts
@@ -15324,7 +15465,7 @@ function notAnInstaller(engine, image, explicit, build) {
   });
 }
 
-// ../core/src/drivers/local/index.ts
+// ../core/src/drivers/local/change-local.ts
 import { release as release2 } from "node:os";
 
 // ../core/src/drivers/local/binfmt-fs.ts
@@ -15403,6 +15544,15 @@ function matchesHost(pattern, hostHeaders) {
   return hostHeaders.some((header) => matchesHeader(pattern, header));
 }
 
+// ../core/src/drivers/local/kernel-version.ts
+import { release } from "node:os";
+function kernelAtLeast(major, minor, kernelRelease = release()) {
+  let match = /^(\d+)\.(\d+)/.exec(kernelRelease);
+  if (!match) return !0;
+  let [have, haveMinor] = [Number(match[1]), Number(match[2])];
+  return have > major || have === major && haveMinor >= minor;
+}
+
 // ../core/src/drivers/local/interpreters.ts
 import { accessSync, constants, readdirSync as readdirSync2, statSync } from "node:fs";
 import { delimiter, isAbsolute, resolve } from "node:path";
@@ -15474,88 +15624,17 @@ function validateQemuPath(dir) {
   if (!isDir) throw usage("not a folder", "pass the folder that holds qemu-<cpu>-static, not the file itself");
 }
 
-// ../core/src/drivers/local/interpreter-file.ts
-function classifyInterpreter(path, hostHeader) {
-  let head;
-  try {
-    head = readHeaderSync(path, 4096);
-  } catch (error2) {
-    return ["ENOENT", "ENOTDIR", "ELOOP"].includes(errnoCode(error2) ?? "") ? "missing" : void 0;
-  }
-  return head[0] === 35 && head[1] === 33 ? "script" : !(head[0] === 127 && head[1] === 69 && head[2] === 76 && head[3] === 70) || hostHeader && machineOf(head) !== machineOf(hostHeader) ? "foreign" : isStaticElf(head) ? "static" : "dynamic";
-}
-function machineOf(head) {
-  let machine = head[5] === 1 ? (head[18] ?? 0) | (head[19] ?? 0) << 8 : (head[18] ?? 0) << 8 | (head[19] ?? 0);
-  return `${head[4]}:${head[5]}:${machine}`;
-}
-
-// ../core/src/drivers/local/kernel-version.ts
-import { release } from "node:os";
-function kernelAtLeast(major, minor, kernelRelease = release()) {
-  let match = /^(\d+)\.(\d+)/.exec(kernelRelease);
-  if (!match) return !0;
-  let [have, haveMinor] = [Number(match[1]), Number(match[2])];
-  return have > major || have === major && haveMinor >= minor;
-}
-
-// ../core/src/drivers/local/native-cache.ts
-import { readFileSync as readFileSync4 } from "node:fs";
-import { join as join3 } from "node:path";
-
-// ../core/src/drivers/local/cache.ts
-import { mkdirSync, readFileSync as readFileSync3, writeFileSync as writeFileSync2 } from "node:fs";
-import { homedir } from "node:os";
-import { dirname, join as join2 } from "node:path";
-function cacheDir(env = process.env) {
-  return join2(env.XDG_CACHE_HOME || join2(homedir(), ".cache"), "qus");
-}
-function readCache(path) {
-  try {
-    let parsed = JSON.parse(readFileSync3(path, "utf8"));
-    return parsed && typeof parsed == "object" ? parsed : {};
-  } catch {
-    return {};
-  }
-}
-function writeCache(path, value) {
-  try {
-    mkdirSync(dirname(path), { recursive: !0 }), writeFileSync2(path, JSON.stringify(value));
-  } catch {
-  }
-}
-
-// ../core/src/drivers/local/native-cache.ts
-function bootId() {
-  try {
-    return readFileSync4("/proc/sys/kernel/random/boot_id", "utf8").trim();
-  } catch {
-    return "";
-  }
-}
-function createNativeCache(path = join3(cacheDir(), "native.json")) {
-  let id = bootId(), stored = readCache(path), known = id && stored.bootId === id ? { ...stored.native } : {};
-  return {
-    get: (cpu) => known[cpu],
-    set(results) {
-      if (!(!id || results.size === 0)) {
-        for (let [cpu, native] of results) known[cpu] = native;
-        writeCache(path, { bootId: id, native: known });
-      }
-    }
-  };
-}
-
 // ../core/src/drivers/local/probes.ts
-import { chmodSync as chmodSync2, mkdirSync as mkdirSync2, mkdtempSync as mkdtempSync2, readdirSync as readdirSync3, rmSync as rmSync2, writeFileSync as writeFileSync3 } from "node:fs";
+import { chmodSync as chmodSync2, mkdirSync, mkdtempSync as mkdtempSync2, readdirSync as readdirSync3, rmSync as rmSync2, writeFileSync as writeFileSync2 } from "node:fs";
 import { tmpdir as tmpdir2 } from "node:os";
-import { join as join4 } from "node:path";
+import { join as join2 } from "node:path";
 var PREFIX = "qus-probe-", PROBE_TIMEOUT_MS = 1e4, swept = !1;
 async function createProbeDir(cpus, host) {
   swept || (swept = !0, sweepStaleProbeDirs(tmpdir2()));
   let path = makeTempDir(tmpdir2()), remove = () => rmSync2(path, { recursive: !0, force: !0 }), unregister = onInterrupt(remove);
   chmodSync2(path, 493);
-  for (let cpu of cpus) writeFileSync3(join4(path, cpu), buildProbe(cpu), { mode: 493 });
-  return host && (mkdirSync2(join4(path, "bin")), writeFileSync3(join4(path, "bin", "sh"), buildExitProgram(host, NO_HANDLER_STATUS), { mode: 493 })), {
+  for (let cpu of cpus) writeFileSync2(join2(path, cpu), buildProbe(cpu), { mode: 493 });
+  return host && (mkdirSync(join2(path, "bin")), writeFileSync2(join2(path, "bin", "sh"), buildExitProgram(host, NO_HANDLER_STATUS), { mode: 493 })), {
     path,
     dispose: async () => {
       unregister(), remove();
@@ -15564,7 +15643,7 @@ async function createProbeDir(cpus, host) {
 }
 function makeTempDir(parent) {
   try {
-    return mkdtempSync2(join4(parent, `${PREFIX}${process.pid}-`));
+    return mkdtempSync2(join2(parent, `${PREFIX}${process.pid}-`));
   } catch (error2) {
     throw new QusError(
       "QUS_TMPDIR_UNUSABLE",
@@ -15584,7 +15663,7 @@ function sweepStaleProbeDirs(dir) {
     let pid = Number(name.slice(PREFIX.length).split("-")[0]);
     if (!(!Number.isInteger(pid) || pid <= 0 || pid === process.pid || isRunning(pid)))
       try {
-        rmSync2(join4(dir, name), { recursive: !0, force: !0 });
+        rmSync2(join2(dir, name), { recursive: !0, force: !0 });
       } catch {
       }
   }
@@ -15605,71 +15684,12 @@ async function allRunChrooted(exec, dir, cpus) {
   })).exitCode === 0;
 }
 async function runProbe(exec, dir, cpu, chroot) {
-  let result = chroot ? await exec("chroot", [dir.path, `/${cpu}`], { timeoutMs: PROBE_TIMEOUT_MS }) : await exec(join4(dir.path, cpu), [], { timeoutMs: PROBE_TIMEOUT_MS });
+  let result = chroot ? await exec("chroot", [dir.path, `/${cpu}`], { timeoutMs: PROBE_TIMEOUT_MS }) : await exec(join2(dir.path, cpu), [], { timeoutMs: PROBE_TIMEOUT_MS });
   return describeProbeRun(result, chroot);
 }
 
-// ../core/src/drivers/local/native.ts
-async function detectNative(unclaimed, claimed, seams) {
-  let cache = seams.cache ?? createNativeCache(), findings = /* @__PURE__ */ new Map(), toRun = [];
-  for (let cpu of unclaimed) {
-    let known = cache.get(cpu);
-    known === void 0 ? toRun.push(cpu) : findings.set(cpu, { verdict: known ? "native" : "foreign" });
-  }
-  for (let cpu of claimed) {
-    let known = cache.get(cpu);
-    findings.set(cpu, { verdict: known === void 0 ? "unknown" : known ? "native" : "foreign" });
-  }
-  if (toRun.length > 0) {
-    let proven = /* @__PURE__ */ new Map(), dir = await createProbeDir(toRun, seams.root ? seams.host : void 0);
-    try {
-      await Promise.all(
-        toRun.map(async (cpu) => {
-          let result = seams.root ? await seams.exec("chroot", [dir.path, `/${cpu}`], { timeoutMs: 1e4 }) : await seams.exec(`${dir.path}/${cpu}`, [], { timeoutMs: 1e4 }), finding = nativeFinding(describeProbeRun(result, seams.root));
-          findings.set(cpu, finding), finding.verdict !== "unknown" && proven.set(cpu, finding.verdict === "native");
-        })
-      );
-    } finally {
-      await dir.dispose();
-    }
-    cache.set(proven);
-  }
-  return findings;
-}
-
-// ../core/src/drivers/local/qemu-versions.ts
-import { statSync as statSync2 } from "node:fs";
-import { join as join5 } from "node:path";
-function versionCachePath(env = process.env) {
-  return join5(cacheDir(env), "qemu-versions.json");
-}
-async function qemuVersions(exec, paths, cachePath = versionCachePath()) {
-  let cache = readCache(cachePath), versions = /* @__PURE__ */ new Map(), changed = !1;
-  return await Promise.all(
-    [...new Set(paths)].map(async (path) => {
-      let stat2 = statOrUndefined(path);
-      if (!stat2) return;
-      let cached = cache[path];
-      if (cached && cached.size === stat2.size && cached.mtimeMs === stat2.mtimeMs && cached.ino === stat2.ino) {
-        versions.set(path, cached.version);
-        return;
-      }
-      let result = await exec(path, ["--version"], { timeoutMs: 5e3 }), line = result.stdout.split(`
-`)[0]?.trim();
-      result.exitCode !== 0 || !line || (versions.set(path, line), cache[path] = { size: stat2.size, mtimeMs: stat2.mtimeMs, ino: stat2.ino, version: line }, changed = !0);
-    })
-  ), changed && writeCache(cachePath, cache), versions;
-}
-function statOrUndefined(path) {
-  try {
-    return statSync2(path);
-  } catch {
-    return;
-  }
-}
-
 // ../core/src/drivers/local/mount-point.ts
-import { readFileSync as readFileSync5 } from "node:fs";
+import { readFileSync as readFileSync3 } from "node:fs";
 function parseMountOf(mountinfo, path) {
   let found;
   for (let line of mountinfo.split(`
@@ -15683,7 +15703,7 @@ function parseMountOf(mountinfo, path) {
 }
 function mountOf(path) {
   try {
-    return parseMountOf(readFileSync5("/proc/self/mountinfo", "utf8"), path);
+    return parseMountOf(readFileSync3("/proc/self/mountinfo", "utf8"), path);
   } catch {
     return;
   }
@@ -15724,148 +15744,143 @@ function binfmtWriteError(error2, write, seams = {}) {
   );
 }
 
-// ../core/src/drivers/local/index.ts
-function createLocalDriver(options = {}) {
+// ../core/src/drivers/local/local-context.ts
+function createLocalContext(options) {
   let exec = options.exec ?? execProcess, dir = options.binfmtDir ?? BINFMT_DIR;
   options.qemuPath !== void 0 && validateQemuPath(options.qemuPath);
   let searchDirs = options.qemuPath ? [options.qemuPath] : defaultSearchDirs(), isRoot = options.root ?? process.getuid?.() === 0, write = options.writeControl ?? writeControl, host = hostCpu();
-  async function kernelWrite(what, path, run2) {
-    try {
-      await run2();
-    } catch (error2) {
-      throw isQusError(error2) ? error2 : binfmtWriteError(error2, { what, path, dir, root: isRoot }) ?? error2;
-    }
+  return { exec, dir, searchDirs, isRoot, write, host };
+}
+async function kernelWrite(context, what, path, run2) {
+  try {
+    await run2();
+  } catch (error2) {
+    throw isQusError(error2) ? error2 : binfmtWriteError(error2, { what, path, dir: context.dir, root: context.isRoot }) ?? error2;
   }
-  async function probeTargets(cpus) {
-    let results = /* @__PURE__ */ new Map();
-    if (cpus.length === 0) return results;
-    let probeDir = await createProbeDir(cpus, host);
-    try {
-      if (isRoot && cpus.length > 1 && await allRunChrooted(exec, probeDir, cpus)) {
-        for (let cpu of cpus) results.set(cpu, { ok: !0, chrooted: !0 });
-        return results;
+}
+async function probeTargets(context, cpus) {
+  let { exec, isRoot } = context, results = /* @__PURE__ */ new Map();
+  if (cpus.length === 0) return results;
+  let probeDir = await createProbeDir(cpus, context.host);
+  try {
+    if (isRoot && cpus.length > 1 && await allRunChrooted(exec, probeDir, cpus)) {
+      for (let cpu of cpus) results.set(cpu, { ok: !0, chrooted: !0 });
+      return results;
+    }
+    await Promise.all(cpus.map(async (cpu) => results.set(cpu, await runProbe(exec, probeDir, cpu, isRoot))));
+  } finally {
+    await probeDir.dispose();
+  }
+  return results;
+}
+
+// ../core/src/drivers/local/qemu-versions.ts
+import { statSync as statSync2 } from "node:fs";
+import { join as join4 } from "node:path";
+
+// ../core/src/drivers/local/cache.ts
+import { mkdirSync as mkdirSync2, readFileSync as readFileSync4, writeFileSync as writeFileSync3 } from "node:fs";
+import { homedir } from "node:os";
+import { dirname, join as join3 } from "node:path";
+function cacheDir(env = process.env) {
+  return join3(env.XDG_CACHE_HOME || join3(homedir(), ".cache"), "qus");
+}
+function readCache(path) {
+  try {
+    let parsed = JSON.parse(readFileSync4(path, "utf8"));
+    return parsed && typeof parsed == "object" ? parsed : {};
+  } catch {
+    return {};
+  }
+}
+function writeCache(path, value) {
+  try {
+    mkdirSync2(dirname(path), { recursive: !0 }), writeFileSync3(path, JSON.stringify(value));
+  } catch {
+  }
+}
+
+// ../core/src/drivers/local/qemu-versions.ts
+function versionCachePath(env = process.env) {
+  return join4(cacheDir(env), "qemu-versions.json");
+}
+async function qemuVersions(exec, paths, cachePath = versionCachePath()) {
+  let cache = readCache(cachePath), versions = /* @__PURE__ */ new Map(), changed = !1;
+  return await Promise.all(
+    [...new Set(paths)].map(async (path) => {
+      let stat2 = statOrUndefined(path);
+      if (!stat2) return;
+      let cached = cache[path];
+      if (cached && cached.size === stat2.size && cached.mtimeMs === stat2.mtimeMs && cached.ino === stat2.ino) {
+        versions.set(path, cached.version);
+        return;
       }
-      await Promise.all(cpus.map(async (cpu) => results.set(cpu, await runProbe(exec, probeDir, cpu, isRoot))));
-    } finally {
-      await probeDir.dispose();
-    }
-    return results;
+      let result = await exec(path, ["--version"], { timeoutMs: 5e3 }), line = result.stdout.split(`
+`)[0]?.trim();
+      result.exitCode !== 0 || !line || (versions.set(path, line), cache[path] = { size: stat2.size, mtimeMs: stat2.mtimeMs, ino: stat2.ino, version: line }, changed = !0);
+    })
+  ), changed && writeCache(cachePath, cache), versions;
+}
+function statOrUndefined(path) {
+  try {
+    return statSync2(path);
+  } catch {
+    return;
   }
+}
+
+// ../core/src/drivers/local/native-cache.ts
+import { readFileSync as readFileSync5 } from "node:fs";
+import { join as join5 } from "node:path";
+function bootId() {
+  try {
+    return readFileSync5("/proc/sys/kernel/random/boot_id", "utf8").trim();
+  } catch {
+    return "";
+  }
+}
+function createNativeCache(path = join5(cacheDir(), "native.json")) {
+  let id = bootId(), stored = readCache(path), known = id && stored.bootId === id ? { ...stored.native } : {};
   return {
-    name: "local",
-    async inspect(request) {
-      let warnings = [], binfmtMounted = isMounted(dir), mountedByQus = !1;
-      !binfmtMounted && request.mount ? (await mountBinfmt(exec, dir), binfmtMounted = mountedByQus = !0, warnings.push(`mounted binfmt_misc at ${dir}`)) : binfmtMounted || warnings.push(`binfmt_misc is not mounted at ${dir}: nothing is registered`);
-      let entries = binfmtMounted ? readEntries(dir) : [], binfmtEnabled = !binfmtMounted || isBinfmtEnabled(dir), hostHeaders = readHostHeaders(), candidates = nativeCandidates(host), native = /* @__PURE__ */ new Map(), hostClaims = /* @__PURE__ */ new Map(), claimed = [], unclaimedCandidates = [], claimedCandidates = [], claimantsByCpu = new Map(
-        request.targets.map((target) => [target.cpu, claimantsOf(entries, buildProbe(target.cpu))])
-      ), claimantNames = (cpu) => (claimantsByCpu.get(cpu) ?? []).map((entry) => entry.name);
-      for (let target of request.targets) {
-        let claimants = claimantNames(target.cpu);
-        matchesHost(targetPattern(target), hostHeaders) ? (native.set(target.cpu, "this machine's own architecture"), claimants.length > 0 && hostClaims.set(target.cpu, claimants)) : candidates.includes(target.cpu) ? (claimants.length > 0 ? claimedCandidates : unclaimedCandidates).push(target.cpu) : claimants.length > 0 && claimed.push(target.cpu);
+    get: (cpu) => known[cpu],
+    set(results) {
+      if (!(!id || results.size === 0)) {
+        for (let [cpu, native] of results) known[cpu] = native;
+        writeCache(path, { bootId: id, native: known });
       }
-      let findings = await detectNative(unclaimedCandidates, claimedCandidates, { exec, host, root: isRoot });
-      for (let [cpu, finding] of findings) {
-        let claimants = claimantNames(cpu), decision = decideNative(host, cpu, finding, claimants.length > 0);
-        decision.native ? native.set(cpu, decision.reason ?? "runs natively") : claimants.length > 0 && claimed.push(cpu), decision.hostClaimed && hostClaims.set(cpu, claimants);
-      }
-      let emulated = request.targets.map((target) => target.cpu).filter((cpu) => !native.has(cpu)), interpreters = findInterpreters(emulated, searchDirs), [probes2, versions] = await Promise.all([
-        request.verify ? probeTargets(claimed) : Promise.resolve(/* @__PURE__ */ new Map()),
-        // The claimants' own interpreters too: persist checks that a path still holds that cpu's emulator.
-        qemuVersions(exec, [
-          ...[...interpreters.values()].map((interpreter) => interpreter.path),
-          ...claimed.flatMap((cpu) => (claimantsByCpu.get(cpu) ?? []).map((entry) => entry.interpreter))
-        ])
-      ]);
-      request.verify && !isRoot && claimed.length > 0 && warnings.push(
-        "not root: probes ran outside a chroot, so each entry's flags were judged instead (without F it fails in containers); run as root for the real check"
-      );
-      for (let [, interpreter] of interpreters)
-        interpreter.static || warnings.push(
-          `${interpreter.path} is dynamically linked: with the F flag it fails inside containers; install qemu-user-static`
-        );
-      binfmtEnabled || warnings.push(`binfmt_misc is switched off as a whole (${dir}/status reads disabled): no entry is used`);
-      let userNamespace = currentUserNamespace();
-      return userNamespace && warnings.push(
-        `qus runs in a user namespace (${userNamespace}): the table shown may be private to it, and what runs here may not run on the host`
-      ), {
-        kernel: { release: release2(), binfmtMounted, binfmtEnabled, mountedByQus, userNamespace },
-        entries,
-        native,
-        hostClaims,
-        interpreters,
-        interpreterFiles: classifyInterpreters(entries, hostHeaders[0]),
-        probes: probes2,
-        qemuVersions: versions,
-        warnings
-      };
-    },
-    async apply(steps, verify) {
-      requireRoot(isRoot, "change binfmt_misc entries");
-      let hostHeaders = readHostHeaders(), failures = /* @__PURE__ */ new Map();
-      for (let step of steps)
-        try {
-          for (let name of step.remove)
-            await kernelWrite(`remove ${name}`, `${dir}/${name}`, () => removeEntry(name, dir, write));
-          let { enable, register: registration } = step;
-          enable && await kernelWrite(`enable ${enable}`, `${dir}/${enable}`, () => enableEntry(enable, dir, write)), registration && await kernelWrite(
-            `register ${registration.name}`,
-            `${dir}/register`,
-            () => register(registration, step.target.cpu, hostHeaders, { exec, host, write }, dir)
-          );
-        } catch (error2) {
-          failures.set(step.target.cpu, toKernelError(error2, step));
-        }
-      let verifyCpus = verify.map((target) => target.cpu).filter((cpu) => !failures.has(cpu)), interpreters = steps.flatMap((step) => step.register ? [step.register.interpreter] : []), [probes2, versions] = await Promise.all([probeTargets(verifyCpus), qemuVersions(exec, interpreters)]);
-      return { entries: readEntries(dir), failures, probes: probes2, qemuVersions: versions };
-    },
-    async remove(names) {
-      requireRoot(isRoot, "remove binfmt_misc entries");
-      let removed = [], failures = /* @__PURE__ */ new Map();
-      for (let name of names)
-        try {
-          await kernelWrite(`remove ${name}`, `${dir}/${name}`, () => removeEntry(name, dir, write)), removed.push(name);
-        } catch (error2) {
-          failures.set(
-            name,
-            isQusError(error2) ? error2 : new QusError(
-              "QUS_KERNEL_WRITE_FAILED",
-              `could not remove ${name}: ${errnoCode(error2) ?? String(error2)}`,
-              {
-                hint: "check `dmesg` and the entry with qus status",
-                cause: error2
-              }
-            )
-          );
-        }
-      return { removed, failures, entries: readEntries(dir) };
     }
   };
 }
-function classifyInterpreters(entries, hostHeader) {
-  let files = /* @__PURE__ */ new Map();
-  for (let entry of entries) {
-    if (!entry.interpreter || files.has(entry.interpreter)) continue;
-    let file = classifyInterpreter(entry.interpreter, hostHeader);
-    file && files.set(entry.interpreter, file);
+
+// ../core/src/drivers/local/native.ts
+async function detectNative(unclaimed, claimed, seams) {
+  let cache = seams.cache ?? createNativeCache(), findings = /* @__PURE__ */ new Map(), toRun = [];
+  for (let cpu of unclaimed) {
+    let known = cache.get(cpu);
+    known === void 0 ? toRun.push(cpu) : findings.set(cpu, { verdict: known ? "native" : "foreign" });
   }
-  return files;
-}
-async function enableEntry(name, dir, write) {
-  try {
-    await write(`${dir}/${name}`, "1");
-  } catch (error2) {
-    throw readEntry(name, dir) ? error2 : new QusError("QUS_KERNEL_WRITE_FAILED", `${name} was removed by another program while qus enabled it`, {
-      hint: "run qus ensure again",
-      cause: error2
-    });
+  for (let cpu of claimed) {
+    let known = cache.get(cpu);
+    findings.set(cpu, { verdict: known === void 0 ? "unknown" : known ? "native" : "foreign" });
   }
+  if (toRun.length > 0) {
+    let proven = /* @__PURE__ */ new Map(), dir = await createProbeDir(toRun, seams.root ? seams.host : void 0);
+    try {
+      await Promise.all(
+        toRun.map(async (cpu) => {
+          let result = seams.root ? await seams.exec("chroot", [dir.path, `/${cpu}`], { timeoutMs: 1e4 }) : await seams.exec(`${dir.path}/${cpu}`, [], { timeoutMs: 1e4 }), finding = nativeFinding(describeProbeRun(result, seams.root));
+          findings.set(cpu, finding), finding.verdict !== "unknown" && proven.set(cpu, finding.verdict === "native");
+        })
+      );
+    } finally {
+      await dir.dispose();
+    }
+    cache.set(proven);
+  }
+  return findings;
 }
-function requireRoot(isRoot, what) {
-  if (!isRoot)
-    throw new QusError("QUS_NOT_ROOT", `qus must run as root to ${what}`, {
-      hint: "run it with sudo, or as root in CI (qus status and qus verify work without root)"
-    });
-}
+
+// ../core/src/drivers/local/register-entry.ts
 async function register(registration, cpu, hostHeaders, seams, dir) {
   await refuseHostRegistration(registration, cpu, hostHeaders, seams);
   for (let attempt = 0; ; attempt++)
@@ -15901,6 +15916,63 @@ async function refuseHostRegistration(registration, cpu, hostHeaders, seams) {
 var NO_CACHE = { get: () => {
 }, set: () => {
 } };
+
+// ../core/src/drivers/local/change-local.ts
+async function applyLocal(context, steps, verify) {
+  let { exec, dir, host, isRoot, write } = context;
+  requireRoot(isRoot, "change binfmt_misc entries");
+  let hostHeaders = readHostHeaders(), failures = /* @__PURE__ */ new Map();
+  for (let step of steps)
+    try {
+      for (let name of step.remove)
+        await kernelWrite(context, `remove ${name}`, `${dir}/${name}`, () => removeEntry(name, dir, write));
+      let { enable, register: registration } = step;
+      enable && await kernelWrite(context, `enable ${enable}`, `${dir}/${enable}`, () => enableEntry(enable, dir, write)), registration && await kernelWrite(
+        context,
+        `register ${registration.name}`,
+        `${dir}/register`,
+        () => register(registration, step.target.cpu, hostHeaders, { exec, host, write }, dir)
+      );
+    } catch (error2) {
+      failures.set(step.target.cpu, toKernelError(error2, step));
+    }
+  let verifyCpus = verify.map((target) => target.cpu).filter((cpu) => !failures.has(cpu)), interpreters = steps.flatMap((step) => step.register ? [step.register.interpreter] : []), [probes2, versions] = await Promise.all([probeTargets(context, verifyCpus), qemuVersions(exec, interpreters)]);
+  return { entries: readEntries(dir), failures, probes: probes2, qemuVersions: versions };
+}
+async function removeLocal(context, names) {
+  let { dir, isRoot, write } = context;
+  requireRoot(isRoot, "remove binfmt_misc entries");
+  let removed = [], failures = /* @__PURE__ */ new Map();
+  for (let name of names)
+    try {
+      await kernelWrite(context, `remove ${name}`, `${dir}/${name}`, () => removeEntry(name, dir, write)), removed.push(name);
+    } catch (error2) {
+      failures.set(
+        name,
+        isQusError(error2) ? error2 : new QusError("QUS_KERNEL_WRITE_FAILED", `could not remove ${name}: ${errnoCode(error2) ?? String(error2)}`, {
+          hint: "check `dmesg` and the entry with qus status",
+          cause: error2
+        })
+      );
+    }
+  return { removed, failures, entries: readEntries(dir) };
+}
+async function enableEntry(name, dir, write) {
+  try {
+    await write(`${dir}/${name}`, "1");
+  } catch (error2) {
+    throw readEntry(name, dir) ? error2 : new QusError("QUS_KERNEL_WRITE_FAILED", `${name} was removed by another program while qus enabled it`, {
+      hint: "run qus ensure again",
+      cause: error2
+    });
+  }
+}
+function requireRoot(isRoot, what) {
+  if (!isRoot)
+    throw new QusError("QUS_NOT_ROOT", `qus must run as root to ${what}`, {
+      hint: "run it with sudo, or as root in CI (qus status and qus verify work without root)"
+    });
+}
 function toKernelError(error2, step) {
   if (isQusError(error2)) return error2;
   let code = errnoCode(error2), name = step.register?.name ?? step.enable ?? step.remove[0] ?? step.target.cpu;
@@ -15918,6 +15990,97 @@ function toKernelError(error2, step) {
     hint: "check `dmesg` and the entry with `qus status`",
     cause: error2
   });
+}
+
+// ../core/src/drivers/local/inspect-local.ts
+import { release as release3 } from "node:os";
+
+// ../core/src/drivers/local/interpreter-file.ts
+function classifyInterpreter(path, hostHeader) {
+  let head;
+  try {
+    head = readHeaderSync(path, 4096);
+  } catch (error2) {
+    return ["ENOENT", "ENOTDIR", "ELOOP"].includes(errnoCode(error2) ?? "") ? "missing" : void 0;
+  }
+  return head[0] === 35 && head[1] === 33 ? "script" : !(head[0] === 127 && head[1] === 69 && head[2] === 76 && head[3] === 70) || hostHeader && machineOf(head) !== machineOf(hostHeader) ? "foreign" : isStaticElf(head) ? "static" : "dynamic";
+}
+function machineOf(head) {
+  let machine = head[5] === 1 ? (head[18] ?? 0) | (head[19] ?? 0) << 8 : (head[18] ?? 0) << 8 | (head[19] ?? 0);
+  return `${head[4]}:${head[5]}:${machine}`;
+}
+
+// ../core/src/drivers/local/inspect-local.ts
+async function inspectLocal(context, request) {
+  let { exec, dir, isRoot } = context, { binfmtMounted, mountedByQus, warnings } = await mountState(context, request), entries = binfmtMounted ? readEntries(dir) : [], binfmtEnabled = !binfmtMounted || isBinfmtEnabled(dir), hostHeaders = readHostHeaders(), { native, hostClaims, claimed, claimantsByCpu } = await sortNative(context, request, entries, hostHeaders), emulated = request.targets.map((target) => target.cpu).filter((cpu) => !native.has(cpu)), interpreters = findInterpreters(emulated, context.searchDirs), [probes2, versions] = await Promise.all([
+    request.verify ? probeTargets(context, claimed) : Promise.resolve(/* @__PURE__ */ new Map()),
+    // The claimants' own interpreters too: persist checks that a path still holds that cpu's emulator.
+    qemuVersions(exec, [
+      ...[...interpreters.values()].map((interpreter) => interpreter.path),
+      ...claimed.flatMap((cpu) => (claimantsByCpu.get(cpu) ?? []).map((entry) => entry.interpreter))
+    ])
+  ]);
+  request.verify && !isRoot && claimed.length > 0 && warnings.push(
+    "not root: probes ran outside a chroot, so each entry's flags were judged instead (without F it fails in containers); run as root for the real check"
+  );
+  for (let [, interpreter] of interpreters)
+    interpreter.static || warnings.push(
+      `${interpreter.path} is dynamically linked: with the F flag it fails inside containers; install qemu-user-static`
+    );
+  binfmtEnabled || warnings.push(`binfmt_misc is switched off as a whole (${dir}/status reads disabled): no entry is used`);
+  let userNamespace = currentUserNamespace();
+  return userNamespace && warnings.push(
+    `qus runs in a user namespace (${userNamespace}): the table shown may be private to it, and what runs here may not run on the host`
+  ), {
+    kernel: { release: release3(), binfmtMounted, binfmtEnabled, mountedByQus, userNamespace },
+    entries,
+    native,
+    hostClaims,
+    interpreters,
+    interpreterFiles: classifyInterpreters(entries, hostHeaders[0]),
+    probes: probes2,
+    qemuVersions: versions,
+    warnings
+  };
+}
+async function mountState(context, request) {
+  let { exec, dir } = context, warnings = [], binfmtMounted = isMounted(dir), mountedByQus = !1;
+  return !binfmtMounted && request.mount ? (await mountBinfmt(exec, dir), binfmtMounted = mountedByQus = !0, warnings.push(`mounted binfmt_misc at ${dir}`)) : binfmtMounted || warnings.push(`binfmt_misc is not mounted at ${dir}: nothing is registered`), { binfmtMounted, mountedByQus, warnings };
+}
+async function sortNative(context, request, entries, hostHeaders) {
+  let { exec, host, isRoot } = context, candidates = nativeCandidates(host), native = /* @__PURE__ */ new Map(), hostClaims = /* @__PURE__ */ new Map(), claimed = [], unclaimedCandidates = [], claimedCandidates = [], claimantsByCpu = new Map(
+    request.targets.map((target) => [target.cpu, claimantsOf(entries, buildProbe(target.cpu))])
+  ), claimantNames = (cpu) => (claimantsByCpu.get(cpu) ?? []).map((entry) => entry.name);
+  for (let target of request.targets) {
+    let claimants = claimantNames(target.cpu);
+    matchesHost(targetPattern(target), hostHeaders) ? (native.set(target.cpu, "this machine's own architecture"), claimants.length > 0 && hostClaims.set(target.cpu, claimants)) : candidates.includes(target.cpu) ? (claimants.length > 0 ? claimedCandidates : unclaimedCandidates).push(target.cpu) : claimants.length > 0 && claimed.push(target.cpu);
+  }
+  let findings = await detectNative(unclaimedCandidates, claimedCandidates, { exec, host, root: isRoot });
+  for (let [cpu, finding] of findings) {
+    let claimants = claimantNames(cpu), decision = decideNative(host, cpu, finding, claimants.length > 0);
+    decision.native ? native.set(cpu, decision.reason ?? "runs natively") : claimants.length > 0 && claimed.push(cpu), decision.hostClaimed && hostClaims.set(cpu, claimants);
+  }
+  return { native, hostClaims, claimed, claimantsByCpu };
+}
+function classifyInterpreters(entries, hostHeader) {
+  let files = /* @__PURE__ */ new Map();
+  for (let entry of entries) {
+    if (!entry.interpreter || files.has(entry.interpreter)) continue;
+    let file = classifyInterpreter(entry.interpreter, hostHeader);
+    file && files.set(entry.interpreter, file);
+  }
+  return files;
+}
+
+// ../core/src/drivers/local/index.ts
+function createLocalDriver(options = {}) {
+  let context = createLocalContext(options);
+  return {
+    name: "local",
+    inspect: (request) => inspectLocal(context, request),
+    apply: (steps, verify) => applyLocal(context, steps, verify),
+    remove: (names) => removeLocal(context, names)
+  };
 }
 
 // ../core/src/platform.ts
@@ -15965,6 +16128,95 @@ function editDistance(a, b) {
     previous = current;
   }
   return previous[b.length] ?? 0;
+}
+
+// ../core/src/report/build.ts
+function entryState(entry) {
+  return entry ? entry.enabled ? "enabled" : "disabled" : "absent";
+}
+var INSTALL_HINT = "install QEMU's static user-mode emulators (Debian/Ubuntu: apt-get install qemu-user-static) or pass --qemu-path DIR";
+function describePlatform(facts) {
+  let { target, action, probe: probe2 } = facts, base = {
+    platform: canonicalPlatform(target),
+    cpu: target.cpu,
+    before: facts.before,
+    action,
+    reasons: facts.reasons
+  };
+  if (facts.after === "native") {
+    let error2 = facts.error && { code: facts.error.code, message: facts.error.message };
+    return { ...base, after: "native", verified: null, hint: facts.error?.hint, error: error2, ok: error2 === void 0 };
+  }
+  let entry = facts.after, interpreter = entry?.interpreter || facts.foundInterpreter, failed = facts.error !== void 0 || action === "conflict" || action === "missing-interpreter", claimant = facts.claimant ?? entry, failure = probe2 ? failureOf(probe2, claimant, facts, interpreter) : unreachableInterpreter(claimant, facts), verifiedOk = probe2?.ok === !0 && failure === void 0, ok = !failed && failure === void 0 && (facts.requireVerified ? verifiedOk : action !== "none" || entry?.enabled === !0);
+  return {
+    ...base,
+    after: entryState(entry),
+    verified: probe2 ? verifiedOk : null,
+    verification: failure ? describeFailure(failure) : void 0,
+    failure: failure?.failure,
+    interpreter,
+    flags: entry?.flags,
+    qemuVersion: interpreter ? facts.qemuVersions.get(interpreter) : void 0,
+    hint: hintFor(facts, ok, failure),
+    error: facts.error ? { code: facts.error.code, message: facts.error.message } : void 0,
+    ok
+  };
+}
+function failureOf(probe2, claimant, facts, interpreter) {
+  let entry = claimant && {
+    name: claimant.name,
+    interpreter: claimant.interpreter || interpreter || "",
+    flags: claimant.flags,
+    enabled: claimant.enabled
+  }, context = {
+    platform: canonicalPlatform(facts.target),
+    entry,
+    chrooted: probe2.chrooted,
+    interpreterFile: entry?.interpreter ? facts.interpreterFiles?.get(entry.interpreter) : void 0,
+    qemuVersion: entry?.interpreter ? facts.qemuVersions.get(entry.interpreter) : void 0
+  };
+  if (!probe2.ok) return { ...context, failure: probe2.failure ?? "exit-status", detail: probe2.detail };
+  let readable = claimant !== void 0 && !claimant.opaque;
+  if (probe2.chrooted === !1 && readable && !claimant.flags.includes("F"))
+    return { ...context, failure: "interpreter-unreachable" };
+}
+function unreachableInterpreter(claimant, facts) {
+  if (!claimant?.enabled || claimant.opaque || !claimant.interpreter || claimant.flags.includes("F") || facts.interpreterFiles?.get(claimant.interpreter) !== "missing") return;
+  let { name, interpreter, flags, enabled } = claimant;
+  return {
+    failure: "interpreter-unreachable",
+    platform: canonicalPlatform(facts.target),
+    entry: { name, interpreter, flags, enabled },
+    interpreterFile: "missing"
+  };
+}
+function hintFor(facts, ok, failure) {
+  if (facts.error) return facts.error.hint;
+  if (facts.hint) return facts.hint;
+  let platform2 = canonicalPlatform(facts.target);
+  if (facts.action === "conflict")
+    return `replace the differing entry with QEMU's: ${formatCommand(["qus", "ensure", "--replace", "--platforms", platform2])}`;
+  if (facts.action === "missing-interpreter") return INSTALL_HINT;
+  if (!ok) {
+    if (failure) return failureHint(failure);
+    if (facts.after !== "native") {
+      if (facts.after === void 0) return `register it: ${formatCommand(["qus", "ensure", "--platforms", platform2])}`;
+      if (!facts.after.enabled) return `enable it: ${formatCommand(["qus", "ensure", "--platforms", platform2])}`;
+    }
+  }
+}
+function buildReport(command, driverName, inspection, platforms, dryRun) {
+  return {
+    schemaVersion: 1,
+    command,
+    driver: driverName,
+    driverDetails: inspection.details,
+    dryRun,
+    ok: platforms.every((platform2) => platform2.ok),
+    kernel: inspection.kernel,
+    platforms,
+    warnings: inspection.warnings
+  };
 }
 
 // ../core/src/qemu/apt-sources.ts
@@ -16040,8 +16292,8 @@ function cacheFolderName(version, arch2, hostArch) {
 function ensureCacheRoot(root) {
   try {
     mkdirSync3(root, { recursive: !0, mode: 493 });
-    let probe = join7(root, `${PARTIAL_PREFIX}write-test-${process.pid}`);
-    writeFileSync4(probe, ""), rmSync3(probe, { force: !0 });
+    let probe2 = join7(root, `${PARTIAL_PREFIX}write-test-${process.pid}`);
+    writeFileSync4(probe2, ""), rmSync3(probe2, { force: !0 });
   } catch (error2) {
     throw new QusError(
       "QUS_QEMU_CACHE_UNWRITABLE",
@@ -16115,9 +16367,14 @@ function writePointer(root, key, folderName) {
 }
 
 // ../core/src/qemu/fetch.ts
-import { existsSync as existsSync2, rmSync as rmSync4 } from "node:fs";
-import { mkdtemp, readFile as readFile2, rm, writeFile } from "node:fs/promises";
-import { join as join9 } from "node:path";
+import { rmSync as rmSync4 } from "node:fs";
+import { mkdtemp, rm, writeFile as writeFile2 } from "node:fs/promises";
+import { join as join10 } from "node:path";
+
+// ../core/src/qemu/debian-index.ts
+import { existsSync as existsSync2 } from "node:fs";
+import { readFile as readFile2, writeFile } from "node:fs/promises";
+import { join as join8 } from "node:path";
 import { gunzipSync } from "node:zlib";
 
 // ../core/src/qemu/archive-index.ts
@@ -16270,58 +16527,6 @@ function asFetchError(error2, url, timeoutMs) {
   });
 }
 
-// ../core/src/qemu/extract.ts
-import { chmod, lstat, mkdir, readdir, rename } from "node:fs/promises";
-import { join as join8 } from "node:path";
-var EMULATOR = /^qemu-([a-z0-9_]+?)(-static)?$/;
-async function extractStaticEmulators(exec, deb, scratch, out) {
-  await mkdir(scratch, { recursive: !0 });
-  let result = await exec("dpkg-deb", ["--extract", deb, scratch], { timeoutMs: 3e5 });
-  if (result.exitCode !== 0) {
-    let missing = result.startError === "ENOENT";
-    throw new QusError(
-      "QUS_QEMU_FETCH_FAILED",
-      missing ? "dpkg-deb is needed to unpack Debian packages and was not found" : `could not unpack ${deb}: ${result.stderr.trim()}`,
-      {
-        hint: missing ? "install dpkg (it provides dpkg-deb)" : "check free disk space in the cache folder, then try again"
-      }
-    );
-  }
-  let bin = join8(scratch, "usr", "bin");
-  for (let folder of [join8(scratch, "usr"), bin]) {
-    let stat2 = await lstat(folder).catch(() => {
-    });
-    if (stat2 && !stat2.isDirectory())
-      throw new QusError(
-        "QUS_QEMU_FETCH_FAILED",
-        `${deb} holds ${folder.slice(scratch.length)} as a link, not a folder`,
-        {
-          hint: "the package is not a QEMU package as Debian builds it: nothing was taken from it; try another source"
-        }
-      );
-  }
-  let names = [];
-  try {
-    names = await readdir(bin);
-  } catch {
-    return [];
-  }
-  let chosen = /* @__PURE__ */ new Map();
-  for (let name of names.sort()) {
-    let match = EMULATOR.exec(name), cpu = match?.[1];
-    if (!cpu) continue;
-    let path = join8(bin, name);
-    !(await lstat(path)).isFile() || !isStaticElf(readHeaderSync(path, 4096)) || (!chosen.has(cpu) || match[2]) && chosen.set(cpu, name);
-  }
-  await mkdir(out, { recursive: !0 });
-  let moved = [];
-  for (let [cpu, name] of chosen) {
-    let target = `qemu-${cpu}-static`;
-    await rename(join8(bin, name), join8(out, target)), await chmod(join8(out, target), 493), moved.push(target);
-  }
-  return moved.sort();
-}
-
 // ../core/src/qemu/source.ts
 var KNOWN_DEBIAN_SUITES = ["bookworm", "trixie", "sid"], SUITE = /^[a-z][a-z0-9-]{1,30}$/;
 function formatQemuSource(source) {
@@ -16344,118 +16549,40 @@ function parseQemuSource(text) {
   return { kind, suite };
 }
 
-// ../core/src/qemu/fetch.ts
-var DEBIAN_KEYRING = "/usr/share/keyrings/debian-archive-keyring.gpg", DEFAULT_DEBIAN_MIRROR = "https://deb.debian.org/debian", QEMU_PACKAGES = ["qemu-user-static", "qemu-user"];
-function hostDebianArch() {
-  let cpu = hostCpu();
-  return cpu ? targetByCpu(cpu)?.debianArch : void 0;
-}
-async function fetchQemu(options) {
-  let source = typeof options.source == "string" ? parseQemuSource(options.source) : options.source, sourceName = formatQemuSource(source), hostArch = hostDebianArch(), arch2 = options.arch ?? hostArch;
-  if (!arch2)
-    throw new QusError("QUS_QEMU_PACKAGE_MISSING", `Debian has no architecture for this ${process.arch} machine`, {
-      hint: "install QEMU's static emulators another way and pass --qemu-path DIR"
-    });
-  let mirror = mirrorOf(options), root = options.cacheRoot ?? qemuCacheRoot(options.env), key = `${sourceName}@${arch2}`;
-  if (!options.refresh) {
-    let pointer = readPointer(root, key), hit = pointer ? readCached(join9(root, pointer)) : void 0;
-    if (hit) return { ...hit, source: sourceName, cached: !0, warnings: [] };
-  }
-  ensureCacheRoot(root), removeStalePartials(root);
-  let exec = options.exec ?? execProcess, fetcher = options.fetch ?? fetch, partial = await mkdtemp(join9(root, PARTIAL_PREFIX)), forget = onInterrupt(() => rmSyncQuiet(partial));
-  try {
-    let warnings = [], dists = `${mirror}/dists/${source.suite}`, inRelease = await downloadText(`${dists}/InRelease`, { timeoutMs: 6e4, maxBytes: 16 << 20 }, fetcher);
-    if (!inRelease)
-      throw new QusError(
-        "QUS_QEMU_SOURCE_UNKNOWN",
-        `Debian's archive at ${mirror} has no suite ${JSON.stringify(source.suite)}`,
-        {
-          hint: `name a suite it serves, e.g. ${KNOWN_DEBIAN_SUITES.map((name) => `debian:${name}`).join(", ")}`
-        }
-      );
-    let { text: releaseText, verifiedBy } = await verifyInRelease(
-      exec,
-      inRelease,
-      partial,
-      options.keyring ?? DEBIAN_KEYRING
-    ), allowUnsigned = options.allowUnsigned ?? (options.env ?? process.env).QUS_QEMU_ALLOW_UNSIGNED === "1";
-    if (verifiedBy === "sha256" && mirror.startsWith("http://") && !allowUnsigned)
-      throw new QusError(
-        "QUS_QEMU_FETCH_FAILED",
-        `cannot check the signature of ${sourceName}'s InRelease (no gpgv or no ${options.keyring ?? DEBIAN_KEYRING}), and ${mirror} is plain http: nothing vouches for what it serves`,
-        {
-          hint: "install gpgv and debian-archive-keyring, or use an https:// --mirror (or, knowingly, set QUS_QEMU_ALLOW_UNSIGNED=1)"
-        }
-      );
-    verifiedBy === "sha256" && warnings.push(
-      `InRelease's signature was not checked (no gpgv or no ${options.keyring ?? DEBIAN_KEYRING}): only SHA256s were`
-    );
-    let release3 = parseRelease(releaseText);
-    if (release3.suite !== source.suite && release3.codename !== source.suite)
-      throw new QusError(
-        "QUS_QEMU_FETCH_FAILED",
-        `${mirror} answered ${sourceName} with the index of ${release3.codename ?? release3.suite ?? "an unnamed suite"}`,
-        { hint: "the mirror is misconfigured or not to be trusted: use another --mirror" }
-      );
-    let now = options.now?.() ?? /* @__PURE__ */ new Date();
-    release3.validUntil && release3.validUntil < now && warnings.push(
-      `${sourceName}'s InRelease was valid until ${release3.validUntil.toISOString()}: the mirror may be stale`
-    );
-    let candidates = await readCandidates(release3, dists, arch2, sourceName, fetcher), partialOut = join9(partial, "out");
-    for (let stanza of candidates) {
-      let name = cacheFolderName(stanza.version, arch2, hostArch), existing = readCached(join9(root, name));
-      if (existing)
-        return writePointer(root, key, name), { ...existing, source: sourceName, cached: !0, warnings };
-      let deb = join9(partial, "package.deb");
-      await downloadFile(
-        `${mirror}/${stanza.filename}`,
-        deb,
-        { timeoutMs: 9e5, maxBytes: stanza.size, sha256: stanza.sha256 },
-        fetcher
-      );
-      let emulators = await extractStaticEmulators(exec, deb, join9(partial, `x-${stanza.package}`), partialOut);
-      if (await rm(deb, { force: !0 }), emulators.length === 0) continue;
-      let qemuVersion = arch2 === hostArch ? await versionOf(exec, partialOut, emulators) : void 0, meta = {
-        source: sourceName,
-        package: stanza.package,
-        packageVersion: stanza.version,
-        architecture: arch2,
-        qemuVersion: qemuVersion ?? `${stanza.package} ${stanza.version}`,
-        emulators,
-        mirror,
-        verifiedBy,
-        fetchedAt: now.toISOString()
-      };
-      await writeFile(join9(partialOut, META_FILE), `${JSON.stringify(meta, null, 2)}
-`);
-      let folder = join9(root, name);
-      return installFolder(partialOut, folder), writePointer(root, key, name), { ...meta, folder, cached: !1, warnings };
-    }
+// ../core/src/qemu/debian-index.ts
+var QEMU_PACKAGES = ["qemu-user-static", "qemu-user"];
+async function readSignedRelease(request, warnings) {
+  let { exec, fetcher, mirror, source, sourceName, dir, keyring, allowUnsigned } = request, dists = `${mirror}/dists/${source.suite}`, inRelease = await downloadText(`${dists}/InRelease`, { timeoutMs: 6e4, maxBytes: 16 << 20 }, fetcher);
+  if (!inRelease)
     throw new QusError(
-      "QUS_QEMU_PACKAGE_MISSING",
-      `${sourceName} has no static QEMU emulators for ${arch2} (${candidates.map((s) => `${s.package} ${s.version}`).join(", ")} hold none)`,
-      { hint: "choose another suite, e.g. --qemu-from debian:trixie" }
+      "QUS_QEMU_SOURCE_UNKNOWN",
+      `Debian's archive at ${mirror} has no suite ${JSON.stringify(source.suite)}`,
+      {
+        hint: `name a suite it serves, e.g. ${KNOWN_DEBIAN_SUITES.map((name) => `debian:${name}`).join(", ")}`
+      }
     );
-  } finally {
-    forget(), await rm(partial, { recursive: !0, force: !0 });
-  }
-}
-function mirrorOf(options) {
-  let mirror = (options.mirror ?? systemDebianMirror() ?? DEFAULT_DEBIAN_MIRROR).replace(/\/+$/, ""), url;
-  try {
-    url = new URL(mirror);
-  } catch {
-    url = void 0;
-  }
-  if (!url || url.protocol !== "http:" && url.protocol !== "https:")
-    throw new QusError("QUS_USAGE", `--mirror ${JSON.stringify(mirror)}: an http:// or https:// URL is expected`, {
-      hint: `for example --mirror ${DEFAULT_DEBIAN_MIRROR}`
-    });
-  return mirror;
+  let { text: releaseText, verifiedBy } = await verifyInRelease(exec, inRelease, dir, keyring);
+  if (verifiedBy === "sha256" && mirror.startsWith("http://") && !allowUnsigned)
+    throw new QusError(
+      "QUS_QEMU_FETCH_FAILED",
+      `cannot check the signature of ${sourceName}'s InRelease (no gpgv or no ${keyring}), and ${mirror} is plain http: nothing vouches for what it serves`,
+      {
+        hint: "install gpgv and debian-archive-keyring, or use an https:// --mirror (or, knowingly, set QUS_QEMU_ALLOW_UNSIGNED=1)"
+      }
+    );
+  verifiedBy === "sha256" && warnings.push(`InRelease's signature was not checked (no gpgv or no ${keyring}): only SHA256s were`);
+  let release4 = parseRelease(releaseText);
+  if (release4.suite !== source.suite && release4.codename !== source.suite)
+    throw new QusError(
+      "QUS_QEMU_FETCH_FAILED",
+      `${mirror} answered ${sourceName} with the index of ${release4.codename ?? release4.suite ?? "an unnamed suite"}`,
+      { hint: "the mirror is misconfigured or not to be trusted: use another --mirror" }
+    );
+  return { release: release4, verifiedBy };
 }
 async function verifyInRelease(exec, inRelease, dir, keyring) {
   if (!existsSync2(keyring)) return { text: clearsignedBody(inRelease.toString("utf8")), verifiedBy: "sha256" };
-  let signed = join9(dir, "InRelease"), output = join9(dir, "Release");
+  let signed = join8(dir, "InRelease"), output = join8(dir, "Release");
   await writeFile(signed, inRelease);
   let result = await exec("gpgv", ["--keyring", keyring, "--output", output, signed], { timeoutMs: 6e4 });
   if (result.startError === "ENOENT")
@@ -16477,8 +16604,8 @@ async function verifyInRelease(exec, inRelease, dir, keyring) {
   }
   return { text: await readFile2(output, "utf8"), verifiedBy: "gpgv" };
 }
-async function readCandidates(release3, dists, arch2, sourceName, fetcher) {
-  let path = `main/binary-${arch2}/Packages.gz`, indexed = release3.sha256.get(path);
+async function readCandidates(release4, dists, arch2, sourceName, fetcher) {
+  let path = `main/binary-${arch2}/Packages.gz`, indexed = release4.sha256.get(path);
   if (!indexed)
     throw new QusError(
       "QUS_QEMU_PACKAGE_MISSING",
@@ -16516,104 +16643,148 @@ async function readCandidates(release3, dists, arch2, sourceName, fetcher) {
     );
   return ordered;
 }
+
+// ../core/src/qemu/extract.ts
+import { chmod, lstat, mkdir, readdir, rename } from "node:fs/promises";
+import { join as join9 } from "node:path";
+var EMULATOR = /^qemu-([a-z0-9_]+?)(-static)?$/;
+async function extractStaticEmulators(exec, deb, scratch, out) {
+  await mkdir(scratch, { recursive: !0 });
+  let result = await exec("dpkg-deb", ["--extract", deb, scratch], { timeoutMs: 3e5 });
+  if (result.exitCode !== 0) {
+    let missing = result.startError === "ENOENT";
+    throw new QusError(
+      "QUS_QEMU_FETCH_FAILED",
+      missing ? "dpkg-deb is needed to unpack Debian packages and was not found" : `could not unpack ${deb}: ${result.stderr.trim()}`,
+      {
+        hint: missing ? "install dpkg (it provides dpkg-deb)" : "check free disk space in the cache folder, then try again"
+      }
+    );
+  }
+  let bin = join9(scratch, "usr", "bin");
+  for (let folder of [join9(scratch, "usr"), bin]) {
+    let stat2 = await lstat(folder).catch(() => {
+    });
+    if (stat2 && !stat2.isDirectory())
+      throw new QusError(
+        "QUS_QEMU_FETCH_FAILED",
+        `${deb} holds ${folder.slice(scratch.length)} as a link, not a folder`,
+        {
+          hint: "the package is not a QEMU package as Debian builds it: nothing was taken from it; try another source"
+        }
+      );
+  }
+  let names = [];
+  try {
+    names = await readdir(bin);
+  } catch {
+    return [];
+  }
+  let chosen = /* @__PURE__ */ new Map();
+  for (let name of names.sort()) {
+    let match = EMULATOR.exec(name), cpu = match?.[1];
+    if (!cpu) continue;
+    let path = join9(bin, name);
+    !(await lstat(path)).isFile() || !isStaticElf(readHeaderSync(path, 4096)) || (!chosen.has(cpu) || match[2]) && chosen.set(cpu, name);
+  }
+  await mkdir(out, { recursive: !0 });
+  let moved = [];
+  for (let [cpu, name] of chosen) {
+    let target = `qemu-${cpu}-static`;
+    await rename(join9(bin, name), join9(out, target)), await chmod(join9(out, target), 493), moved.push(target);
+  }
+  return moved.sort();
+}
+
+// ../core/src/qemu/fetch.ts
+var DEBIAN_KEYRING = "/usr/share/keyrings/debian-archive-keyring.gpg", DEFAULT_DEBIAN_MIRROR = "https://deb.debian.org/debian";
+function hostDebianArch() {
+  let cpu = hostCpu();
+  return cpu ? targetByCpu(cpu)?.debianArch : void 0;
+}
+async function fetchQemu(options) {
+  let source = typeof options.source == "string" ? parseQemuSource(options.source) : options.source, sourceName = formatQemuSource(source), hostArch = hostDebianArch(), arch2 = options.arch ?? hostArch;
+  if (!arch2)
+    throw new QusError("QUS_QEMU_PACKAGE_MISSING", `Debian has no architecture for this ${process.arch} machine`, {
+      hint: "install QEMU's static emulators another way and pass --qemu-path DIR"
+    });
+  let mirror = mirrorOf(options), root = options.cacheRoot ?? qemuCacheRoot(options.env), key = `${sourceName}@${arch2}`;
+  if (!options.refresh) {
+    let pointer = readPointer(root, key), hit = pointer ? readCached(join10(root, pointer)) : void 0;
+    if (hit) return { ...hit, source: sourceName, cached: !0, warnings: [] };
+  }
+  ensureCacheRoot(root), removeStalePartials(root);
+  let exec = options.exec ?? execProcess, fetcher = options.fetch ?? fetch, partial = await mkdtemp(join10(root, PARTIAL_PREFIX)), forget = onInterrupt(() => rmSyncQuiet(partial));
+  try {
+    let warnings = [], keyring = options.keyring ?? DEBIAN_KEYRING, allowUnsigned = options.allowUnsigned ?? (options.env ?? process.env).QUS_QEMU_ALLOW_UNSIGNED === "1", index = { exec, fetcher, mirror, source, sourceName, dir: partial, keyring, allowUnsigned }, { release: release4, verifiedBy } = await readSignedRelease(index, warnings), now = options.now?.() ?? /* @__PURE__ */ new Date();
+    release4.validUntil && release4.validUntil < now && warnings.push(
+      `${sourceName}'s InRelease was valid until ${release4.validUntil.toISOString()}: the mirror may be stale`
+    );
+    let dists = `${mirror}/dists/${source.suite}`, candidates = await readCandidates(release4, dists, arch2, sourceName, fetcher), installed = await installFirst({ exec, fetcher, mirror, arch: arch2, hostArch, root, key, sourceName, partial, verifiedBy, now }, candidates, warnings);
+    if (installed) return installed;
+    throw new QusError(
+      "QUS_QEMU_PACKAGE_MISSING",
+      `${sourceName} has no static QEMU emulators for ${arch2} (${candidates.map((s) => `${s.package} ${s.version}`).join(", ")} hold none)`,
+      { hint: "choose another suite, e.g. --qemu-from debian:trixie" }
+    );
+  } finally {
+    forget(), await rm(partial, { recursive: !0, force: !0 });
+  }
+}
+async function installFirst(install, candidates, warnings) {
+  let { exec, fetcher, mirror, arch: arch2, hostArch, root, key, sourceName, partial, verifiedBy, now } = install, partialOut = join10(partial, "out");
+  for (let stanza of candidates) {
+    let name = cacheFolderName(stanza.version, arch2, hostArch), existing = readCached(join10(root, name));
+    if (existing)
+      return writePointer(root, key, name), { ...existing, source: sourceName, cached: !0, warnings };
+    let deb = join10(partial, "package.deb");
+    await downloadFile(
+      `${mirror}/${stanza.filename}`,
+      deb,
+      { timeoutMs: 9e5, maxBytes: stanza.size, sha256: stanza.sha256 },
+      fetcher
+    );
+    let emulators = await extractStaticEmulators(exec, deb, join10(partial, `x-${stanza.package}`), partialOut);
+    if (await rm(deb, { force: !0 }), emulators.length === 0) continue;
+    let qemuVersion = arch2 === hostArch ? await versionOf(exec, partialOut, emulators) : void 0, meta = {
+      source: sourceName,
+      package: stanza.package,
+      packageVersion: stanza.version,
+      architecture: arch2,
+      qemuVersion: qemuVersion ?? `${stanza.package} ${stanza.version}`,
+      emulators,
+      mirror,
+      verifiedBy,
+      fetchedAt: now.toISOString()
+    };
+    await writeFile2(join10(partialOut, META_FILE), `${JSON.stringify(meta, null, 2)}
+`);
+    let folder = join10(root, name);
+    return installFolder(partialOut, folder), writePointer(root, key, name), { ...meta, folder, cached: !1, warnings };
+  }
+}
+function mirrorOf(options) {
+  let mirror = (options.mirror ?? systemDebianMirror() ?? DEFAULT_DEBIAN_MIRROR).replace(/\/+$/, ""), url;
+  try {
+    url = new URL(mirror);
+  } catch {
+    url = void 0;
+  }
+  if (!url || url.protocol !== "http:" && url.protocol !== "https:")
+    throw new QusError("QUS_USAGE", `--mirror ${JSON.stringify(mirror)}: an http:// or https:// URL is expected`, {
+      hint: `for example --mirror ${DEFAULT_DEBIAN_MIRROR}`
+    });
+  return mirror;
+}
 async function versionOf(exec, dir, emulators) {
   let name = emulators.includes("qemu-aarch64-static") ? "qemu-aarch64-static" : emulators[0];
   if (!name) return;
-  let result = await exec(join9(dir, name), ["--version"], { timeoutMs: 1e4 }), line = result.stdout.split(`
+  let result = await exec(join10(dir, name), ["--version"], { timeoutMs: 1e4 }), line = result.stdout.split(`
 `)[0]?.trim();
   return result.exitCode === 0 && line ? line : void 0;
 }
 function rmSyncQuiet(path) {
   rmSync4(path, { recursive: !0, force: !0 });
-}
-
-// ../core/src/report/build.ts
-function entryState(entry) {
-  return entry ? entry.enabled ? "enabled" : "disabled" : "absent";
-}
-var INSTALL_HINT = "install QEMU's static user-mode emulators (Debian/Ubuntu: apt-get install qemu-user-static) or pass --qemu-path DIR";
-function describePlatform(facts) {
-  let { target, action, probe } = facts, base = {
-    platform: canonicalPlatform(target),
-    cpu: target.cpu,
-    before: facts.before,
-    action,
-    reasons: facts.reasons
-  };
-  if (facts.after === "native") {
-    let error2 = facts.error && { code: facts.error.code, message: facts.error.message };
-    return { ...base, after: "native", verified: null, hint: facts.error?.hint, error: error2, ok: error2 === void 0 };
-  }
-  let entry = facts.after, interpreter = entry?.interpreter || facts.foundInterpreter, failed = facts.error !== void 0 || action === "conflict" || action === "missing-interpreter", claimant = facts.claimant ?? entry, failure = probe ? failureOf(probe, claimant, facts, interpreter) : unreachableInterpreter(claimant, facts), verifiedOk = probe?.ok === !0 && failure === void 0, ok = !failed && failure === void 0 && (facts.requireVerified ? verifiedOk : action !== "none" || entry?.enabled === !0);
-  return {
-    ...base,
-    after: entryState(entry),
-    verified: probe ? verifiedOk : null,
-    verification: failure ? describeFailure(failure) : void 0,
-    failure: failure?.failure,
-    interpreter,
-    flags: entry?.flags,
-    qemuVersion: interpreter ? facts.qemuVersions.get(interpreter) : void 0,
-    hint: hintFor(facts, ok, failure),
-    error: facts.error ? { code: facts.error.code, message: facts.error.message } : void 0,
-    ok
-  };
-}
-function failureOf(probe, claimant, facts, interpreter) {
-  let entry = claimant && {
-    name: claimant.name,
-    interpreter: claimant.interpreter || interpreter || "",
-    flags: claimant.flags,
-    enabled: claimant.enabled
-  }, context = {
-    platform: canonicalPlatform(facts.target),
-    entry,
-    chrooted: probe.chrooted,
-    interpreterFile: entry?.interpreter ? facts.interpreterFiles?.get(entry.interpreter) : void 0,
-    qemuVersion: entry?.interpreter ? facts.qemuVersions.get(entry.interpreter) : void 0
-  };
-  if (!probe.ok) return { ...context, failure: probe.failure ?? "exit-status", detail: probe.detail };
-  let readable = claimant !== void 0 && !claimant.opaque;
-  if (probe.chrooted === !1 && readable && !claimant.flags.includes("F"))
-    return { ...context, failure: "interpreter-unreachable" };
-}
-function unreachableInterpreter(claimant, facts) {
-  if (!claimant?.enabled || claimant.opaque || !claimant.interpreter || claimant.flags.includes("F") || facts.interpreterFiles?.get(claimant.interpreter) !== "missing") return;
-  let { name, interpreter, flags, enabled } = claimant;
-  return {
-    failure: "interpreter-unreachable",
-    platform: canonicalPlatform(facts.target),
-    entry: { name, interpreter, flags, enabled },
-    interpreterFile: "missing"
-  };
-}
-function hintFor(facts, ok, failure) {
-  if (facts.error) return facts.error.hint;
-  if (facts.hint) return facts.hint;
-  let platform2 = canonicalPlatform(facts.target);
-  if (facts.action === "conflict")
-    return `replace the differing entry with QEMU's: ${formatCommand(["qus", "ensure", "--replace", "--platforms", platform2])}`;
-  if (facts.action === "missing-interpreter") return INSTALL_HINT;
-  if (!ok) {
-    if (failure) return failureHint(failure);
-    if (facts.after !== "native") {
-      if (facts.after === void 0) return `register it: ${formatCommand(["qus", "ensure", "--platforms", platform2])}`;
-      if (!facts.after.enabled) return `enable it: ${formatCommand(["qus", "ensure", "--platforms", platform2])}`;
-    }
-  }
-}
-function buildReport(command, driverName, inspection, platforms, dryRun) {
-  return {
-    schemaVersion: 1,
-    command,
-    driver: driverName,
-    driverDetails: inspection.details,
-    dryRun,
-    ok: platforms.every((platform2) => platform2.ok),
-    kernel: inspection.kernel,
-    platforms,
-    warnings: inspection.warnings
-  };
 }
 
 // ../core/src/operations/common.ts
@@ -16792,9 +16963,6 @@ function whyNotOk(platform2) {
   return platform2.error?.message ?? platform2.verification ?? (platform2.reasons.join("; ") || "not verified");
 }
 
-// ../buildx/src/bootstrap.ts
-import { randomBytes as randomBytes2 } from "node:crypto";
-
 // ../buildx/src/buildx-command.ts
 import { spawnSync as spawnSync2 } from "node:child_process";
 var DEFAULT_TIMEOUTS = {
@@ -16898,60 +17066,6 @@ function isNoBuilder(result) {
 ${result.stdout}`);
 }
 
-// ../buildx/src/engine.ts
-var INFO_ARGS = ["info", "--format", "{{json .}}"];
-async function checkEngine(cli, context, timeoutMs) {
-  let command = cli.displayDocker(INFO_ARGS), where = endpoint(context), result;
-  try {
-    result = await cli.docker(INFO_ARGS, { timeoutMs });
-  } catch (error2) {
-    throw isQusError(error2) && error2.code === "QUS_TIMEOUT" ? new QusError(
-      "QUS_ENGINE_UNREACHABLE",
-      `the docker engine at ${where} does not answer: ${command} got no reply within ${seconds(timeoutMs)}`,
-      { hint: "check that dockerd runs and that DOCKER_HOST / --context point at it", cause: error2 }
-    ) : error2;
-  }
-  let output = `${result.stderr}
-${result.stdout}`;
-  if (context !== void 0 && /context .*(not found|does not exist)/i.test(output))
-    throw new QusError("QUS_USAGE", `--context ${JSON.stringify(context)}: no such docker context`, {
-      hint: "list the contexts with: docker context ls"
-    });
-  let info2;
-  try {
-    info2 = JSON.parse(result.stdout.trim() || "null") ?? void 0;
-  } catch {
-    info2 = void 0;
-  }
-  if (result.exitCode === 0 && (typeof info2 != "object" || info2 === null))
-    throw unreadableInfo("docker", result.stdout);
-  if (result.exitCode !== 0 || !info2?.ServerVersion) {
-    let detail = info2?.ServerErrors?.join("; ") || tail(result) || `exit code ${result.exitCode ?? result.signal}`;
-    throw new QusError("QUS_ENGINE_UNREACHABLE", `cannot reach the docker engine at ${where}: ${detail}`, {
-      hint: "start the engine (dockerd), or point DOCKER_HOST / --context at a running one"
-    });
-  }
-  return {
-    context: context ?? info2.ClientInfo?.Context ?? "default",
-    serverVersion: info2.ServerVersion,
-    ...info2.ID ? { id: info2.ID } : {}
-  };
-}
-async function engineIdAt(exec, endpoint2, timeoutMs) {
-  let target = endpoint2.includes("://") ? ["--host", endpoint2] : ["--context", endpoint2], result = await exec("docker", [...target, ...INFO_ARGS], { timeoutMs }).catch(() => {
-  });
-  if (result?.exitCode === 0)
-    try {
-      let id = JSON.parse(result.stdout.trim() || "null")?.ID;
-      return typeof id == "string" && id !== "" ? id : void 0;
-    } catch {
-      return;
-    }
-}
-function endpoint(context) {
-  return context !== void 0 ? `context ${context}` : process.env.DOCKER_HOST ?? process.env.DOCKER_CONTEXT ?? "the default endpoint";
-}
-
 // ../buildx/src/inspect.ts
 function parseInspect(stdout) {
   let builder = { name: "", driver: "" }, nodes = [], inNodes = !1;
@@ -16981,18 +17095,374 @@ function parseInspect(stdout) {
   return { ...builder, nodes };
 }
 
+// ../buildx/src/builder-lifecycle.ts
+async function findBuilder(cli, name, timeouts) {
+  let result = await cli.run(["inspect", name], { timeoutMs: timeouts.inspect });
+  if (result.exitCode === 0) return parseInspect(result.stdout);
+  if (!isNoBuilder(result))
+    throw new QusError("QUS_EXEC_FAILED", `could not look up builder ${name}: ${tail(result)}`, {
+      hint: `see what buildx says: ${cli.display(["inspect", name])}`
+    });
+}
+async function refreshNodes(cli, name, timeouts) {
+  let args = ["stop", name], result = await cli.run(args, { timeoutMs: timeouts.stop });
+  if (result.exitCode !== 0)
+    throw isNoBuilder(result) ? builderGone(name, "restarting it") : new QusError("QUS_EXEC_FAILED", `could not restart builder ${name}: ${tail(result)}`, {
+      hint: `see what buildx says: ${cli.display(args)}`
+    });
+}
+async function bootstrapBuilder(cli, name, timeouts) {
+  let args = inspectArgs(name), result = await cli.run(args, { timeoutMs: timeouts.bootstrap });
+  if (result.exitCode !== 0) {
+    if (isNoBuilder(result)) throw builderGone(name, "bootstrapping it");
+    let detail = lastError(result), output = `${result.stderr}
+${result.stdout}`;
+    if (isPullFailure(output)) {
+      let image = /pulling image (\S+)/i.exec(output)?.[1];
+      throw new QusError(
+        "QUS_IMAGE_MISSING",
+        `could not bootstrap builder ${name}: its BuildKit image${image ? ` ${image}` : ""} cannot be pulled: ${detail}`,
+        {
+          hint: `the docker-container driver runs ${image ?? "moby/buildkit"} on the engine: load it there (docker load), or name one the engine has with --driver-opt image=REF`
+        }
+      );
+    }
+    throw new QusError("QUS_EXEC_FAILED", `could not bootstrap builder ${name}: ${detail}`, {
+      hint: `see what buildx says: ${cli.display(args)}`
+    });
+  }
+  return parseInspect(result.stdout);
+}
+function isPullFailure(output) {
+  return /pulling image/i.test(output) && /pull access denied|manifest unknown|not found|no such host|dial tcp|i\/o timeout|connection refused|TLS handshake|unauthorized|Error response from daemon: Get /i.test(
+    output
+  );
+}
+function builderGone(name, doing) {
+  return new QusError("QUS_EXEC_FAILED", `builder ${name} was removed by another process while qus was ${doing}`, {
+    hint: "run qus buildx again once nothing else removes the builder"
+  });
+}
+async function mustSucceed(cli, args, what, timeoutMs) {
+  let result = await cli.run(args, { timeoutMs });
+  if (result.exitCode !== 0)
+    throw new QusError("QUS_EXEC_FAILED", `${what}: ${tail(result)}`, {
+      hint: `see what buildx says: ${cli.display(args)}`
+    });
+}
+
+// ../buildx/src/engine.ts
+var INFO_ARGS = ["info", "--format", "{{json .}}"];
+async function checkEngine(cli, context, timeoutMs) {
+  let command = cli.displayDocker(INFO_ARGS), where2 = endpoint(context), result;
+  try {
+    result = await cli.docker(INFO_ARGS, { timeoutMs });
+  } catch (error2) {
+    throw isQusError(error2) && error2.code === "QUS_TIMEOUT" ? new QusError(
+      "QUS_ENGINE_UNREACHABLE",
+      `the docker engine at ${where2} does not answer: ${command} got no reply within ${seconds(timeoutMs)}`,
+      { hint: "check that dockerd runs and that DOCKER_HOST / --context point at it", cause: error2 }
+    ) : error2;
+  }
+  let output = `${result.stderr}
+${result.stdout}`;
+  if (context !== void 0 && /context .*(not found|does not exist)/i.test(output))
+    throw new QusError("QUS_USAGE", `--context ${JSON.stringify(context)}: no such docker context`, {
+      hint: "list the contexts with: docker context ls"
+    });
+  let info2;
+  try {
+    info2 = JSON.parse(result.stdout.trim() || "null") ?? void 0;
+  } catch {
+    info2 = void 0;
+  }
+  if (result.exitCode === 0 && (typeof info2 != "object" || info2 === null))
+    throw unreadableInfo("docker", result.stdout);
+  if (result.exitCode !== 0 || !info2?.ServerVersion) {
+    let detail = info2?.ServerErrors?.join("; ") || tail(result) || `exit code ${result.exitCode ?? result.signal}`;
+    throw new QusError("QUS_ENGINE_UNREACHABLE", `cannot reach the docker engine at ${where2}: ${detail}`, {
+      hint: "start the engine (dockerd), or point DOCKER_HOST / --context at a running one"
+    });
+  }
+  return {
+    context: context ?? info2.ClientInfo?.Context ?? "default",
+    serverVersion: info2.ServerVersion,
+    ...info2.ID ? { id: info2.ID } : {}
+  };
+}
+async function engineIdAt(exec, endpoint2, timeoutMs) {
+  let target = endpoint2.includes("://") ? ["--host", endpoint2] : ["--context", endpoint2], result = await exec("docker", [...target, ...INFO_ARGS], { timeoutMs }).catch(() => {
+  });
+  if (result?.exitCode === 0)
+    try {
+      let id = JSON.parse(result.stdout.trim() || "null")?.ID;
+      return typeof id == "string" && id !== "" ? id : void 0;
+    } catch {
+      return;
+    }
+}
+function endpoint(context) {
+  return context !== void 0 ? `context ${context}` : process.env.DOCKER_HOST ?? process.env.DOCKER_CONTEXT ?? "the default endpoint";
+}
+
+// ../buildx/src/node-engines.ts
+var ENGINE_ADDRESS = /^(unix|tcp|ssh|npipe|fd):\/\//;
+async function otherNodeEngines(nodes, engine, exec, timeoutMs) {
+  if (engine.id === void 0) return [];
+  let endpoints = [];
+  for (let node of nodes) {
+    let endpoint2 = node.endpoint;
+    endpoint2 && endpoint2 !== engine.context && !endpoints.some((seen2) => seen2.endpoint === endpoint2) && endpoints.push({ node: node.name, endpoint: endpoint2 });
+  }
+  let ids = await Promise.all(endpoints.map(({ endpoint: endpoint2 }) => engineIdAt(exec, endpoint2, timeoutMs))), seen = /* @__PURE__ */ new Set([engine.id]);
+  return endpoints.filter((_, i) => {
+    let id = ids[i];
+    return id === void 0 ? !0 : seen.has(id) ? !1 : (seen.add(id), !0);
+  });
+}
+async function ensureNodeEngines(options, endpoints, requested, exec) {
+  let platforms = [...new Set(requested.map((item) => canonicalPlatform(item.target)))];
+  return Promise.all(
+    endpoints.map(async ({ node, endpoint: endpoint2 }) => {
+      try {
+        if (!options.nodeBinfmtDriver && endpoint2.includes("://") && !ENGINE_ADDRESS.test(endpoint2))
+          throw new QusError("QUS_USAGE", `node ${node}'s endpoint ${endpoint2} is not a docker engine qus can reach`, {
+            hint: "binfmt on that node's kernel is proven by the builds only; ensure it there with qus ensure"
+          });
+        let runner = createDockerCliRunner(
+          endpoint2.includes("://") ? { host: endpoint2, exec } : { context: endpoint2, exec }
+        ), driver = options.nodeBinfmtDriver?.(endpoint2) ?? createContainerDriver({ runner, image: options.image, privileged: options.privileged }), report = await ensure({ platforms, replace: options.replace, dryRun: options.dryRun, driver });
+        return { node, endpoint: endpoint2, report };
+      } catch (error2) {
+        let message = error2 instanceof Error ? error2.message : String(error2);
+        return isQusError(error2) ? { node, endpoint: endpoint2, error: { code: error2.code, message, ...error2.hint ? { hint: error2.hint } : {} } } : { node, endpoint: endpoint2, error: { code: "QUS_EXEC_FAILED", message } };
+      }
+    })
+  );
+}
+
+// ../buildx/src/ensure-binfmt.ts
+async function ensureBinfmtEverywhere(run2, engine, exec, existing) {
+  let { options, requested, driver, timeouts } = run2, timedOut = [], binfmt = await ensureBinfmt(options, requested, watchTimeouts(exec.engineExec, timedOut), timedOut), nodeBinfmt = existing && driver === "docker-container" ? await ensureNodeEngines(
+    options,
+    await otherNodeEngines(existing.nodes, engine, exec.exec, timeouts.info),
+    requested,
+    exec.exec
+  ) : [], native = new Set(binfmt.platforms.filter((p) => p.action === "native").map((p) => p.cpu)), binfmtChanged = [binfmt, ...nodeBinfmt.flatMap((node) => node.report ?? [])].some(
+    (report) => report.platforms.some((p) => ["register", "replace", "enable"].includes(p.action))
+  ), nodesOk = nodeBinfmt.every((node) => node.report?.ok === !0), warnings = timedOut.map((what) => `while ensuring binfmt, ${what}`);
+  return { binfmt, nodeBinfmt, native, binfmtChanged, nodesOk, warnings };
+}
+async function ensureBinfmt(options, requested, exec, timedOut) {
+  try {
+    return await ensure({
+      platforms: [...new Set(requested.map((item) => canonicalPlatform(item.target)))],
+      replace: options.replace,
+      dryRun: options.dryRun,
+      driver: options.binfmtDriver ?? createContainerDriver({
+        runner: createDockerCliRunner({ context: options.context, exec }),
+        image: options.image,
+        privileged: options.privileged
+      })
+    });
+  } catch (error2) {
+    if (timedOut.length === 0) throw error2;
+    let code = isQusError(error2) && error2.code !== "QUS_EXEC_FAILED" && error2.kind !== "operation" ? error2.code : "QUS_TIMEOUT", message = isQusError(error2) || error2 instanceof Error ? error2.message : String(error2);
+    throw new QusError(code, `${message} (${timedOut.join("; ")})`, {
+      hint: isQusError(error2) ? error2.hint : void 0,
+      cause: error2
+    });
+  }
+}
+function watchTimeouts(exec, timedOut) {
+  return async (file, args, execOptions) => {
+    let result = await exec(file, args, execOptions);
+    if (result.timedOut) {
+      let limit = execOptions?.timeoutMs === void 0 ? "its timeout" : seconds(execOptions.timeoutMs);
+      timedOut.push(`${formatCommand([file, ...args])} did not finish within ${limit} and was killed`);
+    }
+    return result;
+  };
+}
+
+// ../buildx/src/input-checks.ts
+var BUILDER_NAME = /^[a-zA-Z][a-zA-Z0-9._-]*$/;
+function validateBuilderName(name) {
+  if (!BUILDER_NAME.test(name))
+    throw new QusError("QUS_USAGE", `invalid builder name ${JSON.stringify(name)} (--name)`, {
+      hint: "a builder name starts with a letter and has only letters, digits, '.', '-' and '_' (buildx's rule)"
+    });
+  return name;
+}
+function validateDriverOpt(opt) {
+  if (!/^[^=\s,"]+=/.test(opt) || /[\n\r\0]/.test(opt))
+    throw new QusError("QUS_USAGE", `invalid --driver-opt ${JSON.stringify(opt)}: expected key=value`, {
+      hint: "for example --driver-opt image=moby/buildkit:buildx-stable-1 or --driver-opt network=host"
+    });
+  return opt;
+}
+function checkInput(driver, options) {
+  if (driver !== "docker" && driver !== "docker-container")
+    throw new QusError("QUS_USAGE", `unknown buildx driver ${JSON.stringify(driver)}`, {
+      hint: "use docker or docker-container"
+    });
+  options.builder !== void 0 && validateBuilderName(options.builder);
+  let opts = options.driverOpts ?? [];
+  if (driver === "docker" && opts.length > 0)
+    throw new QusError(
+      "QUS_USAGE",
+      `--driver-opt ${JSON.stringify(opts[0])}: the docker driver takes no driver options`,
+      {
+        hint: "use --driver docker-container for a builder with driver options"
+      }
+    );
+  for (let opt of opts) validateDriverOpt(opt);
+  for (let [key, value] of Object.entries(options.timeouts ?? {}))
+    if (!(typeof value == "number" && Number.isFinite(value) && value > 0))
+      throw new QusError("QUS_USAGE", `timeout ${key} must be a positive number of milliseconds, not ${value}`);
+}
+function builderName(driver, context, options) {
+  if (driver === "docker") {
+    if (options.builder && options.builder.toLowerCase() !== context.toLowerCase())
+      throw new QusError(
+        "QUS_USAGE",
+        `the docker driver's builder is the context's own (${context}), not ${options.builder}`,
+        { hint: "leave out --name, or use --driver docker-container for a named builder" }
+      );
+    return context;
+  }
+  return options.builder ?? "qus";
+}
+
+// ../buildx/src/created-builder.ts
+async function removeCreated(cli, created, timeouts) {
+  try {
+    let seen = await cli.run(["inspect", created.name], { timeoutMs: timeouts.inspect });
+    if (seen.exitCode !== 0)
+      return isNoBuilder(seen) ? { outcome: "gone" } : { outcome: "failed", reason: tail(seen) };
+    if (!isOwn(seen.stdout, created)) return { outcome: "replaced" };
+    let rm3 = await cli.run(["rm", created.name], { timeoutMs: timeouts.stop });
+    return rm3.exitCode === 0 ? { outcome: "removed" } : isNoBuilder(rm3) ? { outcome: "gone" } : { outcome: "failed", reason: tail(rm3) };
+  } catch (error2) {
+    return { outcome: "failed", reason: error2 instanceof Error ? error2.message : String(error2) };
+  }
+}
+function isOwn(inspectOutput, created) {
+  return parseInspect(inspectOutput).nodes.some((node) => node.name.toLowerCase() === created.node.toLowerCase());
+}
+function withRemoval(error2, removal, created, cli) {
+  let builder = `builder ${created.name}, created by this run,`, note = removal.outcome === "removed" ? `${builder} was removed again` : removal.outcome === "gone" ? `${builder} is gone already (removed by another process)` : removal.outcome === "replaced" ? `${builder} was replaced by another process's builder of that name, left in place` : `${builder} could not be removed: ${removal.reason}`, removeHint = `remove it with: ${cli.display(["rm", created.name])}`;
+  if (isQusError(error2)) {
+    let hint = removal.outcome === "failed" ? [error2.hint, removeHint].filter(Boolean).join("; ") : error2.hint;
+    return new QusError(error2.code, `${error2.message}; ${note}`, { hint, cause: error2 });
+  }
+  return new QusError("QUS_EXEC_FAILED", `${error2 instanceof Error ? error2.message : String(error2)}; ${note}`, {
+    hint: removal.outcome === "failed" ? removeHint : void 0,
+    cause: error2
+  });
+}
+function removeOnInterrupt(cli, created, timeouts) {
+  let seen = cli.runSync(["inspect", created.name], { timeoutMs: Math.min(timeouts.inspect, 1e4) });
+  if (seen.exitCode !== 0 || !isOwn(seen.stdout, created)) return;
+  let rm3 = cli.runSync(["rm", created.name], { timeoutMs: Math.min(timeouts.stop, 2e4) });
+  process.stderr.write(
+    rm3.exitCode === 0 ? `qus: removed builder ${created.name}, which this run had created
+` : `qus: could not remove builder ${created.name}, which this run had created: ${cli.display(["rm", created.name])}
+`
+  );
+}
+
+// ../buildx/src/platform-proof.ts
+function isListed(info2, platform2) {
+  return info2.nodes.some((node) => node.platforms.includes(platform2));
+}
+function toPlatformProof(item, proof, binfmt) {
+  let { platform: platform2, listed, native } = item;
+  if (proof?.proven) return { platform: platform2, listed, native, proven: !0 };
+  let code = proof?.code ?? "QUS_EXEC_FAILED";
+  if (!proof?.failure)
+    return { platform: platform2, listed, native, proven: !1, detail: proof?.detail, reason: proof?.detail, code };
+  let context = failureContext(item.target, proof.failure, proof.detail, binfmt);
+  return {
+    platform: platform2,
+    listed,
+    native,
+    proven: !1,
+    failure: proof.failure,
+    detail: proof.detail,
+    reason: describeFailure(context),
+    hint: failureHint(context),
+    code
+  };
+}
+function failureContext(target, failure, detail, binfmt) {
+  let reported = binfmt.platforms.find((p) => p.cpu === target.cpu), hasEntry = reported && (reported.after === "enabled" || reported.after === "disabled") && reported.interpreter;
+  return {
+    failure,
+    detail,
+    chrooted: !0,
+    platform: canonicalPlatform(target),
+    entry: hasEntry ? {
+      name: entryName(target),
+      interpreter: reported.interpreter ?? "",
+      flags: reported.flags ?? "",
+      enabled: reported.after === "enabled"
+    } : void 0
+  };
+}
+
+// ../buildx/src/prepare-builder.ts
+import { randomBytes as randomBytes2 } from "node:crypto";
+var CREATE_RACE = /existing instance|did you mean to append/i;
+async function prepareBuilder(run2, exists2, binfmtChanged) {
+  let { cli, name, driver, options, timeouts } = run2;
+  if (driver === "docker") return { refreshed: !1, warnings: [] };
+  if (!exists2) return createBuilder(run2);
+  let warnings = [];
+  return (options.driverOpts ?? []).length > 0 && warnings.push(
+    `builder ${name} exists: --driver-opt not applied (they apply to a builder qus creates; to recreate it, run ${cli.display(["rm", name])} first)`
+  ), binfmtChanged || options.replace ? (await refreshNodes(cli, name, timeouts), { refreshed: !0, warnings }) : { refreshed: !1, warnings };
+}
+async function createBuilder(run2) {
+  let { cli, name, driver, options, timeouts } = run2, warnings = [], node = `${name}-qus-${randomBytes2(4).toString("hex")}`, args = createArgs2(name, driver, options.driverOpts ?? [], !1, node);
+  for (let attempt = 1; ; attempt++) {
+    let result;
+    try {
+      result = await cli.run(args, { timeoutMs: timeouts.create });
+    } catch (error2) {
+      let removal = await removeCreated(cli, { name, node }, timeouts);
+      throw removal.outcome === "removed" || removal.outcome === "failed" ? withRemoval(error2, removal, { name, node }, cli) : error2;
+    }
+    if (result.exitCode === 0) return { created: { name, node }, refreshed: !1, warnings };
+    let now = await cli.run(["inspect", name], { timeoutMs: timeouts.inspect });
+    if (now.exitCode === 0)
+      return isOwn(now.stdout, { name, node }) ? { created: { name, node }, refreshed: !1, warnings } : (warnings.push(`builder ${name} was created by another process meanwhile: used as it is`), { refreshed: !1, warnings });
+    if (attempt >= 2 || !CREATE_RACE.test(`${result.stderr}
+${result.stdout}`))
+      throw createFailure(cli, name, args, result);
+  }
+}
+function createFailure(cli, name, args, result) {
+  let detail = lastError(result);
+  return /invalid|parse error|failed to initialize builder|unknown/i.test(detail) ? new QusError("QUS_USAGE", `buildx refused the driver options of builder ${name}: ${detail}`, {
+    hint: `check the --driver-opt values (key=value, as buildx's docker-container driver takes them); the command was: ${cli.display(args)}`
+  }) : new QusError("QUS_EXEC_FAILED", `could not create builder ${name}: ${detail}`, {
+    hint: `see what buildx says: ${cli.display(args)}`
+  });
+}
+
 // ../buildx/src/prove.ts
 import { chmodSync as chmodSync3, mkdtempSync as mkdtempSync3, rmSync as rmSync5, writeFileSync as writeFileSync5 } from "node:fs";
 import { constants as constants2, tmpdir as tmpdir3 } from "node:os";
-import { join as join10 } from "node:path";
+import { join as join11 } from "node:path";
 var PROOF_DOCKERFILE = `FROM scratch
 COPY probe /probe
 RUN ["/probe"]
 `;
 async function proveOne(cli, builder, platform2, target, options = {}) {
-  let dir = mkdtempSync3(join10(tmpdir3(), "qus-proof-")), forget = onInterrupt(() => rmSync5(dir, { recursive: !0, force: !0 }));
+  let dir = mkdtempSync3(join11(tmpdir3(), "qus-proof-")), forget = onInterrupt(() => rmSync5(dir, { recursive: !0, force: !0 }));
   try {
-    writeFileSync5(join10(dir, "Dockerfile"), PROOF_DOCKERFILE), writeFileSync5(join10(dir, "probe"), buildProbe(target.cpu)), chmodSync3(join10(dir, "probe"), 493);
+    writeFileSync5(join11(dir, "Dockerfile"), PROOF_DOCKERFILE), writeFileSync5(join11(dir, "probe"), buildProbe(target.cpu)), chmodSync3(join11(dir, "probe"), 493);
     let args = proofBuildArgs(builder, platform2, dir), result;
     try {
       result = await cli.run(args, { timeoutMs: options.timeoutMs ?? DEFAULT_TIMEOUTS.build });
@@ -17024,10 +17494,10 @@ function togetherDockerfile(platforms) {
 `;
 }
 async function proveTogether(cli, builder, platforms, options = {}) {
-  let dir = mkdtempSync3(join10(tmpdir3(), "qus-proof-")), forget = onInterrupt(() => rmSync5(dir, { recursive: !0, force: !0 }));
+  let dir = mkdtempSync3(join11(tmpdir3(), "qus-proof-")), forget = onInterrupt(() => rmSync5(dir, { recursive: !0, force: !0 }));
   try {
-    writeFileSync5(join10(dir, "Dockerfile"), togetherDockerfile(platforms.map((item) => item.platform))), platforms.forEach((item, i) => {
-      writeFileSync5(join10(dir, `probe-${i}`), buildProbe(item.target.cpu)), chmodSync3(join10(dir, `probe-${i}`), 493);
+    writeFileSync5(join11(dir, "Dockerfile"), togetherDockerfile(platforms.map((item) => item.platform))), platforms.forEach((item, i) => {
+      writeFileSync5(join11(dir, `probe-${i}`), buildProbe(item.target.cpu)), chmodSync3(join11(dir, `probe-${i}`), 493);
     });
     let result;
     try {
@@ -17078,103 +17548,29 @@ async function proveAll(cli, builder, platforms, options = {}) {
   return proofs;
 }
 
-// ../buildx/src/bootstrap.ts
-var ENGINE_ADDRESS = /^(unix|tcp|ssh|npipe|fd):\/\//, CREATE_RACE = /existing instance|did you mean to append/i, BUILDER_NAME = /^[a-zA-Z][a-zA-Z0-9._-]*$/;
-async function bootstrap(options) {
-  let exec = options.exec ?? execProcess, timeouts = { ...DEFAULT_TIMEOUTS, ...options.timeouts }, requested = requestedPlatforms(options.platforms), driver = options.driver ?? "docker";
-  checkInput(driver, options);
-  let shared = shareEngineAnswer(exec), cli = createBuildxCli(shared.exec, options.context), engine = await checkEngine(cli, options.context, timeouts.info), name = builderName(driver, engine.context, options), existing = driver === "docker-container" ? await findBuilder(cli, name, timeouts) : void 0;
-  if (existing && existing.driver !== driver)
-    throw new QusError(
-      "QUS_USAGE",
-      `builder ${name} exists with the ${existing.driver || "unknown"} driver, not ${driver}`,
-      { hint: "choose another --name, or leave out --driver to use the docker driver" }
-    );
-  let early = driver === "docker" && !options.dryRun ? bootstrapBuilder(cli, name, timeouts) : void 0;
-  early?.catch(() => {
-  });
-  let timedOut = [], binfmt;
-  try {
-    binfmt = await ensureBinfmt(options, requested, watchTimeouts(shared.exec, timedOut), timedOut);
-  } catch (error2) {
-    throw await early?.catch(() => {
-    }), error2;
-  }
-  let nodeBinfmt = existing && driver === "docker-container" ? await ensureNodeEngines(
-    options,
-    await otherNodeEngines(existing.nodes, engine, exec, timeouts.info),
-    requested,
-    exec
-  ) : [], native = new Set(binfmt.platforms.filter((p) => p.action === "native").map((p) => p.cpu)), binfmtChanged = [binfmt, ...nodeBinfmt.flatMap((node) => node.report ?? [])].some(
-    (report) => report.platforms.some((p) => ["register", "replace", "enable"].includes(p.action))
-  ), nodesOk = nodeBinfmt.every((node) => node.report?.ok === !0), warnings = timedOut.map((what) => `while ensuring binfmt, ${what}`);
-  if (options.dryRun) {
-    let platforms = requested.map(({ platform: platform2, target }) => ({
-      platform: platform2,
-      listed: !1,
-      native: native.has(target.cpu),
-      proven: !1
-    }));
-    return driver === "docker-container" && !existing && warnings.push(`would create builder ${name}`), {
-      schemaVersion: 1,
-      builder: name,
-      driver,
-      created: !1,
-      refreshed: !1,
-      used: !1,
-      nodes: [],
-      binfmt,
-      nodeBinfmt,
-      platforms,
-      warnings,
-      dryRun: !0,
-      ok: binfmt.ok && nodesOk
-    };
-  }
-  let created, forgetInterrupt = () => {
+// ../buildx/src/prove-on-builder.ts
+async function proveOnBuilder(run2, ensured, exists2, early) {
+  let { cli, name, timeouts } = run2, created, forgetInterrupt = () => {
   };
   try {
-    let prepared = await prepareBuilder(cli, name, driver, options, existing !== void 0, binfmtChanged, timeouts);
+    let prepared = await prepareBuilder(run2, exists2, ensured.binfmtChanged);
     if (created = prepared.created, created) {
       let own = created;
       forgetInterrupt = onInterrupt(() => removeOnInterrupt(cli, own, timeouts));
     }
-    warnings.push(...prepared.warnings);
-    let refreshed = prepared.refreshed, info2;
-    early && !binfmtChanged ? info2 = await early : (await early?.catch(() => {
-    }), info2 = await bootstrapBuilder(cli, name, timeouts));
-    let proofOptions = { timeoutMs: timeouts.build }, proofs = await proveMany(cli, name, requested, proofOptions), failedListed = requested.filter(({ platform: platform2 }, i) => !proofs[i]?.proven && isListed(info2, platform2));
-    failedListed.length > 0 && driver === "docker-container" && !refreshed ? (await refreshNodes(cli, name, timeouts), refreshed = !0, info2 = await bootstrapBuilder(cli, name, timeouts), proofs = await proveMany(cli, name, requested, proofOptions)) : failedListed.length > 0 && warnings.push(
-      `${failedListed.map((item) => item.platform).join(", ")} listed by the builder but not working: its list is stale (the docker driver's BuildKit keeps what it detected until the engine restarts)`
-    );
-    let unlisted = requested.filter(({ platform: platform2 }, i) => proofs[i]?.proven && !isListed(info2, platform2));
-    unlisted.length > 0 && warnings.push(
-      `${unlisted.map((item) => item.platform).join(", ")} proven but not listed: the builder's platform list is stale`
-    );
-    let nodeNative = new Set(info2.nodes.flatMap((node) => node.preferred)), platforms = requested.map(
-      ({ platform: platform2, target }, i) => toPlatformProof(
-        {
-          platform: platform2,
-          target,
-          listed: isListed(info2, platform2),
-          native: native.has(target.cpu) || nodeNative.has(platform2)
-        },
-        proofs[i],
-        binfmt
-      )
-    ), ok = binfmt.ok && nodesOk && platforms.every((platform2) => platform2.proven), used = !1;
-    return options.use && ok ? (await mustSucceed(cli, ["use", name], `could not make ${name} the current builder`, timeouts.use), used = !0) : options.use && warnings.push(`${name} not made the current builder: not every platform is proven`), created && !ok && warnings.push(
+    let warnings = [...ensured.warnings, ...prepared.warnings], started = await startBuilder(run2, early, ensured.binfmtChanged), proved = await proveRequested(run2, started, prepared.refreshed, warnings), platforms = platformLines(run2, proved, ensured), ok = ensured.binfmt.ok && ensured.nodesOk && platforms.every((platform2) => platform2.proven), used = await makeCurrent(run2, ok, warnings);
+    return created && !ok && warnings.push(
       `builder ${name} was created by this run and kept: it runs, but not every platform is proven (remove it with: ${cli.display(["rm", name])})`
     ), forgetInterrupt(), {
       schemaVersion: 1,
       builder: name,
-      driver: info2.driver || driver,
+      driver: proved.info.driver || run2.driver,
       created: created !== void 0,
-      refreshed,
+      refreshed: proved.refreshed,
       used,
-      nodes: info2.nodes,
-      binfmt,
-      nodeBinfmt,
+      nodes: proved.info.nodes,
+      binfmt: ensured.binfmt,
+      nodeBinfmt: ensured.nodeBinfmt,
       platforms,
       warnings,
       dryRun: !1,
@@ -17184,6 +17580,41 @@ async function bootstrap(options) {
     throw forgetInterrupt(), created ? withRemoval(error2, await removeCreated(cli, created, timeouts), created, cli) : error2;
   }
 }
+async function startBuilder(run2, early, binfmtChanged) {
+  return early && !binfmtChanged ? early : (await early?.catch(() => {
+  }), bootstrapBuilder(run2.cli, run2.name, run2.timeouts));
+}
+async function proveRequested(run2, started, refreshedBefore, warnings) {
+  let { cli, name, driver, requested, timeouts } = run2, info2 = started, refreshed = refreshedBefore, proofOptions = { timeoutMs: timeouts.build }, proofs = await proveMany(cli, name, requested, proofOptions), failedListed = requested.filter(({ platform: platform2 }, i) => !proofs[i]?.proven && isListed(info2, platform2));
+  failedListed.length > 0 && driver === "docker-container" && !refreshed ? (await refreshNodes(cli, name, timeouts), refreshed = !0, info2 = await bootstrapBuilder(cli, name, timeouts), proofs = await proveMany(cli, name, requested, proofOptions)) : failedListed.length > 0 && warnings.push(
+    `${failedListed.map((item) => item.platform).join(", ")} listed by the builder but not working: its list is stale (the docker driver's BuildKit keeps what it detected until the engine restarts)`
+  );
+  let unlisted = requested.filter(({ platform: platform2 }, i) => proofs[i]?.proven && !isListed(info2, platform2));
+  return unlisted.length > 0 && warnings.push(
+    `${unlisted.map((item) => item.platform).join(", ")} proven but not listed: the builder's platform list is stale`
+  ), { info: info2, proofs, refreshed };
+}
+function platformLines(run2, proved, ensured) {
+  let { info: info2, proofs } = proved, nodeNative = new Set(info2.nodes.flatMap((node) => node.preferred));
+  return run2.requested.map(
+    ({ platform: platform2, target }, i) => toPlatformProof(
+      {
+        platform: platform2,
+        target,
+        listed: isListed(info2, platform2),
+        native: ensured.native.has(target.cpu) || nodeNative.has(platform2)
+      },
+      proofs[i],
+      ensured.binfmt
+    )
+  );
+}
+async function makeCurrent(run2, ok, warnings) {
+  let { cli, name, options, timeouts } = run2;
+  return options.use && ok ? (await mustSucceed(cli, ["use", name], `could not make ${name} the current builder`, timeouts.use), !0) : (options.use && warnings.push(`${name} not made the current builder: not every platform is proven`), !1);
+}
+
+// ../buildx/src/requested-platforms.ts
 function requestedPlatforms(input) {
   let targets = resolvePlatforms(input), written = new Set(platformNames(input).map((name) => name.toLowerCase()));
   return targets.flatMap((target) => {
@@ -17191,114 +17622,8 @@ function requestedPlatforms(input) {
     return ((variants.length === 0 || written.has("all") || [target.cpu, ...target.aliases].some((name) => written.has(name))) && !variants.includes(canonical) ? [canonical, ...variants] : variants).map((platform2) => ({ platform: platform2, target }));
   });
 }
-function validateBuilderName(name) {
-  if (!BUILDER_NAME.test(name))
-    throw new QusError("QUS_USAGE", `invalid builder name ${JSON.stringify(name)} (--name)`, {
-      hint: "a builder name starts with a letter and has only letters, digits, '.', '-' and '_' (buildx's rule)"
-    });
-  return name;
-}
-function validateDriverOpt(opt) {
-  if (!/^[^=\s,"]+=/.test(opt) || /[\n\r\0]/.test(opt))
-    throw new QusError("QUS_USAGE", `invalid --driver-opt ${JSON.stringify(opt)}: expected key=value`, {
-      hint: "for example --driver-opt image=moby/buildkit:buildx-stable-1 or --driver-opt network=host"
-    });
-  return opt;
-}
-function checkInput(driver, options) {
-  if (driver !== "docker" && driver !== "docker-container")
-    throw new QusError("QUS_USAGE", `unknown buildx driver ${JSON.stringify(driver)}`, {
-      hint: "use docker or docker-container"
-    });
-  options.builder !== void 0 && validateBuilderName(options.builder);
-  let opts = options.driverOpts ?? [];
-  if (driver === "docker" && opts.length > 0)
-    throw new QusError(
-      "QUS_USAGE",
-      `--driver-opt ${JSON.stringify(opts[0])}: the docker driver takes no driver options`,
-      {
-        hint: "use --driver docker-container for a builder with driver options"
-      }
-    );
-  for (let opt of opts) validateDriverOpt(opt);
-  for (let [key, value] of Object.entries(options.timeouts ?? {}))
-    if (!(typeof value == "number" && Number.isFinite(value) && value > 0))
-      throw new QusError("QUS_USAGE", `timeout ${key} must be a positive number of milliseconds, not ${value}`);
-}
-function builderName(driver, context, options) {
-  if (driver === "docker") {
-    if (options.builder && options.builder.toLowerCase() !== context.toLowerCase())
-      throw new QusError(
-        "QUS_USAGE",
-        `the docker driver's builder is the context's own (${context}), not ${options.builder}`,
-        { hint: "leave out --name, or use --driver docker-container for a named builder" }
-      );
-    return context;
-  }
-  return options.builder ?? "qus";
-}
-async function findBuilder(cli, name, timeouts) {
-  let result = await cli.run(["inspect", name], { timeoutMs: timeouts.inspect });
-  if (result.exitCode === 0) return parseInspect(result.stdout);
-  if (!isNoBuilder(result))
-    throw new QusError("QUS_EXEC_FAILED", `could not look up builder ${name}: ${tail(result)}`, {
-      hint: `see what buildx says: ${cli.display(["inspect", name])}`
-    });
-}
-async function ensureBinfmt(options, requested, exec, timedOut) {
-  try {
-    return await ensure({
-      platforms: [...new Set(requested.map((item) => canonicalPlatform(item.target)))],
-      replace: options.replace,
-      dryRun: options.dryRun,
-      driver: options.binfmtDriver ?? createContainerDriver({
-        runner: createDockerCliRunner({ context: options.context, exec }),
-        image: options.image,
-        privileged: options.privileged
-      })
-    });
-  } catch (error2) {
-    if (timedOut.length === 0) throw error2;
-    let code = isQusError(error2) && error2.code !== "QUS_EXEC_FAILED" && error2.kind !== "operation" ? error2.code : "QUS_TIMEOUT", message = isQusError(error2) || error2 instanceof Error ? error2.message : String(error2);
-    throw new QusError(code, `${message} (${timedOut.join("; ")})`, {
-      hint: isQusError(error2) ? error2.hint : void 0,
-      cause: error2
-    });
-  }
-}
-async function otherNodeEngines(nodes, engine, exec, timeoutMs) {
-  if (engine.id === void 0) return [];
-  let endpoints = [];
-  for (let node of nodes) {
-    let endpoint2 = node.endpoint;
-    endpoint2 && endpoint2 !== engine.context && !endpoints.some((seen2) => seen2.endpoint === endpoint2) && endpoints.push({ node: node.name, endpoint: endpoint2 });
-  }
-  let ids = await Promise.all(endpoints.map(({ endpoint: endpoint2 }) => engineIdAt(exec, endpoint2, timeoutMs))), seen = /* @__PURE__ */ new Set([engine.id]);
-  return endpoints.filter((_, i) => {
-    let id = ids[i];
-    return id === void 0 ? !0 : seen.has(id) ? !1 : (seen.add(id), !0);
-  });
-}
-async function ensureNodeEngines(options, endpoints, requested, exec) {
-  let platforms = [...new Set(requested.map((item) => canonicalPlatform(item.target)))];
-  return Promise.all(
-    endpoints.map(async ({ node, endpoint: endpoint2 }) => {
-      try {
-        if (!options.nodeBinfmtDriver && endpoint2.includes("://") && !ENGINE_ADDRESS.test(endpoint2))
-          throw new QusError("QUS_USAGE", `node ${node}'s endpoint ${endpoint2} is not a docker engine qus can reach`, {
-            hint: "binfmt on that node's kernel is proven by the builds only; ensure it there with qus ensure"
-          });
-        let runner = createDockerCliRunner(
-          endpoint2.includes("://") ? { host: endpoint2, exec } : { context: endpoint2, exec }
-        ), driver = options.nodeBinfmtDriver?.(endpoint2) ?? createContainerDriver({ runner, image: options.image, privileged: options.privileged }), report = await ensure({ platforms, replace: options.replace, dryRun: options.dryRun, driver });
-        return { node, endpoint: endpoint2, report };
-      } catch (error2) {
-        let message = error2 instanceof Error ? error2.message : String(error2);
-        return isQusError(error2) ? { node, endpoint: endpoint2, error: { code: error2.code, message, ...error2.hint ? { hint: error2.hint } : {} } } : { node, endpoint: endpoint2, error: { code: "QUS_EXEC_FAILED", message } };
-      }
-    })
-  );
-}
+
+// ../buildx/src/share-engine-answer.ts
 function shareEngineAnswer(exec) {
   let answers = /* @__PURE__ */ new Map(), isInfo = (args) => {
     let global2 = args.length === INFO_ARGS.length + 2 && args[0] === "--context" ? 2 : 0;
@@ -17313,167 +17638,51 @@ function shareEngineAnswer(exec) {
     }
   };
 }
-function watchTimeouts(exec, timedOut) {
-  return async (file, args, execOptions) => {
-    let result = await exec(file, args, execOptions);
-    if (result.timedOut) {
-      let limit = execOptions?.timeoutMs === void 0 ? "its timeout" : seconds(execOptions.timeoutMs);
-      timedOut.push(`${formatCommand([file, ...args])} did not finish within ${limit} and was killed`);
-    }
-    return result;
-  };
-}
-async function prepareBuilder(cli, name, driver, options, exists2, binfmtChanged, timeouts) {
-  if (driver === "docker") return { refreshed: !1, warnings: [] };
-  let warnings = [];
-  if (!exists2) {
-    let node = `${name}-qus-${randomBytes2(4).toString("hex")}`, args = createArgs2(name, driver, options.driverOpts ?? [], !1, node);
-    for (let attempt = 1; ; attempt++) {
-      let result;
-      try {
-        result = await cli.run(args, { timeoutMs: timeouts.create });
-      } catch (error2) {
-        let removal = await removeCreated(cli, { name, node }, timeouts);
-        throw removal.outcome === "removed" || removal.outcome === "failed" ? withRemoval(error2, removal, { name, node }, cli) : error2;
-      }
-      if (result.exitCode === 0) return { created: { name, node }, refreshed: !1, warnings };
-      let now = await cli.run(["inspect", name], { timeoutMs: timeouts.inspect });
-      if (now.exitCode === 0)
-        return isOwn(now.stdout, { name, node }) ? { created: { name, node }, refreshed: !1, warnings } : (warnings.push(`builder ${name} was created by another process meanwhile: used as it is`), { refreshed: !1, warnings });
-      if (attempt >= 2 || !CREATE_RACE.test(`${result.stderr}
-${result.stdout}`))
-        throw createFailure(cli, name, args, result);
-    }
-  }
-  return (options.driverOpts ?? []).length > 0 && warnings.push(
-    `builder ${name} exists: --driver-opt not applied (they apply to a builder qus creates; to recreate it, run ${cli.display(["rm", name])} first)`
-  ), binfmtChanged || options.replace ? (await refreshNodes(cli, name, timeouts), { refreshed: !0, warnings }) : { refreshed: !1, warnings };
-}
-function createFailure(cli, name, args, result) {
-  let detail = lastError(result);
-  return /invalid|parse error|failed to initialize builder|unknown/i.test(detail) ? new QusError("QUS_USAGE", `buildx refused the driver options of builder ${name}: ${detail}`, {
-    hint: `check the --driver-opt values (key=value, as buildx's docker-container driver takes them); the command was: ${cli.display(args)}`
-  }) : new QusError("QUS_EXEC_FAILED", `could not create builder ${name}: ${detail}`, {
-    hint: `see what buildx says: ${cli.display(args)}`
+
+// ../buildx/src/bootstrap.ts
+async function bootstrap(options) {
+  let exec = options.exec ?? execProcess, timeouts = { ...DEFAULT_TIMEOUTS, ...options.timeouts }, requested = requestedPlatforms(options.platforms), driver = options.driver ?? "docker";
+  checkInput(driver, options);
+  let shared = shareEngineAnswer(exec), cli = createBuildxCli(shared.exec, options.context), engine = await checkEngine(cli, options.context, timeouts.info), name = builderName(driver, engine.context, options), existing = driver === "docker-container" ? await findBuilder(cli, name, timeouts) : void 0;
+  if (existing && existing.driver !== driver)
+    throw new QusError(
+      "QUS_USAGE",
+      `builder ${name} exists with the ${existing.driver || "unknown"} driver, not ${driver}`,
+      { hint: "choose another --name, or leave out --driver to use the docker driver" }
+    );
+  let run2 = { options, cli, name, driver, timeouts, requested }, early = driver === "docker" && !options.dryRun ? bootstrapBuilder(cli, name, timeouts) : void 0;
+  early?.catch(() => {
   });
-}
-async function refreshNodes(cli, name, timeouts) {
-  let args = ["stop", name], result = await cli.run(args, { timeoutMs: timeouts.stop });
-  if (result.exitCode !== 0)
-    throw isNoBuilder(result) ? builderGone(name, "restarting it") : new QusError("QUS_EXEC_FAILED", `could not restart builder ${name}: ${tail(result)}`, {
-      hint: `see what buildx says: ${cli.display(args)}`
-    });
-}
-async function bootstrapBuilder(cli, name, timeouts) {
-  let args = inspectArgs(name), result = await cli.run(args, { timeoutMs: timeouts.bootstrap });
-  if (result.exitCode !== 0) {
-    if (isNoBuilder(result)) throw builderGone(name, "bootstrapping it");
-    let detail = lastError(result), output = `${result.stderr}
-${result.stdout}`;
-    if (isPullFailure(output)) {
-      let image = /pulling image (\S+)/i.exec(output)?.[1];
-      throw new QusError(
-        "QUS_IMAGE_MISSING",
-        `could not bootstrap builder ${name}: its BuildKit image${image ? ` ${image}` : ""} cannot be pulled: ${detail}`,
-        {
-          hint: `the docker-container driver runs ${image ?? "moby/buildkit"} on the engine: load it there (docker load), or name one the engine has with --driver-opt image=REF`
-        }
-      );
-    }
-    throw new QusError("QUS_EXEC_FAILED", `could not bootstrap builder ${name}: ${detail}`, {
-      hint: `see what buildx says: ${cli.display(args)}`
-    });
-  }
-  return parseInspect(result.stdout);
-}
-function isPullFailure(output) {
-  return /pulling image/i.test(output) && /pull access denied|manifest unknown|not found|no such host|dial tcp|i\/o timeout|connection refused|TLS handshake|unauthorized|Error response from daemon: Get /i.test(
-    output
-  );
-}
-function builderGone(name, doing) {
-  return new QusError("QUS_EXEC_FAILED", `builder ${name} was removed by another process while qus was ${doing}`, {
-    hint: "run qus buildx again once nothing else removes the builder"
-  });
-}
-async function mustSucceed(cli, args, what, timeoutMs) {
-  let result = await cli.run(args, { timeoutMs });
-  if (result.exitCode !== 0)
-    throw new QusError("QUS_EXEC_FAILED", `${what}: ${tail(result)}`, {
-      hint: `see what buildx says: ${cli.display(args)}`
-    });
-}
-async function removeCreated(cli, created, timeouts) {
+  let ensured;
   try {
-    let seen = await cli.run(["inspect", created.name], { timeoutMs: timeouts.inspect });
-    if (seen.exitCode !== 0)
-      return isNoBuilder(seen) ? { outcome: "gone" } : { outcome: "failed", reason: tail(seen) };
-    if (!isOwn(seen.stdout, created)) return { outcome: "replaced" };
-    let rm3 = await cli.run(["rm", created.name], { timeoutMs: timeouts.stop });
-    return rm3.exitCode === 0 ? { outcome: "removed" } : isNoBuilder(rm3) ? { outcome: "gone" } : { outcome: "failed", reason: tail(rm3) };
+    ensured = await ensureBinfmtEverywhere(run2, engine, { exec, engineExec: shared.exec }, existing);
   } catch (error2) {
-    return { outcome: "failed", reason: error2 instanceof Error ? error2.message : String(error2) };
+    throw await early?.catch(() => {
+    }), error2;
   }
+  return options.dryRun ? dryRunReport(run2, ensured, existing !== void 0) : proveOnBuilder(run2, ensured, existing !== void 0, early);
 }
-function isOwn(inspectOutput, created) {
-  return parseInspect(inspectOutput).nodes.some((node) => node.name.toLowerCase() === created.node.toLowerCase());
-}
-function withRemoval(error2, removal, created, cli) {
-  let builder = `builder ${created.name}, created by this run,`, note = removal.outcome === "removed" ? `${builder} was removed again` : removal.outcome === "gone" ? `${builder} is gone already (removed by another process)` : removal.outcome === "replaced" ? `${builder} was replaced by another process's builder of that name, left in place` : `${builder} could not be removed: ${removal.reason}`, removeHint = `remove it with: ${cli.display(["rm", created.name])}`;
-  if (isQusError(error2)) {
-    let hint = removal.outcome === "failed" ? [error2.hint, removeHint].filter(Boolean).join("; ") : error2.hint;
-    return new QusError(error2.code, `${error2.message}; ${note}`, { hint, cause: error2 });
-  }
-  return new QusError("QUS_EXEC_FAILED", `${error2 instanceof Error ? error2.message : String(error2)}; ${note}`, {
-    hint: removal.outcome === "failed" ? removeHint : void 0,
-    cause: error2
-  });
-}
-function removeOnInterrupt(cli, created, timeouts) {
-  let seen = cli.runSync(["inspect", created.name], { timeoutMs: Math.min(timeouts.inspect, 1e4) });
-  if (seen.exitCode !== 0 || !isOwn(seen.stdout, created)) return;
-  let rm3 = cli.runSync(["rm", created.name], { timeoutMs: Math.min(timeouts.stop, 2e4) });
-  process.stderr.write(
-    rm3.exitCode === 0 ? `qus: removed builder ${created.name}, which this run had created
-` : `qus: could not remove builder ${created.name}, which this run had created: ${cli.display(["rm", created.name])}
-`
-  );
-}
-function isListed(info2, platform2) {
-  return info2.nodes.some((node) => node.platforms.includes(platform2));
-}
-function toPlatformProof(item, proof, binfmt) {
-  let { platform: platform2, listed, native } = item;
-  if (proof?.proven) return { platform: platform2, listed, native, proven: !0 };
-  let code = proof?.code ?? "QUS_EXEC_FAILED";
-  if (!proof?.failure)
-    return { platform: platform2, listed, native, proven: !1, detail: proof?.detail, reason: proof?.detail, code };
-  let context = failureContext(item.target, proof.failure, proof.detail, binfmt);
-  return {
+function dryRunReport(run2, ensured, exists2) {
+  let { name, driver, requested } = run2, platforms = requested.map(({ platform: platform2, target }) => ({
     platform: platform2,
-    listed,
-    native,
-    proven: !1,
-    failure: proof.failure,
-    detail: proof.detail,
-    reason: describeFailure(context),
-    hint: failureHint(context),
-    code
-  };
-}
-function failureContext(target, failure, detail, binfmt) {
-  let reported = binfmt.platforms.find((p) => p.cpu === target.cpu), hasEntry = reported && (reported.after === "enabled" || reported.after === "disabled") && reported.interpreter;
-  return {
-    failure,
-    detail,
-    chrooted: !0,
-    platform: canonicalPlatform(target),
-    entry: hasEntry ? {
-      name: entryName(target),
-      interpreter: reported.interpreter ?? "",
-      flags: reported.flags ?? "",
-      enabled: reported.after === "enabled"
-    } : void 0
+    listed: !1,
+    native: ensured.native.has(target.cpu),
+    proven: !1
+  })), warnings = [...ensured.warnings];
+  return driver === "docker-container" && !exists2 && warnings.push(`would create builder ${name}`), {
+    schemaVersion: 1,
+    builder: name,
+    driver,
+    created: !1,
+    refreshed: !1,
+    used: !1,
+    nodes: [],
+    binfmt: ensured.binfmt,
+    nodeBinfmt: ensured.nodeBinfmt,
+    platforms,
+    warnings,
+    dryRun: !0,
+    ok: ensured.binfmt.ok && ensured.nodesOk
   };
 }
 
@@ -17537,8 +17746,8 @@ function booleanInput(name, value) {
 
 // ../ci/src/outputs.ts
 function outputsUnwritable(unwritten) {
-  let { what, variable, file, verified: verified2, cause } = unwritten, reason = printable(cause instanceof Error ? cause.message : String(cause)), done = verified2.length > 0 ? `qus verified ${verified2.join(", ")}` : "qus verified no platform", where = file ? `${variable} file ${printable(file)}` : `the file ${variable} names (it is not set)`;
-  return new QusError("QUS_OUTPUT_UNWRITABLE", `${done}, but could not write ${what} to the ${where}: ${reason}`, {
+  let { what, variable, file, verified: verified2, cause } = unwritten, reason = printable(cause instanceof Error ? cause.message : String(cause)), done = verified2.length > 0 ? `qus verified ${verified2.join(", ")}` : "qus verified no platform", where2 = file ? `${variable} file ${printable(file)}` : `the file ${variable} names (it is not set)`;
+  return new QusError("QUS_OUTPUT_UNWRITABLE", `${done}, but could not write ${what} to the ${where2}: ${reason}`, {
     hint: `the runner sets ${variable} to a file it created for this step: a step before this one may have removed it, or changed ${variable}`,
     cause
   });
@@ -17819,7 +18028,7 @@ var __awaiter = function(thisArg, _arguments, P, generator) {
     }
     step((generator = generator.apply(thisArg, _arguments || [])).next());
   });
-}, { access, appendFile, writeFile: writeFile2 } = promises, SUMMARY_ENV_VAR = "GITHUB_STEP_SUMMARY";
+}, { access, appendFile, writeFile: writeFile3 } = promises, SUMMARY_ENV_VAR = "GITHUB_STEP_SUMMARY";
 var Summary = class {
   constructor() {
     this._buffer = "";
@@ -17868,7 +18077,7 @@ var Summary = class {
   write(options) {
     return __awaiter(this, void 0, void 0, function* () {
       let overwrite = !!options?.overwrite, filePath = yield this.filePath();
-      return yield (overwrite ? writeFile2 : appendFile)(filePath, this._buffer, { encoding: "utf8" }), this.emptyBuffer();
+      return yield (overwrite ? writeFile3 : appendFile)(filePath, this._buffer, { encoding: "utf8" }), this.emptyBuffer();
     });
   }
   /**

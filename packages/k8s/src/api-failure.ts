@@ -1,5 +1,6 @@
 import { ApiException } from "@kubernetes/client-node";
-import { printable, QusError, type QusErrorCode } from "@qus/core";
+import { QusError, type QusErrorCode } from "@qus/core";
+import { printable } from "@qus/core/toolkit";
 
 /**
  * How one call to the API server failed, as data. The client's and undici's error shapes are read here only: an

@@ -14,7 +14,8 @@ import {
   setHeaderOptions,
   type V1Node,
 } from "@kubernetes/client-node";
-import { printable, QusError } from "@qus/core";
+import { QusError } from "@qus/core";
+import { printable } from "@qus/core/toolkit";
 import { apiError, apiFailureOf } from "./api-failure.js";
 import { labelPatch, type NodeFacts, type NodeStatus, nodeStatus, parseProvenFile } from "./node-state.js";
 

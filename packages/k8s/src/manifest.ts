@@ -1,4 +1,5 @@
-import { canonicalPlatform, isImageReference, QUS_IMAGE, QusError, quoteInput, resolvePlatforms } from "@qus/core";
+import { QUS_IMAGE, QusError, resolvePlatforms } from "@qus/core";
+import { canonicalPlatform, isImageReference, quoteInput } from "@qus/core/toolkit";
 
 /** Options of {@link daemonSetManifest}. */
 export interface ManifestOptions {

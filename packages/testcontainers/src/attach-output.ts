@@ -1,5 +1,5 @@
 import { PassThrough, type Readable } from "node:stream";
-import { DEFAULT_MAX_OUTPUT_BYTES } from "@qus/core";
+import { DEFAULT_MAX_OUTPUT_BYTES } from "@qus/core/runner";
 import type Dockerode from "dockerode";
 
 /**

@@ -9,7 +9,7 @@ import {
   engineTimeoutFromEnv,
   type RunSpec,
   unreachable,
-} from "@qus/core";
+} from "@qus/core/runner";
 import type Dockerode from "dockerode";
 import { type DockerError, describeDockerError, isConnectionError } from "./docker-errors.js";
 

@@ -1,5 +1,6 @@
 import type { Readable } from "node:stream";
-import { type BuildSpec, membersOfFolder, QusError, tarOf, unreachable } from "@qus/core";
+import { QusError } from "@qus/core";
+import { type BuildSpec, membersOfFolder, tarOf, unreachable } from "@qus/core/runner";
 import type Dockerode from "dockerode";
 import { type DockerError, describeDockerError, isConnectionError } from "./docker-errors.js";
 import { dial, type EngineClient, engineCall, UNREACHABLE_HINT } from "./engine-client.js";

@@ -1,4 +1,4 @@
-import { type ContainerRunner, describeApiPrivilege } from "@qus/core";
+import { type ContainerRunner, describeApiPrivilege } from "@qus/core/runner";
 import type Dockerode from "dockerode";
 import { createEngineClient, type EngineRunnerOptions, engineFacts } from "./engine-client.js";
 import { buildImage, imageLabels, pullImage } from "./engine-images.js";

@@ -1,18 +1,16 @@
 import {
-  buildImage,
-  type ContainerRunner,
   createContainerDriver,
-  type EngineInfo,
   ensure,
   isQusError,
   type PlatformReport,
-  processWide,
   QUS_IMAGE,
   QusError,
   type Report,
   resolvePlatforms,
   type Target,
 } from "@qus/core";
+import type { ContainerRunner, EngineInfo } from "@qus/core/runner";
+import { buildImage, processWide } from "@qus/core/toolkit";
 import type { ContainerRuntimeClient } from "testcontainers";
 import { describeEndpoint } from "./endpoint.js";
 import { createEngineRunner } from "./engine-runner.js";

@@ -1,4 +1,6 @@
-import { type EngineInfo, type PlatformReport, QusError, type Report, whyNotOk } from "@qus/core";
+import { type PlatformReport, QusError, type Report } from "@qus/core";
+import type { EngineInfo } from "@qus/core/runner";
+import { whyNotOk } from "@qus/core/toolkit";
 
 /** A QusError that carries the report it was made from. */
 export class EmulationError extends QusError {

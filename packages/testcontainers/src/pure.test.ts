@@ -1,4 +1,5 @@
-import type { EngineInfo, PlatformReport, Report } from "@qus/core";
+import type { PlatformReport, Report } from "@qus/core";
+import type { EngineInfo } from "@qus/core/runner";
 import type { ContainerRuntimeClient } from "testcontainers";
 import { describe, expect, it } from "vitest";
 import { describeDockerError, isConnectionError } from "./docker-errors.js";

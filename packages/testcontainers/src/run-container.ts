@@ -1,15 +1,15 @@
 import type { Readable } from "node:stream";
+import { QusError } from "@qus/core";
 import {
   createRequest,
   type ExecResult,
   helperContainerName,
   outputTooLarge,
   PROGRAM_PATH,
-  QusError,
   type RunSpec,
   tarOf,
   unreachable,
-} from "@qus/core";
+} from "@qus/core/runner";
 import type Dockerode from "dockerode";
 import { collectOutput } from "./attach-output.js";
 import { type DockerError, describeDockerError, isConnectionError } from "./docker-errors.js";

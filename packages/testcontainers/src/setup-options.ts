@@ -1,4 +1,4 @@
-import { processWide } from "@qus/core";
+import { processWide } from "@qus/core/toolkit";
 import type { EnsureEmulationOptions } from "./ensure-emulation.js";
 
 // The options a config file gives its factory, for the globalSetup module the runner loads later in the same

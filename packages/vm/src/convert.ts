@@ -1,7 +1,8 @@
 import { existsSync, linkSync, lstatSync, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
-import { isImageReference, onInterrupt, QusError, quoteInput } from "@qus/core";
+import { QusError } from "@qus/core";
+import { isImageReference, onInterrupt, quoteInput } from "@qus/core/toolkit";
 import { type VmArch, vmArch } from "./arches.js";
 import { copyBootFiles, giveToSudoUser } from "./create.js";
 import { parseSize, rawCopy, requireExt4, writeDisk } from "./disk.js";

@@ -11,7 +11,8 @@ import {
   writeFileSync,
 } from "node:fs";
 import { basename, dirname, join, resolve } from "node:path";
-import { createLocalDriver, type Driver, ensure, onInterrupt, QusError, whyNotOk } from "@qus/core";
+import { createLocalDriver, type Driver, ensure, QusError } from "@qus/core";
+import { onInterrupt, whyNotOk } from "@qus/core/toolkit";
 import { type VmArch, vmArch } from "./arches.js";
 import { parseSize, writeDisk } from "./disk.js";
 import { guestFiles } from "./guest-files.js";

@@ -1,7 +1,8 @@
 import { closeSync, mkdtempSync, openSync, readSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
-import { onInterrupt, QusError } from "@qus/core";
+import { QusError } from "@qus/core";
+import { onInterrupt } from "@qus/core/toolkit";
 import { checkDisk, convertSource } from "./disk-check.js";
 import { runStep, type StepOptions } from "./run-step.js";
 import { removeTree } from "./safe-remove.js";

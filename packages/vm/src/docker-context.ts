@@ -1,4 +1,5 @@
-import { type Exec, execProcess, QusError } from "@qus/core";
+import { QusError } from "@qus/core";
+import { type Exec, execProcess } from "@qus/core/runner";
 import { findProgram } from "./tools.js";
 
 /** Marks the docker contexts qus made, so it never replaces or removes one of the user's. */

@@ -1,5 +1,7 @@
 import { statfsSync } from "node:fs";
-import { type Exec, type ExecOptions, execProcess, formatCommand, QusError, type QusErrorCode } from "@qus/core";
+import { QusError, type QusErrorCode } from "@qus/core";
+import { type Exec, type ExecOptions, execProcess } from "@qus/core/runner";
+import { formatCommand } from "@qus/core/toolkit";
 
 /** Options every `qus vm` operation takes: its process seam and where progress lines go. */
 export interface StepOptions {

@@ -1,7 +1,9 @@
 import { existsSync, mkdtempSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { execProcess, onInterrupt, QusError } from "@qus/core";
+import { QusError } from "@qus/core";
+import { execProcess } from "@qus/core/runner";
+import { onInterrupt } from "@qus/core/toolkit";
 import { dumpFile, rawCopy, requireExt4 } from "./disk.js";
 import { checkDisk } from "./disk-check.js";
 import { INIT_PROTOCOL, RUN_BEGIN, RUN_EXIT } from "./init-script.js";

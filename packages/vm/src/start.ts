@@ -2,7 +2,8 @@ import { accessSync, constants, linkSync, mkdirSync, readFileSync, rmSync, write
 import { availableParallelism } from "node:os";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
-import { onInterrupt, QusError } from "@qus/core";
+import { QusError } from "@qus/core";
+import { onInterrupt } from "@qus/core/toolkit";
 import type { VmArch } from "./arches.js";
 import { checkDisk } from "./disk-check.js";
 import { createContext, dockerHostOf, requireContextFree } from "./docker-context.js";

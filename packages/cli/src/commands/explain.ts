@@ -1,4 +1,5 @@
-import { explainFiles, explainImage, explanationExitCode, QusError, renderExplanation } from "@qus/core";
+import { explainFiles, explainImage, QusError, renderExplanation } from "@qus/core";
+import { explanationExitCode } from "@qus/core/toolkit";
 import { type Command, POSITIONALS } from "../command.js";
 import { text } from "../values.js";
 

@@ -1,4 +1,5 @@
-import { alignRows, canonicalPlatform, formatCommand, printable, QusError, resolvePlatforms } from "@qus/core";
+import { QusError, resolvePlatforms } from "@qus/core";
+import { alignRows, canonicalPlatform, formatCommand, printable } from "@qus/core/toolkit";
 import type { Command, OptionSpec, Values } from "../command.js";
 import { EXIT } from "../exit-codes.js";
 import { text } from "../values.js";

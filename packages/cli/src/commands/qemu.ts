@@ -1,4 +1,5 @@
-import { alignRows, fetchQemu, formatCommand, listCachedQemu, QusError, qemuCacheRoot } from "@qus/core";
+import { QusError } from "@qus/core";
+import { alignRows, fetchQemu, formatCommand, listCachedQemu, qemuCacheRoot } from "@qus/core/toolkit";
 import type { Command, OptionSpec } from "../command.js";
 import { text } from "../values.js";
 

@@ -1,4 +1,5 @@
-import { alignRows, formatCommand, QusError } from "@qus/core";
+import { QusError } from "@qus/core";
+import { alignRows, formatCommand } from "@qus/core/toolkit";
 import { type Command, POSITIONALS, type Values } from "../command.js";
 import { EXIT, QUS_FAILED_EXIT } from "../exit-codes.js";
 import { flag, text } from "../values.js";
