@@ -49,6 +49,36 @@ const LABEL_KEY = /^([a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?\/)?[A-Za-z0-9]([-A-Za-
  * labeller that labels the node with what it proved and lifts the startup taint, with its ServiceAccount and RBAC.
  */
 export function daemonSetManifest(options: ManifestOptions = {}): KubeObject[] {
+  const { namespace, interval } = checkedOptions(options);
+  const labels = { "app.kubernetes.io/name": APP_NAME, "app.kubernetes.io/part-of": "qus" };
+  const shape: PodShape = {
+    image: options.image ?? QUS_IMAGE,
+    list: resolvePlatforms(options.platforms ?? "all")
+      .map(canonicalPlatform)
+      .join(","),
+    installerArgs: ["--host-binfmt", HOST_BINFMT, ...(options.replace === true ? ["--replace"] : [])],
+    labeller: options.labelNodes === true || options.startupTaint !== undefined,
+  };
+  const containers = [keeperContainer(shape, interval), ...(shape.labeller ? [labellerContainer(shape, options)] : [])];
+  const objects: KubeObject[] = [];
+  if (namespace !== "kube-system" && namespace !== "default") {
+    objects.push({ apiVersion: "v1", kind: "Namespace", metadata: { name: namespace, labels } });
+  }
+  if (shape.labeller) objects.push(...labellerRbac(namespace, labels));
+  objects.push(daemonSetOf(shape, { name: APP_NAME, namespace, labels }, containers));
+  return objects;
+}
+
+/** What the pod's parts share: the installer image, the platforms' list, the installer's flags, a labeller or not. */
+interface PodShape {
+  readonly image: string;
+  readonly list: string;
+  readonly installerArgs: readonly string[];
+  readonly labeller: boolean;
+}
+
+/** The options checked before anything is made: bad input is QUS_USAGE naming the option. */
+function checkedOptions(options: ManifestOptions): { namespace: string; interval: number } {
   const namespace = options.namespace ?? "kube-system";
   if (!DNS_LABEL.test(namespace)) {
     throw new QusError("QUS_USAGE", `--namespace ${JSON.stringify(namespace)} is not a Kubernetes namespace name`, {
@@ -68,72 +98,76 @@ export function daemonSetManifest(options: ManifestOptions = {}): KubeObject[] {
       hint: "e.g. --interval 60",
     });
   }
-  const platforms = resolvePlatforms(options.platforms ?? "all").map(canonicalPlatform);
-  const list = platforms.join(",");
-  const image = options.image ?? QUS_IMAGE;
-  const labeller = options.labelNodes === true || options.startupTaint !== undefined;
-  const labels = { "app.kubernetes.io/name": APP_NAME, "app.kubernetes.io/part-of": "qus" };
-  const metadata = { name: APP_NAME, namespace, labels };
+  return { namespace, interval };
+}
 
-  // Least privilege that mounts binfmt_misc and registers in it (CAP_SYS_ADMIN, AppArmor and seccomp lifted), and
-  // runs the probes chrooted (CAP_SYS_CHROOT), where an exec format error is told from everything else.
-  const installerSecurity = {
-    runAsUser: 0,
-    capabilities: { add: ["SYS_ADMIN", "SYS_CHROOT"], drop: ["ALL"] },
-    appArmorProfile: { type: "Unconfined" },
-    seccompProfile: { type: "Unconfined" },
-  };
-  // Binding the host's binfmt_misc folder into the pod triggers a systemd automount there (the kernel follows
-  // automounts when it binds a path), so systemd-binfmt has run before anything is registered; the installer
-  // touches it too. Read-only: registrations go through the container's own mount of the same kernel table.
-  const hostBinfmt = { name: "host-binfmt", mountPath: HOST_BINFMT, readOnly: true };
-  const proven = { name: "proven", mountPath: PROVEN_DIR };
-  const installerArgs = ["--host-binfmt", HOST_BINFMT, ...(options.replace === true ? ["--replace"] : [])];
+// Least privilege that mounts binfmt_misc and registers in it (CAP_SYS_ADMIN, AppArmor and seccomp lifted), and
+// runs the probes chrooted (CAP_SYS_CHROOT), where an exec format error is told from everything else.
+const INSTALLER_SECURITY = {
+  runAsUser: 0,
+  capabilities: { add: ["SYS_ADMIN", "SYS_CHROOT"], drop: ["ALL"] },
+  appArmorProfile: { type: "Unconfined" },
+  seccompProfile: { type: "Unconfined" },
+};
+// Binding the host's binfmt_misc folder into the pod triggers a systemd automount there (the kernel follows
+// automounts when it binds a path), so systemd-binfmt has run before anything is registered; the installer
+// touches it too. Read-only: registrations go through the container's own mount of the same kernel table.
+const HOST_BINFMT_MOUNT = { name: "host-binfmt", mountPath: HOST_BINFMT, readOnly: true };
+const PROVEN_MOUNT = { name: "proven", mountPath: PROVEN_DIR };
 
-  const containers: Record<string, unknown>[] = [
-    {
-      name: "keep",
-      image,
-      args: ["--keep", list, "--interval", String(interval), ...installerArgs],
-      securityContext: installerSecurity,
-      readinessProbe: {
-        exec: { command: [INSTALLER, "--check", list] },
-        periodSeconds: 30,
-        timeoutSeconds: 25,
-        failureThreshold: 1,
-      },
-      // The probes run four at a time, each a QEMU start: room for them under the limit.
-      resources: { requests: { cpu: "5m", memory: "16Mi" }, limits: { memory: "256Mi" } },
-      volumeMounts: [hostBinfmt, proven],
+/** The container that re-registers what disappears, its readiness probe proving every platform again. */
+function keeperContainer(shape: PodShape, interval: number): Record<string, unknown> {
+  return {
+    name: "keep",
+    image: shape.image,
+    args: ["--keep", shape.list, "--interval", String(interval), ...shape.installerArgs],
+    securityContext: INSTALLER_SECURITY,
+    readinessProbe: {
+      exec: { command: [INSTALLER, "--check", shape.list] },
+      periodSeconds: 30,
+      timeoutSeconds: 25,
+      failureThreshold: 1,
     },
-  ];
-  if (labeller) {
-    const command = [
-      "npx",
-      "--yes",
-      `@qus/cli@${options.cliVersion ?? "0.1.0"}`,
-      "k8s",
-      "label-node",
-      "--proven-file",
-      `${PROVEN_DIR}/proven`,
-      "--platforms",
-      list,
-      "--watch",
-      ...(options.labelNodes === true ? [] : ["--no-labels"]),
-      ...(options.startupTaint !== undefined ? ["--startup-taint", options.startupTaint] : []),
-    ];
-    containers.push({
-      name: "label",
-      image: options.labellerImage ?? "node:24-alpine",
-      command,
-      env: [{ name: "NODE_NAME", valueFrom: { fieldRef: { fieldPath: "spec.nodeName" } } }],
-      securityContext: { runAsUser: 1000, allowPrivilegeEscalation: false, capabilities: { drop: ["ALL"] } },
-      resources: { requests: { cpu: "5m", memory: "64Mi" }, limits: { memory: "256Mi" } },
-      volumeMounts: [{ ...proven, readOnly: true }],
-    });
-  }
+    // The probes run four at a time, each a QEMU start: room for them under the limit.
+    resources: { requests: { cpu: "5m", memory: "16Mi" }, limits: { memory: "256Mi" } },
+    volumeMounts: [HOST_BINFMT_MOUNT, PROVEN_MOUNT],
+  };
+}
 
-  const daemonSet: KubeObject = {
+/** The container that labels its node with what the keeper proved and lifts the startup taint. */
+function labellerContainer(shape: PodShape, options: ManifestOptions): Record<string, unknown> {
+  const command = [
+    "npx",
+    "--yes",
+    `@qus/cli@${options.cliVersion ?? "0.1.0"}`,
+    "k8s",
+    "label-node",
+    "--proven-file",
+    `${PROVEN_DIR}/proven`,
+    "--platforms",
+    shape.list,
+    "--watch",
+    ...(options.labelNodes === true ? [] : ["--no-labels"]),
+    ...(options.startupTaint !== undefined ? ["--startup-taint", options.startupTaint] : []),
+  ];
+  return {
+    name: "label",
+    image: options.labellerImage ?? "node:24-alpine",
+    command,
+    env: [{ name: "NODE_NAME", valueFrom: { fieldRef: { fieldPath: "spec.nodeName" } } }],
+    securityContext: { runAsUser: 1000, allowPrivilegeEscalation: false, capabilities: { drop: ["ALL"] } },
+    resources: { requests: { cpu: "5m", memory: "64Mi" }, limits: { memory: "256Mi" } },
+    volumeMounts: [{ ...PROVEN_MOUNT, readOnly: true }],
+  };
+}
+
+/** The DaemonSet: the registering init container, then `containers`, on every node. */
+function daemonSetOf(
+  shape: PodShape,
+  metadata: { name: string; namespace: string; labels: Record<string, string> },
+  containers: readonly Record<string, unknown>[],
+): KubeObject {
+  return {
     apiVersion: "apps/v1",
     kind: "DaemonSet",
     metadata,
@@ -141,19 +175,19 @@ export function daemonSetManifest(options: ManifestOptions = {}): KubeObject[] {
       selector: { matchLabels: { "app.kubernetes.io/name": APP_NAME } },
       updateStrategy: { type: "RollingUpdate", rollingUpdate: { maxUnavailable: "100%" } },
       template: {
-        metadata: { labels },
+        metadata: { labels: metadata.labels },
         spec: {
           // Before any job: a node-critical pod that tolerates every taint, the startup taint included.
           priorityClassName: "system-node-critical",
           tolerations: [{ operator: "Exists" }],
-          ...(labeller ? { serviceAccountName: APP_NAME } : { automountServiceAccountToken: false }),
+          ...(shape.labeller ? { serviceAccountName: APP_NAME } : { automountServiceAccountToken: false }),
           initContainers: [
             {
               name: "register",
-              image,
-              args: ["--install", list, ...installerArgs],
-              securityContext: installerSecurity,
-              volumeMounts: [hostBinfmt],
+              image: shape.image,
+              args: ["--install", shape.list, ...shape.installerArgs],
+              securityContext: INSTALLER_SECURITY,
+              volumeMounts: [HOST_BINFMT_MOUNT],
             },
           ],
           containers,
@@ -165,14 +199,6 @@ export function daemonSetManifest(options: ManifestOptions = {}): KubeObject[] {
       },
     },
   };
-
-  const objects: KubeObject[] = [];
-  if (namespace !== "kube-system" && namespace !== "default") {
-    objects.push({ apiVersion: "v1", kind: "Namespace", metadata: { name: namespace, labels } });
-  }
-  if (labeller) objects.push(...labellerRbac(namespace, labels));
-  objects.push(daemonSet);
-  return objects;
 }
 
 /** Docker's bound on an image's name (distribution/reference's NameTotalLengthMax), its tag and digest not counted. */

@@ -57,66 +57,85 @@ export async function fromImage(options: FromImageOptions): Promise<{ disk: stri
     options.onProgress?.(`exporting ${options.image} (${arch.platform})`);
     const root = join(scratch, "root");
     mkdirSync(root);
-    const container = (
-      await runStep(options, [docker, "create", "--platform", arch.platform, options.image, "qus-export"], {
-        what: `creating a container of ${options.image}`,
-      })
-    ).trim();
-    let archiveBytes: number;
-    try {
-      archiveBytes = await unpackImage(options, docker, options.image, container, root);
-    } finally {
-      await runStep(options, [docker, "rm", "--force", container], { what: "removing the export container" }).catch(
-        () => {},
-      );
-    }
+    const archiveBytes = await exportImage(options, docker, arch, root);
     options.onProgress?.(`adding Debian's ${arch.kernelPackage} (${suite}) and qus's initrd`);
     const kernel = await unpackKernel(options, arch, suite, join(scratch, "kernel"));
     const vm = join(scratch, "vm");
     mkdirSync(vm);
     const size = options.size ? parseSize(options.size) : defaultSize(archiveBytes);
-    const manifest: VmManifest = {
-      schemaVersion: 1,
-      name: vmName(`qus-${arch.debian}`),
-      arch: arch.debian,
-      platform: arch.platform,
-      suite,
-      docker: false,
-      diskSize: size,
-      kernel: { package: arch.kernelPackage, version: kernel.version },
-      initrd: { modules: [...INITRD_MODULES], protocol: INIT_PROTOCOL },
-      qemu: { system: arch.qemuSystem, package: arch.qemuPackage, machine: arch.machine, cpu: arch.cpu },
-      packages: [],
-      source: options.image,
-      createdAt: new Date().toISOString(),
-      createdBy: options.createdBy ?? "qus",
-    };
+    const manifest = imageManifest(options, arch, suite, size, kernel.version);
     writeFileSync(join(vm, VM_FILES.manifest), `${JSON.stringify(manifest, null, 2)}\n`);
     writeFileSync(join(vm, VM_FILES.initrd), buildInitrd(kernel));
     await runStep(options, ["cp", kernel.vmlinuz, join(vm, VM_FILES.kernel)], { what: "copying the kernel" });
     copyBootFiles(vm, root);
     options.onProgress?.(`writing the ${size} disk ${out}`);
-    mkdirSync(dirname(out), { recursive: true });
-    const partial = `${out}.partial-${process.pid}`;
-    try {
-      await writeDisk(options, root, size, partial);
-      // A hard link fails if anything (a file, a dangling link) took the name meanwhile: never overwrites.
-      try {
-        linkSync(partial, out);
-      } catch (cause) {
-        throw new QusError("QUS_VM_BUILD_FAILED", `cannot write ${out}: ${(cause as Error).message}`, {
-          cause,
-          hint: "give a new file name in a folder you can write",
-        });
-      }
-      giveToSudoUser(out);
-    } finally {
-      rmSync(partial, { force: true });
-    }
+    await writeDiskOnce(options, root, size, out);
     return { disk: out, manifest };
   } finally {
     forget();
     removeTree(scratch);
+  }
+}
+
+/** Unpacks the image's file system into `root` through a created container, removed after; the archive's size. */
+async function exportImage(options: FromImageOptions, docker: string, arch: VmArch, root: string): Promise<number> {
+  const container = (
+    await runStep(options, [docker, "create", "--platform", arch.platform, options.image, "qus-export"], {
+      what: `creating a container of ${options.image}`,
+    })
+  ).trim();
+  try {
+    return await unpackImage(options, docker, options.image, container, root);
+  } finally {
+    await runStep(options, [docker, "rm", "--force", container], { what: "removing the export container" }).catch(
+      () => {},
+    );
+  }
+}
+
+/** The manifest of a disk made from an image: no Debian packages of its own, the image as its source. */
+function imageManifest(
+  options: FromImageOptions,
+  arch: VmArch,
+  suite: string,
+  size: string,
+  kernelVersion: string,
+): VmManifest {
+  return {
+    schemaVersion: 1,
+    name: vmName(`qus-${arch.debian}`),
+    arch: arch.debian,
+    platform: arch.platform,
+    suite,
+    docker: false,
+    diskSize: size,
+    kernel: { package: arch.kernelPackage, version: kernelVersion },
+    initrd: { modules: [...INITRD_MODULES], protocol: INIT_PROTOCOL },
+    qemu: { system: arch.qemuSystem, package: arch.qemuPackage, machine: arch.machine, cpu: arch.cpu },
+    packages: [],
+    source: options.image,
+    createdAt: new Date().toISOString(),
+    createdBy: options.createdBy ?? "qus",
+  };
+}
+
+/** Writes the disk beside `out`, then links it into place: never over a file that took the name meanwhile. */
+async function writeDiskOnce(options: FromImageOptions, root: string, size: string, out: string): Promise<void> {
+  mkdirSync(dirname(out), { recursive: true });
+  const partial = `${out}.partial-${process.pid}`;
+  try {
+    await writeDisk(options, root, size, partial);
+    try {
+      linkSync(partial, out);
+    } catch (cause) {
+      throw new QusError("QUS_VM_BUILD_FAILED", `cannot write ${out}: ${(cause as Error).message}`, {
+        cause,
+        hint: "give a new file name in a folder you can write",
+      });
+    }
+    giveToSudoUser(out);
+  } finally {
+    rmSync(partial, { force: true });
   }
 }
 

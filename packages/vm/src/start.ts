@@ -5,7 +5,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { QusError } from "@qus/core";
 import { onInterrupt } from "@qus/core/toolkit";
 import type { VmArch } from "./arches.js";
-import { checkDisk } from "./disk-check.js";
+import { type CheckedDisk, checkDisk } from "./disk-check.js";
 import { createContext, dockerHostOf, requireContextFree } from "./docker-context.js";
 import { pingDocker } from "./docker-ping.js";
 import { freeLoopbackPort } from "./free-port.js";
@@ -78,17 +78,7 @@ export async function startVm(options: StartVmOptions): Promise<StartedVm> {
     clearState({ dir, name: manifest.name }, registry);
   });
   try {
-    const previous = readState(dir);
-    if (previous && isVmProcess(previous.pid, dir)) throw alreadyRunning(previous);
-    if (previous) clearState(previous, registry);
-    const sameName = listStates(registry).find(
-      ({ state: other, confirmed }) => confirmed && other.name === manifest.name && other.dir !== dir,
-    )?.state;
-    if (sameName && isVmProcess(sameName.pid, sameName.dir)) {
-      throw new QusError("QUS_VM_RUNNING", `a VM named ${manifest.name} already runs from ${sameName.dir}`, {
-        hint: `stop it first: qus vm stop ${sameName.dir}`,
-      });
-    }
+    refuseRunning(dir, manifest.name, registry);
     if (manifest.docker) await requireContextFree(manifest.name);
     // The folder may be a copy from elsewhere: its disk must stand alone, as any disk qus opens.
     const disk = await checkDisk(options, join(dir, VM_FILES.disk));
@@ -96,23 +86,7 @@ export async function startVm(options: StartVmOptions): Promise<StartedVm> {
     const dockerPort = await freeLoopbackPort();
     rmSync(files.consoleLog, { force: true });
     rmSync(files.controlSocket, { force: true });
-    const argv = qemuCommand({
-      arch,
-      kernel: join(dir, VM_FILES.kernel),
-      initrd: join(dir, VM_FILES.initrd),
-      disk: disk.path,
-      diskFormat: disk.format,
-      memoryMb: options.memoryMb ?? 2048,
-      cpus: options.cpus ?? Math.min(availableParallelism(), 4),
-      kvm,
-      mode: {
-        kind: "boot",
-        dockerPort,
-        controlSocket: files.controlSocket,
-        consoleLog: files.consoleLog,
-        pidFile: files.pid,
-      },
-    });
+    const argv = bootCommand(options, { dir, arch, disk, kvm, dockerPort });
     options.onProgress?.(`booting ${manifest.name} (${arch.qemuSystem}, ${kvm ? "KVM" : "TCG"})`);
     // -daemonize: QEMU reports a bad option or a taken port by its exit status, then runs on in its own session.
     launched = true;
@@ -135,14 +109,7 @@ export async function startVm(options: StartVmOptions): Promise<StartedVm> {
     };
     writeState(state, registry);
     if (!manifest.docker) return { state, dockerHost: undefined, bootMs: Date.now() - started, kvm, warnings: [] };
-    options.onProgress?.(`waiting for the guest's dockerd (at most ${Math.round(bootTimeout(options) / 1000)} s)`);
-    await waitForDocker(state, bootTimeout(options), registry);
-    // The VM is up: a context that cannot be made is said, not a reason to end it.
-    const warnings: string[] = [];
-    const context = await createContext(manifest.name, dockerPort).catch((error: unknown) => {
-      warnings.push(`no docker context: ${(error as Error).message}; use DOCKER_HOST=${dockerHostOf(dockerPort)}`);
-      return undefined;
-    });
+    const { context, warnings } = await awaitDocker(options, state, registry);
     state = { ...state, context };
     writeState(state, registry);
     return { state, dockerHost: dockerHostOf(dockerPort), bootMs: Date.now() - started, kvm, warnings };
@@ -153,6 +120,64 @@ export async function startVm(options: StartVmOptions): Promise<StartedVm> {
 }
 
 const bootTimeout = (options: StartVmOptions) => options.bootTimeoutMs ?? DEFAULT_BOOT_TIMEOUT_MS;
+
+/** Refuses a start while this folder's VM, or another folder's VM of the same name, runs; forgets a dead one. */
+function refuseRunning(dir: string, name: string, registry: string): void {
+  const previous = readState(dir);
+  if (previous && isVmProcess(previous.pid, dir)) throw alreadyRunning(previous);
+  if (previous) clearState(previous, registry);
+  const sameName = listStates(registry).find(
+    ({ state: other, confirmed }) => confirmed && other.name === name && other.dir !== dir,
+  )?.state;
+  if (sameName && isVmProcess(sameName.pid, sameName.dir)) {
+    throw new QusError("QUS_VM_RUNNING", `a VM named ${name} already runs from ${sameName.dir}`, {
+      hint: `stop it first: qus vm stop ${sameName.dir}`,
+    });
+  }
+}
+
+/** QEMU's argv for a boot of the VM in the background, its files in the VM's run folder. */
+function bootCommand(
+  options: StartVmOptions,
+  boot: { dir: string; arch: VmArch; disk: CheckedDisk; kvm: boolean; dockerPort: number },
+): string[] {
+  const files = runFiles(boot.dir);
+  return qemuCommand({
+    arch: boot.arch,
+    kernel: join(boot.dir, VM_FILES.kernel),
+    initrd: join(boot.dir, VM_FILES.initrd),
+    disk: boot.disk.path,
+    diskFormat: boot.disk.format,
+    memoryMb: options.memoryMb ?? 2048,
+    cpus: options.cpus ?? Math.min(availableParallelism(), 4),
+    kvm: boot.kvm,
+    mode: {
+      kind: "boot",
+      dockerPort: boot.dockerPort,
+      controlSocket: files.controlSocket,
+      consoleLog: files.consoleLog,
+      pidFile: files.pid,
+    },
+  });
+}
+
+/** Waits for the guest's dockerd, then makes its docker context; a context that cannot be made is a warning. */
+async function awaitDocker(
+  options: StartVmOptions,
+  state: VmState,
+  registry: string,
+): Promise<{ context: string | undefined; warnings: string[] }> {
+  const port = state.dockerPort as number;
+  options.onProgress?.(`waiting for the guest's dockerd (at most ${Math.round(bootTimeout(options) / 1000)} s)`);
+  await waitForDocker(state, bootTimeout(options), registry);
+  // The VM is up: a context that cannot be made is said, not a reason to end it.
+  const warnings: string[] = [];
+  const context = await createContext(state.name, port).catch((error: unknown) => {
+    warnings.push(`no docker context: ${(error as Error).message}; use DOCKER_HOST=${dockerHostOf(port)}`);
+    return undefined;
+  });
+  return { context, warnings };
+}
 
 async function waitForDocker(state: VmState, timeoutMs: number, registry: string): Promise<void> {
   const deadline = Date.now() + timeoutMs;
