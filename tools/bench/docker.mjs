@@ -3,8 +3,8 @@
 // cheapest thing one can do with that engine at all, starting one container?
 //
 // Measures the wall time of three commands, each a fresh process, timed around spawnSync:
-//   bare    `docker run --rm qus-binfmt:latest true`: the floor, one container of qus's installer image
-//           (its entrypoint is /bin/busybox, so `true` is busybox's true)
+//   bare    `docker run --rm --entrypoint /bin/busybox qus-binfmt:latest true`: the floor, one container of qus's
+//           installer image running busybox's true (its own entrypoint is the installer script)
 //   noop    `qus ensure --driver docker --platforms <5>` when all 5 are already registered: the no-op every CI
 //           run pays, including the verification (one chrooted probe per platform inside the helper container)
 //   clean   the same ensure right after `qus remove --platforms <5>` (local driver, not timed): the first run on
@@ -35,7 +35,7 @@ mustRun(ENSURE, "qus ensure --driver docker before timing");
 // `before` runs untimed right before the timed command.
 const stats = measure(
   [
-    { name: "bare", argv: ["docker", "run", "--rm", IMAGE, "true"] },
+    { name: "bare", argv: ["docker", "run", "--rm", "--entrypoint", "/bin/busybox", IMAGE, "true"] },
     { name: "noop", argv: ENSURE },
     { name: "clean", argv: ENSURE, before: REMOVE },
   ],
