@@ -33,6 +33,14 @@ function busyboxContainer(debianArch: string, platform: string): GenericContaine
   return new GenericContainer(`qus-e2e-busybox:${debianArch}`).withPlatform(platform).withCommand(["sleep", "300"]);
 }
 
+/** Waits (at most 10 s) until the engine says the container no longer runs. */
+async function waitUntilStopped(id: string): Promise<void> {
+  for (let tries = 0; tries < 100; tries++) {
+    if (docker(["inspect", "--format", "{{.State.Running}}", id]).stdout.trim() !== "true") return;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
 useCleanQemuTable(async () => {
   requireDocker();
   await requireQusImage();
@@ -70,6 +78,8 @@ describe("withEmulation", () => {
   it("without it the container dies with exec format error; explainStartFailure says why and what to do", async () => {
     const container = busyboxContainer("arm64", "linux/arm64");
     const started = await container.start(); // Testcontainers reports nothing yet: the container is already gone
+    // Or about to be: its init fails a moment after start returns, and an exec in that moment runs (and fails) inside.
+    await waitUntilStopped(started.getId());
     const failure = await started.exec(["/bin/busybox", "true"]).then(
       () => undefined,
       (error: unknown) => error,
