@@ -23,7 +23,8 @@ import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:f
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { buildProbe, resolvePlatforms } from "@qus/core";
+import { resolvePlatforms } from "@qus/core";
+import { buildProbe } from "@qus/core/runner";
 import {
   benchOptions,
   binfmtEntries,

@@ -5,7 +5,7 @@ import { chmodSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync }
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
-import { buildProbe } from "@qus/core";
+import { buildProbe } from "@qus/core/runner";
 
 const BINFMT = "/proc/sys/fs/binfmt_misc";
 
