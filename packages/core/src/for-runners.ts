@@ -29,4 +29,12 @@ export { createRequest, type DockerCreateRequest, describeApiPrivilege, HELPER_L
 export { createDockerCliRunner, type DockerCliOptions, type DockerInfo, dockerInfoFacts } from "./runner/docker-cli.js";
 export { createPodmanCliRunner, type PodmanCliOptions } from "./runner/podman-cli.js";
 export { membersOfFolder, type TarMember, tarOf } from "./runner/tar.js";
-export type { BuildSpec, ContainerRunner, EngineInfo, Privilege, RunSpec } from "./runner/types.js";
+export type {
+  BuildSpec,
+  ContainerOutcome,
+  ContainerRunner,
+  EngineInfo,
+  NotStartedReason,
+  Privilege,
+  RunSpec,
+} from "./runner/types.js";

@@ -35,11 +35,40 @@ export interface RunSpec {
   /** Platform of the image to run (`linux/arm64`), when not the engine's own. */
   readonly platform?: string;
   /**
-   * How long the container may run. When it is over, the container is stopped and removed, and the result says
-   * `timedOut: true`. The runner's default when absent.
+   * How long the container may run. When it is over, the container is stopped and removed, and the outcome is
+   * `timed-out`. The runner's default when absent.
    */
   readonly timeoutMs?: number;
 }
+
+/**
+ * Why a container's program never ran, as its runner classified the engine's words once. `exec-format`: the kernel
+ * has no handler for the program's format (ENOEXEC). `not-found`: the program, or the interpreter its entry names,
+ * is not there (ENOENT). `no-such-image`: the engine does not have the image. `refused`: the engine or the kernel
+ * refused the privilege asked (capabilities, confinement, an authorization plugin). `other`: anything else the
+ * engine refused, in its `detail`.
+ */
+export type NotStartedReason = "exec-format" | "not-found" | "no-such-image" | "refused" | "other";
+
+/**
+ * How one container run ended, typed by its runner (the only place that reads its engine's words and statuses):
+ * - `ran`: the program ran and ended with `exitCode` (`signal` when the runner knows a signal ended it);
+ * - `not-started`: the engine or the kernel did not start the program, for `reason` (`detail`: the engine's words);
+ * - `timed-out`: the run outlived its bound and was stopped and removed (the output until then is kept);
+ * - `interrupted`: the run was ended from outside before its end (its client or the engine killed it).
+ * An engine that does not answer is no outcome: runners throw QUS_ENGINE_UNREACHABLE.
+ */
+export type ContainerOutcome =
+  | {
+      readonly kind: "ran";
+      readonly exitCode: number;
+      readonly signal?: string;
+      readonly stdout: string;
+      readonly stderr: string;
+    }
+  | { readonly kind: "not-started"; readonly reason: NotStartedReason; readonly detail: string }
+  | { readonly kind: "timed-out"; readonly stdout: string; readonly stderr: string }
+  | { readonly kind: "interrupted"; readonly detail: string; readonly stdout: string; readonly stderr: string };
 
 /** One image build: a folder with a `Dockerfile`, built on the engine and tagged. */
 export interface BuildSpec {
