@@ -10,6 +10,7 @@ export { type Registration, registrationOf, renderRegister } from "./binfmt/regi
 export { installInterruptHandlers, interruptCleanup, onInterrupt } from "./cleanup.js";
 export { printable, QUOTE_LIMIT, quoteInput } from "./display.js";
 export { isImageReference } from "./drivers/container/index.js";
+export { type NativeDecision, ownArchitecture } from "./drivers/native-policy.js";
 export type {
   ApplyOutcome,
   Inspection,
@@ -18,7 +19,18 @@ export type {
   KernelInfo,
   RemoveOutcome,
 } from "./drivers/types.js";
-export { errorKind, type QusErrorOptions } from "./errors.js";
+export {
+  describeError,
+  type ErrorDescription,
+  type ErrorDocument,
+  type ErrorTextOptions,
+  errorDocument,
+  errorFromDocument,
+  renderErrorJson,
+  renderErrorText,
+  UNEXPECTED_ERROR_CODE,
+} from "./error-render.js";
+export { errorKind, exitCodeOfError, isQusErrorCode, type QusErrorOptions } from "./errors.js";
 export {
   type ClaimingEntry,
   type ElfInfo,
@@ -50,8 +62,25 @@ export {
   type QemuSource,
   qemuCacheRoot,
 } from "./qemu/index.js";
+export {
+  assembleReport,
+  nativePlatformReport,
+  type PlatformProblem,
+  platformProblems,
+  type ReportParts,
+  runsProven,
+  UNREAD_KERNEL,
+} from "./report/adapter-report.js";
 export { alignRows } from "./report/align.js";
-export { describeFailure, type FailureContext, failureHint } from "./report/probe-words.js";
+export type { RunsThrough } from "./report/model.js";
+export {
+  commandIn,
+  describeFailure,
+  type FailureContext,
+  failureHint,
+  type HintVoice,
+  QUS_VOICE,
+} from "./report/probe-words.js";
 export { shouldColor } from "./report/render-table.js";
 export { whyNotOk } from "./report/why-not.js";
 export { formatCommand, quoteShellArg } from "./shell-quote.js";

@@ -110,3 +110,20 @@ export function judgeNative(
 export function mayEmulate(host: QemuCpu | undefined, cpu: QemuCpu, provenForeign: ReadonlySet<QemuCpu>): boolean {
   return !nativeCandidates(host).includes(cpu) || provenForeign.has(cpu);
 }
+
+/**
+ * The native rule for adapters that know only the cpu of the machine or engine that runs the containers (its own
+ * programs run without emulation, no entry and no probe needed): the decision for the cpu of that machine, or
+ * undefined for every other cpu, compat modes included, which a driver judges by running ({@link judgeNative}).
+ * `whose` names the machine in the reason (`the engine's`), `architecture` its own name for its cpu (`amd64`).
+ */
+export function ownArchitecture(
+  host: QemuCpu | undefined,
+  cpu: QemuCpu,
+  whose = "this machine's",
+  architecture?: string,
+): NativeDecision | undefined {
+  if (host === undefined || cpu !== host) return undefined;
+  const named = architecture ? ` (${architecture})` : "";
+  return { native: true, reason: `${whose} own architecture${named}`, hostClaimed: false };
+}

@@ -2,8 +2,18 @@ import type { KernelInfo, ProbeFailureKind } from "../drivers/types.js";
 import type { QusErrorCode } from "../errors.js";
 import type { PlanAction } from "../plan.js";
 
-/** State of a platform's entry: `native` needs none. */
-export type EntryState = "native" | "absent" | "enabled" | "disabled";
+/**
+ * State of a platform's entry: `native` needs none; `unknown` where the reporter runs containers but cannot read the
+ * kernel's table (the Dagger engine's verify).
+ */
+export type EntryState = "native" | "absent" | "enabled" | "disabled" | "unknown";
+
+/**
+ * How an engine ran a platform's programs, where a reporter can tell. `native`: the engine's own architecture.
+ * `host-kernel`: the engine handed them to its host's kernel (binfmt_misc, or a compat mode such as i386 on x86_64).
+ * `engine-qemu`: the engine wrapped them in its own bundled QEMU. `unknown`: the engine's answer said neither.
+ */
+export type RunsThrough = "native" | "host-kernel" | "engine-qemu" | "unknown";
 
 /** What qus did (or, in a dry run, would do) for a platform. */
 export type ReportAction = PlanAction | "remove" | "none";
@@ -32,6 +42,8 @@ export interface PlatformReport {
   /** Why the action was chosen. */
   readonly reasons: readonly string[];
   readonly error?: { readonly code: QusErrorCode; readonly message: string };
+  /** How the engine ran the probe, where the reporter can tell (the Dagger engine's verify). */
+  readonly through?: RunsThrough;
   /** This platform is as asked: native, or registered and (unless a dry run or status) verified. */
   readonly ok: boolean;
 }

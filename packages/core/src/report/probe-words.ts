@@ -66,27 +66,40 @@ export function describeFailure(context: FailureContext): string {
   }
 }
 
-/** What the user can do about a failed probe, with commands safe to paste. */
-export function failureHint(context: FailureContext): string {
+/**
+ * Who the hints speak for: the tool whose commands they name. qus's CLI by default; an adapter names itself (the
+ * Dagger module: `this module's`) and says whether its ensure can pick another QEMU (`--qemu-from`).
+ */
+export interface HintVoice {
+  /** What precedes a command's words: `qus` (then `qus ensure ...`), `this module's` (`this module's ensure ...`). */
+  readonly call: string;
+  /** Its ensure takes `--qemu-from SOURCE`, so a hint may suggest another QEMU build. */
+  readonly picksQemu: boolean;
+}
+
+/** qus's own CLI. */
+export const QUS_VOICE: HintVoice = { call: "qus", picksQemu: true };
+
+/** A qus command as the voice names it, its words quoted for a shell. */
+export function commandIn(voice: HintVoice, args: readonly string[]): string {
+  return `${voice.call} ${formatCommand(args)}`;
+}
+
+/** What the user can do about a failed probe, with commands safe to paste, in the words of the calling tool. */
+export function failureHint(context: FailureContext, voice: HintVoice = QUS_VOICE): string {
   const platform = context.platform ?? "PLATFORM";
-  const replace = formatCommand(["qus", "ensure", "--replace", "--platforms", platform]);
-  const register = formatCommand(["qus", "ensure", "--platforms", platform]);
+  const replace = commandIn(voice, ["ensure", "--replace", "--platforms", platform]);
+  const register = commandIn(voice, ["ensure", "--platforms", platform]);
   const short = shortVersion(context.qemuVersion);
   const version = short ? ` (QEMU ${short})` : "";
-  const tryOther = formatCommand([
-    "qus",
-    "ensure",
-    "--replace",
-    "--platforms",
-    platform,
-    "--qemu-from",
-    otherQemuSource(context.qemuVersion),
-  ]);
+  const tryOther = voice.picksQemu
+    ? `try another QEMU, e.g. ${commandIn(voice, ["ensure", "--replace", "--platforms", platform, "--qemu-from", otherQemuSource(context.qemuVersion)])}`
+    : `replace it: ${replace}`;
   switch (context.failure) {
     case "timeout":
-      return `this emulator${version} hangs, and BuildKit's own platform check in dockerd hangs on it too: try another QEMU, e.g. ${tryOther}`;
+      return `this emulator${version} hangs, and BuildKit's own platform check in dockerd hangs on it too: ${tryOther}`;
     case "crashed":
-      return `this QEMU build${version} cannot run the probe: try another QEMU, e.g. ${tryOther}`;
+      return `this QEMU build${version} cannot run the probe: ${tryOther}`;
     case "no-handler":
       if (!context.entry?.enabled) return `register it: ${register}`;
       return `use QEMU's static emulator (apt-get install qemu-user-static), then ${replace}`;
@@ -97,6 +110,9 @@ export function failureHint(context: FailureContext): string {
         return `reinstall its interpreter ${context.entry?.interpreter ?? ""} (apt-get install qemu-user-static), or re-register it with the F flag: ${replace}`;
       return `re-register it with the F flag: ${replace}`;
     case "exit-status":
-      return "check that qus may run programs in its temporary folder (a noexec TMPDIR fails), then run qus verify again";
+      // A noexec TMPDIR is where qus itself runs probes; another tool's probes run elsewhere.
+      return voice.call === QUS_VOICE.call
+        ? "check that qus may run programs in its temporary folder (a noexec TMPDIR fails), then run qus verify again"
+        : `the probe did not run to its end: ${commandIn(voice, ["status", "--platforms", platform])} shows the entry that claims it`;
   }
 }
