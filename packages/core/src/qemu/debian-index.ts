@@ -1,7 +1,6 @@
 import { existsSync } from "node:fs";
 import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { gunzipSync } from "node:zlib";
 import { QusError } from "../errors.js";
 import type { Exec } from "../exec.js";
 import { clearsignedBody, findPackageStanzas, type PackageStanza, parseRelease } from "./archive-index.js";
@@ -135,6 +134,8 @@ export async function readCandidates(
       hint: "the mirror may be mid-sync: try again later, or another --mirror",
     });
   }
+  // Loaded here, not at start-up: only a fetch of QEMU needs it, and every module loaded costs each `qus` run.
+  const { gunzipSync } = await import("node:zlib");
   let text: string;
   try {
     // Debian's largest Packages index unpacks to about 100 MiB: four times that is no index.

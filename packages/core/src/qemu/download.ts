@@ -1,7 +1,4 @@
-import { createHash } from "node:crypto";
 import { createWriteStream } from "node:fs";
-import { Readable, Transform } from "node:stream";
-import { pipeline } from "node:stream/promises";
 import { isQusError, QusError } from "../errors.js";
 
 /** How one file is downloaded: bounded in time and size, hashed on the way. */
@@ -24,6 +21,12 @@ export async function downloadFile(
   limits: DownloadLimits,
   fetcher: Fetch = fetch,
 ): Promise<string> {
+  // Loaded here, not at start-up: only a fetch of QEMU needs them, and every module loaded costs each `qus` run.
+  const [{ createHash }, { Readable, Transform }, { pipeline }] = await Promise.all([
+    import("node:crypto"),
+    import("node:stream"),
+    import("node:stream/promises"),
+  ]);
   const hash = createHash("sha256");
   const signal = AbortSignal.timeout(limits.timeoutMs);
   let bytes = 0;
@@ -76,6 +79,7 @@ export async function downloadText(
     }
     const body = Buffer.concat(chunks);
     if (limits.sha256 !== undefined) {
+      const { createHash } = await import("node:crypto");
       const sha256 = createHash("sha256").update(body).digest("hex");
       if (sha256 !== limits.sha256) {
         throw new QusError(
