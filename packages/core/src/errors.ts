@@ -111,12 +111,27 @@ export const EXIT_CODES = {
   usage: 2,
   /** The environment cannot do it: not root, no binfmt_misc, kernel too old, no QEMU, engine unreachable. */
   environment: 3,
+  /**
+   * qus itself failed, in a command that passes another program's status through (`qus vm run`): 125, as
+   * `docker run` keeps 125 for its own, so that program's 1 to 3 is never read as qus's.
+   */
+  qusFailed: 125,
 } as const;
 
 /** The exit code of an error code: the same whether the error ended the command or was reported for one platform. */
 export function exitCodeOf(code: QusErrorCode): number {
   const kind = KIND[code];
   return kind === "input" ? EXIT_CODES.usage : kind === "environment" ? EXIT_CODES.environment : EXIT_CODES.notOk;
+}
+
+/** Whether a value is one of the stable {@link QusErrorCode}s this qus knows. */
+export function isQusErrorCode(value: unknown): value is QusErrorCode {
+  return typeof value === "string" && Object.hasOwn(KIND, value);
+}
+
+/** The exit code of an error that ended a command: its code's; 1 for anything that is not a QusError (a bug). */
+export function exitCodeOfError(error: unknown): number {
+  return isQusError(error) && isQusErrorCode(error.code) ? exitCodeOf(error.code) : EXIT_CODES.notOk;
 }
 
 /** Options of a {@link QusError}. */

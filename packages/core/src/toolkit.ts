@@ -23,6 +23,7 @@ export {
   describeError,
   type ErrorDescription,
   type ErrorDocument,
+  type ErrorJsonFields,
   type ErrorTextOptions,
   errorDocument,
   errorFromDocument,
