@@ -13,6 +13,7 @@ import type { ContainerRunner, EngineInfo } from "@qus/core/runner";
 import { buildImage, processWide } from "@qus/core/toolkit";
 import type { ContainerRuntimeClient } from "testcontainers";
 import { describeEndpoint } from "./endpoint.js";
+import { engineReport, nativeOnEngine } from "./engine-report.js";
 import { createEngineRunner } from "./engine-runner.js";
 import { failedPlatformsError } from "./errors.js";
 import { runtimeClient } from "./runtime-client.js";
@@ -68,7 +69,7 @@ export async function ensureEmulation(options: EnsureEmulationOptions = {}): Pro
   const asked = platformsAsked(options.platforms);
   const client = await runtimeClient(options.client);
   const state = await engineState(client);
-  const foreign = asked.filter((target) => target.cpu !== state.engine.cpu);
+  const foreign = asked.filter((target) => nativeOnEngine(target, state.engine) === undefined);
   const missing = foreign.filter((target) => !state.verified.has(target.cpu));
   let report: Report | undefined;
   if (missing.length > 0) {
@@ -77,7 +78,7 @@ export async function ensureEmulation(options: EnsureEmulationOptions = {}): Pro
     state.details = report.driverDetails ?? state.details;
     if (!report.ok) throw failedPlatformsError(report, state.engine);
   }
-  return combinedReport(asked, state, report);
+  return engineReport(asked, { ...state, driver: state.runner.name }, report);
 }
 
 /**
@@ -150,38 +151,4 @@ async function ensureOnEngine(state: EngineState, targets: readonly Asked[], opt
     await buildImage({ runner: state.runner, tag: QUS_IMAGE });
     return run();
   }
-}
-
-/** One report for every platform asked: native ones, ones verified earlier in this process, and this run's. */
-function combinedReport(asked: readonly Asked[], state: EngineState, report: Report | undefined): Report {
-  const platforms = asked.map(
-    (target) =>
-      report?.platforms.find((platform) => platform.cpu === target.cpu) ??
-      state.verified.get(target.cpu) ??
-      nativePlatform(target, state.engine),
-  );
-  return {
-    schemaVersion: 1,
-    command: "ensure",
-    driver: state.runner.name,
-    driverDetails: { ...state.details, endpoint: state.engine.endpoint },
-    dryRun: false,
-    ok: platforms.every((platform) => platform.ok),
-    kernel: report?.kernel ?? { release: "", binfmtMounted: true, mountedByQus: false },
-    platforms,
-    warnings: report?.warnings ?? [],
-  };
-}
-
-function nativePlatform(target: Asked, engine: EngineInfo): PlatformReport {
-  return {
-    platform: target.platforms[0] ?? target.cpu,
-    cpu: target.cpu,
-    before: "native",
-    action: "native",
-    after: "native",
-    verified: null,
-    reasons: [`the engine's own architecture (${engine.architecture})`],
-    ok: true,
-  };
 }

@@ -1,6 +1,6 @@
 import { type PlatformReport, QusError, type Report } from "@qus/core";
 import type { EngineInfo } from "@qus/core/runner";
-import { whyNotOk } from "@qus/core/toolkit";
+import { platformProblems, whyNotOk } from "@qus/core/toolkit";
 
 /** A QusError that carries the report it was made from. */
 export class EmulationError extends QusError {
@@ -15,13 +15,14 @@ export class EmulationError extends QusError {
 
 /**
  * The error for an ensure that left some platform unable to run: one line per such platform, with its reason and
- * what to do. Its code is the first failed platform's own (`QUS_PRIVILEGE_DENIED`, ...), or QUS_VERIFY_FAILED when
- * a platform is registered but its program does not run.
+ * what to do (core's words: the report's own). Its code is the first failed platform's own
+ * (`QUS_PRIVILEGE_DENIED`, ...), or QUS_VERIFY_FAILED when a platform is registered but its program does not run.
  */
 export function failedPlatformsError(report: Report, engine: EngineInfo): EmulationError {
-  const failed = report.platforms.filter((platform) => !platform.ok);
-  const code = failed.find((platform) => platform.error)?.error?.code ?? "QUS_VERIFY_FAILED";
-  const lines = failed.map((platform) => `  ${platform.platform}: ${whyNotOk(platform)}${hintOf(platform)}`);
+  const code = report.platforms.find((platform) => !platform.ok && platform.error)?.error?.code ?? "QUS_VERIFY_FAILED";
+  const lines = platformProblems(report).map(
+    (problem) => `  ${problem.platform}: ${problem.message}${fixLine(problem.hint)}`,
+  );
   const message = `these platforms cannot run on the engine at ${engine.endpoint} (${engine.architecture}):\n${lines.join("\n")}`;
   return new EmulationError(
     new QusError(code, message, {
@@ -31,6 +32,24 @@ export function failedPlatformsError(report: Report, engine: EngineInfo): Emulat
   );
 }
 
-function hintOf(platform: PlatformReport): string {
-  return platform.hint ? `\n    fix: ${platform.hint}` : "";
+function fixLine(hint: string | undefined): string {
+  return hint ? `\n    fix: ${hint}` : "";
+}
+
+/**
+ * What binfmt_misc on an engine has for a cpu whose containers did not start, from core's verify report (or the
+ * error verify ended with): the entry's state, core's reason and core's fix; undefined when its programs run.
+ */
+export function engineBinfmtState(report: Report | Error, cpu: string): string | undefined {
+  if (report instanceof Error) return `qus could not look (${report.message})`;
+  const platform = report.platforms.find((entry) => entry.cpu === cpu);
+  if (!platform) return `qus could not look at qemu-${cpu}`;
+  if (platform.ok) return undefined;
+  return `${entryWords(platform, cpu)}: ${whyNotOk(platform)}${fixLine(platform.hint)}`;
+}
+
+function entryWords(platform: PlatformReport, cpu: string): string {
+  if (platform.before === "absent") return `no entry for ${cpu} (qemu-${cpu} is not registered)`;
+  if (platform.before === "disabled") return `the entry qemu-${cpu} is there but disabled`;
+  return `the entry qemu-${cpu} is there, but a program of it does not run`;
 }

@@ -1,10 +1,12 @@
 import type { PlatformReport, Report } from "@qus/core";
 import type { EngineInfo } from "@qus/core/runner";
+import { describeFailure, failureHint, requireTarget } from "@qus/core/toolkit";
 import type { ContainerRuntimeClient } from "testcontainers";
 import { describe, expect, it } from "vitest";
 import { describeDockerError, isConnectionError } from "./docker-errors.js";
 import { describeEndpoint } from "./endpoint.js";
-import { failedPlatformsError } from "./errors.js";
+import { engineReport, nativeOnEngine } from "./engine-report.js";
+import { engineBinfmtState, failedPlatformsError } from "./errors.js";
 
 const clientAt = (modem: object) =>
   ({
@@ -110,5 +112,72 @@ describe("failedPlatformsError: one line per platform that cannot run, with its 
     expect(error.code).toBe("QUS_PRIVILEGE_DENIED");
     expect(error.kind).toBe("environment");
     expect(error.message).toContain("  linux/arm64: the engine refused");
+  });
+});
+
+describe("the engine's report: core's native rule, core's model, core's words", () => {
+  const engine: EngineInfo = {
+    cpu: "x86_64",
+    architecture: "amd64",
+    version: "27.0.1",
+    rootless: false,
+    userns: false,
+    endpoint: "unix:///var/run/docker.sock",
+  };
+  const facts = { engine, driver: "testcontainers", verified: new Map(), details: { image: "qus-binfmt:latest" } };
+  const arm64: PlatformReport = {
+    platform: "linux/arm64",
+    cpu: "aarch64",
+    before: "absent",
+    action: "register",
+    after: "enabled",
+    verified: false,
+    verification: describeFailure({ failure: "no-handler" }),
+    failure: "no-handler",
+    hint: failureHint({ failure: "no-handler", platform: "linux/arm64" }),
+    reasons: [],
+    ok: false,
+  };
+
+  it("only the engine's own architecture is native; its compat modes (386 on amd64) are for the driver to judge", () => {
+    expect(nativeOnEngine(requireTarget("x86_64"), engine)).toBe("the engine's own architecture (amd64)");
+    expect(nativeOnEngine(requireTarget("i386"), engine)).toBeUndefined();
+    expect(nativeOnEngine(requireTarget("aarch64"), { ...engine, cpu: undefined })).toBeUndefined();
+  });
+
+  it("one report for every platform asked, this run's lines and native lines, ok only when all are", () => {
+    const ran: Report = {
+      schemaVersion: 1,
+      command: "ensure",
+      driver: "testcontainers",
+      dryRun: false,
+      ok: false,
+      kernel: { release: "6.8.0", binfmtMounted: true, mountedByQus: false },
+      platforms: [arm64],
+      warnings: ["w"],
+    };
+    const report = engineReport([requireTarget("x86_64"), requireTarget("aarch64")], facts, ran);
+    expect(report).toMatchObject({ schemaVersion: 1, command: "ensure", driver: "testcontainers", ok: false });
+    expect(report.driverDetails).toEqual({ image: "qus-binfmt:latest", endpoint: "unix:///var/run/docker.sock" });
+    expect(report.kernel.release).toBe("6.8.0");
+    expect(report.warnings).toEqual(["w"]);
+    expect(report.platforms.map((platform) => [platform.platform, platform.before, platform.ok])).toEqual([
+      ["linux/amd64", "native", true],
+      ["linux/arm64", "absent", false],
+    ]);
+    expect(report.platforms[0]?.reasons).toEqual(["the engine's own architecture (amd64)"]);
+  });
+
+  it("a container that did not start is explained with core's reason and core's fix", () => {
+    const ran = engineReport([requireTarget("aarch64")], facts, {
+      ...engineReport([], facts, undefined),
+      platforms: [arm64],
+    });
+    const state = engineBinfmtState(ran, "aarch64");
+    expect(state).toBe(
+      `no entry for aarch64 (qemu-aarch64 is not registered): ${describeFailure({ failure: "no-handler" })}\n    fix: ${failureHint({ failure: "no-handler", platform: "linux/arm64" })}`,
+    );
+    expect(engineBinfmtState({ ...ran, platforms: [{ ...arm64, ok: true }] }, "aarch64")).toBeUndefined();
+    expect(engineBinfmtState(new Error("no engine"), "aarch64")).toBe("qus could not look (no engine)");
   });
 });

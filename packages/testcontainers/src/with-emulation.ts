@@ -1,7 +1,8 @@
 import { createContainerDriver, isQusError, QusError, resolvePlatforms, verify } from "@qus/core";
 import type { ContainerRuntimeClient, GenericContainer, StartedTestContainer } from "testcontainers";
+import { nativeOnEngine } from "./engine-report.js";
 import { type EnsureEmulationOptions, engineState, ensureEmulation, forgetEmulation } from "./ensure-emulation.js";
-import { EmulationError } from "./errors.js";
+import { EmulationError, engineBinfmtState } from "./errors.js";
 import { runtimeClient } from "./runtime-client.js";
 
 /** Options of {@link withEmulation}: those of {@link ensureEmulation}, the platform being the container's own. */
@@ -91,12 +92,12 @@ export async function explainStartFailure(
     if (!platform) return error;
     const { runner, engine } = await engineState(client);
     const [target] = resolvePlatforms(platform);
-    if (!target || target.cpu === engine.cpu) return error;
+    if (!target || nativeOnEngine(target, engine) !== undefined) return error;
     const report = await verify({
       platforms: target.cpu,
       driver: createContainerDriver({ runner, ...(options.image !== undefined ? { image: options.image } : {}) }),
-    }).catch((lookError: unknown) => lookError);
-    const state = binfmtState(report, target.cpu);
+    }).catch((lookError: unknown) => (lookError instanceof Error ? lookError : new Error(String(lookError))));
+    const state = engineBinfmtState(report, target.cpu);
     if (state === undefined) return error; // it runs there: the failure is the container's own
     await forgetEmulation({ client, platforms: target.cpu }); // what this process verified earlier no longer holds
     const image = internals.imageName?.string ?? "the image";
@@ -143,16 +144,4 @@ function framesText(logs: Buffer): string {
     at += 8 + size;
   }
   return Buffer.concat(parts).toString("utf8");
-}
-
-/** What binfmt_misc has for a cpu, in words, when its programs do not run; undefined when they do. */
-function binfmtState(report: unknown, cpu: string): string | undefined {
-  if (report instanceof Error) return `qus could not look (${report.message})`;
-  const platform = (report as Awaited<ReturnType<typeof verify>>).platforms.find((entry) => entry.cpu === cpu);
-  if (!platform) return `qus could not look at qemu-${cpu}`;
-  if (platform.ok) return undefined;
-  if (platform.before === "absent")
-    return `no entry for ${cpu} (qemu-${cpu} is not registered): the kernel cannot run its programs, hence "exec format error"`;
-  if (platform.before === "disabled") return `the entry qemu-${cpu} is there but disabled`;
-  return `the entry qemu-${cpu} is there, but a program of it does not run: ${platform.verification ?? platform.error?.message ?? "not verified"}`;
 }
