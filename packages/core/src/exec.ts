@@ -1,4 +1,4 @@
-import { spawn } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { QusError } from "./errors.js";
 import { processWide } from "./process-wide.js";
 import { formatCommand, quoteShellArg } from "./shell-quote.js";
@@ -205,4 +205,33 @@ export function outputTooLarge(what: string, hint: string, limit = DEFAULT_MAX_O
 
 function trimFinalNewline(text: string): string {
   return text.endsWith("\n") ? text.slice(0, -1) : text;
+}
+
+/** How a synchronous best-effort run ended: its exit code (undefined when it could not start or was killed) and output. */
+export interface SyncRunResult {
+  readonly exitCode: number | undefined;
+  readonly stdout: string;
+}
+
+/**
+ * Runs one program synchronously, best effort, killed at `timeoutMs` (10 s by default): only for clean-up on an
+ * interruption of qus (SIGINT, SIGTERM), when the event loop will not run again. Never throws.
+ */
+export function runSyncBestEffort(
+  file: string,
+  args: readonly string[],
+  options: { readonly timeoutMs?: number } = {},
+): SyncRunResult {
+  try {
+    const result = spawnSync(file, [...args], {
+      encoding: "utf8",
+      timeout: options.timeoutMs ?? 10_000,
+      killSignal: "SIGKILL",
+      stdio: ["ignore", "pipe", "ignore"],
+      maxBuffer: DEFAULT_MAX_OUTPUT_BYTES,
+    });
+    return { exitCode: result.status ?? undefined, stdout: result.stdout ?? "" };
+  } catch {
+    return { exitCode: undefined, stdout: "" };
+  }
 }

@@ -12,6 +12,8 @@ export {
   type ExecResult,
   execProcess,
   outputTooLarge,
+  runSyncBestEffort,
+  type SyncRunResult,
 } from "./exec.js";
 export { buildExitProgram, buildProbe } from "./probe/index.js";
 export { helperContainerName, PROGRAM_PATH } from "./runner/cli-args.js";
@@ -27,6 +29,24 @@ export {
 } from "./runner/cli-runner-options.js";
 export { createRequest, type DockerCreateRequest, describeApiPrivilege, HELPER_LABEL } from "./runner/docker-api.js";
 export { createDockerCliRunner, type DockerCliOptions, type DockerInfo, dockerInfoFacts } from "./runner/docker-cli.js";
+export {
+  createEngineCommand,
+  ENGINE_INFO_ARGS,
+  type EngineCommand,
+  type EngineCommandOptions,
+  type EngineKind,
+  type EngineOutcome,
+  engineCommand,
+  engineGlobal,
+  outcomeOf,
+} from "./runner/engine-command.js";
+export {
+  buildxErrorLine,
+  classifyEngineOutput,
+  type EngineFailure,
+  isBuilderCreateRace,
+  isRefusedBuilderOptions,
+} from "./runner/engine-failure.js";
 export { createPodmanCliRunner, type PodmanCliOptions } from "./runner/podman-cli.js";
 export { membersOfFolder, type TarMember, tarOf } from "./runner/tar.js";
 export type {

@@ -1,4 +1,3 @@
-import { spawnSync } from "node:child_process";
 import { onInterrupt } from "../cleanup.js";
 import { QusError } from "../errors.js";
 import type { Exec, ExecResult } from "../exec.js";
@@ -15,12 +14,15 @@ import {
   ENGINE_TIMEOUT_ENV,
   engineTimeoutFromEnv,
 } from "./cli-runner-options.js";
+import { createEngineCommand, type EngineCommand, type EngineOutcome } from "./engine-command.js";
 import type { RunSpec } from "./types.js";
 
 /** One docker-like client pointed at one engine, with its bounds: what every call of a CLI runner shares. */
 export interface CliClient {
   readonly engine: CliEngine;
   readonly exec: Exec;
+  /** The engine seam every call goes through; shared with other packages' calls when the options gave one. */
+  readonly command: EngineCommand;
   /** The global option that points the client at the engine (`--context NAME`), or none. */
   readonly global: readonly string[];
   readonly timeouts: { readonly engine: number; readonly run: number; readonly pull: number; readonly build: number };
@@ -39,10 +41,21 @@ export function createCliClient(engine: CliEngine, options: CliRunnerOptions): C
       hint: `name one that ${formatCommand(target.list)} lists, or leave --context out for the default`,
     });
   }
+  const global = target !== undefined ? [target.option, target.value] : [];
+  const command =
+    options.command ??
+    createEngineCommand({
+      engine: engine.name === "podman" ? "podman" : "docker",
+      program: engine.program,
+      global,
+      exec,
+      infoArgs: engine.infoArgs,
+    });
   return {
     engine,
     exec,
-    global: target !== undefined ? [target.option, target.value] : [],
+    command,
+    global,
     timeouts: {
       engine: options.engineTimeoutMs ?? engineTimeoutFromEnv() ?? DEFAULT_ENGINE_TIMEOUT_MS,
       run: options.runTimeoutMs ?? DEFAULT_RUN_TIMEOUT_MS,
@@ -76,26 +89,34 @@ export async function cliCommand(
   timeoutMs: number,
   doing: string,
 ): Promise<ExecResult> {
+  return judged(client, await client.command.run(args, { timeoutMs }), doing);
+}
+
+/** The result of an outcome; throws when the client could not start or the engine as a whole failed. */
+function judged(client: CliClient, outcome: EngineOutcome, doing: string): ExecResult {
   const { engine } = client;
   const { name, program } = engine;
-  const result = await client.exec(program, [...client.global, ...args], { timeoutMs });
-  if (result.startError === "ENOENT") {
+  if (outcome.kind === "not-installed") {
     throw new QusError("QUS_ENGINE_UNREACHABLE", `the ${name} client (${program}) is not installed`, {
       hint: engine.hints.install,
     });
   }
-  if (result.startError) {
-    throw new QusError("QUS_EXEC_FAILED", `could not start the ${name} client (${program}): ${result.startError}`);
+  if (outcome.kind === "could-not-start") {
+    throw new QusError("QUS_EXEC_FAILED", `could not start the ${name} client (${program}): ${outcome.reason}`);
   }
-  const failure = engine.endpointFailure(result, doing);
+  const failure = engine.endpointFailure(outcome.result, doing);
   if (failure) throw failure;
-  return result;
+  return outcome.result;
 }
 
 /** A call the engine answers at once: not answering in time means the engine is not answering. */
 export async function engineCall(client: CliClient, args: readonly string[]): Promise<ExecResult> {
   const doing = commandWords(client, args.slice(0, args[0] === "image" ? 2 : 1));
-  const result = await cliCommand(client, args, client.timeouts.engine, doing);
+  return inTime(client, await cliCommand(client, args, client.timeouts.engine, doing), doing);
+}
+
+/** The result of a call the engine answers at once; QUS_ENGINE_UNREACHABLE when it did not answer in time. */
+function inTime(client: CliClient, result: ExecResult, doing: string): ExecResult {
   if (result.timedOut) {
     throw unreachable(
       client.engine.endpoint,
@@ -108,7 +129,9 @@ export async function engineCall(client: CliClient, args: readonly string[]): Pr
 
 async function queryFacts(client: CliClient): Promise<EngineFacts> {
   const { engine } = client;
-  const result = await engineCall(client, engine.infoArgs);
+  // Asked through the seam's own memo, so a client sharing the seam (buildx's engine check) asks the engine once.
+  const doing = commandWords(client, engine.infoArgs.slice(0, 1));
+  const result = inTime(client, judged(client, await client.command.info(client.timeouts.engine), doing), doing);
   if (!result.stdout.trim().startsWith("{")) {
     if (result.exitCode === 0) throw unreadableInfo(engine.name, result.stdout);
     throw unreachable(
@@ -151,10 +174,7 @@ export async function removeContainer(client: CliClient, container: string): Pro
 /** Runs `body` with the container's removal registered for an interruption of qus. */
 export async function withContainer<T>(client: CliClient, container: string, body: () => Promise<T>): Promise<T> {
   const unregister = client.register(() => {
-    spawnSync(client.engine.program, [...client.global, "rm", "--force", "--", container], {
-      stdio: "ignore",
-      timeout: 10_000,
-    });
+    client.command.runSync(["rm", "--force", "--", container], { timeoutMs: 10_000 });
   });
   try {
     return await body();

@@ -1,10 +1,16 @@
 import { QusError } from "../errors.js";
 import type { Exec } from "../exec.js";
+import type { EngineCommand } from "./engine-command.js";
 import type { RunSpec } from "./types.js";
 
 /** Options every CLI runner takes. */
 export interface CliRunnerOptions {
   readonly exec?: Exec;
+  /**
+   * The engine seam to run every call through, pointed at the same engine as the runner (its answer to `info` is
+   * then shared with whoever else holds it); made from the other options by default.
+   */
+  readonly command?: EngineCommand;
   /**
    * How long a call the engine answers at once may take (`info`, `image inspect`, `create`, `cp`, `rm`) before the
    * engine counts as not answering. Default: {@link ENGINE_TIMEOUT_ENV} (seconds) from the environment, else
