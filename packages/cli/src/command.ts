@@ -28,10 +28,10 @@ export interface Command {
   /** Arguments that are not options (`qus explain FILE...`), named in help; they arrive as `values[POSITIONALS]`. */
   readonly positionals?: string;
   /**
-   * The exit status of qus's own failures, when the command passes another program's status through (`vm run`):
-   * 125, as `docker run` keeps 125 for its own, so a command's 1 to 3 is never read as qus's.
+   * The command passes another program's status through (`vm run`): qus's own failures exit 125, as `docker run`
+   * keeps 125 for its own, so the program's 1 to 3 is never read as qus's (exit-codes.ts `passedThroughExitCode`).
    */
-  readonly ownFailureExit?: number;
+  readonly passesStatusThrough?: boolean;
   run(values: Values): Promise<CommandOutput>;
 }
 

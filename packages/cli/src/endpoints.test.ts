@@ -70,7 +70,7 @@ describe("several engines in one run", () => {
     expect(json.endpoints[1]).toEqual({
       host: "tcp://b:2376",
       ok: false,
-      error: { code: "QUS_ENGINE_UNREACHABLE", message: "no answer", hint: "start it" },
+      error: { code: "QUS_ENGINE_UNREACHABLE", kind: "environment", message: "no answer", hint: "start it" },
     });
   });
 });

@@ -1,5 +1,6 @@
-import { isQusError, QusError, type Report, renderJson, renderMarkdown, renderTable } from "@qus/core";
-import { exitCodeForError, exitCodeForReport, gravest } from "./exit-codes.js";
+import { QusError, type Report, renderJson, renderMarkdown, renderTable } from "@qus/core";
+import { errorDocument, exitCodeOfError, renderErrorText } from "@qus/core/toolkit";
+import { exitCodeForReport, gravest } from "./exit-codes.js";
 import { terminalJson, terminalText } from "./terminal.js";
 
 /** One engine of a run over several (`--context a,b`): its report, or the error that stopped it there. */
@@ -64,14 +65,8 @@ export function dockerHostsOf(value: string | undefined): string[] {
 /** The exit code of a run over several engines: the gravest of theirs (environment, then usage, then not ok). */
 export function exitCodeForEndpoints(outcomes: readonly EndpointOutcome[]): number {
   return gravest(
-    outcomes.map((outcome) => (outcome.report ? exitCodeForReport(outcome.report) : exitCodeForError(outcome.error))),
+    outcomes.map((outcome) => (outcome.report ? exitCodeForReport(outcome.report) : exitCodeOfError(outcome.error))),
   );
-}
-
-function errorJson(error: unknown) {
-  return isQusError(error)
-    ? { code: error.code, message: error.message, ...(error.hint ? { hint: error.hint } : {}) }
-    : { code: "QUS_UNEXPECTED", message: error instanceof Error ? error.message : String(error) };
 }
 
 /** An engine's name in JSON: `{ context }`, or `{ host }` for an address from DOCKER_HOST. */
@@ -87,7 +82,7 @@ export function renderEndpoints(
     const endpoints = outcomes.map((outcome) =>
       outcome.report
         ? { ...where(outcome), ok: outcome.report.ok, report: JSON.parse(renderJson(outcome.report)) }
-        : { ...where(outcome), ok: false, error: errorJson(outcome.error) },
+        : { ...where(outcome), ok: false, error: errorDocument(outcome.error).error },
     );
     const ok = endpoints.every((endpoint) => endpoint.ok);
     return terminalJson(`${JSON.stringify({ schemaVersion: 1, ok, endpoints }, null, 2)}\n`);
@@ -101,10 +96,8 @@ export function renderEndpoints(
         : renderTable(outcome.report, { color: format.color });
       return heading + body;
     }
-    const error = errorJson(outcome.error);
     // An engine's error quotes what it printed: shown escaped, never obeyed.
-    const text = `qus: error ${error.code}: ${error.message}\n${"hint" in error && error.hint ? `hint: ${error.hint}\n` : ""}`;
-    return heading + terminalText(text);
+    return heading + terminalText(`${renderErrorText(outcome.error)}\n`);
   });
   const failed = outcomes.filter((outcome) => !outcome.report?.ok).map((outcome) => outcome.context);
   const summary =

@@ -1,13 +1,11 @@
-import { EXIT_CODES, exitCodeOf, isQusError, type Report } from "@qus/core";
-
-/** Exit codes of `qus`, stable: scripts branch on them. */
-export const EXIT = EXIT_CODES;
+import { EXIT_CODES, exitCodeOf, type Report } from "@qus/core";
+import { exitCodeOfError } from "@qus/core/toolkit";
 
 /**
- * The exit status of qus's own failure in a command that passes another program's status through (`qus vm run`),
- * as `docker run` keeps 125 for its own: every other status is the program's.
+ * Exit codes of `qus`, stable: scripts branch on them. Core's one table (0 ok, 1 not ok, 2 input, 3 environment;
+ * 125 qus failed in a command that passes another program's status through): no command file writes a number.
  */
-export const QUS_FAILED_EXIT = 125;
+export const EXIT = EXIT_CODES;
 
 /**
  * Exit code for a finished report: 0 when ok; otherwise the gravest of its platforms' errors, through the same map
@@ -36,7 +34,30 @@ export function gravest(codes: readonly number[]): number {
   return EXIT.ok;
 }
 
-/** Exit code for an error that ended the command. */
-export function exitCodeForError(error: unknown): number {
-  return isQusError(error) ? exitCodeOf(error.code) : EXIT.notOk;
+/** Exit code of a command whose outcome is all or nothing (every node proved, no VM died): 0 or 1. */
+export function exitCodeWhen(ok: boolean): number {
+  return ok ? EXIT.ok : EXIT.notOk;
+}
+
+/**
+ * Exit code for an error that ended a command: its code's (core's one map; 1 for a bug), or 125 when the command
+ * passes another program's status through (see {@link passedThroughExitCode}).
+ */
+export function exitCodeForFailure(error: unknown, passesStatusThrough = false): number {
+  return passesStatusThrough ? passedThroughExitCode({ failed: error }) : exitCodeOfError(error);
+}
+
+/**
+ * How a command that passes another program's status through (`qus vm run`) ended: the program ran to its
+ * status, or qus failed before it could say one.
+ */
+export type PassedThrough = { readonly status: number } | { readonly failed: unknown };
+
+/**
+ * `qus vm run`'s exit code, as `docker run`'s: the program's status whatever it is (its 2 or 3 included), and
+ * {@link EXIT}.qusFailed (125) for every failure of qus's own, whatever its code: the QUS_ code on stderr (or the
+ * JSON error on stdout with `--json`) is what tells a program's 125 from qus's.
+ */
+export function passedThroughExitCode(outcome: PassedThrough): number {
+  return "status" in outcome ? outcome.status : EXIT.qusFailed;
 }

@@ -1,6 +1,7 @@
 import { type PlatformReport, QusError, type QusErrorCode, type Report } from "@qus/core";
+import { exitCodeOfError } from "@qus/core/toolkit";
 import { describe, expect, it } from "vitest";
-import { EXIT, exitCodeForError, exitCodeForReport, gravest } from "./exit-codes.js";
+import { EXIT, exitCodeForReport, gravest } from "./exit-codes.js";
 import { runQus as run } from "./test-support.js";
 
 // Only help and input errors run here: each of these ends before qus reads or writes the kernel's table.
@@ -172,7 +173,7 @@ describe("the same error code gives the same exit code, reported for one platfor
     "QUS_NOT_ROOT",
   ])("%s", (code) => {
     const reported = exitCodeForReport(report([platform({ ok: false, error: { code, message: "x" } })]));
-    expect(reported).toBe(exitCodeForError(new QusError(code, "x")));
+    expect(reported).toBe(exitCodeOfError(new QusError(code, "x")));
   });
 });
 
@@ -191,7 +192,7 @@ describe("main: repeated options", () => {
   });
 });
 
-describe("exitCodeForError", () => {
+describe("exitCodeOfError", () => {
   it.each<[string, unknown, number]>([
     ["usage", new QusError("QUS_USAGE", "x"), 2],
     ["an unknown platform", new QusError("QUS_UNKNOWN_PLATFORM", "x"), 2],
@@ -204,12 +205,12 @@ describe("exitCodeForError", () => {
     ["a thrown string", "boom", 1],
     ["undefined", undefined, 1],
   ])("%s → %i", (_, error, code) => {
-    expect(exitCodeForError(error)).toBe(code);
+    expect(exitCodeOfError(error)).toBe(code);
   });
 
   it("recognises a QusError from another copy of the module by name and code", () => {
     const copy = Object.assign(new Error("x"), { name: "QusError", code: "QUS_NOT_ROOT", kind: "environment" });
-    expect(exitCodeForError(copy)).toBe(3);
+    expect(exitCodeOfError(copy)).toBe(3);
   });
 });
 

@@ -1,12 +1,12 @@
 import { writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
-import { isQusError, QusError, type Report, renderJson, renderJunit, renderMarkdown, renderTable } from "@qus/core";
-import { installInterruptHandlers, shouldColor } from "@qus/core/toolkit";
+import { QusError, type Report, renderJson, renderJunit, renderMarkdown, renderTable } from "@qus/core";
+import { installInterruptHandlers, renderErrorJson, renderErrorText, shouldColor } from "@qus/core/toolkit";
 import { type Command, POSITIONALS, type Values } from "./command.js";
 import { COMMANDS } from "./commands.js";
 import { exitCodeForEndpoints, renderEndpoints } from "./endpoints.js";
-import { EXIT, exitCodeForError, exitCodeForReport } from "./exit-codes.js";
+import { EXIT, exitCodeForFailure, exitCodeForReport } from "./exit-codes.js";
 import { commandHelp, mainHelp } from "./help.js";
 import { terminalJson, terminalText } from "./terminal.js";
 
@@ -75,24 +75,16 @@ export async function main(argv: readonly string[], io: Io = processIo): Promise
     io.stdout.write(render(output.report, values, io));
     return exitCodeForReport(output.report);
   } catch (error) {
-    const exitCode = command?.ownFailureExit ?? exitCodeForError(error);
-    io.stderr.write(describeError(error));
+    const exitCode = exitCodeForFailure(error, command?.passesStatusThrough);
+    // Core's one renderer, on stderr as text; its message and hint often quote another program: shown escaped.
+    io.stderr.write(terminalText(`${renderErrorText(error)}\n`));
     // Options after `--` are the command's (vm run DISK -- prog --json), not qus's.
     const options = rest.includes("--") ? rest.slice(0, rest.indexOf("--")) : rest;
-    if (options.includes("--json")) io.stdout.write(terminalJson(errorJson(error, exitCode)));
+    // With --json, on stdout as JSON too, so a script reading stdout never gets plain text: the same code, kind,
+    // message and hint, and the exit code.
+    if (options.includes("--json")) io.stdout.write(terminalJson(renderErrorJson(error, exitCode)));
     return exitCode;
   }
-}
-
-/**
- * An error that ended a command run with `--json`, on stdout as JSON, so a script reading stdout never gets plain
- * text: `{ schemaVersion, ok: false, exitCode, error: { code, kind, message, hint } }` (also on stderr as text).
- */
-function errorJson(error: unknown, exitCode: number): string {
-  const described = isQusError(error)
-    ? { code: error.code, kind: error.kind, message: error.message, ...(error.hint ? { hint: error.hint } : {}) }
-    : { code: "QUS_UNEXPECTED", kind: "operation", message: error instanceof Error ? error.message : String(error) };
-  return `${JSON.stringify({ schemaVersion: 1, ok: false, exitCode, error: described }, null, 2)}\n`;
 }
 
 /** `--junit FILE`: the report as JUnit XML; a file that cannot be written fails the command. */
@@ -166,15 +158,6 @@ function render(report: Report, values: Values, io: Io): string {
   const body =
     values.markdown === true ? renderMarkdown(report) : renderTable(report, { color: shouldColor(io.stdout, io.env) });
   return body + files.join("");
-}
-
-/** The error that ended the command, for stderr: its message and hint often quote another program's output. */
-function describeError(error: unknown): string {
-  if (isQusError(error)) {
-    return terminalText(`qus: error ${error.code}: ${error.message}\n${error.hint ? `hint: ${error.hint}\n` : ""}`);
-  }
-  const detail = error instanceof Error ? (error.stack ?? error.message) : String(error);
-  return terminalText(`qus: unexpected error: ${detail}\n`);
 }
 
 /** On SIGINT, SIGTERM or SIGHUP: stop what qus started, clean up, and exit 128 + the signal's number. */

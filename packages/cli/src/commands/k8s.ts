@@ -1,7 +1,7 @@
 import { QusError, resolvePlatforms } from "@qus/core";
 import { alignRows, canonicalPlatform, formatCommand, printable } from "@qus/core/toolkit";
 import type { Command, OptionSpec, Values } from "../command.js";
-import { EXIT } from "../exit-codes.js";
+import { exitCodeWhen } from "../exit-codes.js";
 import { text } from "../values.js";
 
 declare const QUS_VERSION: string | undefined;
@@ -114,7 +114,7 @@ export const K8S_COMMANDS: readonly Command[] = [
       return {
         text: `${lines.join("\n")}\n`,
         json: nodes,
-        exitCode: bad === 0 && nodes.length > 0 ? EXIT.ok : EXIT.notOk,
+        exitCode: exitCodeWhen(bad === 0 && nodes.length > 0),
       };
     },
   },
@@ -167,7 +167,7 @@ export const K8S_COMMANDS: readonly Command[] = [
       return {
         text: `${printable(line)}\n`,
         json: outcome,
-        exitCode: outcome.missing.length === 0 ? EXIT.ok : EXIT.notOk,
+        exitCode: exitCodeWhen(outcome.missing.length === 0),
       };
     },
   },

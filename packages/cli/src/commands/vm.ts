@@ -1,7 +1,7 @@
 import { QusError } from "@qus/core";
 import { alignRows, formatCommand } from "@qus/core/toolkit";
 import { type Command, POSITIONALS, type Values } from "../command.js";
-import { EXIT, QUS_FAILED_EXIT } from "../exit-codes.js";
+import { exitCodeWhen, passedThroughExitCode } from "../exit-codes.js";
 import { flag, text } from "../values.js";
 
 declare const QUS_VERSION: string | undefined;
@@ -196,7 +196,7 @@ export const VM_COMMANDS: readonly Command[] = [
             ? `vm status: ${vms.length} running`
             : `vm status: ${died.length} died without qus vm stop (its context and files are removed; console log: ${died.map((entry) => entry.state.consoleLog).join(", ")})`;
       const lines = vms.length === 0 ? [summary] : [...alignRows(rows), summary];
-      return { text: `${lines.join("\n")}\n`, json: vms, exitCode: died.length === 0 ? EXIT.ok : EXIT.notOk };
+      return { text: `${lines.join("\n")}\n`, json: vms, exitCode: exitCodeWhen(died.length === 0) };
     },
   },
   {
@@ -205,7 +205,7 @@ export const VM_COMMANDS: readonly Command[] = [
       "boot a disk to run one command on the guest's own kernel, print its output, exit with its status (125: qus failed)",
     usage: USAGE.run,
     positionals: "DISK -- CMD...",
-    ownFailureExit: QUS_FAILED_EXIT,
+    passesStatusThrough: true,
     options: {
       timeout: { type: "string", value: "SECS", help: "end the VM after this long, boot included (default 300)" },
       json,
@@ -217,7 +217,7 @@ export const VM_COMMANDS: readonly Command[] = [
         throw new QusError("QUS_USAGE", "give the disk or VM folder", { hint: `usage: ${USAGE.run}` });
       const { runOnDisk } = await vm();
       const result = await runOnDisk({ disk, argv, timeoutMs: seconds(values, "timeout") });
-      return { text: result.output, json: result, exitCode: result.exitCode };
+      return { text: result.output, json: result, exitCode: passedThroughExitCode({ status: result.exitCode }) };
     },
   },
   {
