@@ -32,3 +32,4 @@ export {
   platformLabel,
 } from "./node-state.js";
 export { renderManifest } from "./render.js";
+export { UNINSTALL_NAME, uninstallManifest } from "./uninstall-manifest.js";

@@ -61,24 +61,25 @@ export function daemonSetManifest(options: ManifestOptions = {}): KubeObject[] {
   };
   const containers = [keeperContainer(shape, interval), ...(shape.labeller ? [labellerContainer(shape, options)] : [])];
   const objects: KubeObject[] = [];
-  if (namespace !== "kube-system" && namespace !== "default") {
-    objects.push({ apiVersion: "v1", kind: "Namespace", metadata: { name: namespace, labels } });
-  }
+  if (namespace !== "kube-system" && namespace !== "default") objects.push(namespaceOf(namespace, labels));
   if (shape.labeller) objects.push(...labellerRbac(namespace, labels));
   objects.push(daemonSetOf(shape, { name: APP_NAME, namespace, labels }, containers));
   return objects;
 }
 
 /** What the pod's parts share: the installer image, the platforms' list, the installer's flags, a labeller or not. */
-interface PodShape {
+export interface PodShape {
   readonly image: string;
   readonly list: string;
   readonly installerArgs: readonly string[];
   readonly labeller: boolean;
+  /** The init container's name and arguments, when it does other than register (`--uninstall`). */
+  readonly initName?: string;
+  readonly initArgs?: readonly string[];
 }
 
 /** The options checked before anything is made: bad input is QUS_USAGE naming the option. */
-function checkedOptions(options: ManifestOptions): { namespace: string; interval: number } {
+export function checkedOptions(options: ManifestOptions): { namespace: string; interval: number } {
   const namespace = options.namespace ?? "kube-system";
   if (!DNS_LABEL.test(namespace)) {
     throw new QusError("QUS_USAGE", `--namespace ${JSON.stringify(namespace)} is not a Kubernetes namespace name`, {
@@ -161,8 +162,20 @@ function labellerContainer(shape: PodShape, options: ManifestOptions): Record<st
   };
 }
 
+/**
+ * A namespace qus creates: Pod Security Admission's `privileged` level, since its pods need CAP_SYS_ADMIN, which
+ * `baseline` (many clusters' default) rejects.
+ */
+export function namespaceOf(namespace: string, labels: Record<string, string>): KubeObject {
+  return {
+    apiVersion: "v1",
+    kind: "Namespace",
+    metadata: { name: namespace, labels: { ...labels, "pod-security.kubernetes.io/enforce": "privileged" } },
+  };
+}
+
 /** The DaemonSet: the registering init container, then `containers`, on every node. */
-function daemonSetOf(
+export function daemonSetOf(
   shape: PodShape,
   metadata: { name: string; namespace: string; labels: Record<string, string> },
   containers: readonly Record<string, unknown>[],
@@ -172,20 +185,22 @@ function daemonSetOf(
     kind: "DaemonSet",
     metadata,
     spec: {
-      selector: { matchLabels: { "app.kubernetes.io/name": APP_NAME } },
+      selector: { matchLabels: { "app.kubernetes.io/name": metadata.labels["app.kubernetes.io/name"] } },
       updateStrategy: { type: "RollingUpdate", rollingUpdate: { maxUnavailable: "100%" } },
       template: {
         metadata: { labels: metadata.labels },
         spec: {
           // Before any job: a node-critical pod that tolerates every taint, the startup taint included.
           priorityClassName: "system-node-critical",
+          // Every taint is tolerated, so the OS must be chosen: binfmt_misc is Linux's, a Windows node has none.
+          nodeSelector: { "kubernetes.io/os": "linux" },
           tolerations: [{ operator: "Exists" }],
           ...(shape.labeller ? { serviceAccountName: APP_NAME } : { automountServiceAccountToken: false }),
           initContainers: [
             {
-              name: "register",
+              name: shape.initName ?? "register",
               image: shape.image,
-              args: ["--install", shape.list, ...shape.installerArgs],
+              args: shape.initArgs ?? ["--install", shape.list, ...shape.installerArgs],
               securityContext: INSTALLER_SECURITY,
               volumeMounts: [HOST_BINFMT_MOUNT],
             },
