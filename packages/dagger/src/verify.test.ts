@@ -3,6 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { isQusError } from "@qus/core";
 import { buildExitProgram, buildProbe } from "@qus/core/runner";
+import { describeFailure, failureHint } from "@qus/core/toolkit";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { type Call, callOf, type FakeEngine, startFakeEngine } from "./fake-engine.js";
 import { verifyText } from "./operations.js";
@@ -143,7 +144,7 @@ describe("verifyOnEngine (fake engine session over the SDK's HTTP transport; no 
     expect(report.platforms[0]?.through).toBe("engine-qemu");
   });
 
-  it("names exec format error as no-handler with the command that registers it (no engine runs)", async () => {
+  it("names exec format error as no-handler with core's sentence and core's hint, in the module's words (no engine runs)", async () => {
     const report = await verifyWith(
       {
         "linux/s390x /qus-probe": { refused: 'process "/qus-probe" did not complete: exec format error' },
@@ -156,8 +157,37 @@ describe("verifyOnEngine (fake engine session over the SDK's HTTP transport; no 
       platform: "linux/s390x",
       through: "host-kernel",
       failure: "no-handler",
-      hint: "register it on the engine's host: this module's ensure --platforms linux/s390x",
+      verification: describeFailure({ failure: "no-handler", chrooted: true }),
+      hint: "register it: this module's ensure --platforms linux/s390x",
     });
+    // The same failure gives the same hint in core, only naming the module's function in place of qus's command.
+    expect(failureHint({ failure: "no-handler", platform: "linux/s390x" })).toBe(
+      "register it: qus ensure --platforms linux/s390x",
+    );
+  });
+
+  it("a failed probe's line is core's report line: kind, sentence and hint as core words them (no engine runs)", async () => {
+    const refused = "exec /qus-probe: no such file or directory";
+    const report = await verifyWith(
+      {
+        "linux/arm64 /qus-probe": { refused },
+        "linux/arm64 /qus-direct": { status: DIRECT_STATUS },
+      },
+      ["arm64"],
+    );
+    const line = report.platforms[0];
+    expect(line?.failure).toBe("interpreter-unreachable");
+    expect(line?.verification).toBe(
+      describeFailure({ failure: "interpreter-unreachable", detail: refused, chrooted: true }),
+    );
+    expect(line?.hint).toBe(
+      failureHint({ failure: "interpreter-unreachable", platform: "linux/arm64" }).replace(
+        "qus ensure",
+        "this module's ensure",
+      ),
+    );
+    expect(line).toMatchObject({ before: "unknown", action: "none", after: "unknown", verified: false, ok: false });
+    expect(report).toMatchObject({ schemaVersion: 1, command: "verify", driver: "dagger", ok: false });
   });
 
   it("asks to re-register an entry whose emulator is not reachable inside containers (no engine runs)", async () => {
@@ -202,7 +232,19 @@ describe("verifyOnEngine (fake engine session over the SDK's HTTP transport; no 
 
   it("runs nothing for the engine's own platform (no engine runs)", async () => {
     const report = await verifyWith({}, ["linux/amd64"]);
-    expect(report.platforms).toEqual([{ platform: "linux/amd64", cpu: "x86_64", ok: true, through: "native" }]);
+    expect(report.platforms).toEqual([
+      {
+        platform: "linux/amd64",
+        cpu: "x86_64",
+        before: "native",
+        action: "native",
+        after: "native",
+        verified: null,
+        reasons: ["the engine's own architecture (amd64)"],
+        ok: true,
+        through: "native",
+      },
+    ]);
     expect(execChains(engine as FakeEngine)).toEqual([]);
   });
 
