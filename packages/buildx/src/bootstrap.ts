@@ -1,16 +1,15 @@
 import { QusError } from "@qus/core";
-import { execProcess } from "@qus/core/runner";
+import { engineCommand, execProcess } from "@qus/core/runner";
 import type { BootstrapOptions } from "./bootstrap-options.js";
 import type { BootstrapReport } from "./bootstrap-report.js";
 import type { BootstrapRun } from "./bootstrap-run.js";
 import { bootstrapBuilder, findBuilder } from "./builder-lifecycle.js";
-import { type BuildxTimeouts, createBuildxCli, DEFAULT_TIMEOUTS } from "./buildx-command.js";
+import { type BuildxTimeouts, buildxCliOn, DEFAULT_TIMEOUTS } from "./buildx-command.js";
 import { checkEngine } from "./engine.js";
 import { type EnsuredBinfmt, ensureBinfmtEverywhere } from "./ensure-binfmt.js";
 import { builderName, checkInput } from "./input-checks.js";
 import { proveOnBuilder } from "./prove-on-builder.js";
 import { requestedPlatforms } from "./requested-platforms.js";
-import { shareEngineAnswer } from "./share-engine-answer.js";
 
 /**
  * Makes a buildx builder that builds every requested platform, and proves it: check the input and that the engine
@@ -28,9 +27,8 @@ export async function bootstrap(options: BootstrapOptions): Promise<BootstrapRep
   const requested = requestedPlatforms(options.platforms);
   const driver = options.driver ?? "docker";
   checkInput(driver, options);
-  // The engine is asked `docker info` once: the binfmt helper's runner (core's) gets the engine check's answer.
-  const shared = shareEngineAnswer(exec);
-  const cli = createBuildxCli(shared.exec, options.context);
+  // One engine seam for the run: the binfmt helper's runner (core's) reads the engine check's answer to `docker info`.
+  const cli = buildxCliOn(engineCommand({ context: options.context || undefined, exec }));
 
   const engine = await checkEngine(cli, options.context, timeouts.info);
   const name = builderName(driver, engine.context, options);
@@ -50,7 +48,7 @@ export async function bootstrap(options: BootstrapOptions): Promise<BootstrapRep
   early?.catch(() => {});
   let ensured: EnsuredBinfmt;
   try {
-    ensured = await ensureBinfmtEverywhere(run, engine, { exec, engineExec: shared.exec }, existing);
+    ensured = await ensureBinfmtEverywhere(run, engine, exec, existing);
   } catch (error) {
     await early?.catch(() => {});
     throw error;

@@ -1,6 +1,13 @@
-import { spawnSync } from "node:child_process";
 import { QusError } from "@qus/core";
-import type { Exec, ExecResult } from "@qus/core/runner";
+import {
+  buildxErrorLine,
+  classifyEngineOutput,
+  type EngineCommand,
+  type EngineOutcome,
+  type Exec,
+  type ExecResult,
+  engineCommand,
+} from "@qus/core/runner";
 import { formatCommand } from "@qus/core/toolkit";
 
 /**
@@ -36,8 +43,10 @@ export const DEFAULT_TIMEOUTS: BuildxTimeouts = {
   stop: 60_000,
 };
 
-/** Runs `docker [--context C] ...` through core's exec seam, with argv arrays. */
+/** Runs `docker [--context C] ...` through core's engine seam, with argv arrays. */
 export interface BuildxCli {
+  /** The engine seam it runs on: the same object answers `docker info` for the binfmt helper's runner. */
+  readonly engine: EngineCommand;
   /**
    * `docker [--context C] buildx ARGS`. Resolves with how it ended, whatever its exit code; throws `QUS_TIMEOUT`
    * (naming the command) when it had to be killed at `timeoutMs`, and `QUS_ENGINE_UNREACHABLE` when the client
@@ -54,45 +63,42 @@ export interface BuildxCli {
   runSync(args: readonly string[], options: { timeoutMs: number }): { exitCode: number | undefined; stdout: string };
 }
 
-/** A {@link BuildxCli} on the docker client. */
+/** A {@link BuildxCli} on the docker client at `context` (its default endpoint without one). */
 export function createBuildxCli(exec: Exec, context?: string, docker = "docker"): BuildxCli {
-  const global = context ? ["--context", context] : [];
-  const argv = (args: readonly string[]) => [...global, ...args];
-  const displayDocker = (args: readonly string[]) => formatCommand([docker, ...argv(args)]);
+  return buildxCliOn(engineCommand({ program: docker, context: context || undefined, exec }));
+}
 
-  async function runDocker(args: readonly string[], timeoutMs: number): Promise<ExecResult> {
-    const result = await exec(docker, argv(args), { timeoutMs });
-    if (result.startError === "ENOENT") {
-      throw new QusError("QUS_ENGINE_UNREACHABLE", `the docker client (${docker}) is not installed`, {
+/** A {@link BuildxCli} on an engine seam. */
+export function buildxCliOn(engine: EngineCommand): BuildxCli {
+  const { program } = engine;
+  const displayDocker = (args: readonly string[]) => engine.display(args);
+
+  function judged(outcome: EngineOutcome, args: readonly string[], timeoutMs: number): ExecResult {
+    if (outcome.kind === "not-installed") {
+      throw new QusError("QUS_ENGINE_UNREACHABLE", `the docker client (${program}) is not installed`, {
         hint: "install the docker CLI and its buildx plugin",
       });
     }
-    if (result.timedOut) throw timeoutError(displayDocker(args), timeoutMs, result);
-    return result;
+    if (outcome.kind === "timed-out") throw timeoutError(displayDocker(args), timeoutMs, outcome.result);
+    return outcome.result;
   }
 
   return {
+    engine,
     async run(args, { timeoutMs }) {
-      const result = await runDocker(["buildx", ...args], timeoutMs);
-      if (result.exitCode !== 0 && /is not a docker command|unknown command "buildx"/i.test(result.stderr)) {
+      const argv = ["buildx", ...args];
+      const outcome = await engine.run(argv, { timeoutMs });
+      if (outcome.kind === "refused" && outcome.failure === "buildx-missing") {
         throw new QusError("QUS_ENGINE_UNREACHABLE", "docker buildx is not installed", {
           hint: "install the buildx plugin (package docker-buildx on Debian 13 and Ubuntu; bash tools/setup-docker.sh in qus's repository does it on Debian 12)",
         });
       }
-      return result;
+      return judged(outcome, argv, timeoutMs);
     },
-    docker: (args, { timeoutMs }) => runDocker(args, timeoutMs),
+    docker: async (args, { timeoutMs }) => judged(await engine.run(args, { timeoutMs }), args, timeoutMs),
     display: (args) => displayDocker(["buildx", ...args]),
     displayDocker,
-    runSync(args, { timeoutMs }) {
-      const result = spawnSync(docker, argv(["buildx", ...args]), {
-        encoding: "utf8",
-        timeout: timeoutMs,
-        killSignal: "SIGKILL",
-        stdio: ["ignore", "pipe", "pipe"],
-      });
-      return { exitCode: result.status ?? undefined, stdout: result.stdout ?? "" };
-    },
+    runSync: (args, { timeoutMs }) => engine.runSync(["buildx", ...args], { timeoutMs }),
   };
 }
 
@@ -168,12 +174,10 @@ export function tail(result: ExecResult, lines = 3): string {
 
 /** The last `ERROR:` line buildx printed (its own summary of what failed), else the last lines. */
 export function lastError(result: ExecResult): string {
-  const lines = `${result.stdout}\n${result.stderr}`.split("\n").map((line) => line.trim());
-  const error = lines.filter((line) => /^ERROR:/.test(line)).at(-1);
-  return error ?? tail(result);
+  return buildxErrorLine(result) ?? tail(result);
 }
 
 /** buildx's answer when a builder does not exist (`ERROR: no builder "x" found`). */
 export function isNoBuilder(result: ExecResult): boolean {
-  return /no builder .* found/i.test(`${result.stderr}\n${result.stdout}`);
+  return classifyEngineOutput(result) === "no-such-builder";
 }

@@ -1,5 +1,5 @@
-import { isQusError, QusError } from "@qus/core";
-import { type Exec, unreadableInfo } from "@qus/core/runner";
+import { QusError } from "@qus/core";
+import { ENGINE_INFO_ARGS, type Exec, engineCommand, unreadableInfo } from "@qus/core/runner";
 import { type BuildxCli, seconds, tail } from "./buildx-command.js";
 
 /** What `docker info` said about the engine and the client's context. */
@@ -11,40 +11,37 @@ export interface EngineAnswer {
   readonly id?: string;
 }
 
-/** The argv of the engine check. */
-export const INFO_ARGS = ["info", "--format", "{{json .}}"];
-
 /**
  * Asks the engine `docker info`, bounded by `timeoutMs`, before anything else: an engine that does not answer
  * (a DOCKER_HOST that accepts and never replies) is `QUS_ENGINE_UNREACHABLE` within seconds instead of a hang,
- * a `--context` that does not exist is `QUS_USAGE`.
+ * a `--context` that does not exist is `QUS_USAGE`. The answer is the seam's: core's runner on the same seam reads it
+ * again without asking.
  */
 export async function checkEngine(
   cli: BuildxCli,
   context: string | undefined,
   timeoutMs: number,
 ): Promise<EngineAnswer> {
-  const command = cli.displayDocker(INFO_ARGS);
   const where = endpoint(context);
-  let result: Awaited<ReturnType<BuildxCli["docker"]>>;
-  try {
-    result = await cli.docker(INFO_ARGS, { timeoutMs });
-  } catch (error) {
-    if (isQusError(error) && error.code === "QUS_TIMEOUT") {
-      throw new QusError(
-        "QUS_ENGINE_UNREACHABLE",
-        `the docker engine at ${where} does not answer: ${command} got no reply within ${seconds(timeoutMs)}`,
-        { hint: "check that dockerd runs and that DOCKER_HOST / --context point at it", cause: error },
-      );
-    }
-    throw error;
+  const outcome = await cli.engine.info(timeoutMs);
+  if (outcome.kind === "not-installed") {
+    throw new QusError("QUS_ENGINE_UNREACHABLE", `the docker client (${cli.engine.program}) is not installed`, {
+      hint: "install the docker CLI and its buildx plugin",
+    });
   }
-  const output = `${result.stderr}\n${result.stdout}`;
-  if (context !== undefined && /context .*(not found|does not exist)/i.test(output)) {
+  if (outcome.kind === "timed-out") {
+    throw new QusError(
+      "QUS_ENGINE_UNREACHABLE",
+      `the docker engine at ${where} does not answer: ${cli.engine.display(ENGINE_INFO_ARGS.docker)} got no reply within ${seconds(timeoutMs)}`,
+      { hint: "check that dockerd runs and that DOCKER_HOST / --context point at it" },
+    );
+  }
+  if (context !== undefined && outcome.kind === "refused" && outcome.failure === "no-such-context") {
     throw new QusError("QUS_USAGE", `--context ${JSON.stringify(context)}: no such docker context`, {
       hint: "list the contexts with: docker context ls",
     });
   }
+  const { result } = outcome;
   let info:
     | { ID?: string; ServerVersion?: string; ServerErrors?: string[]; ClientInfo?: { Context?: string } }
     | undefined;
@@ -74,11 +71,13 @@ export async function checkEngine(
  * undefined when it does not answer within `timeoutMs` or names none.
  */
 export async function engineIdAt(exec: Exec, endpoint: string, timeoutMs: number): Promise<string | undefined> {
-  const target = endpoint.includes("://") ? ["--host", endpoint] : ["--context", endpoint];
-  const result = await exec("docker", [...target, ...INFO_ARGS], { timeoutMs }).catch(() => undefined);
-  if (result?.exitCode !== 0) return undefined;
+  const target = endpoint.includes("://") ? { host: endpoint } : { context: endpoint };
+  const outcome = await engineCommand({ ...target, exec })
+    .info(timeoutMs)
+    .catch(() => undefined);
+  if (outcome?.kind !== "ran" || outcome.result.exitCode !== 0) return undefined;
   try {
-    const id = (JSON.parse(result.stdout.trim() || "null") as { ID?: unknown } | null)?.ID;
+    const id = (JSON.parse(outcome.result.stdout.trim() || "null") as { ID?: unknown } | null)?.ID;
     return typeof id === "string" && id !== "" ? id : undefined;
   } catch {
     return undefined;

@@ -7,7 +7,7 @@ import {
   type Report,
   type Target,
 } from "@qus/core";
-import { createDockerCliRunner, type Exec } from "@qus/core/runner";
+import { createDockerCliRunner, type EngineCommand, type Exec } from "@qus/core/runner";
 import { canonicalPlatform, formatCommand } from "@qus/core/toolkit";
 import type { BootstrapOptions } from "./bootstrap-options.js";
 import type { NodeBinfmt } from "./bootstrap-report.js";
@@ -34,26 +34,26 @@ export interface EnsuredBinfmt {
 }
 
 /**
- * Ensures binfmt on the builder's kernel (through `engineExec`, which shares the engine check's answer), then on the
+ * Ensures binfmt on the builder's kernel (on the run's engine seam, which has the engine check's answer), then on the
  * engine behind each other node of an existing docker-container builder (reached through `exec`).
  */
 export async function ensureBinfmtEverywhere(
   run: BootstrapRun,
   engine: EngineAnswer,
-  exec: { readonly exec: Exec; readonly engineExec: Exec },
+  exec: Exec,
   existing: BuilderInfo | undefined,
 ): Promise<EnsuredBinfmt> {
-  const { options, requested, driver, timeouts } = run;
+  const { options, requested, driver, timeouts, cli } = run;
   const timedOut: string[] = [];
-  const binfmt = await ensureBinfmt(options, requested, watchTimeouts(exec.engineExec, timedOut), timedOut);
+  const binfmt = await ensureBinfmt(options, requested, cli.engine.withExec(watchTimeouts(exec, timedOut)), timedOut);
   // Each other node's engine too, once the main one is done (two names of one engine then find it ensured).
   const nodeBinfmt =
     existing && driver === "docker-container"
       ? await ensureNodeEngines(
           options,
-          await otherNodeEngines(existing.nodes, engine, exec.exec, timeouts.info),
+          await otherNodeEngines(existing.nodes, engine, exec, timeouts.info),
           requested,
-          exec.exec,
+          exec,
         )
       : [];
   const native = new Set<string>(binfmt.platforms.filter((p) => p.action === "native").map((p) => p.cpu));
@@ -68,7 +68,7 @@ export async function ensureBinfmtEverywhere(
 async function ensureBinfmt(
   options: BootstrapOptions,
   requested: readonly { target: Target }[],
-  exec: Exec,
+  command: EngineCommand,
   timedOut: readonly string[],
 ): Promise<Report> {
   try {
@@ -79,7 +79,7 @@ async function ensureBinfmt(
       driver:
         options.binfmtDriver ??
         createContainerDriver({
-          runner: createDockerCliRunner({ context: options.context, exec }),
+          runner: createDockerCliRunner({ context: options.context, exec: command.exec, command }),
           image: options.image,
           privileged: options.privileged,
         }),

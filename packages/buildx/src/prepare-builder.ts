@@ -1,13 +1,10 @@
 import { randomBytes } from "node:crypto";
 import { QusError } from "@qus/core";
-import type { ExecResult } from "@qus/core/runner";
+import { type ExecResult, isBuilderCreateRace, isRefusedBuilderOptions } from "@qus/core/runner";
 import type { BootstrapRun } from "./bootstrap-run.js";
 import { refreshNodes } from "./builder-lifecycle.js";
 import { type BuildxCli, createArgs, lastError } from "./buildx-command.js";
 import { type Created, isOwn, removeCreated, withRemoval } from "./created-builder.js";
-
-/** What buildx says when a builder of the name appeared between a look-up and a create. */
-const CREATE_RACE = /existing instance|did you mean to append/i;
 
 /** What {@link prepareBuilder} did: the builder it created, whether it restarted the nodes, what to tell. */
 export interface Prepared {
@@ -69,7 +66,7 @@ async function createBuilder(run: BootstrapRun): Promise<Prepared> {
       return { refreshed: false, warnings };
     }
     // It is gone again (that process removed it): create it once more, else say what buildx said.
-    if (attempt >= 2 || !CREATE_RACE.test(`${result.stderr}\n${result.stdout}`)) {
+    if (attempt >= 2 || !isBuilderCreateRace(result)) {
       throw createFailure(cli, name, args, result);
     }
   }
@@ -78,7 +75,7 @@ async function createBuilder(run: BootstrapRun): Promise<Prepared> {
 function createFailure(cli: BuildxCli, name: string, args: readonly string[], result: ExecResult): QusError {
   const detail = lastError(result);
   // At create, buildx only parses and checks the driver options: a failure there is the options' (bad input).
-  if (/invalid|parse error|failed to initialize builder|unknown/i.test(detail)) {
+  if (isRefusedBuilderOptions(detail)) {
     return new QusError("QUS_USAGE", `buildx refused the driver options of builder ${name}: ${detail}`, {
       hint: `check the --driver-opt values (key=value, as buildx's docker-container driver takes them); the command was: ${cli.display(args)}`,
     });
