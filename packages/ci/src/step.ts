@@ -1,7 +1,7 @@
 import { type BootstrapReport, bootstrap, provenReport } from "@qus/buildx";
 import { type Driver, ensure, isQusError, type Report, renderMarkdown } from "@qus/core";
 import { createDockerCliRunner, type Exec, execProcess } from "@qus/core/runner";
-import { whyNotOk } from "@qus/core/toolkit";
+import { type PlatformProblem, platformProblems, runsProven } from "@qus/core/toolkit";
 import type { StepInputs } from "./inputs.js";
 import { kernelDriver } from "./kernel-driver.js";
 import { runQusAsRoot } from "./sudo.js";
@@ -19,12 +19,8 @@ export interface StepState {
   readonly cleanup: boolean;
 }
 
-/** A platform asked for that does not run, and why. */
-export interface StepFailure {
-  readonly platform: string;
-  readonly message: string;
-  readonly hint?: string;
-}
+/** A platform asked for that does not run, and why: core's reason and hint for it. */
+export type StepFailure = PlatformProblem;
 
 /** What the step did: the outputs, the summary and the annotations a plugin turns into its runner's terms. */
 export interface StepOutcome {
@@ -96,16 +92,7 @@ export async function runStep(inputs: StepInputs, options: StepOptions): Promise
   }
   // What runs: the kernel's report of this step, with the builder's proofs folded in when there is a builder.
   const judged = bootstrapped ? provenReport({ ...bootstrapped, binfmt: report }) : report;
-  const failures: StepFailure[] = judged.platforms
-    .filter((platform) => !platform.ok)
-    .map((platform) => ({
-      platform: platform.platform,
-      message: whyNotOk(platform),
-      ...(platform.hint ? { hint: platform.hint } : {}),
-    }));
-  const verified = judged.platforms
-    .filter((platform) => platform.ok && (platform.verified === true || platform.before === "native"))
-    .map((platform) => platform.platform);
+  const { failures, verified } = stepVerdict(judged);
   return {
     report,
     bootstrap: bootstrapped,
@@ -115,6 +102,17 @@ export async function runStep(inputs: StepInputs, options: StepOptions): Promise
     warnings: [...report.warnings, ...(bootstrapped?.warnings ?? [])],
     failures,
     state: { ...state, createdBuilder: bootstrapped?.created ? bootstrapped.builder : undefined },
+  };
+}
+
+/**
+ * Which platforms run and which do not, by core's rules and in core's words: verified (or native) platforms, and for
+ * each one that is not ok its reason and hint as the report gives them.
+ */
+export function stepVerdict(report: Report): { failures: StepFailure[]; verified: string[] } {
+  return {
+    failures: platformProblems(report),
+    verified: report.platforms.filter(runsProven).map((platform) => platform.platform),
   };
 }
 
