@@ -1,7 +1,7 @@
-import { spawnSync } from "node:child_process";
 import { QusError } from "../errors.js";
-import type { Exec, ExecResult } from "../exec.js";
+import type { Exec } from "../exec.js";
 import { DEFAULT_ENGINE_TIMEOUT_MS } from "../runner/cli-runner-options.js";
+import { type EngineOutcome, engineCommand } from "../runner/engine-command.js";
 import { formatCommand } from "../shell-quote.js";
 
 /** What `docker image inspect` says of an image, as far as explain reads it. */
@@ -18,73 +18,77 @@ export interface ImageConfig {
   };
 }
 
-/** The docker CLI calls explain needs, with argv arrays and time bounds. */
+/** The docker CLI calls explain needs, on core's engine seam: argv arrays and time bounds. */
 export function dockerCli(exec: Exec, context: string | undefined) {
-  const global = context === undefined ? [] : ["--context", context];
-  const call = async (args: readonly string[]): Promise<ExecResult> => {
-    const result = await exec("docker", [...global, ...args], { timeoutMs: DEFAULT_ENGINE_TIMEOUT_MS * 2 });
-    if (result.startError === "ENOENT") {
+  const docker = engineCommand({ context, exec });
+  const call = async (args: readonly string[]): Promise<EngineOutcome> => {
+    const outcome = await docker.run(args, { timeoutMs: DEFAULT_ENGINE_TIMEOUT_MS * 2 });
+    if (outcome.kind === "not-installed") {
       throw new QusError("QUS_ENGINE_UNREACHABLE", "the docker client (docker) is not installed", {
         hint: "install the docker CLI, or explain files on the machine that runs them",
       });
     }
-    if (result.timedOut || result.startError) {
+    if (outcome.kind === "timed-out" || outcome.kind === "could-not-start") {
       throw new QusError(
         "QUS_ENGINE_UNREACHABLE",
-        `${formatCommand(["docker", ...args.slice(0, 2)])} ${result.timedOut ? "did not answer in time" : `could not start: ${result.startError}`}`,
+        `${formatCommand(["docker", ...args.slice(0, 2)])} ${outcome.kind === "timed-out" ? "did not answer in time" : `could not start: ${outcome.reason}`}`,
         { hint: "check that the engine answers: docker info" },
       );
     }
-    return result;
+    return outcome;
   };
-  const failed = (what: string, result: ExecResult) =>
-    /cannot connect|is the docker daemon running|error during connect/i.test(result.stderr)
+  const failed = (what: string, outcome: EngineOutcome) => {
+    const { result } = outcome;
+    return outcome.kind === "refused" && outcome.failure === "unreachable"
       ? new QusError("QUS_ENGINE_UNREACHABLE", `${what}: ${result.stderr.trim()}`, {
           hint: "check that the engine answers: docker info",
         })
       : new QusError("QUS_EXEC_FAILED", `${what}: ${result.stderr.trim() || `exit ${result.exitCode}`}`);
+  };
+  const refused = (outcome: EngineOutcome, failure: string) =>
+    outcome.kind === "refused" && outcome.failure === failure;
   return {
+    /** The engine seam these calls run on, for the runner that judges the programs on the same engine. */
+    command: docker,
     async inspectImage(ref: string): Promise<ImageConfig> {
-      const result = await call(["image", "inspect", "--format", "{{json .}}", "--", ref]);
-      if (result.exitCode !== 0) {
-        if (/no such (image|object)/i.test(result.stderr)) {
+      const outcome = await call(["image", "inspect", "--format", "{{json .}}", "--", ref]);
+      if (outcome.result.exitCode !== 0) {
+        if (refused(outcome, "no-such-image")) {
           throw new QusError("QUS_IMAGE_MISSING", `the engine has no image ${ref}`, {
             hint: `pull or build it first: ${formatCommand(["docker", "pull", ref])}`,
           });
         }
-        throw failed(`docker image inspect ${ref}`, result);
+        throw failed(`docker image inspect ${ref}`, outcome);
       }
       try {
-        return JSON.parse(result.stdout) as ImageConfig;
+        return JSON.parse(outcome.result.stdout) as ImageConfig;
       } catch (error) {
         throw new QusError("QUS_EXEC_FAILED", `docker image inspect ${ref} printed no JSON`, { cause: error });
       }
     },
     async create(ref: string, name: string): Promise<void> {
       // Created, never started: the command is a placeholder the image need not have.
-      const result = await call(["create", "--name", name, "--network", "none", "--", ref, "/qus-never-run"]);
-      if (result.exitCode !== 0) throw failed(`docker create ${ref}`, result);
+      const outcome = await call(["create", "--name", name, "--network", "none", "--", ref, "/qus-never-run"]);
+      if (outcome.result.exitCode !== 0) throw failed(`docker create ${ref}`, outcome);
     },
     /** Copies a path out of the container; false when the image has no such path. */
     async copy(name: string, path: string, to: string): Promise<boolean> {
-      const result = await call(["cp", `${name}:${path}`, to]);
-      if (result.exitCode === 0) return true;
-      if (/could not find the file|no such file|not found/i.test(result.stderr)) return false;
-      throw failed(`docker cp ${path}`, result);
+      const outcome = await call(["cp", `${name}:${path}`, to]);
+      if (outcome.result.exitCode === 0) return true;
+      if (refused(outcome, "no-such-path")) return false;
+      throw failed(`docker cp ${path}`, outcome);
     },
     /** Removes a container; true when it is gone (or was never made). */
     async remove(name: string): Promise<boolean> {
-      const result = await exec("docker", [...global, "rm", "--force", "--", name], {
-        timeoutMs: DEFAULT_ENGINE_TIMEOUT_MS,
-      });
-      return result.exitCode === 0 || /no such container/i.test(result.stderr);
+      const outcome = await docker.run(["rm", "--force", "--", name], { timeoutMs: DEFAULT_ENGINE_TIMEOUT_MS });
+      return outcome.result.exitCode === 0 || refused(outcome, "no-such-container");
     },
     /** The command a user pastes to remove a container this left behind. */
     removeCommand(name: string): string {
-      return formatCommand(["docker", ...global, "rm", "--force", name]);
+      return docker.display(["rm", "--force", name]);
     },
     removeSync(name: string): void {
-      spawnSync("docker", [...global, "rm", "--force", "--", name], { stdio: "ignore", timeout: 10_000 });
+      docker.runSync(["rm", "--force", "--", name], { timeoutMs: 10_000 });
     },
   };
 }

@@ -84,7 +84,7 @@ export async function explainImage(options: ExplainImageOptions): Promise<Explan
     });
   }
   const asked = askedPaths(ref, config, options.paths);
-  const runner = createDockerCliRunner({ context: options.context, exec: options.exec });
+  const runner = createDockerCliRunner({ context: options.context, exec: options.exec, command: docker.command });
   const driver = options.driver ?? createContainerDriver({ runner, image: options.installerImage });
   const temp = mkdtempSync(join(tmpdir(), "qus-explain-"));
   const container = `qus-explain-${process.pid}-${randomBytes(4).toString("hex")}`;
