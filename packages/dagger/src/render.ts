@@ -37,7 +37,7 @@ export function renderCoreReport(report: Report, format: Format): string {
 
 /** What `verify` found on the engine, in the asked format. */
 export function renderEngineReport(report: EngineReport, format: Format): string {
-  if (format === "json") return `${JSON.stringify(report, null, 2)}\n`;
+  if (format === "json") return renderJson(report); // core's report, with the engine's fields added
   const rows = report.platforms.map((platform) => [
     platform.platform,
     THROUGH[platform.through],
