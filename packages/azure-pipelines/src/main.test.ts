@@ -1,7 +1,8 @@
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { StepOutcome } from "@qus/ci";
+import { QusError, type StepOutcome } from "@qus/ci";
+import { errorDocument } from "@qus/core/toolkit";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
 import type { TaskOptions } from "./main.js";
 
@@ -71,11 +72,23 @@ describe("the task's main execution, through the task library", () => {
     expect(stdout).not.toMatch(/%0A\s+at /);
   });
 
+  it("a step that cannot run fails with qus's one rendering of its error, on one line", async () => {
+    const refused = new QusError("QUS_NOT_ROOT", "binfmt_misc needs root", { hint: "allow passwordless sudo" });
+    await runTask({
+      ...task({ platforms: "linux/arm64" }),
+      runStep: async () => {
+        throw refused;
+      },
+    });
+    const { error } = errorDocument(refused);
+    expect(result()).toEqual(["Failed", `qus: error ${error.code}: ${error.message} (hint: ${error.hint})`]);
+  });
+
   it("a 100 KB input is quoted short in the failed result", async () => {
     await runTask(task({ platforms: "linux/arm64", driver: "x".repeat(100_000) }));
     const [status, message] = result() ?? [];
     expect(status).toBe("Failed");
     expect(message?.length).toBeLessThan(1000);
-    expect(message).toContain(`qus: QUS_USAGE: the input driver is "${"x".repeat(200)}"…(99800 more)`);
+    expect(message).toContain(`qus: error QUS_USAGE: the input driver is "${"x".repeat(200)}"…(99800 more)`);
   });
 });

@@ -1,12 +1,12 @@
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { runStep, stepStateOf } from "@qus/ci";
+import { renderErrorText, runStep, stepStateOf } from "@qus/ci";
 import { renderTable } from "@qus/core";
 import { printable } from "@qus/core/toolkit";
 import * as tl from "azure-pipelines-task-lib/task.js";
 import { readTaskInputs } from "./inputs.js";
-import { errorReason, failureLine, failureReason, taskOutputs } from "./messages.js";
+import { failureLine, failureReason, taskOutputs } from "./messages.js";
 import { STATE_VARIABLE, serializeState } from "./state.js";
 
 /** How the task runs: the qus CLI beside its bundle, @qus/ci's step and the agent's inputs (a test passes its own). */
@@ -41,7 +41,8 @@ export async function runTask(options: TaskOptions): Promise<void> {
     // What the step registered before it failed is still the post-job step's to remove.
     const state = stepStateOf(error);
     if (state) tl.setTaskVariable(STATE_VARIABLE, serializeState(state));
-    tl.setResult(tl.TaskResult.Failed, errorReason(error));
+    // qus's one renderer, as the CLI says it, on one line: the agent shows the result as one.
+    tl.setResult(tl.TaskResult.Failed, renderErrorText(error, { oneLine: true }));
   }
 }
 

@@ -1,5 +1,4 @@
 import type { StepFailure, StepOutcome } from "@qus/ci";
-import { isQusError } from "@qus/core";
 
 /** The task's output variables (task.json `OutputVariables`), each as the text the agent stores. */
 export interface TaskOutputs {
@@ -29,10 +28,4 @@ export function failureLine(failure: StepFailure): string {
 export function failureReason(failures: readonly StepFailure[]): string {
   const count = failures.length === 1 ? "1 platform does" : `${failures.length} platforms do`;
   return `qus: ${count} not run: ${failures.map(failureLine).join("; ")}`;
-}
-
-/** Why the task failed, when the step could not run at all: qus's error code, message and hint. */
-export function errorReason(error: unknown): string {
-  if (isQusError(error)) return `qus: ${error.code}: ${error.message}${error.hint ? ` (hint: ${error.hint})` : ""}`;
-  return `qus: unexpected error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`;
 }

@@ -1,9 +1,8 @@
 // The task's post-job execution (task.json `postjobexecution`): with `cleanup: true`, removes what the main step
 // registered and the builder it created. It never fails the job: a problem is a warning naming what to run.
 import { join } from "node:path";
-import { installInterruptHandlers, runPost } from "@qus/ci";
+import { installInterruptHandlers, renderErrorText, runPost } from "@qus/ci";
 import * as tl from "azure-pipelines-task-lib/task.js";
-import { errorReason } from "./messages.js";
 import { parseState, STATE_VARIABLE } from "./state.js";
 
 /** The qus CLI bundled beside this file, for the local driver as a non-root user (through `sudo -n`). */
@@ -29,7 +28,7 @@ async function post(): Promise<void> {
     console.log(`qus: removed ${removed.length > 0 ? removed.join(", ") : "nothing: this job registered nothing"}`);
     for (const problem of outcome.problems) tl.warning(`qus clean-up: ${problem}`);
   } catch (error) {
-    tl.warning(`qus clean-up did not run: ${errorReason(error)}`);
+    tl.warning(`qus clean-up did not run: ${renderErrorText(error, { oneLine: true })}`);
   }
 }
 

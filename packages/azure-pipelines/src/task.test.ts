@@ -1,9 +1,9 @@
 import { readFileSync } from "node:fs";
 import { INPUT_NAMES, type StepOutcome } from "@qus/ci";
-import { QusError, type Report } from "@qus/core";
+import type { Report } from "@qus/core";
 import { describe, expect, it } from "vitest";
 import { readTaskInputs, TASK_INPUT_NAMES, taskInputName } from "./inputs.js";
-import { errorReason, failureReason, taskOutputs } from "./messages.js";
+import { failureReason, taskOutputs } from "./messages.js";
 import { parseState, serializeState } from "./state.js";
 
 const readJson = (path: string) => JSON.parse(readFileSync(new URL(path, import.meta.url), "utf8"));
@@ -81,9 +81,6 @@ describe("what the task tells the agent", () => {
     );
     expect(failureReason([failure, { platform: "linux/s390x", message: "no QEMU" }])).toBe(
       "qus: 2 platforms do not run: linux/riscv64: a stale entry (hint: set replace: true); linux/s390x: no QEMU",
-    );
-    expect(errorReason(new QusError("QUS_NOT_ROOT", "needs root", { hint: "use sudo" }))).toBe(
-      "qus: QUS_NOT_ROOT: needs root (hint: use sudo)",
     );
   });
 });

@@ -1,6 +1,7 @@
-// What a plugin needs of core beside the step: its errors, and the clean-up on a cancelled job.
+// What a plugin needs of core beside the step: its errors and their one renderer (the CLI's), and the clean-up on a
+// cancelled job.
 export { isQusError, QusError, renderTable } from "@qus/core";
-export { installInterruptHandlers, interruptCleanup } from "@qus/core/toolkit";
+export { installInterruptHandlers, interruptCleanup, renderErrorText } from "@qus/core/toolkit";
 export { INPUT_NAMES, type InputReader, readStepInputs, type StepDriver, type StepInputs } from "./inputs.js";
 export { outputsUnwritable, type UnwrittenOutputs } from "./outputs.js";
 export { type PostOutcome, runPost } from "./post.js";

@@ -1,4 +1,6 @@
+import { QusError } from "@qus/core";
 import type { Exec, ExecResult } from "@qus/core/runner";
+import { renderErrorJson } from "@qus/core/toolkit";
 import { describe, expect, it } from "vitest";
 import { runQusAsRoot } from "./sudo.js";
 
@@ -22,6 +24,16 @@ describe("runQusAsRoot (sudo faked)", () => {
       code: "QUS_BINFMT_READONLY",
       message: "read-only",
       hint: "remount it",
+    });
+  });
+
+  it("what the CLI's one error renderer writes is read back by the same module: code, message and hint kept", async () => {
+    const printed = renderErrorJson(new QusError("QUS_KERNEL_NO_F_FLAG", "no F flag", { hint: "a newer kernel" }));
+    await expect(runQusAsRoot(printing(printed, 3), "/qus.js", [])).rejects.toMatchObject({
+      name: "QusError",
+      code: "QUS_KERNEL_NO_F_FLAG",
+      message: "no F flag",
+      hint: "a newer kernel",
     });
   });
 

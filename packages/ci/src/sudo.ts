@@ -1,7 +1,7 @@
 import { userInfo } from "node:os";
 import { QusError, type Report } from "@qus/core";
 import type { Exec } from "@qus/core/runner";
-import { formatCommand } from "@qus/core/toolkit";
+import { errorFromDocument, formatCommand } from "@qus/core/toolkit";
 
 /** How long the qus CLI may take under sudo: its own probes and writes are bounded well below this. */
 const SUDO_TIMEOUT_MS = 180_000;
@@ -29,31 +29,14 @@ export async function runQusAsRoot(exec: Exec, cliPath: string, args: readonly s
     throw new QusError("QUS_TIMEOUT", `${command} did not finish within ${SUDO_TIMEOUT_MS / 1000} s and was stopped`);
   }
   const printed = parsedJson(result.stdout);
-  // With --json the CLI prints its report, or the error that ended it, as JSON: read as data, never as words.
-  if (isCliError(printed)) {
-    const { code, message, hint } = printed.error;
-    throw new QusError(code, message, hint ? { hint } : {});
-  }
+  // With --json the CLI prints its report, or the error that ended it, as JSON: read back as data by the module
+  // that writes it, never from its words on stderr.
+  const cliError = errorFromDocument(printed);
+  if (cliError) throw cliError;
   if (printed && typeof printed === "object") return printed as Report;
   throw new QusError(
     "QUS_EXEC_FAILED",
     `${command} failed (status ${result.exitCode ?? "unknown"}): ${result.stderr.trim() || "it printed nothing"}`,
-  );
-}
-
-/** The error object `qus --json` prints when a command fails. */
-interface CliError {
-  readonly ok: false;
-  readonly error: { readonly code: QusError["code"]; readonly message: string; readonly hint?: string };
-}
-
-function isCliError(value: unknown): value is CliError {
-  const error = (value as Partial<CliError> | undefined)?.error;
-  return (
-    (value as Partial<CliError> | undefined)?.ok === false &&
-    typeof error?.code === "string" &&
-    error.code.startsWith("QUS_") &&
-    typeof error.message === "string"
   );
 }
 

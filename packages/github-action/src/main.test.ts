@@ -1,7 +1,8 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { StepOutcome } from "@qus/ci";
+import { QusError, type StepOutcome } from "@qus/ci";
+import { errorDocument, renderErrorText } from "@qus/core/toolkit";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { run } from "./main.js";
 
@@ -68,13 +69,37 @@ describe("the main step, through @actions/core", () => {
     expect(more).toEqual([]);
     expect(error).toMatch(
       new RegExp(
-        `^QUS_OUTPUT_UNWRITABLE: qus verified linux/arm64, but could not write the step's outputs to the GITHUB_OUTPUT file ${missing}: `,
+        `^qus: error QUS_OUTPUT_UNWRITABLE: qus verified linux/arm64, but could not write the step's outputs to the GITHUB_OUTPUT file ${missing}: `,
       ),
     );
     expect(error).toMatch(/\nhint: /);
     expect(error).not.toMatch(/^\s+at /m);
     // The state was saved first: the post step can still clean up.
     expect(readFileSync(join(dir, "state"), "utf8")).toContain("aarch64");
+  });
+
+  it("a step that cannot run fails with qus's one rendering of its error: the CLI's code, message and hint", async () => {
+    const refused = new QusError("QUS_NOT_ROOT", "binfmt_misc needs root", { hint: "allow passwordless sudo" });
+    await run({
+      runStep: async () => {
+        throw refused;
+      },
+    });
+    expect(process.exitCode).toBe(1);
+    expect(errors()).toEqual([renderErrorText(refused)]);
+    const { error } = errorDocument(refused);
+    expect(errors()[0]).toBe(`qus: error ${error.code}: ${error.message}\nhint: ${error.hint}`);
+  });
+
+  it("a bug fails the step with its stack, named unexpected", async () => {
+    await run({
+      runStep: async () => {
+        throw new TypeError("cannot read properties of undefined");
+      },
+    });
+    const [error, ...more] = errors();
+    expect(more).toEqual([]);
+    expect(error).toMatch(/^qus: unexpected error: TypeError: cannot read properties of undefined\n\s+at /);
   });
 
   it("a 100 KB input is quoted short in the error", async () => {

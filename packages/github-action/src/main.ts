@@ -1,6 +1,6 @@
 import * as core from "@actions/core";
-import { outputsUnwritable, readStepInputs, runStep, type StepOutcome, stepStateOf } from "@qus/ci";
-import { CLI_PATH, describeError, STATE_NAME } from "./common.js";
+import { outputsUnwritable, readStepInputs, renderErrorText, runStep, type StepOutcome, stepStateOf } from "@qus/ci";
+import { CLI_PATH, STATE_NAME } from "./common.js";
 
 /** What the main step runs; the step itself by default (a test passes its own). */
 export interface MainOptions {
@@ -10,8 +10,8 @@ export interface MainOptions {
 /**
  * The action's main step: reads the inputs, sets up and verifies the platforms (@qus/ci's step), and turns the
  * outcome into GitHub's terms: outputs, job summary, annotations, the state the post step needs, and a failed
- * step when a platform asked for does not run. Never throws: every error fails the step with its code, message and
- * hint.
+ * step when a platform asked for does not run. Never throws: every error fails the step as qus renders it (the CLI's
+ * words: code, message and hint; a bug with its stack).
  */
 export async function run(options: MainOptions = {}): Promise<void> {
   try {
@@ -22,7 +22,7 @@ export async function run(options: MainOptions = {}): Promise<void> {
     // What the step registered before it failed is still the post step's to remove.
     const state = stepStateOf(error);
     if (state) saveStateOrWarn(JSON.stringify(state));
-    core.setFailed(describeError(error));
+    core.setFailed(renderErrorText(error));
   }
 }
 
@@ -40,7 +40,7 @@ async function publish(outcome: StepOutcome): Promise<void> {
   try {
     await core.summary.addRaw(outcome.summary).write();
   } catch (error) {
-    core.warning(`qus could not write the job summary: ${describeError(error)}`);
+    core.warning(renderErrorText(error), { title: "qus could not write the job summary" });
   }
   for (const warning of outcome.warnings) core.warning(warning, { title: "qus" });
   for (const failure of outcome.failures) {
@@ -56,7 +56,7 @@ async function publish(outcome: StepOutcome): Promise<void> {
     core.info(`qus: verified ${outcome.verified.join(", ")}`);
   }
   // The platforms are set up whatever happened to the files: said above, then the step fails naming the file.
-  for (const error of [stateError, outputError]) if (error) core.setFailed(describeError(error));
+  for (const error of [stateError, outputError]) if (error) core.setFailed(renderErrorText(error));
 }
 
 /** Writes to one of the runner's files; the error that says so when it cannot, else undefined. */
@@ -74,6 +74,6 @@ function saveStateOrWarn(state: string): void {
   try {
     core.saveState(STATE_NAME, state);
   } catch (error) {
-    core.warning(`qus could not save the state the post step needs to clean up: ${describeError(error)}`);
+    core.warning(renderErrorText(error), { title: "qus could not save the state the post step needs to clean up" });
   }
 }

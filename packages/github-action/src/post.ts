@@ -1,6 +1,6 @@
 import * as core from "@actions/core";
-import { runPost, type StepState } from "@qus/ci";
-import { CLI_PATH, describeError, STATE_NAME } from "./common.js";
+import { renderErrorText, runPost, type StepState } from "@qus/ci";
+import { CLI_PATH, STATE_NAME } from "./common.js";
 
 /**
  * The action's post step (it runs always): with `cleanup: true`, removes the binfmt_misc entries the main step
@@ -24,7 +24,7 @@ export async function run(): Promise<void> {
     );
     for (const problem of outcome.problems) core.warning(problem, { title: "qus clean-up" });
   } catch (error) {
-    core.warning(`qus: the clean-up did not finish: ${describeError(error)}`, { title: "qus clean-up" });
+    core.warning(renderErrorText(error), { title: "qus clean-up did not finish" });
   }
 }
 
