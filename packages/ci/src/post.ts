@@ -1,6 +1,5 @@
 import { remove } from "@qus/core";
-import { type Exec, execProcess } from "@qus/core/runner";
-import { formatCommand } from "@qus/core/toolkit";
+import { type Exec, engineCommand, execProcess } from "@qus/core/runner";
 import { kernelDriver } from "./kernel-driver.js";
 import type { StepOptions, StepState } from "./step.js";
 import { runQusAsRoot } from "./sudo.js";
@@ -25,11 +24,11 @@ export async function runPost(state: StepState, options: StepOptions): Promise<P
   const problems: string[] = [];
   let removedBuilder: string | undefined;
   if (state.createdBuilder) {
+    const docker = engineCommand({ exec });
     const argv = ["buildx", "rm", "--", state.createdBuilder];
-    const result = await exec("docker", argv, { timeoutMs: 60_000 });
-    if (result.exitCode === 0) removedBuilder = state.createdBuilder;
-    else
-      problems.push(`could not remove the builder ${state.createdBuilder}: run ${formatCommand(["docker", ...argv])}`);
+    const outcome = await docker.run(argv, { timeoutMs: 60_000 });
+    if (outcome.kind === "ran" && outcome.result.exitCode === 0) removedBuilder = state.createdBuilder;
+    else problems.push(`could not remove the builder ${state.createdBuilder}: run ${docker.display(argv)}`);
   }
   const removedEntries: string[] = [];
   if (state.registered.length > 0) {
