@@ -1,6 +1,8 @@
 import { chmodSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { resolvePlatforms } from "@qus/core";
+import { canonicalPlatform } from "@qus/core/toolkit";
 import { afterAll, describe, expect, it } from "vitest";
 import { VM_ARCHES, vmArch } from "./arches.js";
 import { canUseKvm } from "./start.js";
@@ -43,6 +45,25 @@ describe("vmArch", () => {
       expect(error.hint).toContain("armhf");
     },
   );
+
+  it("each architecture is keyed by core's target: its Debian name, platform and uname -m are core's", () => {
+    expect(VM_ARCHES.map((arch) => arch.target.cpu)).toEqual(["aarch64", "arm"]);
+    for (const arch of VM_ARCHES) {
+      expect(arch.debian).toBe(arch.target.debianArch);
+      expect(arch.platform).toBe(canonicalPlatform(arch.target));
+      expect(arch.unameMachine).toBe(arch.target.machines?.[0]);
+      // Whatever name core resolves to the target, --arch takes too.
+      for (const name of arch.aliases) {
+        expect(resolvePlatforms(name)).toEqual([arch.target]);
+        expect(vmArch(name)).toBe(arch);
+      }
+    }
+  });
+
+  it("a list or all is not one architecture", () => {
+    for (const name of ["arm64,armhf", "all", "arm64 armhf"])
+      expect(qusErrorOf(() => vmArch(name)).code).toBe("QUS_USAGE");
+  });
 
   it("each architecture names its emulator, its package and a virt machine", () => {
     for (const arch of VM_ARCHES) {

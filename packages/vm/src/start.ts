@@ -3,7 +3,7 @@ import { availableParallelism } from "node:os";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { QusError } from "@qus/core";
-import { onInterrupt } from "@qus/core/toolkit";
+import { hostCpu, onInterrupt, ownArchitecture } from "@qus/core/toolkit";
 import type { VmArch } from "./arches.js";
 import { type CheckedDisk, checkDisk } from "./disk-check.js";
 import { createContext, dockerHostOf, requireContextFree } from "./docker-context.js";
@@ -272,11 +272,9 @@ function killVmNow(pid: number): void {
   }
 }
 
-const HOST_DEBIAN_ARCH: Partial<Record<string, string>> = { arm64: "arm64", arm: "armhf", x64: "amd64" };
-
-/** KVM only runs a guest of the host's own architecture, and only with /dev/kvm at hand. */
+/** KVM only runs a guest of the host's own architecture (core's native rule), and only with /dev/kvm at hand. */
 export function canUseKvm(arch: VmArch, hostArch: string = process.arch, kvmDevice = "/dev/kvm"): boolean {
-  if (HOST_DEBIAN_ARCH[hostArch] !== arch.debian) return false;
+  if (!ownArchitecture(hostCpu(hostArch), arch.target.cpu)) return false;
   try {
     accessSync(kvmDevice, constants.R_OK | constants.W_OK);
     return true;
