@@ -12,7 +12,7 @@ import {
 } from "node:fs";
 import { basename, dirname, join, resolve } from "node:path";
 import { createLocalDriver, type Driver, ensure, QusError } from "@qus/core";
-import { onInterrupt, whyNotOk } from "@qus/core/toolkit";
+import { commandIn, onInterrupt, platformProblems, QUS_VOICE } from "@qus/core/toolkit";
 import { type VmArch, vmArch } from "./arches.js";
 import { parseSize, writeDisk } from "./disk.js";
 import { guestFiles } from "./guest-files.js";
@@ -168,10 +168,11 @@ export function copyBootFiles(vm: string, root: string): void {
 
 async function ensureEmulation(options: CreateVmOptions, arch: VmArch): Promise<void> {
   const report = await ensure({ platforms: [arch.platform], driver: options.driver ?? createLocalDriver() });
-  const failed = report.platforms.find((platform) => !platform.ok);
+  const [failed] = platformProblems(report);
   if (failed) {
-    throw new QusError("QUS_VM_BUILD_FAILED", `${arch.platform} does not run on this machine: ${whyNotOk(failed)}`, {
-      hint: `make it run first: qus ensure --platforms ${arch.platform}`,
+    // core's hint for this failure says what to do; without one, the command that makes it run.
+    throw new QusError("QUS_VM_BUILD_FAILED", `${arch.platform} does not run on this machine: ${failed.message}`, {
+      hint: failed.hint ?? `make it run first: ${commandIn(QUS_VOICE, ["ensure", "--platforms", arch.platform])}`,
     });
   }
 }
