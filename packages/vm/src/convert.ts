@@ -2,18 +2,20 @@ import { existsSync, linkSync, lstatSync, mkdirSync, mkdtempSync, rmSync, statSy
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { QusError } from "@qus/core";
+import type { EngineCommand } from "@qus/core/runner";
 import { isImageReference, onInterrupt, quoteInput } from "@qus/core/toolkit";
 import { type VmArch, vmArch } from "./arches.js";
 import { copyBootFiles, giveToSudoUser } from "./create.js";
 import { parseSize, rawCopy, requireExt4, writeDisk } from "./disk.js";
 import { writeDockerArchive } from "./docker-archive.js";
+import { dockerStep, requireHostDocker } from "./host-docker.js";
 import { unpackImage } from "./image-export.js";
 import { INIT_PROTOCOL } from "./init-script.js";
 import { buildInitrd, INITRD_MODULES } from "./initrd.js";
 import { unpackKernel } from "./kernel.js";
 import { readVm, VM_FILES, type VmManifest, vmName } from "./manifest.js";
 import { sourceLine } from "./mirror.js";
-import { runStep, type StepOptions } from "./run-step.js";
+import { judgeStep, runStep, type StepOptions } from "./run-step.js";
 import { removeTree } from "./safe-remove.js";
 import { requireProgram } from "./tools.js";
 
@@ -48,9 +50,9 @@ export async function fromImage(options: FromImageOptions): Promise<{ disk: stri
   const suite = options.suite ?? "bookworm";
   sourceLine(suite, options.mirror);
   requireRoot("qus vm from-image");
-  const docker = requireProgram("docker");
+  const docker = requireHostDocker(options);
   for (const tool of ["mmdebstrap", "tar", "mkfs.ext4", "depmod", "qemu-img"]) requireProgram(tool);
-  const arch = await imageArch(options, docker, options.image);
+  const arch = await imageArch(docker, options.image);
   const scratch = mkdtempSync(join(tmpdir(), "qus-from-image-"));
   const forget = onInterrupt(() => removeTree(scratch));
   try {
@@ -78,18 +80,21 @@ export async function fromImage(options: FromImageOptions): Promise<{ disk: stri
 }
 
 /** Unpacks the image's file system into `root` through a created container, removed after; the archive's size. */
-async function exportImage(options: FromImageOptions, docker: string, arch: VmArch, root: string): Promise<number> {
+async function exportImage(
+  options: FromImageOptions,
+  docker: EngineCommand,
+  arch: VmArch,
+  root: string,
+): Promise<number> {
   const container = (
-    await runStep(options, [docker, "create", "--platform", arch.platform, options.image, "qus-export"], {
+    await dockerStep(docker, ["create", "--platform", arch.platform, options.image, "qus-export"], {
       what: `creating a container of ${options.image}`,
     })
   ).trim();
   try {
     return await unpackImage(options, docker, options.image, container, root);
   } finally {
-    await runStep(options, [docker, "rm", "--force", container], { what: "removing the export container" }).catch(
-      () => {},
-    );
+    await dockerStep(docker, ["rm", "--force", container], { what: "removing the export container" }).catch(() => {});
   }
 }
 
@@ -164,7 +169,7 @@ export async function toImage(options: ToImageOptions): Promise<{ tag: string; p
     });
   }
   requireRoot("qus vm to-image");
-  const docker = requireProgram("docker");
+  const docker = requireHostDocker(options);
   const target = resolve(options.disk);
   if (!existsSync(target)) {
     throw new QusError("QUS_VM_NOT_FOUND", `${options.disk} does not exist`, { hint: "give a VM folder or a disk" });
@@ -213,7 +218,7 @@ export async function toImage(options: ToImageOptions): Promise<{ tag: string; p
       platform,
       dir: join(scratch, "image"),
     });
-    await runStep(options, [docker, "load", "--input", archive], {
+    await dockerStep(docker, ["load", "--input", archive], {
       what: `loading ${options.tag}`,
       timeoutMs: 600_000,
     });
@@ -236,19 +241,23 @@ function diskArch(mountPoint: string, disk: string): VmArch {
   return readVm(dir).arch;
 }
 
-async function imageArch(options: StepOptions, docker: string, image: string): Promise<VmArch> {
-  const facts = await runStep(
-    options,
-    [docker, "image", "inspect", "--format", "{{.Os}}/{{.Architecture}}/{{.Variant}}", "--", image],
-    { what: `reading the image ${image}`, code: "QUS_ENGINE_UNREACHABLE" },
-  ).catch((error: unknown) => {
+async function imageArch(docker: EngineCommand, image: string): Promise<VmArch> {
+  const args = ["image", "inspect", "--format", "{{.Os}}/{{.Architecture}}/{{.Variant}}", "--", image];
+  const outcome = await docker.run(args, { timeoutMs: 60_000 });
+  let facts: string;
+  try {
+    facts = judgeStep([docker.program, ...docker.global, ...args], outcome.result, {
+      what: `reading the image ${image}`,
+      code: "QUS_ENGINE_UNREACHABLE",
+    });
+  } catch (error) {
     // Only a missing image is the image's fault; an engine that does not answer keeps docker's own words.
-    if (!/no such (image|object)/i.test(String((error as QusError).hint))) throw error;
+    if (outcome.kind !== "refused" || outcome.failure !== "no-such-image") throw error;
     throw new QusError("QUS_IMAGE_MISSING", `the engine has no image ${image}`, {
       hint: `pull or build it first: docker pull --platform linux/arm64 ${image}`,
       cause: error,
     });
-  });
+  }
   const [os, architecture, variant] = facts.trim().split("/");
   const platform = `${os}/${architecture}${variant && architecture !== "arm64" ? `/${variant}` : ""}`;
   return vmArch(platform, `the platform of ${image},`);

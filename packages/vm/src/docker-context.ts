@@ -1,9 +1,12 @@
 import { QusError } from "@qus/core";
-import { type Exec, execProcess } from "@qus/core/runner";
-import { findProgram } from "./tools.js";
+import { type EngineCommand, type Exec, execProcess } from "@qus/core/runner";
+import { hostDocker } from "./host-docker.js";
 
 /** Marks the docker contexts qus made, so it never replaces or removes one of the user's. */
 export const CONTEXT_DESCRIPTION = "qus vm";
+
+// Bound of a docker context command (it reads and writes files only): the step default.
+const CONTEXT_TIMEOUT_MS = 60_000;
 
 /** The endpoint of a VM's dockerd on the host. */
 export const dockerHostOf = (port: number) => `tcp://127.0.0.1:${port}`;
@@ -13,26 +16,21 @@ export const dockerHostOf = (port: number) => `tcp://127.0.0.1:${port}`;
  * docker CLI; throws when a context of that name exists and is not qus's.
  */
 export async function createContext(name: string, port: number, exec: Exec = execProcess): Promise<string | undefined> {
-  const docker = findProgram("docker");
+  const docker = hostDocker(exec);
   if (!docker) return undefined;
-  const existing = await describeContext(docker, name, exec);
+  const existing = await describeContext(docker, name);
   if (existing !== undefined) {
     if (existing.description !== CONTEXT_DESCRIPTION) {
       throw new QusError("QUS_VM_RUNNING", `the docker context ${name} exists and is not one qus made`, {
         hint: `remove it (docker context rm ${name}) or create the VM with another --name`,
       });
     }
-    await exec(docker, ["context", "rm", "--force", name]);
+    await docker.run(["context", "rm", "--force", name], { timeoutMs: CONTEXT_TIMEOUT_MS });
   }
-  const created = await exec(docker, [
-    "context",
-    "create",
-    name,
-    "--description",
-    CONTEXT_DESCRIPTION,
-    "--docker",
-    `host=${dockerHostOf(port)}`,
-  ]);
+  const { result: created } = await docker.run(
+    ["context", "create", name, "--description", CONTEXT_DESCRIPTION, "--docker", `host=${dockerHostOf(port)}`],
+    { timeoutMs: CONTEXT_TIMEOUT_MS },
+  );
   if (created.exitCode !== 0) {
     throw new QusError("QUS_VM_BOOT_FAILED", `docker context create ${name} failed: ${created.stderr.trim()}`, {
       hint: `use DOCKER_HOST=${dockerHostOf(port)} meanwhile`,
@@ -43,8 +41,8 @@ export async function createContext(name: string, port: number, exec: Exec = exe
 
 /** Fails when a context named `name` exists that qus did not make: checked before a VM boots. */
 export async function requireContextFree(name: string, exec: Exec = execProcess): Promise<void> {
-  const docker = findProgram("docker");
-  const existing = docker ? await describeContext(docker, name, exec) : undefined;
+  const docker = hostDocker(exec);
+  const existing = docker ? await describeContext(docker, name) : undefined;
   if (existing && existing.description !== CONTEXT_DESCRIPTION) {
     throw new QusError("QUS_VM_RUNNING", `the docker context ${name} exists and is not one qus made`, {
       hint: `remove it (docker context rm ${name}) or create the VM with another --name`,
@@ -54,21 +52,20 @@ export async function requireContextFree(name: string, exec: Exec = execProcess)
 
 /** Removes the context `name` if qus made it for the VM on `port` (not for another VM of the same name). */
 export async function removeContext(name: string, port: number | undefined, exec: Exec = execProcess): Promise<void> {
-  const docker = findProgram("docker");
+  const docker = hostDocker(exec);
   if (!docker || port === undefined) return;
-  const existing = await describeContext(docker, name, exec);
+  const existing = await describeContext(docker, name);
   if (existing?.description === CONTEXT_DESCRIPTION && existing.host === dockerHostOf(port)) {
-    await exec(docker, ["context", "rm", "--force", name]);
+    await docker.run(["context", "rm", "--force", name], { timeoutMs: CONTEXT_TIMEOUT_MS });
   }
 }
 
 /** The description and docker endpoint of the context `name`, or undefined when there is no such context. */
 async function describeContext(
-  docker: string,
+  docker: EngineCommand,
   name: string,
-  exec: Exec,
 ): Promise<{ description: string; host: string } | undefined> {
-  const result = await exec(docker, ["context", "inspect", name]);
+  const { result } = await docker.run(["context", "inspect", name], { timeoutMs: CONTEXT_TIMEOUT_MS });
   if (result.exitCode !== 0) return undefined;
   try {
     const [context] = JSON.parse(result.stdout) as [

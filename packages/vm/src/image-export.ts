@@ -2,6 +2,8 @@ import { mkdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { Transform, Writable } from "node:stream";
 import { QusError } from "@qus/core";
+import type { EngineCommand } from "@qus/core/runner";
+import { dockerStep } from "./host-docker.js";
 import { ImageOwnFiles, type OwnMember, SHADOWED_PATHS } from "./init-layer.js";
 import { runStep, type StepOptions } from "./run-step.js";
 import { SparseFiles } from "./sparse-files.js";
@@ -20,12 +22,12 @@ const IMAGE_STEP_TIMEOUT_MS = 600_000;
  */
 export async function unpackImage(
   options: StepOptions,
-  docker: string,
+  docker: EngineCommand,
   image: string,
   container: string,
   root: string,
 ): Promise<number> {
-  const own = await imageOwnMembers(options, docker, image);
+  const own = await imageOwnMembers(docker, image);
   const stop = new AbortController();
   // The first failure is the cause; the other step, ended for it, fails too and is not reported.
   let cause: unknown;
@@ -39,7 +41,7 @@ export async function unpackImage(
   const filter = new InitLayerFilter(own, fail, sparse);
   filter.on("error", () => stop.abort());
   const steps = [
-    runStep(options, [docker, "export", container], {
+    dockerStep(docker, ["export", container], {
       what: `exporting ${image}`,
       timeoutMs: IMAGE_STEP_TIMEOUT_MS,
       stdout: filter,
@@ -66,7 +68,7 @@ export async function unpackImage(
 const EXTRACT_OPTIONS = ["--extract", "--numeric-owner", "--preserve-permissions", "--xattrs", "--xattrs-include=*"];
 
 /** The image's own members at the paths Docker's init layer shadows, read from `docker save` as it streams. */
-async function imageOwnMembers(options: StepOptions, docker: string, image: string): Promise<OwnMember[]> {
+async function imageOwnMembers(docker: EngineCommand, image: string): Promise<OwnMember[]> {
   const own = new ImageOwnFiles();
   let failure: unknown;
   const sink = new Writable({
@@ -82,7 +84,7 @@ async function imageOwnMembers(options: StepOptions, docker: string, image: stri
       done();
     },
   });
-  await runStep(options, [docker, "image", "save", image], {
+  await dockerStep(docker, ["image", "save", image], {
     what: `reading the layers of ${image}`,
     timeoutMs: IMAGE_STEP_TIMEOUT_MS,
     stdout: sink,

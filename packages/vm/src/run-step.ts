@@ -1,6 +1,6 @@
 import { statfsSync } from "node:fs";
 import { QusError, type QusErrorCode } from "@qus/core";
-import { type Exec, type ExecOptions, execProcess } from "@qus/core/runner";
+import { type Exec, type ExecOptions, type ExecResult, execProcess } from "@qus/core/runner";
 import { formatCommand } from "@qus/core/toolkit";
 
 /** Options every `qus vm` operation takes: its process seam and where progress lines go. */
@@ -28,7 +28,11 @@ const NEARLY_FULL_BYTES = 16 * 2 ** 20;
 export async function runStep(options: StepOptions, argv: readonly string[], execOptions: StepRun): Promise<string> {
   const [file, ...args] = argv;
   if (!file) throw new Error("runStep: empty argv");
-  const result = await (options.exec ?? execProcess)(file, args, execOptions);
+  return judgeStep(argv, await (options.exec ?? execProcess)(file, args, execOptions), execOptions);
+}
+
+/** How a step's program ended, judged as {@link runStep} does: its stdout, or the QusError of its failure. */
+export function judgeStep(argv: readonly string[], result: ExecResult, execOptions: StepRun): string {
   if (result.exitCode === 0) return result.stdout;
   const why = result.timedOut
     ? `did not finish within ${Math.round((execOptions.timeoutMs ?? 60_000) / 1000)} s`

@@ -1,7 +1,7 @@
-import { spawnSync } from "node:child_process";
 import { existsSync, readFileSync, realpathSync, rmSync } from "node:fs";
 import { resolve } from "node:path";
 import { QusError } from "@qus/core";
+import { runSyncBestEffort } from "@qus/core/runner";
 
 /** Mount points at or below `dir`, deepest first, from a mountinfo text (`/proc/self/mountinfo` by default). */
 export function mountsUnder(dir: string, mountinfo?: string): string[] {
@@ -28,7 +28,7 @@ export function mountsUnder(dir: string, mountinfo?: string): string[] {
  * recursive delete never reaches into the host's /dev or a mounted disk. Synchronous: interrupt handlers call it.
  */
 export function removeTree(dir: string): void {
-  for (const point of mountsUnder(dir)) spawnSync("umount", ["--lazy", point], { stdio: "ignore" });
+  for (const point of mountsUnder(dir)) runSyncBestEffort("umount", ["--lazy", point]);
   const left = mountsUnder(dir);
   if (left.length > 0) {
     throw new QusError("QUS_VM_BUILD_FAILED", `${dir} still has mounts (${left.join(", ")}); it was left in place`, {
