@@ -3,7 +3,7 @@
  * escaping for terminals, interrupt handling, the binfmt_misc model and the plan, target look-ups, explain's parts,
  * the installer image build and QEMU supply. No promise of stability: use `@qus/core` and `@qus/core/runner`.
  */
-export { hostCpu } from "./architectures.js";
+export { cpuOfEngineArch, hostCpu } from "./architectures.js";
 export { type BinfmtEntry, parseEntry } from "./binfmt/entry.js";
 export { decodeEscaped } from "./binfmt/escape.js";
 export { DEFAULT_FLAGS } from "./binfmt/flags.js";

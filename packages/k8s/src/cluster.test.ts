@@ -145,7 +145,7 @@ describe("clusterStatus, against a stand-in API server (no cluster)", () => {
       startupTaint: TAINT,
       config: api.config,
     });
-    expect(status).toEqual([
+    expect(status.map(({ platforms: _, ...rest }) => rest)).toEqual([
       {
         node: "node-a",
         architecture: "amd64",
@@ -165,6 +165,33 @@ describe("clusterStatus, against a stand-in API server (no cluster)", () => {
         ok: true,
       },
     ]);
+    // Per platform, core's report lines: arm64 is node-b's own architecture (core's native rule).
+    const lines = status.map((each) => each.platforms.map((line) => [line.platform, line.before, line.ok]));
+    expect(lines).toEqual([
+      [
+        ["linux/arm64", "unknown", false],
+        ["linux/riscv64", "unknown", false],
+      ],
+      [
+        ["linux/arm64", "native", true],
+        ["linux/riscv64", "unknown", true],
+      ],
+    ]);
+    expect(status[1]?.platforms[0]?.reasons).toEqual(["the node's own architecture (arm64)"]);
+  });
+
+  it("a node's own architecture needs no proof, and platforms match whatever name core gives them", async () => {
+    await labelNode({
+      node: "node-b",
+      provenFile: proven("1780000000 linux/riscv64\n"),
+      platforms: [],
+      config: api.config,
+    });
+    const status = await clusterStatus({ platforms: ["arm64", "riscv64", "s390x"], config: api.config });
+    const nodeB = status.find((each) => each.node === "node-b");
+    expect(nodeB?.missing).toEqual(["linux/s390x"]);
+    const nodeA = status.find((each) => each.node === "node-a");
+    expect(nodeA?.missing).toEqual(["linux/arm64", "linux/riscv64", "linux/s390x"]);
   });
 
   it("an API server that accepts and never answers: stopped at the bound, a clear error naming it", async () => {

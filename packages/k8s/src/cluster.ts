@@ -17,7 +17,7 @@ import {
 import { QusError } from "@qus/core";
 import { printable } from "@qus/core/toolkit";
 import { apiError, apiFailureOf } from "./api-failure.js";
-import { labelPatch, type NodeFacts, type NodeStatus, nodeStatus, parseProvenFile } from "./node-state.js";
+import { labelPatch, type NodeFacts, type NodeStatus, nodeStatus, parseProvenFile, unprovenOn } from "./node-state.js";
 
 /** The cluster from KUBECONFIG (or ~/.kube/config), or the pod's own service account inside a cluster. */
 export function defaultKubeConfig(): KubeConfig {
@@ -173,12 +173,12 @@ export async function labelNode(options: LabelNodeOptions): Promise<LabelOutcome
   const text = await readFile(options.provenFile, "utf8").catch(() => "");
   const proven = parseProvenFile(text);
   if (!proven) return { proven: [], missing: [...options.platforms], patched: false, taintRemoved: false };
-  const missing = options.platforms.filter((platform) => !proven.platforms.includes(platform));
   const timeoutMs = options.timeoutMs ?? API_TIMEOUT_MS;
   const node = await api.readNode({ name: options.node }, deadline(timeoutMs)).catch((error: unknown) => {
     throw callError(error, `read node ${options.node}`, config, timeoutMs);
   });
   const facts = factsOf(node);
+  const missing = unprovenOn(options.platforms, proven.platforms, facts.architecture);
   const patch = labelPatch(facts, proven, options.labels ?? true);
   const taintRemoved =
     missing.length === 0 && options.startupTaint !== undefined && facts.taintKeys.includes(options.startupTaint);

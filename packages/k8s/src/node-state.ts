@@ -1,3 +1,5 @@
+import { type PlatformReport, resolvePlatforms, type Target } from "@qus/core";
+import { canonicalPlatform, cpuOfEngineArch, nativePlatformReport, ownArchitecture } from "@qus/core/toolkit";
 import { LABEL_PREFIX } from "./manifest.js";
 
 /**
@@ -40,26 +42,91 @@ export interface NodeStatus {
   /** Platforms the node proved last (its annotation), empty when qus never ran there. */
   readonly proven: readonly string[];
   readonly provenAt?: string;
-  /** Asked-for platforms it has not proved. */
+  /** Asked-for platforms it has not proved and does not run natively (core's rule: the node's own architecture). */
   readonly missing: readonly string[];
   /** The startup taint is still on the node. */
   readonly tainted: boolean;
   readonly ok: boolean;
+  /** Each platform asked for, in core's report model: native, proven by the node's keeper, or not. */
+  readonly platforms: readonly PlatformReport[];
+}
+
+/** The target a platform's name resolves to in core, or undefined for a name core does not know. */
+function targetOf(name: string): Target | undefined {
+  try {
+    const targets = resolvePlatforms(name);
+    return targets.length === 1 ? targets[0] : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** A platform's canonical name in core (`arm64` → `linux/arm64`); a name core does not know stays as written. */
+export function canonicalName(name: string): string {
+  const target = targetOf(name);
+  return target ? canonicalPlatform(target) : name;
+}
+
+/** Why a platform needs no proof on a node: core's native rule for the node's architecture; undefined otherwise. */
+export function nativeOnNode(platform: string, architecture: string | undefined): string | undefined {
+  const target = targetOf(platform);
+  const cpu = architecture ? cpuOfEngineArch(architecture) : undefined;
+  return target && ownArchitecture(cpu, target.cpu, "the node's", architecture)?.reason;
+}
+
+/** The platforms asked for that a node has neither proved nor runs natively, canonical. */
+export function unprovenOn(
+  wanted: readonly string[],
+  proven: readonly string[],
+  architecture: string | undefined,
+): string[] {
+  const have = new Set(proven.map(canonicalName));
+  return wanted
+    .map(canonicalName)
+    .filter((platform) => !have.has(platform) && nativeOnNode(platform, architecture) === undefined);
 }
 
 /** A node's state against the platforms asked for (and the startup taint, when one is named). */
 export function nodeStatus(node: NodeFacts, wanted: readonly string[], startupTaint?: string): NodeStatus {
   const proven = (node.annotations[PROVEN_ANNOTATION] ?? "").split(",").filter(Boolean);
-  const missing = wanted.filter((platform) => !proven.includes(platform));
+  const provenAt = node.annotations[PROVEN_AT_ANNOTATION];
+  const missing = unprovenOn(wanted, proven, node.architecture);
   const tainted = startupTaint !== undefined && node.taintKeys.includes(startupTaint);
   return {
     node: node.name,
     architecture: node.architecture,
     proven,
-    provenAt: node.annotations[PROVEN_AT_ANNOTATION],
+    provenAt,
     missing,
     tainted,
     ok: missing.length === 0 && proven.length > 0 && !tainted,
+    platforms: wanted.map((platform) => platformLine(platform, node, missing, provenAt)),
+  };
+}
+
+/** One platform on a node as core's report line; the node's table itself is not read, so its entry is `unknown`. */
+function platformLine(
+  name: string,
+  node: NodeFacts,
+  missing: readonly string[],
+  provenAt: string | undefined,
+): PlatformReport {
+  const target = targetOf(name);
+  const native = nativeOnNode(name, node.architecture);
+  if (target && native) return nativePlatformReport(target, native);
+  const platform = canonicalName(name);
+  const ok = !missing.includes(platform);
+  return {
+    platform,
+    cpu: target?.cpu ?? "",
+    before: "unknown",
+    action: "none",
+    after: "unknown",
+    verified: ok ? true : null,
+    reasons: [
+      ok ? `proven by the node's keeper${provenAt ? ` at ${provenAt}` : ""}` : "the node's keeper has not proved it",
+    ],
+    ok,
   };
 }
 
