@@ -8,7 +8,7 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
-import { integrityOf, renderRemote } from "../packages/gitlab/src/index.js";
+import { integrityOf } from "../packages/gitlab/src/index.js";
 import { buildBusyboxImage, docker, requireDocker, requireQusImage } from "./support/docker.js";
 import { useCleanQemuTable } from "./support/kernel.js";
 
@@ -16,7 +16,8 @@ import { useCleanQemuTable } from "./support/kernel.js";
 // component, and one that includes the remote file from a loopback server, against this machine's Docker engine
 // (shell executor). gitlab-ci-local checks neither inputs' `options` nor `integrity`: this file does.
 const CLI = fileURLToPath(new URL("../packages/cli/bin/qus.js", import.meta.url));
-const COMPONENT = fileURLToPath(new URL("../packages/gitlab/templates/qus.yml", import.meta.url));
+// The repository is the component project: GitLab reads templates/ at its root.
+const COMPONENT = fileURLToPath(new URL("../templates/qus.yml", import.meta.url));
 const REMOTE = fileURLToPath(new URL("../packages/gitlab/templates/remote/qus.yml", import.meta.url));
 const GITLAB_CI_LOCAL = join(
   process.env.QUS_GITLAB_CI_LOCAL_PREFIX ?? "/opt/qus-gitlab-ci-local",
@@ -170,17 +171,18 @@ ${BUILD_JOB}`,
     expect(uname.stdout).toBe("aarch64");
   });
 
-  it("include: remote from a loopback server, pinned by integrity: the pipeline passes and arm64 runs after it", async () => {
-    // The committed default file and its integrity file agree (openssl dgst -sha256 -binary | base64).
-    const committed = readFileSync(REMOTE);
-    const digest = createHash("sha256").update(committed).digest("base64");
-    expect(readFileSync(`${REMOTE}.integrity`, "utf8")).toBe(`sha256-${digest}\n`);
-
-    const content = renderRemote({ platforms: ["linux/arm64", "linux/ppc64le"], qus: QUS, dindImage: DIND });
+  it("include: remote of the one hosted file from a loopback server, pinned by integrity, with inputs: the pipeline passes and arm64 runs after it", async () => {
+    // The committed file to host is the component itself, and its integrity file agrees (openssl dgst -sha256 -binary | base64).
+    const content = readFileSync(REMOTE);
+    expect(content.equals(readFileSync(COMPONENT))).toBe(true);
     const integrity = integrityOf(content);
+    expect(readFileSync(`${REMOTE}.integrity`, "utf8")).toBe(`${integrity}\n`);
+
+    const inputs = { platforms: ["linux/arm64", "linux/ppc64le"], qus: QUS, "dind-image": DIND };
+    expect(checkInputs(componentSpec(), inputs)).toEqual([]);
     let served = Buffer.alloc(0);
     server = createServer((request, response) => {
-      served = Buffer.from(content);
+      served = content;
       response.writeHead(request.url === "/qus.yml" ? 200 : 404, { "content-type": "text/yaml" });
       response.end(request.url === "/qus.yml" ? content : "");
     });
@@ -191,6 +193,7 @@ ${BUILD_JOB}`,
 include:
   - remote: http://127.0.0.1:${port}/qus.yml
     integrity: ${integrity}
+    inputs: ${JSON.stringify(inputs)}
 ${BUILD_JOB}`,
     });
     const run = await pipeline(dir);

@@ -43,7 +43,7 @@ export const GITLAB_COMMAND: Command = {
         });
       }
     }
-    const { COMPONENT_PATH, integrityOf, renderComponent, renderRemote } = await import("@qus/gitlab");
+    const { COMPONENT_PATH, integrityOf, renderComponent } = await import("@qus/gitlab");
     const write = (file: string, content: string) => {
       try {
         mkdirSync(dirname(file), { recursive: true });
@@ -64,7 +64,8 @@ export const GITLAB_COMMAND: Command = {
       lines.push(`wrote ${file}`);
     }
     if (remote !== undefined) {
-      const content = renderRemote();
+      // The component itself: GitLab gives an include: remote file its inputs as it gives a component.
+      const content = renderComponent();
       const integrity = integrityOf(content);
       write(remote, content);
       write(`${remote}.integrity`, `${integrity}\n`);

@@ -7,5 +7,5 @@ export {
   packageVersion,
   resolveOptions,
 } from "./options.js";
-export { COMPONENT_PATH, integrityOf, renderComponent, renderRemote } from "./render.js";
+export { COMPONENT_PATH, integrityOf, renderComponent } from "./render.js";
 export { REPORT_DIR } from "./script.js";

@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { defaultOptions, packageVersion } from "./options.js";
-import { COMPONENT_PATH, integrityOf, renderComponent, renderRemote } from "./render.js";
+import { COMPONENT_PATH, integrityOf, renderComponent } from "./render.js";
 
 const HOSTILE = `a'b"c$(touch pwned)\`touch pwned2\`#: &x *y {z} [w] %v @u | > ! $HOME`;
 const TEMPLATES = new URL("../templates/", import.meta.url);
@@ -121,12 +121,10 @@ describe("renderComponent", () => {
   });
 });
 
-describe("renderRemote", () => {
-  it("bakes the options in: no spec, hostile values kept as they are, no globals", () => {
-    const text = renderRemote({ platforms: [HOSTILE], stage: HOSTILE, qus: HOSTILE, image: HOSTILE });
-    expect(text).not.toContain("$[[");
-    expect(text).not.toMatch(/^spec:/m);
-    const config = parse(text) as Record<string, Job>;
+describe("one file for both ways of including it", () => {
+  it("an include: remote of the component with hostile inputs: values stay as they are, no globals", () => {
+    const inputs = { ...defaults, platforms: [HOSTILE], stage: HOSTILE, qus: HOSTILE, image: HOSTILE };
+    const config = parse(interpolate(renderComponent(), inputs)) as Record<string, Job>;
     expect(Object.keys(config)).toEqual([".qus-ensure", "qus-ensure"]);
     const hidden = config[".qus-ensure"] as Job;
     expect(hidden.variables.QUS_INPUT_PLATFORMS).toEqual({ value: JSON.stringify([HOSTILE]), expand: false });
@@ -137,14 +135,14 @@ describe("renderRemote", () => {
 });
 
 describe("the job's script, run by sh", () => {
-  /** Runs the remote file's before_script with a stub qus that records its arguments, then runs `stub`. */
+  /** Runs the component's before_script with a stub qus that records its arguments, then runs `stub`. */
   function runScript(env: Record<string, string>, stub: string) {
     const dir = mkdtempSync(join(tmpdir(), "qus-gitlab-script-"));
     folders.push(dir);
     const qus = join(dir, "qus-stub");
     writeFileSync(qus, `#!/bin/sh\nprintf '%s\\n' "$@" > ./args\n${stub}\n`);
     chmodSync(qus, 0o755);
-    const config = parse(renderRemote()) as Record<string, Job>;
+    const config = parse(interpolate(renderComponent(), defaults)) as Record<string, Job>;
     const script = config[".qus-ensure"]?.before_script[0] ?? "";
     const result = spawnSync("sh", ["-c", script], {
       cwd: dir,
@@ -219,7 +217,7 @@ describe("the job's script, run by sh", () => {
 
 describe("integrityOf", () => {
   it("is GitLab's format and matches openssl dgst -sha256 -binary | base64", () => {
-    const text = renderRemote();
+    const text = renderComponent();
     const openssl = spawnSync("sh", ["-c", "openssl dgst -sha256 -binary | base64"], {
       input: text,
       encoding: "utf8",
@@ -233,11 +231,14 @@ describe("integrityOf", () => {
 });
 
 describe("the committed templates", () => {
-  it("are what the generator makes with the defaults (run `qus gitlab --out packages/gitlab --remote packages/gitlab/templates/remote/qus.yml` after a change)", () => {
-    expect(readFileSync(new URL(COMPONENT_PATH.replace("templates/", ""), TEMPLATES), "utf8")).toBe(renderComponent());
-    const remote = readFileSync(new URL("remote/qus.yml", TEMPLATES), "utf8");
-    expect(remote).toBe(renderRemote());
-    expect(readFileSync(new URL("remote/qus.yml.integrity", TEMPLATES), "utf8")).toBe(`${integrityOf(remote)}\n`);
+  it("are what the generator makes with the defaults (run `npm run templates` after a change)", () => {
+    const component = renderComponent();
+    // The repository is itself the component project: GitLab reads templates/ at its root.
+    expect(readFileSync(new URL("../../../templates/qus.yml", import.meta.url), "utf8")).toBe(component);
+    expect(readFileSync(new URL(COMPONENT_PATH.replace("templates/", ""), TEMPLATES), "utf8")).toBe(component);
+    // The file to host for include: remote is the same bytes, with its integrity value beside it.
+    expect(readFileSync(new URL("remote/qus.yml", TEMPLATES), "utf8")).toBe(component);
+    expect(readFileSync(new URL("remote/qus.yml.integrity", TEMPLATES), "utf8")).toBe(`${integrityOf(component)}\n`);
     expect(defaultOptions().qus).toBe(`npx --yes @qus/cli@${packageVersion()}`);
   });
 });
