@@ -8,7 +8,6 @@ import {
   type ExecResult,
   engineCommand,
 } from "@qus/core/runner";
-import { formatCommand } from "@qus/core/toolkit";
 
 /**
  * How long each docker command qus buildx runs may take, in milliseconds. At the limit the command's whole process
@@ -73,32 +72,32 @@ export function buildxCliOn(engine: EngineCommand): BuildxCli {
   const { program } = engine;
   const displayDocker = (args: readonly string[]) => engine.display(args);
 
-  function judged(outcome: EngineOutcome, args: readonly string[], timeoutMs: number): ExecResult {
+  function judged(outcome: EngineOutcome, command: string, timeoutMs: number): ExecResult {
     if (outcome.kind === "not-installed") {
       throw new QusError("QUS_ENGINE_UNREACHABLE", `the docker client (${program}) is not installed`, {
         hint: "install the docker CLI and its buildx plugin",
       });
     }
-    if (outcome.kind === "timed-out") throw timeoutError(displayDocker(args), timeoutMs, outcome.result);
+    if (outcome.kind === "timed-out") throw timeoutError(command, timeoutMs, outcome.result);
     return outcome.result;
   }
 
   return {
     engine,
     async run(args, { timeoutMs }) {
-      const argv = ["buildx", ...args];
-      const outcome = await engine.run(argv, { timeoutMs });
+      const outcome = await engine.buildx(args, { timeoutMs });
       if (outcome.kind === "refused" && outcome.failure === "buildx-missing") {
         throw new QusError("QUS_ENGINE_UNREACHABLE", "docker buildx is not installed", {
           hint: "install the buildx plugin (package docker-buildx on Debian 13 and Ubuntu; bash tools/setup-docker.sh in qus's repository does it on Debian 12)",
         });
       }
-      return judged(outcome, argv, timeoutMs);
+      return judged(outcome, engine.displayBuildx(args), timeoutMs);
     },
-    docker: async (args, { timeoutMs }) => judged(await engine.run(args, { timeoutMs }), args, timeoutMs),
-    display: (args) => displayDocker(["buildx", ...args]),
+    docker: async (args, { timeoutMs }) =>
+      judged(await engine.run(args, { timeoutMs }), displayDocker(args), timeoutMs),
+    display: (args) => engine.displayBuildx(args),
     displayDocker,
-    runSync: (args, { timeoutMs }) => engine.runSync(["buildx", ...args], { timeoutMs }),
+    runSync: (args, { timeoutMs }) => engine.buildxSync(args, { timeoutMs }),
   };
 }
 

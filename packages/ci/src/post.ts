@@ -25,10 +25,10 @@ export async function runPost(state: StepState, options: StepOptions): Promise<P
   let removedBuilder: string | undefined;
   if (state.createdBuilder) {
     const docker = engineCommand({ exec });
-    const argv = ["buildx", "rm", "--", state.createdBuilder];
-    const outcome = await docker.run(argv, { timeoutMs: 60_000 });
+    const argv = ["rm", "--", state.createdBuilder];
+    const outcome = await docker.buildx(argv, { timeoutMs: 60_000 });
     if (outcome.kind === "ran" && outcome.result.exitCode === 0) removedBuilder = state.createdBuilder;
-    else problems.push(`could not remove the builder ${state.createdBuilder}: run ${docker.display(argv)}`);
+    else problems.push(`could not remove the builder ${state.createdBuilder}: run ${docker.displayBuildx(argv)}`);
   }
   const removedEntries: string[] = [];
   if (state.registered.length > 0) {

@@ -49,6 +49,10 @@ export interface EngineCommand {
   run(args: readonly string[], options: ExecOptions & { readonly timeoutMs: number }): Promise<EngineOutcome>;
   /** As {@link run}, synchronously and best effort: only for clean-up when qus is interrupted. */
   runSync(args: readonly string[], options?: { readonly timeoutMs?: number }): SyncRunResult;
+  /** `PROGRAM GLOBAL buildx ARGS`, as {@link run}: a missing plugin is `refused` with `buildx-missing`. */
+  buildx(args: readonly string[], options: ExecOptions & { readonly timeoutMs: number }): Promise<EngineOutcome>;
+  /** `PROGRAM GLOBAL buildx ARGS`, as {@link runSync}. */
+  buildxSync(args: readonly string[], options?: { readonly timeoutMs?: number }): SyncRunResult;
   /**
    * The engine's info as JSON, asked once for this client and every one {@link withExec} made of it: an answer
    * with exit status 0 is kept, any other is asked again next time.
@@ -56,6 +60,8 @@ export interface EngineCommand {
   info(timeoutMs: number): Promise<EngineOutcome>;
   /** The command line of `PROGRAM GLOBAL ARGS`, quoted for a POSIX shell: for hints and messages. */
   display(args: readonly string[]): string;
+  /** As {@link display}, of `PROGRAM GLOBAL buildx ARGS`. */
+  displayBuildx(args: readonly string[]): string;
   /** The same client, running its processes through `exec`, sharing its answer to {@link info}. */
   withExec(exec: Exec): EngineCommand;
 }
@@ -114,6 +120,8 @@ function build(parts: Parts, answer: { current?: Promise<EngineOutcome> }): Engi
     exec,
     run,
     runSync: (args, options) => runSyncBestEffort(program, [...global, ...args], options),
+    buildx: (args, options) => run(["buildx", ...args], options),
+    buildxSync: (args, options) => runSyncBestEffort(program, [...global, "buildx", ...args], options),
     info(timeoutMs) {
       answer.current ??= run(infoArgs, { timeoutMs }).then((outcome) => {
         if (outcome.kind !== "ran" || outcome.result.exitCode !== 0) answer.current = undefined;
@@ -122,6 +130,7 @@ function build(parts: Parts, answer: { current?: Promise<EngineOutcome> }): Engi
       return answer.current;
     },
     display: (args) => formatCommand([program, ...global, ...args]),
+    displayBuildx: (args) => formatCommand([program, ...global, "buildx", ...args]),
     withExec: (other) => build({ ...parts, exec: other }, answer),
   };
 }
