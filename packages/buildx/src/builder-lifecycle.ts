@@ -1,4 +1,5 @@
 import { QusError } from "@qus/core";
+import { buildxPullFailure } from "@qus/core/runner";
 import { type BuildxCli, type BuildxTimeouts, inspectArgs, isNoBuilder, lastError, tail } from "./buildx-command.js";
 import { type BuilderInfo, parseInspect } from "./inspect.js";
 
@@ -34,9 +35,9 @@ export async function bootstrapBuilder(cli: BuildxCli, name: string, timeouts: B
   if (result.exitCode !== 0) {
     if (isNoBuilder(result)) throw builderGone(name, "bootstrapping it");
     const detail = lastError(result);
-    const output = `${result.stderr}\n${result.stdout}`;
-    if (isPullFailure(output)) {
-      const image = /pulling image (\S+)/i.exec(output)?.[1];
+    const pull = buildxPullFailure(`${result.stderr}\n${result.stdout}`);
+    if (pull) {
+      const { image } = pull;
       throw new QusError(
         "QUS_IMAGE_MISSING",
         `could not bootstrap builder ${name}: its BuildKit image${image ? ` ${image}` : ""} cannot be pulled: ${detail}`,
@@ -54,12 +55,7 @@ export async function bootstrapBuilder(cli: BuildxCli, name: string, timeouts: B
 
 /** A bootstrap that failed because the engine could not get the builder's image (no registry, no such image). */
 export function isPullFailure(output: string): boolean {
-  return (
-    /pulling image/i.test(output) &&
-    /pull access denied|manifest unknown|not found|no such host|dial tcp|i\/o timeout|connection refused|TLS handshake|unauthorized|Error response from daemon: Get /i.test(
-      output,
-    )
-  );
+  return buildxPullFailure(output) !== undefined;
 }
 
 function builderGone(name: string, doing: string): QusError {

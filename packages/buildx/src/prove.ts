@@ -2,7 +2,7 @@ import { chmodSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { constants, tmpdir } from "node:os";
 import { join } from "node:path";
 import { isQusError, QusError, type QusErrorCode, type Target } from "@qus/core";
-import { buildProbe, type ExecResult, type ProbeFailureKind } from "@qus/core/runner";
+import { buildProbe, type ExecResult, type ProbeFailureKind, probeStepEnd } from "@qus/core/runner";
 import { onInterrupt } from "@qus/core/toolkit";
 import {
   type BuildxCli,
@@ -163,15 +163,12 @@ const EXEC_ERRORS: Readonly<Record<string, ProbeFailureKind>> = {
  * own error line.
  */
 export function probeOutcome(result: ExecResult): { failure?: ProbeFailureKind; detail: string } {
-  const output = `${result.stdout}\n${result.stderr}`;
-  const status = /\[\/probe\]: exit code: (\d+)|"\/probe" did not complete successfully: exit code: (\d+)/.exec(output);
-  const code = Number(status?.[1] ?? status?.[2]);
-  if (!status || !Number.isInteger(code)) return { detail: lastError(result) };
-  const execError = /^(?:#\d+ )?[\d.]+ (exec \/probe: (.+))$/m.exec(output);
-  const kind = EXEC_ERRORS[execError?.[2]?.trim() ?? ""];
-  if (kind && execError) return { failure: kind, detail: execError[1]?.trim() ?? "" };
-  if (code > 128) return { failure: "crashed", detail: signalName(code - 128) };
-  return { failure: "exit-status", detail: `status ${code}${execError ? `: ${execError[1]?.trim()}` : ""}` };
+  const end = probeStepEnd(`${result.stdout}\n${result.stderr}`);
+  if (!end) return { detail: lastError(result) };
+  const kind = EXEC_ERRORS[end.errno ?? ""];
+  if (kind && end.execLine !== undefined) return { failure: kind, detail: end.execLine };
+  if (end.status > 128) return { failure: "crashed", detail: signalName(end.status - 128) };
+  return { failure: "exit-status", detail: `status ${end.status}${end.execLine ? `: ${end.execLine}` : ""}` };
 }
 
 function signalName(signal: number): string {

@@ -16,6 +16,13 @@ export {
   type SyncRunResult,
 } from "./exec.js";
 export { buildExitProgram, buildProbe } from "./probe/index.js";
+export {
+  buildxErrorLine,
+  buildxPullFailure,
+  isBuilderCreateRace,
+  isRefusedBuilderOptions,
+  probeStepEnd,
+} from "./runner/buildx-words.js";
 export { helperContainerName, PROGRAM_PATH } from "./runner/cli-args.js";
 export type { Confinement, EngineFacts } from "./runner/cli-engine.js";
 export { unreachable, unreadableInfo } from "./runner/cli-output.js";
@@ -40,13 +47,7 @@ export {
   engineGlobal,
   outcomeOf,
 } from "./runner/engine-command.js";
-export {
-  buildxErrorLine,
-  classifyEngineOutput,
-  type EngineFailure,
-  isBuilderCreateRace,
-  isRefusedBuilderOptions,
-} from "./runner/engine-failure.js";
+export { classifyEngineOutput, type EngineFailure } from "./runner/engine-failure.js";
 export { createPodmanCliRunner, type PodmanCliOptions } from "./runner/podman-cli.js";
 export { membersOfFolder, type TarMember, tarOf } from "./runner/tar.js";
 export type {

@@ -1,9 +1,10 @@
 // The engine seam: outcomes classified once, info asked once per client (and its withExec copies).
 import { describe, expect, it } from "vitest";
 import type { Exec, ExecResult } from "../exec.js";
+import { buildxErrorLine, buildxPullFailure, isBuilderCreateRace, probeStepEnd } from "./buildx-words.js";
 import { createDockerCliRunner } from "./docker-cli.js";
 import { engineCommand } from "./engine-command.js";
-import { buildxErrorLine, classifyEngineOutput, isBuilderCreateRace } from "./engine-failure.js";
+import { classifyEngineOutput } from "./engine-failure.js";
 
 const INFO = JSON.stringify({ ID: "E1", ServerVersion: "28.0.0", Architecture: "x86_64", SecurityOptions: [] });
 
@@ -91,5 +92,21 @@ describe("classifyEngineOutput", () => {
   it("reads buildx's own error line and its create race", () => {
     expect(buildxErrorLine({ stdout: "#1 x\nERROR: first\nERROR: last", stderr: "" })).toBe("ERROR: last");
     expect(isBuilderCreateRace({ stdout: "", stderr: "ERROR: node n not found, did you mean to append?" })).toBe(true);
+    expect(buildxPullFailure("#1 pulling image moby/buildkit:x\nERROR: pull access denied")).toEqual({
+      image: "moby/buildkit:x",
+    });
+    expect(
+      buildxPullFailure("#1 pulling image moby/buildkit:x done\nERROR: cgroup: permission denied"),
+    ).toBeUndefined();
+    expect(
+      probeStepEnd(
+        '#5 0.1 exec /probe: exec format error\nERROR: "/probe" did not complete successfully: exit code: 1',
+      ),
+    ).toEqual({
+      status: 1,
+      execLine: "exec /probe: exec format error",
+      errno: "exec format error",
+    });
+    expect(probeStepEnd("ERROR: failed to solve: no such image")).toBeUndefined();
   });
 });

@@ -34,19 +34,3 @@ export function classifyEngineOutput(
   const text = `${result.stderr}\n${result.stdout}`;
   return WORDS.find(([, words]) => words.test(text))?.[0];
 }
-
-/** buildx's own summary of what failed: its last `ERROR:` line, or undefined. */
-export function buildxErrorLine(result: Pick<ExecResult, "stdout" | "stderr">): string | undefined {
-  const lines = `${result.stdout}\n${result.stderr}`.split("\n").map((line) => line.trim());
-  return lines.filter((line) => /^ERROR:/.test(line)).at(-1);
-}
-
-/** `buildx create` found a builder of the name made meanwhile by another process (with `--node`: "did you mean to append"). */
-export function isBuilderCreateRace(result: Pick<ExecResult, "stdout" | "stderr">): boolean {
-  return /existing instance|did you mean to append/i.test(`${result.stderr}\n${result.stdout}`);
-}
-
-/** `buildx create` refused its driver options (at create, buildx only parses and checks them); `detail` is its error. */
-export function isRefusedBuilderOptions(detail: string): boolean {
-  return /invalid|parse error|failed to initialize builder|unknown/i.test(detail);
-}
