@@ -23,17 +23,21 @@ export interface InstallerFile {
 }
 
 /**
- * One line per target for `qus-binfmt`: `cpu entry arch platform names register`, space separated. `names` (comma
- * separated) is every name a user may write for it; `register` is what goes to binfmt_misc's `register` (F: the
- * kernel opens the emulator at registration, so it works in every container).
+ * One line per target for `qus-binfmt`: `cpu entry arch platform names emulator register`, space separated. `names`
+ * (comma separated) is every name a user may write for it; `emulator` is QEMU's emulator of it (`qemu-i386` for i486),
+ * which plan()'s ownership rule asks of an interpreter; `register` is what goes to binfmt_misc's `register` (F by
+ * default: the kernel opens the emulator at registration, so it works in every container).
  */
-export function renderInstallerTable(targets: readonly Target[], interpreterOf: (target: Target) => string): string {
+export function renderInstallerTable(
+  targets: readonly Target[],
+  interpreterOf: (target: Target) => string,
+  flags: string = DEFAULT_FLAGS,
+): string {
   return targets
     .map((target) => {
-      const entry = entryName(target);
-      const names = namesOf(target);
-      const register = renderRegister(wantedRegistration(target, interpreterOf(target), DEFAULT_FLAGS));
-      return `${target.cpu} ${entry} ${tonistiigiArch(target)} ${canonicalPlatform(target)} ${names} ${register}\n`;
+      const fields = [target.cpu, entryName(target), tonistiigiArch(target), canonicalPlatform(target)];
+      const register = renderRegister(wantedRegistration(target, interpreterOf(target), flags));
+      return `${[...fields, namesOf(target), interpreterBase(target), register].join(" ")}\n`;
     })
     .join("");
 }

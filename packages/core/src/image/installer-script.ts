@@ -6,8 +6,12 @@
  * `--keep LIST` (re-register what disappears, for a DaemonSet) are qus's own.
  *
  * A constant busybox sh script: the table of targets (INSTALLER_TABLE) and the probes (INSTALLER_PROBES/<cpu>) are
- * files written into the image at build time from qus's own table, never spliced into the script.
+ * files written into the image at build time from qus's own table, never spliced into the script. What to change is
+ * decided by plan()'s rules, in sh (the planner of installer-planner.ts, spliced in as a constant part).
  */
+
+import { NO_HANDLER_STATUS } from "../drivers/probe-verdict.js";
+import { INSTALLER_PLANNER } from "./installer-planner.js";
 
 /** Where the image keeps the targets table: one line per target, see {@link renderInstallerTable}. */
 export const INSTALLER_TABLE = "/usr/share/qus/targets";
@@ -19,9 +23,10 @@ export const INSTALLER_ROOT = "/usr/share/qus/root";
 export const INSTALLER_PROBES = `${INSTALLER_ROOT}/probes`;
 /**
  * The exit status of the chroot's /bin/sh, a program of the image's own architecture: a probe the kernel cannot run
- * falls back to /bin/sh (ENOEXEC), so this status proves "exec format error", nothing else does.
+ * falls back to /bin/sh (ENOEXEC), so this status proves "exec format error", nothing else does. One convention with
+ * qus's own probes: core's NO_HANDLER_STATUS.
  */
-export const INSTALLER_MARKER_STATUS = 97;
+export const INSTALLER_MARKER_STATUS = NO_HANDLER_STATUS;
 /** Targets the image's machine may run itself (i386 on x86_64): registered only after a proven exec format error. */
 export const INSTALLER_COMPAT = "/usr/share/qus/compat";
 /** The script's path in the image, also its entrypoint. */
@@ -49,7 +54,7 @@ REPLACE=""
 W=/tmp/qus-binfmt.$$
 # Probes at once: each is a QEMU start; a pod's memory limit must not kill them (OOM reads like a hang).
 BATCH=4
-
+${INSTALLER_PLANNER}
 die() { echo "qus-binfmt: $1" >&2; exit "$2"; }
 case $T in '' | *[!0-9]* | 0) die "QUS_PROBE_TIMEOUT needs whole seconds (1 or more), not \"$T\"" 2 ;; esac
 mkdir -p "$W" || die "cannot create $W: the container needs a writable /tmp" 3
@@ -64,10 +69,11 @@ usage: qus-binfmt [--install all|LIST] [--uninstall LIST] [--check LIST] [--keep
   LIST: comma separated platforms or names (linux/arm64,riscv64,arm,386,qemu-s390x) or all
   no arguments: print what runs here as JSON ({"supported": [...], "emulators": [...]})
   --install    register what is missing, prove every platform, exit 1 if one does not run
-  --uninstall  remove the entries (qemu-<cpu>) of those platforms; with all, only the ones this image registered
+  --uninstall  remove the entries (qemu-<cpu>) of those platforms; with all, only qus's own (QEMU's magic and emulator)
   --check      prove the platforms only (a readiness probe): exit 1 if one does not run
   --keep       --install, then again every --interval seconds (default 60): entries that vanish come back
-  --replace    take over a qemu-<cpu> entry of another installer that does not run here (left alone otherwise)
+  --replace    replace what is in the way: a qemu-<cpu> entry that differs, another entry claiming the same
+               programs (without it they are left alone and reported as a conflict)
   --host-binfmt DIR  the host's binfmt_misc folder, mounted into the container: touched first, so a systemd
                automount there is triggered (and systemd-binfmt runs) before anything is registered
 EOF
@@ -98,19 +104,19 @@ select_targets() {
   for wanted in $(printf '%s' "$1" | tr ',' ' '); do
     found=""
     case ",$native_names," in *",$wanted,"*) found=1; NATIVE_ASKED=${expand("native_platform#linux/")} ;; esac
-    while read -r cpu entry arch platform names reg; do
-      case ",$names," in *",$wanted,"*) found=1; grep -q "^$cpu " "$W/selected" || echo "$cpu $entry $arch $platform $names $reg" >>"$W/selected" ;; esac
+    while read -r cpu entry arch platform names emulator reg; do
+      case ",$names," in *",$wanted,"*) found=1; grep -q "^$cpu " "$W/selected" || echo "$cpu $entry $arch $platform $names $emulator $reg" >>"$W/selected" ;; esac
     done <"$TABLE"
     [ -n "$found" ] || die "unknown platform \"$wanted\" (or no emulator for it in this image): use all or names such as $(cut -d' ' -f4 "$TABLE" | head -5 | tr '\n' ' ')" 2
   done
   [ -s "$W/selected" ] || [ -n "$NATIVE_ASKED" ] || die "no platforms given: use all or a list such as linux/arm64,linux/riscv64" 2
 }
 
-# Runs the probe of each selected cpu, $BATCH at once, chrooted, bounded; $W/probe-<cpu> holds its exit status,
-# "timeout" when it ran its whole bound, or "killed" when something else killed it.
+# Runs the probe of each cpu of table file $1, $BATCH at once, chrooted, bounded; $W/probe-<cpu> holds its exit
+# status, "timeout" when it ran its whole bound, or "killed" when something else killed it.
 probe_all() {
   n=0
-  while read -r cpu entry arch platform names reg; do
+  while read -r cpu rest; do
     (
       read -r start _ </proc/uptime
       timeout -s KILL "$T" chroot "$ROOT" "/probes/$cpu" </dev/null >/dev/null 2>&1
@@ -123,63 +129,95 @@ probe_all() {
     ) &
     n=$((n + 1))
     [ $((n % BATCH)) -ne 0 ] || wait
-  done <"$W/selected"
+  done <"$1"
   wait
 }
 
 probe_result() { read -r R <"$W/probe-$1" || R=unknown; }
 
-# The interpreter an entry names (its "interpreter" line), in I.
-interpreter_of() {
-  I=""
-  while read -r key value; do [ "$key" = interpreter ] && I=$value; done <"$B/$1"
-}
-
-# Registers what is missing; one "installing:" line per platform, as tonistiigi/binfmt prints them. An entry in the
-# way is taken over only when this image registered it (its interpreter) or --replace asks.
+# Registers what plan() decides, through the planner, from the kernel's table; one "installing:" line per platform,
+# as tonistiigi/binfmt prints them. A cpu this machine may run itself (i386 on x86_64) counts as native, so is left
+# alone, unless its probe proved exec format error.
 install() {
   quiet=$1
   [ -z "$NATIVE_ASKED" ] || [ -n "$quiet" ] || echo "installing: $NATIVE_ASKED OK (this machine's own)"
-  probe_all
-  while read -r cpu entry arch platform names reg; do
-    probe_result "$cpu"
-    ours=$(printf '%s' "$reg" | cut -d: -f7)
-    if [ "$R" = 0 ]; then
-      # It runs: through qus's entry, another installer's, or this machine itself. Never claim it.
-      if [ -n "$quiet" ]; then :
-      elif [ -e "$B/$entry" ]; then echo "installing: $arch OK ($entry present)"
-      else echo "installing: $arch OK (runs without $entry)"; fi
-      continue
+  while read -r cpu rest; do grep -qx "$cpu" "$COMPAT" && echo "$cpu"; done <"$W/selected" >"$W/compat"
+  probe_all "$W/compat"
+  native=""
+  while read -r cpu; do probe_result "$cpu"; [ "$R" = "$MARKER" ] || native="$native $cpu"; done <"$W/compat"
+  qp_plan "$B" "$W/selected" "$native" "$REPLACE" >"$W/plan"
+  carry_out <"$W/plan"
+}
+
+# Carries out the planner's steps read from stdin, wording what was left as the CLI's report does.
+carry_out() {
+  why=""
+  while IFS= read -r line; do
+    case $line in "why "*) why="$why${expand("why:+; ")}${expand("line#why ")}"; continue ;; esac
+    set -- $line
+    cpu=$2 entry=$3 arch=$4 action=$5 enable=$6 reg=$7
+    shift 7
+    case $action in
+      native) native_line ;;
+      ok) [ -n "$quiet" ] || echo "installing: $arch OK ($entry present)" ;;
+      conflict) echo "installing: $arch: conflict: $why: left as it is (--replace takes it over)" ;;
+      *) apply_step "$@" ;;
+    esac
+    why=""
+  done
+}
+
+# A cpu this machine may run itself: how its probe ended says why it is left alone.
+native_line() {
+  probe_result "$cpu"
+  if [ "$R" != 0 ]; then
+    echo "installing: $arch: not registered: this machine may run it itself (its probe ended $R, not with exec format error)"
+  elif [ -z "$quiet" ]; then
+    if [ -e "$B/$entry" ]; then echo "installing: $arch OK ($entry present)"; else echo "installing: $arch OK (runs without $entry)"; fi
+  fi
+}
+
+# Removes the entries a step names (arguments), then enables or registers qus's entry.
+apply_step() {
+  notes=""
+  for name in "$@"; do
+    # An entry in the way of two platforms is gone after the first.
+    [ -e "$B/$name" ] || continue
+    (printf '%s' -1 >"$B/$name") 2>"$W/err" || { echo "installing: $arch cannot replace $name: $(cat "$W/err")"; return; }
+    [ "$name" = "$entry" ] || notes="$notes${expand("notes:+, ")}$name removed (it was in the way)"
+  done
+  if [ "$enable" != - ]; then
+    (printf '%s' 1 >"$B/$enable") 2>"$W/err" || { echo "installing: $arch cannot enable $entry: $(cat "$W/err")"; return; }
+    notes="$entry enabled${expand("notes:+, ")}$notes"
+  elif [ "$reg" != - ]; then
+    (printf '%s' "$reg" >"$B/register") 2>"$W/err" || { echo "installing: $arch cannot register $entry: $(cat "$W/err")"; return; }
+  fi
+  echo "installing: $arch OK${expand("notes:+ ($notes)")}"
+}
+
+# Removes the selected platforms' entries; with all, only qus's own (plan()'s ownership rule, qp_owned).
+uninstall() {
+  failed=0
+  while read -r cpu entry arch platform names emulator reg; do
+    [ -e "$B/$entry" ] || continue
+    if [ "$LIST" = all ]; then
+      qp_parse_entry "$B/$entry"
+      qp_read_register "$reg"
+      qp_owned "$platform" "$emulator" || { echo "uninstalling: $entry left alone: $entry is not qus's (another program registered it): $qp_notours"; continue; }
     fi
-    case $R in timeout | killed | unknown) echo "installing: $arch: its probe $R: left as it is"; continue ;; esac
-    if [ -e "$B/$entry" ]; then
-      interpreter_of "$entry"
-      if [ "$I" != "$ours" ] && [ -z "$REPLACE" ]; then
-        echo "installing: $arch: $entry of another installer ($I) does not run here: left alone (--replace takes it over)"
-        continue
-      fi
-      (printf '%s' -1 >"$B/$entry") 2>"$W/err" || { echo "installing: $arch cannot replace $entry: $(cat "$W/err")"; continue; }
-    elif grep -qx "$cpu" "$COMPAT" && [ "$R" != "$MARKER" ]; then
-      # This machine may run it itself: only a proven exec format error allows an entry (never the host's programs).
-      echo "installing: $arch: not registered: this machine may run it itself (its probe ended $R, not with exec format error)"
-      continue
-    fi
-    if (printf '%s' "$reg" >"$B/register") 2>"$W/err"; then
-      echo "installing: $arch OK"
-    else
-      echo "installing: $arch cannot register $entry: $(cat "$W/err")"
-    fi
+    if (printf '%s' -1 >"$B/$entry") 2>"$W/err"; then echo "uninstalling: $entry OK"; else failed=1; echo "uninstalling: $entry failed: $(cat "$W/err")"; fi
   done <"$W/selected"
+  return $failed
 }
 
 # Proves each selected platform; "verified:" lines, and the platforms that ran in $W/proven. Returns 1 if one failed.
 verify() {
   quiet=$1
-  probe_all
+  probe_all "$W/selected"
   failed=0
   : >"$W/proven"
   [ -z "$NATIVE_ASKED" ] || echo "$native_platform" >>"$W/proven"
-  while read -r cpu entry arch platform names reg; do
+  while read -r cpu entry arch platform names emulator reg; do
     probe_result "$cpu"
     if [ "$R" = 0 ]; then
       echo "$platform" >>"$W/proven"
@@ -204,10 +242,10 @@ json_string() { printf '"%s"' "$(printf '%s' "$1" | sed 's/\\/\\\\/g; s/"/\\"/g'
 # What runs here, as tonistiigi/binfmt prints it: every platform whose probe runs, and the qemu-* entries.
 status_json() {
   select_targets all
-  probe_all
+  probe_all "$W/selected"
   printf '{\n  "supported": ['
   printf '\n    "%s"' "$native_platform"
-  while read -r cpu entry arch platform names reg; do
+  while read -r cpu entry arch platform names emulator reg; do
     probe_result "$cpu"
     [ "$R" = 0 ] && printf ',\n    "%s"' "$platform"
   done <"$W/selected"
@@ -259,19 +297,9 @@ case $ACTION in
     status_json
     exit $failed ;;
   uninstall)
-    failed=0
     select_targets "$LIST"
-    while read -r cpu entry arch platform names reg; do
-      [ -e "$B/$entry" ] || continue
-      interpreter_of "$entry"
-      # With all, only what this image registered; a platform named is the user's own ask.
-      if [ "$LIST" = all ] && [ "$I" != "$(printf '%s' "$reg" | cut -d: -f7)" ]; then
-        echo "uninstalling: $entry left alone (another installer's: $I)"
-        continue
-      fi
-      if (printf '%s' -1 >"$B/$entry") 2>"$W/err"; then echo "uninstalling: $entry OK"; else failed=1; echo "uninstalling: $entry failed: $(cat "$W/err")"; fi
-    done <"$W/selected"
-    exit $failed ;;
+    uninstall
+    exit $? ;;
   check)
     select_targets "$LIST"
     verify quiet ;;

@@ -1,6 +1,7 @@
 import { spawnSync } from "node:child_process";
 import { describe, expect, it } from "vitest";
 import { decodeEscaped, toHex } from "../binfmt/escape.js";
+import { NO_HANDLER_STATUS } from "../drivers/probe-verdict.js";
 import { buildExitProgram, buildProbe } from "../probe/index.js";
 import { requireTarget } from "../targets.js";
 import { installerFiles } from "./installer-files.js";
@@ -29,27 +30,31 @@ describe("the installer image's files (qus-binfmt, its table, its probes)", () =
     expect(String(fileAt(files, INSTALLER_NATIVE))).toMatch(/^linux\/amd64 \S*\bamd64\b/);
   });
 
-  it("a line: cpu, entry, binfmt's arch name, platform, every name, and the register string with F", () => {
+  it("a line: cpu, entry, binfmt's arch name, platform, every name, QEMU's emulator, and the register string with F", () => {
     const line = table.find((candidate) => candidate.startsWith("aarch64 "))?.split(" ") ?? [];
     expect(line.slice(0, 4)).toEqual(["aarch64", "qemu-aarch64", "arm64", "linux/arm64"]);
     expect(line[4]?.split(",")).toEqual(expect.arrayContaining(["aarch64", "qemu-aarch64", "arm64", "linux/arm64"]));
-    const register = line[5]?.split(":") ?? [];
+    expect(line[5]).toBe("qemu-aarch64");
+    const register = line[6]?.split(":") ?? [];
     expect(register.slice(1, 4)).toEqual(["qemu-aarch64", "M", ""]);
     expect(toHex(decodeEscaped(register[4] ?? ""))).toBe(toHex(decodeEscaped(requireTarget("aarch64").magic)));
     expect(register[6]).toBe("/usr/bin/qemu-aarch64-static");
     expect(register[7]).toContain("F");
-    expect(line).toHaveLength(6);
+    expect(line).toHaveLength(7);
   });
 
   it("a variant runs on its base cpu's emulator (i486 on qemu-i386), as QEMU's script registers it", () => {
     const i486 = table.find((candidate) => candidate.startsWith("i486 "));
     if (requireTarget("i486").interpreterCpu === undefined) return;
-    expect(i486?.split(" ")[5]?.split(":")[6]).toBe("/usr/bin/qemu-i386-static");
+    expect(i486?.split(" ")[5]).toBe("qemu-i386");
+    expect(i486?.split(" ")[6]?.split(":")[6]).toBe("/usr/bin/qemu-i386-static");
   });
 
   it("a chroot for the probes whose /bin/sh is a marker of the image's own machine, and the compat targets listed", () => {
     const marker = files.find((file) => file.path === "/usr/share/qus/root/bin/sh");
     expect(toHex(marker?.content as Uint8Array)).toBe(toHex(buildExitProgram("x86_64", INSTALLER_MARKER_STATUS)));
+    // One probe-status convention: the image's marker says "exec format error" as core's stand-in shell does.
+    expect(INSTALLER_MARKER_STATUS).toBe(NO_HANDLER_STATUS);
     expect(String(fileAt(files, INSTALLER_COMPAT)).trim().split("\n")).toEqual(["i386", "i486"]);
   });
 
