@@ -236,11 +236,10 @@ describe("the Engine API runner (what ensureEmulation runs helpers through)", ()
     const probe = buildProbe("s390x");
     const image = { ...spec, image: "qus-e2e-busybox:s390x", platform: "linux/s390x" };
     const before = await runner().runProgram(image, probe);
-    expect(before.exitCode).not.toBe(0);
-    expect(`${before.stdout}${before.stderr}`).toMatch(/exec format error/);
+    expect(before).toMatchObject({ kind: "not-started", reason: "exec-format" });
     await ensureEmulation({ platforms: "linux/s390x" });
     const after = await runner().runProgram(image, probe);
-    expect({ exitCode: after.exitCode, timedOut: after.timedOut }).toEqual({ exitCode: 0, timedOut: false });
+    expect(after).toMatchObject({ kind: "ran", exitCode: 0 });
     expect(helperContainers()).toEqual([]);
   });
 
@@ -252,7 +251,7 @@ describe("the Engine API runner (what ensureEmulation runs helpers through)", ()
       entrypoint: "/bin/busybox",
       command: ["sleep", "60"],
     });
-    expect(result).toMatchObject({ timedOut: true, exitCode: undefined });
+    expect(result.kind).toBe("timed-out");
     expect(Date.now() - started).toBeLessThan(20_000);
     expect(helperContainers()).toEqual([]);
   });
@@ -270,7 +269,7 @@ describe("the Engine API runner (what ensureEmulation runs helpers through)", ()
         entrypoint: "/bin/busybox",
         command: ["sh", "-c", "sleep 2; echo done; echo said >&2"],
       });
-      expect(result).toMatchObject({ exitCode: 0, timedOut: false, stdout: "done\n", stderr: "said\n" });
+      expect(result).toEqual({ kind: "ran", exitCode: 0, stdout: "done\n", stderr: "said\n" });
     } finally {
       delete process.env.QUS_ENGINE_TIMEOUT;
     }
@@ -289,10 +288,12 @@ describe("the Engine API runner (what ensureEmulation runs helpers through)", ()
     expect(helperContainers()).toEqual([]);
   });
 
-  it("run: an image the engine does not have is refused as docker run refuses it (status 125, the engine's words)", async () => {
+  it("run: an image the engine does not have is not started, no-such-image, with the engine's words", async () => {
     const result = await runner().run({ ...spec, image: "qus-e2e-missing:1", command: ["true"] });
-    expect(result.exitCode).toBe(125);
-    expect(result.stderr).toMatch(/^Error response from daemon: No such image: qus-e2e-missing:1/);
+    expect(result).toMatchObject({ kind: "not-started", reason: "no-such-image" });
+    expect(result.kind === "not-started" && result.detail).toMatch(
+      /^Error response from daemon: No such image: qus-e2e-missing:1/,
+    );
   });
 });
 

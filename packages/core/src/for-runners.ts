@@ -48,7 +48,9 @@ export {
   outcomeOf,
 } from "./runner/engine-command.js";
 export { classifyEngineOutput, type EngineFailure } from "./runner/engine-failure.js";
+export { describeOutcome } from "./runner/outcome.js";
 export { createPodmanCliRunner, type PodmanCliOptions } from "./runner/podman-cli.js";
+export { killedFromOutside, notStartedReason, runtimeExecFailure } from "./runner/runtime-words.js";
 export { membersOfFolder, type TarMember, tarOf } from "./runner/tar.js";
 export type {
   BuildSpec,

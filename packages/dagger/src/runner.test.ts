@@ -59,14 +59,7 @@ describe("createDaggerRunner (fake engine session over the SDK's HTTP transport;
       needsBinfmtMount: true,
       privilege: "full",
     });
-    expect(result).toEqual({
-      exitCode: 3,
-      signal: undefined,
-      stdout: "done\n",
-      stderr: "warning\n",
-      startError: undefined,
-      timedOut: false,
-    });
+    expect(result).toEqual({ kind: "ran", exitCode: 3, stdout: "done\n", stderr: "warning\n" });
     const exec = (engine as FakeEngine).queries.find((chain) => last(chain) === "sync") ?? [];
     expect(exec.map((call) => call.field)).toEqual(["container", "from", "withEnvVariable", "withExec", "sync"]);
     expect(callOf(exec, "from")?.args).toEqual({ address: "registry.example/qus-binfmt:1" });
@@ -103,7 +96,7 @@ describe("createDaggerRunner (fake engine session over the SDK's HTTP transport;
       last(chain) === "exitCode" ? 139 : last(chain) === "sync" ? undefined : "",
     );
     const result = await runner.run({ image: "x", command: ["y"], needsBinfmtMount: false, privilege: "least" });
-    expect(result.signal).toBe("signal 11");
+    expect(result).toMatchObject({ kind: "ran", exitCode: 139, signal: "signal 11" });
   });
 
   it("copies a program in byte for byte and runs it as the container's only command", async () => {
@@ -114,7 +107,7 @@ describe("createDaggerRunner (fake engine session over the SDK's HTTP transport;
       { image: "tonistiigi/binfmt:x", needsBinfmtMount: false, privilege: "full" },
       buildProbe("riscv64"),
     );
-    expect(result.exitCode).toBe(0);
+    expect(result).toEqual({ kind: "ran", exitCode: 0, stdout: "", stderr: "" });
     const fake = engine as FakeEngine;
     const exec = fake.queries.find((chain) => last(chain) === "sync" && callOf(chain, "withExec")) ?? [];
     expect(exec.map((call) => call.field)).toEqual([
@@ -136,7 +129,7 @@ describe("createDaggerRunner (fake engine session over the SDK's HTTP transport;
     expect(new Uint8Array(bytes)).toEqual(buildProbe("riscv64"));
   });
 
-  it("turns an exec the engine could not start into startError ENOEXEC with its words", async () => {
+  it("types an exec the engine could not start for exec format error as not started, exec-format, with its words", async () => {
     const runner = await runnerOn((chain) => {
       if (last(chain) === "sync" && callOf(chain, "withExec")) throw new Error("exec /qus-program: exec format error");
       return undefined;
@@ -145,21 +138,37 @@ describe("createDaggerRunner (fake engine session over the SDK's HTTP transport;
       { image: "x", needsBinfmtMount: false, privilege: "least" },
       buildProbe("s390x"),
     );
-    expect(result).toMatchObject({ exitCode: undefined, startError: "ENOEXEC", timedOut: false });
-    expect(result.stderr).toContain("exec format error");
+    expect(result).toEqual({
+      kind: "not-started",
+      reason: "exec-format",
+      detail: expect.stringContaining("exec /qus-program: exec format error"),
+    });
   });
 
-  it("turns any other refusal into status 125 with the engine's words, as docker run reports one", async () => {
+  it("types an exec whose interpreter is not found as not started, not-found", async () => {
+    const runner = await runnerOn((chain) => {
+      if (last(chain) === "sync" && callOf(chain, "withExec"))
+        throw new Error("exec /qus-program: no such file or directory");
+      return undefined;
+    });
+    const result = await runner.runProgram(
+      { image: "x", needsBinfmtMount: false, privilege: "least" },
+      buildProbe("s390x"),
+    );
+    expect(result).toMatchObject({ kind: "not-started", reason: "not-found" });
+  });
+
+  it("types a refusal of the privilege as not started, refused, with the engine's words (no invented status)", async () => {
     const runner = await runnerOn((chain) => {
       if (last(chain) === "sync" && callOf(chain, "withExec"))
         throw new Error("mount binfmt_misc: operation not permitted");
       return undefined;
     });
     const result = await runner.run({ image: "x", command: ["y"], needsBinfmtMount: true, privilege: "least" });
-    expect(result).toMatchObject({
-      exitCode: 125,
-      startError: undefined,
-      stderr: "mount binfmt_misc: operation not permitted",
+    expect(result).toEqual({
+      kind: "not-started",
+      reason: "refused",
+      detail: expect.stringContaining("mount binfmt_misc: operation not permitted"),
     });
   });
 
@@ -172,7 +181,7 @@ describe("createDaggerRunner (fake engine session over the SDK's HTTP transport;
       privilege: "least",
       timeoutMs: 50,
     });
-    expect(result.timedOut).toBe(true);
+    expect(result).toEqual({ kind: "timed-out", stdout: "", stderr: "" });
   });
 
   it("reads an image's labels, and answers undefined for an image the engine cannot pull", async () => {

@@ -1,9 +1,9 @@
 import type { Client, Container } from "@dagger.io/dagger";
 import { QusError } from "@qus/core";
 import {
+  type ContainerOutcome,
   type ContainerRunner,
   type EngineInfo,
-  type ExecResult,
   PROGRAM_PATH,
   type Privilege,
   type RunSpec,
@@ -74,7 +74,7 @@ export function createDaggerRunner(client: Client, options: DaggerRunnerOptions 
       return Object.fromEntries(pairs);
     },
 
-    async run(spec): Promise<ExecResult> {
+    async run(spec): Promise<ContainerOutcome> {
       const args = spec.entrypoint !== undefined ? [spec.entrypoint, ...spec.command] : [...spec.command];
       return execToEnd(base(spec), args, {
         useEntrypoint: spec.entrypoint === undefined,
@@ -83,7 +83,7 @@ export function createDaggerRunner(client: Client, options: DaggerRunnerOptions 
       });
     },
 
-    async runProgram(spec, program): Promise<ExecResult> {
+    async runProgram(spec, program): Promise<ContainerOutcome> {
       const file = await programFiles(program);
       return execToEnd(base(spec).withFile(PROGRAM_PATH, file, { permissions: 0o755 }), [PROGRAM_PATH], {
         insecureRootCapabilities: spec.privilege === "full",

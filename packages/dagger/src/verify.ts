@@ -1,6 +1,6 @@
 import type { Client, Platform } from "@dagger.io/dagger";
 import { resolvePlatforms, type Target } from "@qus/core";
-import { buildExitProgram, buildProbe, describeProbeRun, type ExecResult } from "@qus/core/runner";
+import { buildExitProgram, buildProbe, type ContainerOutcome, describeProbeRun } from "@qus/core/runner";
 import { canonicalPlatform, type RunsThrough } from "@qus/core/toolkit";
 import { engineInfo } from "./engine.js";
 import {
@@ -49,7 +49,7 @@ export async function verifyOnEngine(client: Client, options: VerifyOnEngineOpti
   const voice = moduleVoice(options.call);
   const requireHost = options.requireHost === true;
 
-  async function run(target: Target, path: string, program: Uint8Array): Promise<ExecResult> {
+  async function run(target: Target, path: string, program: Uint8Array): Promise<ContainerOutcome> {
     const file = await files(program);
     const container = client
       .container({ platform: canonicalPlatform(target) as Platform })
@@ -72,12 +72,10 @@ export async function verifyOnEngine(client: Client, options: VerifyOnEngineOpti
 }
 
 /** How the engine ran its own program in a foreign container. */
-export function throughOf(direct: ExecResult | undefined): RunsThrough {
-  if (!direct || direct.timedOut) return "unknown";
+export function throughOf(direct: ContainerOutcome | undefined): RunsThrough {
+  // Not started, timed out or killed: says nothing about the wrapper.
+  if (direct?.kind !== "ran" || direct.signal) return "unknown";
   if (direct.exitCode === DIRECT_STATUS) return "host-kernel";
-  // QEMU refuses an ELF of another machine ("Invalid ELF image for this architecture") and exits 1; 125 and up
-  // are the engine's own refusals and signals, which say nothing about the wrapper.
-  if (/invalid elf|elf image/i.test(direct.stderr)) return "engine-qemu";
-  if (direct.exitCode !== undefined && direct.exitCode > 0 && direct.exitCode < 125) return "engine-qemu";
-  return "unknown";
+  // It ran and failed: QEMU refuses an ELF of another machine ("Invalid ELF image for this architecture", status 1).
+  return direct.exitCode > 0 ? "engine-qemu" : "unknown";
 }

@@ -1,3 +1,5 @@
+import { type NotStartedReason, notStartedReason } from "@qus/core/runner";
+
 /** What dockerode's errors carry: the HTTP status and the engine's JSON, or a socket's errno code. */
 export interface DockerError {
   readonly statusCode?: number;
@@ -31,4 +33,12 @@ export function describeDockerError(error: unknown): string {
   if (engineWords) return engineWords;
   const text = (message ?? String(error)).replace(/^\(HTTP code \d+\) [^-]*- /, "").trim();
   return code && !text.includes(code) ? `${text} (${code})` : text || "no error message";
+}
+
+/** Why the engine refused to create or start a container, from its HTTP status and its words. */
+export function refusalReason(error: unknown): NotStartedReason {
+  const reason = notStartedReason(describeDockerError(error));
+  // The Engine API answers a create of an image it does not have with 404 (`No such image: …`).
+  if (reason === "other" && (error as DockerError | undefined)?.statusCode === 404) return "no-such-image";
+  return reason;
 }

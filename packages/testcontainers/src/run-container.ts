@@ -1,25 +1,24 @@
 import type { Readable } from "node:stream";
 import { QusError } from "@qus/core";
 import {
+  type ContainerOutcome,
   createRequest,
-  type ExecResult,
   helperContainerName,
+  killedFromOutside,
   outputTooLarge,
   PROGRAM_PATH,
   type RunSpec,
+  runtimeExecFailure,
   tarOf,
   unreachable,
 } from "@qus/core/runner";
 import type Dockerode from "dockerode";
 import { collectOutput } from "./attach-output.js";
-import { type DockerError, describeDockerError, isConnectionError } from "./docker-errors.js";
+import { type DockerError, describeDockerError, isConnectionError, refusalReason } from "./docker-errors.js";
 import { confinementFor, type EngineClient, engineCall, UNREACHABLE_HINT } from "./engine-client.js";
 
-/** The status `docker run` exits with when the engine refused to create or start the container. */
-const ENGINE_REFUSED = 125;
-
 /** Runs a helper container to its end, as `docker run --rm` would. */
-export async function runContainer(client: EngineClient, spec: RunSpec): Promise<ExecResult> {
+export async function runContainer(client: EngineClient, spec: RunSpec): Promise<ContainerOutcome> {
   const confinement = await confinementFor(client, spec);
   const created = await create(client, createRequest(spec, confinement, helperContainerName()));
   if (!("id" in created)) return created;
@@ -31,7 +30,7 @@ export async function runProgram(
   client: EngineClient,
   spec: Omit<RunSpec, "command" | "entrypoint">,
   program: Uint8Array,
-): Promise<ExecResult> {
+): Promise<ContainerOutcome> {
   const confinement = await confinementFor(client, spec);
   const request = createRequest({ ...spec, command: [], entrypoint: PROGRAM_PATH }, confinement, helperContainerName());
   const created = await create(client, request);
@@ -57,8 +56,8 @@ async function removeContainer(client: EngineClient, container: Dockerode.Contai
   }
 }
 
-/** Creates the container; a refusal is the result `docker run` would give (status 125 and the engine's words). */
-async function create(client: EngineClient, request: object): Promise<Dockerode.Container | ExecResult> {
+/** Creates the container; a refusal is a container not started, for the reason the engine's words give. */
+async function create(client: EngineClient, request: object): Promise<Dockerode.Container | ContainerOutcome> {
   try {
     return await engineCall(client, "POST /containers/create", (abortSignal) =>
       client.dockerode.createContainer({ ...request, abortSignal } as Dockerode.ContainerCreateOptions),
@@ -70,7 +69,11 @@ async function create(client: EngineClient, request: object): Promise<Dockerode.
 }
 
 /** Attaches, starts and waits for a created container, within `timeoutMs`; removes it in every case. */
-async function runToEnd(client: EngineClient, container: Dockerode.Container, timeoutMs: number): Promise<ExecResult> {
+async function runToEnd(
+  client: EngineClient,
+  container: Dockerode.Container,
+  timeoutMs: number,
+): Promise<ContainerOutcome> {
   // The wait is asked before the start, so that an AutoRemove container that ends at once is still waited for.
   const stop = new AbortController();
   const runSignal = AbortSignal.any([stop.signal, AbortSignal.timeout(timeoutMs)]);
@@ -104,13 +107,7 @@ async function runToEnd(client: EngineClient, container: Dockerode.Container, ti
       stream.destroy();
       if (output.overflowed()) throw helperOutputTooLarge();
       if (runSignal.aborted && !stop.signal.aborted) {
-        return {
-          ...(await output.settle(0)),
-          exitCode: undefined,
-          signal: "SIGKILL",
-          startError: undefined,
-          timedOut: true,
-        };
+        return { kind: "timed-out", ...(await output.settle(0)) };
       }
       if (isConnectionError(error)) {
         throw unreachable(
@@ -124,23 +121,25 @@ async function runToEnd(client: EngineClient, container: Dockerode.Container, ti
     // The wait can answer before the last output arrived: give the stream a moment to end.
     const { stdout, stderr } = await output.settle(1000);
     if (output.overflowed()) throw helperOutputTooLarge();
-    return { exitCode: status, signal: undefined, stdout, stderr, startError: undefined, timedOut: false };
+    return ended(status, stdout, stderr);
   } finally {
     stop.abort();
     await removeContainer(client, container); // stopped on time or refused: AutoRemove may not have happened
   }
 }
 
-/** A refused create, start or copy, as `docker run` reports it: status 125 and the engine's words. */
-function refused(error: DockerError): ExecResult {
-  return {
-    exitCode: ENGINE_REFUSED,
-    signal: undefined,
-    stdout: "",
-    stderr: `Error response from daemon: ${describeDockerError(error)}`,
-    startError: undefined,
-    timedOut: false,
-  };
+/** How a container that ran ended, typed: killed by the engine, not started by its runtime, or its own status. */
+function ended(status: number, stdout: string, stderr: string): ContainerOutcome {
+  if (killedFromOutside(status)) return { kind: "interrupted", detail: `status ${status}`, stdout, stderr };
+  const failedExec = status !== 0 ? runtimeExecFailure(stdout, stderr) : undefined;
+  if (failedExec) return { kind: "not-started", reason: failedExec, detail: stderr.trim() };
+  return { kind: "ran", exitCode: status, stdout, stderr };
+}
+
+/** A refused create, start or copy: a container not started, with the engine's words (as `docker run` says them). */
+function refused(error: DockerError): ContainerOutcome {
+  const words = describeDockerError(error);
+  return { kind: "not-started", reason: refusalReason(error), detail: `Error response from daemon: ${words}` };
 }
 
 const helperOutputTooLarge = () =>

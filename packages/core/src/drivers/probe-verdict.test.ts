@@ -33,4 +33,31 @@ describe("describeProbeRun", () => {
     expect(describeProbeRun(ended({ signal: "SIGILL" }), true).failure).toBe("crashed");
     expect(describeProbeRun(ended({ timedOut: true, signal: "SIGKILL" }), true).failure).toBe("timeout");
   });
+
+  it("a container run is judged by its outcome's kind alone, never by the words in it", () => {
+    // The runner typed it: whatever the engine said, exec-format is no handler, not-found the interpreter.
+    const words = "the engine's own words, in any language";
+    expect(describeProbeRun({ kind: "not-started", reason: "exec-format", detail: words }, true).failure).toBe(
+      "no-handler",
+    );
+    expect(describeProbeRun({ kind: "not-started", reason: "not-found", detail: words }, true)).toMatchObject({
+      failure: "interpreter-unreachable",
+      detail: words,
+    });
+    expect(describeProbeRun({ kind: "not-started", reason: "refused", detail: words }, true)).toMatchObject({
+      failure: "exit-status",
+      detail: `could not start: ${words}`,
+    });
+    // A probe that ran and printed those words itself ran: its status is the verdict.
+    const ran = { kind: "ran", exitCode: 1, stdout: "", stderr: "exec /qus-program: exec format error" } as const;
+    expect(describeProbeRun(ran, true)).toMatchObject({
+      failure: "exit-status",
+      detail: "status 1: exec /qus-program: exec format error",
+    });
+    expect(describeProbeRun({ kind: "ran", exitCode: 0, stdout: "", stderr: "" }, true).ok).toBe(true);
+    expect(
+      describeProbeRun({ kind: "ran", exitCode: 139, signal: "signal 11", stdout: "", stderr: "" }, true).failure,
+    ).toBe("crashed");
+    expect(describeProbeRun({ kind: "timed-out", stdout: "", stderr: "" }, true).failure).toBe("timeout");
+  });
 });

@@ -1,19 +1,20 @@
 import type { ExecResult } from "../exec.js";
 import { describeFailure } from "../report/probe-words.js";
+import type { ContainerOutcome } from "../runner/types.js";
+import { NO_HANDLER_STATUS, probeProcessOutcome } from "./process-outcome.js";
 import type { ProbeFailureKind, ProbeResult } from "./types.js";
 
-/**
- * Exit status of the stand-in `/bin/sh` in the probe folder. When the kernel finds no handler (ENOEXEC),
- * the C library's exec retries the file with /bin/sh; ours is a host program that exits with this status,
- * which tells "exec format error" apart from "interpreter not found" (ENOENT).
- */
-export const NO_HANDLER_STATUS = 99;
+export { NO_HANDLER_STATUS };
 
-/** Turns how a probe ended into a typed verdict. */
-export function describeProbeRun(result: ExecResult, chroot: boolean): ProbeResult {
-  if (result.exitCode === 0 && !result.timedOut) return { ok: true, chrooted: chroot };
-  const lastLine = result.stderr.split("\n").at(-1)?.trim() ?? "";
-  const [failure, detail] = classify(result, lastLine, chroot);
+/**
+ * Turns how a probe ended into a typed verdict, from its outcome's kind alone: a container run as its runner typed
+ * it, or a process qus ran itself (typed first by {@link probeProcessOutcome}). `chroot`: it ran chrooted, as in a
+ * container.
+ */
+export function describeProbeRun(run: ContainerOutcome | ExecResult, chroot: boolean): ProbeResult {
+  const outcome = "kind" in run ? run : probeProcessOutcome(run, chroot);
+  if (outcome.kind === "ran" && outcome.exitCode === 0 && !outcome.signal) return { ok: true, chrooted: chroot };
+  const [failure, detail] = classify(outcome);
   return {
     ok: false,
     failure,
@@ -23,15 +24,21 @@ export function describeProbeRun(result: ExecResult, chroot: boolean): ProbeResu
   };
 }
 
-function classify(result: ExecResult, lastLine: string, chroot: boolean): [ProbeFailureKind, string | undefined] {
-  if (result.timedOut) return ["timeout", undefined];
-  if (result.signal) return ["crashed", result.signal];
-  if (result.exitCode === NO_HANDLER_STATUS || /exec format error/i.test(lastLine) || result.startError === "ENOEXEC")
-    return ["no-handler", undefined];
-  if (/no such file or directory/i.test(lastLine)) return ["interpreter-unreachable", lastLine || undefined];
-  // Run directly, the probe file is there: execve's ENOENT is the entry's interpreter (chrooted, it may be chroot).
-  if (!chroot && result.startError === "ENOENT")
-    return ["interpreter-unreachable", "its interpreter is missing (ENOENT)"];
-  if (result.startError) return ["exit-status", `could not start: ${result.startError}`];
-  return ["exit-status", `status ${result.exitCode}${lastLine ? `: ${lastLine}` : ""}`];
+function classify(outcome: ContainerOutcome): [ProbeFailureKind, string | undefined] {
+  switch (outcome.kind) {
+    case "timed-out":
+      return ["timeout", undefined];
+    case "interrupted":
+      return ["exit-status", outcome.detail];
+    case "not-started":
+      if (outcome.reason === "exec-format") return ["no-handler", undefined];
+      // The probe is there: what is not found is the interpreter its entry names.
+      if (outcome.reason === "not-found") return ["interpreter-unreachable", outcome.detail || undefined];
+      return ["exit-status", `could not start: ${outcome.detail}`];
+    case "ran": {
+      if (outcome.signal) return ["crashed", outcome.signal];
+      const lastLine = outcome.stderr.split("\n").at(-1)?.trim() ?? "";
+      return ["exit-status", `status ${outcome.exitCode}${lastLine ? `: ${lastLine}` : ""}`];
+    }
+  }
 }

@@ -2,7 +2,6 @@ import { chmodSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { QusError } from "../errors.js";
-import type { ExecResult } from "../exec.js";
 import { buildArgs, createArgs, describeCliPrivilege, helperContainerName, PROGRAM_PATH, runArgs } from "./cli-args.js";
 import {
   type CliClient,
@@ -18,9 +17,9 @@ import {
   withContainer,
 } from "./cli-client.js";
 import type { CliEngine } from "./cli-engine.js";
-import { describeRunFailure, excerpt } from "./cli-output.js";
+import { cliNotStarted, cliOutcome, describeRunFailure, excerpt } from "./cli-output.js";
 import type { CliRunnerOptions } from "./cli-runner-options.js";
-import type { BuildSpec, ContainerRunner, RunSpec } from "./types.js";
+import type { BuildSpec, ContainerOutcome, ContainerRunner, RunSpec } from "./types.js";
 
 /**
  * What a runner on a docker-like CLI (docker, podman) shares: argv arrays, every call bounded in time, helper
@@ -71,14 +70,14 @@ async function imageLabels(client: CliClient, image: string): Promise<Record<str
   return Object.fromEntries(Object.entries(labels as object).map(([key, value]) => [key, String(value)]));
 }
 
-async function runContainer(client: CliClient, spec: RunSpec): Promise<ExecResult> {
+async function runContainer(client: CliClient, spec: RunSpec): Promise<ContainerOutcome> {
   const container = helperContainerName();
   const args = runArgs(spec, await confinementFor(client, spec), container);
   return withContainer(client, container, async () => {
     const result = await cliCommand(client, args, spec.timeoutMs ?? client.timeouts.run, commandWords(client, ["run"]));
     // Stopped on time, killed, or the engine failed after creating it: --rm may not have happened.
     if (result.exitCode !== 0) await removeContainer(client, container);
-    return result;
+    return cliOutcome(result, client.engine.name);
   });
 }
 
@@ -86,22 +85,24 @@ async function runProgram(
   client: CliClient,
   spec: Omit<RunSpec, "command" | "entrypoint">,
   bytes: Uint8Array,
-): Promise<ExecResult> {
+): Promise<ContainerOutcome> {
   const container = helperContainerName();
   const confinement = await confinementFor(client, spec);
   return withContainer(client, container, async () => {
     const dir = mkdtempSync(join(tmpdir(), "qus-program-"));
     try {
       const created = await engineCall(client, createArgs(spec, confinement, container));
-      if (created.exitCode !== 0) return created;
+      if (created.exitCode !== 0) return cliNotStarted(created);
       const file = join(dir, "program");
       writeFileSync(file, bytes);
       chmodSync(file, 0o755);
       // cp streams through the engine's API, so this works with a remote engine too.
       const copied = await engineCall(client, ["cp", file, `${container}:${PROGRAM_PATH}`]);
-      if (copied.exitCode !== 0) return copied;
+      if (copied.exitCode !== 0) return cliNotStarted(copied);
       const start = ["start", "--attach", "--", container];
-      return await cliCommand(client, start, spec.timeoutMs ?? client.timeouts.run, commandWords(client, ["start"]));
+      const timeoutMs = spec.timeoutMs ?? client.timeouts.run;
+      const started = await cliCommand(client, start, timeoutMs, commandWords(client, ["start"]));
+      return cliOutcome(started, client.engine.name);
     } finally {
       rmSync(dir, { recursive: true, force: true });
       await removeContainer(client, container);

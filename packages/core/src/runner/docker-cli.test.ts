@@ -423,7 +423,7 @@ describe("createDockerCliRunner (fake Exec: no docker CLI involved)", () => {
   it("run: one docker run, named qus-helper-<random>, bounded by the spec's timeout, nothing removed after a clean end", async () => {
     const { runner, calls, cleanups } = runnerWith({ run: ok("done") });
     const result = await runner.run({ ...SPEC, timeoutMs: 5_000 });
-    expect(result.stdout).toBe("done");
+    expect(result).toEqual({ kind: "ran", exitCode: 0, stdout: "done", stderr: "" });
     // docker info first (is AppArmor there to lift?), then the run.
     expect(calls.map((call) => call.args[0])).toEqual(["info", "run"]);
     const name = calls[1]?.args[3]?.replace("--name=", "") ?? "";
@@ -458,7 +458,7 @@ describe("createDockerCliRunner (fake Exec: no docker CLI involved)", () => {
   it("run that outlives its bound: the docker CLI was killed, so the container is removed by name", async () => {
     const { runner, calls } = runnerWith({ run: timedOut("kernel 6.1.0") }, { runTimeoutMs: 7_000 });
     const result = await runner.run({ ...SPEC, needsBinfmtMount: false });
-    expect(result.timedOut).toBe(true);
+    expect(result).toMatchObject({ kind: "timed-out", stdout: "kernel 6.1.0" });
     expect(calls.map((call) => call.args[0])).toEqual(["run", "rm"]);
     expect(calls[0]?.options?.timeoutMs).toBe(7_000);
     const name = calls[0]?.args[3]?.replace("--name=", "");
@@ -527,7 +527,11 @@ describe("createDockerCliRunner (fake Exec: no docker CLI involved)", () => {
     const program = new Uint8Array([0x7f, 0x45, 0x4c, 0x46, 1, 2, 3]);
     const result = await createDockerCliRunner({ exec }).runProgram(spec, program);
 
-    expect(result.stderr).toBe("exec /qus-program: exec format error");
+    expect(result).toEqual({
+      kind: "not-started",
+      reason: "exec-format",
+      detail: "exec /qus-program: exec format error",
+    });
     expect(calls.map((call) => call.args[0])).toEqual(["create", "cp", "start", "rm"]);
     const name = calls[0]?.args[1]?.replace("--name=", "") ?? "";
     expect(name).toMatch(/^qus-helper-[0-9a-f]{12}$/);
@@ -545,7 +549,7 @@ describe("createDockerCliRunner (fake Exec: no docker CLI involved)", () => {
       { image: "x", needsBinfmtMount: false, privilege: "least", timeoutMs: 3_000 },
       new Uint8Array([1]),
     );
-    expect(result.timedOut).toBe(true);
+    expect(result.kind).toBe("timed-out");
     expect(calls.map((call) => call.args[0])).toEqual(["create", "cp", "start", "rm"]);
   });
 
@@ -555,7 +559,7 @@ describe("createDockerCliRunner (fake Exec: no docker CLI involved)", () => {
       { image: "x", needsBinfmtMount: false, privilege: "least" },
       new Uint8Array([1]),
     );
-    expect(result.exitCode).toBe(125);
+    expect(result).toEqual({ kind: "not-started", reason: "no-such-image", detail: "Error: No such image: x" });
     expect(calls.map((call) => call.args[0])).toEqual(["create", "rm"]);
   });
 
@@ -708,7 +712,7 @@ describe("createPodmanCliRunner (fake Exec: no podman CLI involved)", () => {
   it("run that outlives its bound or fails: the named container is removed with podman rm --force", async () => {
     const { runner, calls } = podmanWith({ run: timedOut("mounted") }, { runTimeoutMs: 7_000 });
     const result = await runner.run(SPEC);
-    expect(result.timedOut).toBe(true);
+    expect(result).toMatchObject({ kind: "timed-out", stdout: "mounted" });
     expect(calls.map((call) => call.args[0])).toEqual(["info", "run", "rm"]);
     expect(calls[1]?.options?.timeoutMs).toBe(7_000);
     const name = calls[1]?.args[3]?.replace("--name=", "");
@@ -734,7 +738,7 @@ describe("createPodmanCliRunner (fake Exec: no podman CLI involved)", () => {
       { image: "tonistiigi/binfmt:qemu-v10.2.3-68", needsBinfmtMount: false, privilege: "least", timeoutMs: 30_000 },
       new Uint8Array([0x7f, 0x45, 0x4c, 0x46]),
     );
-    expect(result.stderr).toBe("exec /qus-program: exec format error");
+    expect(result).toMatchObject({ kind: "not-started", reason: "exec-format" });
     // No mount asked: no capability, and no need to ask podman info first.
     expect(calls.map((call) => call.args[0])).toEqual(["create", "cp", "start", "rm"]);
     const name = calls[0]?.args[1]?.replace("--name=", "") ?? "";

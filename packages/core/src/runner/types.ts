@@ -1,4 +1,3 @@
-import type { ExecResult } from "../exec.js";
 import type { QemuCpu } from "../targets.js";
 
 /** What qus needs to know of a container engine before it runs a helper there, in no engine's terms. */
@@ -105,12 +104,12 @@ export interface ContainerRunner {
    * Runs one short-lived container to its end and removes it, also when it had to be stopped (its time was over,
    * qus was interrupted). Throws QUS_ENGINE_UNREACHABLE when the engine stopped answering.
    */
-  run(spec: RunSpec): Promise<ExecResult>;
+  run(spec: RunSpec): Promise<ContainerOutcome>;
   /**
    * Runs a program (its bytes) as the only process of a container of the image, which needs no shell:
    * how qus's probes run in images that have none. Removes the container. Bounded as {@link run}.
    */
-  runProgram(spec: Omit<RunSpec, "command" | "entrypoint">, program: Uint8Array): Promise<ExecResult>;
+  runProgram(spec: Omit<RunSpec, "command" | "entrypoint">, program: Uint8Array): Promise<ContainerOutcome>;
   /** Pulls an image; false when it cannot be had (no registry, no network, no answer in time). */
   pull(image: string): Promise<boolean>;
   /** Builds and tags an image. Throws QUS_IMAGE_BUILD_FAILED when the build fails, QUS_TIMEOUT past its bound. */

@@ -1,5 +1,5 @@
 import { QusError } from "../../errors.js";
-import { describeRunFailure } from "../../runner/cli-output.js";
+import { describeOutcome, howStopped, stoppedFromOutside } from "../../runner/outcome.js";
 import type { ContainerRunner, EngineInfo, Privilege } from "../../runner/types.js";
 import { interpreterBase, type QemuCpu, requireTarget } from "../../targets.js";
 import { markerArg } from "./helper-args.js";
@@ -138,7 +138,7 @@ export async function runHelper(
 async function runOnce(session: HelperSession, args: readonly string[], level: Privilege): Promise<Attempt> {
   const { runner, image, engine, runTimeoutMs, probeSeconds } = session;
   const tool = runner.name;
-  const result = await runner.run({
+  const outcome = await runner.run({
     image,
     entrypoint: "/bin/busybox",
     command: ["sh", "-c", HELPER_SCRIPT, "qus-helper", ...args],
@@ -147,44 +147,48 @@ async function runOnce(session: HelperSession, args: readonly string[], level: P
     timeoutMs: runTimeoutMs,
   });
   const where = `the helper container (${image}) on the engine at ${engine.endpoint}`;
-  if (result.timedOut) {
+  if (outcome.kind === "timed-out") {
     throw new QusError(
       "QUS_TIMEOUT",
       `${where} did not finish within ${Math.round(runTimeoutMs / 1000)} s, though each probe in it is stopped after ${probeSeconds} s: it was stopped and removed`,
       { hint: `the engine is stuck or overloaded: check it (${tool} info, ${tool} ps), then run qus again` },
     );
   }
-  const report = parseHelperOutput(result.stdout);
-  if (report.mountError) {
-    if (/no such device|unknown filesystem type/i.test(report.mountError)) {
-      throw new QusError(
-        "QUS_NO_BINFMT_MISC",
-        `the kernel behind the engine at ${engine.endpoint} has no binfmt_misc: ${report.mountError}`,
-        { hint: "load the module on the engine's host (modprobe binfmt_misc), or use an engine whose kernel has it" },
-      );
-    }
-    return { refused: `mounting binfmt_misc failed: ${report.mountError}` };
+  if (outcome.kind === "ran") {
+    const report = parseHelperOutput(outcome.stdout);
+    if (report.mountError) return mountFailure(engine, report.mountError);
+    if (report.fatal) throw unusableImage(session, `its busybox cannot run the helper: ${report.fatal}`);
+    if (report.complete) return { report };
   }
-  if (report.fatal) throw unusableImage(session, `its busybox cannot run the helper: ${report.fatal}`);
-  if (report.complete) return { report };
-  const detail = describeRunFailure(result);
-  const started = result.stdout.trim() !== "";
-  if (!started && /unable to apply caps|operation not permitted|authorization denied/i.test(detail)) {
+  const detail = describeOutcome(outcome);
+  if (outcome.kind === "not-started" && outcome.reason === "refused") {
     return { refused: `the engine would not start it: ${detail}` };
   }
-  if (!started && /\/bin\/busybox|executable file not found/i.test(detail)) {
+  if (outcome.kind === "not-started" && outcome.reason === "not-found") {
     throw unusableImage(session, `it cannot run /bin/busybox: ${detail}`);
   }
-  if (result.signal || result.exitCode === 137 || result.exitCode === 143) {
+  if (stoppedFromOutside(outcome)) {
     throw new QusError(
       "QUS_EXEC_FAILED",
-      `${where} was stopped before it finished (status ${result.exitCode ?? result.signal}: killed by ${tool} kill, ${tool} stop, ${tool} rm --force or the out-of-memory killer)`,
+      `${where} was stopped before it finished (${howStopped(outcome)}: killed by ${tool} kill, ${tool} stop, ${tool} rm --force or the out-of-memory killer)`,
       { hint: "run qus again; do not stop qus-helper-* containers while it runs" },
     );
   }
   throw new QusError("QUS_EXEC_FAILED", `${where} failed before it finished: ${detail}`, {
     hint: "run qus again; if it keeps failing, rebuild the image with qus image build",
   });
+}
+
+/** The helper could not mount binfmt_misc: a kernel without it, or a refusal of the privilege it ran with. */
+function mountFailure(engine: EngineInfo, mountError: string): Attempt {
+  if (/no such device|unknown filesystem type/i.test(mountError)) {
+    throw new QusError(
+      "QUS_NO_BINFMT_MISC",
+      `the kernel behind the engine at ${engine.endpoint} has no binfmt_misc: ${mountError}`,
+      { hint: "load the module on the engine's host (modprobe binfmt_misc), or use an engine whose kernel has it" },
+    );
+  }
+  return { refused: `mounting binfmt_misc failed: ${mountError}` };
 }
 
 function unusableImage(session: HelperSession, why: string): QusError {

@@ -3,6 +3,7 @@ import { describe, expect, it } from "vitest";
 import { isQusError, QusError } from "../../errors.js";
 import type { ExecResult } from "../../exec.js";
 import { verify } from "../../operations/status.js";
+import { cliOutcome } from "../../runner/cli-output.js";
 import { parseDockerInfo } from "../../runner/docker-cli.js";
 import type { ContainerRunner, EngineInfo, RunSpec } from "../../runner/types.js";
 import { type Target, targetByCpu } from "../../targets.js";
@@ -71,16 +72,17 @@ function fakeRunner(options: FakeOptions = {}) {
       images.set(image, {});
       return true;
     },
+    // Typed as the docker CLI runner types what its client printed (the answers are docker's).
     async run(spec) {
       calls.run.push(spec);
-      if (options.run) return options.run(spec);
-      if (spec.entrypoint === "/bin/busybox") return result(HELPER_OUTPUT);
-      if (spec.command.length === 0) return result(TONISTIIGI_STATUS);
-      return result("", 0, "binfmt/a161c41 qemu/v7.0.0 go/1.18.3");
+      if (options.run) return cliOutcome(options.run(spec), "docker");
+      if (spec.entrypoint === "/bin/busybox") return cliOutcome(result(HELPER_OUTPUT), "docker");
+      if (spec.command.length === 0) return cliOutcome(result(TONISTIIGI_STATUS), "docker");
+      return cliOutcome(result("", 0, "binfmt/a161c41 qemu/v7.0.0 go/1.18.3"), "docker");
     },
     async runProgram() {
       calls.runProgram++;
-      return result("");
+      return cliOutcome(result(""), "docker");
     },
   };
   return { runner, calls };

@@ -4,6 +4,7 @@ import type { ExecResult } from "../../exec.js";
 import { ensure } from "../../operations/ensure.js";
 import { verify } from "../../operations/status.js";
 import { buildProbe, PROBE_CPUS } from "../../probe/index.js";
+import { cliOutcome } from "../../runner/cli-output.js";
 import { parseDockerInfo } from "../../runner/docker-cli.js";
 import type { ContainerRunner, EngineInfo, RunSpec } from "../../runner/types.js";
 import { entryName, type QemuCpu, type Target, targetByCpu } from "../../targets.js";
@@ -114,20 +115,24 @@ function fakeTonistiigi(options: FakeOptions & Overrides = {}) {
       runs.push(spec);
       const answer = options.binfmt?.(spec) ?? binfmt(spec);
       results.push(answer);
-      return answer;
+      // Typed as the docker CLI runner types what its client printed (the answers are docker's).
+      return cliOutcome(answer, "docker");
     },
     async runProgram(spec, program) {
-      const cpu = PROBE_CPUS.find((candidate) => Buffer.from(buildProbe(candidate)).equals(Buffer.from(program)));
-      if (!cpu) throw new Error("runProgram got a program that is no probe");
-      probes.push({ cpu, spec });
-      const override = options.probe?.(cpu);
-      if (override) return override;
-      if (options.native?.includes(cpu)) return result("");
-      if (!state.emulators.includes(entryName(target(cpu)))) return result("", EXEC_FORMAT_ERROR, 1);
-      if (broken.has(cpu)) return result("", NOT_FOUND, 1);
-      return result("");
+      return cliOutcome(probeAnswer(spec, program), "docker");
     },
   };
+  function probeAnswer(spec: Omit<RunSpec, "command" | "entrypoint">, program: Uint8Array): ExecResult {
+    const cpu = PROBE_CPUS.find((candidate) => Buffer.from(buildProbe(candidate)).equals(Buffer.from(program)));
+    if (!cpu) throw new Error("runProgram got a program that is no probe");
+    probes.push({ cpu, spec });
+    const override = options.probe?.(cpu);
+    if (override) return override;
+    if (options.native?.includes(cpu)) return result("");
+    if (!state.emulators.includes(entryName(target(cpu)))) return result("", EXEC_FORMAT_ERROR, 1);
+    if (broken.has(cpu)) return result("", NOT_FOUND, 1);
+    return result("");
+  }
   const commands = () => runs.map((spec) => spec.command.join(" "));
   return {
     runner,

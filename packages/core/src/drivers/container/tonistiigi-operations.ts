@@ -1,5 +1,4 @@
 import { QusError } from "../../errors.js";
-import type { ExecResult } from "../../exec.js";
 import type { Interpreter, PlanStep } from "../../plan.js";
 import { entryName, interpreterBase, type QemuCpu, type Target } from "../../targets.js";
 import { judgeNative, mayEmulate } from "../native-policy.js";
@@ -11,7 +10,7 @@ import {
   tonistiigiSupports,
   tonistiigiUninstallCommand,
 } from "./tonistiigi.js";
-import { probe, readStatus, runBinfmt, type TonistiigiSession } from "./tonistiigi-session.js";
+import { type BinfmtRun, probe, readStatus, runBinfmt, type TonistiigiSession } from "./tonistiigi-session.js";
 
 /** Reads binfmt's status and version, and probes each target: claimed ones to verify, the others for native runs. */
 export async function inspectWithTonistiigi(session: TonistiigiSession, request: InspectRequest): Promise<Inspection> {
@@ -130,7 +129,7 @@ export async function removeWithTonistiigi(
 }
 
 /** binfmt's own line about an entry it was asked to uninstall, as `: <line>`, or nothing when it printed none. */
-function uninstallLine(result: ExecResult, name: string): string {
+function uninstallLine(result: BinfmtRun, name: string): string {
   const line = `${result.stderr}\n${result.stdout}`
     .split("\n")
     .map((candidate) => candidate.trim())

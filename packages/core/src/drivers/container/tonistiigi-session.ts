@@ -1,9 +1,8 @@
 import type { BinfmtEntry } from "../../binfmt/entry.js";
 import { QusError } from "../../errors.js";
-import type { ExecResult } from "../../exec.js";
 import { buildProbe } from "../../probe/index.js";
-import { describeRunFailure } from "../../runner/cli-output.js";
-import type { ContainerRunner, EngineInfo, RunSpec } from "../../runner/types.js";
+import { describeOutcome, howStopped, stoppedFromOutside } from "../../runner/outcome.js";
+import type { ContainerOutcome, ContainerRunner, EngineInfo, RunSpec } from "../../runner/types.js";
 import type { QemuCpu } from "../../targets.js";
 import { describeProbeRun } from "../probe-verdict.js";
 import type { ProbeResult } from "../types.js";
@@ -75,23 +74,26 @@ function where(session: TonistiigiSession, command: readonly string[]): string {
   return `tonistiigi/binfmt (${image}${command.length ? ` ${command.join(" ")}` : ""}) on the engine at ${engine.endpoint}`;
 }
 
-/** One run of binfmt's CLI. Its own failures are in its output; docker's and the container's end here. */
-export async function runBinfmt(session: TonistiigiSession, command: readonly string[]): Promise<ExecResult> {
+/** A run of binfmt's CLI that ended by itself with its own status (0, or 1 for its own failures). */
+export type BinfmtRun = Extract<ContainerOutcome, { kind: "ran" }>;
+
+/** One run of binfmt's CLI. Its own failures are in its output; the engine's and the container's end here. */
+export async function runBinfmt(session: TonistiigiSession, command: readonly string[]): Promise<BinfmtRun> {
   const { runner, spec, details } = session;
   const { privileged } = session.options;
   const tool = runner.name;
   const least = runner.describePrivilege("least");
-  const result = await runner.run({ ...spec, command, timeoutMs: BINFMT_TIMEOUT_MS });
-  if (result.timedOut) {
+  const outcome = await runner.run({ ...spec, command, timeoutMs: BINFMT_TIMEOUT_MS });
+  if (outcome.kind === "timed-out") {
     throw new QusError(
       "QUS_TIMEOUT",
       `${where(session, command)} did not finish within ${BINFMT_TIMEOUT_MS / 1000} s: it was stopped and removed`,
       { hint: `the engine is stuck or overloaded: check it (${tool} info, ${tool} ps), then run qus again` },
     );
   }
-  if (result.exitCode === 0 || result.exitCode === 1) return result;
-  const detail = describeRunFailure(result);
-  if (/unable to apply caps|operation not permitted|authorization denied/i.test(detail)) {
+  if (outcome.kind === "ran" && (outcome.exitCode === 0 || outcome.exitCode === 1)) return outcome;
+  const detail = describeOutcome(outcome);
+  if (outcome.kind === "not-started" && outcome.reason === "refused") {
     throw new QusError(
       "QUS_PRIVILEGE_DENIED",
       `the engine refused to start ${where(session, command)} with ${details.privilege}: ${detail}`,
@@ -102,10 +104,10 @@ export async function runBinfmt(session: TonistiigiSession, command: readonly st
       },
     );
   }
-  if (result.signal || result.exitCode === 137 || result.exitCode === 143) {
+  if (stoppedFromOutside(outcome)) {
     throw new QusError(
       "QUS_EXEC_FAILED",
-      `${where(session, command)} was stopped before it finished (status ${result.exitCode ?? result.signal}: killed by ${tool} kill, ${tool} stop, ${tool} rm --force or the out-of-memory killer)`,
+      `${where(session, command)} was stopped before it finished (${howStopped(outcome)}: killed by ${tool} kill, ${tool} stop, ${tool} rm --force or the out-of-memory killer)`,
       { hint: "run qus again; do not stop qus-helper-* containers while it runs" },
     );
   }
