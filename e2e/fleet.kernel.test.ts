@@ -103,7 +103,7 @@ describe("the installer image answers tonistiigi/binfmt's command line, and prov
     const left = installer(["--install", "arm64"]);
     expect(left.status).toBe(1);
     expect(left.stdout).toMatch(
-      /^installing: arm64: qemu-aarch64 of another installer \(\/usr\/bin\/qus-e2e-missing-emulator\) does not run here: left alone \(--replace takes it over\)$/m,
+      /^installing: arm64: conflict: qemu-aarch64 is not qus's \(another program registered it\): its interpreter \/usr\/bin\/qus-e2e-missing-emulator is not QEMU's .*: left as it is \(--replace takes it over\)$/m,
     );
     expect(readEntryText("qemu-aarch64")).toMatch(/qus-e2e-missing-emulator/);
     const all = installer(["--uninstall", "all"]);
@@ -231,6 +231,24 @@ describe("the DaemonSet of qus k8s manifest, its containers run as a kubelet wou
     });
     expect(status.exitCode).toBe(0);
     expect(JSON.parse(status.stdout)).toMatchObject([{ node: "node-a", ok: true, missing: [] }]);
+
+    // Uninstall as documented: the install deleted first (its keeper would register again), then the uninstall
+    // DaemonSet's init container removes what qus's installer registered, and leaves another installer's entry.
+    removePod();
+    const RISCV64 = requireTarget("riscv64");
+    registerRaw(`:qemu-riscv64:M::${RISCV64.magic}:${RISCV64.mask}:/usr/libexec/qemu-binfmt/riscv64-binfmt-P:`);
+    const uninstall = await qus(["k8s", "manifest", "--uninstall", "--image", IMAGE, "--json"]);
+    expect(uninstall.exitCode, uninstall.stderr).toBe(0);
+    const [daemonSet] = JSON.parse(uninstall.stdout) as { spec: { template: { spec: PodSpec } } }[];
+    const uninstallPod = daemonSet?.spec.template.spec as PodSpec;
+    for (const container of uninstallPod.initContainers ?? []) {
+      const run = docker(dockerRunArgs(uninstallPod, container, { ...options, foreground: true }));
+      expect(run.status, run.stdout + run.stderr).toBe(0);
+      expect(run.stdout).toMatch(/^uninstalling: qemu-aarch64 OK$/m);
+    }
+    expect(entryNames()).not.toContain("qemu-aarch64");
+    expect(entryNames()).not.toContain("qemu-s390x");
+    expect(readEntryText("qemu-riscv64")).toMatch(/riscv64-binfmt-P/);
   });
 });
 
