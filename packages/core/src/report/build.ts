@@ -1,10 +1,9 @@
 import type { BinfmtEntry } from "../binfmt/entry.js";
 import type { Inspection, InterpreterFile, ProbeResult } from "../drivers/types.js";
 import type { QusError } from "../errors.js";
-import { formatCommand } from "../shell-quote.js";
 import { canonicalPlatform, type Target } from "../targets.js";
 import type { EntryState, PlatformReport, Report, ReportAction } from "./model.js";
-import { describeFailure, type FailureContext, failureHint } from "./probe-words.js";
+import { commandIn, describeFailure, type FailureContext, failureHint, QUS_VOICE } from "./probe-words.js";
 
 /** The state of an entry, or `absent`. */
 export function entryState(entry: BinfmtEntry | undefined): EntryState {
@@ -130,13 +129,13 @@ function hintFor(facts: PlatformFacts, ok: boolean, failure: FailureContext | un
   if (facts.hint) return facts.hint;
   const platform = canonicalPlatform(facts.target);
   if (facts.action === "conflict")
-    return `replace the differing entry with QEMU's: ${formatCommand(["qus", "ensure", "--replace", "--platforms", platform])}`;
+    return `replace the differing entry with QEMU's: ${commandIn(QUS_VOICE, ["ensure", "--replace", "--platforms", platform])}`;
   if (facts.action === "missing-interpreter") return INSTALL_HINT;
   if (ok) return undefined;
   if (failure) return failureHint(failure);
   if (facts.after === "native") return undefined;
-  if (facts.after === undefined) return `register it: ${formatCommand(["qus", "ensure", "--platforms", platform])}`;
-  if (!facts.after.enabled) return `enable it: ${formatCommand(["qus", "ensure", "--platforms", platform])}`;
+  if (facts.after === undefined) return `register it: ${commandIn(QUS_VOICE, ["ensure", "--platforms", platform])}`;
+  if (!facts.after.enabled) return `enable it: ${commandIn(QUS_VOICE, ["ensure", "--platforms", platform])}`;
   return undefined;
 }
 
