@@ -20,13 +20,36 @@ const startupTaint: OptionSpec = {
 };
 const platformList = (values: Values) => resolvePlatforms(text(values, "platforms") ?? "all").map(canonicalPlatform);
 
+/** Options that shape the installing DaemonSet only. */
+const INSTALL_ONLY = ["label-nodes", "startup-taint", "replace", "interval", "labeller-image"] as const;
+
+/** `qus k8s manifest --uninstall`: the DaemonSet that takes qus off every node, and the steps around it. */
+async function uninstallManifest(v: Values) {
+  const given = INSTALL_ONLY.filter((name) => v[name] !== undefined && v[name] !== false);
+  if (given.length > 0) {
+    throw new QusError("QUS_USAGE", `--uninstall does not take --${given.join(", --")}`, {
+      hint: "give --uninstall the --platforms, --namespace and --image of the install, nothing else",
+    });
+  }
+  const { renderManifest, UNINSTALL_NAME, uninstallManifest: objectsOf } = await import("@qus/k8s");
+  const namespace = text(v, "namespace") ?? "kube-system";
+  const objects = objectsOf({ platforms: text(v, "platforms"), namespace, image: text(v, "image") });
+  const header = [
+    "qus: removes the entries qus registered, on every node. First delete the install (kubectl delete -f INSTALL-FILE),",
+    "then: kubectl apply -f FILE",
+    `      ${formatCommand(["kubectl", "-n", namespace, "rollout", "status", `daemonset/${UNINSTALL_NAME}`])}`,
+    "      kubectl delete -f FILE",
+  ].join("\n");
+  return { text: renderManifest(objects, header), json: objects };
+}
+
 /** `qus k8s ...`: emulation on every node of a Kubernetes cluster (@qus/k8s, loaded by these commands only). */
 export const K8S_COMMANDS: readonly Command[] = [
   {
     name: "k8s manifest",
     summary: "print a DaemonSet that registers QEMU on every node, proves it per node and keeps it so",
     usage:
-      "qus k8s manifest [--platforms LIST] [--namespace NS] [--image REF] [--label-nodes] [--startup-taint KEY] [--replace] [--interval SECS] [--json]",
+      "qus k8s manifest [--platforms LIST] [--namespace NS] [--image REF] [--label-nodes] [--startup-taint KEY] [--replace] [--interval SECS] [--uninstall] [--json]",
     options: {
       platforms,
       namespace: { type: "string", value: "NS", help: "namespace of the DaemonSet (default kube-system)" },
@@ -50,10 +73,15 @@ export const K8S_COMMANDS: readonly Command[] = [
         value: "REF",
         help: "Node.js image the labeller runs @qus/cli in (default node:24-alpine)",
       },
+      uninstall: {
+        type: "boolean",
+        help: "print instead a DaemonSet that removes qus's entries from every node (apply it after deleting the install)",
+      },
       json: { type: "boolean", help: "print the objects as a JSON array instead of YAML" },
     },
     needsPlatforms: false,
     run: async (v) => {
+      if (v.uninstall === true) return uninstallManifest(v);
       const { daemonSetManifest, renderManifest } = await import("@qus/k8s");
       const interval = text(v, "interval");
       if (interval !== undefined && !/^\d+$/.test(interval)) {
