@@ -1,5 +1,5 @@
 import { QusError } from "@qus/core";
-import { ENGINE_INFO_ARGS, type Exec, engineCommand, unreadableInfo } from "@qus/core/runner";
+import { ENGINE_INFO_ARGS, type EngineCommand, unreadableInfo } from "@qus/core/runner";
 import { type BuildxCli, seconds, tail } from "./buildx-command.js";
 
 /** What `docker info` said about the engine and the client's context. */
@@ -67,14 +67,11 @@ export async function checkEngine(
 }
 
 /**
- * The ID of the engine at a buildx node's endpoint (a docker context, or an engine address for `--host`), or
+ * The ID of the engine a seam points at (a buildx node's endpoint: a docker context, or an engine address), or
  * undefined when it does not answer within `timeoutMs` or names none.
  */
-export async function engineIdAt(exec: Exec, endpoint: string, timeoutMs: number): Promise<string | undefined> {
-  const target = endpoint.includes("://") ? { host: endpoint } : { context: endpoint };
-  const outcome = await engineCommand({ ...target, exec })
-    .info(timeoutMs)
-    .catch(() => undefined);
+export async function engineIdAt(command: EngineCommand, timeoutMs: number): Promise<string | undefined> {
+  const outcome = await command.info(timeoutMs).catch(() => undefined);
   if (outcome?.kind !== "ran" || outcome.result.exitCode !== 0) return undefined;
   try {
     const id = (JSON.parse(outcome.result.stdout.trim() || "null") as { ID?: unknown } | null)?.ID;

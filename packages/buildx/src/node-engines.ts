@@ -1,5 +1,5 @@
 import { createContainerDriver, ensure, isQusError, QusError, type Target } from "@qus/core";
-import { createDockerCliRunner, type Exec } from "@qus/core/runner";
+import { createDockerCliRunner, type EngineCommand, type Exec, engineCommand } from "@qus/core/runner";
 import { canonicalPlatform } from "@qus/core/toolkit";
 import type { BootstrapOptions } from "./bootstrap-options.js";
 import type { NodeBinfmt } from "./bootstrap-report.js";
@@ -8,6 +8,13 @@ import type { BuilderNode } from "./inspect.js";
 
 /** Engine addresses the docker CLI reaches with --host; any other scheme is not a docker engine. */
 const ENGINE_ADDRESS = /^(unix|tcp|ssh|npipe|fd):\/\//;
+
+/** A node on another engine: its endpoint, and the engine seam there (its answer to `docker info` kept). */
+export interface NodeEngine {
+  readonly node: string;
+  readonly endpoint: string;
+  readonly command: EngineCommand;
+}
 
 /**
  * The nodes of a builder on other engines than the one qus was pointed at, one per engine: buildx names an engine by
@@ -19,17 +26,18 @@ export async function otherNodeEngines(
   engine: EngineAnswer,
   exec: Exec,
   timeoutMs: number,
-): Promise<{ node: string; endpoint: string }[]> {
+): Promise<NodeEngine[]> {
   // Without the engine's own ID, two names cannot be told apart: the same engine is assumed, as before.
   if (engine.id === undefined) return [];
-  const endpoints: { node: string; endpoint: string }[] = [];
+  const endpoints: NodeEngine[] = [];
   for (const node of nodes) {
     const endpoint = node.endpoint;
     if (endpoint && endpoint !== engine.context && !endpoints.some((seen) => seen.endpoint === endpoint)) {
-      endpoints.push({ node: node.name, endpoint });
+      const target = endpoint.includes("://") ? { host: endpoint } : { context: endpoint };
+      endpoints.push({ node: node.name, endpoint, command: engineCommand({ ...target, exec }) });
     }
   }
-  const ids = await Promise.all(endpoints.map(({ endpoint }) => engineIdAt(exec, endpoint, timeoutMs)));
+  const ids = await Promise.all(endpoints.map(({ command }) => engineIdAt(command, timeoutMs)));
   const seen = new Set([engine.id]);
   return endpoints.filter((_, i) => {
     const id = ids[i];
@@ -43,21 +51,22 @@ export async function otherNodeEngines(
 /** Ensures binfmt on each other node's engine at once; one engine's failure is its own node's, not the run's. */
 export async function ensureNodeEngines(
   options: BootstrapOptions,
-  endpoints: readonly { node: string; endpoint: string }[],
+  endpoints: readonly NodeEngine[],
   requested: readonly { target: Target }[],
   exec: Exec,
 ): Promise<NodeBinfmt[]> {
   const platforms = [...new Set(requested.map((item) => canonicalPlatform(item.target)))];
   return Promise.all(
-    endpoints.map(async ({ node, endpoint }): Promise<NodeBinfmt> => {
+    endpoints.map(async ({ node, endpoint, command }): Promise<NodeBinfmt> => {
       try {
         if (!options.nodeBinfmtDriver && endpoint.includes("://") && !ENGINE_ADDRESS.test(endpoint)) {
           throw new QusError("QUS_USAGE", `node ${node}'s endpoint ${endpoint} is not a docker engine qus can reach`, {
             hint: "binfmt on that node's kernel is proven by the builds only; ensure it there with qus ensure",
           });
         }
+        // The seam that asked the engine's ID: the runner reads its answer to `docker info` instead of asking again.
         const runner = createDockerCliRunner(
-          endpoint.includes("://") ? { host: endpoint, exec } : { context: endpoint, exec },
+          endpoint.includes("://") ? { host: endpoint, exec, command } : { context: endpoint, exec, command },
         );
         const driver =
           options.nodeBinfmtDriver?.(endpoint) ??
