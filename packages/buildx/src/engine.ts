@@ -1,5 +1,5 @@
 import { QusError } from "@qus/core";
-import { ENGINE_INFO_ARGS, type EngineCommand, unreadableInfo } from "@qus/core/runner";
+import { ENGINE_INFO_ARGS, type EngineCommand, readDockerIdentity, unreadableInfo } from "@qus/core/runner";
 import { type BuildxCli, seconds, tail } from "./buildx-command.js";
 
 /** What `docker info` said about the engine and the client's context. */
@@ -42,27 +42,19 @@ export async function checkEngine(
     });
   }
   const { result } = outcome;
-  let info:
-    | { ID?: string; ServerVersion?: string; ServerErrors?: string[]; ClientInfo?: { Context?: string } }
-    | undefined;
-  try {
-    info = JSON.parse(result.stdout.trim() || "null") ?? undefined;
-  } catch {
-    info = undefined;
-  }
+  const info = readDockerIdentity(result.stdout);
   // A client that succeeds but prints what is not its info is broken: the same words as every other driver.
-  if (result.exitCode === 0 && (typeof info !== "object" || info === null))
-    throw unreadableInfo("docker", result.stdout);
-  if (result.exitCode !== 0 || !info?.ServerVersion) {
-    const detail = info?.ServerErrors?.join("; ") || tail(result) || `exit code ${result.exitCode ?? result.signal}`;
+  if (result.exitCode === 0 && info === undefined) throw unreadableInfo("docker", result.stdout);
+  if (result.exitCode !== 0 || !info?.serverVersion) {
+    const detail = info?.serverErrors.join("; ") || tail(result) || `exit code ${result.exitCode ?? result.signal}`;
     throw new QusError("QUS_ENGINE_UNREACHABLE", `cannot reach the docker engine at ${where}: ${detail}`, {
       hint: "start the engine (dockerd), or point DOCKER_HOST / --context at a running one",
     });
   }
   return {
-    context: context ?? info.ClientInfo?.Context ?? "default",
-    serverVersion: info.ServerVersion,
-    ...(info.ID ? { id: info.ID } : {}),
+    context: context ?? info.clientContext ?? "default",
+    serverVersion: info.serverVersion,
+    ...(info.id ? { id: info.id } : {}),
   };
 }
 
@@ -73,12 +65,7 @@ export async function checkEngine(
 export async function engineIdAt(command: EngineCommand, timeoutMs: number): Promise<string | undefined> {
   const outcome = await command.info(timeoutMs).catch(() => undefined);
   if (outcome?.kind !== "ran" || outcome.result.exitCode !== 0) return undefined;
-  try {
-    const id = (JSON.parse(outcome.result.stdout.trim() || "null") as { ID?: unknown } | null)?.ID;
-    return typeof id === "string" && id !== "" ? id : undefined;
-  } catch {
-    return undefined;
-  }
+  return readDockerIdentity(outcome.result.stdout)?.id;
 }
 
 function endpoint(context: string | undefined): string {

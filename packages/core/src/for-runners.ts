@@ -36,6 +36,7 @@ export {
 } from "./runner/cli-runner-options.js";
 export { createRequest, type DockerCreateRequest, describeApiPrivilege, HELPER_LABEL } from "./runner/docker-api.js";
 export { createDockerCliRunner, type DockerCliOptions, type DockerInfo, dockerInfoFacts } from "./runner/docker-cli.js";
+export { type DockerIdentity, readDockerIdentity } from "./runner/docker-identity.js";
 export {
   createEngineCommand,
   ENGINE_INFO_ARGS,
