@@ -1,5 +1,4 @@
-import { explainFiles, explainImage, QusError, renderExplanation } from "@qus/core";
-import { explanationExitCode } from "@qus/core/toolkit";
+import { QusError } from "@qus/core";
 import { type Command, POSITIONALS } from "../command.js";
 import { text } from "../values.js";
 
@@ -48,6 +47,7 @@ export const EXPLAIN_COMMAND: Command = {
         );
       }
       if (paths.length === 0) throw fail("name at least one file, or --image REF", `usage: ${usage}`);
+      const { explainFiles, renderExplanation, explanationExitCode } = await import("../lazy/explain.js");
       const explanation = await explainFiles(paths);
       return { text: renderExplanation(explanation), json: explanation, exitCode: explanationExitCode(explanation) };
     }
@@ -57,6 +57,7 @@ export const EXPLAIN_COMMAND: Command = {
         "use --driver docker (the default with --image)",
       );
     }
+    const { explainImage, renderExplanation, explanationExitCode } = await import("../lazy/explain.js");
     const explanation = await explainImage({
       ref: image,
       platform: text(v, "platform"),

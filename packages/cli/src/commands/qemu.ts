@@ -1,5 +1,5 @@
 import { QusError } from "@qus/core";
-import { alignRows, fetchQemu, formatCommand, listCachedQemu, qemuCacheRoot } from "@qus/core/toolkit";
+import { alignRows, formatCommand, listCachedQemu, qemuCacheRoot } from "@qus/core/toolkit";
 import type { Command, OptionSpec } from "../command.js";
 import { text } from "../values.js";
 
@@ -39,6 +39,7 @@ export const QEMU_COMMANDS: readonly Command[] = [
           hint: "for example: qus qemu fetch --from debian:trixie",
         });
       }
+      const { fetchQemu } = await import("../lazy/qemu-fetch.js");
       const result = await fetchQemu({ source: from, mirror: text(v, "mirror"), refresh: v.refresh === true });
       const how = result.cached
         ? "in the cache, nothing downloaded"

@@ -2,7 +2,8 @@ import { createLocalDriver } from "../drivers/local/index.js";
 import type { Driver } from "../drivers/types.js";
 import { QusError } from "../errors.js";
 import { resolvePlatforms } from "../platform.js";
-import { type CachedQemu, fetchQemu, parseQemuSource } from "../qemu/index.js";
+import type { CachedQemu } from "../qemu/cache.js";
+import { parseQemuSource } from "../qemu/source.js";
 import { TARGETS, type Target } from "../targets.js";
 
 /** Options every operation takes. */
@@ -51,6 +52,8 @@ export function driverOf(options: OperationOptions): Driver {
 export async function driverWithQemu(options: OperationOptions): Promise<{ driver: Driver; qemu?: CachedQemu }> {
   validateQemuOptions(options);
   if (options.qemuFrom === undefined || options.driver) return { driver: driverOf(options) };
+  // Loaded only for --qemu-from: the fetcher (Debian's archive, signatures, downloads) is most of qus's QEMU code.
+  const { fetchQemu } = await import("../qemu/fetch.js");
   const qemu = await fetchQemu({ source: options.qemuFrom });
   return { driver: createLocalDriver({ qemuPath: qemu.folder }), qemu };
 }
