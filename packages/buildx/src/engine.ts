@@ -1,5 +1,11 @@
 import { QusError } from "@qus/core";
-import { ENGINE_INFO_ARGS, type EngineCommand, readDockerIdentity, unreadableInfo } from "@qus/core/runner";
+import {
+  describeEndpoint,
+  ENGINE_INFO_ARGS,
+  type EngineCommand,
+  readDockerIdentity,
+  unreadableInfo,
+} from "@qus/core/runner";
 import { type BuildxCli, seconds, tail } from "./buildx-command.js";
 
 /** What `docker info` said about the engine and the client's context. */
@@ -22,7 +28,7 @@ export async function checkEngine(
   context: string | undefined,
   timeoutMs: number,
 ): Promise<EngineAnswer> {
-  const where = endpoint(context);
+  const where = describeEndpoint(context);
   const outcome = await cli.engine.info(timeoutMs);
   if (outcome.kind === "not-installed") {
     throw new QusError("QUS_ENGINE_UNREACHABLE", `the docker client (${cli.engine.program}) is not installed`, {
@@ -66,9 +72,4 @@ export async function engineIdAt(command: EngineCommand, timeoutMs: number): Pro
   const outcome = await command.info(timeoutMs).catch(() => undefined);
   if (outcome?.kind !== "ran" || outcome.result.exitCode !== 0) return undefined;
   return readDockerIdentity(outcome.result.stdout)?.id;
-}
-
-function endpoint(context: string | undefined): string {
-  if (context !== undefined) return `context ${context}`;
-  return process.env.DOCKER_HOST ?? process.env.DOCKER_CONTEXT ?? "the default endpoint";
 }

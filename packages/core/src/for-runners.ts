@@ -35,7 +35,13 @@ export {
   engineTimeoutFromEnv,
 } from "./runner/cli-runner-options.js";
 export { createRequest, type DockerCreateRequest, describeApiPrivilege, HELPER_LABEL } from "./runner/docker-api.js";
-export { createDockerCliRunner, type DockerCliOptions, type DockerInfo, dockerInfoFacts } from "./runner/docker-cli.js";
+export {
+  createDockerCliRunner,
+  type DockerCliOptions,
+  type DockerInfo,
+  describeEndpoint,
+  dockerInfoFacts,
+} from "./runner/docker-cli.js";
 export { type DockerIdentity, readDockerIdentity } from "./runner/docker-identity.js";
 export {
   createEngineCommand,
