@@ -1,6 +1,6 @@
 import { onInterrupt } from "../cleanup.js";
 import { QusError } from "../errors.js";
-import type { Exec, ExecResult } from "../exec.js";
+import type { ExecResult } from "../exec.js";
 import { execProcess } from "../exec.js";
 import { formatCommand } from "../shell-quote.js";
 import type { CliEngine, Confinement, EngineFacts } from "./cli-engine.js";
@@ -20,11 +20,11 @@ import type { RunSpec } from "./types.js";
 /** One docker-like client pointed at one engine, with its bounds: what every call of a CLI runner shares. */
 export interface CliClient {
   readonly engine: CliEngine;
-  readonly exec: Exec;
-  /** The engine seam every call goes through; shared with other packages' calls when the options gave one. */
+  /**
+   * The engine seam every call goes through (its global options point it at the engine: `--context NAME`); shared
+   * with other packages' calls when the options gave one.
+   */
   readonly command: EngineCommand;
-  /** The global option that points the client at the engine (`--context NAME`), or none. */
-  readonly global: readonly string[];
   readonly timeouts: { readonly engine: number; readonly run: number; readonly pull: number; readonly build: number };
   /** Registers a clean-up for an interruption of qus; returns its unregistration. */
   readonly register: (cleanup: () => void) => () => void;
@@ -53,9 +53,7 @@ export function createCliClient(engine: CliEngine, options: CliRunnerOptions): C
     });
   return {
     engine,
-    exec,
     command,
-    global,
     timeouts: {
       engine: options.engineTimeoutMs ?? engineTimeoutFromEnv() ?? DEFAULT_ENGINE_TIMEOUT_MS,
       run: options.runTimeoutMs ?? DEFAULT_RUN_TIMEOUT_MS,
@@ -74,7 +72,7 @@ export function inSeconds(ms: number): string {
 
 /** The command line the client runs, with its global options, quoted: for hints. */
 export function commandLine(client: CliClient, args: readonly string[]): string {
-  return formatCommand([client.engine.name, ...client.global, ...args]);
+  return formatCommand([client.engine.name, ...client.command.global, ...args]);
 }
 
 /** A command as messages name it: `` `docker run` ``. */
