@@ -113,6 +113,16 @@ export async function engineCall(client: CliClient, args: readonly string[]): Pr
   return inTime(client, await cliCommand(client, args, client.timeouts.engine, doing), doing);
 }
 
+/** An outcome of a question the engine answers at once (`what` names it: `["image", "inspect"]`), as {@link engineCall}. */
+export async function engineAsk(
+  client: CliClient,
+  outcome: Promise<EngineOutcome>,
+  what: readonly string[],
+): Promise<ExecResult> {
+  const doing = commandWords(client, what);
+  return inTime(client, judged(client, await outcome, doing), doing);
+}
+
 /** The result of a call the engine answers at once; QUS_ENGINE_UNREACHABLE when it did not answer in time. */
 function inTime(client: CliClient, result: ExecResult, doing: string): ExecResult {
   if (result.timedOut) {

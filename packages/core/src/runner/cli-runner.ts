@@ -10,6 +10,7 @@ import {
   commandWords,
   confinementFor,
   createCliClient,
+  engineAsk,
   engineCall,
   engineFacts,
   inSeconds,
@@ -46,7 +47,10 @@ export function createCliRunner(engine: CliEngine, options: CliRunnerOptions = {
 /** The image's labels; undefined when the engine does not have it. */
 async function imageLabels(client: CliClient, image: string): Promise<Record<string, string> | undefined> {
   const { name, endpoint } = client.engine;
-  const result = await engineCall(client, ["image", "inspect", "--format", "{{json .Config.Labels}}", "--", image]);
+  const result = await engineAsk(client, client.command.imageLabels(image, client.timeouts.engine), [
+    "image",
+    "inspect",
+  ]);
   if (result.exitCode !== 0) {
     if (client.engine.noSuchImage.test(result.stderr)) return undefined;
     throw new QusError(
@@ -118,7 +122,7 @@ async function pull(client: CliClient, image: string): Promise<boolean> {
 
 async function buildImage(client: CliClient, spec: BuildSpec): Promise<void> {
   const { name, endpoint, hints } = client.engine;
-  const args = buildArgs(spec.contextDir, spec.tags);
+  const args = buildArgs(spec.contextDir, spec.tags, spec.platform);
   const timeoutMs = spec.timeoutMs ?? client.timeouts.build;
   const result = await cliCommand(client, args, timeoutMs, commandWords(client, ["build"]));
   if (result.timedOut) {

@@ -1,28 +1,12 @@
-import {
-  type Exec,
-  type ExecOptions,
-  type ExecResult,
-  execProcess,
-  runSyncBestEffort,
-  type SyncRunResult,
-} from "../exec.js";
+import { type Exec, type ExecOptions, execProcess, runSyncBestEffort, type SyncRunResult } from "../exec.js";
 import { formatCommand } from "../shell-quote.js";
-import { classifyEngineOutput, type EngineFailure } from "./engine-failure.js";
+import { type EngineApi, localEngineApi } from "./engine-api.js";
+import { type EngineOutcome, outcomeOf } from "./engine-outcome.js";
+
+export { type EngineOutcome, outcomeOf } from "./engine-outcome.js";
 
 /** The engines whose clients qus runs. */
 export type EngineKind = "docker" | "podman";
-
-/**
- * How one engine command ended, classified once here: it ran (its status and output in `result`), it ran and its
- * client named a failure qus tells apart (`refused`), the client is not installed, could not start, or was killed at
- * its timeout. Every outcome keeps the process's `result`.
- */
-export type EngineOutcome =
-  | { readonly kind: "ran"; readonly result: ExecResult }
-  | { readonly kind: "refused"; readonly failure: EngineFailure; readonly result: ExecResult }
-  | { readonly kind: "not-installed"; readonly result: ExecResult }
-  | { readonly kind: "could-not-start"; readonly reason: string; readonly result: ExecResult }
-  | { readonly kind: "timed-out"; readonly result: ExecResult };
 
 /** Where an {@link EngineCommand} goes and how it runs. */
 export interface EngineCommandOptions {
@@ -58,6 +42,8 @@ export interface EngineCommand {
    * with exit status 0 is kept, any other is asked again next time.
    */
   info(timeoutMs: number): Promise<EngineOutcome>;
+  /** An image's labels as JSON (`null` when it has none), in `docker image inspect --format '{{json .Config.Labels}}'`'s shape. */
+  imageLabels(image: string, timeoutMs: number): Promise<EngineOutcome>;
   /** The command line of `PROGRAM GLOBAL ARGS`, quoted for a POSIX shell: for hints and messages. */
   display(args: readonly string[]): string;
   /** As {@link display}, of `PROGRAM GLOBAL buildx ARGS`. */
@@ -113,6 +99,13 @@ function build(parts: Parts, answer: { current?: Promise<EngineOutcome> }): Engi
   const { engine, program, global, exec, infoArgs } = parts;
   const run = async (args: readonly string[], options: ExecOptions & { readonly timeoutMs: number }) =>
     outcomeOf(await exec(program, [...global, ...args], options));
+  // Only where processes run for real: a caller that passes its own exec sees every call go through it.
+  const api: EngineApi | undefined = exec === execProcess ? localEngineApi(engine, global) : undefined;
+  const ask = async (
+    viaApi: (() => Promise<EngineOutcome | undefined>) | undefined,
+    args: readonly string[],
+    timeoutMs: number,
+  ) => (await viaApi?.()) ?? run(args, { timeoutMs });
   return {
     engine,
     program,
@@ -123,23 +116,20 @@ function build(parts: Parts, answer: { current?: Promise<EngineOutcome> }): Engi
     buildx: (args, options) => run(["buildx", ...args], options),
     buildxSync: (args, options) => runSyncBestEffort(program, [...global, "buildx", ...args], options),
     info(timeoutMs) {
-      answer.current ??= run(infoArgs, { timeoutMs }).then((outcome) => {
+      answer.current ??= ask(api && (() => api.info(timeoutMs)), infoArgs, timeoutMs).then((outcome) => {
         if (outcome.kind !== "ran" || outcome.result.exitCode !== 0) answer.current = undefined;
         return outcome;
       });
       return answer.current;
     },
+    imageLabels: (image, timeoutMs) =>
+      ask(
+        api && (() => api.imageLabels(image, timeoutMs)),
+        ["image", "inspect", "--format", "{{json .Config.Labels}}", "--", image],
+        timeoutMs,
+      ),
     display: (args) => formatCommand([program, ...global, ...args]),
     displayBuildx: (args) => formatCommand([program, ...global, "buildx", ...args]),
     withExec: (other) => build({ ...parts, exec: other }, answer),
   };
-}
-
-/** How a client's process ended, as an {@link EngineOutcome}. */
-export function outcomeOf(result: ExecResult): EngineOutcome {
-  if (result.startError === "ENOENT") return { kind: "not-installed", result };
-  if (result.startError) return { kind: "could-not-start", reason: result.startError, result };
-  if (result.timedOut) return { kind: "timed-out", result };
-  const failure = classifyEngineOutput(result);
-  return failure ? { kind: "refused", failure, result } : { kind: "ran", result };
 }
