@@ -22,6 +22,26 @@ describe("main: help", () => {
     expect(stdout).toContain("Exit codes:");
   });
 
+  it.each([
+    [["help", "ensure"], "Usage: qus ensure"],
+    [["help", "vm", "run"], "Usage: qus vm run"],
+    [["help", "k8s", "manifest"], "Usage: qus k8s manifest"],
+  ])("qus %j: the command's own help, as COMMAND --help prints it, exit 0", async (args, usage) => {
+    const own = await run(...args);
+    expect(own.code).toBe(0);
+    expect(own.stdout).toContain(usage);
+    expect(own.stdout).toBe((await run(...args.slice(1), "--help")).stdout);
+  });
+
+  it("qus help of what is no command: exit 2 naming it; of a group: its commands", async () => {
+    const unknown = await run("help", "ensur");
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toMatch(/QUS_USAGE: qus help: no command "ensur"/);
+    const group = await run("help", "vm");
+    expect(group.code).toBe(2);
+    expect(group.stderr).toMatch(/name one of: vm create, vm start/);
+  });
+
   it("--version prints the version and where qus runs from, exit 0", async () => {
     const { code, stdout } = await run("--version");
     expect(code).toBe(0);

@@ -27,14 +27,34 @@ export interface Io {
 
 const processIo: Io = { stdout: process.stdout, stderr: process.stderr, env: process.env };
 
+/** The command's name and its arguments: two-word commands (`image build`, `k8s manifest`) by their first two words. */
+function commandName(argv: readonly string[]): [string | undefined, readonly string[]] {
+  const [first, ...others] = argv;
+  return ["image", "qemu", "k8s", "vm"].includes(first ?? "") && others[0] && !others[0].startsWith("-")
+    ? [`${first} ${others[0]}`, others.slice(1)]
+    : [first, others];
+}
+
+/** `qus help COMMAND`: the command's own help, as `qus COMMAND --help` prints it. */
+function helpOn(words: readonly string[], io: Io): number {
+  const [name] = commandName(words);
+  const command = COMMANDS.find((candidate) => candidate.name === name);
+  if (command) {
+    io.stdout.write(commandHelp(command));
+    return EXIT.ok;
+  }
+  const group = COMMANDS.filter((candidate) => candidate.name.startsWith(`${name} `)).map((c) => c.name);
+  const error = new QusError("QUS_USAGE", `qus help: no command ${JSON.stringify(words.join(" "))}`, {
+    hint: group.length > 0 ? `name one of: ${group.join(", ")}` : "qus --help lists the commands",
+  });
+  io.stderr.write(terminalText(`${renderErrorText(error)}\n`));
+  return EXIT.usage;
+}
+
 /** Runs `qus` with its arguments (without node and script) and returns the exit code. The one top-level handler. */
 export async function main(argv: readonly string[], io: Io = processIo): Promise<number> {
-  // Two-word commands (`image build`, `qemu fetch`, `k8s manifest`, `vm start`) are named by their first two words.
-  const [first, ...others] = argv;
-  const [name, rest] =
-    ["image", "qemu", "k8s", "vm"].includes(first ?? "") && others[0] && !others[0].startsWith("-")
-      ? [`${first} ${others[0]}`, others.slice(1)]
-      : [first, others];
+  const [name, rest] = commandName(argv);
+  if (name === "help" && rest.length > 0) return helpOn(rest, io);
   if (name === undefined || name === "--help" || name === "-h" || name === "help") {
     io.stdout.write(mainHelp(COMMANDS, VERSION));
     return name === undefined ? EXIT.usage : EXIT.ok;

@@ -33,6 +33,7 @@ export type QusErrorCode =
   | "QUS_OUTPUT_TOO_LARGE"
   | "QUS_NO_SPACE"
   | "QUS_BINFMT_READONLY"
+  | "QUS_NODE_TOO_OLD"
   // an operation failed (exit 1)
   | "QUS_KERNEL_WRITE_FAILED"
   | "QUS_EXEC_FAILED"
@@ -82,6 +83,7 @@ const KIND: Record<QusErrorCode, QusErrorKind> = {
   QUS_OUTPUT_TOO_LARGE: "environment",
   QUS_NO_SPACE: "environment",
   QUS_BINFMT_READONLY: "environment",
+  QUS_NODE_TOO_OLD: "environment",
   QUS_KERNEL_WRITE_FAILED: "operation",
   QUS_EXEC_FAILED: "operation",
   QUS_PERSIST_FAILED: "operation",

@@ -44,7 +44,7 @@ export function columnsOf(report: Pick<Report, "command">): readonly Column[] {
 export function notes(platforms: readonly PlatformReport[]): string[] {
   const groups = new Map<string, { why: string; template: string | undefined; members: PlatformReport[] }>();
   for (const p of platforms.filter((candidate) => !candidate.ok || candidate.hint || candidate.action === "conflict")) {
-    const why = [p.error?.message, ...p.reasons, p.verification].filter(Boolean).join("; ");
+    const why = [p.error?.message, ...p.reasons, p.verification].filter(Boolean).join("; ") || stateWords(p);
     const template = p.hint?.split(p.platform).join("\u0000");
     const key = `${why}\u0001${template ?? ""}`;
     const group = groups.get(key) ?? { why, template, members: [] };
@@ -57,6 +57,13 @@ export function notes(platforms: readonly PlatformReport[]): string[] {
     const hint = template === undefined ? "" : ` (hint: ${groupHint(template, members, platforms)})`;
     return `${members.length} platforms: ${why}${hint}`;
   });
+}
+
+/** Why a platform is not ok when nothing else says: its entry's state (a status that verifies nothing). */
+function stateWords(p: PlatformReport): string {
+  if (p.after === "disabled") return "its entry is disabled";
+  if (p.after === "absent") return "no entry is registered";
+  return p.ok ? "" : "not ok";
 }
 
 /** A hint for several platforms: their names at once (`all` when they are every target), `it` made `them`. */

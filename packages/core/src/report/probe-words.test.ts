@@ -17,6 +17,16 @@ describe("probe failures in words", () => {
     expect(hint).toContain("qus ensure --replace --platforms linux/riscv64");
   });
 
+  it("exec format error: a disabled entry is to be enabled, a missing one registered", () => {
+    const disabled = { ...entry("OCF"), enabled: false };
+    expect(failureHint({ failure: "no-handler", entry: disabled, platform: "linux/riscv64" })).toBe(
+      "enable it: qus ensure --platforms linux/riscv64",
+    );
+    expect(failureHint({ failure: "no-handler", platform: "linux/riscv64" })).toBe(
+      "register it: qus ensure --platforms linux/riscv64",
+    );
+  });
+
   it("exec format error with no entry is a missing handler; with one, the interpreter's real fault", () => {
     expect(describeFailure({ failure: "no-handler" })).toMatch(/no binfmt_misc handler claims/);
     const script = describeFailure({ failure: "no-handler", entry: entry("F"), interpreterFile: "script" });

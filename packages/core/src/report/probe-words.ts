@@ -101,7 +101,8 @@ export function failureHint(context: FailureContext, voice: HintVoice = QUS_VOIC
     case "crashed":
       return `this QEMU build${version} cannot run the probe: ${tryOther}`;
     case "no-handler":
-      if (!context.entry?.enabled) return `register it: ${register}`;
+      if (context.entry && !context.entry.enabled) return `enable it: ${register}`;
+      if (!context.entry) return `register it: ${register}`;
       return `use QEMU's static emulator (apt-get install qemu-user-static), then ${replace}`;
     case "interpreter-unreachable":
       if (context.entry?.flags.includes("F"))

@@ -354,3 +354,24 @@ describe("text from other programs in the table and Markdown (a hostile entry or
     expect(text).toContain(shown);
   });
 });
+
+describe("notes of a platform nothing else explains", () => {
+  const line = (after: PlatformReport["after"]): PlatformReport => ({
+    platform: "linux/riscv64",
+    cpu: "riscv64",
+    before: after,
+    action: "none",
+    after,
+    verified: null,
+    reasons: [],
+    ok: false,
+    hint: "enable it: qus ensure --platforms linux/riscv64",
+  });
+
+  it("says its entry's state instead of nothing (qus status of a disabled entry)", () => {
+    expect(notes([line("disabled")])).toEqual([
+      "linux/riscv64: its entry is disabled (hint: enable it: qus ensure --platforms linux/riscv64)",
+    ]);
+    expect(notes([line("absent")])[0]).toMatch(/^linux\/riscv64: no entry is registered /);
+  });
+});
