@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from "node:fs";
+import { chmodSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { execProcess } from "../exec.js";
 import { localEngineApi } from "./engine-api.js";
 import { engineCommand } from "./engine-command.js";
+import { parsePodmanInfo } from "./podman-cli.js";
 
 // A stand-in Engine API on a unix socket (DOCKER_HOST=unix://...): no docker engine involved.
 const folder = mkdtempSync(join(tmpdir(), "qus-engine-api-"));
@@ -60,9 +61,9 @@ describe("the local engine's API, asked for info and an image's labels", () => {
     expect(missing?.result.stderr).toMatch(/No such image: absent:1/);
   });
 
-  it("only for docker at its default endpoint: a context, a host or podman go through the CLI", () => {
+  it("docker only at its default endpoint: a context or a host goes through the CLI", () => {
     expect(localEngineApi("docker", ["--context", "x"])).toBeUndefined();
-    expect(localEngineApi("podman", [])).toBeUndefined();
+    expect(localEngineApi("docker", ["--host", "tcp://127.0.0.1:2375"])).toBeUndefined();
   });
 
   it("the engine command asks the API when processes run for real, and never when the caller passes its own exec", async () => {
@@ -80,5 +81,35 @@ describe("the local engine's API, asked for info and an image's labels", () => {
     await fake.imageLabels("plain:1", 5000);
     expect(calls).toEqual([["image", "inspect", "--format", "{{json .Config.Labels}}", "--", "plain:1"]]);
     expect(asked).toEqual(["/info"]);
+  });
+});
+
+describe("this machine's podman, without podman info (a stand-in podman on PATH prints its version)", () => {
+  it("its facts from this machine and `podman version`, in podman info's shape", async () => {
+    const bin = mkdtempSync(join(tmpdir(), "qus-fake-podman-"));
+    writeFileSync(join(bin, "podman"), '#!/bin/sh\n[ "$1" = version ] && echo 4.9.3\n');
+    chmodSync(join(bin, "podman"), 0o755);
+    const path = process.env.PATH;
+    process.env.PATH = `${bin}:${path}`;
+    try {
+      const info = await localEngineApi("podman", [])?.info(5000);
+      expect(info?.kind).toBe("ran");
+      const facts = parsePodmanInfo(info?.result.stdout ?? "", "the default endpoint");
+      expect(facts.info).toMatchObject({ version: "4.9.3", rootless: process.getuid?.() !== 0 });
+      expect(facts.info.cpu).toBe(process.arch === "x64" ? "x86_64" : facts.info.cpu);
+    } finally {
+      process.env.PATH = path;
+      rmSync(bin, { recursive: true, force: true });
+    }
+  });
+
+  it("a connection or CONTAINER_HOST is a podman elsewhere: asked with podman info", () => {
+    expect(localEngineApi("podman", ["--connection", "remote"])).toBeUndefined();
+    process.env.CONTAINER_HOST = "ssh://core@host/run/podman/podman.sock";
+    try {
+      expect(localEngineApi("podman", [])).toBeUndefined();
+    } finally {
+      delete process.env.CONTAINER_HOST;
+    }
   });
 });
