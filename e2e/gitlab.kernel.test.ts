@@ -1,15 +1,13 @@
-import { execFile, spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { readFileSync, rmSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import { tmpdir } from "node:os";
-import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { integrityOf } from "../packages/gitlab/src/index.js";
 import { buildBusyboxImage, docker, requireDocker, requireQusImage } from "./support/docker.js";
+import { artifact, gitlabProject, pipeline, requireGitlabCiLocal } from "./support/gitlab-ci-local.js";
 import { useCleanQemuTable } from "./support/kernel.js";
 
 // @qus/gitlab run for real: gitlab-ci-local (tools/setup-gitlab-ci-local.sh) runs a project that includes qus's
@@ -19,10 +17,6 @@ const CLI = fileURLToPath(new URL("../packages/cli/bin/qus.js", import.meta.url)
 // The repository is the component project: GitLab reads templates/ at its root.
 const COMPONENT = fileURLToPath(new URL("../templates/qus.yml", import.meta.url));
 const REMOTE = fileURLToPath(new URL("../packages/gitlab/templates/remote/qus.yml", import.meta.url));
-const GITLAB_CI_LOCAL = join(
-  process.env.QUS_GITLAB_CI_LOCAL_PREFIX ?? "/opt/qus-gitlab-ci-local",
-  "node_modules/.bin/gitlab-ci-local",
-);
 const QUS = `${process.execPath} ${CLI}`;
 // No registry is reachable here: the dind service is stood in for by an image the engine has (the jobs use the
 // machine's docker socket, as on a runner that mounts it).
@@ -36,61 +30,18 @@ afterAll(async () => {
 });
 
 useCleanQemuTable(async () => {
-  if (!existsSync(GITLAB_CI_LOCAL)) {
-    throw new Error(`gitlab-ci-local is missing: run bash tools/setup-gitlab-ci-local.sh (${GITLAB_CI_LOCAL})`);
-  }
+  requireGitlabCiLocal();
   requireDocker();
   await requireQusImage();
   buildBusyboxImage("arm64", "linux/arm64");
 });
 
-/** A git project gitlab-ci-local accepts: committed, with `origin` at gitlab.example.com/qus-e2e/app. */
+/** A project for gitlab-ci-local, removed after the file. */
 function project(files: Record<string, string>): string {
-  const dir = mkdtempSync(join(tmpdir(), "qus-gitlab-"));
+  const dir = gitlabProject(files);
   folders.push(dir);
-  for (const [path, content] of Object.entries(files)) {
-    mkdirSync(dirname(join(dir, path)), { recursive: true });
-    writeFileSync(join(dir, path), content);
-  }
-  const git = (...args: string[]) => {
-    const result = spawnSync("git", args, { cwd: dir, encoding: "utf8", timeout: 60_000 });
-    if (result.status !== 0) throw new Error(`git ${args.join(" ")}: ${result.stderr}`);
-  };
-  git("init", "-q", "-b", "main");
-  git("add", "-A");
-  git("-c", "user.email=e2e@qus.invalid", "-c", "user.name=qus e2e", "commit", "-q", "-m", "e2e");
-  git("remote", "add", "origin", "https://gitlab.example.com/qus-e2e/app.git");
   return dir;
 }
-
-/**
- * Runs gitlab-ci-local in `dir` with the shell executor; its output and exit status. Asynchronous: the loopback
- * server that serves the remote include runs in this process.
- */
-function pipeline(dir: string, ...args: string[]): Promise<{ status: number | null; output: string }> {
-  return new Promise((resolve) => {
-    execFile(
-      GITLAB_CI_LOCAL,
-      ["--force-shell-executor", "--pull-policy", "if-not-present", "--no-color", ...args],
-      {
-        cwd: dir,
-        encoding: "utf8",
-        timeout: 300_000,
-        killSignal: "SIGKILL",
-        maxBuffer: 64 * 1024 * 1024,
-        // gitlab-ci-local needs Node >= 22: the one running these tests.
-        env: { ...process.env, PATH: `${dirname(process.execPath)}:${process.env.PATH ?? ""}` },
-      },
-      (error, stdout, stderr) => {
-        const status = error ? (typeof error.code === "number" ? error.code : null) : 0;
-        resolve({ status, output: `${stdout}${stderr}${error && status === null ? String(error) : ""}` });
-      },
-    );
-  });
-}
-
-const artifact = (dir: string, job: string, file: string) =>
-  readFileSync(join(dir, ".gitlab-ci-local/artifacts", job, "qus-report", file), "utf8");
 
 const testcases = (xml: string) => [...xml.matchAll(/<testcase [^>]*name="([^"]*)"/g)].map((match) => match[1]);
 
