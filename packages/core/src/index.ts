@@ -6,11 +6,12 @@
  * Writing a container runner (a new engine): `@qus/core/runner`. The pieces qus's own adapters share (quoting,
  * interrupts, the binfmt model, the plan, QEMU supply): `@qus/core/toolkit`, with no promise of stability.
  */
-export { type ContainerDriverOptions, createContainerDriver, QUS_IMAGE } from "./drivers/container/index.js";
+export { type ContainerDriverOptions, createContainerDriver } from "./drivers/container/index.js";
 export { createLocalDriver, type LocalDriverOptions } from "./drivers/local/index.js";
 export type { Driver } from "./drivers/types.js";
 export { EXIT_CODES, exitCodeOf, isQusError, QusError, type QusErrorCode, type QusErrorKind } from "./errors.js";
 export { type Explanation, explainFiles, explainImage, renderExplanation } from "./explain/index.js";
+export { QUS_IMAGE } from "./installer-image.js";
 export { type EnsureOptions, ensure } from "./operations/ensure.js";
 export { type PersistOptions, persist } from "./operations/persist.js";
 export { type RemoveOptions, remove } from "./operations/remove.js";

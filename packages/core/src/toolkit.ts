@@ -10,7 +10,6 @@ export { DEFAULT_FLAGS } from "./binfmt/flags.js";
 export { type Registration, registrationOf, renderRegister } from "./binfmt/register.js";
 export { installInterruptHandlers, interruptCleanup, onInterrupt } from "./cleanup.js";
 export { printable, QUOTE_LIMIT, quoteInput } from "./display.js";
-export { isImageReference } from "./drivers/container/index.js";
 export { type NativeDecision, ownArchitecture } from "./drivers/native-policy.js";
 export type {
   ApplyOutcome,
@@ -49,6 +48,13 @@ export {
   type Verdict,
 } from "./explain/index.js";
 export { buildImage, type ImageBuildOptions, type ImageBuildResult } from "./image/build.js";
+export {
+  defaultInstallerImage,
+  installerImageOverride,
+  isImageReference,
+  QUS_IMAGE_REPOSITORY,
+  QUS_IMAGE_VARIABLE,
+} from "./installer-image.js";
 export { BINFMT_D } from "./operations/persist.js";
 export { type Interpreter, type PlanAction, type PlanInput, type PlanStep, plan } from "./plan.js";
 export { processWide } from "./process-wide.js";
@@ -87,3 +93,4 @@ export { shouldColor } from "./report/render-table.js";
 export { whyNotOk } from "./report/why-not.js";
 export { formatCommand, quoteShellArg } from "./shell-quote.js";
 export { canonicalPlatform, entryName, interpreterBase, requireTarget, targetByCpu } from "./targets.js";
+export { QUS_VERSION } from "./version.js";

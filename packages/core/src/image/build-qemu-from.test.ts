@@ -3,10 +3,12 @@ import { chmodSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } 
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { QUS_IMAGE, QUS_IMAGE_REPOSITORY } from "../installer-image.js";
 import { cacheFolderName, writePointer } from "../qemu/cache.js";
 import { hostDebianArch } from "../qemu/fetch.js";
 import type { BuildSpec, ContainerRunner } from "../runner/types.js";
 import { caught } from "../test-support.js";
+import { QUS_VERSION } from "../version.js";
 import { buildImage } from "./build.js";
 
 // `qus image build --qemu-from`: QEMU from qus's cache (a folder made here, as a fetch leaves it: a cache hit, no
@@ -77,11 +79,11 @@ function fakeRunner() {
 describe("buildImage with qemuFrom (fake runner, cached QEMU)", () => {
   it("puts the cached QEMU in the image, names its source and version in labels and tags", async () => {
     const { runner, builds } = fakeRunner();
-    const result = await buildImage({ debDir: debs, runner, qemuFrom: "debian:trixie" });
+    const result = await buildImage({ debDir: debs, runner, qemuFrom: "debian:trixie", env: {} });
     expect(result).toMatchObject({
       built: true,
       qemuSource: "debian:trixie",
-      tags: ["qus-binfmt:latest", "qus-binfmt:qemu-10.0.13"],
+      tags: [QUS_IMAGE, `${QUS_IMAGE_REPOSITORY}:${QUS_VERSION}-qemu-10.0.13`],
       qemuVersion: "qemu-aarch64 version 10.0.13 (Debian 1:10.0.13+ds-0+deb13u1)",
     });
     expect(result.packages.map((pkg) => [pkg.name, pkg.version])).toEqual([

@@ -1,22 +1,34 @@
 import { chmod, copyFile, mkdir, mkdtemp, readdir, rm, stat, utimes, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
-import { QUS_IMAGE } from "../drivers/container/index.js";
 import { QusError } from "../errors.js";
 import { type Exec, execProcess } from "../exec.js";
+import { defaultInstallerImage, imageRepository, type QUS_IMAGE } from "../installer-image.js";
 import { fetchQemu, parseQemuSource } from "../qemu/index.js";
 import { createDockerCliRunner } from "../runner/docker-cli.js";
 import type { ContainerRunner } from "../runner/types.js";
-import { interpreterBase, TARGETS, targetByCpu } from "../targets.js";
-import { type DebianPackage, debianMachines, downloadPackages, extractPackage, findPackages } from "./debian.js";
+import { interpreterBase, TARGETS } from "../targets.js";
+import { QUS_VERSION } from "../version.js";
+import { buildTarget, foreignBuildFailure } from "./build-target.js";
+import { type DebianPackage, downloadPackages, extractPackage, findPackages } from "./debian.js";
 import { type InstallerFile, installerFiles } from "./installer-files.js";
 import { INSTALLER_PATH } from "./installer-script.js";
 
 /** Options of {@link buildImage}. */
 export interface ImageBuildOptions {
-  /** Image tag; {@link QUS_IMAGE} by default. A tag `qus-binfmt:qemu-<version>` is added too. */
+  /**
+   * Image tag: `QUS_IMAGE` from {@link ImageBuildOptions.env}, else {@link QUS_IMAGE}, so the image built satisfies the
+   * default with no registry. A tag `<repository>:<qus version>-qemu-<QEMU version>` is added too.
+   */
   readonly tag?: string;
-  /** Folder with `busybox-static_*.deb` and `qemu-user-static_*.deb` for the engine's architecture (air-gapped). */
+  /** Where the `QUS_IMAGE` override is read: process.env. */
+  readonly env?: NodeJS.ProcessEnv;
+  /**
+   * The image's platform (`linux/arm64`): built from that architecture's Debian packages. Default: the engine's.
+   * Another architecture's image runs its RUN step under emulation: that platform must run on the engine first.
+   */
+  readonly platform?: string;
+  /** Folder with `busybox-static_*.deb` and `qemu-user-static_*.deb` for the image's architecture (air-gapped). */
   readonly debDir?: string;
   /** The engine to build on, through its runner (its info, its build); the docker CLI by default. */
   readonly runner?: ContainerRunner;
@@ -34,6 +46,7 @@ export interface ImageBuildOptions {
 /** What {@link buildImage} built. */
 export interface ImageBuildResult {
   readonly tags: readonly string[];
+  /** The image's architecture, as the engine names it (`x86_64`), or its platform (`linux/arm64`) when one was asked. */
   readonly architecture: string;
   readonly packages: readonly DebianPackage[];
   /** First line of `qemu-<cpu>-static --version`, or the package version. */
@@ -60,13 +73,8 @@ export async function buildImage(options: ImageBuildOptions = {}): Promise<Image
   const source = options.qemuFrom === undefined ? undefined : parseQemuSource(options.qemuFrom);
   const runner = options.runner ?? createDockerCliRunner({ exec });
   const info = await runner.info();
-  const engineCpu = info.cpu;
-  const arch = engineCpu && targetByCpu(engineCpu)?.debianArch;
-  if (!engineCpu || !arch) {
-    throw new QusError("QUS_IMAGE_BUILD_FAILED", `no Debian architecture for the engine's ${info.architecture}`, {
-      hint: `qus image build knows ${debianMachines().join(", ")}`,
-    });
-  }
+  const built = buildTarget(info, options.platform);
+  const { target, arch, platform } = built;
   const work = await mkdtemp(join(tmpdir(), "qus-image-"));
   try {
     const debDir = options.debDir ?? join(work, "debs");
@@ -80,17 +88,21 @@ export async function buildImage(options: ImageBuildOptions = {}): Promise<Image
     const packages = qemu ? [...debs, { name: qemu.package, version: qemu.packageVersion, file: qemu.folder }] : debs;
     const rootfs = join(work, "context", "rootfs");
     const interpreters = await assembleRootfs(exec, debs, join(work, "extract"), rootfs, qemu?.folder);
-    await writeInstallerFiles(rootfs, installerFiles(engineCpu, interpreters));
+    await writeInstallerFiles(rootfs, installerFiles(target.cpu, interpreters));
     const qemuVersion = await readQemuVersion(exec, rootfs, interpreters, packages, qemu?.qemuVersion);
     const shortVersion = /version (\S+)/.exec(qemuVersion)?.[1] ?? packages[1]?.version ?? "unknown";
-    const tags = [...new Set([options.tag ?? QUS_IMAGE, `qus-binfmt:qemu-${shortVersion.replace(/[^\w.-]/g, "_")}`])];
+    const tags = imageTags(options.tag ?? defaultInstallerImage(options.env), shortVersion);
     const dockerfile = renderDockerfile(packages, qemuVersion, qemu?.source);
     await writeFile(join(work, "context", "Dockerfile"), dockerfile);
     await normalizeTimes(join(work, "context"));
-    if (!options.dryRun) await runner.buildImage({ contextDir: join(work, "context"), tags });
+    const spec = { contextDir: join(work, "context"), tags, ...(platform ? { platform } : {}) };
+    if (!options.dryRun)
+      await runner.buildImage(spec).catch((error: unknown) => {
+        throw foreignBuildFailure(error, info, built, runner.name);
+      });
     return {
       tags,
-      architecture: info.architecture,
+      architecture: platform ?? info.architecture,
       packages,
       qemuVersion,
       interpreters,
@@ -101,6 +113,11 @@ export async function buildImage(options: ImageBuildOptions = {}): Promise<Image
   } finally {
     await rm(work, { recursive: true, force: true });
   }
+}
+
+/** The tag asked for, and `<its repository>:<qus version>-qemu-<QEMU version>` beside it. */
+function imageTags(tag: string, qemuVersion: string): string[] {
+  return [...new Set([tag, `${imageRepository(tag)}:${QUS_VERSION}-qemu-${qemuVersion.replace(/[^\w.-]/g, "_")}`])];
 }
 
 async function assembleRootfs(

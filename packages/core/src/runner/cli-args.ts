@@ -70,6 +70,7 @@ function containerOptions(spec: RunSpec, confinement: Confinement): string[] {
 }
 
 /** argv of `build` of a context folder with its Dockerfile. */
-export function buildArgs(contextDir: string, tags: readonly string[]): string[] {
-  return ["build", ...tags.flatMap((tag) => ["--tag", tag]), "--", contextDir];
+export function buildArgs(contextDir: string, tags: readonly string[], platform?: string): string[] {
+  const forPlatform = platform ? ["--platform", platform] : [];
+  return ["build", ...forPlatform, ...tags.flatMap((tag) => ["--tag", tag]), "--", contextDir];
 }

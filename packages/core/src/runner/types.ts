@@ -77,6 +77,8 @@ export interface BuildSpec {
   readonly tags: readonly string[];
   /** How long the build may take; the runner's default when absent. */
   readonly timeoutMs?: number;
+  /** The image's platform (`linux/arm64`) when not the engine's own; its RUN steps then run under emulation. */
+  readonly platform?: string;
 }
 
 /**

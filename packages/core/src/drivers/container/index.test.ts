@@ -43,6 +43,8 @@ interface FakeOptions {
   readonly images?: Record<string, Record<string, string>>;
   /** Images a pull would fetch. */
   readonly pullable?: readonly string[];
+  /** The labels a pulled image has: none by default. */
+  readonly pulled?: Record<string, string>;
   /** Answers a `run`; by default the recorded helper output for the helper, the status JSON for tonistiigi. */
   readonly run?: (spec: RunSpec) => ExecResult;
 }
@@ -69,7 +71,7 @@ function fakeRunner(options: FakeOptions = {}) {
     async pull(image) {
       calls.pull.push(image);
       if (!options.pullable?.includes(image)) return false;
-      images.set(image, {});
+      images.set(image, options.pulled ?? {});
       return true;
     },
     // Typed as the docker CLI runner types what its client printed (the answers are docker's).
@@ -140,46 +142,84 @@ describe("container driver (mock runner: no engine involved)", () => {
       expect(args.filter((arg) => arg.startsWith("interp="))).toEqual(["interp=aarch64", "interp=i486=qemu-i386"]);
     });
 
-    it("qus's image absent, tonistiigi/binfmt present: tonistiigi mode, status read with no command", async () => {
-      const { runner, calls } = fakeRunner({ images: { [TONISTIIGI_IMAGE]: {} } });
-      const inspection = await createContainerDriver({ runner }).inspect(INSPECT);
+    it("qus's image absent, tonistiigi/binfmt present: the default is pulled, tonistiigi/binfmt never used", async () => {
+      const { runner, calls } = fakeRunner({
+        images: { [TONISTIIGI_IMAGE]: {} },
+        pullable: [QUS_IMAGE],
+        pulled: QUS_LABELS,
+      });
+      const inspection = await createContainerDriver({ runner, env: {} }).inspect(INSPECT);
 
-      expect(calls.imageLabels).toEqual([QUS_IMAGE, TONISTIIGI_IMAGE]);
-      expect(calls.pull).toEqual([]);
-      expect(calls.run.every((spec) => spec.image === TONISTIIGI_IMAGE && spec.entrypoint === undefined)).toBe(true);
-      expect(calls.run.map((spec) => spec.command)).toContainEqual([]);
-      expect(calls.runProgram).toBe(1); // the probe of the claimed aarch64
-      expect(inspection.entries).toEqual([expect.objectContaining({ name: "qemu-aarch64", opaque: true })]);
-      expect(inspection.details).toMatchObject({ image: TONISTIIGI_IMAGE, installer: "tonistiigi/binfmt" });
+      expect(calls.imageLabels).toEqual([QUS_IMAGE, QUS_IMAGE]);
+      expect(calls.pull).toEqual([QUS_IMAGE]);
+      expect(calls.run.every((spec) => spec.image === QUS_IMAGE && spec.entrypoint === "/bin/busybox")).toBe(true);
+      expect(inspection.details).toMatchObject({ image: QUS_IMAGE });
     });
 
-    it("both absent, tonistiigi/binfmt pullable: pulled, then tonistiigi mode", async () => {
-      const { runner, calls } = fakeRunner({ pullable: [TONISTIIGI_IMAGE] });
-      await createContainerDriver({ runner }).inspect(INSPECT);
-      expect(calls.pull).toEqual([TONISTIIGI_IMAGE]);
-      expect(calls.run[0]).toMatchObject({ image: TONISTIIGI_IMAGE });
-    });
-
-    it("both absent and the pull fails: QUS_IMAGE_MISSING naming the image, hint qus image build", async () => {
-      const { runner, calls } = fakeRunner();
-      const error = await rejection(createContainerDriver({ runner }).inspect(INSPECT));
+    it("the default absent and its pull fails: QUS_IMAGE_MISSING naming it, hint qus image build, no fallback", async () => {
+      const { runner, calls } = fakeRunner({ images: { [TONISTIIGI_IMAGE]: {} }, pullable: [TONISTIIGI_IMAGE] });
+      const error = await rejection(createContainerDriver({ runner, env: {} }).inspect(INSPECT));
       expect(error.code).toBe("QUS_IMAGE_MISSING");
-      expect(error.message).toContain(TONISTIIGI_IMAGE);
+      expect(error.message).toContain(QUS_IMAGE);
       expect(error.message).toContain("the default endpoint");
       expect(error.hint).toContain("qus image build");
-      expect(calls.pull).toEqual([TONISTIIGI_IMAGE]);
+      expect(error.hint).toContain("QUS_IMAGE");
+      expect(calls.pull).toEqual([QUS_IMAGE]);
+      expect(calls.imageLabels).not.toContain(TONISTIIGI_IMAGE);
       expect(calls.run).toEqual([]);
     });
 
-    it("an explicit image that is not tonistiigi/binfmt and is missing: QUS_IMAGE_MISSING, never pulled", async () => {
-      const { runner, calls } = fakeRunner({ pullable: ["example.com/my-binfmt:1"] });
+    it("QUS_IMAGE in the environment replaces the default, and is pulled when missing", async () => {
+      const image = "127.0.0.1:5000/qus/qus-binfmt:9";
+      const { runner, calls } = fakeRunner({ pullable: [image], pulled: QUS_LABELS });
+      const inspection = await createContainerDriver({ runner, env: { QUS_IMAGE: image } }).inspect(INSPECT);
+      expect(calls.pull).toEqual([image]);
+      expect(calls.run[0]).toMatchObject({ image, entrypoint: "/bin/busybox" });
+      expect(inspection.details).toMatchObject({ image });
+    });
+
+    it("QUS_IMAGE may name tonistiigi/binfmt: then, and only then, it is driven", async () => {
+      const { runner, calls } = fakeRunner({ images: { [TONISTIIGI_IMAGE]: {} } });
+      const inspection = await createContainerDriver({ runner, env: { QUS_IMAGE: TONISTIIGI_IMAGE } }).inspect(INSPECT);
+      expect(calls.pull).toEqual([]);
+      expect(calls.run.every((spec) => spec.image === TONISTIIGI_IMAGE && spec.entrypoint === undefined)).toBe(true);
+      expect(inspection.details).toMatchObject({ image: TONISTIIGI_IMAGE, installer: "tonistiigi/binfmt" });
+    });
+
+    it("--image wins over QUS_IMAGE; a QUS_IMAGE that is no reference is QUS_USAGE naming it", async () => {
+      const { runner, calls } = fakeRunner({ images: { "registry.local/qus-binfmt:7": QUS_LABELS } });
+      const env = { QUS_IMAGE: "elsewhere/qus-binfmt:1" };
+      await createContainerDriver({ runner, env, image: "registry.local/qus-binfmt:7" }).inspect(INSPECT);
+      expect(calls.imageLabels).toEqual(["registry.local/qus-binfmt:7"]);
+      let thrown: unknown;
+      try {
+        createContainerDriver({ runner, env: { QUS_IMAGE: "qus binfmt" } });
+      } catch (error) {
+        thrown = error;
+      }
+      expect(isQusError(thrown) && thrown.code).toBe("QUS_USAGE");
+      expect((thrown as Error).message).toContain('QUS_IMAGE="qus binfmt"');
+    });
+
+    it("an explicit image that is missing and cannot be pulled: QUS_IMAGE_MISSING naming it", async () => {
+      const { runner, calls } = fakeRunner();
       const error = await rejection(
         createContainerDriver({ runner, image: "example.com/my-binfmt:1" }).inspect(INSPECT),
       );
       expect(error.code).toBe("QUS_IMAGE_MISSING");
       expect(error.message).toContain("example.com/my-binfmt:1");
       expect(error.hint).toContain("qus image build");
-      expect(calls.pull).toEqual([]);
+      expect(calls.pull).toEqual(["example.com/my-binfmt:1"]);
+      expect(calls.run).toEqual([]);
+    });
+
+    it("an explicit image pulled without qus's labels: QUS_USAGE, nothing run", async () => {
+      const { runner, calls } = fakeRunner({ pullable: ["example.com/my-binfmt:1"] });
+      const error = await rejection(
+        createContainerDriver({ runner, image: "example.com/my-binfmt:1" }).inspect(INSPECT),
+      );
+      expect(error.code).toBe("QUS_USAGE");
+      expect(error.message).toContain("not an installer qus can use");
       expect(calls.run).toEqual([]);
     });
 
@@ -208,9 +248,9 @@ describe("container driver (mock runner: no engine involved)", () => {
       expect(calls.pull).toEqual([]);
     });
 
-    it("qus-binfmt:latest taken by an image without qus's labels: QUS_IMAGE_MISSING, rebuild it", async () => {
+    it("the default reference taken by an image without qus's labels: QUS_IMAGE_MISSING, rebuild it", async () => {
       const { runner, calls } = fakeRunner({ images: { [QUS_IMAGE]: {}, [TONISTIIGI_IMAGE]: {} } });
-      const error = await rejection(createContainerDriver({ runner }).inspect(INSPECT));
+      const error = await rejection(createContainerDriver({ runner, env: {} }).inspect(INSPECT));
       expect(error.code).toBe("QUS_IMAGE_MISSING");
       expect(error.message).toContain(QUS_IMAGE);
       expect(error.hint).toContain("qus image build");
@@ -234,6 +274,7 @@ describe("container driver (mock runner: no engine involved)", () => {
     );
 
     it.each([
+      QUS_IMAGE,
       "qus-binfmt:latest",
       "tonistiigi/binfmt:qemu-v10.2.3-68",
       "localhost:5000/team/qus-binfmt:7.2_x",

@@ -1,4 +1,5 @@
 import { QusError } from "../../errors.js";
+import { installerImageOverride, isImageReference, QUS_IMAGE, QUS_IMAGE_VARIABLE } from "../../installer-image.js";
 import { createDockerCliRunner } from "../../runner/docker-cli.js";
 import type { ContainerRunner, EngineInfo } from "../../runner/types.js";
 import { formatCommand } from "../../shell-quote.js";
@@ -8,19 +9,22 @@ import { DEFAULT_PROBE_TIMEOUT_MS } from "./helper-session.js";
 import { TONISTIIGI_IMAGE } from "./tonistiigi.js";
 import { createTonistiigiDriver } from "./tonistiigi-driver.js";
 
-/** qus's own installer image, built by `qus image build` from Debian packages. */
-export const QUS_IMAGE = "qus-binfmt:latest";
+// The one default reference lives below every room (installer-image.ts); named here too for the driver's users.
+export { isImageReference, QUS_IMAGE } from "../../installer-image.js";
 
 /** Options of the container driver. */
 export interface ContainerDriverOptions {
   /** Runs helper containers, and names the driver in reports: the docker CLI by default. */
   readonly runner?: ContainerRunner;
   /**
-   * Installer image. Default: {@link QUS_IMAGE} when the engine has it (offline, verified in one run),
-   * otherwise the pinned tonistiigi/binfmt, pulled if needed. An image is used as qus's installer only when its
-   * labels say it is one (`qus image build` sets them); tonistiigi/binfmt images are driven through their own CLI.
+   * Installer image. Default: `QUS_IMAGE` from {@link ContainerDriverOptions.env}, else {@link QUS_IMAGE}; pulled
+   * when the engine lacks it (QUS_IMAGE_MISSING when that fails: `qus image build` makes it with no registry). An
+   * image is used as qus's installer only when its labels say it is one (`qus image build` sets them);
+   * tonistiigi/binfmt images, only when named, are driven through their own CLI.
    */
   readonly image?: string;
+  /** Where the `QUS_IMAGE` override is read: process.env. */
+  readonly env?: NodeJS.ProcessEnv;
   /** true: start with full privilege (`--privileged`); false: least privilege only, never escalate; unset: escalate when least is refused. */
   readonly privileged?: boolean;
   /** How long one probe (or one `qemu --version`) may run in the container before it counts as hung: 20 s. */
@@ -34,9 +38,11 @@ export interface ContainerDriverOptions {
 export function createContainerDriver(options: ContainerDriverOptions = {}): Driver {
   const runner = options.runner ?? createDockerCliRunner();
   if (options.image !== undefined) checkImageReference(options.image);
+  // Named by the user, on the command line or in the environment (checked there): used as named, never replaced.
+  const chosen = options.image ?? installerImageOverride(options.env);
   let resolved: Promise<Driver> | undefined;
   const driver = () => {
-    resolved ??= resolveDriver(runner, options);
+    resolved ??= resolveDriver(runner, options, chosen);
     return resolved;
   };
   return {
@@ -45,20 +51,6 @@ export function createContainerDriver(options: ContainerDriverOptions = {}): Dri
     apply: async (steps, verify) => (await driver()).apply(steps, verify),
     remove: async (names) => (await driver()).remove(names),
   };
-}
-
-// docker's reference grammar (distribution/reference): [registry[:port]/]path[:tag][@digest], the path in lower
-// case. Anything else (spaces, quotes, `$(...)`, a leading `-`) is refused before docker sees it.
-const COMPONENT = "[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*";
-const REGISTRY =
-  "(?:[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?(?:\\.[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?)*|\\[[0-9a-fA-F:]+\\])(?::[0-9]+)?";
-const IMAGE_REFERENCE = new RegExp(
-  `^(?:${REGISTRY}/)?${COMPONENT}(?:/${COMPONENT})*(?::[\\w][\\w.-]{0,127})?(?:@[a-z0-9]+(?:[.+_-][a-z0-9]+)*:[0-9a-fA-F]{32,})?$`,
-);
-
-/** Whether a string is an image reference docker accepts (`qus-binfmt:latest`, `registry:5000/a/b@sha256:...`). */
-export function isImageReference(image: string): boolean {
-  return image.length <= 512 && IMAGE_REFERENCE.test(image);
 }
 
 function checkImageReference(image: string): void {
@@ -79,34 +71,40 @@ export function isTonistiigi(image: string): boolean {
   return /(^|\/)tonistiigi\/binfmt(:|@|$)/.test(image);
 }
 
-async function resolveDriver(runner: ContainerRunner, options: ContainerDriverOptions): Promise<Driver> {
-  const image = options.image ?? QUS_IMAGE;
+async function resolveDriver(
+  runner: ContainerRunner,
+  options: ContainerDriverOptions,
+  chosen?: string,
+): Promise<Driver> {
+  const image = chosen ?? QUS_IMAGE;
   // Both at once (one round trip less); when the engine does not answer, docker info's error is the one to show.
   const [info, labels] = await Promise.allSettled([runner.info(), runner.imageLabels(image)]);
   if (info.status === "rejected") throw info.reason;
   if (labels.status === "rejected") throw labels.reason;
   const engine = info.value;
   requireRootfulEngine(engine, runner.name);
-  const helperOptions = { privileged: options.privileged, probeTimeoutMs: options.probeTimeoutMs };
   const build = imageBuildCommand(runner.name);
-  if (labels.value && isQusInstaller(labels.value)) {
-    return createHelperDriver(runner, image, engine, labels.value, {
-      ...helperOptions,
-      explicitImage: options.image !== undefined,
+  const found = labels.value ?? (await pulledLabels(runner, image));
+  if (found === undefined) throw imageMissing(engine, image, build, runner.name, chosen !== undefined);
+  if (isQusInstaller(found)) {
+    return createHelperDriver(runner, image, engine, found, {
+      privileged: options.privileged,
+      probeTimeoutMs: options.probeTimeoutMs,
+      explicitImage: chosen !== undefined,
     });
   }
-  if (options.image === undefined) {
-    if (labels.value) throw notAnInstaller(engine, image, false, build);
-  } else if (!isTonistiigi(options.image)) {
-    throw labels.value ? notAnInstaller(engine, image, true, build) : imageMissing(engine, image, build, runner.name);
-  }
-  const fallback = options.image ?? TONISTIIGI_IMAGE;
-  const present = options.image !== undefined ? labels.value !== undefined : !!(await runner.imageLabels(fallback));
-  if (!present && !(await runner.pull(fallback))) throw imageMissing(engine, fallback, build, runner.name);
-  return createTonistiigiDriver(runner, fallback, engine, {
+  // tonistiigi/binfmt only when the user names it: never a silent fallback to Docker Hub.
+  if (chosen === undefined || !isTonistiigi(chosen)) throw notAnInstaller(engine, image, chosen !== undefined, build);
+  return createTonistiigiDriver(runner, chosen, engine, {
     privileged: options.privileged ?? false,
     probeTimeoutMs: options.probeTimeoutMs ?? DEFAULT_PROBE_TIMEOUT_MS,
   });
+}
+
+/** Pulls an image the engine lacks and reads its labels; undefined when the pull fails. */
+async function pulledLabels(runner: ContainerRunner, image: string): Promise<Record<string, string> | undefined> {
+  if (!(await runner.pull(image))) return undefined;
+  return (await runner.imageLabels(image)) ?? {};
 }
 
 function requireRootfulEngine(engine: EngineInfo, name: string): void {
@@ -126,12 +124,13 @@ function imageBuildCommand(runnerName: string): string {
   return formatCommand(["qus", "image", "build", ...(runnerName === "docker" ? [] : ["--driver", runnerName])]);
 }
 
-function imageMissing(engine: EngineInfo, image: string, build: string, runnerName: string): QusError {
+function imageMissing(engine: EngineInfo, image: string, build: string, runnerName: string, chosen: boolean): QusError {
+  const instead = chosen ? "" : `, or name an installer image you have with --image or ${QUS_IMAGE_VARIABLE}`;
   return new QusError(
     "QUS_IMAGE_MISSING",
     `the engine at ${engine.endpoint} has no image ${image}, and it could not be pulled`,
     {
-      hint: `build qus's own on this engine, which needs no registry: ${build} (or load ${image} with ${runnerName} load)`,
+      hint: `build qus's own on this engine, which needs no registry: ${build} (or load ${image} with ${runnerName} load${instead})`,
     },
   );
 }
