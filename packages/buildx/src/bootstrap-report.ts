@@ -35,6 +35,11 @@ export interface BootstrapReport {
   readonly builder: string;
   /** Its buildx driver, as buildx reports it. */
   readonly driver: string;
+  /**
+   * Why qus picked this builder instead of the engine's own: absent when the options named it. Set when several
+   * platforms were asked of an engine whose docker-driver builder cannot build them at once (classic image store).
+   */
+  readonly reason?: string;
   /** This run created the builder. */
   readonly created: boolean;
   /** The builder's nodes were restarted because they booted before binfmt was fixed (or `replace` asked). */

@@ -9,6 +9,10 @@ export interface BootstrapRun {
   /** The builder's name (the docker driver's is the context's). */
   readonly name: string;
   readonly driver: "docker" | "docker-container";
+  /** Make the builder current once every platform is proven. */
+  readonly use: boolean;
+  /** Why qus picked the builder instead of the engine's own (absent when the options decided). */
+  readonly reason?: string;
   readonly timeouts: BuildxTimeouts;
   readonly requested: readonly RequestedPlatform[];
 }

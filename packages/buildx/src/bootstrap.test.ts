@@ -19,7 +19,8 @@ import { bootstrap } from "./bootstrap.js";
 import { isPullFailure } from "./builder-lifecycle.js";
 import { createArgs, createBuildxCli, DEFAULT_TIMEOUTS, inspectArgs, proofBuildArgs, tail } from "./buildx-command.js";
 import { BUILDER_NAME, validateBuilderName } from "./input-checks.js";
-import { PROOF_DOCKERFILE, togetherDockerfile } from "./prove.js";
+import { PROOF_DOCKERFILE } from "./prove.js";
+import { TOGETHER_DOCKERFILE } from "./prove-together.js";
 import { requestedPlatforms } from "./requested-platforms.js";
 
 const FIXTURES = new URL("../test-fixtures/", import.meta.url);
@@ -171,12 +172,30 @@ interface DockerCall {
   /** argv, the proof context dir (random) replaced with `<context>`. */
   readonly args: string[];
   readonly timeoutMs?: number;
-  /** A proof of one platform has `probe`; the build that proves several at once has `probes` (`probe-N`). */
-  readonly context?: { dockerfile: string; probe?: Uint8Array; probes?: Uint8Array[]; executable: boolean };
+  /** A proof of one platform has `probe`; the build that proves several at once has `probes` (`probe-<arch>`). */
+  readonly context?: {
+    dockerfile: string;
+    probe?: Uint8Array;
+    probes?: Record<string, Uint8Array>;
+    executable: boolean;
+  };
 }
 
-/** What `docker info --format '{{json .}}'` prints, cut to what qus reads. */
-const ENGINE_INFO = JSON.stringify({ ServerVersion: "20.10.24", ClientInfo: { Context: "default" } });
+/** What `docker info --format '{{json .}}'` prints, cut to what qus reads: an engine with the classic image store. */
+const ENGINE_INFO = JSON.stringify({
+  ServerVersion: "20.10.24",
+  DriverStatus: [
+    ["Backing Filesystem", "extfs"],
+    ["Supports d_type", "true"],
+  ],
+  ClientInfo: { Context: "default" },
+});
+/** The same of an engine with the containerd image store: its docker driver builds several platforms at once. */
+const CONTAINERD_INFO = JSON.stringify({
+  ServerVersion: "27.3.1",
+  DriverStatus: [["driver-type", "io.containerd.snapshotter.v1"]],
+  ClientInfo: { Context: "default" },
+});
 const INFO = ["info", "--format", "{{json .}}"];
 
 /**
@@ -194,8 +213,10 @@ function recordedDocker(
     const timeoutMs = options?.timeoutMs;
     if (args.includes("build")) {
       const dir = args.at(-1) ?? "";
-      const files = readdirSync(dir).filter((name) => /^probe(-\d+)?$/.test(name));
-      const numbered = files.filter((name) => name !== "probe").sort((a, b) => number(a) - number(b));
+      const files = readdirSync(dir)
+        .filter((name) => name.startsWith("probe"))
+        .sort();
+      const named = files.filter((name) => name !== "probe");
       const read = (name: string) => new Uint8Array(readFileSync(join(dir, name)));
       calls.push({
         file,
@@ -203,7 +224,9 @@ function recordedDocker(
         timeoutMs,
         context: {
           dockerfile: readFileSync(join(dir, "Dockerfile"), "utf8"),
-          ...(files.includes("probe") ? { probe: read("probe") } : { probes: numbered.map(read) }),
+          ...(files.includes("probe")
+            ? { probe: read("probe") }
+            : { probes: Object.fromEntries(named.map((name) => [name, read(name)])) }),
           executable: files.every((name) => (statSync(join(dir, name)).mode & 0o111) === 0o111),
         },
       });
@@ -215,14 +238,14 @@ function recordedDocker(
   return { exec, calls };
 }
 
-const number = (name: string) => Number(name.slice("probe-".length));
-
-/** The build that proves several platforms at once (no --platform: each stage names its own). */
-const together = (builder: string) => [
+/** The one multi-platform build that proves several platforms at once. */
+const together = (builder: string, platforms: readonly string[]) => [
   "buildx",
   "build",
   "--builder",
   builder,
+  "--platform",
+  platforms.join(","),
   "--no-cache",
   "--progress",
   "plain",
@@ -232,7 +255,8 @@ const together = (builder: string) => [
 ];
 
 /** Whether argv is the build that proves several platforms at once. */
-const isTogether = (args: readonly string[]) => args[1] === "build" && !args.includes("--platform");
+const isTogether = (args: readonly string[]) =>
+  args[1] === "build" && (args[args.indexOf("--platform") + 1] ?? "").includes(",");
 
 const build = (builder: string, platform: string) => [
   "buildx",
@@ -301,10 +325,11 @@ function readyKernel(cpus: readonly QemuCpu[]) {
 }
 
 describe("bootstrap with a recorded docker CLI (mock: no engine involved)", () => {
-  it("docker driver: ensures binfmt without changes, inspects --bootstrap default, then ONE proof build for all platforms", async () => {
+  it("docker driver on the containerd store: ensures binfmt without changes, inspects --bootstrap default, then ONE multi-platform proof build", async () => {
     const kernel = readyKernel(["aarch64", "riscv64"]);
-    const docker = recordedDocker((args) =>
-      args[1] === "inspect" ? { stdout: recorded("inspect-default-docker.txt") } : {},
+    const docker = recordedDocker(
+      (args) => (args[1] === "inspect" ? { stdout: recorded("inspect-default-docker.txt") } : {}),
+      { stdout: CONTAINERD_INFO },
     );
     const report = await bootstrap({
       platforms: "linux/arm64,riscv64",
@@ -316,12 +341,16 @@ describe("bootstrap with a recorded docker CLI (mock: no engine involved)", () =
     expect(docker.calls.map((call) => call.args)).toEqual([
       INFO,
       ["buildx", "inspect", "--bootstrap", "default"],
-      together("default"),
+      together("default", ["linux/arm64", "linux/riscv64"]),
     ]);
-    // The build's context: a stage per platform, each with the platform's own probe, executable.
+    // The build's context: each platform's own probe under the name its TARGETARCH/TARGETVARIANT picks, executable.
     expect(docker.calls[2]?.context).toEqual({
-      dockerfile: togetherDockerfile(["linux/arm64", "linux/riscv64"]),
-      probes: [buildProbe("aarch64"), buildProbe("riscv64")],
+      dockerfile: TOGETHER_DOCKERFILE,
+      probes: {
+        "probe-arm64": buildProbe("aarch64"),
+        "probe-arm64v8": buildProbe("aarch64"),
+        "probe-riscv64": buildProbe("riscv64"),
+      },
       executable: true,
     });
 
@@ -388,11 +417,14 @@ describe("bootstrap with a recorded docker CLI (mock: no engine involved)", () =
 
   it("a failing proof build (exec format error) is not proven, with the reason, and the report is not ok", async () => {
     const kernel = readyKernel(["aarch64", "riscv64"]);
-    const docker = recordedDocker((args) => {
-      if (args[1] === "inspect") return { stdout: recorded("inspect-default-docker.txt") };
-      if (isTogether(args) || args.includes("linux/arm64")) return { exitCode: 1, stderr: EXEC_FORMAT_ERROR };
-      return {};
-    });
+    const docker = recordedDocker(
+      (args) => {
+        if (args[1] === "inspect") return { stdout: recorded("inspect-default-docker.txt") };
+        if (isTogether(args) || args.includes("linux/arm64")) return { exitCode: 1, stderr: EXEC_FORMAT_ERROR };
+        return {};
+      },
+      { stdout: CONTAINERD_INFO },
+    );
     const report = await bootstrap({
       platforms: "linux/arm64,riscv64",
       exec: docker.exec,
@@ -403,7 +435,7 @@ describe("bootstrap with a recorded docker CLI (mock: no engine involved)", () =
     expect(docker.calls.map((call) => call.args)).toEqual([
       INFO,
       ["buildx", "inspect", "--bootstrap", "default"],
-      together("default"),
+      together("default", ["linux/arm64", "linux/riscv64"]),
       build("default", "linux/arm64"),
       build("default", "linux/riscv64"),
     ]);
@@ -1182,13 +1214,16 @@ describe("every command is bounded, and a timeout is reported as such (finding 3
   });
 
   it("a proof build killed at its timeout: that platform not proven with QUS_TIMEOUT naming the build; the others go on", async () => {
-    const docker = recordedDocker((args) => {
-      if (args[1] === "inspect") return { stdout: recorded("inspect-default-docker.txt") };
-      // A hung emulator: the build of all platforms and arm64's own are killed at their timeout.
-      if (isTogether(args) || args.includes("linux/arm64"))
-        return { exitCode: undefined, signal: "SIGKILL", timedOut: true };
-      return {};
-    });
+    const docker = recordedDocker(
+      (args) => {
+        if (args[1] === "inspect") return { stdout: recorded("inspect-default-docker.txt") };
+        // A hung emulator: the build of all platforms and arm64's own are killed at their timeout.
+        if (isTogether(args) || args.includes("linux/arm64"))
+          return { exitCode: undefined, signal: "SIGKILL", timedOut: true };
+        return {};
+      },
+      { stdout: CONTAINERD_INFO },
+    );
     const report = await bootstrap({
       platforms: "arm64,riscv64",
       timeouts: { build: 5_000 },
@@ -1307,7 +1342,7 @@ describe("a flaky machine (finding 4)", () => {
     expect(error.code).toBe("QUS_EXEC_FAILED");
     expect(error.message).toBe("builder theirs was removed by another process while qus was proving it");
     expect(buildx.calls.filter((call) => call.args[1] === "build").map((call) => call.args)).toEqual([
-      together("theirs"),
+      together("theirs", ["linux/arm64", "linux/riscv64"]),
     ]);
   });
 
@@ -1350,5 +1385,116 @@ describe("a flaky machine (finding 4)", () => {
     expect(isPullFailure("#1 pulling image moby/buildkit:buildx-stable-1 done\nERROR: cgroup: permission denied")).toBe(
       false,
     );
+  });
+});
+
+describe("several platforms on the classic image store: the user's multi-platform build must work (issue 22)", () => {
+  const TWO = "linux/arm64,linux/riscv64";
+
+  it("nothing named: creates docker-container builder qus, proves both in ONE multi-platform build, makes it current", async () => {
+    const kernel = readyKernel(["aarch64", "riscv64"]);
+    const buildx = fakeBuildx();
+    const report = await bootstrap({ platforms: TWO, exec: buildx.exec, binfmtDriver: kernel.driver });
+
+    const node = buildx.builders.get("qus")?.node ?? "";
+    expect(node).toMatch(/^qus-qus-[0-9a-f]{8}$/);
+    expect(buildx.calls.map((call) => call.args)).toEqual([
+      INFO,
+      ["buildx", "inspect", "qus"],
+      ["buildx", "create", "--name", "qus", "--node", node, "--driver", "docker-container"],
+      ["buildx", "inspect", "--bootstrap", "qus"],
+      together("qus", ["linux/arm64", "linux/riscv64"]),
+      ["buildx", "use", "qus"],
+    ]);
+    expect(report).toMatchObject({ builder: "qus", driver: "docker-container", created: true, used: true, ok: true });
+    expect(report.reason).toMatch(/cannot build 2 platforms at once on the classic image store/);
+    expect(report.platforms.map((p) => [p.platform, p.proven, p.native])).toEqual([
+      ["linux/arm64", true, false],
+      ["linux/riscv64", true, false],
+    ]);
+  });
+
+  it("nothing named, builder qus exists (docker-container): reused, never created again, made current", async () => {
+    const buildx = fakeBuildx({ builders: { qus: { driver: "docker-container", node: "qus0" } } });
+    const report = await bootstrap({
+      platforms: TWO,
+      exec: buildx.exec,
+      binfmtDriver: readyKernel(["aarch64", "riscv64"]).driver,
+    });
+    expect(buildx.calls.map((call) => call.args[1])).toEqual(["--format", "inspect", "inspect", "build", "use"]);
+    expect(report).toMatchObject({ builder: "qus", created: false, used: true, ok: true });
+  });
+
+  it("nothing named, a builder qus of another driver: QUS_USAGE naming a docker-container builder by name, left alone", async () => {
+    const buildx = fakeBuildx({ builders: { qus: { driver: "remote", node: "qus0" } } });
+    const error = await failure(
+      bootstrap({ platforms: TWO, exec: buildx.exec, binfmtDriver: readyKernel(["aarch64", "riscv64"]).driver }),
+    );
+    expect(error.code).toBe("QUS_USAGE");
+    expect(error.hint).toBe("name a docker-container builder of your own: --name NAME --driver docker-container");
+    expect(buildx.builders.get("qus")).toEqual({ driver: "remote", node: "qus0" });
+  });
+
+  it.each([
+    ["--driver docker", { driver: "docker" as const }],
+    ["--name default (the docker driver's builder)", { builder: "default" }],
+  ])("%s: QUS_VERIFY_FAILED (exit 1) naming both fixes, before binfmt or any builder is touched", async (_, named) => {
+    const kernel = readyKernel(["aarch64", "riscv64"]);
+    const docker = recordedDocker(() => ({}));
+    const error = await failure(
+      bootstrap({ platforms: TWO, ...named, exec: docker.exec, binfmtDriver: kernel.driver }),
+    );
+    expect(error.code).toBe("QUS_VERIFY_FAILED");
+    expect(error.message).toContain(
+      "builder default (docker driver) cannot build linux/arm64,linux/riscv64 in one build",
+    );
+    expect(error.message).toContain("classic image store");
+    expect(error.hint).toContain(
+      "qus buildx --platforms linux/arm64,linux/riscv64 --name qus --driver docker-container",
+    );
+    expect(error.hint).toContain("containerd image store");
+    expect(docker.calls.map((call) => call.args)).toEqual([INFO]);
+    expect(kernel.requests).toEqual([]);
+  });
+
+  it("one platform: the engine's own docker-driver builder, as before (a one-platform build needs nothing more)", async () => {
+    const docker = recordedDocker((args) =>
+      args[1] === "inspect" ? { stdout: recorded("inspect-default-docker.txt") } : {},
+    );
+    const report = await bootstrap({
+      platforms: "linux/arm64",
+      exec: docker.exec,
+      binfmtDriver: readyKernel(["aarch64"]).driver,
+    });
+    expect(report).toMatchObject({ builder: "default", driver: "docker", used: false, ok: true });
+    expect(report.reason).toBeUndefined();
+  });
+
+  it("the containerd image store: the docker driver builds both at once, so it is kept", async () => {
+    const docker = recordedDocker(
+      (args) => (args[1] === "inspect" ? { stdout: recorded("inspect-default-docker.txt") } : {}),
+      { stdout: CONTAINERD_INFO },
+    );
+    const report = await bootstrap({
+      platforms: TWO,
+      driver: "docker",
+      exec: docker.exec,
+      binfmtDriver: readyKernel(["aarch64", "riscv64"]).driver,
+    });
+    expect(report).toMatchObject({ builder: "default", driver: "docker", ok: true });
+    expect(docker.calls.at(-1)?.args).toEqual(together("default", ["linux/arm64", "linux/riscv64"]));
+  });
+
+  it("dry run: says it would create builder qus, and creates nothing", async () => {
+    const buildx = fakeBuildx();
+    const report = await bootstrap({
+      platforms: TWO,
+      dryRun: true,
+      exec: buildx.exec,
+      binfmtDriver: readyKernel(["aarch64", "riscv64"]).driver,
+    });
+    expect(report).toMatchObject({ builder: "qus", driver: "docker-container", dryRun: true });
+    expect(report.warnings).toContain("would create builder qus");
+    expect(buildx.builders.size).toBe(0);
   });
 });

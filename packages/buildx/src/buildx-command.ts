@@ -159,11 +159,23 @@ export function proofBuildArgs(builder: string, platform: string, contextDir: st
 }
 
 /**
- * argv of the build that proves several platforms at once: each stage of its Dockerfile names its own platform,
- * so no `--platform`; no cache; no output kept.
+ * argv of the build that proves several platforms at once: one multi-platform build (`--platform A,B`), as the
+ * user's will be; no cache; no output kept.
  */
-export function togetherBuildArgs(builder: string, contextDir: string): string[] {
-  return ["build", "--builder", builder, "--no-cache", "--progress", "plain", "--output", "type=cacheonly", contextDir];
+export function togetherBuildArgs(builder: string, platforms: readonly string[], contextDir: string): string[] {
+  return [
+    "build",
+    "--builder",
+    builder,
+    "--platform",
+    platforms.join(","),
+    "--no-cache",
+    "--progress",
+    "plain",
+    "--output",
+    "type=cacheonly",
+    contextDir,
+  ];
 }
 
 /** The last lines of a failed command, for error messages. */

@@ -7,6 +7,7 @@ import {
   unreadableInfo,
 } from "@qus/core/runner";
 import { type BuildxCli, seconds, tail } from "./buildx-command.js";
+import { usesContainerdStore } from "./image-store.js";
 
 /** What `docker info` said about the engine and the client's context. */
 export interface EngineAnswer {
@@ -15,6 +16,8 @@ export interface EngineAnswer {
   readonly serverVersion: string;
   /** The engine's ID (`docker info`'s ID): tells two names of one engine apart from two engines. */
   readonly id?: string;
+  /** The engine keeps images in containerd's store: its `docker`-driver builder can build several platforms at once. */
+  readonly containerdStore: boolean;
 }
 
 /**
@@ -60,6 +63,7 @@ export async function checkEngine(
   return {
     context: context ?? info.clientContext ?? "default",
     serverVersion: info.serverVersion,
+    containerdStore: usesContainerdStore(result.stdout),
     ...(info.id ? { id: info.id } : {}),
   };
 }

@@ -28,7 +28,7 @@ describe("otherNodeEngines", () => {
         timedOut: false,
       };
     };
-    const engine = { context: "default", serverVersion: "28.0.0", id: "MAIN" };
+    const engine = { context: "default", serverVersion: "28.0.0", id: "MAIN", containerdStore: false };
     const nodes = [node("n0", "default"), node("n1", "arm-box"), node("n2", "arm-box"), node("n3", "tcp://x:2376")];
     const others = await otherNodeEngines(nodes, engine, exec, 1000);
     // tcp://x:2376 is the main engine by another name: not another engine.

@@ -7,7 +7,8 @@ import type { EnsuredBinfmt } from "./ensure-binfmt.js";
 import type { BuilderInfo } from "./inspect.js";
 import { isListed, toPlatformProof } from "./platform-proof.js";
 import { prepareBuilder } from "./prepare-builder.js";
-import { type Proof, proveMany } from "./prove.js";
+import type { Proof } from "./prove.js";
+import { proveMany } from "./prove-together.js";
 
 /** The builder as the last proofs found it. */
 interface Proved {
@@ -54,6 +55,7 @@ export async function proveOnBuilder(
       schemaVersion: 1,
       builder: name,
       driver: proved.info.driver || run.driver,
+      ...(run.reason ? { reason: run.reason } : {}),
       created: created !== undefined,
       refreshed: proved.refreshed,
       used,
@@ -137,11 +139,11 @@ function platformLines(run: BootstrapRun, proved: Proved, ensured: EnsuredBinfmt
 
 /** `buildx use` when asked and every platform is proven; says why not when asked and not. */
 async function makeCurrent(run: BootstrapRun, ok: boolean, warnings: string[]): Promise<boolean> {
-  const { cli, name, options, timeouts } = run;
-  if (options.use && ok) {
+  const { cli, name, use, timeouts } = run;
+  if (use && ok) {
     await mustSucceed(cli, ["use", name], `could not make ${name} the current builder`, timeouts.use);
     return true;
   }
-  if (options.use) warnings.push(`${name} not made the current builder: not every platform is proven`);
+  if (use) warnings.push(`${name} not made the current builder: not every platform is proven`);
   return false;
 }

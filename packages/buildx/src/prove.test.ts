@@ -1,11 +1,12 @@
-import { readFileSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Target } from "@qus/core";
 import { buildProbe, type ExecResult } from "@qus/core/runner";
 import { targetByCpu } from "@qus/core/toolkit";
 import { describe, expect, it } from "vitest";
 import { type BuildxCli, createBuildxCli, proofBuildArgs, togetherBuildArgs } from "./buildx-command.js";
-import { PROOF_DOCKERFILE, probeOutcome, proveMany, togetherDockerfile } from "./prove.js";
+import { PROOF_DOCKERFILE, probeOutcome } from "./prove.js";
+import { probeFileNames, proveMany, TOGETHER_DOCKERFILE } from "./prove-together.js";
 
 /**
  * The failing step of proof builds, recorded on this machine (docker 20.10.24, its built-in BuildKit v0.8, buildx
@@ -105,44 +106,57 @@ const THREE = [item("linux/arm64", "aarch64"), item("linux/riscv64", "riscv64"),
 
 /** A docker client whose builds answer from `answer` (argv, context dir replaced by `<context>`). */
 function fakeCli(answer: (args: readonly string[]) => Partial<ExecResult>) {
-  const calls: { args: string[]; timeoutMs?: number; dockerfile: string; probes: Buffer[] }[] = [];
+  const calls: { args: string[]; timeoutMs?: number; dockerfile: string; probes: Record<string, Buffer> }[] = [];
   const cli: BuildxCli = createBuildxCli(async (_file, argv, options) => {
     const args = argv.slice(1); // without "buildx"
     const dir = args.at(-1) ?? "";
     const dockerfile = readFileSync(join(dir, "Dockerfile"), "utf8");
-    const names = dockerfile.match(/^COPY (probe(?:-\d+)?) /gm)?.map((line) => line.split(" ")[1] ?? "") ?? [];
+    const names = readdirSync(dir)
+      .filter((name) => name.startsWith("probe"))
+      .sort();
     calls.push({
       args: [...args.slice(0, -1), "<context>"],
       timeoutMs: options?.timeoutMs,
       dockerfile,
-      probes: names.map((name) => readFileSync(join(dir, name))),
+      probes: Object.fromEntries(names.map((name) => [name, readFileSync(join(dir, name))])),
     });
     return { ...failed(""), exitCode: 0, ...answer(args) };
   });
   return { cli, calls };
 }
 
-describe("proving several platforms with ONE build", () => {
-  it("togetherDockerfile: a stage per platform with its own probe RUN, and a final stage copying from each", () => {
-    expect(togetherDockerfile(["linux/arm64", "linux/arm/v6"]).split("\n")).toEqual([
-      "FROM --platform=linux/arm64 scratch AS p0",
-      "COPY probe-0 /probe",
-      'RUN ["/probe"]',
-      "FROM --platform=linux/arm/v6 scratch AS p1",
-      "COPY probe-1 /probe",
-      'RUN ["/probe"]',
+const PLATFORMS = THREE.map((item) => item.platform);
+const probe = (cpu: Target["cpu"]) => Buffer.from(buildProbe(cpu));
+
+describe("proving several platforms with ONE multi-platform build", () => {
+  it("TOGETHER_DOCKERFILE: FROM scratch, each platform's build copying its own probe by TARGETARCH and TARGETVARIANT", () => {
+    expect(TOGETHER_DOCKERFILE.split("\n")).toEqual([
       "FROM scratch",
-      "COPY --from=p0 /probe /p0",
-      "COPY --from=p1 /probe /p1",
+      "ARG TARGETARCH",
+      "ARG TARGETVARIANT",
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: Dockerfile syntax
+      "COPY probe-${TARGETARCH}${TARGETVARIANT} /probe",
+      'RUN ["/probe"]',
       "",
     ]);
   });
 
-  it("togetherBuildArgs: no --platform (each stage names its own), no cache, cacheonly output", () => {
-    expect(togetherBuildArgs("default", "/tmp/c")).toEqual([
+  it("probeFileNames: <arch><variant>, and the spelling BuildKit normalizes to (arm64 = arm64/v8, arm = arm/v7)", () => {
+    expect(probeFileNames("linux/riscv64")).toEqual(["probe-riscv64"]);
+    expect(probeFileNames("linux/arm64")).toEqual(["probe-arm64", "probe-arm64v8"]);
+    expect(probeFileNames("linux/arm64/v8")).toEqual(["probe-arm64v8", "probe-arm64"]);
+    expect(probeFileNames("linux/arm/v6")).toEqual(["probe-armv6"]);
+    expect(probeFileNames("linux/arm/v7")).toEqual(["probe-armv7", "probe-arm"]);
+    expect(probeFileNames("linux/amd64")).toEqual(["probe-amd64", "probe-amd64v1"]);
+  });
+
+  it("togetherBuildArgs: every platform in one --platform, no cache, cacheonly output", () => {
+    expect(togetherBuildArgs("default", ["linux/amd64", "linux/arm64"], "/tmp/c")).toEqual([
       "build",
       "--builder",
       "default",
+      "--platform",
+      "linux/amd64,linux/arm64",
       "--no-cache",
       "--progress",
       "plain",
@@ -152,20 +166,38 @@ describe("proving several platforms with ONE build", () => {
     ]);
   });
 
-  it("the build succeeds (recorded): every platform proven by that one build, each stage with its own probe", async () => {
+  it("the build succeeds (recorded): every platform proven by that one build, each probe under its platform's name", async () => {
     const { cli, calls } = fakeCli(() => ({ stderr: recorded("together-ok.txt") }));
     const proofs = await proveMany(cli, "default", THREE, { timeoutMs: 9_000 });
     expect(proofs).toEqual(THREE.map(({ platform }) => ({ platform, proven: true })));
     expect(calls.map((call) => [call.args, call.timeoutMs])).toEqual([
-      [togetherBuildArgs("default", "<context>"), 9_000],
+      [togetherBuildArgs("default", PLATFORMS, "<context>"), 9_000],
     ]);
-    expect(calls[0]?.dockerfile).toBe(togetherDockerfile(THREE.map((p) => p.platform)));
-    expect(calls[0]?.probes).toEqual(THREE.map(({ target }) => Buffer.from(buildProbe(target.cpu))));
+    expect(calls[0]?.dockerfile).toBe(TOGETHER_DOCKERFILE);
+    expect(calls[0]?.probes).toEqual({
+      "probe-arm64": probe("aarch64"),
+      "probe-arm64v8": probe("aarch64"),
+      "probe-riscv64": probe("riscv64"),
+      "probe-s390x": probe("s390x"),
+    });
+  });
+
+  it("each builds alone, not together (recorded: the classic store's docker driver): none proven, buildx's error on each", async () => {
+    const refused = recorded("multi-platform-docker-driver.txt");
+    const { cli, calls } = fakeCli((args) => (args[4]?.includes(",") ? { exitCode: 1, stderr: refused } : {}));
+    const proofs = await proveMany(cli, "default", THREE.slice(0, 2));
+    const detail =
+      "it builds alone, but the one build of linux/arm64,linux/riscv64 failed: ERROR: Multi-platform build is not supported for the docker driver.";
+    expect(proofs).toEqual([
+      { platform: "linux/arm64", proven: false, detail, code: "QUS_EXEC_FAILED" },
+      { platform: "linux/riscv64", proven: false, detail, code: "QUS_EXEC_FAILED" },
+    ]);
+    expect(calls.map((call) => call.args[4])).toEqual(["linux/arm64,linux/riscv64", "linux/arm64", "linux/riscv64"]);
   });
 
   it("the build fails (recorded: one stage's exec format error): one build per platform tells which and why", async () => {
     const { cli, calls } = fakeCli((args) => {
-      if (!args.includes("--platform")) return { exitCode: 1, stderr: recorded("together-exec-format-error.txt") };
+      if (args[4]?.includes(",")) return { exitCode: 1, stderr: recorded("together-exec-format-error.txt") };
       // riscv64's own build fails as its stage did.
       if (args.includes("linux/riscv64")) return { exitCode: 1, stderr: recorded("together-exec-format-error.txt") };
       return {};
@@ -183,7 +215,7 @@ describe("proving several platforms with ONE build", () => {
       { platform: "linux/s390x", proven: true },
     ]);
     expect(calls.map((call) => call.args)).toEqual([
-      togetherBuildArgs("default", "<context>"),
+      togetherBuildArgs("default", PLATFORMS, "<context>"),
       ...THREE.map(({ platform }) => proofBuildArgs("default", platform, "<context>")),
     ]);
     expect(calls.slice(1).map((call) => call.dockerfile)).toEqual([
@@ -195,7 +227,7 @@ describe("proving several platforms with ONE build", () => {
 
   it("the build killed at its timeout: one build per platform, the hung one reported as a timeout", async () => {
     const { cli, calls } = fakeCli((args) =>
-      !args.includes("--platform") || args.includes("linux/s390x") ? { exitCode: undefined, timedOut: true } : {},
+      args[4]?.includes(",") || args.includes("linux/s390x") ? { exitCode: undefined, timedOut: true } : {},
     );
     const proofs = await proveMany(cli, "default", THREE, { timeoutMs: 1_000 });
     expect(proofs.map((proof) => [proof.platform, proof.proven, proof.failure, proof.code])).toEqual([
@@ -206,13 +238,12 @@ describe("proving several platforms with ONE build", () => {
     expect(calls).toHaveLength(4);
   });
 
-  it("one platform, or together: false: builds of their own only", async () => {
+  it("one platform: a build of its own, with PROOF_DOCKERFILE", async () => {
     const one = fakeCli(() => ({}));
     expect(await proveMany(one.cli, "default", THREE.slice(0, 1))).toEqual([{ platform: "linux/arm64", proven: true }]);
-    expect(one.calls.map((call) => call.args)).toEqual([proofBuildArgs("default", "linux/arm64", "<context>")]);
-    const apart = fakeCli(() => ({}));
-    await proveMany(apart.cli, "default", THREE, { together: false });
-    expect(apart.calls.map((call) => call.args.includes("--platform"))).toEqual([true, true, true]);
+    expect(one.calls.map((call) => [call.args, call.dockerfile])).toEqual([
+      [proofBuildArgs("default", "linux/arm64", "<context>"), PROOF_DOCKERFILE],
+    ]);
   });
 
   it("the builder gone during the build: QUS_EXEC_FAILED, no build per platform", async () => {

@@ -4,14 +4,7 @@ import { join } from "node:path";
 import { isQusError, QusError, type QusErrorCode, type Target } from "@qus/core";
 import { buildProbe, type ExecResult, type ProbeFailureKind, probeStepEnd } from "@qus/core/runner";
 import { onInterrupt } from "@qus/core/toolkit";
-import {
-  type BuildxCli,
-  DEFAULT_TIMEOUTS,
-  isNoBuilder,
-  lastError,
-  proofBuildArgs,
-  togetherBuildArgs,
-} from "./buildx-command.js";
+import { type BuildxCli, DEFAULT_TIMEOUTS, isNoBuilder, lastError, proofBuildArgs } from "./buildx-command.js";
 
 /** What a proof build showed for one platform, as data: words for it come from core (`describeFailure`). */
 export interface Proof {
@@ -78,76 +71,11 @@ export async function proveOne(
   }
 }
 
-function builderRemoved(builder: string): QusError {
+/** The error of a proof whose builder was removed meanwhile by another process. */
+export function builderRemoved(builder: string): QusError {
   return new QusError("QUS_EXEC_FAILED", `builder ${builder} was removed by another process while qus was proving it`, {
     hint: "run qus buildx again once nothing else removes the builder",
   });
-}
-
-/**
- * The Dockerfile that proves several platforms in one build: a stage per platform (`FROM --platform=P scratch`,
- * its own probe, `RUN ["/probe"]`, as {@link PROOF_DOCKERFILE}) and a final stage that copies a file from each, so
- * that every stage is built.
- */
-export function togetherDockerfile(platforms: readonly string[]): string {
-  const stages = platforms.map((platform, i) =>
-    [`FROM --platform=${platform} scratch AS p${i}`, `COPY probe-${i} /probe`, 'RUN ["/probe"]'].join("\n"),
-  );
-  const last = ["FROM scratch", ...platforms.map((_, i) => `COPY --from=p${i} /probe /p${i}`)].join("\n");
-  return `${[...stages, last].join("\n")}\n`;
-}
-
-/**
- * Proves every platform with ONE build of {@link togetherDockerfile} (no cache): true when it succeeded. A failed
- * or timed-out build says only that some platform failed: false, and the caller learns which (and why) from one
- * build per platform. Throws only when the builder itself is gone.
- */
-export async function proveTogether(
-  cli: BuildxCli,
-  builder: string,
-  platforms: readonly { platform: string; target: Target }[],
-  options: ProofOptions = {},
-): Promise<boolean> {
-  const dir = mkdtempSync(join(tmpdir(), "qus-proof-"));
-  const forget = onInterrupt(() => rmSync(dir, { recursive: true, force: true }));
-  try {
-    writeFileSync(join(dir, "Dockerfile"), togetherDockerfile(platforms.map((item) => item.platform)));
-    platforms.forEach((item, i) => {
-      writeFileSync(join(dir, `probe-${i}`), buildProbe(item.target.cpu));
-      chmodSync(join(dir, `probe-${i}`), 0o755);
-    });
-    let result: Awaited<ReturnType<BuildxCli["run"]>>;
-    try {
-      result = await cli.run(togetherBuildArgs(builder, dir), {
-        timeoutMs: options.timeoutMs ?? DEFAULT_TIMEOUTS.build,
-      });
-    } catch (error) {
-      if (isQusError(error) && error.code === "QUS_TIMEOUT") return false;
-      throw error;
-    }
-    if (result.exitCode === 0) return true;
-    if (isNoBuilder(result)) throw builderRemoved(builder);
-    return false;
-  } finally {
-    forget();
-    rmSync(dir, { recursive: true, force: true });
-  }
-}
-
-/**
- * Proves platforms: with one build for them all when `together` (and there are several), falling back to one
- * build per platform ({@link proveAll}) only when that build fails, to learn which platform failed and why.
- */
-export async function proveMany(
-  cli: BuildxCli,
-  builder: string,
-  platforms: readonly { platform: string; target: Target }[],
-  options: ProofOptions & { readonly parallel?: number; readonly together?: boolean } = {},
-): Promise<Proof[]> {
-  if (options.together !== false && platforms.length > 1 && (await proveTogether(cli, builder, platforms, options))) {
-    return platforms.map(({ platform }) => ({ platform, proven: true }));
-  }
-  return proveAll(cli, builder, platforms, options);
 }
 
 /** How the runtime's exec of the probe failed (the errno text runc prints as `exec /probe: ...`), as a kind. */

@@ -20,6 +20,7 @@ export function renderBootstrap(report: BootstrapReport, options: TableOptions =
       : `buildx: all ${report.platforms.length} platforms proven`;
   return [
     head,
+    ...(report.reason ? [`  why this builder: ${printable(report.reason)}`] : []),
     ...nodes,
     renderTable(report.binfmt, options).trimEnd(),
     ...report.nodeBinfmt.map((node) =>

@@ -24,7 +24,7 @@ function buildxExitCode(report: BootstrapReport): number {
 export const BUILDX_COMMAND: Command = {
   name: "buildx",
   summary:
-    "ensure binfmt on the engine's kernel, bootstrap a buildx builder, and prove each platform with a real build",
+    "ensure binfmt on the engine's kernel, bootstrap a buildx builder, and prove the platforms with a real build (several: one multi-platform build, as yours will run)",
   usage:
     "qus buildx --platforms LIST [--name N] [--driver docker|docker-container] [--driver-opt K=V] [--use] [--replace] [--proof-timeout S] [--junit FILE] [--json]",
   options: {
@@ -38,7 +38,7 @@ export const BUILDX_COMMAND: Command = {
     driver: {
       type: "string",
       value: "NAME",
-      help: "buildx driver: docker (default, the engine's BuildKit) or docker-container",
+      help: "buildx driver: docker (the engine's BuildKit) or docker-container; unset: the docker driver, or, for several platforms on an engine whose docker driver cannot build them at once (classic image store), docker-container builder qus, made current",
     },
     "driver-opt": {
       type: "string",
@@ -67,8 +67,9 @@ export const BUILDX_COMMAND: Command = {
   run: async (v) => {
     // Loaded only here: buildx handling pulls in libraries no other command needs.
     const { bootstrap, provenReport, renderBootstrap } = await import("@qus/buildx");
-    const driver = text(v, "driver") ?? "docker";
-    if (driver !== "docker" && driver !== "docker-container") {
+    // Unset is not "docker": bootstrap then picks a builder that can build every platform asked in one build.
+    const driver = text(v, "driver");
+    if (driver !== undefined && driver !== "docker" && driver !== "docker-container") {
       throw new QusError("QUS_USAGE", `unknown buildx driver ${JSON.stringify(driver)}`, {
         hint: "use --driver docker or --driver docker-container",
       });
