@@ -41,7 +41,7 @@ const verified = {
   summary: "| platform |",
   warnings: [],
   failures: [],
-  state: { driver: "local", registered: ["aarch64"], cleanup: false },
+  state: { kernel: "local", registered: ["aarch64"], cleanup: false },
 } as unknown as StepOutcome;
 
 const task = (inputs: Record<string, string>): TaskOptions => ({
@@ -85,10 +85,10 @@ describe("the task's main execution, through the task library", () => {
   });
 
   it("a 100 KB input is quoted short in the failed result", async () => {
-    await runTask(task({ platforms: "linux/arm64", driver: "x".repeat(100_000) }));
+    await runTask(task({ platforms: "linux/arm64", kernel: "x".repeat(100_000) }));
     const [status, message] = result() ?? [];
     expect(status).toBe("Failed");
     expect(message?.length).toBeLessThan(1000);
-    expect(message).toContain(`qus: error QUS_USAGE: the input driver is "${"x".repeat(200)}"…(99800 more)`);
+    expect(message).toContain(`qus: error QUS_USAGE: the input kernel is "${"x".repeat(200)}"…(99800 more)`);
   });
 });

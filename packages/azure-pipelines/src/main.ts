@@ -26,8 +26,7 @@ export async function runTask(options: TaskOptions): Promise<void> {
     // First, so the post-job step can undo what was done even if what follows goes wrong.
     tl.setTaskVariable(STATE_VARIABLE, serializeState(outcome.state));
     console.log(renderTable(outcome.report, { color: false }).trimEnd());
-    if (outcome.builder)
-      console.log(`buildx builder ${outcome.builder} proved: ${outcome.verified.join(", ") || "none"}`);
+    if (outcome.name) console.log(`buildx builder ${outcome.name} proved: ${outcome.verified.join(", ") || "none"}`);
     for (const [name, value] of Object.entries(taskOutputs(outcome))) tl.setVariable(name, value, false, true);
     uploadSummary(outcome.summary);
     for (const warning of outcome.warnings) tl.warning(warning);

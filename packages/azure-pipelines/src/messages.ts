@@ -7,7 +7,7 @@ export interface TaskOutputs {
   /** qus's report of the kernel, as one line of JSON. */
   readonly report: string;
   /** The buildx builder's name, or empty. */
-  readonly builder: string;
+  readonly builderName: string;
 }
 
 /** The output variables of a step's outcome. */
@@ -15,7 +15,7 @@ export function taskOutputs(outcome: StepOutcome): TaskOutputs {
   return {
     platforms: outcome.verified.join(","),
     report: JSON.stringify(outcome.report),
-    builder: outcome.builder ?? "",
+    builderName: outcome.name ?? "",
   };
 }
 

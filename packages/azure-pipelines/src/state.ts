@@ -31,7 +31,7 @@ export function parseState(text: string | undefined): StepState | undefined {
   const valid =
     typeof state === "object" &&
     state !== null &&
-    (state.driver === "local" || state.driver === "docker") &&
+    (state.kernel === "local" || state.kernel === "docker") &&
     Array.isArray(state.registered) &&
     state.registered.every((cpu) => typeof cpu === "string" && CPU.test(cpu)) &&
     typeof state.cleanup === "boolean" &&

@@ -1,8 +1,8 @@
 import { readFileSync } from "node:fs";
-import { INPUT_NAMES, type StepOutcome } from "@qus/ci";
+import { INPUT_DEFAULTS, INPUT_NAMES, type StepOutcome } from "@qus/ci";
 import type { Report } from "@qus/core";
 import { describe, expect, it } from "vitest";
-import { readTaskInputs, TASK_INPUT_NAMES, taskInputName } from "./inputs.js";
+import { readTaskInputs, TASK_INPUT_NAMES, TASK_INPUTS } from "./inputs.js";
 import { failureReason, taskOutputs } from "./messages.js";
 import { parseState, serializeState } from "./state.js";
 
@@ -11,25 +11,28 @@ const task = readJson("../task/task.json");
 const extension = readJson("../vss-extension.json");
 
 describe("task.json: the task the agent runs", () => {
-  it("takes @qus/ci's inputs, under names task.json allows", () => {
-    expect(taskInputName("builder-name")).toBe("builderName");
-    expect(TASK_INPUT_NAMES).toEqual(INPUT_NAMES.map((name) => (name === "builder-name" ? "builderName" : name)));
+  it("takes @qus/ci's inputs, under names task.json allows, with the defaults the step assumes", () => {
+    expect(Object.keys(TASK_INPUTS)).toEqual([...INPUT_NAMES]);
     expect(task.inputs.map((input: { name: string }) => input.name)).toEqual(TASK_INPUT_NAMES);
     for (const input of task.inputs) expect(input.name).toMatch(/^[A-Za-z][A-Za-z0-9]*$/);
     const byName = Object.fromEntries(task.inputs.map((input: { name: string }) => [input.name, input]));
-    expect(byName.platforms).toMatchObject({ type: "multiLine", required: true });
-    expect(byName.driver).toMatchObject({ type: "pickList", defaultValue: "auto" });
-    expect(Object.keys(byName.driver.options)).toEqual(["auto", "local", "docker"]);
-    for (const name of ["replace", "buildx", "cleanup"]) {
-      expect(byName[name]).toMatchObject({ type: "boolean", defaultValue: "false" });
+    for (const name of INPUT_NAMES) {
+      if (name === "image") continue; // core's installer image, however task.json words it
+      expect(byName[TASK_INPUTS[name]].defaultValue ?? "", name).toBe(INPUT_DEFAULTS[name]);
+      expect(byName[TASK_INPUTS[name]].required, name).toBe(false);
     }
+    expect(byName.platforms).toMatchObject({ type: "multiLine", defaultValue: "all" });
+    expect(Object.keys(byName.kernel.options)).toEqual(["auto", "local", "docker"]);
+    expect(Object.keys(byName.driver.options)).toEqual(["docker-container", "docker"]);
+    expect(byName.driverOpts).toMatchObject({ type: "multiLine" });
+    for (const name of ["replace", "buildx", "use", "cleanup"]) expect(byName[name]).toMatchObject({ type: "boolean" });
   });
 
   it("declares the outputs it sets, and runs its bundles on Node 20 and 24, main and post-job", () => {
     expect(task.OutputVariables.map((output: { name: string }) => output.name)).toEqual([
       "platforms",
       "report",
-      "builder",
+      "builderName",
     ]);
     for (const handler of ["Node20_1", "Node24"]) {
       expect(task.execution[handler].target).toBe("dist/index.js");
@@ -48,17 +51,34 @@ describe("task.json: the task the agent runs", () => {
 });
 
 describe("readTaskInputs: the agent's inputs under @qus/ci's names", () => {
-  it("maps builderName to builder-name; booleans as the user wrote them", () => {
-    const values: Record<string, string> = { platforms: "arm64\nriscv64", builderName: "multi", cleanup: "true" };
+  it("maps builderName and driverOpts; booleans as the user wrote them", () => {
+    const values: Record<string, string> = {
+      platforms: "arm64\nriscv64",
+      builderName: "multi",
+      driverOpts: "network=host",
+      cleanup: "false",
+    };
     expect(readTaskInputs((name) => values[name])).toMatchObject({
       platforms: ["arm64", "riscv64"],
-      builderName: "multi",
+      name: "multi",
+      driverOpts: ["network=host"],
       buildx: true,
-      cleanup: true,
+      cleanup: false,
+      use: true,
       replace: false,
     });
     expect(() => readTaskInputs((name) => ({ platforms: "arm64", replace: "yes" })[name])).toThrow(
       'the input replace is "yes"',
+    );
+  });
+
+  it("with nothing given: all platforms, kernel auto, cleanup on", () => {
+    expect(readTaskInputs(() => undefined)).toMatchObject({ platforms: ["all"], kernel: "auto", cleanup: true });
+  });
+
+  it("driver as the kernel (its earlier meaning) is refused, naming kernel", () => {
+    expect(() => readTaskInputs((name) => ({ driver: "local" })[name])).toThrow(
+      expect.objectContaining({ hint: "to choose the kernel to set up, write kernel: local" }),
     );
   });
 });
@@ -71,7 +91,7 @@ describe("what the task tells the agent", () => {
     expect(taskOutputs(outcome as unknown as StepOutcome)).toEqual({
       platforms: "linux/arm64,linux/riscv64",
       report: '{"ok":true}',
-      builder: "",
+      builderName: "",
     });
   });
 
@@ -87,7 +107,7 @@ describe("what the task tells the agent", () => {
 
 describe("the state the post-job step reads", () => {
   it("round-trips, and is undefined when the main step saved none", () => {
-    const state = { driver: "docker", registered: ["aarch64"], createdBuilder: "multi", cleanup: true } as const;
+    const state = { kernel: "docker", registered: ["aarch64"], createdBuilder: "multi", cleanup: true } as const;
     expect(parseState(serializeState(state))).toEqual(state);
     expect(parseState(undefined)).toBeUndefined();
     expect(parseState("")).toBeUndefined();
@@ -95,8 +115,8 @@ describe("the state the post-job step reads", () => {
 
   it("refuses what qus did not save", () => {
     expect(() => parseState("{")).toThrow("is not JSON");
-    expect(() => parseState('{"driver":"podman","registered":[],"cleanup":true}')).toThrow("is not a state qus saved");
-    expect(() => parseState('{"driver":"local","registered":["--all"],"cleanup":true}')).toThrow(
+    expect(() => parseState('{"kernel":"podman","registered":[],"cleanup":true}')).toThrow("is not a state qus saved");
+    expect(() => parseState('{"kernel":"local","registered":["--all"],"cleanup":true}')).toThrow(
       "is not a state qus saved",
     );
   });

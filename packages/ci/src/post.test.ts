@@ -11,7 +11,7 @@ function fakeExec(exitCode: number, stderr = "") {
   return { exec, calls };
 }
 
-const STATE = { driver: "docker", registered: [], createdBuilder: "qus-ci", cleanup: true } as const;
+const STATE = { kernel: "docker", registered: [], createdBuilder: "qus-ci", cleanup: true } as const;
 
 describe("runPost", () => {
   it("removes the builder the step created through the engine seam", async () => {

@@ -51,8 +51,8 @@ export async function runPost(state: StepState, options: StepOptions): Promise<P
 
 function removeEntries(state: StepState, options: StepOptions, exec: Exec, platforms: string) {
   const isRoot = options.isRoot ?? process.getuid?.() === 0;
-  if (state.driver === "local" && !isRoot) {
+  if (state.kernel === "local" && !isRoot) {
     return runQusAsRoot(exec, options.cliPath, ["remove", "--platforms", platforms, "--json"]);
   }
-  return remove({ platforms, driver: kernelDriver(state.driver, exec, state.image) });
+  return remove({ platforms, driver: kernelDriver(state.kernel, exec, state.image) });
 }

@@ -1,21 +1,21 @@
+import { randomBytes } from "node:crypto";
 import { type BootstrapReport, bootstrap, provenReport } from "@qus/buildx";
-import { type Driver, ensure, isQusError, type Report, renderMarkdown } from "@qus/core";
-import { createDockerCliRunner, type Exec, execProcess } from "@qus/core/runner";
+import { type Driver, type Report, renderMarkdown } from "@qus/core";
+import { type Exec, execProcess } from "@qus/core/runner";
 import { type PlatformProblem, platformProblems, runsProven } from "@qus/core/toolkit";
 import type { StepInputs } from "./inputs.js";
-import { kernelDriver } from "./kernel-driver.js";
-import { runQusAsRoot } from "./sudo.js";
+import { setUpKernel } from "./kernel-setup.js";
 
 /** What the post step needs to undo exactly what the main step did. */
 export interface StepState {
-  /** Where the step set up emulation. */
-  readonly driver: "local" | "docker";
+  /** The kernel the step set up. */
+  readonly kernel: "local" | "docker";
   /** QEMU cpus whose entries this step registered (not those it found, enabled or left alone). */
   readonly registered: readonly string[];
   /** The buildx builder this step created, if any. */
   readonly createdBuilder?: string;
   readonly image?: string;
-  /** The user asked for the clean-up (`cleanup: true`). */
+  /** The post step removes what the step set up (`cleanup: true`, the default). */
   readonly cleanup: boolean;
 }
 
@@ -30,8 +30,8 @@ export interface StepOutcome {
   readonly bootstrap?: BootstrapReport;
   /** The platforms asked for that run (native, or registered and verified; with buildx also proven), canonical. */
   readonly verified: readonly string[];
-  /** The builder's name, when `buildx` was asked. */
-  readonly builder?: string;
+  /** The buildx builder's name (the output `name`), when a builder was set up. */
+  readonly name?: string;
   /** The per-platform table, in Markdown. */
   readonly summary: string;
   readonly warnings: readonly string[];
@@ -50,42 +50,22 @@ export interface StepOptions {
 }
 
 /**
- * The step every qus CI plugin runs: picks where to set up emulation (the Docker engine's kernel when an engine
- * answers, since builds run there; else this machine's, through `sudo -n` when the job is not root), ensures and
- * verifies the platforms, optionally bootstraps and proves a buildx builder, and says which platforms run.
- * Throws a QusError when the step cannot run at all (bad input, no engine with `driver: docker`, no root).
+ * The step every qus CI plugin runs: picks the kernel (`kernel: auto`: this machine's through root or `sudo -n` when
+ * the Docker engine runs on it, with QEMU found here or taken from the distribution; else the engine's), ensures and
+ * verifies the platforms, optionally sets up and proves a buildx builder, and says which platforms run.
+ * Throws a QusError when the step cannot run at all (bad input, no engine with `kernel: docker`, no root).
  */
 export async function runStep(inputs: StepInputs, options: StepOptions): Promise<StepOutcome> {
   const exec = options.exec ?? execProcess;
   const isRoot = options.isRoot ?? process.getuid?.() === 0;
-  const driver = inputs.driver === "auto" ? await autoDriver(exec) : inputs.driver;
-  // One driver for the ensure and the builder's: what it learnt of the engine (its info, the image) is asked once.
-  const binfmtDriver = kernelDriver(driver, exec, inputs.image);
-
-  let report: Report;
+  const { kernel, report, driver } = await setUpKernel(inputs, { exec, isRoot, cliPath: options.cliPath });
+  const state: StepState = { kernel, registered: registeredBy(report), image: inputs.image, cleanup: inputs.cleanup };
   let bootstrapped: BootstrapReport | undefined;
-  if (driver === "local" && !isRoot) {
-    // Writing binfmt_misc needs root: the CLI does it under sudo, and a builder then finds the kernel ready.
-    report = await runQusAsRoot(exec, options.cliPath, ensureArgs(inputs));
-  } else {
-    report = await ensure({
-      platforms: inputs.platforms,
-      driver: binfmtDriver,
-      replace: inputs.replace,
-      ...(inputs.flags ? { flags: inputs.flags } : {}),
-    });
-  }
-  const state: StepState = {
-    driver,
-    registered: registeredBy(report),
-    image: inputs.image,
-    cleanup: inputs.cleanup,
-  };
   if (inputs.buildx && report.ok) {
     // The kernel is ready: the builder's own ensure changes nothing. Should it fail, the post step still knows
     // what this step registered.
     try {
-      bootstrapped = await bootstrapBuilder(inputs, exec, binfmtDriver);
+      bootstrapped = await bootstrapBuilder(inputs, exec, driver);
     } catch (error) {
       throw withStepState(error, state);
     }
@@ -97,7 +77,7 @@ export async function runStep(inputs: StepInputs, options: StepOptions): Promise
     report,
     bootstrap: bootstrapped,
     verified,
-    builder: bootstrapped?.builder,
+    name: bootstrapped?.builder,
     summary: summaryOf(report, bootstrapped),
     warnings: [...report.warnings, ...(bootstrapped?.warnings ?? [])],
     failures,
@@ -140,39 +120,27 @@ export function stepStateOf(error: unknown): StepState | undefined {
   return error instanceof Object ? STEP_STATES.get(error) : undefined;
 }
 
-/** The Docker engine's kernel when an engine answers (builds run there), else this machine's. */
-async function autoDriver(exec: Exec): Promise<"local" | "docker"> {
-  try {
-    await createDockerCliRunner({ exec, engineTimeoutMs: 10_000 }).info();
-    return "docker";
-  } catch (error) {
-    if (isQusError(error) && (error.code === "QUS_ENGINE_UNREACHABLE" || error.code === "QUS_USAGE")) return "local";
-    throw error;
-  }
-}
-
-/** `qus ensure` arguments for the inputs, as the CLI takes them. */
-function ensureArgs(inputs: StepInputs): string[] {
-  return [
-    "ensure",
-    "--platforms",
-    inputs.platforms.join(","),
-    ...(inputs.replace ? ["--replace"] : []),
-    ...(inputs.flags ? ["--flags", inputs.flags] : []),
-    "--json",
-  ];
-}
-
 function bootstrapBuilder(inputs: StepInputs, exec: Exec, binfmtDriver: Driver): Promise<BootstrapReport> {
   return bootstrap({
     platforms: inputs.platforms,
-    driver: inputs.builderName ? "docker-container" : "docker",
-    ...(inputs.builderName ? { builder: inputs.builderName } : {}),
+    driver: inputs.driver,
+    ...builderNameOf(inputs),
+    ...(inputs.driverOpts.length > 0 ? { driverOpts: inputs.driverOpts } : {}),
+    use: inputs.use,
     replace: inputs.replace,
     ...(inputs.image ? { image: inputs.image } : {}),
     binfmtDriver,
     exec,
   });
+}
+
+/**
+ * The builder's name: the one given; for a docker-container builder without one, a new name per job, as
+ * setup-buildx-action generates one (so two jobs on one machine never share, nor remove, each other's builder).
+ */
+function builderNameOf(inputs: StepInputs): { builder?: string } {
+  if (inputs.name) return { builder: inputs.name };
+  return inputs.driver === "docker-container" ? { builder: `qus-${randomBytes(6).toString("hex")}` } : {};
 }
 
 /** core's per-platform table, and the builder's proof when there is one. */

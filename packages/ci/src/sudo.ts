@@ -21,7 +21,7 @@ export async function runQusAsRoot(exec: Exec, cliPath: string, args: readonly s
       "QUS_NOT_ROOT",
       `setting up binfmt_misc on this machine needs root: this job runs as ${userName()}, and ${command} did not run (${why})`,
       {
-        hint: "run the job as root, allow its user passwordless sudo, or set driver: docker to set up the kernel of the Docker engine instead",
+        hint: "run the job as root, allow its user passwordless sudo, or set kernel: docker to set up the kernel behind the Docker engine instead",
       },
     );
   }

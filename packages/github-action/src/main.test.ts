@@ -37,7 +37,7 @@ const verified = {
   summary: "| platform |",
   warnings: [],
   failures: [],
-  state: { driver: "local", registered: ["aarch64"], cleanup: false },
+  state: { kernel: "local", registered: ["aarch64"], cleanup: false },
 } as unknown as StepOutcome;
 
 /** The `::error::` lines the step printed, decoded as the runner shows them. */
@@ -58,6 +58,25 @@ describe("the main step, through @actions/core", () => {
     expect(process.exitCode).toBeUndefined();
     expect(readFileSync(join(dir, "output"), "utf8")).toContain("linux/arm64");
     expect(errors()).toEqual([]);
+  });
+
+  it("the builder's name is the output name, as setup-buildx-action's", async () => {
+    await run({ runStep: async () => ({ ...verified, name: "qus-1a2b3c" }) });
+    expect(readFileSync(join(dir, "output"), "utf8")).toMatch(/^name<<.+\nqus-1a2b3c\n/m);
+  });
+
+  it("an input of an earlier version fails the step naming the one that replaced it, before anything runs", async () => {
+    vi.stubEnv("INPUT_BUILDER-NAME", "multi");
+    let ran = false;
+    await run({
+      runStep: async () => {
+        ran = true;
+        return verified;
+      },
+    });
+    expect(ran).toBe(false);
+    expect(process.exitCode).toBe(1);
+    expect(errors()).toEqual([expect.stringContaining("QUS_USAGE: the input builder-name is gone: it is name now")]);
   });
 
   it("GITHUB_OUTPUT cannot be written after the platforms were verified: a clean error naming it, exit 1", async () => {
@@ -103,11 +122,11 @@ describe("the main step, through @actions/core", () => {
   });
 
   it("a 100 KB input is quoted short in the error", async () => {
-    vi.stubEnv("INPUT_DRIVER", "x".repeat(100_000));
+    vi.stubEnv("INPUT_KERNEL", "x".repeat(100_000));
     await run({ runStep: async () => verified });
     expect(process.exitCode).toBe(1);
     const [error] = errors();
     expect(error?.length).toBeLessThan(1000);
-    expect(error).toContain(`QUS_USAGE: the input driver is "${"x".repeat(200)}"…(99800 more)`);
+    expect(error).toContain(`QUS_USAGE: the input kernel is "${"x".repeat(200)}"…(99800 more)`);
   });
 });

@@ -34,7 +34,7 @@ async function publish(outcome: StepOutcome): Promise<void> {
   const outputError = toRunnerFile("GITHUB_OUTPUT", "the step's outputs", outcome, () => {
     core.setOutput("platforms", outcome.verified.join(","));
     core.setOutput("report", JSON.stringify(outcome.report));
-    if (outcome.builder !== undefined) core.setOutput("builder", outcome.builder);
+    if (outcome.name !== undefined) core.setOutput("name", outcome.name);
   });
   core.info(outcome.summary);
   try {

@@ -35,7 +35,7 @@ function readState(text: string): StepState | undefined {
     return undefined;
   }
   const state = JSON.parse(text) as Partial<StepState>;
-  if ((state.driver !== "local" && state.driver !== "docker") || !Array.isArray(state.registered)) {
+  if ((state.kernel !== "local" && state.kernel !== "docker") || !Array.isArray(state.registered)) {
     core.warning(`qus: the saved state is not the main step's, nothing was removed: ${text}`, {
       title: "qus clean-up",
     });
