@@ -1,3 +1,4 @@
+import { QUS_IMAGE } from "@qus/core";
 import { describe, expect, it } from "vitest";
 import { INPUT_DEFAULTS, INPUT_NAMES, readStepInputs } from "./inputs.js";
 
@@ -100,11 +101,14 @@ describe("readStepInputs: the plugins' inputs, checked before anything runs", ()
   });
 
   it("an image that is no image reference is refused before anything runs", () => {
-    for (const image of ["qus binfmt", "Qus-Binfmt:latest", "qus-binfmt:latest\n--privileged", "-v/:/host"]) {
+    for (const image of ["qus binfmt", "Qus-Binfmt:latest", `${QUS_IMAGE}\n--privileged`, "-v/:/host"]) {
       expect(() => readStepInputs(reader({ platforms: "arm64", image }))).toThrow(
         `the input image is ${JSON.stringify(image)}: not a container image reference`,
       );
     }
+    // Left out: no image of its own, so core's default (QUS_IMAGE from the environment, else QUS_IMAGE) applies.
+    expect(readStepInputs(reader({ platforms: "arm64" })).image).toBeUndefined();
+    expect(readStepInputs(reader({ platforms: "arm64", image: QUS_IMAGE })).image).toBe(QUS_IMAGE);
     expect(readStepInputs(reader({ platforms: "arm64", image: "tonistiigi/binfmt:qemu-v9.2.2" })).image).toBe(
       "tonistiigi/binfmt:qemu-v9.2.2",
     );

@@ -1,5 +1,5 @@
 import { BUILDER_NAME } from "@qus/buildx";
-import { platformNames, QusError, resolvePlatforms } from "@qus/core";
+import { platformNames, QUS_IMAGE, QusError, resolvePlatforms } from "@qus/core";
 import { isImageReference, quoteInput } from "@qus/core/toolkit";
 import { booleanInput, lines, refuseRetired } from "./input-values.js";
 
@@ -17,7 +17,7 @@ export interface StepInputs {
   /** The platforms as the user wrote them, one per item (`arm64`, `linux/arm64`, `aarch64`, `all`); `all` by default. */
   readonly platforms: readonly string[];
   readonly kernel: StepKernel;
-  /** The installer image for the engine's kernel; core's default when unset. */
+  /** The installer image for the engine's kernel; unset: core's default (QUS_IMAGE from the environment, else QUS_IMAGE of @qus/core). */
   readonly image?: string;
   /** Replace entries that differ or stand in the way. */
   readonly replace: boolean;
@@ -95,7 +95,7 @@ export function readStepInputs(read: InputReader): StepInputs {
   const image = text("image");
   if (image !== undefined && !isImageReference(image)) {
     throw new QusError("QUS_USAGE", `the input image is ${quoteInput(image)}: not a container image reference`, {
-      hint: "name the installer image as docker does, e.g. image: ghcr.io/your-org/qus-binfmt:v1 (build it with qus image build) or tonistiigi/binfmt:latest",
+      hint: `name the installer image as docker does, e.g. image: ${QUS_IMAGE} (the default: leave image out), a copy of it in your registry, or tonistiigi/binfmt:latest`,
     });
   }
   const driverOpts = lines(text("driver-opts"));

@@ -1,3 +1,4 @@
+import { QUS_IMAGE } from "@qus/core";
 import type { OptionSpec, Values } from "./command.js";
 import { text } from "./values.js";
 
@@ -41,7 +42,7 @@ export const driverOptions: Record<string, OptionSpec> = {
   image: {
     type: "string",
     value: "REF",
-    help: "docker and podman drivers: installer image: qus's own (default qus-binfmt:latest, from qus image build) or a tonistiigi/binfmt image",
+    help: `docker and podman drivers: installer image: qus's own (default $QUS_IMAGE, else ${QUS_IMAGE}, pulled if missing; qus image build makes it with no registry) or a tonistiigi/binfmt image`,
   },
   privileged: {
     type: "boolean",

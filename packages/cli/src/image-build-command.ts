@@ -1,3 +1,4 @@
+import { QUS_IMAGE } from "@qus/core";
 import type { Command, OptionSpec } from "./command.js";
 import { driverOptions, json } from "./common-options.js";
 import { engineFrom } from "./driver-choice.js";
@@ -9,12 +10,17 @@ export const IMAGE_BUILD_COMMAND: Command = {
   summary:
     "build qus's installer image (busybox + QEMU from Debian packages, FROM scratch) on the docker or podman engine",
   usage:
-    "qus image build [--tag T] [--deb-dir DIR] [--qemu-from SOURCE] [--driver docker|podman] [--context NAME] [--dry-run] [--json]",
+    "qus image build [--tag T] [--platform P] [--deb-dir DIR] [--qemu-from SOURCE] [--driver docker|podman] [--context NAME] [--dry-run] [--json]",
   options: {
     tag: {
       type: "string",
       value: "T",
-      help: "image tag (default qus-binfmt:latest; qus-binfmt:qemu-<version> is added)",
+      help: `image tag (default $QUS_IMAGE, else ${QUS_IMAGE}, the image ensure uses; <repository>:<qus version>-qemu-<QEMU version> is added)`,
+    },
+    platform: {
+      type: "string",
+      value: "P",
+      help: "the image's platform (linux/amd64, linux/arm64, ...; default the engine's): built from that architecture's Debian packages; another architecture's must run on the engine first (qus ensure --platforms P)",
     },
     "deb-dir": {
       type: "string",
@@ -41,6 +47,7 @@ export const IMAGE_BUILD_COMMAND: Command = {
     const { buildImageOn } = await import("./engines.js");
     const result = await buildImageOn(engine, text(v, "context"), {
       tag: text(v, "tag"),
+      platform: text(v, "platform"),
       debDir: text(v, "deb-dir"),
       qemuFrom: text(v, "qemu-from"),
       dryRun: flag(v, "dry-run"),

@@ -46,7 +46,8 @@ export class Qus {
    * so.
    *
    * @param platforms Platforms to register; the module's platforms by default.
-   * @param image Installer image from a registry: tonistiigi/binfmt (pinned) by default, or qus's own pushed.
+   * @param image Installer image from a registry: qus's own by default (QUS_IMAGE, ghcr.io/qus/qus-binfmt:<version>), a
+   * copy of it pushed to your registry, or a tonistiigi/binfmt image.
    * @param replace Replace an entry for the architecture that differs from QEMU's.
    * @param format table, json or markdown.
    */

@@ -1,7 +1,7 @@
 import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { isQusError } from "@qus/core";
+import { isQusError, QUS_IMAGE } from "@qus/core";
 import { buildProbe, PROGRAM_PATH } from "@qus/core/runner";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { type Call, callOf, type FakeEngine, startFakeEngine } from "./fake-engine.js";
@@ -187,19 +187,19 @@ describe("createDaggerRunner (fake engine session over the SDK's HTTP transport;
   it("reads an image's labels, and answers undefined for an image the engine cannot pull", async () => {
     const runner = await runnerOn((chain) => {
       const address = callOf(chain, "from")?.args.address;
-      if (last(chain) === "sync" && address === "qus-binfmt:latest") throw new Error("pull access denied");
+      if (last(chain) === "sync" && address === QUS_IMAGE) throw new Error("pull access denied");
       if (last(chain) === "id" && chain.at(-2)?.field === "labels") return [{ id: "label-a" }, { id: "label-b" }];
       const node = callOf(chain, "node")?.args.id;
       if (last(chain) === "name") return node === "label-a" ? "org.opencontainers.image.title" : "org.qus.qemu.version";
       if (last(chain) === "value") return node === "label-a" ? "qus-binfmt" : "qemu-aarch64 version 10.2.3";
       return undefined;
     });
-    expect(await runner.imageLabels("qus-binfmt:latest")).toBeUndefined();
+    expect(await runner.imageLabels(QUS_IMAGE)).toBeUndefined();
     expect(await runner.imageLabels("registry.example/qus-binfmt:1")).toEqual({
       "org.opencontainers.image.title": "qus-binfmt",
       "org.qus.qemu.version": "qemu-aarch64 version 10.2.3",
     });
-    expect(await runner.pull("qus-binfmt:latest")).toBe(false);
+    expect(await runner.pull(QUS_IMAGE)).toBe(false);
   });
 
   it("turns a session that does not answer into QUS_ENGINE_UNREACHABLE (the fake session is closed)", async () => {
@@ -210,7 +210,7 @@ describe("createDaggerRunner (fake engine session over the SDK's HTTP transport;
 
   it("refuses to build an image: a Dagger engine keeps none", async () => {
     const runner = await runnerOn(() => undefined);
-    await expect(runner.buildImage({ contextDir: workdir, tags: ["qus-binfmt:latest"] })).rejects.toMatchObject({
+    await expect(runner.buildImage({ contextDir: workdir, tags: [QUS_IMAGE] })).rejects.toMatchObject({
       code: "QUS_USAGE",
     });
   });
@@ -223,6 +223,9 @@ describe("createDaggerRunner (fake engine session over the SDK's HTTP transport;
 function binfmtStatus(emulators: readonly string[]): string {
   return JSON.stringify({ supported: ["linux/amd64", "linux/386"], emulators }, null, 2);
 }
+
+/** tonistiigi/binfmt, named by the user: never taken by default. */
+const TONISTIIGI = "tonistiigi/binfmt:qemu-v10.2.3-68";
 
 /**
  * An amd64 engine whose host kernel starts without entries and gains qemu-aarch64 when tonistiigi/binfmt installs
@@ -260,7 +263,7 @@ function tonistiigiEngine() {
     if (field === "version") return "v0.21.9";
     const address = callOf(chain, "from")?.args.address;
     if (field === "sync" && !callOf(chain, "withExec")) {
-      if (address === "qus-binfmt:latest") throw new Error("pull access denied for qus-binfmt");
+      if (address === QUS_IMAGE) throw new Error("pull access denied for qus-binfmt");
       return undefined;
     }
     if (field === "id" && chain.at(-2)?.field === "labels") return [];
@@ -285,7 +288,7 @@ describe("ensureText and statusText through core (fake engine playing tonistiigi
     engine = await startFakeEngine(fake.answer);
     const text = await ensureText(
       { client: engine.client, programFiles: workdirProgramFiles(engine.client, workdir) },
-      { platforms: ["linux/arm64"], replace: false, format: "table" },
+      { platforms: ["linux/arm64"], image: TONISTIIGI, replace: false, format: "table" },
     );
     expect(fake.emulators).toEqual(["qemu-aarch64"]);
     expect(fake.binfmtRuns).toContainEqual(["--install", "arm64"]);
@@ -310,7 +313,7 @@ describe("ensureText and statusText through core (fake engine playing tonistiigi
     });
     const error = await ensureText(
       { client: engine.client, programFiles: workdirProgramFiles(engine.client, workdir) },
-      { platforms: ["arm64"], replace: false, format: "table" },
+      { platforms: ["arm64"], image: TONISTIIGI, replace: false, format: "table" },
     ).catch((caught: unknown) => caught);
     expect(isQusError(error) && error.code).toBe("QUS_VERIFY_FAILED");
     expect((error as Error).message).toContain("The engine's host kernel:");
@@ -323,12 +326,26 @@ describe("ensureText and statusText through core (fake engine playing tonistiigi
     engine = await startFakeEngine(fake.answer);
     const text = await statusText(
       { client: engine.client, programFiles: workdirProgramFiles(engine.client, workdir) },
-      { platforms: ["arm64"], format: "json" },
+      { platforms: ["arm64"], image: TONISTIIGI, format: "json" },
     );
     const report = JSON.parse(text) as { driver: string; platforms: { platform: string; after: string }[] };
     expect(report.driver).toBe("dagger");
     expect(report.platforms[0]).toMatchObject({ platform: "linux/arm64", after: "enabled" });
     expect(fake.binfmtRuns.some((args) => args[0] === "--install" || args[0] === "--uninstall")).toBe(false);
+  });
+
+  it("with no image: qus's default, pulled; when it cannot be pulled, QUS_IMAGE_MISSING naming it, no tonistiigi/binfmt", async () => {
+    const fake = tonistiigiEngine();
+    engine = await startFakeEngine(fake.answer);
+    const error = await ensureText(
+      { client: engine.client, programFiles: workdirProgramFiles(engine.client, workdir) },
+      { platforms: ["arm64"], replace: false, format: "table" },
+    ).catch((caught: unknown) => caught);
+    expect(isQusError(error) && error.code).toBe("QUS_IMAGE_MISSING");
+    expect((error as Error).message).toContain(QUS_IMAGE);
+    const images = engine.queries.map((chain) => callOf(chain, "from")?.args.address).filter(Boolean);
+    expect(images).not.toContain(TONISTIIGI);
+    expect(fake.binfmtRuns).toEqual([]);
   });
 
   it("refuses a bad format before any container runs", async () => {

@@ -100,7 +100,7 @@ export function createDaggerRunner(client: Client, options: DaggerRunnerOptions 
         "QUS_USAGE",
         `a Dagger engine keeps no local images, so ${spec.tags[0] ?? "qus's installer"} cannot be built and tagged there`,
         {
-          hint: "push qus's installer to a registry (qus image build, then docker push) and pass it as image, or leave image out to use tonistiigi/binfmt",
+          hint: "leave image out to pull qus's default installer image, or push one to a registry (qus image build, then docker push) and pass it as image",
         },
       );
     },

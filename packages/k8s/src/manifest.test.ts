@@ -1,7 +1,8 @@
+import { QUS_IMAGE } from "@qus/core";
 import { DaemonSet } from "kubernetes-models/apps/v1";
 import { ClusterRole, ClusterRoleBinding } from "kubernetes-models/rbac.authorization.k8s.io/v1";
 import { Namespace, ServiceAccount } from "kubernetes-models/v1";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { parseAllDocuments } from "yaml";
 import { daemonSetManifest, type KubeObject } from "./manifest.js";
 import { renderManifest } from "./render.js";
@@ -57,6 +58,18 @@ describe("qus k8s manifest (validated offline against Kubernetes' schemas, no cl
     expect(keep?.args?.slice(0, 1)).toEqual(["--keep"]);
     expect(keep?.readinessProbe?.exec.command.slice(0, 2)).toEqual(["/usr/bin/qus-binfmt", "--check"]);
     expect(pod.volumes.find((volume) => volume.hostPath)?.hostPath?.path).toBe("/proc/sys/fs/binfmt_misc");
+  });
+
+  it("the image: core's versioned default, QUS_IMAGE from the environment when set, never :latest", () => {
+    expect(QUS_IMAGE).toMatch(/^ghcr\.io\/qus\/qus-binfmt:\d+\.\d+\.\d+/);
+    vi.stubEnv("QUS_IMAGE", "");
+    try {
+      expect(podOf(daemonSetManifest()).initContainers[0]?.image).toBe(QUS_IMAGE);
+      vi.stubEnv("QUS_IMAGE", "127.0.0.1:5000/qus/qus-binfmt:9");
+      expect(podOf(daemonSetManifest()).initContainers[0]?.image).toBe("127.0.0.1:5000/qus/qus-binfmt:9");
+    } finally {
+      vi.unstubAllEnvs();
+    }
   });
 
   it("labels and a startup taint: a ServiceAccount, a ClusterRole on nodes and its binding, and the labeller", () => {

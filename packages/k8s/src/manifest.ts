@@ -1,5 +1,5 @@
-import { QUS_IMAGE, QusError, resolvePlatforms } from "@qus/core";
-import { canonicalPlatform, isImageReference, quoteInput } from "@qus/core/toolkit";
+import { QusError, resolvePlatforms } from "@qus/core";
+import { canonicalPlatform, defaultInstallerImage, isImageReference, quoteInput } from "@qus/core/toolkit";
 
 /** Options of {@link daemonSetManifest}. */
 export interface ManifestOptions {
@@ -7,7 +7,10 @@ export interface ManifestOptions {
   readonly platforms?: string;
   /** Namespace of the DaemonSet (and its ServiceAccount); `kube-system` by default. */
   readonly namespace?: string;
-  /** qus's installer image (`qus image build`, pushed where the nodes pull from); qus-binfmt:latest by default. */
+  /**
+   * qus's installer image as the nodes pull it: `QUS_IMAGE` from the environment, else core's default
+   * (`ghcr.io/qus/qus-binfmt:<version>`, QUS_IMAGE in @qus/core); `qus image build` and a push for your own registry.
+   */
   readonly image?: string;
   /** Label each node with the platforms it proved (needs the labeller's ServiceAccount and RBAC). */
   readonly labelNodes?: boolean;
@@ -52,7 +55,7 @@ export function daemonSetManifest(options: ManifestOptions = {}): KubeObject[] {
   const { namespace, interval } = checkedOptions(options);
   const labels = { "app.kubernetes.io/name": APP_NAME, "app.kubernetes.io/part-of": "qus" };
   const shape: PodShape = {
-    image: options.image ?? QUS_IMAGE,
+    image: options.image ?? defaultInstallerImage(),
     list: resolvePlatforms(options.platforms ?? "all")
       .map(canonicalPlatform)
       .join(","),

@@ -1,5 +1,5 @@
-import { QUS_IMAGE, resolvePlatforms } from "@qus/core";
-import { canonicalPlatform } from "@qus/core/toolkit";
+import { resolvePlatforms } from "@qus/core";
+import { canonicalPlatform, defaultInstallerImage } from "@qus/core/toolkit";
 import {
   APP_NAME,
   checkedOptions,
@@ -27,7 +27,7 @@ export function uninstallManifest(
       ? "all"
       : resolvePlatforms(options.platforms).map(canonicalPlatform).join(",");
   const labels = { "app.kubernetes.io/name": UNINSTALL_NAME, "app.kubernetes.io/part-of": "qus" };
-  const image = options.image ?? QUS_IMAGE;
+  const image = options.image ?? defaultInstallerImage();
   const idle = {
     name: "done",
     image,

@@ -47,6 +47,7 @@ export async function buildImage(client: EngineClient, spec: BuildSpec): Promise
     const context = tarOf(membersOfFolder(spec.contextDir));
     const stream = (await dockerode.buildImage(context as unknown as NodeJS.ReadableStream, {
       t: first,
+      ...(spec.platform ? { platform: spec.platform } : {}),
       abortSignal: AbortSignal.timeout(timeoutMs),
     })) as unknown as Readable;
     await followToEnd(dockerode, stream, timeoutMs);

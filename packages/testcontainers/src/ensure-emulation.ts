@@ -3,7 +3,6 @@ import {
   ensure,
   isQusError,
   type PlatformReport,
-  QUS_IMAGE,
   QusError,
   type Report,
   resolvePlatforms,
@@ -28,13 +27,14 @@ export interface EnsureEmulationOptions {
   /** The engine's client; Testcontainers' own (`getContainerRuntimeClient()`) by default. */
   readonly client?: ContainerRuntimeClient;
   /**
-   * The installer image on the engine: `qus-binfmt:latest` (qus's own) when the engine has it, else the pinned
-   * tonistiigi/binfmt, pulled.
+   * The installer image on the engine: `QUS_IMAGE` from the environment, else qus's default (`QUS_IMAGE` of
+   * @qus/core, `ghcr.io/qus/qus-binfmt:<version>`), pulled when the engine lacks it. A tonistiigi/binfmt image is
+   * used only when named here.
    */
   readonly image?: string;
   /**
-   * When the engine has no installer image and none can be pulled (no registry), build qus's own there, from
-   * Debian's packages fetched by this machine's apt. Default: true.
+   * When the engine has no installer image and it cannot be pulled (no registry), build qus's own there, tagged
+   * as the default, from Debian's packages fetched by this machine's apt. Default: true.
    */
   readonly buildInstaller?: boolean;
   /** true: the helper container runs privileged from the start; false: never; unset: only when least privilege is refused. */
@@ -147,8 +147,8 @@ async function ensureOnEngine(state: EngineState, targets: readonly Asked[], opt
   } catch (error) {
     const mayBuild = options.buildInstaller !== false && options.image === undefined;
     if (!mayBuild || !isQusError(error) || error.code !== "QUS_IMAGE_MISSING") throw error;
-    // No installer and no registry: build qus's own on that engine, then once more.
-    await buildImage({ runner: state.runner, tag: QUS_IMAGE });
+    // No installer and no registry: build qus's own on that engine (tagged as the default reference), then once more.
+    await buildImage({ runner: state.runner });
     return run();
   }
 }

@@ -1,4 +1,4 @@
-import type { PlatformReport, Report } from "@qus/core";
+import { type PlatformReport, QUS_IMAGE, type Report } from "@qus/core";
 import type { EngineInfo } from "@qus/core/runner";
 import { describeFailure, failureHint, requireTarget } from "@qus/core/toolkit";
 import type { ContainerRuntimeClient } from "testcontainers";
@@ -124,7 +124,7 @@ describe("the engine's report: core's native rule, core's model, core's words", 
     userns: false,
     endpoint: "unix:///var/run/docker.sock",
   };
-  const facts = { engine, driver: "testcontainers", verified: new Map(), details: { image: "qus-binfmt:latest" } };
+  const facts = { engine, driver: "testcontainers", verified: new Map(), details: { image: QUS_IMAGE } };
   const arm64: PlatformReport = {
     platform: "linux/arm64",
     cpu: "aarch64",
@@ -158,7 +158,7 @@ describe("the engine's report: core's native rule, core's model, core's words", 
     };
     const report = engineReport([requireTarget("x86_64"), requireTarget("aarch64")], facts, ran);
     expect(report).toMatchObject({ schemaVersion: 1, command: "ensure", driver: "testcontainers", ok: false });
-    expect(report.driverDetails).toEqual({ image: "qus-binfmt:latest", endpoint: "unix:///var/run/docker.sock" });
+    expect(report.driverDetails).toEqual({ image: QUS_IMAGE, endpoint: "unix:///var/run/docker.sock" });
     expect(report.kernel.release).toBe("6.8.0");
     expect(report.warnings).toEqual(["w"]);
     expect(report.platforms.map((platform) => [platform.platform, platform.before, platform.ok])).toEqual([
