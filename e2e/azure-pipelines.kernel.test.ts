@@ -132,23 +132,24 @@ afterEach(() => {
 });
 
 describe("the main step, as the agent starts it", () => {
-  it("driver auto picks the engine's kernel: outputs exactly the asked platforms, canonical, and they run there", () => {
-    const run = runTask(MAIN, agentTemp, { platforms: "arm64\nlinux/riscv64", driver: "auto" });
+  it("kernel auto picks this machine's kernel (root, the engine on it): the asked platforms, and the engine runs them", () => {
+    const run = runTask(MAIN, agentTemp, { platforms: "arm64\nlinux/riscv64", kernel: "auto" });
     expect(run.result, said(run)).toBe("Succeeded");
     expect(run.outputs.platforms).toBe("linux/arm64,linux/riscv64");
-    expect(run.outputs.builder).toBe("");
+    expect(run.outputs.builderName).toBe("");
     const report = JSON.parse(run.outputs.report ?? "{}");
-    expect(report).toMatchObject({ command: "ensure", driver: "docker", ok: true });
+    expect(report).toMatchObject({ command: "ensure", driver: "local", ok: true });
     expect(report.platforms.map((p: { platform: string; verified: boolean }) => [p.platform, p.verified])).toEqual([
       ["linux/arm64", true],
       ["linux/riscv64", true],
     ]);
     expect(run.summary).toMatch(/\| linux\/arm64 \|/);
     expect(run.summary).toMatch(/\| linux\/riscv64 \|/);
+    // cleanup is on by default: the post-job step removes what this task registered.
     expect(JSON.parse(run.taskVariables.qus_state ?? "{}")).toEqual({
-      driver: "docker",
+      kernel: "local",
       registered: ["aarch64", "riscv64"],
-      cleanup: false,
+      cleanup: true,
     });
     for (const [platform, machine] of [
       ["linux/arm64", "aarch64"],
@@ -160,8 +161,8 @@ describe("the main step, as the agent starts it", () => {
     }
   });
 
-  it("driver local, as root: this machine's kernel, and its foreign programs run", () => {
-    const run = runTask(MAIN, agentTemp, { platforms: "aarch64, s390x", driver: "local" });
+  it("kernel local, as root: this machine's kernel, and its foreign programs run", () => {
+    const run = runTask(MAIN, agentTemp, { platforms: "aarch64, s390x", kernel: "local" });
     expect(run.result, said(run)).toBe("Succeeded");
     expect(run.outputs.platforms).toBe("linux/arm64,linux/s390x");
     expect(JSON.parse(run.outputs.report ?? "{}")).toMatchObject({ driver: "local", ok: true });
@@ -169,10 +170,15 @@ describe("the main step, as the agent starts it", () => {
     expect(runProgram(busybox("s390x"), ["uname", "-m"]).stdout).toBe("s390x");
   });
 
-  it("buildx: proves the engine's own builder builds each platform; the builder is an output", () => {
-    const run = runTask(MAIN, agentTemp, { platforms: "linux/arm64", driver: "docker", buildx: "true" });
+  it("buildx with driver docker: proves the engine's own builder builds each platform; builderName is an output", () => {
+    const run = runTask(MAIN, agentTemp, {
+      platforms: "linux/arm64",
+      kernel: "docker",
+      buildx: "true",
+      driver: "docker",
+    });
     expect(run.result, said(run)).toBe("Succeeded");
-    expect(run.outputs).toMatchObject({ platforms: "linux/arm64", builder: "default" });
+    expect(run.outputs).toMatchObject({ platforms: "linux/arm64", builderName: "default" });
     expect(run.summary).toContain("### buildx builder default");
     expect(run.summary).toMatch(/\| linux\/arm64 \| (yes|no) \| no \| ✅ yes \|/);
   }, 300_000);
@@ -202,10 +208,10 @@ describe("through azure-pipelines-task-lib's MockTestRunner, with no mocks", () 
   }
 
   it("succeeds on the real kernel and sets the output variables", async () => {
-    const runner = await mockRun({ platforms: "linux/arm64", driver: "local" });
+    const runner = await mockRun({ platforms: "linux/arm64", kernel: "local" });
     expect(runner.succeeded, `${runner.errorIssues.join("\n")}\n${runner.stderr}`).toBe(true);
     expect(runner.errorIssues).toEqual([]);
-    expect(readCommands(runner.stdout).outputs).toMatchObject({ platforms: "linux/arm64", builder: "" });
+    expect(readCommands(runner.stdout).outputs).toMatchObject({ platforms: "linux/arm64", builderName: "" });
     expect(entryNames()).toContain("qemu-aarch64");
     expect(runProgram(busybox("arm64"), ["uname", "-m"]).stdout).toBe("aarch64");
   });
@@ -223,7 +229,7 @@ describe("the post-job step, with the task variables the main step set", () => {
   it("cleanup: removes what main registered and leaves the entries that were there before", async () => {
     const before = await qus(["ensure", "--platforms", "linux/s390x"]);
     expect(before.exitCode, before.stderr).toBe(0);
-    const main = runTask(MAIN, agentTemp, { platforms: "arm64,s390x", driver: "local", cleanup: "true" });
+    const main = runTask(MAIN, agentTemp, { platforms: "arm64,s390x", kernel: "local", cleanup: "true" });
     expect(main.result, said(main)).toBe("Succeeded");
     expect(entryNames()).toEqual(expect.arrayContaining(["qemu-aarch64", "qemu-s390x"]));
 
@@ -242,7 +248,7 @@ describe("the post-job step, with the task variables the main step set", () => {
   });
 
   it("cleanup on the engine's kernel: removes through a helper container", () => {
-    const main = runTask(MAIN, agentTemp, { platforms: "riscv64", driver: "docker", cleanup: "true" });
+    const main = runTask(MAIN, agentTemp, { platforms: "riscv64", kernel: "docker" });
     expect(main.result, said(main)).toBe("Succeeded");
     expect(entryNames()).toContain("qemu-riscv64");
     const post = runTask(POST, agentTemp, {}, { taskVariables: main.taskVariables });
@@ -250,8 +256,8 @@ describe("the post-job step, with the task variables the main step set", () => {
     expect(entryNames()).not.toContain("qemu-riscv64");
   });
 
-  it("without cleanup, or without a main step that ran, it leaves everything and does not fail", () => {
-    const main = runTask(MAIN, agentTemp, { platforms: "arm64", driver: "local" });
+  it("cleanup false, or no main step that ran: it leaves everything and does not fail", () => {
+    const main = runTask(MAIN, agentTemp, { platforms: "arm64", kernel: "local", cleanup: "false" });
     expect(main.result, said(main)).toBe("Succeeded");
     const kept = runTask(POST, agentTemp, {}, { taskVariables: main.taskVariables });
     expect(kept.stdout).toContain("cleanup is false");
@@ -279,7 +285,7 @@ describe("failures fail the task with the reason and the hint", () => {
     // A distribution's stale entry for riscv64 whose interpreter is not there: qus reports it and leaves it alone.
     registerStaleRiscv64("qus-e2e-azp-stale-riscv64");
     try {
-      const run = runTask(MAIN, agentTemp, { platforms: "riscv64,arm64", driver: "local" });
+      const run = runTask(MAIN, agentTemp, { platforms: "riscv64,arm64", kernel: "local" });
       expect(run.result).toBe("Failed");
       expect(run.errors[0]).toMatch(/^linux\/riscv64: .*qus-e2e-azp-stale-riscv64.* \(hint: .*replace/);
       expect(run.message).toBe(`qus: 1 platform does not run: ${run.errors[0]}`);
@@ -291,11 +297,21 @@ describe("failures fail the task with the reason and the hint", () => {
     }
   });
 
-  it("an engine that does not answer, with driver docker", () => {
+  it("driver with its earlier meaning (the kernel) is refused naming kernel; nothing registered", () => {
+    const run = runTask(MAIN, agentTemp, { platforms: "arm64", driver: "local" });
+    expect(run.result).toBe("Failed");
+    expect(run.message).toMatch(
+      /^qus: (error )?QUS_USAGE: the input driver is "local": driver names the buildx driver now/,
+    );
+    expect(run.message).toContain("(hint: to choose the kernel to set up, write kernel: local)");
+    expect(entryNames()).not.toContain("qemu-aarch64");
+  });
+
+  it("an engine that does not answer, with kernel docker", () => {
     const run = runTask(
       MAIN,
       agentTemp,
-      { platforms: "arm64", driver: "docker" },
+      { platforms: "arm64", kernel: "docker" },
       {
         env: { DOCKER_HOST: "tcp://127.0.0.1:9" },
       },
@@ -308,20 +324,20 @@ describe("failures fail the task with the reason and the hint", () => {
     expect(entryNames()).not.toContain("qemu-aarch64");
   });
 
-  it("a non-root user without sudo, with driver local: the user, the sudo it tried, and what to do", () => {
+  it("a non-root user without sudo, with kernel local: the user, the sudo it tried, and what to do", () => {
     const sudo = spawnSync("runuser", ["-u", "nobody", "--", "sudo", "-n", "true"], {
       encoding: "utf8",
       timeout: 30_000,
     });
     expect(sudo.status, "nobody must have no sudo rights for this test").not.toBe(0);
     chownSync(agentTemp, 65534, 65534);
-    const run = runTask(MAIN, agentTemp, { platforms: "arm64", driver: "local" }, { user: "nobody" });
+    const run = runTask(MAIN, agentTemp, { platforms: "arm64", kernel: "local" }, { user: "nobody" });
     expect(run.result, said(run)).toBe("Failed");
     expect(run.message).toMatch(
       /^qus: QUS_NOT_ROOT: setting up binfmt_misc on this machine needs root: this job runs as nobody, and sudo -n -- .* did not run/,
     );
     expect(run.message).toContain(
-      "(hint: run the job as root, allow its user passwordless sudo, or set driver: docker",
+      "(hint: run the job as root, allow its user passwordless sudo, or set kernel: docker",
     );
     expect(entryNames()).not.toContain("qemu-aarch64");
   });
@@ -343,15 +359,10 @@ describe("as a hosted agent's user: not root, passwordless sudo", () => {
     spawnSync("userdel", [SUDO_USER], { timeout: 30_000 });
   });
 
-  it("driver local: the bundled CLI registers through sudo -n; the post-job step removes it the same way", () => {
+  it("kernel auto: this machine's kernel, the bundled CLI through sudo -n; the post-job step removes it the same way", () => {
     const uid = Number(spawnSync("id", ["-u", SUDO_USER], { encoding: "utf8", timeout: 30_000 }).stdout.trim());
     chownSync(agentTemp, uid, uid);
-    const main = runTask(
-      MAIN,
-      agentTemp,
-      { platforms: "arm64", driver: "local", cleanup: "true" },
-      { user: SUDO_USER },
-    );
+    const main = runTask(MAIN, agentTemp, { platforms: "arm64" }, { user: SUDO_USER });
     expect(main.result, said(main)).toBe("Succeeded");
     expect(main.outputs.platforms).toBe("linux/arm64");
     expect(runProgram(busybox("arm64"), ["uname", "-m"]).stdout).toBe("aarch64");

@@ -45,7 +45,7 @@ describe("as a non-root job user with passwordless sudo (as hosted runners are)"
     rmSync(dir, { recursive: true, force: true });
   });
 
-  /** Runs the step and its post as the runner user, with driver local; prints their outcomes as JSON. */
+  /** Runs the step as the runner user, with the default kernel (auto: sudo here, so local); prints its outcome as JSON. */
   function runAsRunner(platforms: string): {
     status: number | null;
     out: { step: unknown; post: unknown } | undefined;
@@ -55,7 +55,7 @@ describe("as a non-root job user with passwordless sudo (as hosted runners are)"
     writeFileSync(
       script,
       `import { readStepInputs, runPost, runStep } from ${JSON.stringify(CI)};
-const inputs = readStepInputs((name) => ({ platforms: ${JSON.stringify(platforms)}, driver: "local", cleanup: "true" })[name]);
+const inputs = readStepInputs((name) => ({ platforms: ${JSON.stringify(platforms)} })[name]);
 const step = await runStep(inputs, { cliPath: ${JSON.stringify(CLI)} });
 const registered = process.argv[2] === "keep" ? undefined : await runPost(step.state, { cliPath: ${JSON.stringify(CLI)} });
 console.log(JSON.stringify({ step: { verified: step.verified, failures: step.failures, state: step.state }, post: registered }));
@@ -77,12 +77,12 @@ console.log(JSON.stringify({ step: { verified: step.verified, failures: step.fai
     expect(run.out?.step).toMatchObject({
       verified: ["linux/arm64", "linux/riscv64"],
       failures: [],
-      state: { driver: "local", registered: ["aarch64", "riscv64"], cleanup: true },
+      state: { kernel: "local", registered: ["aarch64", "riscv64"], cleanup: true },
     });
     expect(runProgram(busybox("arm64"), ["uname", "-m"]).stdout).toBe("aarch64");
     // The post step, as the same user: through sudo too.
     const post = await runPost(
-      { driver: "local", registered: ["aarch64"], cleanup: true },
+      { kernel: "local", registered: ["aarch64"], cleanup: true },
       { cliPath: CLI, isRoot: false },
     );
     expect(post).toEqual({ removedEntries: ["qemu-aarch64"], problems: [] });
@@ -98,10 +98,17 @@ describe("with buildx on the engine", () => {
   });
 
   it("ensures on the engine's kernel, bootstraps the engine's own builder and proves each platform", async () => {
-    const outcome = await runStep(inputsOf({ platforms: "linux/arm64,linux/amd64", buildx: "true" }), { cliPath: CLI });
+    const inputs = inputsOf({
+      platforms: "linux/arm64,linux/amd64",
+      kernel: "docker",
+      buildx: "true",
+      driver: "docker",
+    });
+    const outcome = await runStep(inputs, { cliPath: CLI });
     expect(outcome.failures).toEqual([]);
     expect(outcome.verified).toEqual(["linux/arm64", "linux/amd64"]);
-    expect(outcome.state).toMatchObject({ driver: "docker", registered: ["aarch64"] });
+    expect(outcome.state).toMatchObject({ kernel: "docker", registered: ["aarch64"] });
+    expect(outcome.name).toBe("default");
     expect(outcome.bootstrap?.platforms.map((proof) => [proof.platform, proof.proven || proof.native])).toEqual([
       ["linux/arm64", true],
       ["linux/amd64", true],
@@ -115,7 +122,7 @@ describe("with buildx on the engine", () => {
     // A distribution's stale entry for riscv64 whose interpreter is not there: qus reports it, leaves it alone.
     registerStaleRiscv64("qus-e2e-stale-riscv64");
     try {
-      const outcome = await runStep(inputsOf({ platforms: "linux/riscv64,linux/arm64", driver: "local" }), {
+      const outcome = await runStep(inputsOf({ platforms: "linux/riscv64,linux/arm64", kernel: "local" }), {
         cliPath: CLI,
         isRoot: true,
       });

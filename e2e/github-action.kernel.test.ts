@@ -50,43 +50,66 @@ const savedState = (run: ActionRun) => JSON.parse(run.state["qus-state"] ?? "nul
 const said = (run: ActionRun) => `exit ${run.status}\n${run.stdout}\n${run.stderr}`;
 
 describe("main, as the runner starts it", () => {
-  it("driver auto picks the Docker engine here: outputs, summary and state; the engine runs both platforms", () => {
+  it("kernel auto picks this machine's kernel here (root, the engine on it): no image pulled; the engine runs both platforms", () => {
     const run = runActionStep("main", { inputs: { platforms: "arm64\nlinux/riscv64" } });
     expect(run.status, said(run)).toBe(0);
     expect(run.errors).toEqual([]);
     // Exactly the platforms asked for, verified, canonical, in the order asked.
     expect(run.outputs.platforms).toBe("linux/arm64,linux/riscv64");
     const report = JSON.parse(run.outputs.report ?? "{}");
-    expect(report).toMatchObject({ schemaVersion: 1, command: "ensure", driver: "docker", ok: true });
+    expect(report).toMatchObject({ schemaVersion: 1, command: "ensure", driver: "local", ok: true });
     expect(report.platforms.map((platform: { platform: string }) => platform.platform)).toEqual([
       "linux/arm64",
       "linux/riscv64",
     ]);
-    expect(run.outputs).not.toHaveProperty("builder");
+    expect(run.outputs).not.toHaveProperty("name");
     expect(run.summary).toContain("### qus ensure: ✅ all platforms ok");
     expect(run.summary).toMatch(/^\| linux\/arm64 \| absent \| register \|/m);
     expect(run.summary).toMatch(/^\| linux\/riscv64 \| absent \| register \|/m);
-    expect(savedState(run)).toEqual({ driver: "docker", registered: ["aarch64", "riscv64"], cleanup: false });
+    // cleanup is on by default, as setup-buildx-action's: the post step removes what this job registered.
+    expect(savedState(run)).toEqual({ kernel: "local", registered: ["aarch64", "riscv64"], cleanup: true });
     expect(engineMachine("arm64", "linux/arm64")).toBe("aarch64");
     expect(engineMachine("riscv64", "linux/riscv64")).toBe("riscv64");
   });
 
-  it("driver local, as root: this machine's kernel; the foreign programs run directly", () => {
-    const run = runActionStep("main", { inputs: { platforms: "linux/arm64, riscv64", driver: "local" } });
+  it("nothing but the defaults: every platform set up and verified on this machine's kernel, removed after", () => {
+    const run = runActionStep("main");
+    expect(run.status, said(run)).toBe(0);
+    const verified = (run.outputs.platforms ?? "").split(",");
+    expect(verified).toEqual(expect.arrayContaining(["linux/amd64", "linux/arm64", "linux/riscv64", "linux/s390x"]));
+    expect(JSON.parse(run.outputs.report ?? "{}")).toMatchObject({ driver: "local", ok: true });
+    expect(savedState(run)).toMatchObject({ kernel: "local", cleanup: true });
+    expect(runProgram(busybox("riscv64"), ["uname", "-m"]).stdout).toBe("riscv64");
+    const post = runActionStep("post", { state: run.state });
+    expect(post.status, said(post)).toBe(0);
+    expect(post.warnings).toEqual([]);
+    expect(entryNames().filter((name) => name.startsWith("qemu-"))).toEqual([]);
+  }, 300_000);
+
+  it("kernel docker: the kernel behind the engine, through its installer image", () => {
+    const run = runActionStep("main", { inputs: { platforms: "linux/arm64", kernel: "docker" } });
+    expect(run.status, said(run)).toBe(0);
+    expect(JSON.parse(run.outputs.report ?? "{}")).toMatchObject({ driver: "docker", ok: true });
+    expect(savedState(run)).toMatchObject({ kernel: "docker", registered: ["aarch64"] });
+    expect(engineMachine("arm64", "linux/arm64")).toBe("aarch64");
+  });
+
+  it("kernel local, as root: this machine's kernel; the foreign programs run directly", () => {
+    const run = runActionStep("main", { inputs: { platforms: "linux/arm64, riscv64", kernel: "local" } });
     expect(run.status, said(run)).toBe(0);
     expect(run.outputs.platforms).toBe("linux/arm64,linux/riscv64");
     expect(JSON.parse(run.outputs.report ?? "{}")).toMatchObject({ driver: "local", ok: true });
     expect(run.summary).toContain("| linux/arm64 |");
-    expect(savedState(run)).toMatchObject({ driver: "local", registered: ["aarch64", "riscv64"] });
+    expect(savedState(run)).toMatchObject({ kernel: "local", registered: ["aarch64", "riscv64"] });
     expect(runProgram(busybox("arm64"), ["uname", "-m"]).stdout).toBe("aarch64");
     expect(runProgram(busybox("riscv64"), ["uname", "-m"]).stdout).toBe("riscv64");
   });
 
-  it("buildx: the engine's own builder proven to build the platform; the builder output names it", () => {
-    const run = runActionStep("main", { inputs: { platforms: "linux/arm64", buildx: "true" } });
+  it("buildx with driver docker: the engine's own builder proven to build the platform; the output name names it", () => {
+    const run = runActionStep("main", { inputs: { platforms: "linux/arm64", buildx: "true", driver: "docker" } });
     expect(run.status, said(run)).toBe(0);
     expect(run.outputs.platforms).toBe("linux/arm64");
-    expect(run.outputs.builder).toBe("default");
+    expect(run.outputs.name).toBe("default");
     expect(run.summary).toContain("### buildx builder default (docker)");
     expect(run.summary).toMatch(/^\| linux\/arm64 \| yes \| no \| ✅ yes \|/m);
   }, 300_000);
@@ -97,7 +120,7 @@ describe("post, with the state the runner passes it", () => {
     const before = await qus(["ensure", "--platforms", "linux/s390x"]);
     expect(before.exitCode, before.stderr).toBe(0);
     const main = runActionStep("main", {
-      inputs: { platforms: "linux/arm64,linux/s390x", driver: "local", cleanup: "true" },
+      inputs: { platforms: "linux/arm64,linux/s390x", kernel: "local", cleanup: "true" },
     });
     expect(main.status, said(main)).toBe(0);
     expect(main.outputs.platforms).toBe("linux/arm64,linux/s390x");
@@ -112,8 +135,8 @@ describe("post, with the state the runner passes it", () => {
     expect(entryNames()).not.toContain("qemu-aarch64");
   });
 
-  it("cleanup with the docker driver: removes them through the engine", () => {
-    const main = runActionStep("main", { inputs: { platforms: "linux/arm64", driver: "docker", cleanup: "true" } });
+  it("cleanup on the engine's kernel: removes them through the engine", () => {
+    const main = runActionStep("main", { inputs: { platforms: "linux/arm64", kernel: "docker" } });
     expect(main.status, said(main)).toBe(0);
     expect(entryNames()).toContain("qemu-aarch64");
     const post = runActionStep("post", { state: main.state });
@@ -122,8 +145,8 @@ describe("post, with the state the runner passes it", () => {
     expect(entryNames()).not.toContain("qemu-aarch64");
   });
 
-  it("without cleanup (the default) it removes nothing; without state (main failed early) it does nothing", () => {
-    const main = runActionStep("main", { inputs: { platforms: "linux/arm64", driver: "local" } });
+  it("cleanup false: it removes nothing; without state (main failed early) it does nothing", () => {
+    const main = runActionStep("main", { inputs: { platforms: "linux/arm64", kernel: "local", cleanup: "false" } });
     expect(main.status, said(main)).toBe(0);
     const post = runActionStep("post", { state: main.state });
     expect(post.status, said(post)).toBe(0);
@@ -152,7 +175,7 @@ describe("a platform that does not run fails the step, naming it and why", () =>
     // A distribution's stale entry for riscv64 whose interpreter is not there: left alone without replace.
     registerStaleRiscv64(STALE_RISCV64);
     try {
-      const run = runActionStep("main", { inputs: { platforms: "riscv64,arm64", driver: "local", cleanup: "true" } });
+      const run = runActionStep("main", { inputs: { platforms: "riscv64,arm64", kernel: "local", cleanup: "true" } });
       expect(run.status, said(run)).toBe(1);
       expect(run.outputs.platforms).toBe("linux/arm64");
       expect(run.stdout).toMatch(/^::error title=qus%3A linux\/riscv64 does not run::linux\/riscv64: /m);
@@ -167,7 +190,7 @@ describe("a platform that does not run fails the step, naming it and why", () =>
 
       // As the hint says: with replace, the entry in the way goes and both platforms are verified.
       const replaced = runActionStep("main", {
-        inputs: { platforms: "riscv64,arm64", driver: "local", replace: "true" },
+        inputs: { platforms: "riscv64,arm64", kernel: "local", replace: "true", cleanup: "false" },
       });
       expect(replaced.status, said(replaced)).toBe(0);
       expect(replaced.outputs.platforms).toBe("linux/riscv64,linux/arm64");
@@ -178,9 +201,9 @@ describe("a platform that does not run fails the step, naming it and why", () =>
     }
   });
 
-  it("driver docker and no engine answering: fails with the endpoint and the hint", () => {
+  it("kernel docker and no engine answering: fails with the endpoint and the hint", () => {
     const run = runActionStep("main", {
-      inputs: { platforms: "linux/arm64", driver: "docker" },
+      inputs: { platforms: "linux/arm64", kernel: "docker" },
       env: { DOCKER_HOST: "tcp://127.0.0.1:9" },
     });
     expect(run.status, said(run)).toBe(1);
@@ -189,12 +212,20 @@ describe("a platform that does not run fails the step, naming it and why", () =>
     expect(run.state).toEqual({});
   });
 
-  it("builder-name the engine cannot start (no registry for moby/buildkit): fails, and leaves no builder", () => {
+  it("the inputs of earlier versions fail the step naming the new ones, before anything runs", () => {
+    const renamed = runActionStep("main", { inputs: { platforms: "linux/arm64", "builder-name": "qus-e2e-gha" } });
+    expect(renamed.status, said(renamed)).toBe(1);
+    expect(renamed.errors).toEqual([expect.stringContaining("the input builder-name is gone: it is name now")]);
+    const kernel = runActionStep("main", { inputs: { platforms: "linux/arm64", driver: "local" } });
+    expect(kernel.status, said(kernel)).toBe(1);
+    expect(kernel.errors[0]).toContain("hint: to choose the kernel to set up, write kernel: local");
+    expect(entryNames().filter((name) => name.startsWith("qemu-"))).toEqual([]);
+  });
+
+  it("a named docker-container builder the engine cannot start (no registry for moby/buildkit): fails, and leaves no builder", () => {
     // The premise, as in buildx.kernel.test.ts: the engine has no BuildKit image and cannot pull one.
     expect(docker(["image", "inspect", "moby/buildkit:buildx-stable-1"]).status).not.toBe(0);
-    const run = runActionStep("main", {
-      inputs: { platforms: "linux/arm64", "builder-name": "qus-e2e-gha", cleanup: "true" },
-    });
+    const run = runActionStep("main", { inputs: { platforms: "linux/arm64", name: "qus-e2e-gha" } });
     expect(run.status, said(run)).toBe(1);
     expect(run.errors).toEqual([expect.stringContaining("could not bootstrap builder qus-e2e-gha")]);
     expect(run.errors[0]).toContain("builder qus-e2e-gha, created by this run, was removed again");
@@ -207,19 +238,19 @@ describe("a platform that does not run fails the step, naming it and why", () =>
     expect(entryNames()).not.toContain("qemu-aarch64");
   });
 
-  it("driver local as a user without root or sudo (nobody): fails with what to do instead", () => {
+  it("kernel local as a user without root or sudo (nobody): fails with what to do instead", () => {
     // The premise: nobody may not use sudo here.
     const sudo = spawnSync("runuser", ["-u", "nobody", "--", "sudo", "-n", "true"], {
       encoding: "utf8",
       timeout: 30_000,
     });
     expect(sudo.status, sudo.stderr).not.toBe(0);
-    const run = runActionStep("main", { inputs: { platforms: "linux/arm64", driver: "local" }, user: "nobody" });
+    const run = runActionStep("main", { inputs: { platforms: "linux/arm64", kernel: "local" }, user: "nobody" });
     expect(run.status, said(run)).toBe(1);
     expect(run.errors).toHaveLength(1);
     expect(run.errors[0]).toContain("setting up binfmt_misc on this machine needs root: this job runs as nobody");
     expect(run.errors[0]).toContain(
-      "hint: run the job as root, allow its user passwordless sudo, or set driver: docker",
+      "hint: run the job as root, allow its user passwordless sudo, or set kernel: docker",
     );
     expect(entryNames()).not.toContain("qemu-aarch64");
   });
@@ -240,14 +271,12 @@ describe("as a hosted runner's user: not root, passwordless sudo", () => {
     spawnSync("userdel", [user]);
   });
 
-  it("driver local runs the bundled CLI (dist/qus.js) through sudo -n; post removes through it too", () => {
-    const main = runActionStep("main", {
-      inputs: { platforms: "linux/arm64", driver: "local", cleanup: "true" },
-      user,
-    });
+  it("kernel auto picks this machine's kernel through sudo -n (the bundled dist/qus.js); post removes through it too", () => {
+    const main = runActionStep("main", { inputs: { platforms: "linux/arm64" }, user });
     expect(main.status, said(main)).toBe(0);
     expect(main.outputs.platforms).toBe("linux/arm64");
-    expect(savedState(main)).toMatchObject({ driver: "local", registered: ["aarch64"] });
+    expect(savedState(main)).toMatchObject({ kernel: "local", registered: ["aarch64"] });
+    expect(JSON.parse(main.outputs.report ?? "{}")).toMatchObject({ driver: "local" });
     expect(runProgram(busybox("arm64"), ["uname", "-m"]).stdout).toBe("aarch64");
     const post = runActionStep("post", { state: main.state, user });
     expect(post.status, said(post)).toBe(0);

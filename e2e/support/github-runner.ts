@@ -53,7 +53,8 @@ export function runActionStep(step: "main" | "post", environment: StepEnvironmen
     const env: NodeJS.ProcessEnv = { ...runnerFreeEnv(), ...paths, ...environment.env };
     for (const [name, value] of Object.entries(environment.inputs ?? {})) env[inputVariable(name)] = value;
     for (const [name, value] of Object.entries(environment.state ?? {})) env[`STATE_${name}`] = value;
-    const script = join(ACTION_DIR, "dist", `${step}.js`);
+    // QUS_E2E_ACTION_DIST: a bundle built elsewhere (node build.mjs --outdir DIR/dist), to try sources not yet bundled.
+    const script = join(process.env.QUS_E2E_ACTION_DIST ?? join(ACTION_DIR, "dist"), `${step}.js`);
     const argv = environment.user
       ? ["runuser", "-u", environment.user, "--", process.execPath, script]
       : [process.execPath, script];
