@@ -1,6 +1,6 @@
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
-import { type Driver, isQusError, type QemuCpu, QusError, TARGETS, type Target } from "@qus/core";
+import { type Driver, isQusError, type QemuCpu, QUS_IMAGE, QusError, TARGETS, type Target } from "@qus/core";
 import { buildProbe, type Exec, type ExecResult, type ProbeResult } from "@qus/core/runner";
 import {
   canonicalPlatform,
@@ -1205,7 +1205,7 @@ describe("every command is bounded, and a timeout is reported as such (finding 3
         return result({ exitCode: undefined, signal: "SIGKILL", timedOut: true });
       return docker.exec(file, args, options);
     };
-    const error = await failure(bootstrap({ platforms: "arm64", exec, image: "qus-binfmt:latest" }));
+    const error = await failure(bootstrap({ platforms: "arm64", exec, image: QUS_IMAGE }));
     expect(error.message).toMatch(/did not finish within \d+ s and was killed/);
     expect(error.message).toContain("docker image inspect");
     expect(["QUS_TIMEOUT", "QUS_ENGINE_UNREACHABLE"]).toContain(error.code);

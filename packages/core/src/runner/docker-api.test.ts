@@ -1,8 +1,9 @@
 import { describe, expect, it } from "vitest";
+import { QUS_IMAGE } from "../installer-image.js";
 import { createRequest, describeApiPrivilege, HELPER_LABEL } from "./docker-api.js";
 
 const spec = {
-  image: "qus-binfmt:latest",
+  image: QUS_IMAGE,
   command: ["sh", "-c", "x"],
   entrypoint: "/bin/busybox",
   needsBinfmtMount: true,
@@ -13,7 +14,7 @@ describe("createRequest: a helper container's intent in the Engine API's terms",
     const request = createRequest({ ...spec, privilege: "least" }, { apparmor: false, selinux: false }, "qus-helper-1");
     expect(request).toEqual({
       name: "qus-helper-1",
-      Image: "qus-binfmt:latest",
+      Image: QUS_IMAGE,
       Entrypoint: ["/bin/busybox"],
       Cmd: ["sh", "-c", "x"],
       AttachStdout: true,

@@ -5,6 +5,7 @@ import { cpuOfEngineArch } from "../architectures.js";
 import { createContainerDriver } from "../drivers/container/index.js";
 import { isQusError, type QusError } from "../errors.js";
 import type { Exec, ExecOptions, ExecResult } from "../exec.js";
+import { QUS_IMAGE } from "../installer-image.js";
 import { rejection } from "../test-support.js";
 import { CONTAINER_NAME_PREFIX, createArgs, PROGRAM_PATH, runArgs } from "./cli-args.js";
 import type { Confinement } from "./cli-engine.js";
@@ -24,7 +25,7 @@ const PODMAN_INFO = fixture("podman-info.json");
 const PODMAN_ROOTLESS_INFO = fixture("podman-info-rootless.json");
 
 const SPEC: RunSpec = {
-  image: "qus-binfmt:latest",
+  image: QUS_IMAGE,
   command: ["sh", "-c", "echo 'two words'\necho done", "qus-helper", "marker=AAAA"],
   needsBinfmtMount: true,
   privilege: "least",
@@ -56,7 +57,7 @@ describe("runArgs and createArgs (argv arrays, no shell)", () => {
       "--pull=never",
       "--cap-add=SYS_ADMIN",
       "--",
-      "qus-binfmt:latest",
+      QUS_IMAGE,
       "sh",
       "-c",
       "echo 'two words'\necho done",
@@ -88,7 +89,7 @@ describe("runArgs and createArgs (argv arrays, no shell)", () => {
       { ...SPEC, platform: "linux/arm64", entrypoint: "/bin/busybox" },
       { apparmor: true, selinux: true },
     );
-    const image = args.indexOf("qus-binfmt:latest");
+    const image = args.indexOf(QUS_IMAGE);
     expect(args.slice(3, image)).toEqual([
       "--network=none",
       "--pull=never",
@@ -382,17 +383,10 @@ describe("createDockerCliRunner (fake Exec: no docker CLI involved)", () => {
 
   it("imageLabels: the labels, {} for none, undefined when the engine lacks the image", async () => {
     const labels = fakeExec({ image: ok('{"org.qus.qemu.version":"7.2"}') });
-    expect(await createDockerCliRunner({ exec: labels.exec }).imageLabels("qus-binfmt:latest")).toEqual({
+    expect(await createDockerCliRunner({ exec: labels.exec }).imageLabels(QUS_IMAGE)).toEqual({
       "org.qus.qemu.version": "7.2",
     });
-    expect(labels.calls[0]?.args).toEqual([
-      "image",
-      "inspect",
-      "--format",
-      "{{json .Config.Labels}}",
-      "--",
-      "qus-binfmt:latest",
-    ]);
+    expect(labels.calls[0]?.args).toEqual(["image", "inspect", "--format", "{{json .Config.Labels}}", "--", QUS_IMAGE]);
     expect(labels.calls[0]?.options?.timeoutMs).toBe(DEFAULT_ENGINE_TIMEOUT_MS);
     const none = fakeExec({ image: ok("null") });
     expect(await createDockerCliRunner({ exec: none.exec }).imageLabels("x")).toEqual({});
@@ -811,18 +805,26 @@ describe("buildImage through a CLI runner", () => {
   it("docker and podman: build --tag ... -- DIR, bounded (600 s by default)", async () => {
     for (const make of [runnerWith, podmanWith]) {
       const { runner, calls } = make({ build: ok("Successfully built") });
-      await runner.buildImage({ contextDir: "/tmp/ctx", tags: ["qus-binfmt:latest", "qus-binfmt:qemu-7.2.22"] });
+      await runner.buildImage({ contextDir: "/tmp/ctx", tags: [QUS_IMAGE, `${QUS_IMAGE}-qemu-7.2.22`] });
       expect(calls[0]?.file).toBe(runner.name);
       expect(calls[0]?.args).toEqual([
         "build",
         "--tag",
-        "qus-binfmt:latest",
+        QUS_IMAGE,
         "--tag",
-        "qus-binfmt:qemu-7.2.22",
+        `${QUS_IMAGE}-qemu-7.2.22`,
         "--",
         "/tmp/ctx",
       ]);
       expect(calls[0]?.options?.timeoutMs).toBe(600_000);
+    }
+  });
+
+  it("docker and podman: another platform's image is built with --platform", async () => {
+    for (const make of [runnerWith, podmanWith]) {
+      const { runner, calls } = make({ build: ok("Successfully built") });
+      await runner.buildImage({ contextDir: "/tmp/ctx", tags: [QUS_IMAGE], platform: "linux/arm64" });
+      expect(calls[0]?.args).toEqual(["build", "--platform", "linux/arm64", "--tag", QUS_IMAGE, "--", "/tmp/ctx"]);
     }
   });
 

@@ -3,10 +3,10 @@ import { describe, expect, it } from "vitest";
 import { toHex } from "../../binfmt/escape.js";
 import { parseHelperOutput } from "./protocol.js";
 
-// Recorded from the real helper (qus-binfmt:latest on docker 20.10, x86_64): see the fixture's `# source:` line.
+// Recorded from the real helper (qus's installer image from qus image build, on docker 20.10, x86_64): see the fixture's `# source:` line.
 const RECORDED = readFileSync(new URL("../../../test-fixtures/container/helper-inspect.txt", import.meta.url), "utf8");
 
-describe("parseHelperOutput on recorded helper output (qus-binfmt:latest, read-only inspect)", () => {
+describe("parseHelperOutput on recorded helper output (qus's installer image, read-only inspect)", () => {
   const report = parseHelperOutput(RECORDED);
 
   it("reaches the end, mounted in its own namespace, with the kernel release", () => {
