@@ -4,6 +4,7 @@ import { connect, createServer, type Server, type Socket } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { QUS_IMAGE } from "@qus/core";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import {
   buildBusyboxImage,
@@ -199,7 +200,7 @@ describe("qus ensure --driver docker", () => {
     const { run, report } = await qusJson(["ensure", "--driver", "docker", "--platforms", FIVE]);
     expect(run.exitCode, run.stderr).toBe(0);
     expect(report.driver).toBe("docker");
-    expect(report.driverDetails).toMatchObject({ image: "qus-binfmt:latest", privilege: "--cap-add SYS_ADMIN" });
+    expect(report.driverDetails).toMatchObject({ image: QUS_IMAGE, privilege: "--cap-add SYS_ADMIN" });
     expect(report.driverDetails?.qemuVersion).toMatch(/^qemu-\S+ version /);
     expect(report.platforms.map((p) => [p.platform, p.action, p.verified])).toEqual(
       IMAGES.map(([, platform]) => [platform, "register", true]),
@@ -349,18 +350,36 @@ describe("the docker driver's errors", () => {
     expect(run.stderr).toMatch(/qus-no-engine\.sock/);
   });
 
-  it("without qus's image and without a registry: QUS_IMAGE_MISSING naming the pinned fallback", async () => {
-    expect(docker(["tag", "qus-binfmt:latest", "qus-binfmt:e2e-kept"]).status).toBe(0);
-    expect(docker(["rmi", "qus-binfmt:latest"]).status).toBe(0);
+  it("without the default image and without a registry: QUS_IMAGE_MISSING naming it, no tonistiigi/binfmt", async () => {
+    expect(docker(["tag", QUS_IMAGE, "qus-binfmt:e2e-kept"]).status).toBe(0);
+    expect(docker(["rmi", QUS_IMAGE]).status).toBe(0);
     try {
-      const run = await qus(["ensure", "--driver", "docker", "--platforms", "arm64"]);
+      const run = await qus(["ensure", "--driver", "docker", "--platforms", "arm64"], { env: { QUS_IMAGE: "" } });
       expect(run.exitCode).toBe(3);
-      expect(run.stderr).toMatch(/QUS_IMAGE_MISSING/);
-      expect(run.stderr).toMatch(/tonistiigi\/binfmt:qemu-/);
+      expect(run.stderr).toContain(`QUS_IMAGE_MISSING: the engine at the default endpoint has no image ${QUS_IMAGE}`);
       expect(run.stderr).toMatch(/qus image build/);
+      expect(run.stderr).not.toMatch(/tonistiigi/);
     } finally {
-      docker(["tag", "qus-binfmt:e2e-kept", "qus-binfmt:latest"]);
+      docker(["tag", "qus-binfmt:e2e-kept", QUS_IMAGE]);
       docker(["rmi", "qus-binfmt:e2e-kept"]);
+    }
+  });
+
+  it("QUS_IMAGE in the environment names the installer image instead of the default", async () => {
+    const override = "127.0.0.1:5999/qus/qus-binfmt:e2e-override";
+    expect(docker(["tag", QUS_IMAGE, override]).status).toBe(0);
+    try {
+      const { run, report } = await qusJson(["status", "--driver", "docker", "--platforms", "arm64"], {
+        QUS_IMAGE: override,
+      });
+      // 0 or 1 (arm64 may not run yet): the override was used, and no error stopped it.
+      expect([0, 1], run.stderr).toContain(run.exitCode);
+      expect(report.driverDetails).toMatchObject({ image: override });
+      const bad = await qus(["status", "--driver", "docker", "--platforms", "arm64"], { env: { QUS_IMAGE: "a b" } });
+      expect(bad.exitCode).toBe(2);
+      expect(bad.stderr).toContain('QUS_USAGE: QUS_IMAGE="a b" is not an image reference');
+    } finally {
+      docker(["rmi", override]);
     }
   });
 
@@ -400,7 +419,9 @@ describe("a hung emulator on the engine's kernel (a test program that never fini
       const run = await done;
       expect(run.exitCode).toBe(1);
       expect(run.stderr).toMatch(
-        /QUS_EXEC_FAILED: the helper container \(qus-binfmt:latest\) .* was stopped before it finished \(status 137/,
+        new RegExp(
+          `QUS_EXEC_FAILED: the helper container \\(${QUS_IMAGE.replace(/[.:/]/g, "\\$&")}\\) .* was stopped before it finished \\(status 137`,
+        ),
       );
     } finally {
       hung.unregister("qus-e2e-hang");

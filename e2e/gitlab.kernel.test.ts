@@ -3,6 +3,7 @@ import { readFileSync, rmSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { fileURLToPath } from "node:url";
+import { QUS_IMAGE } from "@qus/core";
 import { afterAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { integrityOf } from "../packages/gitlab/src/index.js";
@@ -20,7 +21,7 @@ const REMOTE = fileURLToPath(new URL("../packages/gitlab/templates/remote/qus.ym
 const QUS = `${process.execPath} ${CLI}`;
 // No registry is reachable here: the dind service is stood in for by an image the engine has (the jobs use the
 // machine's docker socket, as on a runner that mounts it).
-const DIND = "qus-binfmt:latest";
+const DIND = QUS_IMAGE;
 
 const folders: string[] = [];
 let server: Server | undefined;

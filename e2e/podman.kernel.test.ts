@@ -1,6 +1,7 @@
 import { chownSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { QUS_IMAGE } from "@qus/core";
 import { afterAll, afterEach, describe, expect, it } from "vitest";
 import { buildBusyboxImage, helperContainers } from "./support/docker.js";
 import { entryNames, qus, qusJson, useCleanQemuTable } from "./support/kernel.js";
@@ -15,7 +16,7 @@ const PLATFORMS: [debianArch: string, platform: string, machine: string][] = [
 ];
 const LIST = PLATFORMS.map(([, platform]) => platform).join(",");
 const BUSYBOX_IMAGES = PLATFORMS.map(([arch]) => `qus-e2e-busybox:${arch}`);
-const INSTALLER = "qus-binfmt:latest";
+const INSTALLER = QUS_IMAGE;
 
 /** The installer's tags `qus image build` made here, removed afterwards unless the installer was there before. */
 let builtTags: string[] = [];

@@ -4,6 +4,7 @@ import { createServer, type Socket } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { QUS_IMAGE } from "@qus/core";
 import { buildProbe } from "@qus/core/runner";
 import {
   createEngineRunner,
@@ -111,7 +112,7 @@ describe("ensureEmulation", () => {
     expect(report.driver).toBe("testcontainers");
     expect(report.driverDetails).toMatchObject({
       endpoint: "unix:///var/run/docker.sock",
-      image: "qus-binfmt:latest",
+      image: QUS_IMAGE,
       privilege: "CapAdd SYS_ADMIN",
     });
     expect(report.platforms.map((p) => [p.platform, p.action, p.verified, p.ok])).toEqual([
@@ -156,16 +157,16 @@ describe("ensureEmulation", () => {
 
   it("an engine without an installer image and no registry: qus's own is built there through the API", async () => {
     const saved = "qus-binfmt:qus-e2e-saved";
-    expect(docker(["tag", "qus-binfmt:latest", saved]).status).toBe(0);
-    expect(docker(["rmi", "qus-binfmt:latest"]).status).toBe(0);
+    expect(docker(["tag", QUS_IMAGE, saved]).status).toBe(0);
+    expect(docker(["rmi", QUS_IMAGE]).status).toBe(0);
     try {
       const report = await ensureEmulation({ platforms: "linux/arm64" });
       expect(report.platforms.map((p) => [p.platform, p.ok])).toEqual([["linux/arm64", true]]);
-      expect(report.driverDetails).toMatchObject({ image: "qus-binfmt:latest" });
-      const labels = docker(["image", "inspect", "--format", "{{json .Config.Labels}}", "qus-binfmt:latest"]);
+      expect(report.driverDetails).toMatchObject({ image: QUS_IMAGE });
+      const labels = docker(["image", "inspect", "--format", "{{json .Config.Labels}}", QUS_IMAGE]);
       expect(labels.stdout).toContain('"org.qus.qemu.version"');
     } finally {
-      if (docker(["image", "inspect", "qus-binfmt:latest"]).status !== 0) docker(["tag", saved, "qus-binfmt:latest"]);
+      if (docker(["image", "inspect", QUS_IMAGE]).status !== 0) docker(["tag", saved, QUS_IMAGE]);
       docker(["rmi", saved]);
     }
   }, 600_000);
@@ -247,7 +248,7 @@ describe("the Engine API runner (what ensureEmulation runs helpers through)", ()
     const started = Date.now();
     const result = await runner().run({
       ...spec,
-      image: "qus-binfmt:latest",
+      image: QUS_IMAGE,
       entrypoint: "/bin/busybox",
       command: ["sleep", "60"],
     });
@@ -265,7 +266,7 @@ describe("the Engine API runner (what ensureEmulation runs helpers through)", ()
       });
       const result = await slow.run({
         ...spec,
-        image: "qus-binfmt:latest",
+        image: QUS_IMAGE,
         entrypoint: "/bin/busybox",
         command: ["sh", "-c", "sleep 2; echo done; echo said >&2"],
       });
@@ -281,7 +282,7 @@ describe("the Engine API runner (what ensureEmulation runs helpers through)", ()
       runTimeoutMs: 120_000,
     });
     const before = process.memoryUsage().rss;
-    const run = endless.run({ ...spec, image: "qus-binfmt:latest", entrypoint: "/bin/busybox", command: ["yes"] });
+    const run = endless.run({ ...spec, image: QUS_IMAGE, entrypoint: "/bin/busybox", command: ["yes"] });
     await expect(run).rejects.toMatchObject({ code: "QUS_OUTPUT_TOO_LARGE" });
     // The cap is 32 MiB of text; far less than the gigabytes an unbounded read reaches in that time.
     expect(process.memoryUsage().rss - before).toBeLessThan(512 * 2 ** 20);

@@ -12,6 +12,7 @@ import {
 } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
+import { QUS_IMAGE } from "@qus/core";
 import { busybox, qus } from "./kernel.js";
 
 /** A container engine's CLI the tests drive: docker, or podman (support/podman.ts). */
@@ -46,9 +47,9 @@ export function requireDocker(): void {
     throw new Error(`the docker tests need a running engine (bash tools/setup-docker.sh): ${info.stderr}`);
 }
 
-/** Builds qus's installer image on the engine unless it is there. */
+/** Builds qus's installer image on the engine, tagged as the default reference (QUS_IMAGE), unless it is there. */
 export async function requireQusImage(cli: EngineCli = "docker"): Promise<void> {
-  if (engineCli(cli, ["image", "inspect", "qus-binfmt:latest"]).status === 0) return;
+  if (engineCli(cli, ["image", "inspect", QUS_IMAGE]).status === 0) return;
   const run = await qus(["image", "build", "--driver", cli]);
   if (run.exitCode !== 0) throw new Error(`qus image build --driver ${cli} failed: ${run.stderr}`);
 }

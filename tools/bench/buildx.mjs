@@ -17,7 +17,7 @@
 // The set-up may register the 3 platforms' entries on the engine's kernel (this machine's, with a local engine);
 // entries it registered are removed again at the end, so binfmt_misc's table is left as it was found.
 //
-// Usage: npm run bench:buildx [-- --runs N] [-- --json]      (as root, with qus-binfmt:latest on the engine)
+// Usage: npm run bench:buildx [-- --runs N] [-- --json]      (as root, with the default installer image, QUS_IMAGE, on the engine: qus image build)
 
 import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -25,6 +25,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { resolvePlatforms } from "@qus/core";
 import { buildProbe } from "@qus/core/runner";
+import { defaultInstallerImage } from "@qus/core/toolkit";
 import {
   benchOptions,
   binfmtEntries,
@@ -38,7 +39,8 @@ import {
 } from "./harness.mjs";
 
 const { runs, json } = benchOptions(5);
-const IMAGE = "qus-binfmt:latest";
+// The installer image ensure takes by default (QUS_IMAGE from the environment, else core's reference).
+const IMAGE = defaultInstallerImage();
 const PLATFORMS = ["linux/arm64", "linux/riscv64", "linux/s390x"];
 const QUS = fileURLToPath(new URL("../../packages/cli/bin/qus.js", import.meta.url));
 const node = process.execPath;

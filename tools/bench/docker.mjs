@@ -3,7 +3,7 @@
 // cheapest thing one can do with that engine at all, starting one container?
 //
 // Measures the wall time of three commands, each a fresh process, timed around spawnSync:
-//   bare    `docker run --rm --entrypoint /bin/busybox qus-binfmt:latest true`: the floor, one container of qus's
+//   bare    `docker run --rm --entrypoint /bin/busybox QUS_IMAGE true`: the floor, one container of qus's
 //           installer image running busybox's true (its own entrypoint is the installer script)
 //   noop    `qus ensure --driver docker --platforms <5>` when all 5 are already registered: the no-op every CI
 //           run pays, including the verification (one chrooted probe per platform inside the helper container)
@@ -15,13 +15,15 @@
 // fails (or the set-up cannot be made). It changes this kernel's binfmt_misc table (`clean` removes and
 // registers the 5 qemu entries) and leaves the 5 registered; it never writes binfmt_misc's status file.
 //
-// Usage: npm run bench:docker [-- --runs N] [-- --json]      (as root, with qus-binfmt:latest on the engine)
+// Usage: npm run bench:docker [-- --runs N] [-- --json]      (as root, with the default installer image, QUS_IMAGE, on the engine: qus image build)
 
 import { fileURLToPath } from "node:url";
+import { defaultInstallerImage } from "@qus/core/toolkit";
 import { benchOptions, measure, mustRun, ratiosOf, report, run } from "./harness.mjs";
 
 const { runs, json } = benchOptions(10);
-const IMAGE = "qus-binfmt:latest";
+// The installer image ensure takes by default (QUS_IMAGE from the environment, else core's reference).
+const IMAGE = defaultInstallerImage();
 const PLATFORMS = "linux/arm64,linux/riscv64,linux/s390x,linux/ppc64le,linux/arm/v7";
 const QUS = fileURLToPath(new URL("../../packages/cli/bin/qus.js", import.meta.url));
 const node = process.execPath;
