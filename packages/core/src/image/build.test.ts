@@ -48,7 +48,8 @@ makeDeb(
   arm64Debs,
   "qemu-user-static",
   "1:7.2+dfsg-7",
-  { "usr/bin/qemu-x86_64-static": "#!/bin/sh\necho 'qemu-x86_64 version 7.2.99 (test)'\n" },
+  // Not runnable here, as an arm64 QEMU is not on an amd64 machine without emulation.
+  { "usr/bin/qemu-x86_64-static": "\u007fELF, but not for this machine\n" },
   "arm64",
 );
 
@@ -116,6 +117,9 @@ describe("buildImage (fake runner, real dpkg-deb)", () => {
     const { runner, builds } = fakeRunner();
     const result = await buildImage({ debDir: arm64Debs, runner, platform: "arm64", env: {} });
     expect(result.architecture).toBe("linux/arm64");
+    // Its QEMU is an arm64 program this machine may not run: the version tag is the package's upstream version.
+    expect(result.tags[1]).toBe(`${QUS_IMAGE_REPOSITORY}:${QUS_VERSION}-qemu-7.2`);
+    expect(result.qemuVersion).toBe("qemu-user-static 1:7.2+dfsg-7");
     expect(result.interpreters).toEqual(["qemu-x86_64-static"]);
     expect(builds[0]?.spec).toMatchObject({ platform: "linux/arm64", tags: [QUS_IMAGE, expect.any(String)] });
     const amd64Only = await caught(() => buildImage({ debDir: debs, runner, platform: "linux/arm64" }));

@@ -90,7 +90,7 @@ export async function buildImage(options: ImageBuildOptions = {}): Promise<Image
     const interpreters = await assembleRootfs(exec, debs, join(work, "extract"), rootfs, qemu?.folder);
     await writeInstallerFiles(rootfs, installerFiles(target.cpu, interpreters));
     const qemuVersion = await readQemuVersion(exec, rootfs, interpreters, packages, qemu?.qemuVersion);
-    const shortVersion = /version (\S+)/.exec(qemuVersion)?.[1] ?? packages[1]?.version ?? "unknown";
+    const shortVersion = /version (\S+)/.exec(qemuVersion)?.[1] ?? upstreamVersion(packages[1]?.version);
     const tags = imageTags(options.tag ?? defaultInstallerImage(options.env), shortVersion);
     const dockerfile = renderDockerfile(packages, qemuVersion, qemu?.source);
     await writeFile(join(work, "context", "Dockerfile"), dockerfile);
@@ -113,6 +113,11 @@ export async function buildImage(options: ImageBuildOptions = {}): Promise<Image
   } finally {
     await rm(work, { recursive: true, force: true });
   }
+}
+
+/** A Debian version's upstream part (`1:7.2+dfsg-7+deb12u18` gives `7.2`), for a QEMU this machine cannot run. */
+function upstreamVersion(debianVersion: string | undefined): string {
+  return debianVersion?.replace(/^\d+:/, "").split(/[+~-]/)[0] || "unknown";
 }
 
 /** The tag asked for, and `<its repository>:<qus version>-qemu-<QEMU version>` beside it. */
