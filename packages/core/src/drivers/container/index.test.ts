@@ -275,7 +275,7 @@ describe("container driver (mock runner: no engine involved)", () => {
 
     it.each([
       QUS_IMAGE,
-      "qus-binfmt:latest",
+      "qus-binfmt:edge",
       "tonistiigi/binfmt:qemu-v10.2.3-68",
       "localhost:5000/team/qus-binfmt:7.2_x",
       "[::1]:5000/qus-binfmt",
