@@ -13,6 +13,8 @@ const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 /** The files allowed to start processes and to run an engine's client: the seams, listed by name. */
 const SEAM_FILES = [
   "packages/core/src/exec.ts",
+  // qus run's command in the foreground: stdio and signals passed through, fd 3 read.
+  "packages/core/src/run/foreground-process.ts",
   // core's engine command, its words, and the docker and podman CLI runners.
   "packages/core/src/runner/",
   // testcontainers' runner on dockerode (the Engine API, no CLI).

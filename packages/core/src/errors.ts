@@ -34,6 +34,7 @@ export type QusErrorCode =
   | "QUS_NO_SPACE"
   | "QUS_BINFMT_READONLY"
   | "QUS_NODE_TOO_OLD"
+  | "QUS_USERNS_UNAVAILABLE"
   // an operation failed (exit 1)
   | "QUS_KERNEL_WRITE_FAILED"
   | "QUS_EXEC_FAILED"
@@ -84,6 +85,7 @@ const KIND: Record<QusErrorCode, QusErrorKind> = {
   QUS_NO_SPACE: "environment",
   QUS_BINFMT_READONLY: "environment",
   QUS_NODE_TOO_OLD: "environment",
+  QUS_USERNS_UNAVAILABLE: "environment",
   QUS_KERNEL_WRITE_FAILED: "operation",
   QUS_EXEC_FAILED: "operation",
   QUS_PERSIST_FAILED: "operation",

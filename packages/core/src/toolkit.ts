@@ -91,6 +91,15 @@ export {
 } from "./report/probe-words.js";
 export { shouldColor } from "./report/render-table.js";
 export { whyNotOk } from "./report/why-not.js";
+export type { StdioTarget } from "./run/foreground-process.js";
+export { RUN_STATUS } from "./run/run-status.js";
+export {
+  planRun,
+  type RunOutcome,
+  type RunPlan,
+  type RunWithEmulationOptions,
+  runWithEmulation,
+} from "./run/run-with-emulation.js";
 export { formatCommand, quoteShellArg } from "./shell-quote.js";
 export { canonicalPlatform, entryName, interpreterBase, requireTarget, targetByCpu } from "./targets.js";
 export { QUS_VERSION } from "./version.js";
