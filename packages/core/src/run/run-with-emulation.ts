@@ -65,10 +65,11 @@ export async function planRun(options: RunWithEmulationOptions): Promise<RunPlan
   const refusal = userNamespaceRefusal(readUserNamespaceFacts());
   if (refusal) throw refusal;
   const path = options.env?.PATH ?? process.env.PATH;
-  if (commandProblem("unshare", path) !== undefined)
-    throw new QusError("QUS_USERNS_UNAVAILABLE", "qus run needs unshare (util-linux), and none is on PATH", {
-      hint: "install util-linux (Debian: apt-get install util-linux)",
-    });
+  for (const tool of ["unshare", "setpriv"])
+    if (commandProblem(tool, path) !== undefined)
+      throw new QusError("QUS_USERNS_UNAVAILABLE", `qus run needs ${tool} (util-linux), and none is on PATH`, {
+        hint: "install util-linux (Debian: apt-get install util-linux)",
+      });
   const entries = emulationEntries(options.platforms, interpreterDirs(await qemuFolder(options)));
   const uid = process.getuid?.() ?? 0;
   const facts = { uid, gid: process.getgid?.() ?? 0, subordinateIds: uid !== 0 && hasSubordinateIds() };

@@ -13,8 +13,8 @@ describe("SETUP_SCRIPT", () => {
     const lines = SETUP_SCRIPT.trim().split("\n");
     expect(lines.slice(-3)).toEqual([
       "exec 3>&-",
-      '[ -n "$uid" ] || exec "$@"',
-      'exec unshare --user --map-user="$uid" --map-group="$gid" -- "$@"',
+      '[ -n "$uid" ] || exec setpriv --pdeathsig KILL -- "$@"',
+      'exec unshare --user --map-user="$uid" --map-group="$gid" -- setpriv --pdeathsig KILL -- "$@"',
     ]);
   });
 });

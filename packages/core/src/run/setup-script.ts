@@ -3,7 +3,7 @@
  * spliced into the text). It mounts a private binfmt_misc, registers each entry, proves it with its probe from a
  * private tmpfs (gone with the mount namespace, even after kill -9), says how each went on fd 3, then closes fd 3 and
  * execs the command: as the user's own uid in a nested user namespace (which shares this one's binfmt_misc), or as it
- * is when the namespace's root is wanted.
+ * is when the namespace's root is wanted. setpriv --pdeathsig: killed with qus (even by kill -9), never left running.
  *
  * Arguments: UID GID COUNT, then COUNT times NAME REGISTER PROBE CANDIDATE (PROBE as printf %b octal escapes;
  * CANDIDATE 1 when the cpu may run natively, so it is tried before anything is registered), then the command.
@@ -34,8 +34,8 @@ done
 umount "$probes" || fail umount tmpfs
 say exec
 exec 3>&-
-[ -n "$uid" ] || exec "$@"
-exec unshare --user --map-user="$uid" --map-group="$gid" -- "$@"
+[ -n "$uid" ] || exec setpriv --pdeathsig KILL -- "$@"
+exec unshare --user --map-user="$uid" --map-group="$gid" -- setpriv --pdeathsig KILL -- "$@"
 `;
 
 /** One platform as the script registers and proves it. */

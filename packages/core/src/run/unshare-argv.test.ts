@@ -1,9 +1,9 @@
 import { describe, expect, it } from "vitest";
 import { SETUP_SCRIPT } from "./setup-script.js";
-import { namespacePlan, SCRIPT_NAME } from "./unshare-argv.js";
+import { DIES_WITH_QUS, namespacePlan, SCRIPT_NAME } from "./unshare-argv.js";
 
 const NAMESPACES = ["unshare", "--user", "--mount", "--propagation", "private"];
-const SCRIPT = ["--", "/bin/sh", "-c", SETUP_SCRIPT, SCRIPT_NAME];
+const SCRIPT = ["--", ...DIES_WITH_QUS, "/bin/sh", "-c", SETUP_SCRIPT, SCRIPT_NAME];
 const user = { uid: 1000, gid: 1000, subordinateIds: true };
 
 describe("namespacePlan: unshare's argv and whom the command runs as", () => {

@@ -14,6 +14,9 @@ export interface NamespacePlan {
   readonly identity: ScriptIdentity;
 }
 
+/** Ends the set-up when qus ends, even by kill -9 (the command gets its own, after the last namespace change). */
+export const DIES_WITH_QUS = ["setpriv", "--pdeathsig", "KILL", "--"];
+
 /** The name the script sees as $0 (in `ps` and its error messages). */
 export const SCRIPT_NAME = "qus-run";
 
@@ -35,6 +38,7 @@ export function namespacePlan(facts: IdentityFacts, mapRoot: boolean, shell = "/
       "private",
       ...maps,
       "--",
+      ...DIES_WITH_QUS,
       shell,
       "-c",
       SETUP_SCRIPT,
