@@ -30,11 +30,16 @@ function fakeDocker(engineAnswers: boolean): void {
 }
 
 const path = process.env.PATH;
+const host = process.env.DOCKER_HOST;
 beforeAll(() => {
   process.env.PATH = `${bin}:${path ?? ""}`;
+  // No engine socket to ask directly: the fake client is the only way to the engine.
+  process.env.DOCKER_HOST = `unix://${join(bin, "no-engine.sock")}`;
 });
 afterAll(() => {
   process.env.PATH = path;
+  if (host === undefined) delete process.env.DOCKER_HOST;
+  else process.env.DOCKER_HOST = host;
   rmSync(bin, { recursive: true, force: true });
 });
 
