@@ -10,6 +10,14 @@ var __require = /* @__PURE__ */ ((x) => typeof require < "u" ? require : typeof 
   if (typeof require < "u") return require.apply(this, arguments);
   throw Error('Dynamic require of "' + x + '" is not supported');
 });
+var __esm = (fn, res, err) => function() {
+  if (err) throw err[0];
+  try {
+    return fn && (res = (0, fn[__getOwnPropNames(fn)[0]])(fn = 0)), res;
+  } catch (e) {
+    throw err = [e], e;
+  }
+};
 var __commonJS = (cb, mod) => function() {
   try {
     return mod || (0, cb[__getOwnPropNames(cb)[0]])((mod = { exports: {} }).exports, mod), mod.exports;
@@ -17,7 +25,10 @@ var __commonJS = (cb, mod) => function() {
     throw mod = 0, e;
   }
 };
-var __copyProps = (to, from, except, desc) => {
+var __export = (target, all) => {
+  for (var name in all)
+    __defProp(target, name, { get: all[name], enumerable: !0 });
+}, __copyProps = (to, from, except, desc) => {
   if (from && typeof from == "object" || typeof from == "function")
     for (let key of __getOwnPropNames(from))
       !__hasOwnProp.call(to, key) && key !== except && __defProp(to, key, { get: () => from[key], enumerable: !(desc = __getOwnPropDesc(from, key)) || desc.enumerable });
@@ -31,6 +42,1458 @@ var __toESM = (mod, isNodeMode, target) => (target = mod != null ? __create(__ge
   isNodeMode || !mod || !mod.__esModule ? __defProp(target, "default", { value: mod, enumerable: !0 }) : target,
   mod
 ));
+
+// ../core/src/errors.ts
+function errorKind(code) {
+  return KIND[code];
+}
+function exitCodeOf(code) {
+  let kind = KIND[code];
+  return kind === "input" ? EXIT_CODES.usage : kind === "environment" ? EXIT_CODES.environment : EXIT_CODES.notOk;
+}
+function isQusErrorCode(value) {
+  return typeof value == "string" && Object.hasOwn(KIND, value);
+}
+function isQusError(value) {
+  return value instanceof Error && value.name === "QusError" && typeof value.code == "string";
+}
+function errnoCode(error2) {
+  let code = error2?.code;
+  return typeof code == "string" ? code : void 0;
+}
+var KIND, EXIT_CODES, QusError, init_errors = __esm({
+  "../core/src/errors.ts"() {
+    "use strict";
+    KIND = {
+      QUS_USAGE: "input",
+      QUS_UNKNOWN_PLATFORM: "input",
+      QUS_INVALID_FLAGS: "input",
+      QUS_INVALID_REGISTRATION: "input",
+      QUS_HOST_MATCH: "input",
+      QUS_FILE_UNREADABLE: "input",
+      QUS_NOT_ELF: "input",
+      QUS_ELF_TRUNCATED: "input",
+      QUS_QEMU_SOURCE_UNKNOWN: "input",
+      QUS_VM_NOT_FOUND: "input",
+      QUS_VM_DISK_REFUSED: "input",
+      QUS_NOT_ROOT: "environment",
+      QUS_NO_BINFMT_MISC: "environment",
+      QUS_KERNEL_NO_F_FLAG: "environment",
+      QUS_INTERPRETER_MISSING: "environment",
+      QUS_ENGINE_UNREACHABLE: "environment",
+      QUS_ENGINE_ROOTLESS: "environment",
+      QUS_IMAGE_MISSING: "environment",
+      QUS_PRIVILEGE_DENIED: "environment",
+      QUS_BINFMT_DISABLED: "environment",
+      QUS_NATIVE_CLAIMED: "environment",
+      QUS_TMPDIR_UNUSABLE: "environment",
+      QUS_PLATFORM_NOT_RUNNABLE: "environment",
+      QUS_QEMU_PACKAGE_MISSING: "environment",
+      QUS_QEMU_FETCH_FAILED: "environment",
+      QUS_QEMU_CACHE_UNWRITABLE: "environment",
+      QUS_PRIVATE_BINFMT: "environment",
+      QUS_VM_TOOL_MISSING: "environment",
+      QUS_OUTPUT_TOO_LARGE: "environment",
+      QUS_NO_SPACE: "environment",
+      QUS_BINFMT_READONLY: "environment",
+      QUS_NODE_TOO_OLD: "environment",
+      QUS_USERNS_UNAVAILABLE: "environment",
+      QUS_KERNEL_WRITE_FAILED: "operation",
+      QUS_EXEC_FAILED: "operation",
+      QUS_PERSIST_FAILED: "operation",
+      QUS_IMAGE_BUILD_FAILED: "operation",
+      QUS_PERSIST_CONFLICT: "operation",
+      QUS_TIMEOUT: "operation",
+      QUS_OUTPUT_UNWRITABLE: "operation",
+      QUS_VERIFY_FAILED: "operation",
+      QUS_VM_BUILD_FAILED: "operation",
+      QUS_VM_BOOT_FAILED: "operation",
+      QUS_VM_DIED: "operation",
+      QUS_VM_RUNNING: "operation"
+    };
+    EXIT_CODES = {
+      /** Every requested platform is native, or registered as asked and verified. */
+      ok: 0,
+      /** Some platform is not: verification failed, or a conflict was left in place. */
+      notOk: 1,
+      /** Bad input or usage. */
+      usage: 2,
+      /** The environment cannot do it: not root, no binfmt_misc, kernel too old, no QEMU, engine unreachable. */
+      environment: 3,
+      /**
+       * qus itself failed, in a command that passes another program's status through (`qus vm run`): 125, as
+       * `docker run` keeps 125 for its own, so that program's 1 to 3 is never read as qus's.
+       */
+      qusFailed: 125
+    };
+    QusError = class extends Error {
+      name = "QusError";
+      code;
+      hint;
+      constructor(code, message, options = {}) {
+        super(message, options.cause === void 0 ? void 0 : { cause: options.cause }), this.code = code, this.hint = options.hint;
+      }
+      /** Whether the input, the environment or the operation is at fault. */
+      get kind() {
+        return KIND[this.code];
+      }
+    };
+  }
+});
+
+// ../core/src/shell-quote.ts
+function quoteShellArg(arg) {
+  return SAFE_WORD.test(arg) ? arg : `'${arg.replaceAll("'", "'\\''")}'`;
+}
+function formatCommand(argv) {
+  return argv.map(quoteShellArg).join(" ");
+}
+var SAFE_WORD, init_shell_quote = __esm({
+  "../core/src/shell-quote.ts"() {
+    "use strict";
+    SAFE_WORD = /^[A-Za-z0-9_@%+=:,./-]+$/;
+  }
+});
+
+// ../core/src/elf-magic.ts
+var ELF64_LE, ELF64_BE, ELF32_LE, ELF32_BE, MASK_LE, MASK_BE, MASK_X86, MASK_MIPS64_LE, MASK_MIPS64_BE, MASK_M68K, ZERO16, MIPS32_MASK_LE, MIPS32_MASK_BE, init_elf_magic = __esm({
+  "../core/src/elf-magic.ts"() {
+    "use strict";
+    ELF64_LE = "\\x7fELF\\x02\\x01\\x01\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x02\\x00", ELF64_BE = "\\x7fELF\\x02\\x02\\x01\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x02\\x00", ELF32_LE = "\\x7fELF\\x01\\x01\\x01\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x02\\x00", ELF32_BE = "\\x7fELF\\x01\\x02\\x01\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x02\\x00", MASK_LE = "\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\x00\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\xfe\\xff\\xff\\xff", MASK_BE = "\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\x00\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\xfe\\xff\\xff", MASK_X86 = "\\xff\\xff\\xff\\xff\\xff\\xfe\\xfe\\x00\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\xfe\\xff\\xff\\xff", MASK_MIPS64_LE = "\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\x00\\x00\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\xfe\\xff\\xff\\xff", MASK_MIPS64_BE = "\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\x00\\x00\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\xfe\\xff\\xff", MASK_M68K = "\\xff\\xff\\xff\\xff\\xff\\xff\\xfe\\x00\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\xfe\\xff\\xff", ZERO16 = "\\x00".repeat(16), MIPS32_MASK_LE = `${MASK_MIPS64_LE}\\xff\\xff\\xff\\xff${"\\x00".repeat(12)}\\x20\\x00\\x00\\x00`, MIPS32_MASK_BE = `${MASK_MIPS64_BE}\\xff\\xff\\xff\\xff${"\\x00".repeat(12)}\\x00\\x00\\x00\\x20`;
+  }
+});
+
+// ../core/src/target-table.ts
+var TARGETS, init_target_table = __esm({
+  "../core/src/target-table.ts"() {
+    "use strict";
+    init_elf_magic();
+    TARGETS = [
+      {
+        cpu: "aarch64",
+        platforms: ["linux/arm64", "linux/arm64/v8"],
+        aliases: ["arm64", "aarch64", "arm64/v8"],
+        magic: `${ELF64_LE}\\xb7\\x00`,
+        mask: MASK_LE,
+        debianArch: "arm64",
+        nodeArch: "arm64",
+        machines: ["aarch64", "arm64"]
+      },
+      {
+        cpu: "arm",
+        platforms: ["linux/arm/v7", "linux/arm/v6", "linux/arm/v5", "linux/arm"],
+        aliases: ["arm", "armhf", "armel", "arm/v7", "arm/v6", "arm/v5", "armv7", "armv7l", "armv6", "armv6l", "armv5"],
+        magic: `${ELF32_LE}\\x28\\x00`,
+        mask: MASK_LE,
+        debianArch: "armhf",
+        nodeArch: "arm",
+        machines: ["armv7l", "armv6l", "armv8l"],
+        compatOf: [{ host: "aarch64", usually: !1 }]
+      },
+      {
+        cpu: "armeb",
+        platforms: ["linux/armeb"],
+        aliases: ["armeb", "armbe"],
+        magic: `${ELF32_BE}\\x28`,
+        mask: MASK_BE,
+        compatOf: [{ host: "aarch64", usually: !1 }]
+      },
+      {
+        cpu: "i386",
+        platforms: ["linux/386"],
+        aliases: ["386", "i386", "i686", "x86"],
+        magic: `${ELF32_LE}\\x03\\x00`,
+        mask: MASK_X86,
+        debianArch: "i386",
+        nodeArch: "ia32",
+        machines: ["i686", "i586", "i486", "i386"],
+        compatOf: [{ host: "x86_64", usually: !0 }]
+      },
+      {
+        cpu: "x86_64",
+        platforms: ["linux/amd64", "linux/amd64/v2", "linux/amd64/v3", "linux/amd64/v4"],
+        aliases: ["amd64", "x86_64", "x86-64", "x64", "amd64/v2", "amd64/v3", "amd64/v4"],
+        magic: `${ELF64_LE}\\x3e\\x00`,
+        mask: MASK_X86,
+        debianArch: "amd64",
+        nodeArch: "x64",
+        machines: ["x86_64", "amd64"]
+      },
+      {
+        cpu: "ppc64le",
+        platforms: ["linux/ppc64le"],
+        aliases: ["ppc64le", "ppc64el", "powerpc64le"],
+        magic: `${ELF64_LE}\\x15\\x00`,
+        mask: "\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\x00\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\xfe\\xff\\xff\\x00",
+        debianArch: "ppc64el",
+        nodeArch: "ppc64",
+        machines: ["ppc64le"]
+      },
+      {
+        cpu: "ppc64",
+        platforms: ["linux/ppc64"],
+        aliases: ["ppc64", "powerpc64"],
+        magic: `${ELF64_BE}\\x15`,
+        mask: MASK_BE,
+        debianArch: "ppc64",
+        debianPorts: !0,
+        machines: ["ppc64"],
+        compatOf: [{ host: "ppc64le", usually: !1 }]
+      },
+      {
+        cpu: "s390x",
+        platforms: ["linux/s390x"],
+        aliases: ["s390x"],
+        magic: `${ELF64_BE}\\x16`,
+        mask: MASK_BE,
+        debianArch: "s390x",
+        nodeArch: "s390x",
+        machines: ["s390x"]
+      },
+      {
+        cpu: "riscv64",
+        platforms: ["linux/riscv64"],
+        aliases: ["riscv64", "rv64"],
+        magic: `${ELF64_LE}\\xf3\\x00`,
+        mask: MASK_LE,
+        debianArch: "riscv64",
+        nodeArch: "riscv64",
+        machines: ["riscv64"]
+      },
+      {
+        cpu: "mips64el",
+        platforms: ["linux/mips64le"],
+        aliases: ["mips64le", "mips64el"],
+        magic: `${ELF64_LE}\\x08\\x00`,
+        mask: MASK_MIPS64_LE,
+        debianArch: "mips64el",
+        machines: ["mips64el"]
+      },
+      {
+        cpu: "mips64",
+        platforms: ["linux/mips64"],
+        aliases: ["mips64"],
+        magic: `${ELF64_BE}\\x08`,
+        mask: MASK_MIPS64_BE,
+        machines: ["mips64"]
+      },
+      {
+        cpu: "mipsel",
+        platforms: ["linux/mipsle"],
+        aliases: ["mipsle", "mipsel"],
+        // 40 bytes: the flags word tells o32 from n32 (EF_MIPS_ABI2 must be clear).
+        magic: `${ELF32_LE}\\x08\\x00\\x01\\x00\\x00\\x00${ZERO16}`,
+        mask: MIPS32_MASK_LE,
+        debianArch: "mipsel",
+        nodeArch: "mipsel",
+        compatOf: [{ host: "mips64el", usually: !1 }]
+      },
+      {
+        cpu: "mips",
+        platforms: ["linux/mips"],
+        aliases: ["mips"],
+        magic: `${ELF32_BE}\\x08\\x00\\x00\\x00\\x01${ZERO16}`,
+        mask: MIPS32_MASK_BE,
+        nodeArch: "mips",
+        compatOf: [{ host: "mips64", usually: !1 }]
+      },
+      {
+        cpu: "loongarch64",
+        platforms: ["linux/loong64"],
+        aliases: ["loong64", "loongarch64"],
+        magic: `${ELF64_LE}\\x02\\x01`,
+        mask: "\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\xfc\\x00\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\xfe\\xff\\xff\\xff",
+        debianArch: "loong64",
+        nodeArch: "loong64",
+        machines: ["loongarch64"]
+      },
+      {
+        cpu: "sparc64",
+        platforms: ["linux/sparc64"],
+        aliases: ["sparc64"],
+        magic: `${ELF64_BE}\\x2b`,
+        mask: MASK_BE,
+        debianArch: "sparc64",
+        debianPorts: !0,
+        machines: ["sparc64"]
+      },
+      {
+        cpu: "i486",
+        platforms: ["linux/i486"],
+        aliases: ["i486"],
+        // EM_486: an old e_machine some 32-bit x86 toolchains wrote; QEMU's script hands it to qemu-i386.
+        magic: `${ELF32_LE}\\x06\\x00`,
+        mask: MASK_X86,
+        interpreterCpu: "i386",
+        compatOf: [
+          { host: "x86_64", usually: !0 },
+          { host: "i386", usually: !0 }
+        ]
+      },
+      {
+        cpu: "alpha",
+        platforms: ["linux/alpha"],
+        aliases: ["alpha"],
+        magic: `${ELF64_LE}\\x26\\x90`,
+        mask: MASK_X86,
+        debianArch: "alpha",
+        debianPorts: !0,
+        machines: ["alpha"]
+      },
+      {
+        cpu: "sparc",
+        platforms: ["linux/sparc"],
+        aliases: ["sparc", "sparc32"],
+        magic: `${ELF32_BE}\\x02`,
+        mask: MASK_BE,
+        machines: ["sparc"],
+        compatOf: [{ host: "sparc64", usually: !1 }]
+      },
+      {
+        cpu: "sparc32plus",
+        platforms: ["linux/sparc32plus"],
+        aliases: ["sparc32plus", "sparcv8plus"],
+        // EM_SPARC32PLUS: 32-bit programs using V9 instructions.
+        magic: `${ELF32_BE}\\x12`,
+        mask: MASK_BE,
+        compatOf: [{ host: "sparc64", usually: !1 }]
+      },
+      {
+        cpu: "ppc",
+        platforms: ["linux/ppc"],
+        aliases: ["ppc", "powerpc", "ppc32"],
+        magic: `${ELF32_BE}\\x14`,
+        mask: MASK_BE,
+        debianArch: "powerpc",
+        debianPorts: !0,
+        machines: ["ppc"],
+        compatOf: [{ host: "ppc64", usually: !1 }]
+      },
+      {
+        cpu: "m68k",
+        platforms: ["linux/m68k"],
+        aliases: ["m68k"],
+        magic: `${ELF32_BE}\\x04`,
+        mask: MASK_M68K,
+        debianArch: "m68k",
+        debianPorts: !0,
+        machines: ["m68k"]
+      },
+      {
+        cpu: "mipsn32",
+        platforms: ["linux/mipsn32"],
+        aliases: ["mipsn32"],
+        // The mips magic with EF_MIPS_ABI2 set: 32-bit pointers on a 64-bit MIPS (n32 ABI).
+        magic: `${ELF32_BE}\\x08\\x00\\x00\\x00\\x01${"\\x00".repeat(15)}\\x20`,
+        mask: MIPS32_MASK_BE,
+        compatOf: [{ host: "mips64", usually: !1 }]
+      },
+      {
+        cpu: "mipsn32el",
+        platforms: ["linux/mipsn32el"],
+        aliases: ["mipsn32el", "mipsn32le"],
+        magic: `${ELF32_LE}\\x08\\x00\\x01\\x00\\x00\\x00${"\\x00".repeat(12)}\\x20\\x00\\x00\\x00`,
+        mask: MIPS32_MASK_LE,
+        compatOf: [{ host: "mips64el", usually: !1 }]
+      },
+      {
+        cpu: "sh4",
+        platforms: ["linux/sh4"],
+        aliases: ["sh4", "sh4le"],
+        magic: `${ELF32_LE}\\x2a\\x00`,
+        mask: MASK_LE,
+        debianArch: "sh4",
+        debianPorts: !0,
+        machines: ["sh4"]
+      },
+      {
+        cpu: "sh4eb",
+        platforms: ["linux/sh4eb"],
+        aliases: ["sh4eb", "sh4be"],
+        magic: `${ELF32_BE}\\x2a`,
+        mask: MASK_BE,
+        machines: ["sh4eb"]
+      },
+      {
+        cpu: "aarch64_be",
+        platforms: ["linux/aarch64_be"],
+        aliases: ["aarch64_be", "arm64be", "arm64_be"],
+        magic: `${ELF64_BE}\\xb7`,
+        mask: MASK_BE,
+        machines: ["aarch64_be"]
+      },
+      {
+        cpu: "hppa",
+        platforms: ["linux/hppa"],
+        aliases: ["hppa", "parisc"],
+        magic: `${ELF32_BE}\\x0f`,
+        mask: MASK_BE,
+        debianArch: "hppa",
+        debianPorts: !0,
+        machines: ["parisc", "parisc64"]
+      },
+      {
+        cpu: "riscv32",
+        platforms: ["linux/riscv32"],
+        aliases: ["riscv32", "rv32"],
+        magic: `${ELF32_LE}\\xf3\\x00`,
+        mask: MASK_LE,
+        machines: ["riscv32"]
+      },
+      {
+        cpu: "xtensa",
+        platforms: ["linux/xtensa"],
+        aliases: ["xtensa", "xtensael"],
+        magic: `${ELF32_LE}\\x5e\\x00`,
+        mask: MASK_LE,
+        machines: ["xtensa"]
+      },
+      {
+        cpu: "xtensaeb",
+        platforms: ["linux/xtensaeb"],
+        aliases: ["xtensaeb"],
+        magic: `${ELF32_BE}\\x5e`,
+        mask: MASK_BE
+      },
+      {
+        cpu: "microblaze",
+        platforms: ["linux/microblaze"],
+        aliases: ["microblaze", "microblazebe"],
+        // e_machine 0xbaab (EM_MICROBLAZE_OLD), as QEMU's script; e_type big-endian (QEMU 10 writes \\x02\\x00 here).
+        magic: "\\x7fELF\\x01\\x02\\x01\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x02\\xba\\xab",
+        mask: MASK_BE,
+        machines: ["microblaze"]
+      },
+      {
+        cpu: "microblazeel",
+        platforms: ["linux/microblazeel"],
+        aliases: ["microblazeel", "microblazele"],
+        magic: `${ELF32_LE}\\xab\\xba`,
+        mask: MASK_LE,
+        machines: ["microblazeel"]
+      },
+      {
+        cpu: "or1k",
+        platforms: ["linux/or1k"],
+        aliases: ["or1k", "openrisc"],
+        magic: `${ELF32_BE}\\x5c`,
+        mask: MASK_BE,
+        machines: ["openrisc"]
+      },
+      {
+        cpu: "hexagon",
+        platforms: ["linux/hexagon"],
+        aliases: ["hexagon", "qdsp6"],
+        magic: `${ELF32_LE}\\xa4\\x00`,
+        mask: MASK_LE,
+        machines: ["hexagon"]
+      }
+    ];
+  }
+});
+
+// ../core/src/targets.ts
+function targetByCpu(cpu) {
+  return BY_CPU.get(cpu);
+}
+function requireTarget(cpu) {
+  let target = BY_CPU.get(cpu);
+  if (!target)
+    throw new QusError("QUS_UNKNOWN_PLATFORM", `no QEMU target named ${JSON.stringify(cpu)}`, {
+      hint: `use one of: ${TARGETS.map((candidate) => candidate.cpu).join(", ")}`
+    });
+  return target;
+}
+function entryName(target) {
+  return `qemu-${target.cpu}`;
+}
+function interpreterBase(target) {
+  return `qemu-${target.interpreterCpu ?? target.cpu}`;
+}
+function canonicalPlatform(target) {
+  return target.platforms[0] ?? `linux/${target.cpu}`;
+}
+var BY_CPU, init_targets = __esm({
+  "../core/src/targets.ts"() {
+    "use strict";
+    init_errors();
+    init_target_table();
+    init_target_table();
+    BY_CPU = new Map(TARGETS.map((t) => [t.cpu, t]));
+  }
+});
+
+// ../core/src/architectures.ts
+function cpuOfMachine(machine) {
+  return BY_MACHINE.get(machine);
+}
+function hostCpu(arch2 = process.arch) {
+  return BY_NODE_ARCH.get(arch2);
+}
+function nativeCandidates(host) {
+  return TARGETS.filter((target) => target.compatOf?.some((mode) => mode.host === host)).map((target) => target.cpu);
+}
+function usuallyNative(host, cpu) {
+  return TARGETS.find((candidate) => candidate.cpu === cpu)?.compatOf?.some((mode) => mode.host === host && mode.usually) ?? !1;
+}
+var BY_NODE_ARCH, BY_MACHINE, KNOWN_MACHINES, init_architectures = __esm({
+  "../core/src/architectures.ts"() {
+    "use strict";
+    init_targets();
+    BY_NODE_ARCH = new Map(TARGETS.flatMap((target) => target.nodeArch ? [[target.nodeArch, target.cpu]] : [])), BY_MACHINE = new Map(TARGETS.flatMap((target) => (target.machines ?? []).map((name) => [name, target.cpu]))), KNOWN_MACHINES = [...BY_MACHINE.keys()];
+  }
+});
+
+// ../core/src/process-wide.ts
+function processWide(name, create) {
+  let store = globalThis, key = /* @__PURE__ */ Symbol.for(`qus.${name}`);
+  return key in store || (store[key] = create()), store[key];
+}
+var init_process_wide = __esm({
+  "../core/src/process-wide.ts"() {
+    "use strict";
+  }
+});
+
+// ../core/src/exec.ts
+import { spawn, spawnSync } from "node:child_process";
+function killRunningProcesses() {
+  for (let pid of running) killGroup(pid);
+}
+function killGroup(pid) {
+  try {
+    process.kill(-pid, "SIGKILL");
+  } catch {
+  }
+}
+function spawnLeader(file, args, options) {
+  let child = spawn(file, [...args], {
+    cwd: options.cwd,
+    env: options.env ? { ...process.env, ...options.env } : process.env,
+    stdio: [options.input === void 0 && !options.stdin ? "ignore" : "pipe", "pipe", "pipe"],
+    shell: !1,
+    detached: !0
+  });
+  return child.pid !== void 0 && running.add(child.pid), child;
+}
+function cappedOutput(limit, onOverflow) {
+  let stdout = [], stderr = [], bytes = 0, overflowed = !1, keep = (into) => (chunk) => {
+    if (!overflowed) {
+      if (bytes += chunk.length, bytes <= limit) {
+        into.push(chunk);
+        return;
+      }
+      overflowed = !0, onOverflow();
+    }
+  };
+  return {
+    keepStdout: keep(stdout),
+    keepStderr: keep(stderr),
+    overflowed: () => overflowed,
+    /** What was kept, as text, without the final newline. */
+    text: () => ({
+      stdout: trimFinalNewline(Buffer.concat(stdout).toString("utf8")),
+      stderr: trimFinalNewline(Buffer.concat(stderr).toString("utf8"))
+    })
+  };
+}
+function outputTooLarge(what, hint, limit = DEFAULT_MAX_OUTPUT_BYTES) {
+  return new QusError(
+    "QUS_OUTPUT_TOO_LARGE",
+    `${what} printed more than ${limit / 2 ** 20} MiB and was ended with its child processes`,
+    { hint }
+  );
+}
+function trimFinalNewline(text2) {
+  return text2.endsWith(`
+`) ? text2.slice(0, -1) : text2;
+}
+function runSyncBestEffort(file, args, options = {}) {
+  try {
+    let result2 = spawnSync(file, [...args], {
+      encoding: "utf8",
+      timeout: options.timeoutMs ?? 1e4,
+      killSignal: "SIGKILL",
+      stdio: ["ignore", "pipe", "ignore"],
+      maxBuffer: DEFAULT_MAX_OUTPUT_BYTES
+    });
+    return { exitCode: result2.status ?? void 0, stdout: result2.stdout ?? "" };
+  } catch {
+    return { exitCode: void 0, stdout: "" };
+  }
+}
+var DEFAULT_TIMEOUT_MS, DEFAULT_MAX_OUTPUT_BYTES, DRAIN_MS, running, execProcess, init_exec = __esm({
+  "../core/src/exec.ts"() {
+    "use strict";
+    init_errors();
+    init_process_wide();
+    init_shell_quote();
+    DEFAULT_TIMEOUT_MS = 6e4, DEFAULT_MAX_OUTPUT_BYTES = 32 * 2 ** 20, DRAIN_MS = 200, running = processWide("exec.running", () => /* @__PURE__ */ new Set());
+    execProcess = (file, args, options = {}) => new Promise((resolve2, reject) => {
+      let child = spawnLeader(file, args, options), pid = child.pid, maxOutputBytes = options.maxOutputBytes ?? DEFAULT_MAX_OUTPUT_BYTES, startError, timedOut2 = !1, exit, drain, timer = setTimeout(() => {
+        timedOut2 = !0, pid !== void 0 && killGroup(pid);
+      }, options.timeoutMs ?? DEFAULT_TIMEOUT_MS), output = cappedOutput(maxOutputBytes, () => {
+        pid !== void 0 && killGroup(pid), finish();
+      });
+      options.stdout ? child.stdout?.pipe(options.stdout) : child.stdout?.on("data", output.keepStdout), child.stderr?.on("data", output.keepStderr), options.stdin && child.stdin && options.stdin.pipe(child.stdin);
+      let abort = () => pid !== void 0 && killGroup(pid);
+      options.signal?.aborted && abort(), options.signal?.addEventListener("abort", abort, { once: !0 }), child.stdin?.on("error", () => {
+      });
+      let settled = !1, finish = () => {
+        if (settled) return;
+        if (settled = !0, clearTimeout(timer), clearTimeout(drain), options.signal?.removeEventListener("abort", abort), pid !== void 0 && (killGroup(pid), running.delete(pid)), child.stdout?.destroy(), child.stderr?.destroy(), output.overflowed()) {
+          let check = `check which program that is (command -v ${quoteShellArg(file)}) and that it works by itself`;
+          reject(outputTooLarge(formatCommand([file, ...args]), check, maxOutputBytes));
+          return;
+        }
+        let { stdout, stderr } = output.text();
+        resolve2({
+          exitCode: startError ? void 0 : exit?.code ?? void 0,
+          signal: exit?.signal ?? void 0,
+          stdout,
+          stderr,
+          startError,
+          timedOut: timedOut2
+        });
+      };
+      child.on("error", (error2) => {
+        startError = error2.code ?? error2.message, child.pid === void 0 && finish();
+      }), child.on("exit", (code, signal) => {
+        exit = { code, signal }, options.stdout || (drain = setTimeout(finish, DRAIN_MS));
+      }), child.on("close", (code, signal) => {
+        exit ??= { code, signal }, finish();
+      }), options.input !== void 0 && child.stdin?.end(options.input);
+    });
+  }
+});
+
+// ../core/src/cleanup.ts
+function onInterrupt(cleanup) {
+  return cleanups.add(cleanup), () => cleanups.delete(cleanup);
+}
+function interruptCleanup() {
+  killRunningProcesses();
+  for (let cleanup of cleanups)
+    try {
+      cleanup();
+    } catch {
+    }
+  cleanups.clear();
+}
+function installInterruptHandlers() {
+  for (let [signal, number] of [
+    ["SIGINT", 2],
+    ["SIGTERM", 15],
+    ["SIGHUP", 1]
+  ])
+    process.once(signal, () => {
+      interruptCleanup(), process.stderr.write(`qus: interrupted by ${signal}; stopped its processes and removed its temporary files
+`), process.exit(128 + number);
+    });
+}
+var cleanups, init_cleanup = __esm({
+  "../core/src/cleanup.ts"() {
+    "use strict";
+    init_exec();
+    init_process_wide();
+    cleanups = processWide("cleanups", () => /* @__PURE__ */ new Set());
+  }
+});
+
+// ../core/src/binfmt/match.ts
+function maskAt(pattern, index) {
+  return pattern.mask ? pattern.mask[index] ?? 0 : 255;
+}
+function matchesHeader(pattern, header) {
+  return header.length < pattern.offset + pattern.magic.length ? !1 : pattern.magic.every((byte, i) => {
+    let mask = maskAt(pattern, i);
+    return ((header[pattern.offset + i] ?? 0) & mask) === (byte & mask);
+  });
+}
+function patternsOverlap(a, b) {
+  let start = Math.max(a.offset, b.offset), end = Math.min(a.offset + a.magic.length, b.offset + b.magic.length);
+  for (let position = start; position < end; position++) {
+    let i = position - a.offset, j = position - b.offset, common = maskAt(a, i) & maskAt(b, j);
+    if (((a.magic[i] ?? 0) & common) !== ((b.magic[j] ?? 0) & common)) return !1;
+  }
+  return !0;
+}
+var init_match = __esm({
+  "../core/src/binfmt/match.ts"() {
+    "use strict";
+  }
+});
+
+// ../core/src/drivers/local/host.ts
+import { closeSync, openSync, readSync } from "node:fs";
+function readHostHeaders() {
+  return HOST_PROGRAMS.flatMap((path) => {
+    try {
+      return [readHeaderSync(path)];
+    } catch {
+      return [];
+    }
+  }).filter((header) => header.length > 0);
+}
+function readHeaderSync(path, length = 128) {
+  let fd = openSync(path, "r");
+  try {
+    let buffer = new Uint8Array(length);
+    return buffer.subarray(0, readSync(fd, buffer, 0, length, 0));
+  } finally {
+    closeSync(fd);
+  }
+}
+function matchesHost(pattern, hostHeaders) {
+  return hostHeaders.some((header) => matchesHeader(pattern, header));
+}
+var HOST_PROGRAMS, init_host = __esm({
+  "../core/src/drivers/local/host.ts"() {
+    "use strict";
+    init_match();
+    HOST_PROGRAMS = [process.execPath, "/bin/sh"];
+  }
+});
+
+// ../core/src/drivers/local/interpreters.ts
+import { accessSync, constants as constants2, readdirSync as readdirSync2, statSync } from "node:fs";
+import { delimiter, isAbsolute, resolve } from "node:path";
+function defaultSearchDirs(path = process.env.PATH ?? "") {
+  let dirs = [...path.split(delimiter), "/usr/bin", "/usr/local/bin", "/usr/sbin"].filter(
+    (dir) => dir.startsWith("/")
+  );
+  return [...new Set(dirs)];
+}
+function findInterpreters(cpus, dirs) {
+  let listings = dirs.map((dir) => ({ dir, names: listQemu(dir) })), found = /* @__PURE__ */ new Map();
+  for (let cpu of cpus) {
+    let interpreter = findInterpreter(cpu, listings);
+    interpreter && found.set(cpu, interpreter);
+  }
+  return found;
+}
+function listQemu(dir) {
+  try {
+    return new Set(readdirSync2(dir).filter((name) => name.startsWith("qemu-")));
+  } catch {
+    return /* @__PURE__ */ new Set();
+  }
+}
+function findInterpreter(cpu, listings) {
+  let dynamic, base = interpreterBase(requireTarget(cpu));
+  for (let { dir, names } of listings)
+    for (let name of [`${base}-static`, base]) {
+      let path = `${dir}/${name}`;
+      if (!(!names.has(name) || !isExecutable(path))) {
+        if (isStaticElf(readHeaderSync(path, 4096))) return { path, static: !0 };
+        dynamic ??= { path, static: !1 };
+      }
+    }
+  return dynamic;
+}
+function isExecutable(path) {
+  try {
+    return accessSync(path, constants2.X_OK), !0;
+  } catch {
+    return !1;
+  }
+}
+function isStaticElf(head) {
+  if (head.length < 52 || head[0] !== 127 || head[1] !== 69 || head[2] !== 76 || head[3] !== 70) return !1;
+  let view = new DataView(head.buffer, head.byteOffset, head.byteLength), is64 = head[4] === 2, little = head[5] === 1, phoff = is64 ? Number(view.getBigUint64(32, little)) : view.getUint32(28, little), phentsize = view.getUint16(is64 ? 54 : 42, little), phnum = view.getUint16(is64 ? 56 : 44, little);
+  for (let i = 0; i < phnum; i++) {
+    let at = phoff + i * phentsize;
+    if (at + 4 > head.length || view.getUint32(at, little) === PT_INTERP) return !1;
+  }
+  return !0;
+}
+function validateQemuPath(dir) {
+  let usage = (problem, hint) => new QusError("QUS_USAGE", `--qemu-path ${JSON.stringify(dir)}: ${problem}`, { hint });
+  if (dir.includes(delimiter))
+    throw usage("one folder is expected, not a list", "pass one folder, e.g. --qemu-path /usr/bin");
+  if (!isAbsolute(dir))
+    throw usage(
+      "the path must be absolute",
+      `pass it as an absolute path, e.g. --qemu-path ${formatCommand([resolve(dir)])}`
+    );
+  let isDir;
+  try {
+    isDir = statSync(dir).isDirectory();
+  } catch {
+    throw usage("no such folder", "pass the folder that holds qemu-<cpu>-static (Debian: /usr/bin)");
+  }
+  if (!isDir) throw usage("not a folder", "pass the folder that holds qemu-<cpu>-static, not the file itself");
+}
+var PT_INTERP, init_interpreters = __esm({
+  "../core/src/drivers/local/interpreters.ts"() {
+    "use strict";
+    init_errors();
+    init_shell_quote();
+    init_targets();
+    init_host();
+    PT_INTERP = 3;
+  }
+});
+
+// ../core/src/drivers/local/cache.ts
+import { mkdirSync as mkdirSync2, readFileSync as readFileSync6, writeFileSync as writeFileSync3 } from "node:fs";
+import { homedir as homedir2 } from "node:os";
+import { dirname, join as join4 } from "node:path";
+function cacheDir(env = process.env) {
+  return join4(env.XDG_CACHE_HOME || join4(homedir2(), ".cache"), "qus");
+}
+function readCache(path) {
+  try {
+    let parsed = JSON.parse(readFileSync6(path, "utf8"));
+    return parsed && typeof parsed == "object" ? parsed : {};
+  } catch {
+    return {};
+  }
+}
+function writeCache(path, value) {
+  try {
+    mkdirSync2(dirname(path), { recursive: !0 }), writeFileSync3(path, JSON.stringify(value));
+  } catch {
+  }
+}
+var init_cache = __esm({
+  "../core/src/drivers/local/cache.ts"() {
+    "use strict";
+  }
+});
+
+// ../core/src/qemu/source.ts
+function formatQemuSource(source) {
+  return `${source.kind}:${source.suite}`;
+}
+function parseQemuSource(text2) {
+  let colon = text2.indexOf(":"), kind = colon < 0 ? text2 : text2.slice(0, colon), suite = colon < 0 ? "" : text2.slice(colon + 1);
+  if (kind !== "debian")
+    throw new QusError("QUS_QEMU_SOURCE_UNKNOWN", `unknown QEMU source ${JSON.stringify(text2)}`, {
+      hint: `use debian:<suite>, e.g. ${KNOWN_DEBIAN_SUITES.map((name) => `debian:${name}`).join(", ")}`
+    });
+  if (!SUITE.test(suite))
+    throw new QusError(
+      "QUS_QEMU_SOURCE_UNKNOWN",
+      suite === "" ? `${JSON.stringify(text2)} names no Debian suite` : `${JSON.stringify(suite)} is not a Debian suite name`,
+      {
+        hint: `name a suite of Debian's archive, e.g. ${KNOWN_DEBIAN_SUITES.map((name) => `debian:${name}`).join(", ")}`
+      }
+    );
+  return { kind, suite };
+}
+var KNOWN_DEBIAN_SUITES, SUITE, init_source = __esm({
+  "../core/src/qemu/source.ts"() {
+    "use strict";
+    init_errors();
+    KNOWN_DEBIAN_SUITES = ["bookworm", "trixie", "sid"], SUITE = /^[a-z][a-z0-9-]{1,30}$/;
+  }
+});
+
+// ../core/src/qemu/apt-sources.ts
+import { readdirSync as readdirSync4, readFileSync as readFileSync8 } from "node:fs";
+import { join as join7 } from "node:path";
+function parseDeb822Sources(text2) {
+  let sources = [];
+  for (let stanza of text2.split(/\n[ \t]*\n/)) {
+    let fields = /* @__PURE__ */ new Map(), last;
+    for (let line of stanza.split(`
+`)) {
+      if (/^\s*#/.test(line) || line.trim() === "") continue;
+      if (/^[ \t]/.test(line) && last) {
+        fields.set(last, `${fields.get(last)} ${line.trim()}`);
+        continue;
+      }
+      let colon = line.indexOf(":");
+      colon < 0 || (last = line.slice(0, colon).trim().toLowerCase(), fields.set(last, line.slice(colon + 1).trim()));
+    }
+    let words2 = (name) => (fields.get(name) ?? "").split(/\s+/).filter(Boolean);
+    fields.size !== 0 && sources.push({
+      types: words2("types"),
+      uris: words2("uris"),
+      suites: words2("suites"),
+      enabled: (fields.get("enabled") ?? "yes").toLowerCase() !== "no"
+    });
+  }
+  return sources;
+}
+function parseOneLineSources(text2) {
+  return text2.split(`
+`).flatMap((raw) => {
+    let line = raw.replace(/#.*/, "").replace(/\[[^\]]*\]/, " ").trim(), [type, uri, suite] = line.split(/\s+/);
+    return !type || !uri || !suite ? [] : [{ types: [type], uris: [uri], suites: [suite], enabled: !0 }];
+  });
+}
+function debianMirrorOf(sources) {
+  for (let source of sources) {
+    if (!source.enabled || !source.types.includes("deb") || !source.suites.some((suite) => DEBIAN_SUITES.test(suite))) continue;
+    let uri = source.uris.find((candidate) => /^https?:\/\//.test(candidate));
+    if (uri) return uri.replace(/\/+$/, "");
+  }
+}
+function systemDebianMirror(paths = APT_SOURCES) {
+  let sources = [], read = (path) => {
+    try {
+      return readFileSync8(path, "utf8");
+    } catch {
+      return "";
+    }
+  }, names = [];
+  try {
+    names = readdirSync4(paths.dir).sort();
+  } catch {
+  }
+  for (let name of names)
+    name.endsWith(".sources") ? sources.push(...parseDeb822Sources(read(join7(paths.dir, name)))) : name.endsWith(".list") && sources.push(...parseOneLineSources(read(join7(paths.dir, name))));
+  return sources.push(...parseOneLineSources(read(paths.list))), debianMirrorOf(sources);
+}
+var APT_SOURCES, DEBIAN_SUITES, init_apt_sources = __esm({
+  "../core/src/qemu/apt-sources.ts"() {
+    "use strict";
+    APT_SOURCES = { list: "/etc/apt/sources.list", dir: "/etc/apt/sources.list.d" }, DEBIAN_SUITES = /^(buster|bullseye|bookworm|trixie|forky|duke|sid|oldoldstable|oldstable|stable|testing|unstable|experimental)$/;
+  }
+});
+
+// ../core/src/qemu/cache.ts
+import { mkdirSync as mkdirSync3, readdirSync as readdirSync5, readFileSync as readFileSync9, renameSync, rmSync as rmSync3, statSync as statSync3, writeFileSync as writeFileSync4 } from "node:fs";
+import { join as join8 } from "node:path";
+function qemuCacheRoot(env = process.env, isRoot = process.getuid?.() === 0) {
+  return env.QUS_QEMU_CACHE ? env.QUS_QEMU_CACHE : isRoot ? "/var/lib/qus/qemu" : join8(cacheDir(env), "qemu");
+}
+function cacheFolderName(version, arch2, hostArch) {
+  let base = version.replace(/^\d+:/, "").replace(/[^A-Za-z0-9.+~_-]/g, "_").replace(/^\./, "_");
+  return arch2 === hostArch ? base : `${base}_${arch2}`;
+}
+function ensureCacheRoot(root) {
+  try {
+    mkdirSync3(root, { recursive: !0, mode: 493 });
+    let probe2 = join8(root, `${PARTIAL_PREFIX}write-test-${process.pid}`);
+    writeFileSync4(probe2, ""), rmSync3(probe2, { force: !0 });
+  } catch (error2) {
+    throw new QusError(
+      "QUS_QEMU_CACHE_UNWRITABLE",
+      `cannot write the QEMU cache folder ${root} (${errnoCode(error2) ?? String(error2)})`,
+      {
+        hint: "run as root (cache /var/lib/qus/qemu), or set QUS_QEMU_CACHE to a folder you can write",
+        cause: error2
+      }
+    );
+  }
+}
+function readCached(folder) {
+  try {
+    let meta = JSON.parse(readFileSync9(join8(folder, META_FILE), "utf8"));
+    if (typeof meta.packageVersion != "string" || !Array.isArray(meta.emulators)) return;
+    for (let name of meta.emulators) if (!statSync3(join8(folder, name)).isFile()) return;
+    return { ...meta, folder };
+  } catch {
+    return;
+  }
+}
+function installFolder(complete, target) {
+  try {
+    return renameSync(complete, target), "installed";
+  } catch (error2) {
+    let code = errnoCode(error2);
+    if ((code === "ENOTEMPTY" || code === "EEXIST") && readCached(target))
+      return rmSync3(complete, { recursive: !0, force: !0 }), "raced";
+    throw new QusError(
+      "QUS_QEMU_CACHE_UNWRITABLE",
+      `cannot move the emulators into ${target} (${code ?? String(error2)})`,
+      {
+        hint: "remove that folder if it is not a complete qus cache folder, or set QUS_QEMU_CACHE to another folder",
+        cause: error2
+      }
+    );
+  }
+}
+function removeStalePartials(root, now = Date.now()) {
+  let names = [];
+  try {
+    names = readdirSync5(root);
+  } catch {
+    return;
+  }
+  for (let name of names)
+    if (name.startsWith(PARTIAL_PREFIX))
+      try {
+        now - statSync3(join8(root, name)).mtimeMs > 36e5 && rmSync3(join8(root, name), { recursive: !0, force: !0 });
+      } catch {
+      }
+}
+function readPointer(root, key) {
+  try {
+    let pointers = JSON.parse(readFileSync9(join8(root, POINTERS_FILE), "utf8"));
+    return typeof pointers[key] == "string" ? pointers[key] : void 0;
+  } catch {
+    return;
+  }
+}
+function writePointer(root, key, folderName) {
+  let pointers = {};
+  try {
+    pointers = JSON.parse(readFileSync9(join8(root, POINTERS_FILE), "utf8"));
+  } catch {
+  }
+  pointers[key] = folderName;
+  let temporary = join8(root, `${PARTIAL_PREFIX}${POINTERS_FILE}-${process.pid}`);
+  writeFileSync4(temporary, `${JSON.stringify(pointers, null, 2)}
+`), renameSync(temporary, join8(root, POINTERS_FILE));
+}
+var META_FILE, POINTERS_FILE, PARTIAL_PREFIX, init_cache2 = __esm({
+  "../core/src/qemu/cache.ts"() {
+    "use strict";
+    init_cache();
+    init_errors();
+    META_FILE = "qus-qemu.json", POINTERS_FILE = "suites.json", PARTIAL_PREFIX = ".partial-";
+  }
+});
+
+// ../core/src/qemu/archive-index.ts
+function clearsignedBody(text2) {
+  let start = text2.indexOf("-----BEGIN PGP SIGNED MESSAGE-----");
+  if (start < 0) return text2;
+  let body = text2.indexOf(`
+
+`, start), end = text2.indexOf(`
+-----BEGIN PGP SIGNATURE-----`, body);
+  return text2.slice(body + 2, end < 0 ? void 0 : end).replace(/^- /gm, "").concat(`
+`);
+}
+function parseRelease(text2) {
+  let fields = /* @__PURE__ */ new Map(), sha256 = /* @__PURE__ */ new Map(), inSha256 = !1;
+  for (let line of text2.split(`
+`)) {
+    if (/^[ \t]/.test(line)) {
+      if (!inSha256) continue;
+      let [hash, size, path] = line.trim().split(/\s+/);
+      hash && size && path && /^[0-9a-f]{64}$/.test(hash) && sha256.set(path, { sha256: hash, size: Number(size) });
+      continue;
+    }
+    let colon = line.indexOf(":");
+    if (colon < 0) continue;
+    let key = line.slice(0, colon);
+    inSha256 = key === "SHA256", fields.set(key, line.slice(colon + 1).trim());
+  }
+  let validUntil = fields.get("Valid-Until");
+  return {
+    codename: fields.get("Codename"),
+    suite: fields.get("Suite"),
+    version: fields.get("Version"),
+    validUntil: validUntil ? new Date(validUntil) : void 0,
+    sha256
+  };
+}
+function findPackageStanzas(text2, names) {
+  let wanted = new Set(names), found = [];
+  for (let stanza of text2.split(/\n\n+/)) {
+    let first = /^Package: (\S+)/.exec(stanza.trimStart());
+    if (!first?.[1] || !wanted.has(first[1])) continue;
+    let fields = /* @__PURE__ */ new Map();
+    for (let line of stanza.split(`
+`)) {
+      let match = /^([A-Za-z0-9-]+):\s*(.*)$/.exec(line);
+      match?.[1] && fields.set(match[1], match[2] ?? "");
+    }
+    let filename = fields.get("Filename"), sha256 = fields.get("SHA256"), size = Number(fields.get("Size"));
+    !filename || !sha256 || !/^[0-9a-f]{64}$/.test(sha256) || !Number.isFinite(size) || found.push({
+      package: first[1],
+      version: fields.get("Version") ?? "",
+      architecture: fields.get("Architecture") ?? "",
+      filename,
+      size,
+      sha256,
+      description: fields.get("Description")
+    });
+  }
+  return found;
+}
+var init_archive_index = __esm({
+  "../core/src/qemu/archive-index.ts"() {
+    "use strict";
+  }
+});
+
+// ../core/src/qemu/download.ts
+import { createWriteStream } from "node:fs";
+async function downloadFile(url, file, limits, fetcher = fetch) {
+  let [{ createHash }, { Readable, Transform }, { pipeline }] = await Promise.all([
+    import("node:crypto"),
+    import("node:stream"),
+    import("node:stream/promises")
+  ]), hash = createHash("sha256"), signal = AbortSignal.timeout(limits.timeoutMs), bytes = 0, meter = new Transform({
+    transform(chunk, _encoding, done) {
+      if (bytes += chunk.byteLength, bytes > limits.maxBytes) return done(tooLarge(url, limits.maxBytes));
+      hash.update(chunk), done(null, chunk);
+    }
+  });
+  try {
+    let response = await fetcher(url, { signal, redirect: "follow" });
+    if (!response.ok || !response.body) throw notOk(url, response.status);
+    let body = Readable.from(response.body);
+    await pipeline(body, meter, createWriteStream(file, { flags: "wx" }), { signal });
+  } catch (error2) {
+    throw writeError(error2, file) ?? asFetchError(error2, url, limits.timeoutMs);
+  }
+  let sha256 = hash.digest("hex");
+  if (limits.sha256 !== void 0 && sha256 !== limits.sha256)
+    throw new QusError(
+      "QUS_QEMU_FETCH_FAILED",
+      `${url}: SHA256 ${sha256} is not the ${limits.sha256} the archive's index names (${bytes} bytes received)`,
+      { hint: "the download was cut short or altered on the way; nothing was kept: try again, or another --mirror" }
+    );
+  return sha256;
+}
+async function downloadText(url, limits, fetcher = fetch) {
+  let signal = AbortSignal.timeout(limits.timeoutMs);
+  try {
+    let response = await fetcher(url, { signal, redirect: "follow" });
+    if (response.status === 404) return;
+    if (!response.ok || !response.body) throw notOk(url, response.status);
+    let chunks = [], bytes = 0;
+    for await (let chunk of response.body) {
+      if (bytes += chunk.byteLength, bytes > limits.maxBytes) throw tooLarge(url, limits.maxBytes);
+      chunks.push(chunk);
+    }
+    let body = Buffer.concat(chunks);
+    if (limits.sha256 !== void 0) {
+      let { createHash } = await import("node:crypto"), sha256 = createHash("sha256").update(body).digest("hex");
+      if (sha256 !== limits.sha256)
+        throw new QusError(
+          "QUS_QEMU_FETCH_FAILED",
+          `${url}: SHA256 ${sha256} is not the ${limits.sha256} InRelease names`,
+          {
+            hint: "the index was cut short or altered on the way, or the mirror is mid-sync: try again, or another --mirror"
+          }
+        );
+    }
+    return body;
+  } catch (error2) {
+    throw asFetchError(error2, url, limits.timeoutMs);
+  }
+}
+function writeError(error2, file) {
+  let { code, syscall } = error2 ?? {};
+  if (!(!code || !["open", "write", "close"].includes(syscall ?? "")))
+    return new QusError("QUS_QEMU_CACHE_UNWRITABLE", `cannot write ${file}: ${code}`, {
+      hint: "free disk space, or point QUS_QEMU_CACHE at a folder you can write to",
+      cause: error2
+    });
+}
+function notOk(url, status2) {
+  return new QusError("QUS_QEMU_FETCH_FAILED", `${url}: the server answered HTTP ${status2}`, {
+    hint: "check the mirror (--mirror URL) and the network, then try again"
+  });
+}
+function tooLarge(url, max) {
+  return new QusError("QUS_QEMU_FETCH_FAILED", `${url}: more than the ${max} bytes expected; download stopped`, {
+    hint: "the mirror serves something other than its index says: try again, or another --mirror"
+  });
+}
+function asFetchError(error2, url, timeoutMs) {
+  if (isQusError(error2)) return error2;
+  let name = error2?.name;
+  if (name === "TimeoutError" || name === "AbortError")
+    return new QusError("QUS_QEMU_FETCH_FAILED", `${url}: not downloaded within ${timeoutMs / 1e3} s`, {
+      hint: "the network or the mirror is slow: try again, or another --mirror",
+      cause: error2
+    });
+  let cause = error2?.cause, detail = cause?.code ?? cause?.message ?? error2?.message ?? String(error2);
+  return new QusError("QUS_QEMU_FETCH_FAILED", `${url}: download failed (${detail})`, {
+    hint: "check the network and the mirror (--mirror URL), then try again",
+    cause: error2
+  });
+}
+var init_download = __esm({
+  "../core/src/qemu/download.ts"() {
+    "use strict";
+    init_errors();
+  }
+});
+
+// ../core/src/qemu/debian-index.ts
+import { existsSync as existsSync3 } from "node:fs";
+import { readFile as readFile2, writeFile } from "node:fs/promises";
+import { join as join9 } from "node:path";
+async function readSignedRelease(request, warnings) {
+  let { exec, fetcher, mirror, source, sourceName, dir, keyring, allowUnsigned } = request, dists = `${mirror}/dists/${source.suite}`, inRelease = await downloadText(`${dists}/InRelease`, { timeoutMs: 6e4, maxBytes: 16 << 20 }, fetcher);
+  if (!inRelease)
+    throw new QusError(
+      "QUS_QEMU_SOURCE_UNKNOWN",
+      `Debian's archive at ${mirror} has no suite ${JSON.stringify(source.suite)}`,
+      {
+        hint: `name a suite it serves, e.g. ${KNOWN_DEBIAN_SUITES.map((name) => `debian:${name}`).join(", ")}`
+      }
+    );
+  let { text: releaseText, verifiedBy } = await verifyInRelease(exec, inRelease, dir, keyring);
+  if (verifiedBy === "sha256" && mirror.startsWith("http://") && !allowUnsigned)
+    throw new QusError(
+      "QUS_QEMU_FETCH_FAILED",
+      `cannot check the signature of ${sourceName}'s InRelease (no gpgv or no ${keyring}), and ${mirror} is plain http: nothing vouches for what it serves`,
+      {
+        hint: "install gpgv and debian-archive-keyring, or use an https:// --mirror (or, knowingly, set QUS_QEMU_ALLOW_UNSIGNED=1)"
+      }
+    );
+  verifiedBy === "sha256" && warnings.push(`InRelease's signature was not checked (no gpgv or no ${keyring}): only SHA256s were`);
+  let release5 = parseRelease(releaseText);
+  if (release5.suite !== source.suite && release5.codename !== source.suite)
+    throw new QusError(
+      "QUS_QEMU_FETCH_FAILED",
+      `${mirror} answered ${sourceName} with the index of ${release5.codename ?? release5.suite ?? "an unnamed suite"}`,
+      { hint: "the mirror is misconfigured or not to be trusted: use another --mirror" }
+    );
+  return { release: release5, verifiedBy };
+}
+async function verifyInRelease(exec, inRelease, dir, keyring) {
+  if (!existsSync3(keyring)) return { text: clearsignedBody(inRelease.toString("utf8")), verifiedBy: "sha256" };
+  let signed = join9(dir, "InRelease"), output = join9(dir, "Release");
+  await writeFile(signed, inRelease);
+  let result2 = await exec("gpgv", ["--keyring", keyring, "--output", output, signed], { timeoutMs: 6e4 });
+  if (result2.startError === "ENOENT")
+    return { text: clearsignedBody(inRelease.toString("utf8")), verifiedBy: "sha256" };
+  if (result2.timedOut || result2.signal)
+    throw new QusError(
+      "QUS_QEMU_FETCH_FAILED",
+      `gpgv did not finish checking InRelease (${result2.timedOut ? "timed out after 60 s" : `killed by ${result2.signal}`})`,
+      {
+        hint: "check gpgv (gpgv --version), then try again"
+      }
+    );
+  if (result2.exitCode !== 0) {
+    let detail = result2.stderr.trim().split(`
+`).slice(-1)[0] ?? "";
+    throw new QusError("QUS_QEMU_FETCH_FAILED", `InRelease's signature does not check out with ${keyring}: ${detail}`, {
+      hint: "the mirror serves an index Debian did not sign (or the keyring is old: apt-get install debian-archive-keyring)"
+    });
+  }
+  return { text: await readFile2(output, "utf8"), verifiedBy: "gpgv" };
+}
+async function readCandidates(release5, dists, arch2, sourceName, fetcher) {
+  let path = `main/binary-${arch2}/Packages.gz`, indexed = release5.sha256.get(path);
+  if (!indexed)
+    throw new QusError(
+      "QUS_QEMU_PACKAGE_MISSING",
+      `${sourceName} has no packages for ${arch2} (InRelease lists no ${path})`,
+      {
+        hint: `choose a suite that ships ${arch2}, e.g. --qemu-from debian:trixie`
+      }
+    );
+  let body = await downloadText(
+    `${dists}/${path}`,
+    { timeoutMs: 3e5, maxBytes: indexed.size, sha256: indexed.sha256 },
+    fetcher
+  );
+  if (!body)
+    throw new QusError("QUS_QEMU_FETCH_FAILED", `${dists}/${path} is listed in InRelease but the mirror has none`, {
+      hint: "the mirror may be mid-sync: try again later, or another --mirror"
+    });
+  let { gunzipSync } = await import("node:zlib"), text2;
+  try {
+    text2 = gunzipSync(body, { maxOutputLength: 400 << 20 }).toString("utf8");
+  } catch (error2) {
+    throw new QusError("QUS_QEMU_FETCH_FAILED", `${dists}/${path} does not unpack as a Packages index`, {
+      hint: "the mirror serves something other than Debian's index: try another --mirror",
+      cause: error2
+    });
+  }
+  let stanzas = findPackageStanzas(text2, QEMU_PACKAGES).filter((stanza) => stanza.architecture === arch2), ordered = QEMU_PACKAGES.flatMap((name) => stanzas.filter((stanza) => stanza.package === name).slice(0, 1));
+  if (ordered.length === 0)
+    throw new QusError(
+      "QUS_QEMU_PACKAGE_MISSING",
+      `${sourceName} has neither ${QEMU_PACKAGES.join(" nor ")} for ${arch2}`,
+      {
+        hint: "choose another suite, e.g. --qemu-from debian:trixie"
+      }
+    );
+  return ordered;
+}
+var QEMU_PACKAGES, init_debian_index = __esm({
+  "../core/src/qemu/debian-index.ts"() {
+    "use strict";
+    init_errors();
+    init_archive_index();
+    init_download();
+    init_source();
+    QEMU_PACKAGES = ["qemu-user-static", "qemu-user"];
+  }
+});
+
+// ../core/src/qemu/extract.ts
+import { chmod, lstat, mkdir, readdir, rename } from "node:fs/promises";
+import { join as join10 } from "node:path";
+async function extractStaticEmulators(exec, deb, scratch, out) {
+  await mkdir(scratch, { recursive: !0 });
+  let result2 = await exec("dpkg-deb", ["--extract", deb, scratch], { timeoutMs: 3e5 });
+  if (result2.exitCode !== 0) {
+    let missing = result2.startError === "ENOENT";
+    throw new QusError(
+      "QUS_QEMU_FETCH_FAILED",
+      missing ? "dpkg-deb is needed to unpack Debian packages and was not found" : `could not unpack ${deb}: ${result2.stderr.trim()}`,
+      {
+        hint: missing ? "install dpkg (it provides dpkg-deb)" : "check free disk space in the cache folder, then try again"
+      }
+    );
+  }
+  let bin = join10(scratch, "usr", "bin");
+  for (let folder of [join10(scratch, "usr"), bin]) {
+    let stat2 = await lstat(folder).catch(() => {
+    });
+    if (stat2 && !stat2.isDirectory())
+      throw new QusError(
+        "QUS_QEMU_FETCH_FAILED",
+        `${deb} holds ${folder.slice(scratch.length)} as a link, not a folder`,
+        {
+          hint: "the package is not a QEMU package as Debian builds it: nothing was taken from it; try another source"
+        }
+      );
+  }
+  let names = [];
+  try {
+    names = await readdir(bin);
+  } catch {
+    return [];
+  }
+  let chosen = /* @__PURE__ */ new Map();
+  for (let name of names.sort()) {
+    let match = EMULATOR.exec(name), cpu = match?.[1];
+    if (!cpu) continue;
+    let path = join10(bin, name);
+    !(await lstat(path)).isFile() || !isStaticElf(readHeaderSync(path, 4096)) || (!chosen.has(cpu) || match[2]) && chosen.set(cpu, name);
+  }
+  await mkdir(out, { recursive: !0 });
+  let moved = [];
+  for (let [cpu, name] of chosen) {
+    let target = `qemu-${cpu}-static`;
+    await rename(join10(bin, name), join10(out, target)), await chmod(join10(out, target), 493), moved.push(target);
+  }
+  return moved.sort();
+}
+var EMULATOR, init_extract = __esm({
+  "../core/src/qemu/extract.ts"() {
+    "use strict";
+    init_host();
+    init_interpreters();
+    init_errors();
+    EMULATOR = /^qemu-([a-z0-9_]+?)(-static)?$/;
+  }
+});
+
+// ../core/src/qemu/fetch.ts
+var fetch_exports = {};
+__export(fetch_exports, {
+  DEBIAN_KEYRING: () => DEBIAN_KEYRING,
+  DEFAULT_DEBIAN_MIRROR: () => DEFAULT_DEBIAN_MIRROR,
+  fetchQemu: () => fetchQemu,
+  hostDebianArch: () => hostDebianArch
+});
+import { rmSync as rmSync4 } from "node:fs";
+import { mkdtemp, rm, writeFile as writeFile2 } from "node:fs/promises";
+import { join as join11 } from "node:path";
+function hostDebianArch() {
+  let cpu = hostCpu();
+  return cpu ? targetByCpu(cpu)?.debianArch : void 0;
+}
+async function fetchQemu(options) {
+  let source = typeof options.source == "string" ? parseQemuSource(options.source) : options.source, sourceName = formatQemuSource(source), hostArch = hostDebianArch(), arch2 = options.arch ?? hostArch;
+  if (!arch2)
+    throw new QusError("QUS_QEMU_PACKAGE_MISSING", `Debian has no architecture for this ${process.arch} machine`, {
+      hint: "install QEMU's static emulators another way and pass --qemu-path DIR"
+    });
+  let mirror = mirrorOf(options), root = options.cacheRoot ?? qemuCacheRoot(options.env), key = `${sourceName}@${arch2}`;
+  if (!options.refresh) {
+    let pointer = readPointer(root, key), hit = pointer ? readCached(join11(root, pointer)) : void 0;
+    if (hit) return { ...hit, source: sourceName, cached: !0, warnings: [] };
+  }
+  ensureCacheRoot(root), removeStalePartials(root);
+  let exec = options.exec ?? execProcess, fetcher = options.fetch ?? fetch, partial = await mkdtemp(join11(root, PARTIAL_PREFIX)), forget = onInterrupt(() => rmSyncQuiet(partial));
+  try {
+    let warnings = [], keyring = options.keyring ?? DEBIAN_KEYRING, allowUnsigned = options.allowUnsigned ?? (options.env ?? process.env).QUS_QEMU_ALLOW_UNSIGNED === "1", index = { exec, fetcher, mirror, source, sourceName, dir: partial, keyring, allowUnsigned }, { release: release5, verifiedBy } = await readSignedRelease(index, warnings), now = options.now?.() ?? /* @__PURE__ */ new Date();
+    release5.validUntil && release5.validUntil < now && warnings.push(
+      `${sourceName}'s InRelease was valid until ${release5.validUntil.toISOString()}: the mirror may be stale`
+    );
+    let dists = `${mirror}/dists/${source.suite}`, candidates = await readCandidates(release5, dists, arch2, sourceName, fetcher), installed = await installFirst({ exec, fetcher, mirror, arch: arch2, hostArch, root, key, sourceName, partial, verifiedBy, now }, candidates, warnings);
+    if (installed) return installed;
+    throw new QusError(
+      "QUS_QEMU_PACKAGE_MISSING",
+      `${sourceName} has no static QEMU emulators for ${arch2} (${candidates.map((s) => `${s.package} ${s.version}`).join(", ")} hold none)`,
+      { hint: "choose another suite, e.g. --qemu-from debian:trixie" }
+    );
+  } finally {
+    forget(), await rm(partial, { recursive: !0, force: !0 });
+  }
+}
+async function installFirst(install, candidates, warnings) {
+  let { exec, fetcher, mirror, arch: arch2, hostArch, root, key, sourceName, partial, verifiedBy, now } = install, partialOut = join11(partial, "out");
+  for (let stanza of candidates) {
+    let name = cacheFolderName(stanza.version, arch2, hostArch), existing = readCached(join11(root, name));
+    if (existing)
+      return writePointer(root, key, name), { ...existing, source: sourceName, cached: !0, warnings };
+    let deb = join11(partial, "package.deb");
+    await downloadFile(
+      `${mirror}/${stanza.filename}`,
+      deb,
+      { timeoutMs: 9e5, maxBytes: stanza.size, sha256: stanza.sha256 },
+      fetcher
+    );
+    let emulators = await extractStaticEmulators(exec, deb, join11(partial, `x-${stanza.package}`), partialOut);
+    if (await rm(deb, { force: !0 }), emulators.length === 0) continue;
+    let qemuVersion = arch2 === hostArch ? await versionOf(exec, partialOut, emulators) : void 0, meta = {
+      source: sourceName,
+      package: stanza.package,
+      packageVersion: stanza.version,
+      architecture: arch2,
+      qemuVersion: qemuVersion ?? `${stanza.package} ${stanza.version}`,
+      emulators,
+      mirror,
+      verifiedBy,
+      fetchedAt: now.toISOString()
+    };
+    await writeFile2(join11(partialOut, META_FILE), `${JSON.stringify(meta, null, 2)}
+`);
+    let folder = join11(root, name);
+    return installFolder(partialOut, folder), writePointer(root, key, name), { ...meta, folder, cached: !1, warnings };
+  }
+}
+function mirrorOf(options) {
+  let mirror = (options.mirror ?? systemDebianMirror() ?? DEFAULT_DEBIAN_MIRROR).replace(/\/+$/, ""), url;
+  try {
+    url = new URL(mirror);
+  } catch {
+    url = void 0;
+  }
+  if (!url || url.protocol !== "http:" && url.protocol !== "https:")
+    throw new QusError("QUS_USAGE", `--mirror ${JSON.stringify(mirror)}: an http:// or https:// URL is expected`, {
+      hint: `for example --mirror ${DEFAULT_DEBIAN_MIRROR}`
+    });
+  return mirror;
+}
+async function versionOf(exec, dir, emulators) {
+  let name = emulators.includes("qemu-aarch64-static") ? "qemu-aarch64-static" : emulators[0];
+  if (!name) return;
+  let result2 = await exec(join11(dir, name), ["--version"], { timeoutMs: 1e4 }), line = result2.stdout.split(`
+`)[0]?.trim();
+  return result2.exitCode === 0 && line ? line : void 0;
+}
+function rmSyncQuiet(path) {
+  rmSync4(path, { recursive: !0, force: !0 });
+}
+var DEBIAN_KEYRING, DEFAULT_DEBIAN_MIRROR, init_fetch = __esm({
+  "../core/src/qemu/fetch.ts"() {
+    "use strict";
+    init_architectures();
+    init_cleanup();
+    init_errors();
+    init_exec();
+    init_targets();
+    init_apt_sources();
+    init_cache2();
+    init_debian_index();
+    init_download();
+    init_extract();
+    init_source();
+    DEBIAN_KEYRING = "/usr/share/keyrings/debian-archive-keyring.gpg", DEFAULT_DEBIAN_MIRROR = "https://deb.debian.org/debian";
+  }
+});
 
 // ../../node_modules/tunnel/lib/tunnel.js
 var require_tunnel = __commonJS({
@@ -1414,8 +2877,8 @@ var require_request = __commonJS({
        */
       onUpgrade(statusCode, headers, socket, statusText = "") {
         this.onFinally(), assert(!this.aborted), assert(!this.completed), statusCode !== null && this.#publishUpgradeHeaders(statusCode, headers, statusText);
-        let result = this[kHandler].onUpgrade(statusCode, headers, socket);
-        return this.aborted || (this.completed = !0, statusCode !== null && this.#publishUpgradeTrailers()), result;
+        let result2 = this[kHandler].onUpgrade(statusCode, headers, socket);
+        return this.aborted || (this.completed = !0, statusCode !== null && this.#publishUpgradeTrailers()), result2;
       }
       /**
        * @param {number} statusCode
@@ -2523,10 +3986,10 @@ var require_data_url = __commonJS({
       return !hashLength && href.endsWith("#") ? serialized.slice(0, -1) : serialized;
     }
     function collectASequenceOfCodePoints(condition, input, position) {
-      let result = "";
+      let result2 = "";
       for (; position.position < input.length && condition(input[position.position]); )
-        result += input[position.position], position.position++;
-      return result;
+        result2 += input[position.position], position.position++;
+      return result2;
     }
     function collectASequenceOfCodePointsFast(char, input, position) {
       let idx = input.indexOf(char, position.position), start = position.position;
@@ -2674,10 +4137,10 @@ var require_data_url = __commonJS({
       let length = input.length;
       if (65535 > length)
         return String.fromCharCode.apply(null, input);
-      let result = "", i = 0, addition = 65535;
+      let result2 = "", i = 0, addition = 65535;
       for (; i < length; )
-        i + addition > length && (addition = length - i), result += String.fromCharCode.apply(null, input.subarray(i, i += addition));
-      return result;
+        i + addition > length && (addition = length - i), result2 += String.fromCharCode.apply(null, input.subarray(i, i += addition));
+      return result2;
     }
     function minimizeSupportedMimeType(mimeType) {
       switch (mimeType.essence) {
@@ -2860,22 +4323,22 @@ var require_webidl = __commonJS({
             header: prefix,
             message: `${argument} ("${webidl.util.Type(O)}") is not an Object.`
           });
-        let result = {};
+        let result2 = {};
         if (!types.isProxy(O)) {
           let keys2 = [...Object.getOwnPropertyNames(O), ...Object.getOwnPropertySymbols(O)];
           for (let key of keys2) {
             let typedKey = keyConverter(key, prefix, argument), typedValue = valueConverter(O[key], prefix, argument);
-            result[typedKey] = typedValue;
+            result2[typedKey] = typedValue;
           }
-          return result;
+          return result2;
         }
         let keys = Reflect.ownKeys(O);
         for (let key of keys)
           if (Reflect.getOwnPropertyDescriptor(O, key)?.enumerable) {
             let typedKey = keyConverter(key, prefix, argument), typedValue = valueConverter(O[key], prefix, argument);
-            result[typedKey] = typedValue;
+            result2[typedKey] = typedValue;
           }
-        return result;
+        return result2;
       };
     };
     webidl.interfaceConverter = function(i) {
@@ -3048,7 +4511,7 @@ var require_webidl = __commonJS({
 var require_util2 = __commonJS({
   "../../node_modules/@actions/http-client/node_modules/undici/lib/web/fetch/util.js"(exports, module) {
     "use strict";
-    var { Transform: Transform2 } = __require("node:stream"), zlib = __require("node:zlib"), { redirectStatusSet, referrerPolicySet: referrerPolicyTokens, badPortsSet } = require_constants3(), { getGlobalOrigin } = require_global(), { collectASequenceOfCodePoints, collectAnHTTPQuotedString, removeChars, parseMIMEType } = require_data_url(), { performance: performance2 } = __require("node:perf_hooks"), { isBlobLike, ReadableStreamFrom, isValidHTTPToken, normalizedMethodRecordsBase } = require_util(), assert = __require("node:assert"), { isUint8Array } = __require("node:util/types"), { webidl } = require_webidl(), supportedHashes = [], crypto2;
+    var { Transform } = __require("node:stream"), zlib = __require("node:zlib"), { redirectStatusSet, referrerPolicySet: referrerPolicyTokens, badPortsSet } = require_constants3(), { getGlobalOrigin } = require_global(), { collectASequenceOfCodePoints, collectAnHTTPQuotedString, removeChars, parseMIMEType } = require_data_url(), { performance: performance2 } = __require("node:perf_hooks"), { isBlobLike, ReadableStreamFrom, isValidHTTPToken, normalizedMethodRecordsBase } = require_util(), assert = __require("node:assert"), { isUint8Array } = __require("node:util/types"), { webidl } = require_webidl(), supportedHashes = [], crypto2;
     try {
       crypto2 = __require("node:crypto");
       let possibleRelevantHashes = ["sha256", "sha384", "sha512"];
@@ -3266,16 +4729,16 @@ var require_util2 = __commonJS({
     }
     var parseHashWithOptions = /(?<algo>sha256|sha384|sha512)-((?<hash>[A-Za-z0-9+/]+|[A-Za-z0-9_-]+)={0,2}(?:\s|$)( +[!-~]*)?)?/i;
     function parseMetadata(metadata) {
-      let result = [], empty = !0;
+      let result2 = [], empty = !0;
       for (let token of metadata.split(" ")) {
         empty = !1;
         let parsedToken = parseHashWithOptions.exec(token);
         if (parsedToken === null || parsedToken.groups === void 0 || parsedToken.groups.algo === void 0)
           continue;
         let algorithm = parsedToken.groups.algo.toLowerCase();
-        supportedHashes.includes(algorithm) && result.push(parsedToken.groups);
+        supportedHashes.includes(algorithm) && result2.push(parsedToken.groups);
       }
-      return empty === !0 ? "no metadata" : result;
+      return empty === !0 ? "no metadata" : result2;
     }
     function getStrongestMetadata(metadataList) {
       let algorithm = metadataList[0].algo;
@@ -3334,10 +4797,10 @@ var require_util2 = __commonJS({
       return normalizedMethodRecordsBase[method.toLowerCase()] ?? method;
     }
     function serializeJavascriptValueToJSONString(value) {
-      let result = JSON.stringify(value);
-      if (result === void 0)
+      let result2 = JSON.stringify(value);
+      if (result2 === void 0)
         throw new TypeError("Value is not JSON serializable");
-      return assert(typeof result == "string"), result;
+      return assert(typeof result2 == "string"), result2;
     }
     var esIteratorPrototype = Object.getPrototypeOf(Object.getPrototypeOf([][Symbol.iterator]()));
     function createIterator(name, kInternalIterator, keyIndex = 0, valueIndex = 1) {
@@ -3369,20 +4832,20 @@ var require_util2 = __commonJS({
             };
           let { [keyIndex]: key, [valueIndex]: value } = values[index];
           this.#index = index + 1;
-          let result;
+          let result2;
           switch (this.#kind) {
             case "key":
-              result = key;
+              result2 = key;
               break;
             case "value":
-              result = value;
+              result2 = value;
               break;
             case "key+value":
-              result = [key, value];
+              result2 = [key, value];
               break;
           }
           return {
-            value: result,
+            value: result2,
             done: !1
           };
         }
@@ -3551,7 +5014,7 @@ var require_util2 = __commonJS({
       let contentRange = "bytes ";
       return contentRange += isomorphicEncode(`${rangeStart}`), contentRange += "-", contentRange += isomorphicEncode(`${rangeEnd}`), contentRange += "/", contentRange += isomorphicEncode(`${fullLength}`), contentRange;
     }
-    var InflateStream = class extends Transform2 {
+    var InflateStream = class extends Transform {
       #zlibOptions;
       /** @param {zlib.ZlibOptions} [zlibOptions] */
       constructor(zlibOptions) {
@@ -3885,10 +5348,10 @@ var require_formdata_parser = __commonJS({
         if (input[position.position] !== 13 || input[position.position + 1] !== 10)
           return "failure";
         position.position += 2;
-        let result = parseMultipartFormDataHeaders(input, position);
-        if (result === "failure")
+        let result2 = parseMultipartFormDataHeaders(input, position);
+        if (result2 === "failure")
           return "failure";
-        let { name, filename, contentType, encoding } = result;
+        let { name, filename, contentType, encoding } = result2;
         position.position += 2;
         let body;
         {
@@ -4260,7 +5723,7 @@ var require_client_h1 = __commonJS({
       kOnError,
       kResume,
       kHTTPContext
-    } = require_symbols(), constants5 = require_constants2(), EMPTY_BUF = Buffer.alloc(0), FastBuffer = Buffer[Symbol.species], addListener = util.addListener, removeAllListeners = util.removeAllListeners, kIdleSocketValidation = /* @__PURE__ */ Symbol("kIdleSocketValidation"), kIdleSocketValidationTimeout = /* @__PURE__ */ Symbol("kIdleSocketValidationTimeout"), kSocketUsed = /* @__PURE__ */ Symbol("kSocketUsed"), extractBody;
+    } = require_symbols(), constants6 = require_constants2(), EMPTY_BUF = Buffer.alloc(0), FastBuffer = Buffer[Symbol.species], addListener = util.addListener, removeAllListeners = util.removeAllListeners, kIdleSocketValidation = /* @__PURE__ */ Symbol("kIdleSocketValidation"), kIdleSocketValidationTimeout = /* @__PURE__ */ Symbol("kIdleSocketValidationTimeout"), kSocketUsed = /* @__PURE__ */ Symbol("kSocketUsed"), extractBody;
     async function lazyllhttp() {
       let llhttpWasmData = process.env.JEST_WORKER_ID ? require_llhttp_wasm() : void 0, mod;
       try {
@@ -4303,7 +5766,7 @@ var require_client_h1 = __commonJS({
     llhttpPromise.catch();
     var currentParser = null, currentBufferRef = null, currentBufferSize = 0, currentBufferPtr = null, USE_NATIVE_TIMER = 0, USE_FAST_TIMER = 1, TIMEOUT_HEADERS = 2 | USE_FAST_TIMER, TIMEOUT_BODY = 4 | USE_FAST_TIMER, TIMEOUT_KEEP_ALIVE = 8 | USE_NATIVE_TIMER, Parser = class {
       constructor(client, socket, { exports: exports2 }) {
-        assert(Number.isFinite(client[kMaxHeadersSize]) && client[kMaxHeadersSize] > 0), this.llhttp = exports2, this.ptr = this.llhttp.llhttp_alloc(constants5.TYPE.RESPONSE), this.client = client, this.socket = socket, this.timeout = null, this.timeoutValue = null, this.timeoutType = null, this.statusCode = null, this.statusText = "", this.upgrade = !1, this.headers = [], this.headersSize = 0, this.headersMaxSize = client[kMaxHeadersSize], this.shouldKeepAlive = !1, this.paused = !1, this.resume = this.resume.bind(this), this.bytesRead = 0, this.keepAlive = "", this.contentLength = "", this.connection = "", this.maxResponseSize = client[kMaxResponseSize];
+        assert(Number.isFinite(client[kMaxHeadersSize]) && client[kMaxHeadersSize] > 0), this.llhttp = exports2, this.ptr = this.llhttp.llhttp_alloc(constants6.TYPE.RESPONSE), this.client = client, this.socket = socket, this.timeout = null, this.timeoutValue = null, this.timeoutType = null, this.statusCode = null, this.statusText = "", this.upgrade = !1, this.headers = [], this.headersSize = 0, this.headersMaxSize = client[kMaxHeadersSize], this.shouldKeepAlive = !1, this.paused = !1, this.resume = this.resume.bind(this), this.bytesRead = 0, this.keepAlive = "", this.contentLength = "", this.connection = "", this.maxResponseSize = client[kMaxResponseSize];
       }
       setTimeout(delay, type) {
         delay !== this.timeoutValue || type & USE_FAST_TIMER ^ this.timeoutType & USE_FAST_TIMER ? (this.timeout && (timers.clearTimeout(this.timeout), this.timeout = null), delay && (type & USE_FAST_TIMER ? this.timeout = timers.setFastTimeout(onParserTimeout, delay, new WeakRef(this)) : (this.timeout = setTimeout(onParserTimeout, delay, new WeakRef(this)), this.timeout.unref())), this.timeoutValue = delay) : this.timeout && this.timeout.refresh && this.timeout.refresh(), this.timeoutType = type;
@@ -4333,11 +5796,11 @@ var require_client_h1 = __commonJS({
             currentParser = null, currentBufferRef = null;
           }
           let offset = llhttp.llhttp_get_error_pos(this.ptr) - currentBufferPtr;
-          if (ret !== constants5.ERROR.OK) {
+          if (ret !== constants6.ERROR.OK) {
             let body = data.subarray(offset);
-            if (ret === constants5.ERROR.PAUSED_UPGRADE)
+            if (ret === constants6.ERROR.PAUSED_UPGRADE)
               this.onUpgrade(body);
-            else if (ret === constants5.ERROR.PAUSED)
+            else if (ret === constants6.ERROR.PAUSED)
               this.paused = !0, socket.unshift(body);
             else
               throw this.createError(ret, body);
@@ -4354,7 +5817,7 @@ var require_client_h1 = __commonJS({
         } finally {
           currentParser = null;
         }
-        return ret === constants5.ERROR.OK ? null : ret === constants5.ERROR.PAUSED || ret === constants5.ERROR.PAUSED_UPGRADE ? (this.paused = !0, null) : this.createError(ret, EMPTY_BUF);
+        return ret === constants6.ERROR.OK ? null : ret === constants6.ERROR.PAUSED || ret === constants6.ERROR.PAUSED_UPGRADE ? (this.paused = !0, null) : this.createError(ret, EMPTY_BUF);
       }
       createError(ret, data) {
         let { llhttp, contentLength, bytesRead } = this;
@@ -4365,7 +5828,7 @@ var require_client_h1 = __commonJS({
           let len = new Uint8Array(llhttp.memory.buffer, ptr).indexOf(0);
           message = "Response does not match the HTTP/1.1 protocol (" + Buffer.from(llhttp.memory.buffer, ptr, len).toString() + ")";
         }
-        return new HTTPParserError(message, constants5.ERROR[ret], data);
+        return new HTTPParserError(message, constants6.ERROR[ret], data);
       }
       destroy() {
         assert(this.ptr != null), assert(currentParser == null), this.llhttp.llhttp_free(this.ptr), this.ptr = null, this.timeout && timers.clearTimeout(this.timeout), this.timeout = null, this.timeoutValue = null, this.timeoutType = null, this.paused = !1;
@@ -4448,7 +5911,7 @@ var require_client_h1 = __commonJS({
         } else
           socket[kReset] = !0;
         let pause = request.onHeaders(statusCode, headers, this.resume, statusText) === !1;
-        return request.aborted ? -1 : request.method === "HEAD" || statusCode < 200 ? 1 : (socket[kBlocking] && (socket[kBlocking] = !1, client[kResume]()), pause ? constants5.ERROR.PAUSED : 0);
+        return request.aborted ? -1 : request.method === "HEAD" || statusCode < 200 ? 1 : (socket[kBlocking] && (socket[kBlocking] = !1, client[kResume]()), pause ? constants6.ERROR.PAUSED : 0);
       }
       onBody(buf) {
         let { client, socket, statusCode, maxResponseSize } = this;
@@ -4458,7 +5921,7 @@ var require_client_h1 = __commonJS({
         if (assert(request), assert(this.timeoutType === TIMEOUT_BODY), this.timeout && this.timeout.refresh && this.timeout.refresh(), assert(statusCode >= 200), maxResponseSize > -1 && this.bytesRead + buf.length > maxResponseSize)
           return util.destroy(socket, new ResponseExceededMaxSizeError()), -1;
         if (this.bytesRead += buf.length, request.onData(buf) === !1)
-          return constants5.ERROR.PAUSED;
+          return constants6.ERROR.PAUSED;
       }
       onMessageComplete() {
         let { client, socket, statusCode, upgrade, headers, contentLength, bytesRead, shouldKeepAlive } = this;
@@ -4472,12 +5935,12 @@ var require_client_h1 = __commonJS({
           if (request.method !== "HEAD" && contentLength && bytesRead !== parseInt(contentLength, 10))
             return util.destroy(socket, new ResponseContentLengthMismatchError()), -1;
           if (request.onComplete(headers), client[kQueue][client[kRunningIdx]++] = null, socket[kSocketUsed] = !0, socket[kWriting])
-            return assert(client[kRunning] === 0), util.destroy(socket, new InformationalError("reset")), constants5.ERROR.PAUSED;
+            return assert(client[kRunning] === 0), util.destroy(socket, new InformationalError("reset")), constants6.ERROR.PAUSED;
           if (shouldKeepAlive) {
             if (socket[kReset] && client[kRunning] === 0)
-              return util.destroy(socket, new InformationalError("reset")), constants5.ERROR.PAUSED;
+              return util.destroy(socket, new InformationalError("reset")), constants6.ERROR.PAUSED;
             client[kPipelining] == null || client[kPipelining] === 1 ? setImmediate(() => client[kResume]()) : client[kResume]();
-          } else return util.destroy(socket, new InformationalError("reset")), constants5.ERROR.PAUSED;
+          } else return util.destroy(socket, new InformationalError("reset")), constants6.ERROR.PAUSED;
         }
       }
     };
@@ -4778,7 +6241,7 @@ ${len.toString(16)}\r
 var require_client_h2 = __commonJS({
   "../../node_modules/@actions/http-client/node_modules/undici/lib/dispatcher/client-h2.js"(exports, module) {
     "use strict";
-    var assert = __require("node:assert"), { errorMonitor } = __require("node:events"), { pipeline: pipeline2 } = __require("node:stream"), util = require_util(), {
+    var assert = __require("node:assert"), { errorMonitor } = __require("node:events"), { pipeline } = __require("node:stream"), util = require_util(), {
       RequestContentLengthMismatchError,
       RequestAbortedError,
       SocketError,
@@ -4819,14 +6282,14 @@ var require_client_h2 = __commonJS({
       }
     } = http2;
     function parseH2Headers(headers) {
-      let result = [];
+      let result2 = [];
       for (let [name, value] of Object.entries(headers))
         if (Array.isArray(value))
           for (let subvalue of value)
-            result.push(Buffer.from(name), Buffer.from(subvalue));
+            result2.push(Buffer.from(name), Buffer.from(subvalue));
         else
-          result.push(Buffer.from(name), Buffer.from(value));
-      return result;
+          result2.push(Buffer.from(name), Buffer.from(value));
+      return result2;
     }
     function parseH2ResponseHeaders(headers) {
       let { [HTTP2_HEADER_STATUS]: _statusCode, ...realHeaders } = headers;
@@ -5064,7 +6527,7 @@ var require_client_h2 = __commonJS({
     }
     function writeStream(abort, socket, expectsPayload, h2stream, body, client, request, contentLength) {
       assert(contentLength !== 0 || client[kRunning] === 0, "stream body cannot be pipelined");
-      let pipe = pipeline2(
+      let pipe = pipeline(
         body,
         h2stream,
         (err) => {
@@ -5841,10 +7304,10 @@ var require_balanced_pool = __commonJS({
         return this._updateBalancedPoolStats(), this;
       }
       _updateBalancedPoolStats() {
-        let result = 0;
+        let result2 = 0;
         for (let i = 0; i < this[kClients].length; i++)
-          result = getGreatestCommonDivisor(this[kClients][i][kWeight], result);
-        this[kGreatestCommonDivisor] = result;
+          result2 = getGreatestCommonDivisor(this[kClients][i][kWeight], result2);
+        this[kGreatestCommonDivisor] = result2;
       }
       removeUpstream(upstream) {
         let upstreamOrigin = parseOrigin(upstream).origin, pool = this[kClients].find((pool2) => pool2[kUrl].origin === upstreamOrigin && pool2.closed !== !0 && pool2.destroyed !== !0);
@@ -6440,8 +7903,8 @@ var require_retry_agent = __commonJS({
 var require_readable = __commonJS({
   "../../node_modules/@actions/http-client/node_modules/undici/lib/api/readable.js"(exports, module) {
     "use strict";
-    var assert = __require("node:assert"), { Readable: Readable2 } = __require("node:stream"), { RequestAbortedError, NotSupportedError, InvalidArgumentError, AbortError } = require_errors(), util = require_util(), { ReadableStreamFrom } = require_util(), kConsume = /* @__PURE__ */ Symbol("kConsume"), kReading = /* @__PURE__ */ Symbol("kReading"), kBody = /* @__PURE__ */ Symbol("kBody"), kAbort = /* @__PURE__ */ Symbol("kAbort"), kContentType = /* @__PURE__ */ Symbol("kContentType"), kContentLength = /* @__PURE__ */ Symbol("kContentLength"), noop = () => {
-    }, BodyReadable = class extends Readable2 {
+    var assert = __require("node:assert"), { Readable } = __require("node:stream"), { RequestAbortedError, NotSupportedError, InvalidArgumentError, AbortError } = require_errors(), util = require_util(), { ReadableStreamFrom } = require_util(), kConsume = /* @__PURE__ */ Symbol("kConsume"), kReading = /* @__PURE__ */ Symbol("kReading"), kBody = /* @__PURE__ */ Symbol("kBody"), kAbort = /* @__PURE__ */ Symbol("kAbort"), kContentType = /* @__PURE__ */ Symbol("kContentType"), kContentLength = /* @__PURE__ */ Symbol("kContentLength"), noop = () => {
+    }, BodyReadable = class extends Readable {
       constructor({
         resume,
         abort,
@@ -6660,7 +8123,7 @@ var require_util3 = __commonJS({
 var require_api_request = __commonJS({
   "../../node_modules/@actions/http-client/node_modules/undici/lib/api/api-request.js"(exports, module) {
     "use strict";
-    var assert = __require("node:assert"), { Readable: Readable2 } = require_readable(), { InvalidArgumentError, RequestAbortedError } = require_errors(), util = require_util(), { getResolveErrorBodyCallback } = require_util3(), { AsyncResource } = __require("node:async_hooks"), RequestHandler = class extends AsyncResource {
+    var assert = __require("node:assert"), { Readable } = require_readable(), { InvalidArgumentError, RequestAbortedError } = require_errors(), util = require_util(), { getResolveErrorBodyCallback } = require_util3(), { AsyncResource } = __require("node:async_hooks"), RequestHandler = class extends AsyncResource {
       constructor(opts, callback) {
         if (!opts || typeof opts != "object")
           throw new InvalidArgumentError("invalid opts");
@@ -6699,7 +8162,7 @@ var require_api_request = __commonJS({
           this.onInfo && this.onInfo({ statusCode, headers });
           return;
         }
-        let parsedHeaders = responseHeaders === "raw" ? util.parseHeaders(rawHeaders) : headers, contentType = parsedHeaders["content-type"], contentLength = parsedHeaders["content-length"], res = new Readable2({
+        let parsedHeaders = responseHeaders === "raw" ? util.parseHeaders(rawHeaders) : headers, contentType = parsedHeaders["content-type"], contentLength = parsedHeaders["content-length"], res = new Readable({
           resume,
           abort,
           contentType,
@@ -6886,14 +8349,14 @@ var require_api_pipeline = __commonJS({
   "../../node_modules/@actions/http-client/node_modules/undici/lib/api/api-pipeline.js"(exports, module) {
     "use strict";
     var {
-      Readable: Readable2,
+      Readable,
       Duplex,
       PassThrough
     } = __require("node:stream"), {
       InvalidArgumentError,
       InvalidReturnValueError,
       RequestAbortedError
-    } = require_errors(), util = require_util(), { AsyncResource } = __require("node:async_hooks"), { addSignal, removeSignal } = require_abort_signal(), assert = __require("node:assert"), kResume = /* @__PURE__ */ Symbol("resume"), PipelineRequest = class extends Readable2 {
+    } = require_errors(), util = require_util(), { AsyncResource } = __require("node:async_hooks"), { addSignal, removeSignal } = require_abort_signal(), assert = __require("node:assert"), kResume = /* @__PURE__ */ Symbol("resume"), PipelineRequest = class extends Readable {
       constructor() {
         super({ autoDestroy: !0 }), this[kResume] = null;
       }
@@ -6904,7 +8367,7 @@ var require_api_pipeline = __commonJS({
       _destroy(err, callback) {
         this._read(), callback(err);
       }
-    }, PipelineResponse = class extends Readable2 {
+    }, PipelineResponse = class extends Readable {
       constructor(resume) {
         super({ autoDestroy: !0 }), this[kResume] = resume;
       }
@@ -7008,7 +8471,7 @@ var require_api_pipeline = __commonJS({
         this.handler = null, util.destroy(ret, err);
       }
     };
-    function pipeline2(opts, handler) {
+    function pipeline(opts, handler) {
       try {
         let pipelineHandler = new PipelineHandler(opts, handler);
         return this.dispatch({ ...opts, body: pipelineHandler.req }, pipelineHandler), pipelineHandler.ret;
@@ -7016,7 +8479,7 @@ var require_api_pipeline = __commonJS({
         return new PassThrough().destroy(err);
       }
     }
-    module.exports = pipeline2;
+    module.exports = pipeline;
   }
 });
 
@@ -7309,16 +8772,16 @@ var require_mock_utils = __commonJS({
       };
     }
     function generateKeyValues(data) {
-      let keys = Object.keys(data), result = [];
+      let keys = Object.keys(data), result2 = [];
       for (let i = 0; i < keys.length; ++i) {
         let key = keys[i], value = data[key], name = Buffer.from(`${key}`);
         if (Array.isArray(value))
           for (let j = 0; j < value.length; ++j)
-            result.push(name, Buffer.from(`${value[j]}`));
+            result2.push(name, Buffer.from(`${value[j]}`));
         else
-          result.push(name, Buffer.from(`${value}`));
+          result2.push(name, Buffer.from(`${value}`));
       }
-      return result;
+      return result2;
     }
     function getStatusText(statusCode) {
       return STATUS_CODES[statusCode] || "unknown";
@@ -7628,10 +9091,10 @@ var require_pluralizer = __commonJS({
 var require_pending_interceptors_formatter = __commonJS({
   "../../node_modules/@actions/http-client/node_modules/undici/lib/mock/pending-interceptors-formatter.js"(exports, module) {
     "use strict";
-    var { Transform: Transform2 } = __require("node:stream"), { Console } = __require("node:console"), PERSISTENT = process.versions.icu ? "\u2705" : "Y ", NOT_PERSISTENT = process.versions.icu ? "\u274C" : "N ";
+    var { Transform } = __require("node:stream"), { Console } = __require("node:console"), PERSISTENT = process.versions.icu ? "\u2705" : "Y ", NOT_PERSISTENT = process.versions.icu ? "\u274C" : "N ";
     module.exports = class {
       constructor({ disableColors } = {}) {
-        this.transform = new Transform2({
+        this.transform = new Transform({
           transform(chunk, _enc, cb) {
             cb(null, chunk);
           }
@@ -9359,7 +10822,7 @@ var require_fetch = __commonJS({
       safeMethodsSet,
       requestBodyHeader,
       subresourceSet
-    } = require_constants3(), EE = __require("node:events"), { Readable: Readable2, pipeline: pipeline2, finished } = __require("node:stream"), { addAbortListener, isErrored, isReadable, bufferToLowerCasedHeaderName } = require_util(), { dataURLProcessor, serializeAMimeType, minimizeSupportedMimeType } = require_data_url(), { getGlobalDispatcher } = require_global2(), { webidl } = require_webidl(), { STATUS_CODES } = __require("node:http"), GET_OR_HEAD = ["GET", "HEAD"], defaultUserAgent = typeof __UNDICI_IS_NODE__ < "u" || typeof esbuildDetection < "u" ? "node" : "undici", resolveObjectURL, Fetch = class extends EE {
+    } = require_constants3(), EE = __require("node:events"), { Readable, pipeline, finished } = __require("node:stream"), { addAbortListener, isErrored, isReadable, bufferToLowerCasedHeaderName } = require_util(), { dataURLProcessor, serializeAMimeType, minimizeSupportedMimeType } = require_data_url(), { getGlobalDispatcher } = require_global2(), { webidl } = require_webidl(), { STATUS_CODES } = __require("node:http"), GET_OR_HEAD = ["GET", "HEAD"], defaultUserAgent = typeof __UNDICI_IS_NODE__ < "u" || typeof esbuildDetection < "u" ? "node" : "undici", resolveObjectURL, Fetch = class extends EE {
       constructor(dispatcher) {
         super(), this.dispatcher = dispatcher, this.connection = null, this.dump = !1, this.state = "ongoing";
       }
@@ -9840,13 +11303,13 @@ var require_fetch = __commonJS({
                   }
                 }
               }
-              this.body = new Readable2({ read: resume });
+              this.body = new Readable({ read: resume });
               let onError = this.onError.bind(this);
               return resolve2({
                 status: status2,
                 statusText,
                 headersList,
-                body: decoders.length ? pipeline2(this.body, ...decoders, (err) => {
+                body: decoders.length ? pipeline(this.body, ...decoders, (err) => {
                   err && this.onError(err);
                 }).on("error", onError) : this.body.on("error", onError)
               }), !0;
@@ -10283,10 +11746,10 @@ var require_util4 = __commonJS({
               queueMicrotask(() => {
                 fr[kState] = "done";
                 try {
-                  let result = packageData(bytes, type, blob.type, encodingName);
+                  let result2 = packageData(bytes, type, blob.type, encodingName);
                   if (fr[kAborted])
                     return;
-                  fr[kResult] = result, fireAProgressEvent("load", fr);
+                  fr[kResult] = result2, fireAProgressEvent("load", fr);
                 } catch (error2) {
                   fr[kError] = error2, fireAProgressEvent("error", fr);
                 }
@@ -11983,8 +13446,8 @@ var require_connection = __commonJS({
     function onSocketClose() {
       let { ws } = this, { [kResponse]: response } = ws;
       response.socket.off("data", onSocketData), response.socket.off("close", onSocketClose), response.socket.off("error", onSocketError);
-      let wasClean = ws[kSentClose] === sentCloseFrameState.SENT && ws[kReceivedClose], code = 1005, reason = "", result = ws[kByteParser].closingInfo;
-      result && !result.error ? (code = result.code ?? 1005, reason = result.reason) : ws[kReceivedClose] || (code = 1006), ws[kReadyState] = states.CLOSED, fireEvent("close", ws, (type, init) => new CloseEvent(type, init), {
+      let wasClean = ws[kSentClose] === sentCloseFrameState.SENT && ws[kReceivedClose], code = 1005, reason = "", result2 = ws[kByteParser].closingInfo;
+      result2 && !result2.error ? (code = result2.code ?? 1005, reason = result2.reason) : ws[kReceivedClose] || (code = 1006), ws[kReadyState] = states.CLOSED, fireEvent("close", ws, (type, init) => new CloseEvent(type, init), {
         wasClean,
         code,
         reason
@@ -12673,7 +14136,7 @@ var require_util8 = __commonJS({
 var require_eventsource_stream = __commonJS({
   "../../node_modules/@actions/http-client/node_modules/undici/lib/web/eventsource/eventsource-stream.js"(exports, module) {
     "use strict";
-    var buffer = __require("node:buffer"), { Transform: Transform2 } = __require("node:stream"), { isASCIINumber, isValidLastEventId } = require_util8(), BOM = [239, 187, 191], LF = 10, CR = 13, COLON = 58, SPACE = 32, defaultMaxEventSize = buffer.kStringMaxLength, DATA = Buffer.from("data"), EVENT = Buffer.from("event"), ID = Buffer.from("id"), RETRY = Buffer.from("retry"), minParserItems = 1024, maxParserItems = 131072, bytesPerParserItem = 128;
+    var buffer = __require("node:buffer"), { Transform } = __require("node:stream"), { isASCIINumber, isValidLastEventId } = require_util8(), BOM = [239, 187, 191], LF = 10, CR = 13, COLON = 58, SPACE = 32, defaultMaxEventSize = buffer.kStringMaxLength, DATA = Buffer.from("data"), EVENT = Buffer.from("event"), ID = Buffer.from("id"), RETRY = Buffer.from("retry"), minParserItems = 1024, maxParserItems = 131072, bytesPerParserItem = 128;
     function isASCIINumberBytes(buffer2, start) {
       if (start >= buffer2.length)
         return !1;
@@ -12700,7 +14163,7 @@ var require_eventsource_stream = __commonJS({
       let error2 = new Error("EventSource message size exceeded");
       return error2.aborted = !1, error2;
     }
-    var EventSourceStream = class extends Transform2 {
+    var EventSourceStream = class extends Transform {
       /**
        * @type {eventSourceSettings}
        */
@@ -12928,7 +14391,7 @@ ${value}`, this.dataLineCount++;
 var require_eventsource = __commonJS({
   "../../node_modules/@actions/http-client/node_modules/undici/lib/web/eventsource/eventsource.js"(exports, module) {
     "use strict";
-    var { pipeline: pipeline2 } = __require("node:stream"), { fetching } = require_fetch(), { makeRequest } = require_request2(), { webidl } = require_webidl(), { EventSourceStream } = require_eventsource_stream(), { parseMIMEType } = require_data_url(), { createFastMessageEvent } = require_events(), { isNetworkError } = require_response(), { delay } = require_util8(), { kEnumerableProperty } = require_util(), { environmentSettingsObject } = require_util2(), { getGlobalDispatcher } = require_global2(), experimentalWarned = !1, defaultReconnectionTime = 3e3, CONNECTING = 0, OPEN = 1, CLOSED = 2, ANONYMOUS = "anonymous", USE_CREDENTIALS = "use-credentials", EventSource = class _EventSource extends EventTarget {
+    var { pipeline } = __require("node:stream"), { fetching } = require_fetch(), { makeRequest } = require_request2(), { webidl } = require_webidl(), { EventSourceStream } = require_eventsource_stream(), { parseMIMEType } = require_data_url(), { createFastMessageEvent } = require_events(), { isNetworkError } = require_response(), { delay } = require_util8(), { kEnumerableProperty } = require_util(), { environmentSettingsObject } = require_util2(), { getGlobalDispatcher } = require_global2(), experimentalWarned = !1, defaultReconnectionTime = 3e3, CONNECTING = 0, OPEN = 1, CLOSED = 2, ANONYMOUS = "anonymous", USE_CREDENTIALS = "use-credentials", EventSource = class _EventSource extends EventTarget {
       #events = {
         open: null,
         error: null,
@@ -13036,7 +14499,7 @@ var require_eventsource = __commonJS({
               ));
             }
           });
-          pipeline2(
+          pipeline(
             response.body.stream,
             eventSourceStream,
             (error2) => {
@@ -13233,465 +14696,103 @@ var require_undici = __commonJS({
   }
 });
 
-// ../core/src/errors.ts
-var KIND = {
-  QUS_USAGE: "input",
-  QUS_UNKNOWN_PLATFORM: "input",
-  QUS_INVALID_FLAGS: "input",
-  QUS_INVALID_REGISTRATION: "input",
-  QUS_HOST_MATCH: "input",
-  QUS_FILE_UNREADABLE: "input",
-  QUS_NOT_ELF: "input",
-  QUS_ELF_TRUNCATED: "input",
-  QUS_QEMU_SOURCE_UNKNOWN: "input",
-  QUS_VM_NOT_FOUND: "input",
-  QUS_VM_DISK_REFUSED: "input",
-  QUS_NOT_ROOT: "environment",
-  QUS_NO_BINFMT_MISC: "environment",
-  QUS_KERNEL_NO_F_FLAG: "environment",
-  QUS_INTERPRETER_MISSING: "environment",
-  QUS_ENGINE_UNREACHABLE: "environment",
-  QUS_ENGINE_ROOTLESS: "environment",
-  QUS_IMAGE_MISSING: "environment",
-  QUS_PRIVILEGE_DENIED: "environment",
-  QUS_BINFMT_DISABLED: "environment",
-  QUS_NATIVE_CLAIMED: "environment",
-  QUS_TMPDIR_UNUSABLE: "environment",
-  QUS_PLATFORM_NOT_RUNNABLE: "environment",
-  QUS_QEMU_PACKAGE_MISSING: "environment",
-  QUS_QEMU_FETCH_FAILED: "environment",
-  QUS_QEMU_CACHE_UNWRITABLE: "environment",
-  QUS_PRIVATE_BINFMT: "environment",
-  QUS_VM_TOOL_MISSING: "environment",
-  QUS_OUTPUT_TOO_LARGE: "environment",
-  QUS_NO_SPACE: "environment",
-  QUS_BINFMT_READONLY: "environment",
-  QUS_KERNEL_WRITE_FAILED: "operation",
-  QUS_EXEC_FAILED: "operation",
-  QUS_PERSIST_FAILED: "operation",
-  QUS_IMAGE_BUILD_FAILED: "operation",
-  QUS_PERSIST_CONFLICT: "operation",
-  QUS_TIMEOUT: "operation",
-  QUS_OUTPUT_UNWRITABLE: "operation",
-  QUS_VERIFY_FAILED: "operation",
-  QUS_VM_BUILD_FAILED: "operation",
-  QUS_VM_BOOT_FAILED: "operation",
-  QUS_VM_DIED: "operation",
-  QUS_VM_RUNNING: "operation"
-};
-var QusError = class extends Error {
-  name = "QusError";
-  code;
-  hint;
-  constructor(code, message, options = {}) {
-    super(message, options.cause === void 0 ? void 0 : { cause: options.cause }), this.code = code, this.hint = options.hint;
+// ../core/src/drivers/container/index.ts
+init_errors();
+
+// ../core/src/installer-image.ts
+init_errors();
+init_shell_quote();
+
+// ../core/src/version.ts
+var QUS_VERSION = "0.1.0";
+
+// ../core/src/installer-image.ts
+var QUS_IMAGE_REPOSITORY = "ghcr.io/qus/qus-binfmt", QUS_IMAGE = `${QUS_IMAGE_REPOSITORY}:${QUS_VERSION}`, QUS_IMAGE_VARIABLE = "QUS_IMAGE", COMPONENT = "[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*", REGISTRY = "(?:[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?(?:\\.[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?)*|\\[[0-9a-fA-F:]+\\])(?::[0-9]+)?", REPOSITORY = `(?:${REGISTRY}/)?${COMPONENT}(?:/${COMPONENT})*`, IMAGE_REFERENCE = new RegExp(
+  `^(${REPOSITORY})(?::[\\w][\\w.-]{0,127})?(?:@[a-z0-9]+(?:[.+_-][a-z0-9]+)*:[0-9a-fA-F]{32,})?$`
+);
+function isImageReference(image) {
+  return image.length <= 512 && IMAGE_REFERENCE.test(image);
+}
+function installerImageOverride(env = process.env) {
+  let value = env[QUS_IMAGE_VARIABLE];
+  if (!(value === void 0 || value === "")) {
+    if (!isImageReference(value))
+      throw new QusError("QUS_USAGE", `${QUS_IMAGE_VARIABLE}=${JSON.stringify(value)} is not an image reference`, {
+        hint: `set ${QUS_IMAGE_VARIABLE} to a full image reference such as ${QUS_IMAGE}, or unset it to use that default (build it locally with ${formatCommand(["qus", "image", "build"])})`
+      });
+    return value;
   }
-  /** Whether the input, the environment or the operation is at fault. */
-  get kind() {
-    return KIND[this.code];
-  }
-};
-function isQusError(value) {
-  return value instanceof Error && value.name === "QusError" && typeof value.code == "string";
-}
-function errnoCode(error2) {
-  let code = error2?.code;
-  return typeof code == "string" ? code : void 0;
 }
 
-// ../core/src/elf-magic.ts
-var ELF64_LE = "\\x7fELF\\x02\\x01\\x01\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x02\\x00", ELF64_BE = "\\x7fELF\\x02\\x02\\x01\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x02\\x00", ELF32_LE = "\\x7fELF\\x01\\x01\\x01\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x02\\x00", ELF32_BE = "\\x7fELF\\x01\\x02\\x01\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x02\\x00", MASK_LE = "\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\x00\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\xfe\\xff\\xff\\xff", MASK_BE = "\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\x00\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\xfe\\xff\\xff", MASK_X86 = "\\xff\\xff\\xff\\xff\\xff\\xfe\\xfe\\x00\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\xfe\\xff\\xff\\xff", MASK_MIPS64_LE = "\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\x00\\x00\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\xfe\\xff\\xff\\xff", MASK_MIPS64_BE = "\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\x00\\x00\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\xfe\\xff\\xff", MASK_M68K = "\\xff\\xff\\xff\\xff\\xff\\xff\\xfe\\x00\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\xfe\\xff\\xff", ZERO16 = "\\x00".repeat(16), MIPS32_MASK_LE = `${MASK_MIPS64_LE}\\xff\\xff\\xff\\xff${"\\x00".repeat(12)}\\x20\\x00\\x00\\x00`, MIPS32_MASK_BE = `${MASK_MIPS64_BE}\\xff\\xff\\xff\\xff${"\\x00".repeat(12)}\\x00\\x00\\x00\\x20`;
-
-// ../core/src/target-table.ts
-var TARGETS = [
-  {
-    cpu: "aarch64",
-    platforms: ["linux/arm64", "linux/arm64/v8"],
-    aliases: ["arm64", "aarch64", "arm64/v8"],
-    magic: `${ELF64_LE}\\xb7\\x00`,
-    mask: MASK_LE,
-    debianArch: "arm64",
-    nodeArch: "arm64",
-    machines: ["aarch64", "arm64"]
-  },
-  {
-    cpu: "arm",
-    platforms: ["linux/arm/v7", "linux/arm/v6", "linux/arm/v5", "linux/arm"],
-    aliases: ["arm", "armhf", "armel", "arm/v7", "arm/v6", "arm/v5", "armv7", "armv7l", "armv6", "armv6l", "armv5"],
-    magic: `${ELF32_LE}\\x28\\x00`,
-    mask: MASK_LE,
-    debianArch: "armhf",
-    nodeArch: "arm",
-    machines: ["armv7l", "armv6l", "armv8l"],
-    compatOf: [{ host: "aarch64", usually: !1 }]
-  },
-  {
-    cpu: "armeb",
-    platforms: ["linux/armeb"],
-    aliases: ["armeb", "armbe"],
-    magic: `${ELF32_BE}\\x28`,
-    mask: MASK_BE,
-    compatOf: [{ host: "aarch64", usually: !1 }]
-  },
-  {
-    cpu: "i386",
-    platforms: ["linux/386"],
-    aliases: ["386", "i386", "i686", "x86"],
-    magic: `${ELF32_LE}\\x03\\x00`,
-    mask: MASK_X86,
-    debianArch: "i386",
-    nodeArch: "ia32",
-    machines: ["i686", "i586", "i486", "i386"],
-    compatOf: [{ host: "x86_64", usually: !0 }]
-  },
-  {
-    cpu: "x86_64",
-    platforms: ["linux/amd64", "linux/amd64/v2", "linux/amd64/v3", "linux/amd64/v4"],
-    aliases: ["amd64", "x86_64", "x86-64", "x64", "amd64/v2", "amd64/v3", "amd64/v4"],
-    magic: `${ELF64_LE}\\x3e\\x00`,
-    mask: MASK_X86,
-    debianArch: "amd64",
-    nodeArch: "x64",
-    machines: ["x86_64", "amd64"]
-  },
-  {
-    cpu: "ppc64le",
-    platforms: ["linux/ppc64le"],
-    aliases: ["ppc64le", "ppc64el", "powerpc64le"],
-    magic: `${ELF64_LE}\\x15\\x00`,
-    mask: "\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\x00\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\xfe\\xff\\xff\\x00",
-    debianArch: "ppc64el",
-    nodeArch: "ppc64",
-    machines: ["ppc64le"]
-  },
-  {
-    cpu: "ppc64",
-    platforms: ["linux/ppc64"],
-    aliases: ["ppc64", "powerpc64"],
-    magic: `${ELF64_BE}\\x15`,
-    mask: MASK_BE,
-    debianArch: "ppc64",
-    debianPorts: !0,
-    machines: ["ppc64"],
-    compatOf: [{ host: "ppc64le", usually: !1 }]
-  },
-  {
-    cpu: "s390x",
-    platforms: ["linux/s390x"],
-    aliases: ["s390x"],
-    magic: `${ELF64_BE}\\x16`,
-    mask: MASK_BE,
-    debianArch: "s390x",
-    nodeArch: "s390x",
-    machines: ["s390x"]
-  },
-  {
-    cpu: "riscv64",
-    platforms: ["linux/riscv64"],
-    aliases: ["riscv64", "rv64"],
-    magic: `${ELF64_LE}\\xf3\\x00`,
-    mask: MASK_LE,
-    debianArch: "riscv64",
-    nodeArch: "riscv64",
-    machines: ["riscv64"]
-  },
-  {
-    cpu: "mips64el",
-    platforms: ["linux/mips64le"],
-    aliases: ["mips64le", "mips64el"],
-    magic: `${ELF64_LE}\\x08\\x00`,
-    mask: MASK_MIPS64_LE,
-    debianArch: "mips64el",
-    machines: ["mips64el"]
-  },
-  {
-    cpu: "mips64",
-    platforms: ["linux/mips64"],
-    aliases: ["mips64"],
-    magic: `${ELF64_BE}\\x08`,
-    mask: MASK_MIPS64_BE,
-    machines: ["mips64"]
-  },
-  {
-    cpu: "mipsel",
-    platforms: ["linux/mipsle"],
-    aliases: ["mipsle", "mipsel"],
-    // 40 bytes: the flags word tells o32 from n32 (EF_MIPS_ABI2 must be clear).
-    magic: `${ELF32_LE}\\x08\\x00\\x01\\x00\\x00\\x00${ZERO16}`,
-    mask: MIPS32_MASK_LE,
-    debianArch: "mipsel",
-    nodeArch: "mipsel",
-    compatOf: [{ host: "mips64el", usually: !1 }]
-  },
-  {
-    cpu: "mips",
-    platforms: ["linux/mips"],
-    aliases: ["mips"],
-    magic: `${ELF32_BE}\\x08\\x00\\x00\\x00\\x01${ZERO16}`,
-    mask: MIPS32_MASK_BE,
-    nodeArch: "mips",
-    compatOf: [{ host: "mips64", usually: !1 }]
-  },
-  {
-    cpu: "loongarch64",
-    platforms: ["linux/loong64"],
-    aliases: ["loong64", "loongarch64"],
-    magic: `${ELF64_LE}\\x02\\x01`,
-    mask: "\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\xfc\\x00\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\xfe\\xff\\xff\\xff",
-    debianArch: "loong64",
-    nodeArch: "loong64",
-    machines: ["loongarch64"]
-  },
-  {
-    cpu: "sparc64",
-    platforms: ["linux/sparc64"],
-    aliases: ["sparc64"],
-    magic: `${ELF64_BE}\\x2b`,
-    mask: MASK_BE,
-    debianArch: "sparc64",
-    debianPorts: !0,
-    machines: ["sparc64"]
-  },
-  {
-    cpu: "i486",
-    platforms: ["linux/i486"],
-    aliases: ["i486"],
-    // EM_486: an old e_machine some 32-bit x86 toolchains wrote; QEMU's script hands it to qemu-i386.
-    magic: `${ELF32_LE}\\x06\\x00`,
-    mask: MASK_X86,
-    interpreterCpu: "i386",
-    compatOf: [
-      { host: "x86_64", usually: !0 },
-      { host: "i386", usually: !0 }
-    ]
-  },
-  {
-    cpu: "alpha",
-    platforms: ["linux/alpha"],
-    aliases: ["alpha"],
-    magic: `${ELF64_LE}\\x26\\x90`,
-    mask: MASK_X86,
-    debianArch: "alpha",
-    debianPorts: !0,
-    machines: ["alpha"]
-  },
-  {
-    cpu: "sparc",
-    platforms: ["linux/sparc"],
-    aliases: ["sparc", "sparc32"],
-    magic: `${ELF32_BE}\\x02`,
-    mask: MASK_BE,
-    machines: ["sparc"],
-    compatOf: [{ host: "sparc64", usually: !1 }]
-  },
-  {
-    cpu: "sparc32plus",
-    platforms: ["linux/sparc32plus"],
-    aliases: ["sparc32plus", "sparcv8plus"],
-    // EM_SPARC32PLUS: 32-bit programs using V9 instructions.
-    magic: `${ELF32_BE}\\x12`,
-    mask: MASK_BE,
-    compatOf: [{ host: "sparc64", usually: !1 }]
-  },
-  {
-    cpu: "ppc",
-    platforms: ["linux/ppc"],
-    aliases: ["ppc", "powerpc", "ppc32"],
-    magic: `${ELF32_BE}\\x14`,
-    mask: MASK_BE,
-    debianArch: "powerpc",
-    debianPorts: !0,
-    machines: ["ppc"],
-    compatOf: [{ host: "ppc64", usually: !1 }]
-  },
-  {
-    cpu: "m68k",
-    platforms: ["linux/m68k"],
-    aliases: ["m68k"],
-    magic: `${ELF32_BE}\\x04`,
-    mask: MASK_M68K,
-    debianArch: "m68k",
-    debianPorts: !0,
-    machines: ["m68k"]
-  },
-  {
-    cpu: "mipsn32",
-    platforms: ["linux/mipsn32"],
-    aliases: ["mipsn32"],
-    // The mips magic with EF_MIPS_ABI2 set: 32-bit pointers on a 64-bit MIPS (n32 ABI).
-    magic: `${ELF32_BE}\\x08\\x00\\x00\\x00\\x01${"\\x00".repeat(15)}\\x20`,
-    mask: MIPS32_MASK_BE,
-    compatOf: [{ host: "mips64", usually: !1 }]
-  },
-  {
-    cpu: "mipsn32el",
-    platforms: ["linux/mipsn32el"],
-    aliases: ["mipsn32el", "mipsn32le"],
-    magic: `${ELF32_LE}\\x08\\x00\\x01\\x00\\x00\\x00${"\\x00".repeat(12)}\\x20\\x00\\x00\\x00`,
-    mask: MIPS32_MASK_LE,
-    compatOf: [{ host: "mips64el", usually: !1 }]
-  },
-  {
-    cpu: "sh4",
-    platforms: ["linux/sh4"],
-    aliases: ["sh4", "sh4le"],
-    magic: `${ELF32_LE}\\x2a\\x00`,
-    mask: MASK_LE,
-    debianArch: "sh4",
-    debianPorts: !0,
-    machines: ["sh4"]
-  },
-  {
-    cpu: "sh4eb",
-    platforms: ["linux/sh4eb"],
-    aliases: ["sh4eb", "sh4be"],
-    magic: `${ELF32_BE}\\x2a`,
-    mask: MASK_BE,
-    machines: ["sh4eb"]
-  },
-  {
-    cpu: "aarch64_be",
-    platforms: ["linux/aarch64_be"],
-    aliases: ["aarch64_be", "arm64be", "arm64_be"],
-    magic: `${ELF64_BE}\\xb7`,
-    mask: MASK_BE,
-    machines: ["aarch64_be"]
-  },
-  {
-    cpu: "hppa",
-    platforms: ["linux/hppa"],
-    aliases: ["hppa", "parisc"],
-    magic: `${ELF32_BE}\\x0f`,
-    mask: MASK_BE,
-    debianArch: "hppa",
-    debianPorts: !0,
-    machines: ["parisc", "parisc64"]
-  },
-  {
-    cpu: "riscv32",
-    platforms: ["linux/riscv32"],
-    aliases: ["riscv32", "rv32"],
-    magic: `${ELF32_LE}\\xf3\\x00`,
-    mask: MASK_LE,
-    machines: ["riscv32"]
-  },
-  {
-    cpu: "xtensa",
-    platforms: ["linux/xtensa"],
-    aliases: ["xtensa", "xtensael"],
-    magic: `${ELF32_LE}\\x5e\\x00`,
-    mask: MASK_LE,
-    machines: ["xtensa"]
-  },
-  {
-    cpu: "xtensaeb",
-    platforms: ["linux/xtensaeb"],
-    aliases: ["xtensaeb"],
-    magic: `${ELF32_BE}\\x5e`,
-    mask: MASK_BE
-  },
-  {
-    cpu: "microblaze",
-    platforms: ["linux/microblaze"],
-    aliases: ["microblaze", "microblazebe"],
-    // e_machine 0xbaab (EM_MICROBLAZE_OLD), as QEMU's script; e_type big-endian (QEMU 10 writes \\x02\\x00 here).
-    magic: "\\x7fELF\\x01\\x02\\x01\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x02\\xba\\xab",
-    mask: MASK_BE,
-    machines: ["microblaze"]
-  },
-  {
-    cpu: "microblazeel",
-    platforms: ["linux/microblazeel"],
-    aliases: ["microblazeel", "microblazele"],
-    magic: `${ELF32_LE}\\xab\\xba`,
-    mask: MASK_LE,
-    machines: ["microblazeel"]
-  },
-  {
-    cpu: "or1k",
-    platforms: ["linux/or1k"],
-    aliases: ["or1k", "openrisc"],
-    magic: `${ELF32_BE}\\x5c`,
-    mask: MASK_BE,
-    machines: ["openrisc"]
-  },
-  {
-    cpu: "hexagon",
-    platforms: ["linux/hexagon"],
-    aliases: ["hexagon", "qdsp6"],
-    magic: `${ELF32_LE}\\xa4\\x00`,
-    mask: MASK_LE,
-    machines: ["hexagon"]
-  }
-];
-
-// ../core/src/targets.ts
-var BY_CPU = new Map(TARGETS.map((t) => [t.cpu, t]));
-function targetByCpu(cpu) {
-  return BY_CPU.get(cpu);
-}
-function requireTarget(cpu) {
-  let target = BY_CPU.get(cpu);
-  if (!target)
-    throw new QusError("QUS_UNKNOWN_PLATFORM", `no QEMU target named ${JSON.stringify(cpu)}`, {
-      hint: `use one of: ${TARGETS.map((candidate) => candidate.cpu).join(", ")}`
-    });
-  return target;
-}
-function entryName(target) {
-  return `qemu-${target.cpu}`;
-}
-function interpreterBase(target) {
-  return `qemu-${target.interpreterCpu ?? target.cpu}`;
-}
-function canonicalPlatform(target) {
-  return target.platforms[0] ?? `linux/${target.cpu}`;
-}
-
-// ../core/src/architectures.ts
-var BY_NODE_ARCH = new Map(TARGETS.flatMap((target) => target.nodeArch ? [[target.nodeArch, target.cpu]] : [])), BY_MACHINE = new Map(TARGETS.flatMap((target) => (target.machines ?? []).map((name) => [name, target.cpu]))), KNOWN_MACHINES = [...BY_MACHINE.keys()];
-function cpuOfMachine(machine) {
-  return BY_MACHINE.get(machine);
-}
-function hostCpu(arch2 = process.arch) {
-  return BY_NODE_ARCH.get(arch2);
-}
-function nativeCandidates(host) {
-  return TARGETS.filter((target) => target.compatOf?.some((mode) => mode.host === host)).map((target) => target.cpu);
-}
-function usuallyNative(host, cpu) {
-  return TARGETS.find((candidate) => candidate.cpu === cpu)?.compatOf?.some((mode) => mode.host === host && mode.usually) ?? !1;
-}
-
-// ../core/src/shell-quote.ts
-var SAFE_WORD = /^[A-Za-z0-9_@%+=:,./-]+$/;
-function quoteShellArg(arg) {
-  return SAFE_WORD.test(arg) ? arg : `'${arg.replaceAll("'", "'\\''")}'`;
-}
-function formatCommand(argv) {
-  return argv.map(quoteShellArg).join(" ");
-}
+// ../core/src/runner/docker-cli.ts
+init_architectures();
+init_errors();
+init_shell_quote();
 
 // ../core/src/runner/cli-output.ts
-function unreachable(endpoint2, detail, hint) {
-  return new QusError(
-    "QUS_ENGINE_UNREACHABLE",
-    `cannot reach the container engine at ${endpoint2}: ${oneLine(detail)}`,
-    {
-      hint
-    }
-  );
-}
+init_errors();
+
+// ../core/src/runner/outcome.ts
 function oneLine(detail) {
   let line = detail.trim().split(`
 `).filter(Boolean).join(" ").replace(/\s+/g, " ");
   return line.length > 300 ? `${line.slice(0, 300)}...` : line || "no error message";
 }
-function excerpt(text) {
-  return text.trim() ? JSON.stringify(text.trim().slice(0, 120)) : "nothing";
+function lastLines(stdout, stderr) {
+  let lines2 = (stderr.trim() || stdout.trim()).split(`
+`).map((line) => line.trim()).filter((line) => line && !/^Run '.*--help' for more information$/.test(line)).slice(-3).join(" ");
+  return lines2 ? oneLine(lines2) : "";
 }
-function unreadableInfo(name, text) {
-  return new QusError("QUS_ENGINE_UNREACHABLE", `${name} info printed what qus cannot read: ${excerpt(text)}`, {
+function describeOutcome(outcome) {
+  switch (outcome.kind) {
+    case "not-started":
+      return oneLine(outcome.detail);
+    case "timed-out":
+      return lastLines(outcome.stdout, outcome.stderr) || "it did not finish in time and was stopped";
+    case "interrupted":
+      return lastLines(outcome.stdout, outcome.stderr) || oneLine(outcome.detail);
+    case "ran":
+      return lastLines(outcome.stdout, outcome.stderr) || (outcome.signal ? `it was killed by ${outcome.signal}` : `it exited with status ${outcome.exitCode} and printed nothing`);
+  }
+}
+function stoppedFromOutside(outcome) {
+  return outcome.kind === "interrupted" || outcome.kind === "ran" && outcome.signal !== void 0;
+}
+function howStopped(outcome) {
+  return outcome.kind === "ran" ? `status ${outcome.exitCode}` : outcome.kind === "interrupted" ? outcome.detail : describeOutcome(outcome);
+}
+
+// ../core/src/runner/runtime-words.ts
+var EXEC_FORMAT = /exec format error/i, NO_SUCH_IMAGE = /no such image|unable to find image|image not known/i, REFUSED = /unable to apply caps|operation not permitted|authorization denied/i, NOT_FOUND = /executable file not found|no such file or directory/i, RUNTIME_EXEC_LINE = /^(?:exec \S+|.*exec user process caused:?|.*exec container process `[^`]*`): "?(exec format error|no such file or directory)"?/i;
+function notStartedReason(words2) {
+  return EXEC_FORMAT.test(words2) ? "exec-format" : NO_SUCH_IMAGE.test(words2) ? "no-such-image" : REFUSED.test(words2) ? "refused" : NOT_FOUND.test(words2) ? "not-found" : "other";
+}
+function runtimeExecFailure(stdout, stderr) {
+  if (stdout.trim() !== "") return;
+  let lines2 = stderr.trim().split(`
+`), match = lines2.length === 1 ? RUNTIME_EXEC_LINE.exec(lines2[0]?.trim() ?? "") : null;
+  if (match)
+    return EXEC_FORMAT.test(match[1] ?? "") ? "exec-format" : "not-found";
+}
+function killedFromOutside(status2) {
+  return status2 === 137 || status2 === 143;
+}
+
+// ../core/src/runner/cli-output.ts
+function unreachable(endpoint, detail, hint) {
+  return new QusError(
+    "QUS_ENGINE_UNREACHABLE",
+    `cannot reach the container engine at ${endpoint}: ${oneLine(detail)}`,
+    {
+      hint
+    }
+  );
+}
+function excerpt(text2) {
+  return text2.trim() ? JSON.stringify(text2.trim().slice(0, 120)) : "nothing";
+}
+function unreadableInfo(name, text2) {
+  return new QusError("QUS_ENGINE_UNREACHABLE", `${name} info printed what qus cannot read: ${excerpt(text2)}`, {
     hint: `check that \`${name}\` is the ${name} client (${name} version)`
   });
 }
@@ -13706,16 +14807,37 @@ function parseInfoObject(name, json) {
   if (typeof value != "object" || Array.isArray(value)) throw unreadableInfo(name, json);
   return value;
 }
-function describeRunFailure(result) {
-  let lines = (result.stderr.trim() || result.stdout.trim()).split(`
-`).map((line) => line.trim()).filter((line) => line && !/^Run '.*--help' for more information$/.test(line)).slice(-3).join(" ");
-  return lines ? oneLine(lines) : result.timedOut ? "it did not finish in time and was stopped" : result.signal ? `it was killed by ${result.signal}` : result.startError ? `it could not be started (${result.startError})` : `it exited with status ${result.exitCode ?? "unknown"} and printed nothing`;
+function describeRunFailure(result2) {
+  let lines2 = lastLines(result2.stdout, result2.stderr);
+  return lines2 || (result2.timedOut ? "it did not finish in time and was stopped" : result2.signal ? `it was killed by ${result2.signal}` : result2.startError ? `it could not be started (${result2.startError})` : `it exited with status ${result2.exitCode ?? "unknown"} and printed nothing`);
+}
+var ENGINE_STATUSES = /* @__PURE__ */ new Set([125, 126, 127]);
+function cliOutcome(result2, client) {
+  let { stdout, stderr, exitCode } = result2;
+  if (result2.timedOut) return { kind: "timed-out", stdout, stderr };
+  if (exitCode === void 0)
+    return { kind: "interrupted", detail: result2.signal ? `the ${client} client was killed by ${result2.signal}` : `no status from ${client}`, stdout, stderr };
+  if (killedFromOutside(exitCode)) return { kind: "interrupted", detail: `status ${exitCode}`, stdout, stderr };
+  if (exitCode !== 0 && ENGINE_STATUSES.has(exitCode) && stdout.trim() === "") {
+    let reason = notStartedReason(stderr);
+    return {
+      kind: "not-started",
+      reason: reason === "other" && exitCode === 127 ? "not-found" : reason,
+      detail: describeRunFailure(result2)
+    };
+  }
+  let failedExec = exitCode !== 0 ? runtimeExecFailure(stdout, stderr) : void 0;
+  return failedExec ? { kind: "not-started", reason: failedExec, detail: describeRunFailure(result2) } : { kind: "ran", exitCode, stdout, stderr };
+}
+function cliNotStarted(result2) {
+  return { kind: "not-started", reason: notStartedReason(result2.stderr), detail: describeRunFailure(result2) };
 }
 
 // ../core/src/runner/cli-runner.ts
+init_errors();
 import { chmodSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { join as join2 } from "node:path";
 
 // ../core/src/runner/cli-args.ts
 import { randomBytes } from "node:crypto";
@@ -13759,152 +14881,244 @@ function containerOptions(spec, confinement) {
     ...spec.command
   ];
 }
-function buildArgs(contextDir, tags) {
-  return ["build", ...tags.flatMap((tag) => ["--tag", tag]), "--", contextDir];
+function buildArgs(contextDir, tags, platform2) {
+  return ["build", ...platform2 ? ["--platform", platform2] : [], ...tags.flatMap((tag) => ["--tag", tag]), "--", contextDir];
 }
 
 // ../core/src/runner/cli-client.ts
-import { spawnSync } from "node:child_process";
-
-// ../core/src/exec.ts
-import { spawn } from "node:child_process";
-
-// ../core/src/process-wide.ts
-function processWide(name, create) {
-  let store = globalThis, key = /* @__PURE__ */ Symbol.for(`qus.${name}`);
-  return key in store || (store[key] = create()), store[key];
-}
-
-// ../core/src/exec.ts
-var DEFAULT_TIMEOUT_MS = 6e4, DEFAULT_MAX_OUTPUT_BYTES = 32 * 2 ** 20, DRAIN_MS = 200, running = processWide("exec.running", () => /* @__PURE__ */ new Set());
-function killRunningProcesses() {
-  for (let pid of running) killGroup(pid);
-}
-function killGroup(pid) {
-  try {
-    process.kill(-pid, "SIGKILL");
-  } catch {
-  }
-}
-var execProcess = (file, args, options = {}) => new Promise((resolve2, reject) => {
-  let child = spawnLeader(file, args, options), pid = child.pid, maxOutputBytes = options.maxOutputBytes ?? DEFAULT_MAX_OUTPUT_BYTES, startError, timedOut = !1, exit, drain, timer = setTimeout(() => {
-    timedOut = !0, pid !== void 0 && killGroup(pid);
-  }, options.timeoutMs ?? DEFAULT_TIMEOUT_MS), output = cappedOutput(maxOutputBytes, () => {
-    pid !== void 0 && killGroup(pid), finish();
-  });
-  options.stdout ? child.stdout?.pipe(options.stdout) : child.stdout?.on("data", output.keepStdout), child.stderr?.on("data", output.keepStderr), options.stdin && child.stdin && options.stdin.pipe(child.stdin);
-  let abort = () => pid !== void 0 && killGroup(pid);
-  options.signal?.aborted && abort(), options.signal?.addEventListener("abort", abort, { once: !0 }), child.stdin?.on("error", () => {
-  });
-  let settled = !1, finish = () => {
-    if (settled) return;
-    if (settled = !0, clearTimeout(timer), clearTimeout(drain), options.signal?.removeEventListener("abort", abort), pid !== void 0 && (killGroup(pid), running.delete(pid)), child.stdout?.destroy(), child.stderr?.destroy(), output.overflowed()) {
-      let check = `check which program that is (command -v ${quoteShellArg(file)}) and that it works by itself`;
-      reject(outputTooLarge(formatCommand([file, ...args]), check, maxOutputBytes));
-      return;
-    }
-    let { stdout, stderr } = output.text();
-    resolve2({
-      exitCode: startError ? void 0 : exit?.code ?? void 0,
-      signal: exit?.signal ?? void 0,
-      stdout,
-      stderr,
-      startError,
-      timedOut
-    });
-  };
-  child.on("error", (error2) => {
-    startError = error2.code ?? error2.message, child.pid === void 0 && finish();
-  }), child.on("exit", (code, signal) => {
-    exit = { code, signal }, options.stdout || (drain = setTimeout(finish, DRAIN_MS));
-  }), child.on("close", (code, signal) => {
-    exit ??= { code, signal }, finish();
-  }), options.input !== void 0 && child.stdin?.end(options.input);
-});
-function spawnLeader(file, args, options) {
-  let child = spawn(file, [...args], {
-    cwd: options.cwd,
-    env: options.env ? { ...process.env, ...options.env } : process.env,
-    stdio: [options.input === void 0 && !options.stdin ? "ignore" : "pipe", "pipe", "pipe"],
-    shell: !1,
-    detached: !0
-  });
-  return child.pid !== void 0 && running.add(child.pid), child;
-}
-function cappedOutput(limit, onOverflow) {
-  let stdout = [], stderr = [], bytes = 0, overflowed = !1, keep = (into) => (chunk) => {
-    if (!overflowed) {
-      if (bytes += chunk.length, bytes <= limit) {
-        into.push(chunk);
-        return;
-      }
-      overflowed = !0, onOverflow();
-    }
-  };
-  return {
-    keepStdout: keep(stdout),
-    keepStderr: keep(stderr),
-    overflowed: () => overflowed,
-    /** What was kept, as text, without the final newline. */
-    text: () => ({
-      stdout: trimFinalNewline(Buffer.concat(stdout).toString("utf8")),
-      stderr: trimFinalNewline(Buffer.concat(stderr).toString("utf8"))
-    })
-  };
-}
-function outputTooLarge(what, hint, limit = DEFAULT_MAX_OUTPUT_BYTES) {
-  return new QusError(
-    "QUS_OUTPUT_TOO_LARGE",
-    `${what} printed more than ${limit / 2 ** 20} MiB and was ended with its child processes`,
-    { hint }
-  );
-}
-function trimFinalNewline(text) {
-  return text.endsWith(`
-`) ? text.slice(0, -1) : text;
-}
-
-// ../core/src/cleanup.ts
-var cleanups = processWide("cleanups", () => /* @__PURE__ */ new Set());
-function onInterrupt(cleanup) {
-  return cleanups.add(cleanup), () => cleanups.delete(cleanup);
-}
-function interruptCleanup() {
-  killRunningProcesses();
-  for (let cleanup of cleanups)
-    try {
-      cleanup();
-    } catch {
-    }
-  cleanups.clear();
-}
-function installInterruptHandlers() {
-  for (let [signal, number] of [
-    ["SIGINT", 2],
-    ["SIGTERM", 15],
-    ["SIGHUP", 1]
-  ])
-    process.once(signal, () => {
-      interruptCleanup(), process.stderr.write(`qus: interrupted by ${signal}; stopped its processes and removed its temporary files
-`), process.exit(128 + number);
-    });
-}
+init_cleanup();
+init_errors();
+init_exec();
+init_shell_quote();
 
 // ../core/src/runner/cli-runner-options.ts
+init_errors();
 var DEFAULT_ENGINE_TIMEOUT_MS = 15e3, DEFAULT_RUN_TIMEOUT_MS = 12e4, DEFAULT_PULL_TIMEOUT_MS = 3e5, DEFAULT_BUILD_TIMEOUT_MS = 6e5, ENGINE_TIMEOUT_ENV = "QUS_ENGINE_TIMEOUT";
 function engineTimeoutFromEnv(env = process.env) {
-  let text = env[ENGINE_TIMEOUT_ENV];
-  if (text === void 0 || text.trim() === "") return;
-  let seconds2 = Number(text);
+  let text2 = env[ENGINE_TIMEOUT_ENV];
+  if (text2 === void 0 || text2.trim() === "") return;
+  let seconds2 = Number(text2);
   if (!Number.isFinite(seconds2) || seconds2 <= 0 || seconds2 > 3600)
     throw new QusError(
       "QUS_USAGE",
-      `${ENGINE_TIMEOUT_ENV} must be a number of seconds from 0 to 3600, not ${JSON.stringify(text)}`,
+      `${ENGINE_TIMEOUT_ENV} must be a number of seconds from 0 to 3600, not ${JSON.stringify(text2)}`,
       {
         hint: `unset it for the default of ${DEFAULT_ENGINE_TIMEOUT_MS / 1e3} s, or set for example ${ENGINE_TIMEOUT_ENV}=60`
       }
     );
   return seconds2 * 1e3;
+}
+
+// ../core/src/runner/engine-command.ts
+init_exec();
+init_shell_quote();
+
+// ../core/src/runner/engine-api.ts
+init_exec();
+import { existsSync, readFileSync as readFileSync2 } from "node:fs";
+
+// ../core/src/runner/docker-socket.ts
+import { readFileSync } from "node:fs";
+import { homedir } from "node:os";
+import { join } from "node:path";
+var DEFAULT_DOCKER_SOCKET = "/var/run/docker.sock";
+function localDockerSocket(target, env = process.env) {
+  if (target.context !== void 0 || target.host !== void 0 || env.DOCKER_CONTEXT || env.DOCKER_TLS_VERIFY || env.DOCKER_CERT_PATH || currentContext(env) !== void 0) return;
+  let host = env.DOCKER_HOST;
+  return host ? host.startsWith("unix://") && host.length > 7 ? host.slice(7) : void 0 : DEFAULT_DOCKER_SOCKET;
+}
+function currentContext(env) {
+  let folder = env.DOCKER_CONFIG || join(env.HOME || homedir(), ".docker"), text2;
+  try {
+    text2 = readFileSync(join(folder, "config.json"), "utf8");
+  } catch {
+    return;
+  }
+  try {
+    let context = JSON.parse(text2)?.currentContext;
+    return typeof context == "string" && context !== "" && context !== "default" ? context : void 0;
+  } catch {
+    return "unreadable";
+  }
+}
+var MAX_BODY_BYTES = 4 * 1024 * 1024;
+async function getFromSocket(socketPath, path, timeoutMs) {
+  let { request } = await import("node:http");
+  return new Promise((resolve2) => {
+    let chunks = [], size = 0, req = request(
+      { socketPath, path, method: "GET", agent: !1, headers: { host: "docker" }, timeout: timeoutMs },
+      (res) => {
+        res.on("data", (chunk) => {
+          if (size += chunk.length, size > MAX_BODY_BYTES) {
+            req.destroy(), resolve2(void 0);
+            return;
+          }
+          chunks.push(chunk);
+        }), res.on("end", () => resolve2({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString("utf8") })), res.on("error", () => resolve2(void 0));
+      }
+    );
+    req.on("timeout", () => {
+      req.destroy(), resolve2("timeout");
+    }), req.on("error", () => resolve2(void 0)), req.end();
+  });
+}
+
+// ../core/src/runner/engine-api.ts
+function localEngineApi(engine, global2) {
+  if (engine === "podman") return localPodman(global2);
+  if (engine !== "docker" || global2.length > 0) return;
+  let socket = localDockerSocket({});
+  if (socket !== void 0)
+    return {
+      async info(timeoutMs) {
+        let answer = await getFromSocket(socket, "/info", timeoutMs);
+        if (answer === "timeout") return timedOut();
+        let info2 = answer?.status === 200 ? jsonObject(answer.body) : void 0;
+        return info2 && ran(JSON.stringify({ ...info2, ClientInfo: { Context: "default" } }));
+      },
+      async imageLabels(image, timeoutMs) {
+        let path = `/images/${image.split("/").map(encodeURIComponent).join("/")}/json`, answer = await getFromSocket(socket, path, timeoutMs);
+        if (answer === "timeout") return timedOut();
+        if (answer?.status === 404) return noSuchImage(image);
+        let record = answer?.status === 200 ? jsonObject(answer.body) : void 0, labels = record?.Config?.Labels ?? null;
+        return record && ran(JSON.stringify(labels));
+      }
+    };
+}
+function localPodman(global2, env = process.env) {
+  if (!(global2.length > 0 || env.CONTAINER_HOST || env.CONTAINER_CONNECTION))
+    return {
+      async info(timeoutMs) {
+        let version = await localPodmanVersion(timeoutMs);
+        if (version === void 0) return;
+        let rootless = process.getuid?.() !== 0, info2 = {
+          host: {
+            arch: GO_ARCH[process.arch] ?? process.arch,
+            // Root here inside a user namespace: root in its containers is not the host's root.
+            idMappings: { uidmap: !rootless && !hostUidMap() ? [{ container_id: 0 }] : [] },
+            security: { rootless, apparmorEnabled: !rootless && apparmorEnabled(), selinuxEnabled: selinuxEnabled() }
+          },
+          version: { Version: version }
+        };
+        return ran(JSON.stringify(info2));
+      },
+      imageLabels: async () => {
+      }
+    };
+}
+var GO_ARCH = { x64: "amd64", ia32: "386", ppc64: "ppc64le" };
+async function localPodmanVersion(timeoutMs) {
+  let result2 = await execProcess("podman", ["version", "--format", "{{.Client.Version}}"], { timeoutMs }), version = result2.exitCode === 0 ? result2.stdout.trim() : "";
+  return /^\d+\.\d+/.test(version) ? version : void 0;
+}
+function readText(path) {
+  try {
+    return readFileSync2(path, "utf8");
+  } catch {
+    return;
+  }
+}
+function apparmorEnabled() {
+  return existsSync("/sys/kernel/security/apparmor") && readText("/sys/module/apparmor/parameters/enabled")?.startsWith("Y") === !0;
+}
+function selinuxEnabled() {
+  return existsSync("/sys/fs/selinux/enforce");
+}
+function hostUidMap() {
+  return /^\s*0\s+0\s+4294967295\s*$/.test(readText("/proc/self/uid_map") ?? "");
+}
+function jsonObject(text2) {
+  try {
+    let value = JSON.parse(text2);
+    return typeof value == "object" && value !== null && !Array.isArray(value) ? value : void 0;
+  } catch {
+    return;
+  }
+}
+var result = (fields) => ({
+  exitCode: 0,
+  signal: void 0,
+  stdout: "",
+  stderr: "",
+  startError: void 0,
+  timedOut: !1,
+  ...fields
+}), ran = (stdout) => ({ kind: "ran", result: result({ stdout }) }), timedOut = () => ({ kind: "timed-out", result: result({ exitCode: void 0, timedOut: !0 }) }), noSuchImage = (image) => ({
+  kind: "refused",
+  failure: "no-such-image",
+  result: result({ exitCode: 1, stderr: `Error: No such image: ${image}` })
+});
+
+// ../core/src/runner/engine-failure.ts
+var WORDS = [
+  ["buildx-missing", /is not a docker command|unknown command "buildx"/i],
+  ["no-such-context", /context "(?:[^"\\]|\\.)*":? (?:context not found|does not exist)/i],
+  ["bad-host", /invalid bind address format|unable to parse docker host/i],
+  ["unreachable", /cannot connect|is the docker daemon running|error during connect|Failed to initialize:/i],
+  ["no-such-builder", /no builder .* found/i],
+  ["no-such-container", /no such container/i],
+  ["no-such-image", /no such image|no such object/i],
+  ["no-such-path", /could not find the file|no such file|not found/i]
+];
+function classifyEngineOutput(result2) {
+  if (result2.exitCode === 0) return;
+  let text2 = `${result2.stderr}
+${result2.stdout}`;
+  return WORDS.find(([, words2]) => words2.test(text2))?.[0];
+}
+
+// ../core/src/runner/engine-outcome.ts
+function outcomeOf(result2) {
+  if (result2.startError === "ENOENT") return { kind: "not-installed", result: result2 };
+  if (result2.startError) return { kind: "could-not-start", reason: result2.startError, result: result2 };
+  if (result2.timedOut) return { kind: "timed-out", result: result2 };
+  let failure = classifyEngineOutput(result2);
+  return failure ? { kind: "refused", failure, result: result2 } : { kind: "ran", result: result2 };
+}
+
+// ../core/src/runner/engine-command.ts
+var ENGINE_INFO_ARGS = {
+  docker: ["info", "--format", "{{json .}}"],
+  podman: ["info", "--format", "json"]
+};
+function engineGlobal(engine, target) {
+  return target.context !== void 0 ? [engine === "podman" ? "--connection" : "--context", target.context] : target.host !== void 0 ? [engine === "podman" ? "--url" : "--host", target.host] : [];
+}
+function engineCommand(options = {}) {
+  let engine = options.engine ?? "docker";
+  return createEngineCommand({
+    engine,
+    program: options.program ?? engine,
+    global: engineGlobal(engine, options),
+    exec: options.exec ?? execProcess
+  });
+}
+function createEngineCommand(parts) {
+  return build({ ...parts, infoArgs: parts.infoArgs ?? ENGINE_INFO_ARGS[parts.engine] }, {});
+}
+function build(parts, answer) {
+  let { engine, program, global: global2, exec, infoArgs } = parts, run2 = async (args, options) => outcomeOf(await exec(program, [...global2, ...args], options)), api = exec === execProcess ? localEngineApi(engine, global2) : void 0, ask = async (viaApi, args, timeoutMs) => await viaApi?.() ?? run2(args, { timeoutMs });
+  return {
+    engine,
+    program,
+    global: global2,
+    exec,
+    run: run2,
+    runSync: (args, options) => runSyncBestEffort(program, [...global2, ...args], options),
+    buildx: (args, options) => run2(["buildx", ...args], options),
+    buildxSync: (args, options) => runSyncBestEffort(program, [...global2, "buildx", ...args], options),
+    info(timeoutMs) {
+      return answer.current ??= ask(api && (() => api.info(timeoutMs)), infoArgs, timeoutMs).then((outcome) => ((outcome.kind !== "ran" || outcome.result.exitCode !== 0) && (answer.current = void 0), outcome)), answer.current;
+    },
+    imageLabels: (image, timeoutMs) => ask(
+      api && (() => api.imageLabels(image, timeoutMs)),
+      ["image", "inspect", "--format", "{{json .Config.Labels}}", "--", image],
+      timeoutMs
+    ),
+    display: (args) => formatCommand([program, ...global2, ...args]),
+    displayBuildx: (args) => formatCommand([program, ...global2, "buildx", ...args]),
+    withExec: (other) => build({ ...parts, exec: other }, answer)
+  };
 }
 
 // ../core/src/runner/cli-client.ts
@@ -13914,10 +15128,16 @@ function createCliClient(engine, options) {
     throw new QusError("QUS_USAGE", `the ${target.noun} name is empty`, {
       hint: `name one that ${formatCommand(target.list)} lists, or leave --context out for the default`
     });
+  let global2 = target !== void 0 ? [target.option, target.value] : [], command = options.command ?? createEngineCommand({
+    engine: engine.name === "podman" ? "podman" : "docker",
+    program: engine.program,
+    global: global2,
+    exec,
+    infoArgs: engine.infoArgs
+  });
   return {
     engine,
-    exec,
-    global: target !== void 0 ? [target.option, target.value] : [],
+    command,
     timeouts: {
       engine: options.engineTimeoutMs ?? engineTimeoutFromEnv() ?? DEFAULT_ENGINE_TIMEOUT_MS,
       run: options.runTimeoutMs ?? DEFAULT_RUN_TIMEOUT_MS,
@@ -13932,42 +15152,52 @@ function inSeconds(ms) {
   return `${Math.round(ms / 100) / 10} s`;
 }
 function commandLine(client, args) {
-  return formatCommand([client.engine.name, ...client.global, ...args]);
+  return formatCommand([client.engine.name, ...client.command.global, ...args]);
 }
 function commandWords(client, args) {
   return `\`${formatCommand([client.engine.name, ...args])}\``;
 }
 async function cliCommand(client, args, timeoutMs, doing) {
-  let { engine } = client, { name, program } = engine, result = await client.exec(program, [...client.global, ...args], { timeoutMs });
-  if (result.startError === "ENOENT")
+  return judged(client, await client.command.run(args, { timeoutMs }), doing);
+}
+function judged(client, outcome, doing) {
+  let { engine } = client, { name, program } = engine;
+  if (outcome.kind === "not-installed")
     throw new QusError("QUS_ENGINE_UNREACHABLE", `the ${name} client (${program}) is not installed`, {
       hint: engine.hints.install
     });
-  if (result.startError)
-    throw new QusError("QUS_EXEC_FAILED", `could not start the ${name} client (${program}): ${result.startError}`);
-  let failure = engine.endpointFailure(result, doing);
+  if (outcome.kind === "could-not-start")
+    throw new QusError("QUS_EXEC_FAILED", `could not start the ${name} client (${program}): ${outcome.reason}`);
+  let failure = engine.endpointFailure(outcome.result, doing);
   if (failure) throw failure;
-  return result;
+  return outcome.result;
 }
 async function engineCall(client, args) {
-  let doing = commandWords(client, args.slice(0, args[0] === "image" ? 2 : 1)), result = await cliCommand(client, args, client.timeouts.engine, doing);
-  if (result.timedOut)
+  let doing = commandWords(client, args.slice(0, args[0] === "image" ? 2 : 1));
+  return inTime(client, await cliCommand(client, args, client.timeouts.engine, doing), doing);
+}
+async function engineAsk(client, outcome, what) {
+  let doing = commandWords(client, what);
+  return inTime(client, judged(client, await outcome, doing), doing);
+}
+function inTime(client, result2, doing) {
+  if (result2.timedOut)
     throw unreachable(
       client.engine.endpoint,
       `${doing} did not answer within ${inSeconds(client.timeouts.engine)}`,
       `check that the engine answers (${commandLine(client, ["info"])}); for a slow remote engine allow more time, for example ${ENGINE_TIMEOUT_ENV}=60`
     );
-  return result;
+  return result2;
 }
 async function queryFacts(client) {
-  let { engine } = client, result = await engineCall(client, engine.infoArgs);
-  if (!result.stdout.trim().startsWith("{"))
-    throw result.exitCode === 0 ? unreadableInfo(engine.name, result.stdout) : unreachable(
+  let { engine } = client, doing = commandWords(client, engine.infoArgs.slice(0, 1)), result2 = inTime(client, judged(client, await client.command.info(client.timeouts.engine), doing), doing);
+  if (!result2.stdout.trim().startsWith("{"))
+    throw result2.exitCode === 0 ? unreadableInfo(engine.name, result2.stdout) : unreachable(
       engine.endpoint,
-      `${commandWords(client, ["info"])} failed: ${describeRunFailure(result)}`,
+      `${commandWords(client, ["info"])} failed: ${describeRunFailure(result2)}`,
       engine.hints.unreachable
     );
-  return engine.parseInfo(result.stdout, engine.endpoint);
+  return engine.parseInfo(result2.stdout, engine.endpoint);
 }
 function engineFacts(client) {
   let { facts } = client;
@@ -13986,10 +15216,7 @@ async function removeContainer(client, container) {
 }
 async function withContainer(client, container, body) {
   let unregister = client.register(() => {
-    spawnSync(client.engine.program, [...client.global, "rm", "--force", "--", container], {
-      stdio: "ignore",
-      timeout: 1e4
-    });
+    client.command.runSync(["rm", "--force", "--", container], { timeoutMs: 1e4 });
   });
   try {
     return await body();
@@ -14014,17 +15241,20 @@ function createCliRunner(engine, options = {}) {
   };
 }
 async function imageLabels(client, image) {
-  let { name, endpoint: endpoint2 } = client.engine, result = await engineCall(client, ["image", "inspect", "--format", "{{json .Config.Labels}}", "--", image]);
-  if (result.exitCode !== 0) {
-    if (client.engine.noSuchImage.test(result.stderr)) return;
+  let { name, endpoint } = client.engine, result2 = await engineAsk(client, client.command.imageLabels(image, client.timeouts.engine), [
+    "image",
+    "inspect"
+  ]);
+  if (result2.exitCode !== 0) {
+    if (client.engine.noSuchImage.test(result2.stderr)) return;
     throw new QusError(
       "QUS_EXEC_FAILED",
-      `could not inspect the image ${image} on the engine at ${endpoint2}: ${describeRunFailure(result)}`
+      `could not inspect the image ${image} on the engine at ${endpoint}: ${describeRunFailure(result2)}`
     );
   }
   let labels;
   try {
-    labels = JSON.parse(result.stdout || "null");
+    labels = JSON.parse(result2.stdout || "null");
   } catch {
     labels = void 0;
   }
@@ -14032,47 +15262,49 @@ async function imageLabels(client, image) {
   if (typeof labels != "object" || Array.isArray(labels) || labels === void 0)
     throw new QusError(
       "QUS_EXEC_FAILED",
-      `${name} image inspect printed labels qus cannot read for ${image}: ${excerpt(result.stdout)}`
+      `${name} image inspect printed labels qus cannot read for ${image}: ${excerpt(result2.stdout)}`
     );
   return Object.fromEntries(Object.entries(labels).map(([key, value]) => [key, String(value)]));
 }
 async function runContainer(client, spec) {
   let container = helperContainerName(), args = runArgs(spec, await confinementFor(client, spec), container);
   return withContainer(client, container, async () => {
-    let result = await cliCommand(client, args, spec.timeoutMs ?? client.timeouts.run, commandWords(client, ["run"]));
-    return result.exitCode !== 0 && await removeContainer(client, container), result;
+    let result2 = await cliCommand(client, args, spec.timeoutMs ?? client.timeouts.run, commandWords(client, ["run"]));
+    return result2.exitCode !== 0 && await removeContainer(client, container), cliOutcome(result2, client.engine.name);
   });
 }
 async function runProgram(client, spec, bytes) {
   let container = helperContainerName(), confinement = await confinementFor(client, spec);
   return withContainer(client, container, async () => {
-    let dir = mkdtempSync(join(tmpdir(), "qus-program-"));
+    let dir = mkdtempSync(join2(tmpdir(), "qus-program-"));
     try {
       let created = await engineCall(client, createArgs(spec, confinement, container));
-      if (created.exitCode !== 0) return created;
-      let file = join(dir, "program");
+      if (created.exitCode !== 0) return cliNotStarted(created);
+      let file = join2(dir, "program");
       writeFileSync(file, bytes), chmodSync(file, 493);
       let copied = await engineCall(client, ["cp", file, `${container}:${PROGRAM_PATH}`]);
-      return copied.exitCode !== 0 ? copied : await cliCommand(client, ["start", "--attach", "--", container], spec.timeoutMs ?? client.timeouts.run, commandWords(client, ["start"]));
+      if (copied.exitCode !== 0) return cliNotStarted(copied);
+      let start = ["start", "--attach", "--", container], timeoutMs = spec.timeoutMs ?? client.timeouts.run, started = await cliCommand(client, start, timeoutMs, commandWords(client, ["start"]));
+      return cliOutcome(started, client.engine.name);
     } finally {
       rmSync(dir, { recursive: !0, force: !0 }), await removeContainer(client, container);
     }
   });
 }
 async function pull(client, image) {
-  let result = await cliCommand(client, ["pull", "--quiet", "--", image], client.timeouts.pull, commandWords(client, ["pull"]));
-  return result.exitCode === 0 && !result.timedOut;
+  let result2 = await cliCommand(client, ["pull", "--quiet", "--", image], client.timeouts.pull, commandWords(client, ["pull"]));
+  return result2.exitCode === 0 && !result2.timedOut;
 }
 async function buildImage(client, spec) {
-  let { name, endpoint: endpoint2, hints } = client.engine, args = buildArgs(spec.contextDir, spec.tags), timeoutMs = spec.timeoutMs ?? client.timeouts.build, result = await cliCommand(client, args, timeoutMs, commandWords(client, ["build"]));
-  if (result.timedOut)
+  let { name, endpoint, hints } = client.engine, args = buildArgs(spec.contextDir, spec.tags, spec.platform), timeoutMs = spec.timeoutMs ?? client.timeouts.build, result2 = await cliCommand(client, args, timeoutMs, commandWords(client, ["build"]));
+  if (result2.timedOut)
     throw new QusError("QUS_TIMEOUT", `${commandLine(client, args)} did not finish within ${inSeconds(timeoutMs)}`, {
       hint: hints.buildTimeout
     });
-  if (result.exitCode !== 0)
+  if (result2.exitCode !== 0)
     throw new QusError(
       "QUS_IMAGE_BUILD_FAILED",
-      `${name} build of ${spec.tags[0] ?? spec.contextDir} on the engine at ${endpoint2} failed: ${describeRunFailure(result)}`,
+      `${name} build of ${spec.tags[0] ?? spec.contextDir} on the engine at ${endpoint} failed: ${describeRunFailure(result2)}`,
       { hint: "check that the engine is running and has room for the image" }
     );
 }
@@ -14082,12 +15314,12 @@ var UNREACHABLE_HINT = "start the engine (dockerd), or point DOCKER_HOST / --con
 function describeEndpoint(context, env = process.env) {
   return context !== void 0 ? `context ${quoteShellArg(context)}` : env.DOCKER_HOST ? env.DOCKER_HOST : env.DOCKER_CONTEXT ? `context ${quoteShellArg(env.DOCKER_CONTEXT)}` : "the default endpoint";
 }
-function parseDockerInfo(json, endpoint2) {
-  return dockerInfoFacts(parseInfoObject("docker", json), endpoint2);
+function parseDockerInfo(json, endpoint) {
+  return dockerInfoFacts(parseInfoObject("docker", json), endpoint);
 }
-function dockerInfoFacts(info2, endpoint2) {
+function dockerInfoFacts(info2, endpoint) {
   if (!info2.ServerVersion)
-    throw unreachable(endpoint2, info2.ServerErrors?.join("; ") || "docker info reported no server", UNREACHABLE_HINT);
+    throw unreachable(endpoint, info2.ServerErrors?.join("; ") || "docker info reported no server", UNREACHABLE_HINT);
   let options = Array.isArray(info2.SecurityOptions) ? info2.SecurityOptions : [], has = (name) => options.some((option) => String(option).split(",").includes(`name=${name}`)), architecture = info2.Architecture || "unknown";
   return {
     info: {
@@ -14096,47 +15328,47 @@ function dockerInfoFacts(info2, endpoint2) {
       version: info2.ServerVersion,
       rootless: has("rootless"),
       userns: has("userns"),
-      endpoint: endpoint2
+      endpoint
     },
     confinement: { apparmor: has("apparmor"), selinux: has("selinux") }
   };
 }
 var CONTEXT_NOT_FOUND = /context "((?:[^"\\]|\\.)*)"(?::)? (?:context not found|does not exist)/i, BAD_HOST = /invalid bind address format|unable to parse docker host/i, CANNOT_CONNECT = /Cannot connect to the Docker daemon|error during connect|Failed to initialize/i, CONNECTION_LOST = /error waiting for container|level=error msg="[^"]*(?:EOF|connection reset|broken pipe)/i;
-function dockerEndpointFailure(context, endpoint2, result, what) {
-  let text = `${result.stderr}
-${result.exitCode === 0 ? "" : result.stdout}`, found = CONTEXT_NOT_FOUND.exec(text);
+function dockerEndpointFailure(context, endpoint, result2, what) {
+  let text2 = `${result2.stderr}
+${result2.exitCode === 0 ? "" : result2.stdout}`, found = CONTEXT_NOT_FOUND.exec(text2);
   if (found) {
     let name = context ?? process.env.DOCKER_CONTEXT ?? found[1] ?? "", from = context !== void 0 ? "" : process.env.DOCKER_CONTEXT ? " (from DOCKER_CONTEXT)" : "";
     return new QusError("QUS_USAGE", `the docker context ${quoteShellArg(name)}${from} does not exist`, {
       hint: `list the contexts with ${formatCommand(["docker", "context", "ls"])} and pass one of them with --context`
     });
   }
-  if (BAD_HOST.test(text))
+  if (BAD_HOST.test(text2))
     return new QusError(
       "QUS_USAGE",
-      `docker cannot use the engine address ${endpoint2}: ${describeRunFailure(result)}`,
+      `docker cannot use the engine address ${endpoint}: ${describeRunFailure(result2)}`,
       {
         hint: "set DOCKER_HOST to unix:///var/run/docker.sock, tcp://HOST:2376 or ssh://USER@HOST, or unset it"
       }
     );
-  if (result.exitCode !== 0 && CANNOT_CONNECT.test(text))
-    return unreachable(endpoint2, `${what} failed: ${describeRunFailure(result)}`, UNREACHABLE_HINT);
-  if (result.exitCode !== 0 && CONNECTION_LOST.test(text))
+  if (result2.exitCode !== 0 && CANNOT_CONNECT.test(text2))
+    return unreachable(endpoint, `${what} failed: ${describeRunFailure(result2)}`, UNREACHABLE_HINT);
+  if (result2.exitCode !== 0 && CONNECTION_LOST.test(text2))
     return unreachable(
-      endpoint2,
-      `the connection broke during ${what}: ${describeRunFailure(result)}`,
+      endpoint,
+      `the connection broke during ${what}: ${describeRunFailure(result2)}`,
       "check the engine and the way to it; a helper container left behind ends within its time bound and removes itself (--rm)"
     );
 }
 function createDockerCliRunner(options = {}) {
-  let { context, host } = options, endpoint2 = host ?? describeEndpoint(context), target = context !== void 0 ? { option: "--context", noun: "docker context", value: context } : host !== void 0 ? { option: "--host", noun: "docker engine address", value: host } : void 0;
+  let { context, host } = options, endpoint = host ?? describeEndpoint(context), target = context !== void 0 ? { option: "--context", noun: "docker context", value: context } : host !== void 0 ? { option: "--host", noun: "docker engine address", value: host } : void 0;
   return createCliRunner(
     {
       ...DOCKER,
       program: options.docker ?? "docker",
       target: target && { ...target, list: ["docker", "context", "ls"] },
-      endpoint: endpoint2,
-      endpointFailure: (result, what) => dockerEndpointFailure(context, endpoint2, result, what)
+      endpoint,
+      endpointFailure: (result2, what) => dockerEndpointFailure(context, endpoint, result2, what)
     },
     options
   );
@@ -14153,11 +15385,14 @@ var DOCKER = {
   noSuchImage: /no such image|no such object/i
 };
 
+// ../core/src/drivers/container/index.ts
+init_shell_quote();
+
 // ../core/src/binfmt/escape.ts
-function decodeEscaped(text) {
+function decodeEscaped(text2) {
   let bytes = [];
-  for (let i = 0; i < text.length; i++)
-    text[i] === "\\" && text[i + 1] === "x" && /^[0-9a-fA-F]{2}$/.test(text.slice(i + 2, i + 4)) ? (bytes.push(Number.parseInt(text.slice(i + 2, i + 4), 16)), i += 3) : text[i] === "\\" && text[i + 1] === "\\" ? (bytes.push(92), i += 1) : bytes.push(text.charCodeAt(i) & 255);
+  for (let i = 0; i < text2.length; i++)
+    text2[i] === "\\" && text2[i + 1] === "x" && /^[0-9a-fA-F]{2}$/.test(text2.slice(i + 2, i + 4)) ? (bytes.push(Number.parseInt(text2.slice(i + 2, i + 4), 16)), i += 3) : text2[i] === "\\" && text2[i + 1] === "\\" ? (bytes.push(92), i += 1) : bytes.push(text2.charCodeAt(i) & 255);
   return Uint8Array.from(bytes);
 }
 function encodeEscaped(bytes) {
@@ -14169,29 +15404,11 @@ function fromHex(hex) {
   return Uint8Array.from(Buffer.from(hex.replace(/\s+/g, ""), "hex"));
 }
 
-// ../core/src/binfmt/match.ts
-function maskAt(pattern, index) {
-  return pattern.mask ? pattern.mask[index] ?? 0 : 255;
-}
-function matchesHeader(pattern, header) {
-  return header.length < pattern.offset + pattern.magic.length ? !1 : pattern.magic.every((byte, i) => {
-    let mask = maskAt(pattern, i);
-    return ((header[pattern.offset + i] ?? 0) & mask) === (byte & mask);
-  });
-}
-function patternsOverlap(a, b) {
-  let start = Math.max(a.offset, b.offset), end = Math.min(a.offset + a.magic.length, b.offset + b.magic.length);
-  for (let position = start; position < end; position++) {
-    let i = position - a.offset, j = position - b.offset, common = maskAt(a, i) & maskAt(b, j);
-    if (((a.magic[i] ?? 0) & common) !== ((b.magic[j] ?? 0) & common)) return !1;
-  }
-  return !0;
-}
-
 // ../core/src/binfmt/entry.ts
-function parseEntry(name, text) {
+init_match();
+function parseEntry(name, text2) {
   let enabled = !1, interpreter = "", flags = "", offset = 0, magic, mask, extension;
-  for (let rawLine of text.split(`
+  for (let rawLine of text2.split(`
 `)) {
     let line = rawLine.trim();
     line === "enabled" ? enabled = !0 : line === "disabled" ? enabled = !1 : line.startsWith("interpreter ") ? interpreter = rawLine.slice(rawLine.indexOf("interpreter ") + 12) : line.startsWith("flags:") ? flags = line.slice(6).trim() : line.startsWith("offset ") ? offset = Number.parseInt(line.slice(7), 10) || 0 : line.startsWith("magic ") ? magic = parseHexField(line.slice(6)) : line.startsWith("mask ") ? mask = parseHexField(line.slice(5)) : line.startsWith("extension ") && (extension = line.slice(10));
@@ -14212,10 +15429,16 @@ function claimantsOf(entries, header) {
   });
 }
 
+// ../core/src/drivers/container/helper-operations.ts
+init_match();
+
+// ../core/src/binfmt/register.ts
+init_errors();
+
 // ../core/src/display.ts
 var UNSAFE = /[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/g;
-function printable(text) {
-  return text.replace(UNSAFE, (char) => {
+function printable(text2) {
+  return text2.replace(UNSAFE, (char) => {
     let code = char.charCodeAt(0);
     return code <= 255 ? `\\x${code.toString(16).padStart(2, "0")}` : `\\u${code.toString(16).padStart(4, "0")}`;
   });
@@ -14228,6 +15451,7 @@ function quoteInput(value, limit = QUOTE_LIMIT) {
 }
 
 // ../core/src/binfmt/flags.ts
+init_errors();
 var KNOWN_FLAGS = "POCF", DEFAULT_FLAGS = "FC";
 function parseFlags(input) {
   let letters = input.trim().toUpperCase(), unknown = [...letters].filter((letter) => !KNOWN_FLAGS.includes(letter));
@@ -14292,6 +15516,12 @@ function validateRegistration(r) {
     "shorten the magic or the interpreter path"
   );
 }
+
+// ../core/src/drivers/container/helper-operations.ts
+init_errors();
+
+// ../core/src/plan.ts
+init_match();
 
 // ../core/src/probe/code.ts
 function words(littleEndian, ...insns) {
@@ -14517,6 +15747,7 @@ function buildProbe(cpu) {
 }
 
 // ../core/src/plan.ts
+init_targets();
 function targetPattern(target) {
   return { offset: 0, magic: decodeEscaped(target.magic), mask: decodeEscaped(target.mask) };
 }
@@ -14617,6 +15848,7 @@ function changesKernel(step) {
 }
 
 // ../core/src/drivers/native-policy.ts
+init_architectures();
 function nativeFinding(run2) {
   return run2.ok ? { verdict: "native" } : run2.chrooted && run2.failure === "no-handler" ? { verdict: "foreign" } : { verdict: "unknown", detail: run2.reason };
 }
@@ -14643,22 +15875,26 @@ function mayEmulate(host, cpu, provenForeign) {
 }
 
 // ../core/src/drivers/user-namespace.ts
-import { readFileSync } from "node:fs";
+import { readFileSync as readFileSync3 } from "node:fs";
 var INITIAL_MAP = /^\s*0\s+0\s+4294967295\s*$/;
 function describeUserNamespace(uidMap) {
-  let lines = (uidMap ?? "").split(`
+  let lines2 = (uidMap ?? "").split(`
 `).filter((line) => line.trim() !== "");
-  return lines.length === 0 || lines.length === 1 && INITIAL_MAP.test(lines[0] ?? "") ? void 0 : `uid map ${lines.map((line) => line.trim().split(/\s+/).join(" ")).join(", ")}`;
+  return lines2.length === 0 || lines2.length === 1 && INITIAL_MAP.test(lines2[0] ?? "") ? void 0 : `uid map ${lines2.map((line) => line.trim().split(/\s+/).join(" ")).join(", ")}`;
 }
 function currentUserNamespace() {
   try {
-    return describeUserNamespace(readFileSync("/proc/self/uid_map", "utf8"));
+    return describeUserNamespace(readFileSync3("/proc/self/uid_map", "utf8"));
   } catch {
     return;
   }
 }
 
+// ../core/src/drivers/container/helper-args.ts
+init_targets();
+
 // ../core/src/report/probe-words.ts
+init_shell_quote();
 function shortVersion(line) {
   return line ? /version (\S+)/.exec(line)?.[1] : void 0;
 }
@@ -14681,36 +15917,45 @@ function describeFailure(context) {
       return `the probe ${detail?.startsWith("could not start") ? detail : `exited with ${detail ?? "a failure"}`}`;
   }
 }
-function failureHint(context) {
-  let platform2 = context.platform ?? "PLATFORM", replace = formatCommand(["qus", "ensure", "--replace", "--platforms", platform2]), register2 = formatCommand(["qus", "ensure", "--platforms", platform2]), short = shortVersion(context.qemuVersion), version = short ? ` (QEMU ${short})` : "", tryOther = formatCommand([
-    "qus",
-    "ensure",
-    "--replace",
-    "--platforms",
-    platform2,
-    "--qemu-from",
-    otherQemuSource(context.qemuVersion)
-  ]);
+var QUS_VOICE = { call: "qus", picksQemu: !0 };
+function commandIn(voice, args) {
+  return `${voice.call} ${formatCommand(args)}`;
+}
+function failureHint(context, voice = QUS_VOICE) {
+  let platform2 = context.platform ?? "PLATFORM", replace = commandIn(voice, ["ensure", "--replace", "--platforms", platform2]), register2 = commandIn(voice, ["ensure", "--platforms", platform2]), short = shortVersion(context.qemuVersion), version = short ? ` (QEMU ${short})` : "", tryOther = voice.picksQemu ? `try another QEMU, e.g. ${commandIn(voice, ["ensure", "--replace", "--platforms", platform2, "--qemu-from", otherQemuSource(context.qemuVersion)])}` : `replace it: ${replace}`;
   switch (context.failure) {
     case "timeout":
-      return `this emulator${version} hangs, and BuildKit's own platform check in dockerd hangs on it too: try another QEMU, e.g. ${tryOther}`;
+      return `this emulator${version} hangs, and BuildKit's own platform check in dockerd hangs on it too: ${tryOther}`;
     case "crashed":
-      return `this QEMU build${version} cannot run the probe: try another QEMU, e.g. ${tryOther}`;
+      return `this QEMU build${version} cannot run the probe: ${tryOther}`;
     case "no-handler":
-      return context.entry?.enabled ? `use QEMU's static emulator (apt-get install qemu-user-static), then ${replace}` : `register it: ${register2}`;
+      return context.entry && !context.entry.enabled ? `enable it: ${register2}` : context.entry ? `use QEMU's static emulator (apt-get install qemu-user-static), then ${replace}` : `register it: ${register2}`;
     case "interpreter-unreachable":
       return context.entry?.flags.includes("F") ? `use QEMU's static emulator (apt-get install qemu-user-static), then ${replace}` : context.interpreterFile === "missing" ? `reinstall its interpreter ${context.entry?.interpreter ?? ""} (apt-get install qemu-user-static), or re-register it with the F flag: ${replace}` : `re-register it with the F flag: ${replace}`;
     case "exit-status":
-      return "check that qus may run programs in its temporary folder (a noexec TMPDIR fails), then run qus verify again";
+      return voice.call === QUS_VOICE.call ? "check that qus may run programs in its temporary folder (a noexec TMPDIR fails), then run qus verify again" : `the probe did not run to its end: ${commandIn(voice, ["status", "--platforms", platform2])} shows the entry that claims it`;
   }
 }
 
-// ../core/src/drivers/probe-verdict.ts
+// ../core/src/drivers/process-outcome.ts
+import { constants } from "node:os";
 var NO_HANDLER_STATUS = 99;
-function describeProbeRun(result, chroot) {
-  if (result.exitCode === 0 && !result.timedOut) return { ok: !0, chrooted: chroot };
-  let lastLine = result.stderr.split(`
-`).at(-1)?.trim() ?? "", [failure, detail] = classify(result, lastLine, chroot);
+function probeProcessOutcome(result2, chroot) {
+  let { stdout, stderr, exitCode, signal, startError } = result2;
+  if (result2.timedOut) return { kind: "timed-out", stdout, stderr };
+  if (exitCode === 0) return { kind: "ran", exitCode, stdout, stderr };
+  if (signal)
+    return { kind: "ran", exitCode: 128 + (constants.signals[signal] ?? 0), signal, stdout, stderr };
+  let lastLine = stderr.split(`
+`).at(-1)?.trim() ?? "";
+  return exitCode === NO_HANDLER_STATUS || /exec format error/i.test(lastLine) || startError === "ENOEXEC" ? { kind: "not-started", reason: "exec-format", detail: lastLine || "exec format error" } : /no such file or directory/i.test(lastLine) ? { kind: "not-started", reason: "not-found", detail: lastLine } : !chroot && startError === "ENOENT" ? { kind: "not-started", reason: "not-found", detail: "its interpreter is missing (ENOENT)" } : startError || exitCode === void 0 ? { kind: "not-started", reason: "other", detail: startError ?? "no exit status" } : { kind: "ran", exitCode, stdout, stderr };
+}
+
+// ../core/src/drivers/probe-verdict.ts
+function describeProbeRun(run2, chroot) {
+  let outcome = "kind" in run2 ? run2 : probeProcessOutcome(run2, chroot);
+  if (outcome.kind === "ran" && outcome.exitCode === 0 && !outcome.signal) return { ok: !0, chrooted: chroot };
+  let [failure, detail] = classify(outcome);
   return {
     ok: !1,
     failure,
@@ -14719,8 +15964,21 @@ function describeProbeRun(result, chroot) {
     reason: describeFailure({ failure, detail, chrooted: chroot })
   };
 }
-function classify(result, lastLine, chroot) {
-  return result.timedOut ? ["timeout", void 0] : result.signal ? ["crashed", result.signal] : result.exitCode === NO_HANDLER_STATUS || /exec format error/i.test(lastLine) || result.startError === "ENOEXEC" ? ["no-handler", void 0] : /no such file or directory/i.test(lastLine) ? ["interpreter-unreachable", lastLine || void 0] : !chroot && result.startError === "ENOENT" ? ["interpreter-unreachable", "its interpreter is missing (ENOENT)"] : result.startError ? ["exit-status", `could not start: ${result.startError}`] : ["exit-status", `status ${result.exitCode}${lastLine ? `: ${lastLine}` : ""}`];
+function classify(outcome) {
+  switch (outcome.kind) {
+    case "timed-out":
+      return ["timeout", void 0];
+    case "interrupted":
+      return ["exit-status", outcome.detail];
+    case "not-started":
+      return outcome.reason === "exec-format" ? ["no-handler", void 0] : outcome.reason === "not-found" ? ["interpreter-unreachable", outcome.detail || void 0] : ["exit-status", `could not start: ${outcome.detail}`];
+    case "ran": {
+      if (outcome.signal) return ["crashed", outcome.signal];
+      let lastLine = outcome.stderr.split(`
+`).at(-1)?.trim() ?? "";
+      return ["exit-status", `status ${outcome.exitCode}${lastLine ? `: ${lastLine}` : ""}`];
+    }
+  }
 }
 
 // ../core/src/drivers/container/helper-args.ts
@@ -14737,16 +15995,17 @@ function probeArg(cpu) {
 }
 
 // ../core/src/drivers/container/helper-outcomes.ts
+init_errors();
 function verdict(run2) {
-  let status2 = run2.chroot, timedOut = status2 === "timeout", signal = !timedOut && status2 > 128 && status2 !== NO_HANDLER_STATUS ? `signal ${status2 - 128}` : void 0;
+  let status2 = run2.chroot, timedOut2 = status2 === "timeout", signal = !timedOut2 && status2 > 128 && status2 !== NO_HANDLER_STATUS ? `signal ${status2 - 128}` : void 0;
   return describeProbeRun(
     {
-      exitCode: timedOut || signal ? void 0 : status2,
+      exitCode: timedOut2 || signal ? void 0 : status2,
       signal,
       stdout: "",
       stderr: run2.message,
       startError: void 0,
-      timedOut
+      timedOut: timedOut2
     },
     !0
   );
@@ -14765,6 +16024,10 @@ function stepFailure(step, ops, entries, driver) {
     });
   }
 }
+
+// ../core/src/drivers/container/helper-session.ts
+init_errors();
+init_targets();
 
 // ../core/src/drivers/container/helper-script.ts
 var expand = (expansion) => `\${${expansion}}`, HELPER_SCRIPT = String.raw`
@@ -14913,7 +16176,7 @@ function parseHelperOutput(stdout) {
       chroot !== void 0 && probes2.set(rest[0], { chroot, message: rest.slice(2).join(" ").trim() });
     } else word === "done" && (complete = !0);
   }
-  let entries = [...entryTexts].map(([name, lines]) => parseEntry(name, lines.join(`
+  let entries = [...entryTexts].map(([name, lines2]) => parseEntry(name, lines2.join(`
 `)));
   return {
     mounted,
@@ -14991,7 +16254,7 @@ async function runHelper(session, args, probed) {
   return session.details.privilege = runner.describePrivilege(session.privilege), session.hostHeader ??= report.hostHeader, report;
 }
 async function runOnce(session, args, level) {
-  let { runner, image, engine, runTimeoutMs, probeSeconds } = session, tool = runner.name, result = await runner.run({
+  let { runner, image, engine, runTimeoutMs, probeSeconds } = session, tool = runner.name, outcome = await runner.run({
     image,
     entrypoint: "/bin/busybox",
     command: ["sh", "-c", HELPER_SCRIPT, "qus-helper", ...args],
@@ -14999,34 +16262,37 @@ async function runOnce(session, args, level) {
     privilege: level,
     timeoutMs: runTimeoutMs
   }), where2 = `the helper container (${image}) on the engine at ${engine.endpoint}`;
-  if (result.timedOut)
+  if (outcome.kind === "timed-out")
     throw new QusError(
       "QUS_TIMEOUT",
       `${where2} did not finish within ${Math.round(runTimeoutMs / 1e3)} s, though each probe in it is stopped after ${probeSeconds} s: it was stopped and removed`,
       { hint: `the engine is stuck or overloaded: check it (${tool} info, ${tool} ps), then run qus again` }
     );
-  let report = parseHelperOutput(result.stdout);
-  if (report.mountError) {
-    if (/no such device|unknown filesystem type/i.test(report.mountError))
-      throw new QusError(
-        "QUS_NO_BINFMT_MISC",
-        `the kernel behind the engine at ${engine.endpoint} has no binfmt_misc: ${report.mountError}`,
-        { hint: "load the module on the engine's host (modprobe binfmt_misc), or use an engine whose kernel has it" }
-      );
-    return { refused: `mounting binfmt_misc failed: ${report.mountError}` };
+  if (outcome.kind === "ran") {
+    let report = parseHelperOutput(outcome.stdout);
+    if (report.mountError) return mountFailure(engine, report.mountError);
+    if (report.fatal) throw unusableImage(session, `its busybox cannot run the helper: ${report.fatal}`);
+    if (report.complete) return { report };
   }
-  if (report.fatal) throw unusableImage(session, `its busybox cannot run the helper: ${report.fatal}`);
-  if (report.complete) return { report };
-  let detail = describeRunFailure(result), started = result.stdout.trim() !== "";
-  if (!started && /unable to apply caps|operation not permitted|authorization denied/i.test(detail))
+  let detail = describeOutcome(outcome);
+  if (outcome.kind === "not-started" && outcome.reason === "refused")
     return { refused: `the engine would not start it: ${detail}` };
-  throw !started && /\/bin\/busybox|executable file not found/i.test(detail) ? unusableImage(session, `it cannot run /bin/busybox: ${detail}`) : result.signal || result.exitCode === 137 || result.exitCode === 143 ? new QusError(
+  throw outcome.kind === "not-started" && outcome.reason === "not-found" ? unusableImage(session, `it cannot run /bin/busybox: ${detail}`) : stoppedFromOutside(outcome) ? new QusError(
     "QUS_EXEC_FAILED",
-    `${where2} was stopped before it finished (status ${result.exitCode ?? result.signal}: killed by ${tool} kill, ${tool} stop, ${tool} rm --force or the out-of-memory killer)`,
+    `${where2} was stopped before it finished (${howStopped(outcome)}: killed by ${tool} kill, ${tool} stop, ${tool} rm --force or the out-of-memory killer)`,
     { hint: "run qus again; do not stop qus-helper-* containers while it runs" }
   ) : new QusError("QUS_EXEC_FAILED", `${where2} failed before it finished: ${detail}`, {
     hint: "run qus again; if it keeps failing, rebuild the image with qus image build"
   });
+}
+function mountFailure(engine, mountError) {
+  if (/no such device|unknown filesystem type/i.test(mountError))
+    throw new QusError(
+      "QUS_NO_BINFMT_MISC",
+      `the kernel behind the engine at ${engine.endpoint} has no binfmt_misc: ${mountError}`,
+      { hint: "load the module on the engine's host (modprobe binfmt_misc), or use an engine whose kernel has it" }
+    );
+  return { refused: `mounting binfmt_misc failed: ${mountError}` };
 }
 function unusableImage(session, why) {
   let { image, options } = session, message = `the image ${image} is not a working qus installer: ${why}`, hint = "build qus's installer with qus image build";
@@ -15051,8 +16317,8 @@ async function inspectWithHelper(session, request) {
       native.set(target.cpu, "the engine's own architecture"), claimants.length > 0 && hostClaims.set(target.cpu, claimants);
       continue;
     }
-    let result = run2 && verdict(run2), decision = judgeNative(engine.cpu, target.cpu, result, claimants.length > 0);
-    decision.native && native.set(target.cpu, `${decision.reason ?? "runs natively"} on the engine`), decision.provenForeign && provenForeign.add(target.cpu), decision.hostClaimed && hostClaims.set(target.cpu, claimants), claimants.length > 0 && !decision.native && request.verify && result && probes2.set(target.cpu, result);
+    let result2 = run2 && verdict(run2), decision = judgeNative(engine.cpu, target.cpu, result2, claimants.length > 0);
+    decision.native && native.set(target.cpu, `${decision.reason ?? "runs natively"} on the engine`), decision.provenForeign && provenForeign.add(target.cpu), decision.hostClaimed && hostClaims.set(target.cpu, claimants), claimants.length > 0 && !decision.native && request.verify && result2 && probes2.set(target.cpu, result2);
   }
   let interpreters = /* @__PURE__ */ new Map();
   for (let [cpu, path] of report.interpreters) interpreters.set(cpu, { path, static: !0 });
@@ -15125,6 +16391,8 @@ function createHelperDriver(runner, image, engine, labels, options = {}) {
 }
 
 // ../core/src/drivers/container/tonistiigi.ts
+init_errors();
+init_targets();
 var TONISTIIGI_IMAGE = "tonistiigi/binfmt:qemu-v10.2.3-68", ARCH_EXCEPTIONS = { armeb: "armbe" }, ARCHS = /* @__PURE__ */ new Set([
   "amd64",
   "arm64",
@@ -15173,10 +16441,10 @@ function parseTonistiigiStatus(stdout) {
 `).at(-1) || "no output")}`
   );
 }
-function statusFrom(text) {
+function statusFrom(text2) {
   let value;
   try {
-    value = JSON.parse(text);
+    value = JSON.parse(text2);
   } catch {
     return;
   }
@@ -15184,16 +16452,21 @@ function statusFrom(text) {
   return platforms && entries ? { supported: platforms, emulators: entries } : void 0;
 }
 function parseTonistiigiInstallLines(stdout) {
-  let lines = [];
+  let lines2 = [];
   for (let line of stdout.split(`
 `)) {
     let match = /^installing: (\S+) (.+)$/.exec(line.trimEnd());
-    match?.[1] && match[2] && lines.push({ platform: match[1], ok: match[2] === "OK", message: match[2] });
+    match?.[1] && match[2] && lines2.push({ platform: match[1], ok: match[2] === "OK", message: match[2] });
   }
-  return lines;
+  return lines2;
 }
 
+// ../core/src/drivers/container/tonistiigi-operations.ts
+init_errors();
+init_targets();
+
 // ../core/src/drivers/container/tonistiigi-session.ts
+init_errors();
 var BINFMT_TIMEOUT_MS = 6e4, CONTAINER_START_MS = 1e4;
 function createTonistiigiSession(runner, image, engine, options) {
   let privilege = options.privileged ? "full" : "least";
@@ -15219,36 +16492,36 @@ function where(session, command) {
   return `tonistiigi/binfmt (${image}${command.length ? ` ${command.join(" ")}` : ""}) on the engine at ${engine.endpoint}`;
 }
 async function runBinfmt(session, command) {
-  let { runner, spec, details } = session, { privileged } = session.options, tool = runner.name, least = runner.describePrivilege("least"), result = await runner.run({ ...spec, command, timeoutMs: BINFMT_TIMEOUT_MS });
-  if (result.timedOut)
+  let { runner, spec, details } = session, { privileged } = session.options, tool = runner.name, least = runner.describePrivilege("least"), outcome = await runner.run({ ...spec, command, timeoutMs: BINFMT_TIMEOUT_MS });
+  if (outcome.kind === "timed-out")
     throw new QusError(
       "QUS_TIMEOUT",
       `${where(session, command)} did not finish within ${BINFMT_TIMEOUT_MS / 1e3} s: it was stopped and removed`,
       { hint: `the engine is stuck or overloaded: check it (${tool} info, ${tool} ps), then run qus again` }
     );
-  if (result.exitCode === 0 || result.exitCode === 1) return result;
-  let detail = describeRunFailure(result);
-  throw /unable to apply caps|operation not permitted|authorization denied/i.test(detail) ? new QusError(
+  if (outcome.kind === "ran" && (outcome.exitCode === 0 || outcome.exitCode === 1)) return outcome;
+  let detail = describeOutcome(outcome);
+  throw outcome.kind === "not-started" && outcome.reason === "refused" ? new QusError(
     "QUS_PRIVILEGE_DENIED",
     `the engine refused to start ${where(session, command)} with ${details.privilege}: ${detail}`,
     {
       hint: privileged ? `drop --privileged: ${least} is enough where the engine allows it` : "pass --privileged, or build qus's own installer (qus image build), which tries both"
     }
-  ) : result.signal || result.exitCode === 137 || result.exitCode === 143 ? new QusError(
+  ) : stoppedFromOutside(outcome) ? new QusError(
     "QUS_EXEC_FAILED",
-    `${where(session, command)} was stopped before it finished (status ${result.exitCode ?? result.signal}: killed by ${tool} kill, ${tool} stop, ${tool} rm --force or the out-of-memory killer)`,
+    `${where(session, command)} was stopped before it finished (${howStopped(outcome)}: killed by ${tool} kill, ${tool} stop, ${tool} rm --force or the out-of-memory killer)`,
     { hint: "run qus again; do not stop qus-helper-* containers while it runs" }
   ) : new QusError("QUS_EXEC_FAILED", `could not run ${where(session, command)}: ${detail}`, {
     hint: `check the image (${tool} image inspect), or build qus's own installer: qus image build`
   });
 }
 async function readStatus(session) {
-  let result = await runBinfmt(session, []), status2;
+  let result2 = await runBinfmt(session, []), status2;
   try {
-    status2 = parseTonistiigiStatus(result.stdout);
+    status2 = parseTonistiigiStatus(result2.stdout);
   } catch (error2) {
-    throw statusFailure(session, error2, `${result.stderr}
-${result.stdout}`);
+    throw statusFailure(session, error2, `${result2.stderr}
+${result2.stdout}`);
   }
   return status2.emulators.map((name) => ({
     name,
@@ -15324,10 +16597,10 @@ async function applyWithTonistiigi(session, steps, verify) {
     })
   ), !1));
   if (install.length > 0) {
-    let result = await runBinfmt(session, tonistiigiInstallCommand(install)), lines = parseTonistiigiInstallLines(`${result.stderr}
-${result.stdout}`);
+    let result2 = await runBinfmt(session, tonistiigiInstallCommand(install)), lines2 = parseTonistiigiInstallLines(`${result2.stderr}
+${result2.stdout}`);
     for (let target of install) {
-      let line = lines.find((candidate) => candidate.platform === tonistiigiArch(target));
+      let line = lines2.find((candidate) => candidate.platform === tonistiigiArch(target));
       line?.ok || failures.set(
         target.cpu,
         new QusError(
@@ -15351,20 +16624,20 @@ ${result.stdout}`);
 }
 async function removeWithTonistiigi(session, names) {
   if (names.length === 0) return { removed: [], failures: /* @__PURE__ */ new Map() };
-  let result = await runBinfmt(session, tonistiigiUninstallCommand(names)), remaining = new Set((await readStatus(session)).map((entry) => entry.name)), failures = /* @__PURE__ */ new Map();
+  let result2 = await runBinfmt(session, tonistiigiUninstallCommand(names)), remaining = new Set((await readStatus(session)).map((entry) => entry.name)), failures = /* @__PURE__ */ new Map();
   for (let name of names.filter((candidate) => remaining.has(candidate)))
     failures.set(
       name,
       new QusError(
         "QUS_KERNEL_WRITE_FAILED",
-        `tonistiigi/binfmt did not remove ${name}: it is still listed after --uninstall${uninstallLine(result, name)}`
+        `tonistiigi/binfmt did not remove ${name}: it is still listed after --uninstall${uninstallLine(result2, name)}`
       )
     );
   return { removed: names.filter((name) => !remaining.has(name)), failures };
 }
-function uninstallLine(result, name) {
-  let line = `${result.stderr}
-${result.stdout}`.split(`
+function uninstallLine(result2, name) {
+  let line = `${result2.stderr}
+${result2.stdout}`.split(`
 `).map((candidate) => candidate.trim()).find((candidate) => candidate.startsWith(`uninstalling: ${name} `) || candidate.startsWith("error: "));
   return line ? ` (${line})` : " (binfmt printed nothing about it)";
 }
@@ -15381,23 +16654,16 @@ function createTonistiigiDriver(runner, image, engine, options) {
 }
 
 // ../core/src/drivers/container/index.ts
-var QUS_IMAGE = "qus-binfmt:latest";
 function createContainerDriver(options = {}) {
   let runner = options.runner ?? createDockerCliRunner();
   options.image !== void 0 && checkImageReference(options.image);
-  let resolved, driver = () => (resolved ??= resolveDriver(runner, options), resolved);
+  let chosen = options.image ?? installerImageOverride(options.env), resolved, driver = () => (resolved ??= resolveDriver(runner, options, chosen), resolved);
   return {
     name: runner.name,
     inspect: async (request) => (await driver()).inspect(request),
     apply: async (steps, verify) => (await driver()).apply(steps, verify),
     remove: async (names) => (await driver()).remove(names)
   };
-}
-var COMPONENT = "[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*", REGISTRY = "(?:[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?(?:\\.[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?)*|\\[[0-9a-fA-F:]+\\])(?::[0-9]+)?", IMAGE_REFERENCE = new RegExp(
-  `^(?:${REGISTRY}/)?${COMPONENT}(?:/${COMPONENT})*(?::[\\w][\\w.-]{0,127})?(?:@[a-z0-9]+(?:[.+_-][a-z0-9]+)*:[0-9a-fA-F]{32,})?$`
-);
-function isImageReference(image) {
-  return image.length <= 512 && IMAGE_REFERENCE.test(image);
 }
 function checkImageReference(image) {
   if (!isImageReference(image))
@@ -15411,28 +16677,29 @@ function isQusInstaller(labels) {
 function isTonistiigi(image) {
   return /(^|\/)tonistiigi\/binfmt(:|@|$)/.test(image);
 }
-async function resolveDriver(runner, options) {
-  let image = options.image ?? QUS_IMAGE, [info2, labels] = await Promise.allSettled([runner.info(), runner.imageLabels(image)]);
+async function resolveDriver(runner, options, chosen) {
+  let image = chosen ?? QUS_IMAGE, [info2, labels] = await Promise.allSettled([runner.info(), runner.imageLabels(image)]);
   if (info2.status === "rejected") throw info2.reason;
   if (labels.status === "rejected") throw labels.reason;
   let engine = info2.value;
   requireRootfulEngine(engine, runner.name);
-  let helperOptions = { privileged: options.privileged, probeTimeoutMs: options.probeTimeoutMs }, build = imageBuildCommand(runner.name);
-  if (labels.value && isQusInstaller(labels.value))
-    return createHelperDriver(runner, image, engine, labels.value, {
-      ...helperOptions,
-      explicitImage: options.image !== void 0
+  let build2 = imageBuildCommand(runner.name), found = labels.value ?? await pulledLabels(runner, image);
+  if (found === void 0) throw imageMissing(engine, image, build2, runner.name, chosen !== void 0);
+  if (isQusInstaller(found))
+    return createHelperDriver(runner, image, engine, found, {
+      privileged: options.privileged,
+      probeTimeoutMs: options.probeTimeoutMs,
+      explicitImage: chosen !== void 0
     });
-  if (options.image === void 0) {
-    if (labels.value) throw notAnInstaller(engine, image, !1, build);
-  } else if (!isTonistiigi(options.image))
-    throw labels.value ? notAnInstaller(engine, image, !0, build) : imageMissing(engine, image, build, runner.name);
-  let fallback = options.image ?? TONISTIIGI_IMAGE;
-  if (!(options.image !== void 0 ? labels.value !== void 0 : !!await runner.imageLabels(fallback)) && !await runner.pull(fallback)) throw imageMissing(engine, fallback, build, runner.name);
-  return createTonistiigiDriver(runner, fallback, engine, {
+  if (chosen === void 0 || !isTonistiigi(chosen)) throw notAnInstaller(engine, image, chosen !== void 0, build2);
+  return createTonistiigiDriver(runner, chosen, engine, {
     privileged: options.privileged ?? !1,
     probeTimeoutMs: options.probeTimeoutMs ?? DEFAULT_PROBE_TIMEOUT_MS
   });
+}
+async function pulledLabels(runner, image) {
+  if (await runner.pull(image))
+    return await runner.imageLabels(image) ?? {};
 }
 function requireRootfulEngine(engine, name) {
   if (engine.rootless || engine.userns)
@@ -15447,38 +16714,41 @@ function requireRootfulEngine(engine, name) {
 function imageBuildCommand(runnerName) {
   return formatCommand(["qus", "image", "build", ...runnerName === "docker" ? [] : ["--driver", runnerName]]);
 }
-function imageMissing(engine, image, build, runnerName) {
+function imageMissing(engine, image, build2, runnerName, chosen) {
+  let instead = chosen ? "" : `, or name an installer image you have with --image or ${QUS_IMAGE_VARIABLE}`;
   return new QusError(
     "QUS_IMAGE_MISSING",
     `the engine at ${engine.endpoint} has no image ${image}, and it could not be pulled`,
     {
-      hint: `build qus's own on this engine, which needs no registry: ${build} (or load ${image} with ${runnerName} load)`
+      hint: `build qus's own on this engine, which needs no registry: ${build2} (or load ${image} with ${runnerName} load${instead})`
     }
   );
 }
-function notAnInstaller(engine, image, explicit, build) {
+function notAnInstaller(engine, image, explicit, build2) {
   let message = `the image ${image} on the engine at ${engine.endpoint} is not an installer qus can use: it has no qus-binfmt labels (org.qus.qemu.version), and it is not tonistiigi/binfmt`;
   return explicit ? new QusError("QUS_USAGE", message, {
-    hint: `build qus's installer with ${build} and leave --image out, or pass a tonistiigi/binfmt image (--image ${TONISTIIGI_IMAGE})`
+    hint: `build qus's installer with ${build2} and leave --image out, or pass a tonistiigi/binfmt image (--image ${TONISTIIGI_IMAGE})`
   }) : new QusError("QUS_IMAGE_MISSING", message, {
-    hint: `${image} was tagged by something else: build qus's installer again with ${build}`
+    hint: `${image} was tagged by something else: build qus's installer again with ${build2}`
   });
 }
 
 // ../core/src/drivers/local/change-local.ts
+init_errors();
 import { release as release2 } from "node:os";
 
 // ../core/src/drivers/local/binfmt-fs.ts
-import { existsSync, readdirSync, readFileSync as readFileSync2 } from "node:fs";
+import { existsSync as existsSync2, readdirSync, readFileSync as readFileSync4 } from "node:fs";
 import { open, readFile } from "node:fs/promises";
+init_errors();
 var BINFMT_DIR = "/proc/sys/fs/binfmt_misc", CONTROL_FILES = /* @__PURE__ */ new Set(["register", "status"]);
 function isMounted(dir = BINFMT_DIR) {
-  return existsSync(`${dir}/register`);
+  return existsSync2(`${dir}/register`);
 }
 async function mountBinfmt(exec, dir = BINFMT_DIR) {
-  let filesystems = await readFile("/proc/filesystems", "utf8").catch(() => ""), result = await exec("mount", ["-t", "binfmt_misc", "binfmt_misc", dir]);
-  if (result.exitCode === 0) return;
-  let detail = (result.stderr || result.startError || `exit ${result.exitCode}`).trim();
+  let filesystems = await readFile("/proc/filesystems", "utf8").catch(() => ""), result2 = await exec("mount", ["-t", "binfmt_misc", "binfmt_misc", dir]);
+  if (result2.exitCode === 0) return;
+  let detail = (result2.stderr || result2.startError || `exit ${result2.exitCode}`).trim();
   throw process.getuid?.() !== 0 ? new QusError("QUS_NOT_ROOT", `cannot mount binfmt_misc at ${dir}: not root (${detail})`, {
     hint: "run qus as root (sudo qus ...), or mount it first: mount -t binfmt_misc binfmt_misc /proc/sys/fs/binfmt_misc"
   }) : new QusError("QUS_NO_BINFMT_MISC", `cannot mount binfmt_misc at ${dir}: ${detail}`, {
@@ -15487,7 +16757,7 @@ async function mountBinfmt(exec, dir = BINFMT_DIR) {
 }
 function isBinfmtEnabled(dir = BINFMT_DIR) {
   try {
-    return readFileSync2(`${dir}/status`, "utf8").trim() !== "disabled";
+    return readFileSync4(`${dir}/status`, "utf8").trim() !== "disabled";
   } catch {
     return !0;
   }
@@ -15497,16 +16767,16 @@ function readEntries(dir = BINFMT_DIR) {
 }
 function readEntry(name, dir = BINFMT_DIR) {
   try {
-    return parseEntry(name, readFileSync2(`${dir}/${name}`, "utf8"));
+    return parseEntry(name, readFileSync4(`${dir}/${name}`, "utf8"));
   } catch (error2) {
     if (errnoCode(error2) === "ENOENT") return;
     throw error2;
   }
 }
-async function writeControl(path, text) {
+async function writeControl(path, text2) {
   let handle = await open(path, "w");
   try {
-    await handle.write(text);
+    await handle.write(text2);
   } finally {
     await handle.close();
   }
@@ -15515,34 +16785,12 @@ async function removeEntry(name, dir = BINFMT_DIR, write = writeControl) {
   try {
     await write(`${dir}/${name}`, "-1");
   } catch (error2) {
-    if (existsSync(`${dir}/${name}`)) throw error2;
+    if (existsSync2(`${dir}/${name}`)) throw error2;
   }
 }
 
-// ../core/src/drivers/local/host.ts
-import { closeSync, openSync, readSync } from "node:fs";
-var HOST_PROGRAMS = [process.execPath, "/bin/sh"];
-function readHostHeaders() {
-  return HOST_PROGRAMS.flatMap((path) => {
-    try {
-      return [readHeaderSync(path)];
-    } catch {
-      return [];
-    }
-  }).filter((header) => header.length > 0);
-}
-function readHeaderSync(path, length = 128) {
-  let fd = openSync(path, "r");
-  try {
-    let buffer = new Uint8Array(length);
-    return buffer.subarray(0, readSync(fd, buffer, 0, length, 0));
-  } finally {
-    closeSync(fd);
-  }
-}
-function matchesHost(pattern, hostHeaders) {
-  return hostHeaders.some((header) => matchesHeader(pattern, header));
-}
+// ../core/src/drivers/local/change-local.ts
+init_host();
 
 // ../core/src/drivers/local/kernel-version.ts
 import { release } from "node:os";
@@ -15553,88 +16801,25 @@ function kernelAtLeast(major, minor, kernelRelease = release()) {
   return have > major || have === major && haveMinor >= minor;
 }
 
-// ../core/src/drivers/local/interpreters.ts
-import { accessSync, constants, readdirSync as readdirSync2, statSync } from "node:fs";
-import { delimiter, isAbsolute, resolve } from "node:path";
-function defaultSearchDirs(path = process.env.PATH ?? "") {
-  let dirs = [...path.split(delimiter), "/usr/bin", "/usr/local/bin", "/usr/sbin"].filter(
-    (dir) => dir.startsWith("/")
-  );
-  return [...new Set(dirs)];
-}
-function findInterpreters(cpus, dirs) {
-  let listings = dirs.map((dir) => ({ dir, names: listQemu(dir) })), found = /* @__PURE__ */ new Map();
-  for (let cpu of cpus) {
-    let interpreter = findInterpreter(cpu, listings);
-    interpreter && found.set(cpu, interpreter);
-  }
-  return found;
-}
-function listQemu(dir) {
-  try {
-    return new Set(readdirSync2(dir).filter((name) => name.startsWith("qemu-")));
-  } catch {
-    return /* @__PURE__ */ new Set();
-  }
-}
-function findInterpreter(cpu, listings) {
-  let dynamic, base = interpreterBase(requireTarget(cpu));
-  for (let { dir, names } of listings)
-    for (let name of [`${base}-static`, base]) {
-      let path = `${dir}/${name}`;
-      if (!(!names.has(name) || !isExecutable(path))) {
-        if (isStaticElf(readHeaderSync(path, 4096))) return { path, static: !0 };
-        dynamic ??= { path, static: !1 };
-      }
-    }
-  return dynamic;
-}
-function isExecutable(path) {
-  try {
-    return accessSync(path, constants.X_OK), !0;
-  } catch {
-    return !1;
-  }
-}
-var PT_INTERP = 3;
-function isStaticElf(head) {
-  if (head.length < 52 || head[0] !== 127 || head[1] !== 69 || head[2] !== 76 || head[3] !== 70) return !1;
-  let view = new DataView(head.buffer, head.byteOffset, head.byteLength), is64 = head[4] === 2, little = head[5] === 1, phoff = is64 ? Number(view.getBigUint64(32, little)) : view.getUint32(28, little), phentsize = view.getUint16(is64 ? 54 : 42, little), phnum = view.getUint16(is64 ? 56 : 44, little);
-  for (let i = 0; i < phnum; i++) {
-    let at = phoff + i * phentsize;
-    if (at + 4 > head.length || view.getUint32(at, little) === PT_INTERP) return !1;
-  }
-  return !0;
-}
-function validateQemuPath(dir) {
-  let usage = (problem, hint) => new QusError("QUS_USAGE", `--qemu-path ${JSON.stringify(dir)}: ${problem}`, { hint });
-  if (dir.includes(delimiter))
-    throw usage("one folder is expected, not a list", "pass one folder, e.g. --qemu-path /usr/bin");
-  if (!isAbsolute(dir))
-    throw usage(
-      "the path must be absolute",
-      `pass it as an absolute path, e.g. --qemu-path ${formatCommand([resolve(dir)])}`
-    );
-  let isDir;
-  try {
-    isDir = statSync(dir).isDirectory();
-  } catch {
-    throw usage("no such folder", "pass the folder that holds qemu-<cpu>-static (Debian: /usr/bin)");
-  }
-  if (!isDir) throw usage("not a folder", "pass the folder that holds qemu-<cpu>-static, not the file itself");
-}
+// ../core/src/drivers/local/local-context.ts
+init_architectures();
+init_errors();
+init_exec();
+init_interpreters();
 
 // ../core/src/drivers/local/probes.ts
+init_cleanup();
+init_errors();
 import { chmodSync as chmodSync2, mkdirSync, mkdtempSync as mkdtempSync2, readdirSync as readdirSync3, rmSync as rmSync2, writeFileSync as writeFileSync2 } from "node:fs";
 import { tmpdir as tmpdir2 } from "node:os";
-import { join as join2 } from "node:path";
+import { join as join3 } from "node:path";
 var PREFIX = "qus-probe-", PROBE_TIMEOUT_MS = 1e4, swept = !1;
 async function createProbeDir(cpus, host) {
   swept || (swept = !0, sweepStaleProbeDirs(tmpdir2()));
   let path = makeTempDir(tmpdir2()), remove = () => rmSync2(path, { recursive: !0, force: !0 }), unregister = onInterrupt(remove);
   chmodSync2(path, 493);
-  for (let cpu of cpus) writeFileSync2(join2(path, cpu), buildProbe(cpu), { mode: 493 });
-  return host && (mkdirSync(join2(path, "bin")), writeFileSync2(join2(path, "bin", "sh"), buildExitProgram(host, NO_HANDLER_STATUS), { mode: 493 })), {
+  for (let cpu of cpus) writeFileSync2(join3(path, cpu), buildProbe(cpu), { mode: 493 });
+  return host && (mkdirSync(join3(path, "bin")), writeFileSync2(join3(path, "bin", "sh"), buildExitProgram(host, NO_HANDLER_STATUS), { mode: 493 })), {
     path,
     dispose: async () => {
       unregister(), remove();
@@ -15643,7 +16828,7 @@ async function createProbeDir(cpus, host) {
 }
 function makeTempDir(parent) {
   try {
-    return mkdtempSync2(join2(parent, `${PREFIX}${process.pid}-`));
+    return mkdtempSync2(join3(parent, `${PREFIX}${process.pid}-`));
   } catch (error2) {
     throw new QusError(
       "QUS_TMPDIR_UNUSABLE",
@@ -15663,7 +16848,7 @@ function sweepStaleProbeDirs(dir) {
     let pid = Number(name.slice(PREFIX.length).split("-")[0]);
     if (!(!Number.isInteger(pid) || pid <= 0 || pid === process.pid || isRunning(pid)))
       try {
-        rmSync2(join2(dir, name), { recursive: !0, force: !0 });
+        rmSync2(join3(dir, name), { recursive: !0, force: !0 });
       } catch {
       }
   }
@@ -15684,12 +16869,16 @@ async function allRunChrooted(exec, dir, cpus) {
   })).exitCode === 0;
 }
 async function runProbe(exec, dir, cpu, chroot) {
-  let result = chroot ? await exec("chroot", [dir.path, `/${cpu}`], { timeoutMs: PROBE_TIMEOUT_MS }) : await exec(join2(dir.path, cpu), [], { timeoutMs: PROBE_TIMEOUT_MS });
-  return describeProbeRun(result, chroot);
+  let result2 = chroot ? await exec("chroot", [dir.path, `/${cpu}`], { timeoutMs: PROBE_TIMEOUT_MS }) : await exec(join3(dir.path, cpu), [], { timeoutMs: PROBE_TIMEOUT_MS });
+  return describeProbeRun(result2, chroot);
 }
 
+// ../core/src/drivers/local/write-errors.ts
+init_errors();
+init_shell_quote();
+
 // ../core/src/drivers/local/mount-point.ts
-import { readFileSync as readFileSync3 } from "node:fs";
+import { readFileSync as readFileSync5 } from "node:fs";
 function parseMountOf(mountinfo, path) {
   let found;
   for (let line of mountinfo.split(`
@@ -15703,7 +16892,7 @@ function parseMountOf(mountinfo, path) {
 }
 function mountOf(path) {
   try {
-    return parseMountOf(readFileSync3("/proc/self/mountinfo", "utf8"), path);
+    return parseMountOf(readFileSync5("/proc/self/mountinfo", "utf8"), path);
   } catch {
     return;
   }
@@ -15775,34 +16964,11 @@ async function probeTargets(context, cpus) {
 }
 
 // ../core/src/drivers/local/qemu-versions.ts
+init_cache();
 import { statSync as statSync2 } from "node:fs";
-import { join as join4 } from "node:path";
-
-// ../core/src/drivers/local/cache.ts
-import { mkdirSync as mkdirSync2, readFileSync as readFileSync4, writeFileSync as writeFileSync3 } from "node:fs";
-import { homedir } from "node:os";
-import { dirname, join as join3 } from "node:path";
-function cacheDir(env = process.env) {
-  return join3(env.XDG_CACHE_HOME || join3(homedir(), ".cache"), "qus");
-}
-function readCache(path) {
-  try {
-    let parsed = JSON.parse(readFileSync4(path, "utf8"));
-    return parsed && typeof parsed == "object" ? parsed : {};
-  } catch {
-    return {};
-  }
-}
-function writeCache(path, value) {
-  try {
-    mkdirSync2(dirname(path), { recursive: !0 }), writeFileSync3(path, JSON.stringify(value));
-  } catch {
-  }
-}
-
-// ../core/src/drivers/local/qemu-versions.ts
+import { join as join5 } from "node:path";
 function versionCachePath(env = process.env) {
-  return join4(cacheDir(env), "qemu-versions.json");
+  return join5(cacheDir(env), "qemu-versions.json");
 }
 async function qemuVersions(exec, paths, cachePath = versionCachePath()) {
   let cache = readCache(cachePath), versions = /* @__PURE__ */ new Map(), changed = !1;
@@ -15815,9 +16981,9 @@ async function qemuVersions(exec, paths, cachePath = versionCachePath()) {
         versions.set(path, cached.version);
         return;
       }
-      let result = await exec(path, ["--version"], { timeoutMs: 5e3 }), line = result.stdout.split(`
+      let result2 = await exec(path, ["--version"], { timeoutMs: 5e3 }), line = result2.stdout.split(`
 `)[0]?.trim();
-      result.exitCode !== 0 || !line || (versions.set(path, line), cache[path] = { size: stat2.size, mtimeMs: stat2.mtimeMs, ino: stat2.ino, version: line }, changed = !0);
+      result2.exitCode !== 0 || !line || (versions.set(path, line), cache[path] = { size: stat2.size, mtimeMs: stat2.mtimeMs, ino: stat2.ino, version: line }, changed = !0);
     })
   ), changed && writeCache(cachePath, cache), versions;
 }
@@ -15829,17 +16995,24 @@ function statOrUndefined(path) {
   }
 }
 
+// ../core/src/drivers/local/register-entry.ts
+init_architectures();
+init_errors();
+init_shell_quote();
+init_host();
+
 // ../core/src/drivers/local/native-cache.ts
-import { readFileSync as readFileSync5 } from "node:fs";
-import { join as join5 } from "node:path";
+init_cache();
+import { readFileSync as readFileSync7 } from "node:fs";
+import { join as join6 } from "node:path";
 function bootId() {
   try {
-    return readFileSync5("/proc/sys/kernel/random/boot_id", "utf8").trim();
+    return readFileSync7("/proc/sys/kernel/random/boot_id", "utf8").trim();
   } catch {
     return "";
   }
 }
-function createNativeCache(path = join5(cacheDir(), "native.json")) {
+function createNativeCache(path = join6(cacheDir(), "native.json")) {
   let id = bootId(), stored = readCache(path), known = id && stored.bootId === id ? { ...stored.native } : {};
   return {
     get: (cpu) => known[cpu],
@@ -15868,7 +17041,7 @@ async function detectNative(unclaimed, claimed, seams) {
     try {
       await Promise.all(
         toRun.map(async (cpu) => {
-          let result = seams.root ? await seams.exec("chroot", [dir.path, `/${cpu}`], { timeoutMs: 1e4 }) : await seams.exec(`${dir.path}/${cpu}`, [], { timeoutMs: 1e4 }), finding = nativeFinding(describeProbeRun(result, seams.root));
+          let result2 = seams.root ? await seams.exec("chroot", [dir.path, `/${cpu}`], { timeoutMs: 1e4 }) : await seams.exec(`${dir.path}/${cpu}`, [], { timeoutMs: 1e4 }), finding = nativeFinding(describeProbeRun(result2, seams.root));
           findings.set(cpu, finding), finding.verdict !== "unknown" && proven.set(cpu, finding.verdict === "native");
         })
       );
@@ -15993,9 +17166,14 @@ function toKernelError(error2, step) {
 }
 
 // ../core/src/drivers/local/inspect-local.ts
+init_architectures();
 import { release as release3 } from "node:os";
+init_host();
 
 // ../core/src/drivers/local/interpreter-file.ts
+init_errors();
+init_host();
+init_interpreters();
 function classifyInterpreter(path, hostHeader) {
   let head;
   try {
@@ -16011,6 +17189,7 @@ function machineOf(head) {
 }
 
 // ../core/src/drivers/local/inspect-local.ts
+init_interpreters();
 async function inspectLocal(context, request) {
   let { exec, dir, isRoot } = context, { binfmtMounted, mountedByQus, warnings } = await mountState(context, request), entries = binfmtMounted ? readEntries(dir) : [], binfmtEnabled = !binfmtMounted || isBinfmtEnabled(dir), hostHeaders = readHostHeaders(), { native, hostClaims, claimed, claimantsByCpu } = await sortNative(context, request, entries, hostHeaders), emulated = request.targets.map((target) => target.cpu).filter((cpu) => !native.has(cpu)), interpreters = findInterpreters(emulated, context.searchDirs), [probes2, versions] = await Promise.all([
     request.verify ? probeTargets(context, claimed) : Promise.resolve(/* @__PURE__ */ new Map()),
@@ -16083,7 +17262,12 @@ function createLocalDriver(options = {}) {
   };
 }
 
+// ../core/src/index.ts
+init_errors();
+
 // ../core/src/platform.ts
+init_errors();
+init_targets();
 var BY_NAME = /* @__PURE__ */ new Map();
 for (let target of TARGETS)
   for (let name of [target.cpu, ...target.platforms, ...target.aliases]) BY_NAME.set(name.toLowerCase(), target);
@@ -16131,6 +17315,7 @@ function editDistance(a, b) {
 }
 
 // ../core/src/report/build.ts
+init_targets();
 function entryState(entry) {
   return entry ? entry.enabled ? "enabled" : "disabled" : "absent";
 }
@@ -16195,13 +17380,13 @@ function hintFor(facts, ok, failure) {
   if (facts.hint) return facts.hint;
   let platform2 = canonicalPlatform(facts.target);
   if (facts.action === "conflict")
-    return `replace the differing entry with QEMU's: ${formatCommand(["qus", "ensure", "--replace", "--platforms", platform2])}`;
+    return `replace the differing entry with QEMU's: ${commandIn(QUS_VOICE, ["ensure", "--replace", "--platforms", platform2])}`;
   if (facts.action === "missing-interpreter") return INSTALL_HINT;
   if (!ok) {
     if (failure) return failureHint(failure);
     if (facts.after !== "native") {
-      if (facts.after === void 0) return `register it: ${formatCommand(["qus", "ensure", "--platforms", platform2])}`;
-      if (!facts.after.enabled) return `enable it: ${formatCommand(["qus", "ensure", "--platforms", platform2])}`;
+      if (facts.after === void 0) return `register it: ${commandIn(QUS_VOICE, ["ensure", "--platforms", platform2])}`;
+      if (!facts.after.enabled) return `enable it: ${commandIn(QUS_VOICE, ["ensure", "--platforms", platform2])}`;
     }
   }
 }
@@ -16219,575 +17404,13 @@ function buildReport(command, driverName, inspection, platforms, dryRun) {
   };
 }
 
-// ../core/src/qemu/apt-sources.ts
-import { readdirSync as readdirSync4, readFileSync as readFileSync6 } from "node:fs";
-import { join as join6 } from "node:path";
-var APT_SOURCES = { list: "/etc/apt/sources.list", dir: "/etc/apt/sources.list.d" }, DEBIAN_SUITES = /^(buster|bullseye|bookworm|trixie|forky|duke|sid|oldoldstable|oldstable|stable|testing|unstable|experimental)$/;
-function parseDeb822Sources(text) {
-  let sources = [];
-  for (let stanza of text.split(/\n[ \t]*\n/)) {
-    let fields = /* @__PURE__ */ new Map(), last;
-    for (let line of stanza.split(`
-`)) {
-      if (/^\s*#/.test(line) || line.trim() === "") continue;
-      if (/^[ \t]/.test(line) && last) {
-        fields.set(last, `${fields.get(last)} ${line.trim()}`);
-        continue;
-      }
-      let colon = line.indexOf(":");
-      colon < 0 || (last = line.slice(0, colon).trim().toLowerCase(), fields.set(last, line.slice(colon + 1).trim()));
-    }
-    let words2 = (name) => (fields.get(name) ?? "").split(/\s+/).filter(Boolean);
-    fields.size !== 0 && sources.push({
-      types: words2("types"),
-      uris: words2("uris"),
-      suites: words2("suites"),
-      enabled: (fields.get("enabled") ?? "yes").toLowerCase() !== "no"
-    });
-  }
-  return sources;
-}
-function parseOneLineSources(text) {
-  return text.split(`
-`).flatMap((raw) => {
-    let line = raw.replace(/#.*/, "").replace(/\[[^\]]*\]/, " ").trim(), [type, uri, suite] = line.split(/\s+/);
-    return !type || !uri || !suite ? [] : [{ types: [type], uris: [uri], suites: [suite], enabled: !0 }];
-  });
-}
-function debianMirrorOf(sources) {
-  for (let source of sources) {
-    if (!source.enabled || !source.types.includes("deb") || !source.suites.some((suite) => DEBIAN_SUITES.test(suite))) continue;
-    let uri = source.uris.find((candidate) => /^https?:\/\//.test(candidate));
-    if (uri) return uri.replace(/\/+$/, "");
-  }
-}
-function systemDebianMirror(paths = APT_SOURCES) {
-  let sources = [], read = (path) => {
-    try {
-      return readFileSync6(path, "utf8");
-    } catch {
-      return "";
-    }
-  }, names = [];
-  try {
-    names = readdirSync4(paths.dir).sort();
-  } catch {
-  }
-  for (let name of names)
-    name.endsWith(".sources") ? sources.push(...parseDeb822Sources(read(join6(paths.dir, name)))) : name.endsWith(".list") && sources.push(...parseOneLineSources(read(join6(paths.dir, name))));
-  return sources.push(...parseOneLineSources(read(paths.list))), debianMirrorOf(sources);
-}
-
-// ../core/src/qemu/cache.ts
-import { mkdirSync as mkdirSync3, readdirSync as readdirSync5, readFileSync as readFileSync7, renameSync, rmSync as rmSync3, statSync as statSync3, writeFileSync as writeFileSync4 } from "node:fs";
-import { join as join7 } from "node:path";
-var META_FILE = "qus-qemu.json", POINTERS_FILE = "suites.json", PARTIAL_PREFIX = ".partial-";
-function qemuCacheRoot(env = process.env, isRoot = process.getuid?.() === 0) {
-  return env.QUS_QEMU_CACHE ? env.QUS_QEMU_CACHE : isRoot ? "/var/lib/qus/qemu" : join7(cacheDir(env), "qemu");
-}
-function cacheFolderName(version, arch2, hostArch) {
-  let base = version.replace(/^\d+:/, "").replace(/[^A-Za-z0-9.+~_-]/g, "_").replace(/^\./, "_");
-  return arch2 === hostArch ? base : `${base}_${arch2}`;
-}
-function ensureCacheRoot(root) {
-  try {
-    mkdirSync3(root, { recursive: !0, mode: 493 });
-    let probe2 = join7(root, `${PARTIAL_PREFIX}write-test-${process.pid}`);
-    writeFileSync4(probe2, ""), rmSync3(probe2, { force: !0 });
-  } catch (error2) {
-    throw new QusError(
-      "QUS_QEMU_CACHE_UNWRITABLE",
-      `cannot write the QEMU cache folder ${root} (${errnoCode(error2) ?? String(error2)})`,
-      {
-        hint: "run as root (cache /var/lib/qus/qemu), or set QUS_QEMU_CACHE to a folder you can write",
-        cause: error2
-      }
-    );
-  }
-}
-function readCached(folder) {
-  try {
-    let meta = JSON.parse(readFileSync7(join7(folder, META_FILE), "utf8"));
-    if (typeof meta.packageVersion != "string" || !Array.isArray(meta.emulators)) return;
-    for (let name of meta.emulators) if (!statSync3(join7(folder, name)).isFile()) return;
-    return { ...meta, folder };
-  } catch {
-    return;
-  }
-}
-function installFolder(complete, target) {
-  try {
-    return renameSync(complete, target), "installed";
-  } catch (error2) {
-    let code = errnoCode(error2);
-    if ((code === "ENOTEMPTY" || code === "EEXIST") && readCached(target))
-      return rmSync3(complete, { recursive: !0, force: !0 }), "raced";
-    throw new QusError(
-      "QUS_QEMU_CACHE_UNWRITABLE",
-      `cannot move the emulators into ${target} (${code ?? String(error2)})`,
-      {
-        hint: "remove that folder if it is not a complete qus cache folder, or set QUS_QEMU_CACHE to another folder",
-        cause: error2
-      }
-    );
-  }
-}
-function removeStalePartials(root, now = Date.now()) {
-  let names = [];
-  try {
-    names = readdirSync5(root);
-  } catch {
-    return;
-  }
-  for (let name of names)
-    if (name.startsWith(PARTIAL_PREFIX))
-      try {
-        now - statSync3(join7(root, name)).mtimeMs > 36e5 && rmSync3(join7(root, name), { recursive: !0, force: !0 });
-      } catch {
-      }
-}
-function readPointer(root, key) {
-  try {
-    let pointers = JSON.parse(readFileSync7(join7(root, POINTERS_FILE), "utf8"));
-    return typeof pointers[key] == "string" ? pointers[key] : void 0;
-  } catch {
-    return;
-  }
-}
-function writePointer(root, key, folderName) {
-  let pointers = {};
-  try {
-    pointers = JSON.parse(readFileSync7(join7(root, POINTERS_FILE), "utf8"));
-  } catch {
-  }
-  pointers[key] = folderName;
-  let temporary = join7(root, `${PARTIAL_PREFIX}${POINTERS_FILE}-${process.pid}`);
-  writeFileSync4(temporary, `${JSON.stringify(pointers, null, 2)}
-`), renameSync(temporary, join7(root, POINTERS_FILE));
-}
-
-// ../core/src/qemu/fetch.ts
-import { rmSync as rmSync4 } from "node:fs";
-import { mkdtemp, rm, writeFile as writeFile2 } from "node:fs/promises";
-import { join as join10 } from "node:path";
-
-// ../core/src/qemu/debian-index.ts
-import { existsSync as existsSync2 } from "node:fs";
-import { readFile as readFile2, writeFile } from "node:fs/promises";
-import { join as join8 } from "node:path";
-import { gunzipSync } from "node:zlib";
-
-// ../core/src/qemu/archive-index.ts
-function clearsignedBody(text) {
-  let start = text.indexOf("-----BEGIN PGP SIGNED MESSAGE-----");
-  if (start < 0) return text;
-  let body = text.indexOf(`
-
-`, start), end = text.indexOf(`
------BEGIN PGP SIGNATURE-----`, body);
-  return text.slice(body + 2, end < 0 ? void 0 : end).replace(/^- /gm, "").concat(`
-`);
-}
-function parseRelease(text) {
-  let fields = /* @__PURE__ */ new Map(), sha256 = /* @__PURE__ */ new Map(), inSha256 = !1;
-  for (let line of text.split(`
-`)) {
-    if (/^[ \t]/.test(line)) {
-      if (!inSha256) continue;
-      let [hash, size, path] = line.trim().split(/\s+/);
-      hash && size && path && /^[0-9a-f]{64}$/.test(hash) && sha256.set(path, { sha256: hash, size: Number(size) });
-      continue;
-    }
-    let colon = line.indexOf(":");
-    if (colon < 0) continue;
-    let key = line.slice(0, colon);
-    inSha256 = key === "SHA256", fields.set(key, line.slice(colon + 1).trim());
-  }
-  let validUntil = fields.get("Valid-Until");
-  return {
-    codename: fields.get("Codename"),
-    suite: fields.get("Suite"),
-    version: fields.get("Version"),
-    validUntil: validUntil ? new Date(validUntil) : void 0,
-    sha256
-  };
-}
-function findPackageStanzas(text, names) {
-  let wanted = new Set(names), found = [];
-  for (let stanza of text.split(/\n\n+/)) {
-    let first = /^Package: (\S+)/.exec(stanza.trimStart());
-    if (!first?.[1] || !wanted.has(first[1])) continue;
-    let fields = /* @__PURE__ */ new Map();
-    for (let line of stanza.split(`
-`)) {
-      let match = /^([A-Za-z0-9-]+):\s*(.*)$/.exec(line);
-      match?.[1] && fields.set(match[1], match[2] ?? "");
-    }
-    let filename = fields.get("Filename"), sha256 = fields.get("SHA256"), size = Number(fields.get("Size"));
-    !filename || !sha256 || !/^[0-9a-f]{64}$/.test(sha256) || !Number.isFinite(size) || found.push({
-      package: first[1],
-      version: fields.get("Version") ?? "",
-      architecture: fields.get("Architecture") ?? "",
-      filename,
-      size,
-      sha256,
-      description: fields.get("Description")
-    });
-  }
-  return found;
-}
-
-// ../core/src/qemu/download.ts
-import { createHash } from "node:crypto";
-import { createWriteStream } from "node:fs";
-import { Readable, Transform } from "node:stream";
-import { pipeline } from "node:stream/promises";
-async function downloadFile(url, file, limits, fetcher = fetch) {
-  let hash = createHash("sha256"), signal = AbortSignal.timeout(limits.timeoutMs), bytes = 0, meter = new Transform({
-    transform(chunk, _encoding, done) {
-      if (bytes += chunk.byteLength, bytes > limits.maxBytes) return done(tooLarge(url, limits.maxBytes));
-      hash.update(chunk), done(null, chunk);
-    }
-  });
-  try {
-    let response = await fetcher(url, { signal, redirect: "follow" });
-    if (!response.ok || !response.body) throw notOk(url, response.status);
-    let body = Readable.from(response.body);
-    await pipeline(body, meter, createWriteStream(file, { flags: "wx" }), { signal });
-  } catch (error2) {
-    throw writeError(error2, file) ?? asFetchError(error2, url, limits.timeoutMs);
-  }
-  let sha256 = hash.digest("hex");
-  if (limits.sha256 !== void 0 && sha256 !== limits.sha256)
-    throw new QusError(
-      "QUS_QEMU_FETCH_FAILED",
-      `${url}: SHA256 ${sha256} is not the ${limits.sha256} the archive's index names (${bytes} bytes received)`,
-      { hint: "the download was cut short or altered on the way; nothing was kept: try again, or another --mirror" }
-    );
-  return sha256;
-}
-async function downloadText(url, limits, fetcher = fetch) {
-  let signal = AbortSignal.timeout(limits.timeoutMs);
-  try {
-    let response = await fetcher(url, { signal, redirect: "follow" });
-    if (response.status === 404) return;
-    if (!response.ok || !response.body) throw notOk(url, response.status);
-    let chunks = [], bytes = 0;
-    for await (let chunk of response.body) {
-      if (bytes += chunk.byteLength, bytes > limits.maxBytes) throw tooLarge(url, limits.maxBytes);
-      chunks.push(chunk);
-    }
-    let body = Buffer.concat(chunks);
-    if (limits.sha256 !== void 0) {
-      let sha256 = createHash("sha256").update(body).digest("hex");
-      if (sha256 !== limits.sha256)
-        throw new QusError(
-          "QUS_QEMU_FETCH_FAILED",
-          `${url}: SHA256 ${sha256} is not the ${limits.sha256} InRelease names`,
-          {
-            hint: "the index was cut short or altered on the way, or the mirror is mid-sync: try again, or another --mirror"
-          }
-        );
-    }
-    return body;
-  } catch (error2) {
-    throw asFetchError(error2, url, limits.timeoutMs);
-  }
-}
-function writeError(error2, file) {
-  let { code, syscall } = error2 ?? {};
-  if (!(!code || !["open", "write", "close"].includes(syscall ?? "")))
-    return new QusError("QUS_QEMU_CACHE_UNWRITABLE", `cannot write ${file}: ${code}`, {
-      hint: "free disk space, or point QUS_QEMU_CACHE at a folder you can write to",
-      cause: error2
-    });
-}
-function notOk(url, status2) {
-  return new QusError("QUS_QEMU_FETCH_FAILED", `${url}: the server answered HTTP ${status2}`, {
-    hint: "check the mirror (--mirror URL) and the network, then try again"
-  });
-}
-function tooLarge(url, max) {
-  return new QusError("QUS_QEMU_FETCH_FAILED", `${url}: more than the ${max} bytes expected; download stopped`, {
-    hint: "the mirror serves something other than its index says: try again, or another --mirror"
-  });
-}
-function asFetchError(error2, url, timeoutMs) {
-  if (isQusError(error2)) return error2;
-  let name = error2?.name;
-  if (name === "TimeoutError" || name === "AbortError")
-    return new QusError("QUS_QEMU_FETCH_FAILED", `${url}: not downloaded within ${timeoutMs / 1e3} s`, {
-      hint: "the network or the mirror is slow: try again, or another --mirror",
-      cause: error2
-    });
-  let cause = error2?.cause, detail = cause?.code ?? cause?.message ?? error2?.message ?? String(error2);
-  return new QusError("QUS_QEMU_FETCH_FAILED", `${url}: download failed (${detail})`, {
-    hint: "check the network and the mirror (--mirror URL), then try again",
-    cause: error2
-  });
-}
-
-// ../core/src/qemu/source.ts
-var KNOWN_DEBIAN_SUITES = ["bookworm", "trixie", "sid"], SUITE = /^[a-z][a-z0-9-]{1,30}$/;
-function formatQemuSource(source) {
-  return `${source.kind}:${source.suite}`;
-}
-function parseQemuSource(text) {
-  let colon = text.indexOf(":"), kind = colon < 0 ? text : text.slice(0, colon), suite = colon < 0 ? "" : text.slice(colon + 1);
-  if (kind !== "debian")
-    throw new QusError("QUS_QEMU_SOURCE_UNKNOWN", `unknown QEMU source ${JSON.stringify(text)}`, {
-      hint: `use debian:<suite>, e.g. ${KNOWN_DEBIAN_SUITES.map((name) => `debian:${name}`).join(", ")}`
-    });
-  if (!SUITE.test(suite))
-    throw new QusError(
-      "QUS_QEMU_SOURCE_UNKNOWN",
-      suite === "" ? `${JSON.stringify(text)} names no Debian suite` : `${JSON.stringify(suite)} is not a Debian suite name`,
-      {
-        hint: `name a suite of Debian's archive, e.g. ${KNOWN_DEBIAN_SUITES.map((name) => `debian:${name}`).join(", ")}`
-      }
-    );
-  return { kind, suite };
-}
-
-// ../core/src/qemu/debian-index.ts
-var QEMU_PACKAGES = ["qemu-user-static", "qemu-user"];
-async function readSignedRelease(request, warnings) {
-  let { exec, fetcher, mirror, source, sourceName, dir, keyring, allowUnsigned } = request, dists = `${mirror}/dists/${source.suite}`, inRelease = await downloadText(`${dists}/InRelease`, { timeoutMs: 6e4, maxBytes: 16 << 20 }, fetcher);
-  if (!inRelease)
-    throw new QusError(
-      "QUS_QEMU_SOURCE_UNKNOWN",
-      `Debian's archive at ${mirror} has no suite ${JSON.stringify(source.suite)}`,
-      {
-        hint: `name a suite it serves, e.g. ${KNOWN_DEBIAN_SUITES.map((name) => `debian:${name}`).join(", ")}`
-      }
-    );
-  let { text: releaseText, verifiedBy } = await verifyInRelease(exec, inRelease, dir, keyring);
-  if (verifiedBy === "sha256" && mirror.startsWith("http://") && !allowUnsigned)
-    throw new QusError(
-      "QUS_QEMU_FETCH_FAILED",
-      `cannot check the signature of ${sourceName}'s InRelease (no gpgv or no ${keyring}), and ${mirror} is plain http: nothing vouches for what it serves`,
-      {
-        hint: "install gpgv and debian-archive-keyring, or use an https:// --mirror (or, knowingly, set QUS_QEMU_ALLOW_UNSIGNED=1)"
-      }
-    );
-  verifiedBy === "sha256" && warnings.push(`InRelease's signature was not checked (no gpgv or no ${keyring}): only SHA256s were`);
-  let release4 = parseRelease(releaseText);
-  if (release4.suite !== source.suite && release4.codename !== source.suite)
-    throw new QusError(
-      "QUS_QEMU_FETCH_FAILED",
-      `${mirror} answered ${sourceName} with the index of ${release4.codename ?? release4.suite ?? "an unnamed suite"}`,
-      { hint: "the mirror is misconfigured or not to be trusted: use another --mirror" }
-    );
-  return { release: release4, verifiedBy };
-}
-async function verifyInRelease(exec, inRelease, dir, keyring) {
-  if (!existsSync2(keyring)) return { text: clearsignedBody(inRelease.toString("utf8")), verifiedBy: "sha256" };
-  let signed = join8(dir, "InRelease"), output = join8(dir, "Release");
-  await writeFile(signed, inRelease);
-  let result = await exec("gpgv", ["--keyring", keyring, "--output", output, signed], { timeoutMs: 6e4 });
-  if (result.startError === "ENOENT")
-    return { text: clearsignedBody(inRelease.toString("utf8")), verifiedBy: "sha256" };
-  if (result.timedOut || result.signal)
-    throw new QusError(
-      "QUS_QEMU_FETCH_FAILED",
-      `gpgv did not finish checking InRelease (${result.timedOut ? "timed out after 60 s" : `killed by ${result.signal}`})`,
-      {
-        hint: "check gpgv (gpgv --version), then try again"
-      }
-    );
-  if (result.exitCode !== 0) {
-    let detail = result.stderr.trim().split(`
-`).slice(-1)[0] ?? "";
-    throw new QusError("QUS_QEMU_FETCH_FAILED", `InRelease's signature does not check out with ${keyring}: ${detail}`, {
-      hint: "the mirror serves an index Debian did not sign (or the keyring is old: apt-get install debian-archive-keyring)"
-    });
-  }
-  return { text: await readFile2(output, "utf8"), verifiedBy: "gpgv" };
-}
-async function readCandidates(release4, dists, arch2, sourceName, fetcher) {
-  let path = `main/binary-${arch2}/Packages.gz`, indexed = release4.sha256.get(path);
-  if (!indexed)
-    throw new QusError(
-      "QUS_QEMU_PACKAGE_MISSING",
-      `${sourceName} has no packages for ${arch2} (InRelease lists no ${path})`,
-      {
-        hint: `choose a suite that ships ${arch2}, e.g. --qemu-from debian:trixie`
-      }
-    );
-  let body = await downloadText(
-    `${dists}/${path}`,
-    { timeoutMs: 3e5, maxBytes: indexed.size, sha256: indexed.sha256 },
-    fetcher
-  );
-  if (!body)
-    throw new QusError("QUS_QEMU_FETCH_FAILED", `${dists}/${path} is listed in InRelease but the mirror has none`, {
-      hint: "the mirror may be mid-sync: try again later, or another --mirror"
-    });
-  let text;
-  try {
-    text = gunzipSync(body, { maxOutputLength: 400 << 20 }).toString("utf8");
-  } catch (error2) {
-    throw new QusError("QUS_QEMU_FETCH_FAILED", `${dists}/${path} does not unpack as a Packages index`, {
-      hint: "the mirror serves something other than Debian's index: try another --mirror",
-      cause: error2
-    });
-  }
-  let stanzas = findPackageStanzas(text, QEMU_PACKAGES).filter((stanza) => stanza.architecture === arch2), ordered = QEMU_PACKAGES.flatMap((name) => stanzas.filter((stanza) => stanza.package === name).slice(0, 1));
-  if (ordered.length === 0)
-    throw new QusError(
-      "QUS_QEMU_PACKAGE_MISSING",
-      `${sourceName} has neither ${QEMU_PACKAGES.join(" nor ")} for ${arch2}`,
-      {
-        hint: "choose another suite, e.g. --qemu-from debian:trixie"
-      }
-    );
-  return ordered;
-}
-
-// ../core/src/qemu/extract.ts
-import { chmod, lstat, mkdir, readdir, rename } from "node:fs/promises";
-import { join as join9 } from "node:path";
-var EMULATOR = /^qemu-([a-z0-9_]+?)(-static)?$/;
-async function extractStaticEmulators(exec, deb, scratch, out) {
-  await mkdir(scratch, { recursive: !0 });
-  let result = await exec("dpkg-deb", ["--extract", deb, scratch], { timeoutMs: 3e5 });
-  if (result.exitCode !== 0) {
-    let missing = result.startError === "ENOENT";
-    throw new QusError(
-      "QUS_QEMU_FETCH_FAILED",
-      missing ? "dpkg-deb is needed to unpack Debian packages and was not found" : `could not unpack ${deb}: ${result.stderr.trim()}`,
-      {
-        hint: missing ? "install dpkg (it provides dpkg-deb)" : "check free disk space in the cache folder, then try again"
-      }
-    );
-  }
-  let bin = join9(scratch, "usr", "bin");
-  for (let folder of [join9(scratch, "usr"), bin]) {
-    let stat2 = await lstat(folder).catch(() => {
-    });
-    if (stat2 && !stat2.isDirectory())
-      throw new QusError(
-        "QUS_QEMU_FETCH_FAILED",
-        `${deb} holds ${folder.slice(scratch.length)} as a link, not a folder`,
-        {
-          hint: "the package is not a QEMU package as Debian builds it: nothing was taken from it; try another source"
-        }
-      );
-  }
-  let names = [];
-  try {
-    names = await readdir(bin);
-  } catch {
-    return [];
-  }
-  let chosen = /* @__PURE__ */ new Map();
-  for (let name of names.sort()) {
-    let match = EMULATOR.exec(name), cpu = match?.[1];
-    if (!cpu) continue;
-    let path = join9(bin, name);
-    !(await lstat(path)).isFile() || !isStaticElf(readHeaderSync(path, 4096)) || (!chosen.has(cpu) || match[2]) && chosen.set(cpu, name);
-  }
-  await mkdir(out, { recursive: !0 });
-  let moved = [];
-  for (let [cpu, name] of chosen) {
-    let target = `qemu-${cpu}-static`;
-    await rename(join9(bin, name), join9(out, target)), await chmod(join9(out, target), 493), moved.push(target);
-  }
-  return moved.sort();
-}
-
-// ../core/src/qemu/fetch.ts
-var DEBIAN_KEYRING = "/usr/share/keyrings/debian-archive-keyring.gpg", DEFAULT_DEBIAN_MIRROR = "https://deb.debian.org/debian";
-function hostDebianArch() {
-  let cpu = hostCpu();
-  return cpu ? targetByCpu(cpu)?.debianArch : void 0;
-}
-async function fetchQemu(options) {
-  let source = typeof options.source == "string" ? parseQemuSource(options.source) : options.source, sourceName = formatQemuSource(source), hostArch = hostDebianArch(), arch2 = options.arch ?? hostArch;
-  if (!arch2)
-    throw new QusError("QUS_QEMU_PACKAGE_MISSING", `Debian has no architecture for this ${process.arch} machine`, {
-      hint: "install QEMU's static emulators another way and pass --qemu-path DIR"
-    });
-  let mirror = mirrorOf(options), root = options.cacheRoot ?? qemuCacheRoot(options.env), key = `${sourceName}@${arch2}`;
-  if (!options.refresh) {
-    let pointer = readPointer(root, key), hit = pointer ? readCached(join10(root, pointer)) : void 0;
-    if (hit) return { ...hit, source: sourceName, cached: !0, warnings: [] };
-  }
-  ensureCacheRoot(root), removeStalePartials(root);
-  let exec = options.exec ?? execProcess, fetcher = options.fetch ?? fetch, partial = await mkdtemp(join10(root, PARTIAL_PREFIX)), forget = onInterrupt(() => rmSyncQuiet(partial));
-  try {
-    let warnings = [], keyring = options.keyring ?? DEBIAN_KEYRING, allowUnsigned = options.allowUnsigned ?? (options.env ?? process.env).QUS_QEMU_ALLOW_UNSIGNED === "1", index = { exec, fetcher, mirror, source, sourceName, dir: partial, keyring, allowUnsigned }, { release: release4, verifiedBy } = await readSignedRelease(index, warnings), now = options.now?.() ?? /* @__PURE__ */ new Date();
-    release4.validUntil && release4.validUntil < now && warnings.push(
-      `${sourceName}'s InRelease was valid until ${release4.validUntil.toISOString()}: the mirror may be stale`
-    );
-    let dists = `${mirror}/dists/${source.suite}`, candidates = await readCandidates(release4, dists, arch2, sourceName, fetcher), installed = await installFirst({ exec, fetcher, mirror, arch: arch2, hostArch, root, key, sourceName, partial, verifiedBy, now }, candidates, warnings);
-    if (installed) return installed;
-    throw new QusError(
-      "QUS_QEMU_PACKAGE_MISSING",
-      `${sourceName} has no static QEMU emulators for ${arch2} (${candidates.map((s) => `${s.package} ${s.version}`).join(", ")} hold none)`,
-      { hint: "choose another suite, e.g. --qemu-from debian:trixie" }
-    );
-  } finally {
-    forget(), await rm(partial, { recursive: !0, force: !0 });
-  }
-}
-async function installFirst(install, candidates, warnings) {
-  let { exec, fetcher, mirror, arch: arch2, hostArch, root, key, sourceName, partial, verifiedBy, now } = install, partialOut = join10(partial, "out");
-  for (let stanza of candidates) {
-    let name = cacheFolderName(stanza.version, arch2, hostArch), existing = readCached(join10(root, name));
-    if (existing)
-      return writePointer(root, key, name), { ...existing, source: sourceName, cached: !0, warnings };
-    let deb = join10(partial, "package.deb");
-    await downloadFile(
-      `${mirror}/${stanza.filename}`,
-      deb,
-      { timeoutMs: 9e5, maxBytes: stanza.size, sha256: stanza.sha256 },
-      fetcher
-    );
-    let emulators = await extractStaticEmulators(exec, deb, join10(partial, `x-${stanza.package}`), partialOut);
-    if (await rm(deb, { force: !0 }), emulators.length === 0) continue;
-    let qemuVersion = arch2 === hostArch ? await versionOf(exec, partialOut, emulators) : void 0, meta = {
-      source: sourceName,
-      package: stanza.package,
-      packageVersion: stanza.version,
-      architecture: arch2,
-      qemuVersion: qemuVersion ?? `${stanza.package} ${stanza.version}`,
-      emulators,
-      mirror,
-      verifiedBy,
-      fetchedAt: now.toISOString()
-    };
-    await writeFile2(join10(partialOut, META_FILE), `${JSON.stringify(meta, null, 2)}
-`);
-    let folder = join10(root, name);
-    return installFolder(partialOut, folder), writePointer(root, key, name), { ...meta, folder, cached: !1, warnings };
-  }
-}
-function mirrorOf(options) {
-  let mirror = (options.mirror ?? systemDebianMirror() ?? DEFAULT_DEBIAN_MIRROR).replace(/\/+$/, ""), url;
-  try {
-    url = new URL(mirror);
-  } catch {
-    url = void 0;
-  }
-  if (!url || url.protocol !== "http:" && url.protocol !== "https:")
-    throw new QusError("QUS_USAGE", `--mirror ${JSON.stringify(mirror)}: an http:// or https:// URL is expected`, {
-      hint: `for example --mirror ${DEFAULT_DEBIAN_MIRROR}`
-    });
-  return mirror;
-}
-async function versionOf(exec, dir, emulators) {
-  let name = emulators.includes("qemu-aarch64-static") ? "qemu-aarch64-static" : emulators[0];
-  if (!name) return;
-  let result = await exec(join10(dir, name), ["--version"], { timeoutMs: 1e4 }), line = result.stdout.split(`
-`)[0]?.trim();
-  return result.exitCode === 0 && line ? line : void 0;
-}
-function rmSyncQuiet(path) {
-  rmSync4(path, { recursive: !0, force: !0 });
-}
+// ../core/src/operations/ensure.ts
+init_targets();
 
 // ../core/src/operations/common.ts
+init_errors();
+init_source();
+init_targets();
 function validateQemuOptions(options) {
   if (options.qemuFrom !== void 0) {
     if (options.qemuPath !== void 0)
@@ -16809,7 +17432,7 @@ function driverOf(options) {
 }
 async function driverWithQemu(options) {
   if (validateQemuOptions(options), options.qemuFrom === void 0 || options.driver) return { driver: driverOf(options) };
-  let qemu2 = await fetchQemu({ source: options.qemuFrom });
+  let { fetchQemu: fetchQemu2 } = await Promise.resolve().then(() => (init_fetch(), fetch_exports)), qemu2 = await fetchQemu2({ source: options.qemuFrom });
   return { driver: createLocalDriver({ qemuPath: qemu2.folder }), qemu: qemu2 };
 }
 function qemuDetails(qemu2) {
@@ -16823,6 +17446,9 @@ function qemuDetails(qemu2) {
 }
 
 // ../core/src/operations/kernel-problems.ts
+init_errors();
+init_shell_quote();
+init_targets();
 function claimantOf(inspection, target) {
   if (inspection.kernel.binfmtEnabled === !1) return;
   let claimants = claimantsOf(inspection.entries, buildProbe(target.cpu));
@@ -16902,6 +17528,7 @@ function withQemuSource(report, qemu2, steps) {
 }
 
 // ../core/src/report/columns.ts
+init_targets();
 var verified = (p) => p.verified === null ? "-" : p.verified ? "yes" : "NO", qemu = (p) => /version (\S+)/.exec(p.qemuVersion ?? "")?.[1] ?? "", COLUMNS = [
   { title: "platform", value: (p) => p.platform },
   { title: "before", value: (p) => p.before },
@@ -16925,7 +17552,7 @@ function columnsOf(report) {
 function notes(platforms) {
   let groups = /* @__PURE__ */ new Map();
   for (let p of platforms.filter((candidate) => !candidate.ok || candidate.hint || candidate.action === "conflict")) {
-    let why = [p.error?.message, ...p.reasons, p.verification].filter(Boolean).join("; "), template = p.hint?.split(p.platform).join("\0"), key = `${why}${template ?? ""}`, group = groups.get(key) ?? { why, template, members: [] };
+    let why = [p.error?.message, ...p.reasons, p.verification].filter(Boolean).join("; ") || stateWords(p), template = p.hint?.split(p.platform).join("\0"), key = `${why}${template ?? ""}`, group = groups.get(key) ?? { why, template, members: [] };
     group.members.push(p), groups.set(key, group);
   }
   return [...groups.values()].map(({ why, template, members }) => {
@@ -16935,13 +17562,16 @@ function notes(platforms) {
     return `${members.length} platforms: ${why}${hint}`;
   });
 }
+function stateWords(p) {
+  return p.after === "disabled" ? "its entry is disabled" : p.after === "absent" ? "no entry is registered" : p.ok ? "" : "not ok";
+}
 function groupHint(template, members, platforms) {
   let names = platforms.length === TARGETS.length && members.length === platforms.filter((p) => !p.ok).length ? "all" : members.map((p) => p.platform).join(",");
   return template.split("\0").join(names).replace(/\bit:/, "them:");
 }
 
 // ../core/src/report/render-markdown.ts
-var cell = (text) => printable(text.replaceAll(`
+var cell = (text2) => printable(text2.replaceAll(`
 `, " ")).replaceAll("|", "\\|");
 function renderMarkdown(report) {
   let columns = columnsOf(report), out = [
@@ -16952,10 +17582,53 @@ function renderMarkdown(report) {
     ...report.platforms.map(
       (platform2) => `| ${columns.map((column) => cell(column.value(platform2)) || " ").join(" | ")} |`
     )
-  ], lines = [...notes(report.platforms), ...report.warnings.map((warning2) => `warning: ${warning2}`)];
-  return lines.length > 0 && out.push("", ...lines.map((line) => `- ${cell(line)}`)), `${out.join(`
+  ], lines2 = [...notes(report.platforms), ...report.warnings.map((warning2) => `warning: ${warning2}`)];
+  return lines2.length > 0 && out.push("", ...lines2.map((line) => `- ${cell(line)}`)), `${out.join(`
 `)}
 `;
+}
+
+// ../core/src/toolkit.ts
+init_cleanup();
+
+// ../core/src/error-render.ts
+init_errors();
+var UNEXPECTED_ERROR_CODE = "QUS_UNEXPECTED";
+function describeError(error2, exitCode) {
+  let code = error2?.code;
+  if (error2 instanceof Error && (isQusError(error2) || isQusErrorCode(code))) {
+    let known = isQusErrorCode(code) ? code : void 0, hint = error2.hint;
+    return {
+      code: String(code),
+      kind: known ? errorKind(known) : "operation",
+      message: error2.message,
+      ...typeof hint == "string" && hint ? { hint } : {},
+      exitCode: exitCode ?? (known ? exitCodeOf(known) : EXIT_CODES.notOk)
+    };
+  }
+  return {
+    code: UNEXPECTED_ERROR_CODE,
+    kind: "operation",
+    message: error2 instanceof Error ? error2.message : String(error2),
+    exitCode: exitCode ?? EXIT_CODES.notOk,
+    stack: error2 instanceof Error ? error2.stack ?? error2.message : String(error2)
+  };
+}
+function renderErrorText(error2, options = {}) {
+  let described = describeError(error2);
+  if (described.stack !== void 0) return `qus: unexpected error: ${described.stack}`;
+  let hint = described.hint ? options.oneLine ? ` (hint: ${described.hint})` : `
+hint: ${described.hint}` : "";
+  return `qus: error ${described.code}: ${described.message}${hint}`;
+}
+function errorFromDocument(value) {
+  let document = value, error2 = document?.error;
+  if (!(document?.ok !== !1 || !isQusErrorCode(error2?.code) || typeof error2.message != "string"))
+    return new QusError(
+      error2.code,
+      error2.message,
+      typeof error2.hint == "string" ? { hint: error2.hint } : {}
+    );
 }
 
 // ../core/src/report/why-not.ts
@@ -16963,325 +17636,66 @@ function whyNotOk(platform2) {
   return platform2.error?.message ?? platform2.verification ?? (platform2.reasons.join("; ") || "not verified");
 }
 
-// ../buildx/src/buildx-command.ts
-import { spawnSync as spawnSync2 } from "node:child_process";
-var DEFAULT_TIMEOUTS = {
-  info: 2e4,
-  inspect: 3e4,
-  create: 6e4,
-  bootstrap: 3e5,
-  build: 18e4,
-  use: 3e4,
-  stop: 6e4
-};
-function createBuildxCli(exec, context, docker = "docker") {
-  let global2 = context ? ["--context", context] : [], argv = (args) => [...global2, ...args], displayDocker = (args) => formatCommand([docker, ...argv(args)]);
-  async function runDocker(args, timeoutMs) {
-    let result = await exec(docker, argv(args), { timeoutMs });
-    if (result.startError === "ENOENT")
-      throw new QusError("QUS_ENGINE_UNREACHABLE", `the docker client (${docker}) is not installed`, {
-        hint: "install the docker CLI and its buildx plugin"
-      });
-    if (result.timedOut) throw timeoutError(displayDocker(args), timeoutMs, result);
-    return result;
-  }
-  return {
-    async run(args, { timeoutMs }) {
-      let result = await runDocker(["buildx", ...args], timeoutMs);
-      if (result.exitCode !== 0 && /is not a docker command|unknown command "buildx"/i.test(result.stderr))
-        throw new QusError("QUS_ENGINE_UNREACHABLE", "docker buildx is not installed", {
-          hint: "install the buildx plugin (package docker-buildx on Debian 13 and Ubuntu; bash tools/setup-docker.sh in qus's repository does it on Debian 12)"
-        });
-      return result;
-    },
-    docker: (args, { timeoutMs }) => runDocker(args, timeoutMs),
-    display: (args) => displayDocker(["buildx", ...args]),
-    displayDocker,
-    runSync(args, { timeoutMs }) {
-      let result = spawnSync2(docker, argv(["buildx", ...args]), {
-        encoding: "utf8",
-        timeout: timeoutMs,
-        killSignal: "SIGKILL",
-        stdio: ["ignore", "pipe", "pipe"]
-      });
-      return { exitCode: result.status ?? void 0, stdout: result.stdout ?? "" };
-    }
-  };
+// ../core/src/report/adapter-report.ts
+function platformProblems(report) {
+  return report.platforms.filter((platform2) => !platform2.ok).map((platform2) => ({
+    platform: platform2.platform,
+    message: whyNotOk(platform2),
+    ...platform2.hint ? { hint: platform2.hint } : {}
+  }));
 }
-function timeoutError(command, timeoutMs, result) {
-  let detail = result ? tail(result) : "";
-  return new QusError(
-    "QUS_TIMEOUT",
-    `${command} did not finish within ${seconds(timeoutMs)} and was killed${detail ? ` (last output: ${detail})` : ""}`,
-    { hint: "check that the docker engine answers (docker info) and is not overloaded, then run again" }
-  );
-}
-function seconds(ms) {
-  return `${Number((ms / 1e3).toFixed(1))} s`;
-}
-function createArgs2(name, driver, driverOpts, use, node) {
-  return [
-    "create",
-    "--name",
-    name,
-    ...node ? ["--node", node] : [],
-    "--driver",
-    driver,
-    ...driverOpts.flatMap((opt) => ["--driver-opt", opt]),
-    ...use ? ["--use"] : []
-  ];
-}
-function inspectArgs(name) {
-  return ["inspect", "--bootstrap", name];
-}
-function proofBuildArgs(builder, platform2, contextDir) {
-  return [
-    "build",
-    "--builder",
-    builder,
-    "--platform",
-    platform2,
-    "--no-cache",
-    "--progress",
-    "plain",
-    "--output",
-    "type=cacheonly",
-    contextDir
-  ];
-}
-function togetherBuildArgs(builder, contextDir) {
-  return ["build", "--builder", builder, "--no-cache", "--progress", "plain", "--output", "type=cacheonly", contextDir];
-}
-function tail(result, lines = 3) {
-  return (result.stderr || result.stdout).trim().split(`
-`).slice(-lines).join(" ").trim();
-}
-function lastError(result) {
-  return `${result.stdout}
-${result.stderr}`.split(`
-`).map((line) => line.trim()).filter((line) => /^ERROR:/.test(line)).at(-1) ?? tail(result);
-}
-function isNoBuilder(result) {
-  return /no builder .* found/i.test(`${result.stderr}
-${result.stdout}`);
+function runsProven(platform2) {
+  return platform2.ok && (platform2.verified === !0 || platform2.before === "native");
 }
 
-// ../buildx/src/inspect.ts
-function parseInspect(stdout) {
-  let builder = { name: "", driver: "" }, nodes = [], inNodes = !1;
-  for (let line of stdout.split(`
-`)) {
-    let colon = line.indexOf(":");
-    if (/^\s/.test(line) || colon < 0) continue;
-    let key = line.slice(0, colon).trim().toLowerCase(), value = line.slice(colon + 1).trim(), node = nodes.at(-1);
-    if (key === "nodes") inNodes = !0;
-    else if (!inNodes)
-      key === "name" ? builder.name = value : key === "driver" && (builder.driver = value);
-    else if (key === "name")
-      nodes.push({ name: value, status: "unknown", platforms: [], preferred: [], errors: [] });
-    else if (node) {
-      if (key === "endpoint") node.endpoint = value;
-      else if (key === "status") node.status = value;
-      else if (key === "buildkit" || key === "buildkit version") node.buildkit = value;
-      else if (key === "error") node.errors.push(value);
-      else if (key === "platforms")
-        for (let item of value.split(",").map((platform2) => platform2.trim())) {
-          if (!item) continue;
-          let platform2 = item.replaceAll("*", "");
-          node.platforms.push(platform2), item.includes("*") && node.preferred.push(platform2);
-        }
-    }
-  }
-  return { ...builder, nodes };
+// ../core/src/toolkit.ts
+init_shell_quote();
+init_targets();
+
+// ../core/src/for-runners.ts
+init_exec();
+
+// ../core/src/runner/buildx-words.ts
+function buildxErrorLine(result2) {
+  return `${result2.stdout}
+${result2.stderr}`.split(`
+`).map((line) => line.trim()).filter((line) => /^ERROR:/.test(line)).at(-1);
+}
+function isBuilderCreateRace(result2) {
+  return /existing instance|did you mean to append/i.test(`${result2.stderr}
+${result2.stdout}`);
+}
+function isRefusedBuilderOptions(detail) {
+  return /invalid|parse error|failed to initialize builder|unknown/i.test(detail);
+}
+function buildxPullFailure(output) {
+  if (!/pulling image/i.test(output) || !/pull access denied|manifest unknown|not found|no such host|dial tcp|i\/o timeout|connection refused|TLS handshake|unauthorized|Error response from daemon: Get /i.test(output)) return;
+  let image = /pulling image (\S+)/i.exec(output)?.[1];
+  return image ? { image } : {};
+}
+function probeStepEnd(output) {
+  let status2 = /\[\/probe\]: exit code: (\d+)|"\/probe" did not complete successfully: exit code: (\d+)/.exec(output), code = Number(status2?.[1] ?? status2?.[2]);
+  if (!status2 || !Number.isInteger(code)) return;
+  let execError = /^(?:#\d+ )?[\d.]+ (exec \/probe: (.+))$/m.exec(output);
+  return execError ? { status: code, execLine: execError[1]?.trim() ?? "", errno: execError[2]?.trim() ?? "" } : { status: code };
 }
 
-// ../buildx/src/builder-lifecycle.ts
-async function findBuilder(cli, name, timeouts) {
-  let result = await cli.run(["inspect", name], { timeoutMs: timeouts.inspect });
-  if (result.exitCode === 0) return parseInspect(result.stdout);
-  if (!isNoBuilder(result))
-    throw new QusError("QUS_EXEC_FAILED", `could not look up builder ${name}: ${tail(result)}`, {
-      hint: `see what buildx says: ${cli.display(["inspect", name])}`
-    });
-}
-async function refreshNodes(cli, name, timeouts) {
-  let args = ["stop", name], result = await cli.run(args, { timeoutMs: timeouts.stop });
-  if (result.exitCode !== 0)
-    throw isNoBuilder(result) ? builderGone(name, "restarting it") : new QusError("QUS_EXEC_FAILED", `could not restart builder ${name}: ${tail(result)}`, {
-      hint: `see what buildx says: ${cli.display(args)}`
-    });
-}
-async function bootstrapBuilder(cli, name, timeouts) {
-  let args = inspectArgs(name), result = await cli.run(args, { timeoutMs: timeouts.bootstrap });
-  if (result.exitCode !== 0) {
-    if (isNoBuilder(result)) throw builderGone(name, "bootstrapping it");
-    let detail = lastError(result), output = `${result.stderr}
-${result.stdout}`;
-    if (isPullFailure(output)) {
-      let image = /pulling image (\S+)/i.exec(output)?.[1];
-      throw new QusError(
-        "QUS_IMAGE_MISSING",
-        `could not bootstrap builder ${name}: its BuildKit image${image ? ` ${image}` : ""} cannot be pulled: ${detail}`,
-        {
-          hint: `the docker-container driver runs ${image ?? "moby/buildkit"} on the engine: load it there (docker load), or name one the engine has with --driver-opt image=REF`
-        }
-      );
-    }
-    throw new QusError("QUS_EXEC_FAILED", `could not bootstrap builder ${name}: ${detail}`, {
-      hint: `see what buildx says: ${cli.display(args)}`
-    });
-  }
-  return parseInspect(result.stdout);
-}
-function isPullFailure(output) {
-  return /pulling image/i.test(output) && /pull access denied|manifest unknown|not found|no such host|dial tcp|i\/o timeout|connection refused|TLS handshake|unauthorized|Error response from daemon: Get /i.test(
-    output
-  );
-}
-function builderGone(name, doing) {
-  return new QusError("QUS_EXEC_FAILED", `builder ${name} was removed by another process while qus was ${doing}`, {
-    hint: "run qus buildx again once nothing else removes the builder"
-  });
-}
-async function mustSucceed(cli, args, what, timeoutMs) {
-  let result = await cli.run(args, { timeoutMs });
-  if (result.exitCode !== 0)
-    throw new QusError("QUS_EXEC_FAILED", `${what}: ${tail(result)}`, {
-      hint: `see what buildx says: ${cli.display(args)}`
-    });
-}
-
-// ../buildx/src/engine.ts
-var INFO_ARGS = ["info", "--format", "{{json .}}"];
-async function checkEngine(cli, context, timeoutMs) {
-  let command = cli.displayDocker(INFO_ARGS), where2 = endpoint(context), result;
+// ../core/src/runner/docker-identity.ts
+var text = (value) => typeof value == "string" && value !== "" ? value : void 0;
+function readDockerIdentity(json) {
+  let value;
   try {
-    result = await cli.docker(INFO_ARGS, { timeoutMs });
-  } catch (error2) {
-    throw isQusError(error2) && error2.code === "QUS_TIMEOUT" ? new QusError(
-      "QUS_ENGINE_UNREACHABLE",
-      `the docker engine at ${where2} does not answer: ${command} got no reply within ${seconds(timeoutMs)}`,
-      { hint: "check that dockerd runs and that DOCKER_HOST / --context point at it", cause: error2 }
-    ) : error2;
-  }
-  let output = `${result.stderr}
-${result.stdout}`;
-  if (context !== void 0 && /context .*(not found|does not exist)/i.test(output))
-    throw new QusError("QUS_USAGE", `--context ${JSON.stringify(context)}: no such docker context`, {
-      hint: "list the contexts with: docker context ls"
-    });
-  let info2;
-  try {
-    info2 = JSON.parse(result.stdout.trim() || "null") ?? void 0;
+    value = JSON.parse(json.trim() || "null");
   } catch {
-    info2 = void 0;
+    return;
   }
-  if (result.exitCode === 0 && (typeof info2 != "object" || info2 === null))
-    throw unreadableInfo("docker", result.stdout);
-  if (result.exitCode !== 0 || !info2?.ServerVersion) {
-    let detail = info2?.ServerErrors?.join("; ") || tail(result) || `exit code ${result.exitCode ?? result.signal}`;
-    throw new QusError("QUS_ENGINE_UNREACHABLE", `cannot reach the docker engine at ${where2}: ${detail}`, {
-      hint: "start the engine (dockerd), or point DOCKER_HOST / --context at a running one"
-    });
-  }
+  if (typeof value != "object" || value === null) return;
+  let info2 = value, client = typeof info2.ClientInfo == "object" && info2.ClientInfo !== null ? info2.ClientInfo : {}, id = text(info2.ID), serverVersion = text(info2.ServerVersion), clientContext = text(client.Context);
   return {
-    context: context ?? info2.ClientInfo?.Context ?? "default",
-    serverVersion: info2.ServerVersion,
-    ...info2.ID ? { id: info2.ID } : {}
-  };
-}
-async function engineIdAt(exec, endpoint2, timeoutMs) {
-  let target = endpoint2.includes("://") ? ["--host", endpoint2] : ["--context", endpoint2], result = await exec("docker", [...target, ...INFO_ARGS], { timeoutMs }).catch(() => {
-  });
-  if (result?.exitCode === 0)
-    try {
-      let id = JSON.parse(result.stdout.trim() || "null")?.ID;
-      return typeof id == "string" && id !== "" ? id : void 0;
-    } catch {
-      return;
-    }
-}
-function endpoint(context) {
-  return context !== void 0 ? `context ${context}` : process.env.DOCKER_HOST ?? process.env.DOCKER_CONTEXT ?? "the default endpoint";
-}
-
-// ../buildx/src/node-engines.ts
-var ENGINE_ADDRESS = /^(unix|tcp|ssh|npipe|fd):\/\//;
-async function otherNodeEngines(nodes, engine, exec, timeoutMs) {
-  if (engine.id === void 0) return [];
-  let endpoints = [];
-  for (let node of nodes) {
-    let endpoint2 = node.endpoint;
-    endpoint2 && endpoint2 !== engine.context && !endpoints.some((seen2) => seen2.endpoint === endpoint2) && endpoints.push({ node: node.name, endpoint: endpoint2 });
-  }
-  let ids = await Promise.all(endpoints.map(({ endpoint: endpoint2 }) => engineIdAt(exec, endpoint2, timeoutMs))), seen = /* @__PURE__ */ new Set([engine.id]);
-  return endpoints.filter((_, i) => {
-    let id = ids[i];
-    return id === void 0 ? !0 : seen.has(id) ? !1 : (seen.add(id), !0);
-  });
-}
-async function ensureNodeEngines(options, endpoints, requested, exec) {
-  let platforms = [...new Set(requested.map((item) => canonicalPlatform(item.target)))];
-  return Promise.all(
-    endpoints.map(async ({ node, endpoint: endpoint2 }) => {
-      try {
-        if (!options.nodeBinfmtDriver && endpoint2.includes("://") && !ENGINE_ADDRESS.test(endpoint2))
-          throw new QusError("QUS_USAGE", `node ${node}'s endpoint ${endpoint2} is not a docker engine qus can reach`, {
-            hint: "binfmt on that node's kernel is proven by the builds only; ensure it there with qus ensure"
-          });
-        let runner = createDockerCliRunner(
-          endpoint2.includes("://") ? { host: endpoint2, exec } : { context: endpoint2, exec }
-        ), driver = options.nodeBinfmtDriver?.(endpoint2) ?? createContainerDriver({ runner, image: options.image, privileged: options.privileged }), report = await ensure({ platforms, replace: options.replace, dryRun: options.dryRun, driver });
-        return { node, endpoint: endpoint2, report };
-      } catch (error2) {
-        let message = error2 instanceof Error ? error2.message : String(error2);
-        return isQusError(error2) ? { node, endpoint: endpoint2, error: { code: error2.code, message, ...error2.hint ? { hint: error2.hint } : {} } } : { node, endpoint: endpoint2, error: { code: "QUS_EXEC_FAILED", message } };
-      }
-    })
-  );
-}
-
-// ../buildx/src/ensure-binfmt.ts
-async function ensureBinfmtEverywhere(run2, engine, exec, existing) {
-  let { options, requested, driver, timeouts } = run2, timedOut = [], binfmt = await ensureBinfmt(options, requested, watchTimeouts(exec.engineExec, timedOut), timedOut), nodeBinfmt = existing && driver === "docker-container" ? await ensureNodeEngines(
-    options,
-    await otherNodeEngines(existing.nodes, engine, exec.exec, timeouts.info),
-    requested,
-    exec.exec
-  ) : [], native = new Set(binfmt.platforms.filter((p) => p.action === "native").map((p) => p.cpu)), binfmtChanged = [binfmt, ...nodeBinfmt.flatMap((node) => node.report ?? [])].some(
-    (report) => report.platforms.some((p) => ["register", "replace", "enable"].includes(p.action))
-  ), nodesOk = nodeBinfmt.every((node) => node.report?.ok === !0), warnings = timedOut.map((what) => `while ensuring binfmt, ${what}`);
-  return { binfmt, nodeBinfmt, native, binfmtChanged, nodesOk, warnings };
-}
-async function ensureBinfmt(options, requested, exec, timedOut) {
-  try {
-    return await ensure({
-      platforms: [...new Set(requested.map((item) => canonicalPlatform(item.target)))],
-      replace: options.replace,
-      dryRun: options.dryRun,
-      driver: options.binfmtDriver ?? createContainerDriver({
-        runner: createDockerCliRunner({ context: options.context, exec }),
-        image: options.image,
-        privileged: options.privileged
-      })
-    });
-  } catch (error2) {
-    if (timedOut.length === 0) throw error2;
-    let code = isQusError(error2) && error2.code !== "QUS_EXEC_FAILED" && error2.kind !== "operation" ? error2.code : "QUS_TIMEOUT", message = isQusError(error2) || error2 instanceof Error ? error2.message : String(error2);
-    throw new QusError(code, `${message} (${timedOut.join("; ")})`, {
-      hint: isQusError(error2) ? error2.hint : void 0,
-      cause: error2
-    });
-  }
-}
-function watchTimeouts(exec, timedOut) {
-  return async (file, args, execOptions) => {
-    let result = await exec(file, args, execOptions);
-    if (result.timedOut) {
-      let limit = execOptions?.timeoutMs === void 0 ? "its timeout" : seconds(execOptions.timeoutMs);
-      timedOut.push(`${formatCommand([file, ...args])} did not finish within ${limit} and was killed`);
-    }
-    return result;
+    ...id ? { id } : {},
+    ...serverVersion ? { serverVersion } : {},
+    serverErrors: Array.isArray(info2.ServerErrors) ? info2.ServerErrors.map(String) : [],
+    ...clientContext ? { clientContext } : {}
   };
 }
 
@@ -17332,6 +17746,351 @@ function builderName(driver, context, options) {
     return context;
   }
   return options.builder ?? "qus";
+}
+
+// ../buildx/src/builder-choice.ts
+var MULTI_PLATFORM_BUILDER = "qus";
+function chooseBuilder(options, engine, platforms) {
+  let refusesSeveral = platforms.length > 1 && !engine.containerdStore;
+  if (options.driver === void 0 && options.builder === void 0 && refusesSeveral)
+    return {
+      name: MULTI_PLATFORM_BUILDER,
+      driver: "docker-container",
+      use: !0,
+      reason: `the engine's own builder (${engine.context}, docker driver) cannot build ${platforms.length} platforms at once on the classic image store: builder ${MULTI_PLATFORM_BUILDER} (docker-container) is used instead, and made current once proven`
+    };
+  let driver = options.driver ?? "docker", name = builderName(driver, engine.context, options);
+  if (driver === "docker" && refusesSeveral) throw cannotBuildTogether(name, platforms);
+  return { name, driver, use: options.use === !0 };
+}
+function cannotBuildTogether(name, platforms) {
+  let list = platforms.join(",");
+  return new QusError(
+    "QUS_VERIFY_FAILED",
+    `builder ${name} (docker driver) cannot build ${list} in one build: the engine keeps images in the classic image store, where buildx refuses a multi-platform build ("Multi-platform build is not supported for the docker driver"), so a build of these platforms together would fail`,
+    {
+      hint: `use a docker-container builder by name: qus buildx --platforms ${list} --name ${MULTI_PLATFORM_BUILDER} --driver docker-container --use (or leave out --driver and --name: qus then makes one); or turn on the engine's containerd image store ("features": {"containerd-snapshotter": true} in /etc/docker/daemon.json, then restart dockerd)`
+    }
+  );
+}
+
+// ../buildx/src/buildx-command.ts
+var DEFAULT_TIMEOUTS = {
+  info: 2e4,
+  inspect: 3e4,
+  create: 6e4,
+  bootstrap: 3e5,
+  build: 18e4,
+  use: 3e4,
+  stop: 6e4
+};
+function buildxCliOn(engine) {
+  let { program } = engine, displayDocker = (args) => engine.display(args);
+  function judged2(outcome, command, timeoutMs) {
+    if (outcome.kind === "not-installed")
+      throw new QusError("QUS_ENGINE_UNREACHABLE", `the docker client (${program}) is not installed`, {
+        hint: "install the docker CLI and its buildx plugin"
+      });
+    if (outcome.kind === "timed-out") throw timeoutError(command, timeoutMs, outcome.result);
+    return outcome.result;
+  }
+  return {
+    engine,
+    async run(args, { timeoutMs }) {
+      let outcome = await engine.buildx(args, { timeoutMs });
+      if (outcome.kind === "refused" && outcome.failure === "buildx-missing")
+        throw new QusError("QUS_ENGINE_UNREACHABLE", "docker buildx is not installed", {
+          hint: "install the buildx plugin (package docker-buildx on Debian 13 and Ubuntu; bash tools/setup-docker.sh in qus's repository does it on Debian 12)"
+        });
+      return judged2(outcome, engine.displayBuildx(args), timeoutMs);
+    },
+    docker: async (args, { timeoutMs }) => judged2(await engine.run(args, { timeoutMs }), displayDocker(args), timeoutMs),
+    display: (args) => engine.displayBuildx(args),
+    displayDocker,
+    runSync: (args, { timeoutMs }) => engine.buildxSync(args, { timeoutMs })
+  };
+}
+function timeoutError(command, timeoutMs, result2) {
+  let detail = result2 ? tail(result2) : "";
+  return new QusError(
+    "QUS_TIMEOUT",
+    `${command} did not finish within ${seconds(timeoutMs)} and was killed${detail ? ` (last output: ${detail})` : ""}`,
+    { hint: "check that the docker engine answers (docker info) and is not overloaded, then run again" }
+  );
+}
+function seconds(ms) {
+  return `${Number((ms / 1e3).toFixed(1))} s`;
+}
+function createArgs2(name, driver, driverOpts, use, node) {
+  return [
+    "create",
+    "--name",
+    name,
+    ...node ? ["--node", node] : [],
+    "--driver",
+    driver,
+    ...driverOpts.flatMap((opt) => ["--driver-opt", opt]),
+    ...use ? ["--use"] : []
+  ];
+}
+function inspectArgs(name) {
+  return ["inspect", "--bootstrap", name];
+}
+function proofBuildArgs(builder, platform2, contextDir) {
+  return [
+    "build",
+    "--builder",
+    builder,
+    "--platform",
+    platform2,
+    "--no-cache",
+    "--progress",
+    "plain",
+    "--output",
+    "type=cacheonly",
+    contextDir
+  ];
+}
+function togetherBuildArgs(builder, platforms, contextDir) {
+  return [
+    "build",
+    "--builder",
+    builder,
+    "--platform",
+    platforms.join(","),
+    "--no-cache",
+    "--progress",
+    "plain",
+    "--output",
+    "type=cacheonly",
+    contextDir
+  ];
+}
+function tail(result2, lines2 = 3) {
+  return (result2.stderr || result2.stdout).trim().split(`
+`).slice(-lines2).join(" ").trim();
+}
+function lastError(result2) {
+  return buildxErrorLine(result2) ?? tail(result2);
+}
+function isNoBuilder(result2) {
+  return classifyEngineOutput(result2) === "no-such-builder";
+}
+
+// ../buildx/src/inspect.ts
+function parseInspect(stdout) {
+  let builder = { name: "", driver: "" }, nodes = [], inNodes = !1;
+  for (let line of stdout.split(`
+`)) {
+    let colon = line.indexOf(":");
+    if (/^\s/.test(line) || colon < 0) continue;
+    let key = line.slice(0, colon).trim().toLowerCase(), value = line.slice(colon + 1).trim(), node = nodes.at(-1);
+    if (key === "nodes") inNodes = !0;
+    else if (!inNodes)
+      key === "name" ? builder.name = value : key === "driver" && (builder.driver = value);
+    else if (key === "name")
+      nodes.push({ name: value, status: "unknown", platforms: [], preferred: [], errors: [] });
+    else if (node) {
+      if (key === "endpoint") node.endpoint = value;
+      else if (key === "status") node.status = value;
+      else if (key === "buildkit" || key === "buildkit version") node.buildkit = value;
+      else if (key === "error") node.errors.push(value);
+      else if (key === "platforms")
+        for (let item of value.split(",").map((platform2) => platform2.trim())) {
+          if (!item) continue;
+          let platform2 = item.replaceAll("*", "");
+          node.platforms.push(platform2), item.includes("*") && node.preferred.push(platform2);
+        }
+    }
+  }
+  return { ...builder, nodes };
+}
+
+// ../buildx/src/builder-lifecycle.ts
+async function findBuilder(cli, name, timeouts) {
+  let result2 = await cli.run(["inspect", name], { timeoutMs: timeouts.inspect });
+  if (result2.exitCode === 0) return parseInspect(result2.stdout);
+  if (!isNoBuilder(result2))
+    throw new QusError("QUS_EXEC_FAILED", `could not look up builder ${name}: ${tail(result2)}`, {
+      hint: `see what buildx says: ${cli.display(["inspect", name])}`
+    });
+}
+async function refreshNodes(cli, name, timeouts) {
+  let args = ["stop", name], result2 = await cli.run(args, { timeoutMs: timeouts.stop });
+  if (result2.exitCode !== 0)
+    throw isNoBuilder(result2) ? builderGone(name, "restarting it") : new QusError("QUS_EXEC_FAILED", `could not restart builder ${name}: ${tail(result2)}`, {
+      hint: `see what buildx says: ${cli.display(args)}`
+    });
+}
+async function bootstrapBuilder(cli, name, timeouts) {
+  let args = inspectArgs(name), result2 = await cli.run(args, { timeoutMs: timeouts.bootstrap });
+  if (result2.exitCode !== 0) {
+    if (isNoBuilder(result2)) throw builderGone(name, "bootstrapping it");
+    let detail = lastError(result2), pull2 = buildxPullFailure(`${result2.stderr}
+${result2.stdout}`);
+    if (pull2) {
+      let { image } = pull2;
+      throw new QusError(
+        "QUS_IMAGE_MISSING",
+        `could not bootstrap builder ${name}: its BuildKit image${image ? ` ${image}` : ""} cannot be pulled: ${detail}`,
+        {
+          hint: `the docker-container driver runs ${image ?? "moby/buildkit"} on the engine: load it there (docker load), or name one the engine has with --driver-opt image=REF`
+        }
+      );
+    }
+    throw new QusError("QUS_EXEC_FAILED", `could not bootstrap builder ${name}: ${detail}`, {
+      hint: `see what buildx says: ${cli.display(args)}`
+    });
+  }
+  return parseInspect(result2.stdout);
+}
+function builderGone(name, doing) {
+  return new QusError("QUS_EXEC_FAILED", `builder ${name} was removed by another process while qus was ${doing}`, {
+    hint: "run qus buildx again once nothing else removes the builder"
+  });
+}
+async function mustSucceed(cli, args, what, timeoutMs) {
+  let result2 = await cli.run(args, { timeoutMs });
+  if (result2.exitCode !== 0)
+    throw new QusError("QUS_EXEC_FAILED", `${what}: ${tail(result2)}`, {
+      hint: `see what buildx says: ${cli.display(args)}`
+    });
+}
+
+// ../buildx/src/image-store.ts
+function usesContainerdStore(infoJson) {
+  let info2;
+  try {
+    info2 = JSON.parse(infoJson.trim() || "null");
+  } catch {
+    return !1;
+  }
+  let status2 = typeof info2 == "object" && info2 !== null ? info2.DriverStatus : [];
+  return Array.isArray(status2) ? status2.some(
+    (pair) => Array.isArray(pair) && pair[0] === "driver-type" && String(pair[1]).startsWith("io.containerd.snapshotter")
+  ) : !1;
+}
+
+// ../buildx/src/engine.ts
+async function checkEngine(cli, context, timeoutMs) {
+  let where2 = describeEndpoint(context), outcome = await cli.engine.info(timeoutMs);
+  if (outcome.kind === "not-installed")
+    throw new QusError("QUS_ENGINE_UNREACHABLE", `the docker client (${cli.engine.program}) is not installed`, {
+      hint: "install the docker CLI and its buildx plugin"
+    });
+  if (outcome.kind === "timed-out")
+    throw new QusError(
+      "QUS_ENGINE_UNREACHABLE",
+      `the docker engine at ${where2} does not answer: ${cli.engine.display(ENGINE_INFO_ARGS.docker)} got no reply within ${seconds(timeoutMs)}`,
+      { hint: "check that dockerd runs and that DOCKER_HOST / --context point at it" }
+    );
+  if (context !== void 0 && outcome.kind === "refused" && outcome.failure === "no-such-context")
+    throw new QusError("QUS_USAGE", `--context ${JSON.stringify(context)}: no such docker context`, {
+      hint: "list the contexts with: docker context ls"
+    });
+  let { result: result2 } = outcome, info2 = readDockerIdentity(result2.stdout);
+  if (result2.exitCode === 0 && info2 === void 0) throw unreadableInfo("docker", result2.stdout);
+  if (result2.exitCode !== 0 || !info2?.serverVersion) {
+    let detail = info2?.serverErrors.join("; ") || tail(result2) || `exit code ${result2.exitCode ?? result2.signal}`;
+    throw new QusError("QUS_ENGINE_UNREACHABLE", `cannot reach the docker engine at ${where2}: ${detail}`, {
+      hint: "start the engine (dockerd), or point DOCKER_HOST / --context at a running one"
+    });
+  }
+  return {
+    context: context ?? info2.clientContext ?? "default",
+    serverVersion: info2.serverVersion,
+    containerdStore: usesContainerdStore(result2.stdout),
+    ...info2.id ? { id: info2.id } : {}
+  };
+}
+async function engineIdAt(command, timeoutMs) {
+  let outcome = await command.info(timeoutMs).catch(() => {
+  });
+  if (!(outcome?.kind !== "ran" || outcome.result.exitCode !== 0))
+    return readDockerIdentity(outcome.result.stdout)?.id;
+}
+
+// ../buildx/src/node-engines.ts
+var ENGINE_ADDRESS = /^(unix|tcp|ssh|npipe|fd):\/\//;
+async function otherNodeEngines(nodes, engine, exec, timeoutMs) {
+  if (engine.id === void 0) return [];
+  let endpoints = [];
+  for (let node of nodes) {
+    let endpoint = node.endpoint;
+    if (endpoint && endpoint !== engine.context && !endpoints.some((seen2) => seen2.endpoint === endpoint)) {
+      let target = endpoint.includes("://") ? { host: endpoint } : { context: endpoint };
+      endpoints.push({ node: node.name, endpoint, command: engineCommand({ ...target, exec }) });
+    }
+  }
+  let ids = await Promise.all(endpoints.map(({ command }) => engineIdAt(command, timeoutMs))), seen = /* @__PURE__ */ new Set([engine.id]);
+  return endpoints.filter((_, i) => {
+    let id = ids[i];
+    return id === void 0 ? !0 : seen.has(id) ? !1 : (seen.add(id), !0);
+  });
+}
+async function ensureNodeEngines(options, endpoints, requested, exec) {
+  let platforms = [...new Set(requested.map((item) => canonicalPlatform(item.target)))];
+  return Promise.all(
+    endpoints.map(async ({ node, endpoint, command }) => {
+      try {
+        if (!options.nodeBinfmtDriver && endpoint.includes("://") && !ENGINE_ADDRESS.test(endpoint))
+          throw new QusError("QUS_USAGE", `node ${node}'s endpoint ${endpoint} is not a docker engine qus can reach`, {
+            hint: "binfmt on that node's kernel is proven by the builds only; ensure it there with qus ensure"
+          });
+        let runner = createDockerCliRunner(
+          endpoint.includes("://") ? { host: endpoint, exec, command } : { context: endpoint, exec, command }
+        ), driver = options.nodeBinfmtDriver?.(endpoint) ?? createContainerDriver({ runner, image: options.image, privileged: options.privileged }), report = await ensure({ platforms, replace: options.replace, dryRun: options.dryRun, driver });
+        return { node, endpoint, report };
+      } catch (error2) {
+        let message = error2 instanceof Error ? error2.message : String(error2);
+        return isQusError(error2) ? { node, endpoint, error: { code: error2.code, message, ...error2.hint ? { hint: error2.hint } : {} } } : { node, endpoint, error: { code: "QUS_EXEC_FAILED", message } };
+      }
+    })
+  );
+}
+
+// ../buildx/src/ensure-binfmt.ts
+async function ensureBinfmtEverywhere(run2, engine, exec, existing) {
+  let { options, requested, driver, timeouts, cli } = run2, timedOut2 = [], binfmt = await ensureBinfmt(options, requested, cli.engine.withExec(watchTimeouts(exec, timedOut2)), timedOut2), nodeBinfmt = existing && driver === "docker-container" ? await ensureNodeEngines(
+    options,
+    await otherNodeEngines(existing.nodes, engine, exec, timeouts.info),
+    requested,
+    exec
+  ) : [], native = new Set(binfmt.platforms.filter((p) => p.action === "native").map((p) => p.cpu)), binfmtChanged = [binfmt, ...nodeBinfmt.flatMap((node) => node.report ?? [])].some(
+    (report) => report.platforms.some((p) => ["register", "replace", "enable"].includes(p.action))
+  ), nodesOk = nodeBinfmt.every((node) => node.report?.ok === !0), warnings = timedOut2.map((what) => `while ensuring binfmt, ${what}`);
+  return { binfmt, nodeBinfmt, native, binfmtChanged, nodesOk, warnings };
+}
+async function ensureBinfmt(options, requested, command, timedOut2) {
+  try {
+    return await ensure({
+      platforms: [...new Set(requested.map((item) => canonicalPlatform(item.target)))],
+      replace: options.replace,
+      dryRun: options.dryRun,
+      driver: options.binfmtDriver ?? createContainerDriver({
+        runner: createDockerCliRunner({ context: options.context, exec: command.exec, command }),
+        image: options.image,
+        privileged: options.privileged
+      })
+    });
+  } catch (error2) {
+    if (timedOut2.length === 0) throw error2;
+    let code = isQusError(error2) && error2.code !== "QUS_EXEC_FAILED" && error2.kind !== "operation" ? error2.code : "QUS_TIMEOUT", message = isQusError(error2) || error2 instanceof Error ? error2.message : String(error2);
+    throw new QusError(code, `${message} (${timedOut2.join("; ")})`, {
+      hint: isQusError(error2) ? error2.hint : void 0,
+      cause: error2
+    });
+  }
+}
+function watchTimeouts(exec, timedOut2) {
+  return async (file, args, execOptions) => {
+    let result2 = await exec(file, args, execOptions);
+    if (result2.timedOut) {
+      let limit = execOptions?.timeoutMs === void 0 ? "its timeout" : seconds(execOptions.timeoutMs);
+      timedOut2.push(`${formatCommand([file, ...args])} did not finish within ${limit} and was killed`);
+    }
+    return result2;
+  };
 }
 
 // ../buildx/src/created-builder.ts
@@ -17413,7 +18172,6 @@ function failureContext(target, failure, detail, binfmt) {
 
 // ../buildx/src/prepare-builder.ts
 import { randomBytes as randomBytes2 } from "node:crypto";
-var CREATE_RACE = /existing instance|did you mean to append/i;
 async function prepareBuilder(run2, exists2, binfmtChanged) {
   let { cli, name, driver, options, timeouts } = run2;
   if (driver === "docker") return { refreshed: !1, warnings: [] };
@@ -17426,54 +18184,58 @@ async function prepareBuilder(run2, exists2, binfmtChanged) {
 async function createBuilder(run2) {
   let { cli, name, driver, options, timeouts } = run2, warnings = [], node = `${name}-qus-${randomBytes2(4).toString("hex")}`, args = createArgs2(name, driver, options.driverOpts ?? [], !1, node);
   for (let attempt = 1; ; attempt++) {
-    let result;
+    let result2;
     try {
-      result = await cli.run(args, { timeoutMs: timeouts.create });
+      result2 = await cli.run(args, { timeoutMs: timeouts.create });
     } catch (error2) {
       let removal = await removeCreated(cli, { name, node }, timeouts);
       throw removal.outcome === "removed" || removal.outcome === "failed" ? withRemoval(error2, removal, { name, node }, cli) : error2;
     }
-    if (result.exitCode === 0) return { created: { name, node }, refreshed: !1, warnings };
+    if (result2.exitCode === 0) return { created: { name, node }, refreshed: !1, warnings };
     let now = await cli.run(["inspect", name], { timeoutMs: timeouts.inspect });
     if (now.exitCode === 0)
       return isOwn(now.stdout, { name, node }) ? { created: { name, node }, refreshed: !1, warnings } : (warnings.push(`builder ${name} was created by another process meanwhile: used as it is`), { refreshed: !1, warnings });
-    if (attempt >= 2 || !CREATE_RACE.test(`${result.stderr}
-${result.stdout}`))
-      throw createFailure(cli, name, args, result);
+    if (attempt >= 2 || !isBuilderCreateRace(result2))
+      throw createFailure(cli, name, args, result2);
   }
 }
-function createFailure(cli, name, args, result) {
-  let detail = lastError(result);
-  return /invalid|parse error|failed to initialize builder|unknown/i.test(detail) ? new QusError("QUS_USAGE", `buildx refused the driver options of builder ${name}: ${detail}`, {
+function createFailure(cli, name, args, result2) {
+  let detail = lastError(result2);
+  return isRefusedBuilderOptions(detail) ? new QusError("QUS_USAGE", `buildx refused the driver options of builder ${name}: ${detail}`, {
     hint: `check the --driver-opt values (key=value, as buildx's docker-container driver takes them); the command was: ${cli.display(args)}`
   }) : new QusError("QUS_EXEC_FAILED", `could not create builder ${name}: ${detail}`, {
     hint: `see what buildx says: ${cli.display(args)}`
   });
 }
 
+// ../buildx/src/prove-together.ts
+import { chmodSync as chmodSync4, mkdtempSync as mkdtempSync4, rmSync as rmSync6, writeFileSync as writeFileSync6 } from "node:fs";
+import { tmpdir as tmpdir4 } from "node:os";
+import { join as join13 } from "node:path";
+
 // ../buildx/src/prove.ts
 import { chmodSync as chmodSync3, mkdtempSync as mkdtempSync3, rmSync as rmSync5, writeFileSync as writeFileSync5 } from "node:fs";
-import { constants as constants2, tmpdir as tmpdir3 } from "node:os";
-import { join as join11 } from "node:path";
+import { constants as constants3, tmpdir as tmpdir3 } from "node:os";
+import { join as join12 } from "node:path";
 var PROOF_DOCKERFILE = `FROM scratch
 COPY probe /probe
 RUN ["/probe"]
 `;
 async function proveOne(cli, builder, platform2, target, options = {}) {
-  let dir = mkdtempSync3(join11(tmpdir3(), "qus-proof-")), forget = onInterrupt(() => rmSync5(dir, { recursive: !0, force: !0 }));
+  let dir = mkdtempSync3(join12(tmpdir3(), "qus-proof-")), forget = onInterrupt(() => rmSync5(dir, { recursive: !0, force: !0 }));
   try {
-    writeFileSync5(join11(dir, "Dockerfile"), PROOF_DOCKERFILE), writeFileSync5(join11(dir, "probe"), buildProbe(target.cpu)), chmodSync3(join11(dir, "probe"), 493);
-    let args = proofBuildArgs(builder, platform2, dir), result;
+    writeFileSync5(join12(dir, "Dockerfile"), PROOF_DOCKERFILE), writeFileSync5(join12(dir, "probe"), buildProbe(target.cpu)), chmodSync3(join12(dir, "probe"), 493);
+    let args = proofBuildArgs(builder, platform2, dir), result2;
     try {
-      result = await cli.run(args, { timeoutMs: options.timeoutMs ?? DEFAULT_TIMEOUTS.build });
+      result2 = await cli.run(args, { timeoutMs: options.timeoutMs ?? DEFAULT_TIMEOUTS.build });
     } catch (error2) {
       if (isQusError(error2) && error2.code === "QUS_TIMEOUT")
         return { platform: platform2, proven: !1, failure: "timeout", detail: error2.message, code: "QUS_TIMEOUT" };
       throw error2;
     }
-    if (result.exitCode === 0) return { platform: platform2, proven: !0 };
-    if (isNoBuilder(result)) throw builderRemoved(builder);
-    return { platform: platform2, proven: !1, ...probeOutcome(result), code: "QUS_EXEC_FAILED" };
+    if (result2.exitCode === 0) return { platform: platform2, proven: !0 };
+    if (isNoBuilder(result2)) throw builderRemoved(builder);
+    return { platform: platform2, proven: !1, ...probeOutcome(result2), code: "QUS_EXEC_FAILED" };
   } finally {
     forget(), rmSync5(dir, { recursive: !0, force: !0 });
   }
@@ -17483,54 +18245,19 @@ function builderRemoved(builder) {
     hint: "run qus buildx again once nothing else removes the builder"
   });
 }
-function togetherDockerfile(platforms) {
-  let stages = platforms.map(
-    (platform2, i) => [`FROM --platform=${platform2} scratch AS p${i}`, `COPY probe-${i} /probe`, 'RUN ["/probe"]'].join(`
-`)
-  ), last = ["FROM scratch", ...platforms.map((_, i) => `COPY --from=p${i} /probe /p${i}`)].join(`
-`);
-  return `${[...stages, last].join(`
-`)}
-`;
-}
-async function proveTogether(cli, builder, platforms, options = {}) {
-  let dir = mkdtempSync3(join11(tmpdir3(), "qus-proof-")), forget = onInterrupt(() => rmSync5(dir, { recursive: !0, force: !0 }));
-  try {
-    writeFileSync5(join11(dir, "Dockerfile"), togetherDockerfile(platforms.map((item) => item.platform))), platforms.forEach((item, i) => {
-      writeFileSync5(join11(dir, `probe-${i}`), buildProbe(item.target.cpu)), chmodSync3(join11(dir, `probe-${i}`), 493);
-    });
-    let result;
-    try {
-      result = await cli.run(togetherBuildArgs(builder, dir), {
-        timeoutMs: options.timeoutMs ?? DEFAULT_TIMEOUTS.build
-      });
-    } catch (error2) {
-      if (isQusError(error2) && error2.code === "QUS_TIMEOUT") return !1;
-      throw error2;
-    }
-    if (result.exitCode === 0) return !0;
-    if (isNoBuilder(result)) throw builderRemoved(builder);
-    return !1;
-  } finally {
-    forget(), rmSync5(dir, { recursive: !0, force: !0 });
-  }
-}
-async function proveMany(cli, builder, platforms, options = {}) {
-  return options.together !== !1 && platforms.length > 1 && await proveTogether(cli, builder, platforms, options) ? platforms.map(({ platform: platform2 }) => ({ platform: platform2, proven: !0 })) : proveAll(cli, builder, platforms, options);
-}
 var EXEC_ERRORS = {
   "exec format error": "no-handler",
   "no such file or directory": "interpreter-unreachable"
 };
-function probeOutcome(result) {
-  let output = `${result.stdout}
-${result.stderr}`, status2 = /\[\/probe\]: exit code: (\d+)|"\/probe" did not complete successfully: exit code: (\d+)/.exec(output), code = Number(status2?.[1] ?? status2?.[2]);
-  if (!status2 || !Number.isInteger(code)) return { detail: lastError(result) };
-  let execError = /^(?:#\d+ )?[\d.]+ (exec \/probe: (.+))$/m.exec(output), kind = EXEC_ERRORS[execError?.[2]?.trim() ?? ""];
-  return kind && execError ? { failure: kind, detail: execError[1]?.trim() ?? "" } : code > 128 ? { failure: "crashed", detail: signalName(code - 128) } : { failure: "exit-status", detail: `status ${code}${execError ? `: ${execError[1]?.trim()}` : ""}` };
+function probeOutcome(result2) {
+  let end = probeStepEnd(`${result2.stdout}
+${result2.stderr}`);
+  if (!end) return { detail: lastError(result2) };
+  let kind = EXEC_ERRORS[end.errno ?? ""];
+  return kind && end.execLine !== void 0 ? { failure: kind, detail: end.execLine } : end.status > 128 ? { failure: "crashed", detail: signalName(end.status - 128) } : { failure: "exit-status", detail: `status ${end.status}${end.execLine ? `: ${end.execLine}` : ""}` };
 }
 function signalName(signal) {
-  return Object.entries(constants2.signals).find(([, number]) => number === signal)?.[0] ?? `signal ${signal}`;
+  return Object.entries(constants3.signals).find(([, number]) => number === signal)?.[0] ?? `signal ${signal}`;
 }
 async function proveAll(cli, builder, platforms, options = {}) {
   let proofs = new Array(platforms.length), next = 0, failure, worker = async () => {
@@ -17546,6 +18273,60 @@ async function proveAll(cli, builder, platforms, options = {}) {
   };
   if (await Promise.all(Array.from({ length: Math.min(options.parallel ?? 2, platforms.length) }, worker)), failure) throw failure.error;
   return proofs;
+}
+
+// ../buildx/src/prove-together.ts
+var TOGETHER_DOCKERFILE = [
+  "FROM scratch",
+  "ARG TARGETARCH",
+  "ARG TARGETVARIANT",
+  // Dockerfile variables, expanded by BuildKit for each platform of the build.
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: Dockerfile syntax, not a JavaScript template
+  "COPY probe-${TARGETARCH}${TARGETVARIANT} /probe",
+  'RUN ["/probe"]',
+  ""
+].join(`
+`), DEFAULT_VARIANT = { arm64: "v8", arm: "v7", amd64: "v1" };
+function probeFileNames(platform2) {
+  let [, arch2 = "", variant = ""] = platform2.split("/"), fallback = DEFAULT_VARIANT[arch2], names = [`probe-${arch2}${variant}`];
+  return fallback && variant === "" && names.push(`probe-${arch2}${fallback}`), fallback && variant === fallback && names.push(`probe-${arch2}`), names;
+}
+async function proveTogether(cli, builder, platforms, options = {}) {
+  let dir = mkdtempSync4(join13(tmpdir4(), "qus-proof-")), forget = onInterrupt(() => rmSync6(dir, { recursive: !0, force: !0 }));
+  try {
+    writeFileSync6(join13(dir, "Dockerfile"), TOGETHER_DOCKERFILE);
+    let probes2 = /* @__PURE__ */ new Map();
+    for (let { platform: platform2, target } of platforms)
+      for (let name of probeFileNames(platform2)) probes2.set(name, target.cpu);
+    for (let [name, cpu] of probes2)
+      writeFileSync6(join13(dir, name), buildProbe(cpu)), chmodSync4(join13(dir, name), 493);
+    let args = togetherBuildArgs(
+      builder,
+      platforms.map((item) => item.platform),
+      dir
+    ), result2;
+    try {
+      result2 = await cli.run(args, { timeoutMs: options.timeoutMs ?? DEFAULT_TIMEOUTS.build });
+    } catch (error2) {
+      if (isQusError(error2) && error2.code === "QUS_TIMEOUT")
+        return { built: !1, detail: error2.message, code: "QUS_TIMEOUT" };
+      throw error2;
+    }
+    if (result2.exitCode === 0) return { built: !0 };
+    if (isNoBuilder(result2)) throw builderRemoved(builder);
+    return { built: !1, detail: lastError(result2), code: "QUS_EXEC_FAILED" };
+  } finally {
+    forget(), rmSync6(dir, { recursive: !0, force: !0 });
+  }
+}
+async function proveMany(cli, builder, platforms, options = {}) {
+  if (platforms.length <= 1) return proveAll(cli, builder, platforms, options);
+  let together = await proveTogether(cli, builder, platforms, options);
+  if (together.built) return platforms.map(({ platform: platform2 }) => ({ platform: platform2, proven: !0 }));
+  let alone = await proveAll(cli, builder, platforms, options);
+  if (alone.some((proof) => !proof.proven)) return alone;
+  let detail = `it builds alone, but the one build of ${platforms.map((item) => item.platform).join(",")} failed: ${together.detail}`;
+  return platforms.map(({ platform: platform2 }) => ({ platform: platform2, proven: !1, detail, code: together.code }));
 }
 
 // ../buildx/src/prove-on-builder.ts
@@ -17565,6 +18346,7 @@ async function proveOnBuilder(run2, ensured, exists2, early) {
       schemaVersion: 1,
       builder: name,
       driver: proved.info.driver || run2.driver,
+      ...run2.reason ? { reason: run2.reason } : {},
       created: created !== void 0,
       refreshed: proved.refreshed,
       used,
@@ -17610,8 +18392,8 @@ function platformLines(run2, proved, ensured) {
   );
 }
 async function makeCurrent(run2, ok, warnings) {
-  let { cli, name, options, timeouts } = run2;
-  return options.use && ok ? (await mustSucceed(cli, ["use", name], `could not make ${name} the current builder`, timeouts.use), !0) : (options.use && warnings.push(`${name} not made the current builder: not every platform is proven`), !1);
+  let { cli, name, use, timeouts } = run2;
+  return use && ok ? (await mustSucceed(cli, ["use", name], `could not make ${name} the current builder`, timeouts.use), !0) : (use && warnings.push(`${name} not made the current builder: not every platform is proven`), !1);
 }
 
 // ../buildx/src/requested-platforms.ts
@@ -17623,47 +18405,39 @@ function requestedPlatforms(input) {
   });
 }
 
-// ../buildx/src/share-engine-answer.ts
-function shareEngineAnswer(exec) {
-  let answers = /* @__PURE__ */ new Map(), isInfo = (args) => {
-    let global2 = args.length === INFO_ARGS.length + 2 && args[0] === "--context" ? 2 : 0;
-    return args.length === INFO_ARGS.length + global2 && INFO_ARGS.every((arg, i) => args[global2 + i] === arg);
-  };
-  return {
-    exec: async (file, args, execOptions) => {
-      let key = JSON.stringify([file, ...args]), kept = isInfo(args) ? answers.get(key) : void 0;
-      if (kept) return kept;
-      let result = await exec(file, args, execOptions);
-      return isInfo(args) && result.exitCode === 0 && !result.timedOut && !result.startError && answers.set(key, result), result;
-    }
-  };
-}
-
 // ../buildx/src/bootstrap.ts
 async function bootstrap(options) {
-  let exec = options.exec ?? execProcess, timeouts = { ...DEFAULT_TIMEOUTS, ...options.timeouts }, requested = requestedPlatforms(options.platforms), driver = options.driver ?? "docker";
-  checkInput(driver, options);
-  let shared = shareEngineAnswer(exec), cli = createBuildxCli(shared.exec, options.context), engine = await checkEngine(cli, options.context, timeouts.info), name = builderName(driver, engine.context, options), existing = driver === "docker-container" ? await findBuilder(cli, name, timeouts) : void 0;
-  if (existing && existing.driver !== driver)
-    throw new QusError(
-      "QUS_USAGE",
-      `builder ${name} exists with the ${existing.driver || "unknown"} driver, not ${driver}`,
-      { hint: "choose another --name, or leave out --driver to use the docker driver" }
-    );
-  let run2 = { options, cli, name, driver, timeouts, requested }, early = driver === "docker" && !options.dryRun ? bootstrapBuilder(cli, name, timeouts) : void 0;
+  let exec = options.exec ?? execProcess, timeouts = { ...DEFAULT_TIMEOUTS, ...options.timeouts }, requested = requestedPlatforms(options.platforms);
+  checkInput(options.driver ?? "docker", options);
+  let cli = buildxCliOn(engineCommand({ context: options.context || void 0, exec })), engine = await checkEngine(cli, options.context, timeouts.info), choice = chooseBuilder(
+    options,
+    engine,
+    requested.map((item) => item.platform)
+  ), { name, driver } = choice, existing = driver === "docker-container" ? await findBuilder(cli, name, timeouts) : void 0;
+  if (existing && existing.driver !== driver) throw otherDriver(choice, existing.driver);
+  let run2 = { options, cli, name, driver, use: choice.use, reason: choice.reason, timeouts, requested }, early = driver === "docker" && !options.dryRun ? bootstrapBuilder(cli, name, timeouts) : void 0;
   early?.catch(() => {
   });
   let ensured;
   try {
-    ensured = await ensureBinfmtEverywhere(run2, engine, { exec, engineExec: shared.exec }, existing);
+    ensured = await ensureBinfmtEverywhere(run2, engine, exec, existing);
   } catch (error2) {
     throw await early?.catch(() => {
     }), error2;
   }
   return options.dryRun ? dryRunReport(run2, ensured, existing !== void 0) : proveOnBuilder(run2, ensured, existing !== void 0, early);
 }
+function otherDriver(choice, driver) {
+  return new QusError(
+    "QUS_USAGE",
+    `builder ${choice.name} exists with the ${driver || "unknown"} driver, not ${choice.driver}`,
+    {
+      hint: choice.reason ? "name a docker-container builder of your own: --name NAME --driver docker-container" : "choose another --name, or leave out --driver to use the docker driver"
+    }
+  );
+}
 function dryRunReport(run2, ensured, exists2) {
-  let { name, driver, requested } = run2, platforms = requested.map(({ platform: platform2, target }) => ({
+  let { name, driver, requested, reason } = run2, platforms = requested.map(({ platform: platform2, target }) => ({
     platform: platform2,
     listed: !1,
     native: ensured.native.has(target.cpu),
@@ -17673,6 +18447,7 @@ function dryRunReport(run2, ensured, exists2) {
     schemaVersion: 1,
     builder: name,
     driver,
+    ...reason ? { reason } : {},
     created: !1,
     refreshed: !1,
     used: !1,
@@ -17701,56 +18476,105 @@ function provenReport(report) {
   return { ...report.binfmt, ok: platforms.every((platform2) => platform2.ok), platforms };
 }
 
-// ../ci/src/inputs.ts
-function readStepInputs(read) {
-  let text = (name) => read(name)?.trim() || void 0, platforms = platformNames(text("platforms") ?? "");
-  if (platforms.length === 0)
-    throw new QusError("QUS_USAGE", "the input platforms is empty", {
-      hint: "name the platforms to set up, comma or newline separated: platforms: linux/arm64,linux/riscv64 (or all)"
-    });
-  resolvePlatforms(platforms);
-  let driver = text("driver") ?? "auto";
-  if (driver !== "auto" && driver !== "local" && driver !== "docker")
-    throw new QusError("QUS_USAGE", `the input driver is ${quoteInput(driver)}: it takes auto, local or docker`, {
-      hint: "auto (the default) uses the Docker engine's kernel when an engine answers, else this machine's"
-    });
-  let builderName2 = text("builder-name");
-  if (builderName2 !== void 0 && !BUILDER_NAME.test(builderName2))
-    throw new QusError("QUS_USAGE", `the input builder-name is ${quoteInput(builderName2)}: not a buildx builder name`, {
-      hint: "a builder name starts with a letter and has only letters, digits, '.', '-' and '_' (buildx's rule)"
-    });
-  let image = text("image");
-  if (image !== void 0 && !isImageReference(image))
-    throw new QusError("QUS_USAGE", `the input image is ${quoteInput(image)}: not a container image reference`, {
-      hint: "name the installer image as docker does, e.g. image: ghcr.io/your-org/qus-binfmt:v1 (build it with qus image build) or tonistiigi/binfmt:latest"
-    });
-  return {
-    platforms,
-    driver,
-    image,
-    replace: booleanInput("replace", text("replace")),
-    flags: text("flags"),
-    buildx: booleanInput("buildx", text("buildx")) || builderName2 !== void 0,
-    builderName: builderName2,
-    cleanup: booleanInput("cleanup", text("cleanup"))
-  };
-}
+// ../ci/src/input-values.ts
 var TRUE = /* @__PURE__ */ new Set(["true", "True", "TRUE"]), FALSE = /* @__PURE__ */ new Set(["false", "False", "FALSE"]);
 function booleanInput(name, value) {
   if (value === void 0 || FALSE.has(value)) return !1;
   if (TRUE.has(value)) return !0;
   throw new QusError("QUS_USAGE", `the input ${name} is ${quoteInput(value)}: it takes true or false`, {
-    hint: `write ${name}: true, or leave it out for false`
+    hint: `write ${name}: true or ${name}: false`
   });
 }
+function lines(value) {
+  return (value ?? "").split(/\r?\n/).map((line) => line.trim()).filter((line) => line !== "");
+}
+function refuseRetired(read, retired) {
+  for (let [old, current] of Object.entries(retired))
+    if (read(old)?.trim())
+      throw new QusError(
+        "QUS_USAGE",
+        `the input ${old} is gone: it is ${current} now, as setup-buildx-action names it`,
+        {
+          hint: `write ${current}: ${quoteInput(read(old)?.trim() ?? "")} instead of ${old}`
+        }
+      );
+}
 
-// ../ci/src/outputs.ts
-function outputsUnwritable(unwritten) {
-  let { what, variable, file, verified: verified2, cause } = unwritten, reason = printable(cause instanceof Error ? cause.message : String(cause)), done = verified2.length > 0 ? `qus verified ${verified2.join(", ")}` : "qus verified no platform", where2 = file ? `${variable} file ${printable(file)}` : `the file ${variable} names (it is not set)`;
-  return new QusError("QUS_OUTPUT_UNWRITABLE", `${done}, but could not write ${what} to the ${where2}: ${reason}`, {
-    hint: `the runner sets ${variable} to a file it created for this step: a step before this one may have removed it, or changed ${variable}`,
-    cause
+// ../ci/src/inputs.ts
+var INPUT_DEFAULTS = {
+  platforms: "all",
+  kernel: "auto",
+  image: "",
+  replace: "false",
+  flags: "",
+  buildx: "false",
+  name: "",
+  driver: "docker-container",
+  "driver-opts": "",
+  use: "true",
+  cleanup: "true"
+}, RETIRED_INPUTS = { "builder-name": "name" };
+function readStepInputs(read) {
+  refuseRetired(read, RETIRED_INPUTS);
+  let text2 = (name2) => read(name2)?.trim() || INPUT_DEFAULTS[name2] || void 0, platforms = platformNames(text2("platforms") ?? "");
+  resolvePlatforms(platforms);
+  let kernel = kernelInput(text2("kernel") ?? "auto"), name = text2("name");
+  if (name !== void 0 && !BUILDER_NAME.test(name))
+    throw new QusError("QUS_USAGE", `the input name is ${quoteInput(name)}: not a buildx builder name`, {
+      hint: "a builder name starts with a letter and has only letters, digits, '.', '-' and '_' (buildx's rule)"
+    });
+  let image = text2("image");
+  if (image !== void 0 && !isImageReference(image))
+    throw new QusError("QUS_USAGE", `the input image is ${quoteInput(image)}: not a container image reference`, {
+      hint: `name the installer image as docker does, e.g. image: ${QUS_IMAGE} (the default: leave image out), a copy of it in your registry, or tonistiigi/binfmt:latest`
+    });
+  let driverOpts = lines(text2("driver-opts"));
+  for (let opt of driverOpts)
+    if (!/^[^=\s,"]+=/.test(opt))
+      throw new QusError("QUS_USAGE", `the input driver-opts has ${quoteInput(opt)}: not key=value`, {
+        hint: "one option a line, as setup-buildx-action takes them: image=moby/buildkit:buildx-stable-1, network=host"
+      });
+  let buildx = booleanInput("buildx", text2("buildx")) || name !== void 0 || driverOpts.length > 0;
+  return {
+    platforms,
+    kernel,
+    image,
+    replace: booleanInput("replace", text2("replace")),
+    flags: text2("flags"),
+    buildx,
+    name,
+    driver: driverInput(text2("driver") ?? "docker-container", buildx),
+    driverOpts,
+    use: booleanInput("use", text2("use")),
+    cleanup: booleanInput("cleanup", text2("cleanup"))
+  };
+}
+function kernelInput(kernel) {
+  if (kernel === "auto" || kernel === "local" || kernel === "docker") return kernel;
+  throw new QusError("QUS_USAGE", `the input kernel is ${quoteInput(kernel)}: it takes auto, local or docker`, {
+    hint: "auto (the default) sets up this machine's kernel through root or passwordless sudo when the Docker engine runs on it, else the engine's"
   });
+}
+function driverInput(driver, buildx) {
+  if (driver === "auto" || driver === "local")
+    throw new QusError(
+      "QUS_USAGE",
+      `the input driver is ${quoteInput(driver)}: driver names the buildx driver now (docker-container or docker), as setup-buildx-action's does`,
+      { hint: `to choose the kernel to set up, write kernel: ${driver}` }
+    );
+  if (driver !== "docker-container" && driver !== "docker")
+    throw new QusError("QUS_USAGE", `the input driver is ${quoteInput(driver)}: it takes docker-container or docker`, {
+      hint: "docker-container (the default) builds several platforms at once; docker is the engine's own builder"
+    });
+  if (driver === "docker" && !buildx)
+    throw new QusError(
+      "QUS_USAGE",
+      "the input driver is docker, but no buildx builder is set up: driver names the buildx driver now, as setup-buildx-action's does",
+      {
+        hint: "add buildx: true to set up the engine's own builder, or write kernel: docker for the kernel behind the engine"
+      }
+    );
+  return driver;
 }
 
 // ../ci/src/kernel-driver.ts
@@ -17762,38 +18586,31 @@ function kernelDriver(driver, exec, image) {
 import { userInfo } from "node:os";
 var SUDO_TIMEOUT_MS = 18e4;
 async function runQusAsRoot(exec, cliPath, args) {
-  let argv = ["-n", "--", process.execPath, cliPath, ...args], result = await exec("sudo", argv, { timeoutMs: SUDO_TIMEOUT_MS }), command = formatCommand(["sudo", ...argv]);
-  if (result.startError === "ENOENT" || /^sudo: /m.test(result.stderr)) {
-    let why = result.startError === "ENOENT" ? "sudo is not installed" : result.stderr.trim().split(`
+  let argv = ["-n", "--", process.execPath, cliPath, ...args], result2 = await exec("sudo", argv, { timeoutMs: SUDO_TIMEOUT_MS }), command = formatCommand(["sudo", ...argv]);
+  if (result2.startError === "ENOENT" || /^sudo: /m.test(result2.stderr)) {
+    let why = result2.startError === "ENOENT" ? "sudo is not installed" : result2.stderr.trim().split(`
 `)[0];
     throw new QusError(
       "QUS_NOT_ROOT",
       `setting up binfmt_misc on this machine needs root: this job runs as ${userName()}, and ${command} did not run (${why})`,
       {
-        hint: "run the job as root, allow its user passwordless sudo, or set driver: docker to set up the kernel of the Docker engine instead"
+        hint: "run the job as root, allow its user passwordless sudo, or set kernel: docker to set up the kernel behind the Docker engine instead"
       }
     );
   }
-  if (result.timedOut)
+  if (result2.timedOut)
     throw new QusError("QUS_TIMEOUT", `${command} did not finish within ${SUDO_TIMEOUT_MS / 1e3} s and was stopped`);
-  let printed = parsedJson(result.stdout);
-  if (isCliError(printed)) {
-    let { code, message, hint } = printed.error;
-    throw new QusError(code, message, hint ? { hint } : {});
-  }
+  let printed = parsedJson(result2.stdout), cliError = errorFromDocument(printed);
+  if (cliError) throw cliError;
   if (printed && typeof printed == "object") return printed;
   throw new QusError(
     "QUS_EXEC_FAILED",
-    `${command} failed (status ${result.exitCode ?? "unknown"}): ${result.stderr.trim() || "it printed nothing"}`
+    `${command} failed (status ${result2.exitCode ?? "unknown"}): ${result2.stderr.trim() || "it printed nothing"}`
   );
 }
-function isCliError(value) {
-  let error2 = value?.error;
-  return value?.ok === !1 && typeof error2?.code == "string" && error2.code.startsWith("QUS_") && typeof error2.message == "string";
-}
-function parsedJson(text) {
+function parsedJson(text2) {
   try {
-    return text.trim().startsWith("{") ? JSON.parse(text) : void 0;
+    return text2.trim().startsWith("{") ? JSON.parse(text2) : void 0;
   } catch {
     return;
   }
@@ -17806,41 +18623,118 @@ function userName() {
   }
 }
 
-// ../ci/src/step.ts
-async function runStep(inputs, options) {
-  let exec = options.exec ?? execProcess, isRoot = options.isRoot ?? process.getuid?.() === 0, driver = inputs.driver === "auto" ? await autoDriver(exec) : inputs.driver, binfmtDriver = kernelDriver(driver, exec, inputs.image), report, bootstrapped;
-  driver === "local" && !isRoot ? report = await runQusAsRoot(exec, options.cliPath, ensureArgs(inputs)) : report = await ensure({
+// ../ci/src/local-ensure.ts
+var DISTRIBUTION_QEMU = "debian:trixie";
+async function ensureLocal(inputs, options) {
+  let lacking = (await ensureHere(inputs, options, { dryRun: !0 })).platforms.some((platform2) => platform2.action === "missing-interpreter");
+  return ensureHere(inputs, options, lacking ? { qemuFrom: DISTRIBUTION_QEMU } : {});
+}
+function ensureHere(inputs, options, extra) {
+  return options.isRoot ? ensure({
     platforms: inputs.platforms,
-    driver: binfmtDriver,
+    replace: inputs.replace,
+    ...inputs.flags ? { flags: inputs.flags } : {},
+    // With qemuFrom, core makes the local driver that looks in the fetched folder (a driver given would win).
+    ...extra.qemuFrom ? {} : { driver: kernelDriver("local", options.exec, void 0) },
+    ...extra
+  }) : runQusAsRoot(options.exec, options.cliPath, ensureArgs(inputs, extra));
+}
+function ensureArgs(inputs, extra) {
+  return [
+    "ensure",
+    "--platforms",
+    inputs.platforms.join(","),
+    ...inputs.replace ? ["--replace"] : [],
+    ...inputs.flags ? ["--flags", inputs.flags] : [],
+    ...extra.qemuFrom ? ["--qemu-from", extra.qemuFrom] : [],
+    ...extra.dryRun ? ["--dry-run"] : [],
+    "--json"
+  ];
+}
+
+// ../ci/src/outputs.ts
+function outputsUnwritable(unwritten) {
+  let { what, variable, file, verified: verified2, cause } = unwritten, reason = printable(cause instanceof Error ? cause.message : String(cause)), done = verified2.length > 0 ? `qus verified ${verified2.join(", ")}` : "qus verified no platform", where2 = file ? `${variable} file ${printable(file)}` : `the file ${variable} names (it is not set)`;
+  return new QusError("QUS_OUTPUT_UNWRITABLE", `${done}, but could not write ${what} to the ${where2}: ${reason}`, {
+    hint: `the runner sets ${variable} to a file it created for this step: a step before this one may have removed it, or changed ${variable}`,
+    cause
+  });
+}
+
+// ../ci/src/step.ts
+import { randomBytes as randomBytes3 } from "node:crypto";
+
+// ../ci/src/kernel-choice.ts
+import { release as release4 } from "node:os";
+async function chooseKernel(options) {
+  let [root, engineRelease] = await Promise.all([
+    options.isRoot || passwordlessSudo(options.exec),
+    engineKernelRelease(options.exec)
+  ]), engine = engineRelease !== void 0, sameKernel = !engine || engineRelease === (options.release ?? release4());
+  return root && sameKernel ? { kernel: "local", engine } : { kernel: engine ? "docker" : "local", engine };
+}
+async function passwordlessSudo(exec) {
+  return (await exec("sudo", ["-n", "true"], { timeoutMs: 1e4 })).exitCode === 0;
+}
+async function engineKernelRelease(exec) {
+  let outcome = await engineCommand({ exec }).info(1e4);
+  if (!(outcome.kind !== "ran" || outcome.result.exitCode !== 0))
+    try {
+      let info2 = JSON.parse(outcome.result.stdout);
+      return typeof info2.ServerVersion != "string" || info2.ServerVersion === "" ? void 0 : typeof info2.KernelVersion == "string" ? info2.KernelVersion : "";
+    } catch {
+      return;
+    }
+}
+
+// ../ci/src/kernel-setup.ts
+var LOCAL_UNREACHABLE = /* @__PURE__ */ new Set(["QUS_NOT_ROOT", "QUS_NO_BINFMT_MISC", "QUS_BINFMT_READONLY", "QUS_PRIVATE_BINFMT"]);
+async function setUpKernel(inputs, options) {
+  let choice = inputs.kernel === "auto" ? await chooseKernel({ exec: options.exec, isRoot: options.isRoot }) : { kernel: inputs.kernel, engine: !1 };
+  if (choice.kernel === "docker") return ensureOnEngine(inputs, options.exec);
+  try {
+    return { kernel: "local", report: await ensureLocal(inputs, options), driver: kernelDriver("local", options.exec, void 0) };
+  } catch (error2) {
+    if (choice.engine && isQusError(error2) && LOCAL_UNREACHABLE.has(error2.code))
+      return ensureOnEngine(inputs, options.exec);
+    throw error2;
+  }
+}
+async function ensureOnEngine(inputs, exec) {
+  let driver = kernelDriver("docker", exec, inputs.image);
+  return { kernel: "docker", report: await ensure({
+    platforms: inputs.platforms,
+    driver,
     replace: inputs.replace,
     ...inputs.flags ? { flags: inputs.flags } : {}
-  });
-  let state = {
-    driver,
-    registered: registeredBy(report),
-    image: inputs.image,
-    cleanup: inputs.cleanup
-  };
+  }), driver };
+}
+
+// ../ci/src/step.ts
+async function runStep(inputs, options) {
+  let exec = options.exec ?? execProcess, isRoot = options.isRoot ?? process.getuid?.() === 0, { kernel, report, driver } = await setUpKernel(inputs, { exec, isRoot, cliPath: options.cliPath }), state = { kernel, registered: registeredBy(report), image: inputs.image, cleanup: inputs.cleanup }, bootstrapped;
   if (inputs.buildx && report.ok)
     try {
-      bootstrapped = await bootstrapBuilder2(inputs, exec, binfmtDriver);
+      bootstrapped = await bootstrapBuilder2(inputs, exec, driver);
     } catch (error2) {
       throw withStepState(error2, state);
     }
-  let judged = bootstrapped ? provenReport({ ...bootstrapped, binfmt: report }) : report, failures = judged.platforms.filter((platform2) => !platform2.ok).map((platform2) => ({
-    platform: platform2.platform,
-    message: whyNotOk(platform2),
-    ...platform2.hint ? { hint: platform2.hint } : {}
-  })), verified2 = judged.platforms.filter((platform2) => platform2.ok && (platform2.verified === !0 || platform2.before === "native")).map((platform2) => platform2.platform);
+  let judged2 = bootstrapped ? provenReport({ ...bootstrapped, binfmt: report }) : report, { failures, verified: verified2 } = stepVerdict(judged2);
   return {
     report,
     bootstrap: bootstrapped,
     verified: verified2,
-    builder: bootstrapped?.builder,
+    name: bootstrapped?.builder,
     summary: summaryOf(report, bootstrapped),
     warnings: [...report.warnings, ...bootstrapped?.warnings ?? []],
     failures,
     state: { ...state, createdBuilder: bootstrapped?.created ? bootstrapped.builder : void 0 }
+  };
+}
+function stepVerdict(report) {
+  return {
+    failures: platformProblems(report),
+    verified: report.platforms.filter(runsProven).map((platform2) => platform2.platform)
   };
 }
 function registeredBy(report) {
@@ -17854,34 +18748,21 @@ function withStepState(error2, state) {
 function stepStateOf(error2) {
   return error2 instanceof Object ? STEP_STATES.get(error2) : void 0;
 }
-async function autoDriver(exec) {
-  try {
-    return await createDockerCliRunner({ exec, engineTimeoutMs: 1e4 }).info(), "docker";
-  } catch (error2) {
-    if (isQusError(error2) && (error2.code === "QUS_ENGINE_UNREACHABLE" || error2.code === "QUS_USAGE")) return "local";
-    throw error2;
-  }
-}
-function ensureArgs(inputs) {
-  return [
-    "ensure",
-    "--platforms",
-    inputs.platforms.join(","),
-    ...inputs.replace ? ["--replace"] : [],
-    ...inputs.flags ? ["--flags", inputs.flags] : [],
-    "--json"
-  ];
-}
 function bootstrapBuilder2(inputs, exec, binfmtDriver) {
   return bootstrap({
     platforms: inputs.platforms,
-    driver: inputs.builderName ? "docker-container" : "docker",
-    ...inputs.builderName ? { builder: inputs.builderName } : {},
+    driver: inputs.driver,
+    ...builderNameOf(inputs),
+    ...inputs.driverOpts.length > 0 ? { driverOpts: inputs.driverOpts } : {},
+    use: inputs.use,
     replace: inputs.replace,
     ...inputs.image ? { image: inputs.image } : {},
     binfmtDriver,
     exec
   });
+}
+function builderNameOf(inputs) {
+  return inputs.name ? { builder: inputs.name } : inputs.driver === "docker-container" ? { builder: `qus-${randomBytes3(6).toString("hex")}` } : {};
 }
 function summaryOf(report, bootstrapped) {
   let parts = [renderMarkdown(report)];
@@ -18001,7 +18882,7 @@ var HttpRedirectCodes = [
 
 // ../../node_modules/@actions/core/lib/summary.js
 import { EOL as EOL3 } from "os";
-import { constants as constants3, promises } from "fs";
+import { constants as constants4, promises } from "fs";
 var __awaiter = function(thisArg, _arguments, P, generator) {
   function adopt(value) {
     return value instanceof P ? value : new P(function(resolve2) {
@@ -18023,8 +18904,8 @@ var __awaiter = function(thisArg, _arguments, P, generator) {
         reject(e);
       }
     }
-    function step(result) {
-      result.done ? resolve2(result.value) : adopt(result.value).then(fulfilled, rejected);
+    function step(result2) {
+      result2.done ? resolve2(result2.value) : adopt(result2.value).then(fulfilled, rejected);
     }
     step((generator = generator.apply(thisArg, _arguments || [])).next());
   });
@@ -18047,7 +18928,7 @@ var Summary = class {
       if (!pathFromEnv)
         throw new Error(`Unable to find environment variable for $${SUMMARY_ENV_VAR}. Check if your runtime environment supports job summaries.`);
       try {
-        yield access(pathFromEnv, constants3.R_OK | constants3.W_OK);
+        yield access(pathFromEnv, constants4.R_OK | constants4.W_OK);
       } catch {
         throw new Error(`Unable to access summary file: '${pathFromEnv}'. Check if the file has correct read/write permissions.`);
       }
@@ -18122,8 +19003,8 @@ var Summary = class {
    *
    * @returns {Summary} summary instance
    */
-  addRaw(text, addEOL = !1) {
-    return this._buffer += text, addEOL ? this.addEOL() : this;
+  addRaw(text2, addEOL = !1) {
+    return this._buffer += text2, addEOL ? this.addEOL() : this;
   }
   /**
    * Adds the operating system-specific end-of-line marker to the buffer
@@ -18209,8 +19090,8 @@ var Summary = class {
    *
    * @returns {Summary} summary instance
    */
-  addHeading(text, level) {
-    let tag = `h${level}`, allowedTag = ["h1", "h2", "h3", "h4", "h5", "h6"].includes(tag) ? tag : "h1", element = this.wrap(allowedTag, text);
+  addHeading(text2, level) {
+    let tag = `h${level}`, allowedTag = ["h1", "h2", "h3", "h4", "h5", "h6"].includes(tag) ? tag : "h1", element = this.wrap(allowedTag, text2);
     return this.addRaw(element).addEOL();
   }
   /**
@@ -18239,8 +19120,8 @@ var Summary = class {
    *
    * @returns {Summary} summary instance
    */
-  addQuote(text, cite) {
-    let attrs = Object.assign({}, cite && { cite }), element = this.wrap("blockquote", text, attrs);
+  addQuote(text2, cite) {
+    let attrs = Object.assign({}, cite && { cite }), element = this.wrap("blockquote", text2, attrs);
     return this.addRaw(element).addEOL();
   }
   /**
@@ -18251,8 +19132,8 @@ var Summary = class {
    *
    * @returns {Summary} summary instance
    */
-  addLink(text, href) {
-    let element = this.wrap("a", text, { href });
+  addLink(text2, href) {
+    let element = this.wrap("a", text2, { href });
     return this.addRaw(element).addEOL();
   }
 }, _summary = new Summary();
@@ -18309,15 +19190,6 @@ function saveState(name, value) {
 // src/common.ts
 import { fileURLToPath } from "node:url";
 var STATE_NAME = "qus-state", CLI_PATH = fileURLToPath(new URL("../dist/qus.js", import.meta.url));
-function describeError(error2) {
-  if (isQusError(error2)) return `${error2.code}: ${error2.message}${error2.hint ? `
-hint: ${error2.hint}` : ""}`;
-  if (error2 instanceof Error) {
-    let code = error2.code;
-    return typeof code == "string" && code.startsWith("QUS_") ? `${code}: ${error2.message}` : error2.stack ?? error2.message;
-  }
-  return String(error2);
-}
 
 // src/main.ts
 async function run(options = {}) {
@@ -18326,7 +19198,7 @@ async function run(options = {}) {
     await publish(outcome);
   } catch (error2) {
     let state = stepStateOf(error2);
-    state && saveStateOrWarn(JSON.stringify(state)), setFailed(describeError(error2));
+    state && saveStateOrWarn(JSON.stringify(state)), setFailed(renderErrorText(error2));
   }
 }
 async function publish(outcome) {
@@ -18336,13 +19208,13 @@ async function publish(outcome) {
     outcome,
     () => saveState(STATE_NAME, JSON.stringify(outcome.state))
   ), outputError = toRunnerFile("GITHUB_OUTPUT", "the step's outputs", outcome, () => {
-    setOutput("platforms", outcome.verified.join(",")), setOutput("report", JSON.stringify(outcome.report)), outcome.builder !== void 0 && setOutput("builder", outcome.builder);
+    setOutput("platforms", outcome.verified.join(",")), setOutput("report", JSON.stringify(outcome.report)), outcome.name !== void 0 && setOutput("name", outcome.name);
   });
   info(outcome.summary);
   try {
     await summary.addRaw(outcome.summary).write();
   } catch (error2) {
-    warning(`qus could not write the job summary: ${describeError(error2)}`);
+    warning(renderErrorText(error2), { title: "qus could not write the job summary" });
   }
   for (let warning2 of outcome.warnings) warning(warning2, { title: "qus" });
   for (let failure of outcome.failures)
@@ -18354,7 +19226,7 @@ hint: ${failure.hint}` : ""}`, {
     let asked = outcome.report.platforms.length, which2 = outcome.failures.map((failure) => `${failure.platform} (${failure.message})`).join("; ");
     setFailed(`qus: ${outcome.failures.length} of ${asked} platforms asked for do not run: ${which2}`);
   } else !stateError && !outputError && info(`qus: verified ${outcome.verified.join(", ")}`);
-  for (let error2 of [stateError, outputError]) error2 && setFailed(describeError(error2));
+  for (let error2 of [stateError, outputError]) error2 && setFailed(renderErrorText(error2));
 }
 function toRunnerFile(variable, what, outcome, write) {
   try {
@@ -18368,7 +19240,7 @@ function saveStateOrWarn(state) {
   try {
     saveState(STATE_NAME, state);
   } catch (error2) {
-    warning(`qus could not save the state the post step needs to clean up: ${describeError(error2)}`);
+    warning(renderErrorText(error2), { title: "qus could not save the state the post step needs to clean up" });
   }
 }
 

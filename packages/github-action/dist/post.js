@@ -10,6 +10,14 @@ var __require = /* @__PURE__ */ ((x) => typeof require < "u" ? require : typeof 
   if (typeof require < "u") return require.apply(this, arguments);
   throw Error('Dynamic require of "' + x + '" is not supported');
 });
+var __esm = (fn, res, err) => function() {
+  if (err) throw err[0];
+  try {
+    return fn && (res = (0, fn[__getOwnPropNames(fn)[0]])(fn = 0)), res;
+  } catch (e) {
+    throw err = [e], e;
+  }
+};
 var __commonJS = (cb, mod) => function() {
   try {
     return mod || (0, cb[__getOwnPropNames(cb)[0]])((mod = { exports: {} }).exports, mod), mod.exports;
@@ -31,6 +39,814 @@ var __toESM = (mod, isNodeMode, target) => (target = mod != null ? __create(__ge
   isNodeMode || !mod || !mod.__esModule ? __defProp(target, "default", { value: mod, enumerable: !0 }) : target,
   mod
 ));
+
+// ../core/src/errors.ts
+function errorKind(code) {
+  return KIND[code];
+}
+function exitCodeOf(code) {
+  let kind = KIND[code];
+  return kind === "input" ? EXIT_CODES.usage : kind === "environment" ? EXIT_CODES.environment : EXIT_CODES.notOk;
+}
+function isQusErrorCode(value) {
+  return typeof value == "string" && Object.hasOwn(KIND, value);
+}
+function isQusError(value) {
+  return value instanceof Error && value.name === "QusError" && typeof value.code == "string";
+}
+function errnoCode(error) {
+  let code = error?.code;
+  return typeof code == "string" ? code : void 0;
+}
+var KIND, EXIT_CODES, QusError, init_errors = __esm({
+  "../core/src/errors.ts"() {
+    "use strict";
+    KIND = {
+      QUS_USAGE: "input",
+      QUS_UNKNOWN_PLATFORM: "input",
+      QUS_INVALID_FLAGS: "input",
+      QUS_INVALID_REGISTRATION: "input",
+      QUS_HOST_MATCH: "input",
+      QUS_FILE_UNREADABLE: "input",
+      QUS_NOT_ELF: "input",
+      QUS_ELF_TRUNCATED: "input",
+      QUS_QEMU_SOURCE_UNKNOWN: "input",
+      QUS_VM_NOT_FOUND: "input",
+      QUS_VM_DISK_REFUSED: "input",
+      QUS_NOT_ROOT: "environment",
+      QUS_NO_BINFMT_MISC: "environment",
+      QUS_KERNEL_NO_F_FLAG: "environment",
+      QUS_INTERPRETER_MISSING: "environment",
+      QUS_ENGINE_UNREACHABLE: "environment",
+      QUS_ENGINE_ROOTLESS: "environment",
+      QUS_IMAGE_MISSING: "environment",
+      QUS_PRIVILEGE_DENIED: "environment",
+      QUS_BINFMT_DISABLED: "environment",
+      QUS_NATIVE_CLAIMED: "environment",
+      QUS_TMPDIR_UNUSABLE: "environment",
+      QUS_PLATFORM_NOT_RUNNABLE: "environment",
+      QUS_QEMU_PACKAGE_MISSING: "environment",
+      QUS_QEMU_FETCH_FAILED: "environment",
+      QUS_QEMU_CACHE_UNWRITABLE: "environment",
+      QUS_PRIVATE_BINFMT: "environment",
+      QUS_VM_TOOL_MISSING: "environment",
+      QUS_OUTPUT_TOO_LARGE: "environment",
+      QUS_NO_SPACE: "environment",
+      QUS_BINFMT_READONLY: "environment",
+      QUS_NODE_TOO_OLD: "environment",
+      QUS_USERNS_UNAVAILABLE: "environment",
+      QUS_KERNEL_WRITE_FAILED: "operation",
+      QUS_EXEC_FAILED: "operation",
+      QUS_PERSIST_FAILED: "operation",
+      QUS_IMAGE_BUILD_FAILED: "operation",
+      QUS_PERSIST_CONFLICT: "operation",
+      QUS_TIMEOUT: "operation",
+      QUS_OUTPUT_UNWRITABLE: "operation",
+      QUS_VERIFY_FAILED: "operation",
+      QUS_VM_BUILD_FAILED: "operation",
+      QUS_VM_BOOT_FAILED: "operation",
+      QUS_VM_DIED: "operation",
+      QUS_VM_RUNNING: "operation"
+    };
+    EXIT_CODES = {
+      /** Every requested platform is native, or registered as asked and verified. */
+      ok: 0,
+      /** Some platform is not: verification failed, or a conflict was left in place. */
+      notOk: 1,
+      /** Bad input or usage. */
+      usage: 2,
+      /** The environment cannot do it: not root, no binfmt_misc, kernel too old, no QEMU, engine unreachable. */
+      environment: 3,
+      /**
+       * qus itself failed, in a command that passes another program's status through (`qus vm run`): 125, as
+       * `docker run` keeps 125 for its own, so that program's 1 to 3 is never read as qus's.
+       */
+      qusFailed: 125
+    };
+    QusError = class extends Error {
+      name = "QusError";
+      code;
+      hint;
+      constructor(code, message, options = {}) {
+        super(message, options.cause === void 0 ? void 0 : { cause: options.cause }), this.code = code, this.hint = options.hint;
+      }
+      /** Whether the input, the environment or the operation is at fault. */
+      get kind() {
+        return KIND[this.code];
+      }
+    };
+  }
+});
+
+// ../core/src/shell-quote.ts
+function quoteShellArg(arg) {
+  return SAFE_WORD.test(arg) ? arg : `'${arg.replaceAll("'", "'\\''")}'`;
+}
+function formatCommand(argv) {
+  return argv.map(quoteShellArg).join(" ");
+}
+var SAFE_WORD, init_shell_quote = __esm({
+  "../core/src/shell-quote.ts"() {
+    "use strict";
+    SAFE_WORD = /^[A-Za-z0-9_@%+=:,./-]+$/;
+  }
+});
+
+// ../core/src/elf-magic.ts
+var ELF64_LE, ELF64_BE, ELF32_LE, ELF32_BE, MASK_LE, MASK_BE, MASK_X86, MASK_MIPS64_LE, MASK_MIPS64_BE, MASK_M68K, ZERO16, MIPS32_MASK_LE, MIPS32_MASK_BE, init_elf_magic = __esm({
+  "../core/src/elf-magic.ts"() {
+    "use strict";
+    ELF64_LE = "\\x7fELF\\x02\\x01\\x01\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x02\\x00", ELF64_BE = "\\x7fELF\\x02\\x02\\x01\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x02\\x00", ELF32_LE = "\\x7fELF\\x01\\x01\\x01\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x02\\x00", ELF32_BE = "\\x7fELF\\x01\\x02\\x01\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x02\\x00", MASK_LE = "\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\x00\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\xfe\\xff\\xff\\xff", MASK_BE = "\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\x00\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\xfe\\xff\\xff", MASK_X86 = "\\xff\\xff\\xff\\xff\\xff\\xfe\\xfe\\x00\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\xfe\\xff\\xff\\xff", MASK_MIPS64_LE = "\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\x00\\x00\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\xfe\\xff\\xff\\xff", MASK_MIPS64_BE = "\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\x00\\x00\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\xfe\\xff\\xff", MASK_M68K = "\\xff\\xff\\xff\\xff\\xff\\xff\\xfe\\x00\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\xfe\\xff\\xff", ZERO16 = "\\x00".repeat(16), MIPS32_MASK_LE = `${MASK_MIPS64_LE}\\xff\\xff\\xff\\xff${"\\x00".repeat(12)}\\x20\\x00\\x00\\x00`, MIPS32_MASK_BE = `${MASK_MIPS64_BE}\\xff\\xff\\xff\\xff${"\\x00".repeat(12)}\\x00\\x00\\x00\\x20`;
+  }
+});
+
+// ../core/src/target-table.ts
+var TARGETS, init_target_table = __esm({
+  "../core/src/target-table.ts"() {
+    "use strict";
+    init_elf_magic();
+    TARGETS = [
+      {
+        cpu: "aarch64",
+        platforms: ["linux/arm64", "linux/arm64/v8"],
+        aliases: ["arm64", "aarch64", "arm64/v8"],
+        magic: `${ELF64_LE}\\xb7\\x00`,
+        mask: MASK_LE,
+        debianArch: "arm64",
+        nodeArch: "arm64",
+        machines: ["aarch64", "arm64"]
+      },
+      {
+        cpu: "arm",
+        platforms: ["linux/arm/v7", "linux/arm/v6", "linux/arm/v5", "linux/arm"],
+        aliases: ["arm", "armhf", "armel", "arm/v7", "arm/v6", "arm/v5", "armv7", "armv7l", "armv6", "armv6l", "armv5"],
+        magic: `${ELF32_LE}\\x28\\x00`,
+        mask: MASK_LE,
+        debianArch: "armhf",
+        nodeArch: "arm",
+        machines: ["armv7l", "armv6l", "armv8l"],
+        compatOf: [{ host: "aarch64", usually: !1 }]
+      },
+      {
+        cpu: "armeb",
+        platforms: ["linux/armeb"],
+        aliases: ["armeb", "armbe"],
+        magic: `${ELF32_BE}\\x28`,
+        mask: MASK_BE,
+        compatOf: [{ host: "aarch64", usually: !1 }]
+      },
+      {
+        cpu: "i386",
+        platforms: ["linux/386"],
+        aliases: ["386", "i386", "i686", "x86"],
+        magic: `${ELF32_LE}\\x03\\x00`,
+        mask: MASK_X86,
+        debianArch: "i386",
+        nodeArch: "ia32",
+        machines: ["i686", "i586", "i486", "i386"],
+        compatOf: [{ host: "x86_64", usually: !0 }]
+      },
+      {
+        cpu: "x86_64",
+        platforms: ["linux/amd64", "linux/amd64/v2", "linux/amd64/v3", "linux/amd64/v4"],
+        aliases: ["amd64", "x86_64", "x86-64", "x64", "amd64/v2", "amd64/v3", "amd64/v4"],
+        magic: `${ELF64_LE}\\x3e\\x00`,
+        mask: MASK_X86,
+        debianArch: "amd64",
+        nodeArch: "x64",
+        machines: ["x86_64", "amd64"]
+      },
+      {
+        cpu: "ppc64le",
+        platforms: ["linux/ppc64le"],
+        aliases: ["ppc64le", "ppc64el", "powerpc64le"],
+        magic: `${ELF64_LE}\\x15\\x00`,
+        mask: "\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\x00\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\xfe\\xff\\xff\\x00",
+        debianArch: "ppc64el",
+        nodeArch: "ppc64",
+        machines: ["ppc64le"]
+      },
+      {
+        cpu: "ppc64",
+        platforms: ["linux/ppc64"],
+        aliases: ["ppc64", "powerpc64"],
+        magic: `${ELF64_BE}\\x15`,
+        mask: MASK_BE,
+        debianArch: "ppc64",
+        debianPorts: !0,
+        machines: ["ppc64"],
+        compatOf: [{ host: "ppc64le", usually: !1 }]
+      },
+      {
+        cpu: "s390x",
+        platforms: ["linux/s390x"],
+        aliases: ["s390x"],
+        magic: `${ELF64_BE}\\x16`,
+        mask: MASK_BE,
+        debianArch: "s390x",
+        nodeArch: "s390x",
+        machines: ["s390x"]
+      },
+      {
+        cpu: "riscv64",
+        platforms: ["linux/riscv64"],
+        aliases: ["riscv64", "rv64"],
+        magic: `${ELF64_LE}\\xf3\\x00`,
+        mask: MASK_LE,
+        debianArch: "riscv64",
+        nodeArch: "riscv64",
+        machines: ["riscv64"]
+      },
+      {
+        cpu: "mips64el",
+        platforms: ["linux/mips64le"],
+        aliases: ["mips64le", "mips64el"],
+        magic: `${ELF64_LE}\\x08\\x00`,
+        mask: MASK_MIPS64_LE,
+        debianArch: "mips64el",
+        machines: ["mips64el"]
+      },
+      {
+        cpu: "mips64",
+        platforms: ["linux/mips64"],
+        aliases: ["mips64"],
+        magic: `${ELF64_BE}\\x08`,
+        mask: MASK_MIPS64_BE,
+        machines: ["mips64"]
+      },
+      {
+        cpu: "mipsel",
+        platforms: ["linux/mipsle"],
+        aliases: ["mipsle", "mipsel"],
+        // 40 bytes: the flags word tells o32 from n32 (EF_MIPS_ABI2 must be clear).
+        magic: `${ELF32_LE}\\x08\\x00\\x01\\x00\\x00\\x00${ZERO16}`,
+        mask: MIPS32_MASK_LE,
+        debianArch: "mipsel",
+        nodeArch: "mipsel",
+        compatOf: [{ host: "mips64el", usually: !1 }]
+      },
+      {
+        cpu: "mips",
+        platforms: ["linux/mips"],
+        aliases: ["mips"],
+        magic: `${ELF32_BE}\\x08\\x00\\x00\\x00\\x01${ZERO16}`,
+        mask: MIPS32_MASK_BE,
+        nodeArch: "mips",
+        compatOf: [{ host: "mips64", usually: !1 }]
+      },
+      {
+        cpu: "loongarch64",
+        platforms: ["linux/loong64"],
+        aliases: ["loong64", "loongarch64"],
+        magic: `${ELF64_LE}\\x02\\x01`,
+        mask: "\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\xfc\\x00\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\xfe\\xff\\xff\\xff",
+        debianArch: "loong64",
+        nodeArch: "loong64",
+        machines: ["loongarch64"]
+      },
+      {
+        cpu: "sparc64",
+        platforms: ["linux/sparc64"],
+        aliases: ["sparc64"],
+        magic: `${ELF64_BE}\\x2b`,
+        mask: MASK_BE,
+        debianArch: "sparc64",
+        debianPorts: !0,
+        machines: ["sparc64"]
+      },
+      {
+        cpu: "i486",
+        platforms: ["linux/i486"],
+        aliases: ["i486"],
+        // EM_486: an old e_machine some 32-bit x86 toolchains wrote; QEMU's script hands it to qemu-i386.
+        magic: `${ELF32_LE}\\x06\\x00`,
+        mask: MASK_X86,
+        interpreterCpu: "i386",
+        compatOf: [
+          { host: "x86_64", usually: !0 },
+          { host: "i386", usually: !0 }
+        ]
+      },
+      {
+        cpu: "alpha",
+        platforms: ["linux/alpha"],
+        aliases: ["alpha"],
+        magic: `${ELF64_LE}\\x26\\x90`,
+        mask: MASK_X86,
+        debianArch: "alpha",
+        debianPorts: !0,
+        machines: ["alpha"]
+      },
+      {
+        cpu: "sparc",
+        platforms: ["linux/sparc"],
+        aliases: ["sparc", "sparc32"],
+        magic: `${ELF32_BE}\\x02`,
+        mask: MASK_BE,
+        machines: ["sparc"],
+        compatOf: [{ host: "sparc64", usually: !1 }]
+      },
+      {
+        cpu: "sparc32plus",
+        platforms: ["linux/sparc32plus"],
+        aliases: ["sparc32plus", "sparcv8plus"],
+        // EM_SPARC32PLUS: 32-bit programs using V9 instructions.
+        magic: `${ELF32_BE}\\x12`,
+        mask: MASK_BE,
+        compatOf: [{ host: "sparc64", usually: !1 }]
+      },
+      {
+        cpu: "ppc",
+        platforms: ["linux/ppc"],
+        aliases: ["ppc", "powerpc", "ppc32"],
+        magic: `${ELF32_BE}\\x14`,
+        mask: MASK_BE,
+        debianArch: "powerpc",
+        debianPorts: !0,
+        machines: ["ppc"],
+        compatOf: [{ host: "ppc64", usually: !1 }]
+      },
+      {
+        cpu: "m68k",
+        platforms: ["linux/m68k"],
+        aliases: ["m68k"],
+        magic: `${ELF32_BE}\\x04`,
+        mask: MASK_M68K,
+        debianArch: "m68k",
+        debianPorts: !0,
+        machines: ["m68k"]
+      },
+      {
+        cpu: "mipsn32",
+        platforms: ["linux/mipsn32"],
+        aliases: ["mipsn32"],
+        // The mips magic with EF_MIPS_ABI2 set: 32-bit pointers on a 64-bit MIPS (n32 ABI).
+        magic: `${ELF32_BE}\\x08\\x00\\x00\\x00\\x01${"\\x00".repeat(15)}\\x20`,
+        mask: MIPS32_MASK_BE,
+        compatOf: [{ host: "mips64", usually: !1 }]
+      },
+      {
+        cpu: "mipsn32el",
+        platforms: ["linux/mipsn32el"],
+        aliases: ["mipsn32el", "mipsn32le"],
+        magic: `${ELF32_LE}\\x08\\x00\\x01\\x00\\x00\\x00${"\\x00".repeat(12)}\\x20\\x00\\x00\\x00`,
+        mask: MIPS32_MASK_LE,
+        compatOf: [{ host: "mips64el", usually: !1 }]
+      },
+      {
+        cpu: "sh4",
+        platforms: ["linux/sh4"],
+        aliases: ["sh4", "sh4le"],
+        magic: `${ELF32_LE}\\x2a\\x00`,
+        mask: MASK_LE,
+        debianArch: "sh4",
+        debianPorts: !0,
+        machines: ["sh4"]
+      },
+      {
+        cpu: "sh4eb",
+        platforms: ["linux/sh4eb"],
+        aliases: ["sh4eb", "sh4be"],
+        magic: `${ELF32_BE}\\x2a`,
+        mask: MASK_BE,
+        machines: ["sh4eb"]
+      },
+      {
+        cpu: "aarch64_be",
+        platforms: ["linux/aarch64_be"],
+        aliases: ["aarch64_be", "arm64be", "arm64_be"],
+        magic: `${ELF64_BE}\\xb7`,
+        mask: MASK_BE,
+        machines: ["aarch64_be"]
+      },
+      {
+        cpu: "hppa",
+        platforms: ["linux/hppa"],
+        aliases: ["hppa", "parisc"],
+        magic: `${ELF32_BE}\\x0f`,
+        mask: MASK_BE,
+        debianArch: "hppa",
+        debianPorts: !0,
+        machines: ["parisc", "parisc64"]
+      },
+      {
+        cpu: "riscv32",
+        platforms: ["linux/riscv32"],
+        aliases: ["riscv32", "rv32"],
+        magic: `${ELF32_LE}\\xf3\\x00`,
+        mask: MASK_LE,
+        machines: ["riscv32"]
+      },
+      {
+        cpu: "xtensa",
+        platforms: ["linux/xtensa"],
+        aliases: ["xtensa", "xtensael"],
+        magic: `${ELF32_LE}\\x5e\\x00`,
+        mask: MASK_LE,
+        machines: ["xtensa"]
+      },
+      {
+        cpu: "xtensaeb",
+        platforms: ["linux/xtensaeb"],
+        aliases: ["xtensaeb"],
+        magic: `${ELF32_BE}\\x5e`,
+        mask: MASK_BE
+      },
+      {
+        cpu: "microblaze",
+        platforms: ["linux/microblaze"],
+        aliases: ["microblaze", "microblazebe"],
+        // e_machine 0xbaab (EM_MICROBLAZE_OLD), as QEMU's script; e_type big-endian (QEMU 10 writes \\x02\\x00 here).
+        magic: "\\x7fELF\\x01\\x02\\x01\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x02\\xba\\xab",
+        mask: MASK_BE,
+        machines: ["microblaze"]
+      },
+      {
+        cpu: "microblazeel",
+        platforms: ["linux/microblazeel"],
+        aliases: ["microblazeel", "microblazele"],
+        magic: `${ELF32_LE}\\xab\\xba`,
+        mask: MASK_LE,
+        machines: ["microblazeel"]
+      },
+      {
+        cpu: "or1k",
+        platforms: ["linux/or1k"],
+        aliases: ["or1k", "openrisc"],
+        magic: `${ELF32_BE}\\x5c`,
+        mask: MASK_BE,
+        machines: ["openrisc"]
+      },
+      {
+        cpu: "hexagon",
+        platforms: ["linux/hexagon"],
+        aliases: ["hexagon", "qdsp6"],
+        magic: `${ELF32_LE}\\xa4\\x00`,
+        mask: MASK_LE,
+        machines: ["hexagon"]
+      }
+    ];
+  }
+});
+
+// ../core/src/targets.ts
+function requireTarget(cpu) {
+  let target = BY_CPU.get(cpu);
+  if (!target)
+    throw new QusError("QUS_UNKNOWN_PLATFORM", `no QEMU target named ${JSON.stringify(cpu)}`, {
+      hint: `use one of: ${TARGETS.map((candidate) => candidate.cpu).join(", ")}`
+    });
+  return target;
+}
+function entryName(target) {
+  return `qemu-${target.cpu}`;
+}
+function interpreterBase(target) {
+  return `qemu-${target.interpreterCpu ?? target.cpu}`;
+}
+function canonicalPlatform(target) {
+  return target.platforms[0] ?? `linux/${target.cpu}`;
+}
+var BY_CPU, init_targets = __esm({
+  "../core/src/targets.ts"() {
+    "use strict";
+    init_errors();
+    init_target_table();
+    init_target_table();
+    BY_CPU = new Map(TARGETS.map((t) => [t.cpu, t]));
+  }
+});
+
+// ../core/src/architectures.ts
+function cpuOfMachine(machine) {
+  return BY_MACHINE.get(machine);
+}
+function hostCpu(arch2 = process.arch) {
+  return BY_NODE_ARCH.get(arch2);
+}
+function nativeCandidates(host) {
+  return TARGETS.filter((target) => target.compatOf?.some((mode) => mode.host === host)).map((target) => target.cpu);
+}
+function usuallyNative(host, cpu) {
+  return TARGETS.find((candidate) => candidate.cpu === cpu)?.compatOf?.some((mode) => mode.host === host && mode.usually) ?? !1;
+}
+var BY_NODE_ARCH, BY_MACHINE, KNOWN_MACHINES, init_architectures = __esm({
+  "../core/src/architectures.ts"() {
+    "use strict";
+    init_targets();
+    BY_NODE_ARCH = new Map(TARGETS.flatMap((target) => target.nodeArch ? [[target.nodeArch, target.cpu]] : [])), BY_MACHINE = new Map(TARGETS.flatMap((target) => (target.machines ?? []).map((name) => [name, target.cpu]))), KNOWN_MACHINES = [...BY_MACHINE.keys()];
+  }
+});
+
+// ../core/src/process-wide.ts
+function processWide(name, create) {
+  let store = globalThis, key = /* @__PURE__ */ Symbol.for(`qus.${name}`);
+  return key in store || (store[key] = create()), store[key];
+}
+var init_process_wide = __esm({
+  "../core/src/process-wide.ts"() {
+    "use strict";
+  }
+});
+
+// ../core/src/exec.ts
+import { spawn, spawnSync } from "node:child_process";
+function killRunningProcesses() {
+  for (let pid of running) killGroup(pid);
+}
+function killGroup(pid) {
+  try {
+    process.kill(-pid, "SIGKILL");
+  } catch {
+  }
+}
+function spawnLeader(file, args, options) {
+  let child = spawn(file, [...args], {
+    cwd: options.cwd,
+    env: options.env ? { ...process.env, ...options.env } : process.env,
+    stdio: [options.input === void 0 && !options.stdin ? "ignore" : "pipe", "pipe", "pipe"],
+    shell: !1,
+    detached: !0
+  });
+  return child.pid !== void 0 && running.add(child.pid), child;
+}
+function cappedOutput(limit, onOverflow) {
+  let stdout = [], stderr = [], bytes = 0, overflowed = !1, keep = (into) => (chunk) => {
+    if (!overflowed) {
+      if (bytes += chunk.length, bytes <= limit) {
+        into.push(chunk);
+        return;
+      }
+      overflowed = !0, onOverflow();
+    }
+  };
+  return {
+    keepStdout: keep(stdout),
+    keepStderr: keep(stderr),
+    overflowed: () => overflowed,
+    /** What was kept, as text, without the final newline. */
+    text: () => ({
+      stdout: trimFinalNewline(Buffer.concat(stdout).toString("utf8")),
+      stderr: trimFinalNewline(Buffer.concat(stderr).toString("utf8"))
+    })
+  };
+}
+function outputTooLarge(what, hint, limit = DEFAULT_MAX_OUTPUT_BYTES) {
+  return new QusError(
+    "QUS_OUTPUT_TOO_LARGE",
+    `${what} printed more than ${limit / 2 ** 20} MiB and was ended with its child processes`,
+    { hint }
+  );
+}
+function trimFinalNewline(text) {
+  return text.endsWith(`
+`) ? text.slice(0, -1) : text;
+}
+function runSyncBestEffort(file, args, options = {}) {
+  try {
+    let result2 = spawnSync(file, [...args], {
+      encoding: "utf8",
+      timeout: options.timeoutMs ?? 1e4,
+      killSignal: "SIGKILL",
+      stdio: ["ignore", "pipe", "ignore"],
+      maxBuffer: DEFAULT_MAX_OUTPUT_BYTES
+    });
+    return { exitCode: result2.status ?? void 0, stdout: result2.stdout ?? "" };
+  } catch {
+    return { exitCode: void 0, stdout: "" };
+  }
+}
+var DEFAULT_TIMEOUT_MS, DEFAULT_MAX_OUTPUT_BYTES, DRAIN_MS, running, execProcess, init_exec = __esm({
+  "../core/src/exec.ts"() {
+    "use strict";
+    init_errors();
+    init_process_wide();
+    init_shell_quote();
+    DEFAULT_TIMEOUT_MS = 6e4, DEFAULT_MAX_OUTPUT_BYTES = 32 * 2 ** 20, DRAIN_MS = 200, running = processWide("exec.running", () => /* @__PURE__ */ new Set());
+    execProcess = (file, args, options = {}) => new Promise((resolve2, reject) => {
+      let child = spawnLeader(file, args, options), pid = child.pid, maxOutputBytes = options.maxOutputBytes ?? DEFAULT_MAX_OUTPUT_BYTES, startError, timedOut2 = !1, exit, drain, timer = setTimeout(() => {
+        timedOut2 = !0, pid !== void 0 && killGroup(pid);
+      }, options.timeoutMs ?? DEFAULT_TIMEOUT_MS), output = cappedOutput(maxOutputBytes, () => {
+        pid !== void 0 && killGroup(pid), finish();
+      });
+      options.stdout ? child.stdout?.pipe(options.stdout) : child.stdout?.on("data", output.keepStdout), child.stderr?.on("data", output.keepStderr), options.stdin && child.stdin && options.stdin.pipe(child.stdin);
+      let abort = () => pid !== void 0 && killGroup(pid);
+      options.signal?.aborted && abort(), options.signal?.addEventListener("abort", abort, { once: !0 }), child.stdin?.on("error", () => {
+      });
+      let settled = !1, finish = () => {
+        if (settled) return;
+        if (settled = !0, clearTimeout(timer), clearTimeout(drain), options.signal?.removeEventListener("abort", abort), pid !== void 0 && (killGroup(pid), running.delete(pid)), child.stdout?.destroy(), child.stderr?.destroy(), output.overflowed()) {
+          let check = `check which program that is (command -v ${quoteShellArg(file)}) and that it works by itself`;
+          reject(outputTooLarge(formatCommand([file, ...args]), check, maxOutputBytes));
+          return;
+        }
+        let { stdout, stderr } = output.text();
+        resolve2({
+          exitCode: startError ? void 0 : exit?.code ?? void 0,
+          signal: exit?.signal ?? void 0,
+          stdout,
+          stderr,
+          startError,
+          timedOut: timedOut2
+        });
+      };
+      child.on("error", (error) => {
+        startError = error.code ?? error.message, child.pid === void 0 && finish();
+      }), child.on("exit", (code, signal) => {
+        exit = { code, signal }, options.stdout || (drain = setTimeout(finish, DRAIN_MS));
+      }), child.on("close", (code, signal) => {
+        exit ??= { code, signal }, finish();
+      }), options.input !== void 0 && child.stdin?.end(options.input);
+    });
+  }
+});
+
+// ../core/src/cleanup.ts
+function onInterrupt(cleanup) {
+  return cleanups.add(cleanup), () => cleanups.delete(cleanup);
+}
+function interruptCleanup() {
+  killRunningProcesses();
+  for (let cleanup of cleanups)
+    try {
+      cleanup();
+    } catch {
+    }
+  cleanups.clear();
+}
+function installInterruptHandlers() {
+  for (let [signal, number] of [
+    ["SIGINT", 2],
+    ["SIGTERM", 15],
+    ["SIGHUP", 1]
+  ])
+    process.once(signal, () => {
+      interruptCleanup(), process.stderr.write(`qus: interrupted by ${signal}; stopped its processes and removed its temporary files
+`), process.exit(128 + number);
+    });
+}
+var cleanups, init_cleanup = __esm({
+  "../core/src/cleanup.ts"() {
+    "use strict";
+    init_exec();
+    init_process_wide();
+    cleanups = processWide("cleanups", () => /* @__PURE__ */ new Set());
+  }
+});
+
+// ../core/src/binfmt/match.ts
+function maskAt(pattern, index) {
+  return pattern.mask ? pattern.mask[index] ?? 0 : 255;
+}
+function matchesHeader(pattern, header) {
+  return header.length < pattern.offset + pattern.magic.length ? !1 : pattern.magic.every((byte, i) => {
+    let mask = maskAt(pattern, i);
+    return ((header[pattern.offset + i] ?? 0) & mask) === (byte & mask);
+  });
+}
+var init_match = __esm({
+  "../core/src/binfmt/match.ts"() {
+    "use strict";
+  }
+});
+
+// ../core/src/drivers/local/host.ts
+import { closeSync, openSync, readSync } from "node:fs";
+function readHostHeaders() {
+  return HOST_PROGRAMS.flatMap((path) => {
+    try {
+      return [readHeaderSync(path)];
+    } catch {
+      return [];
+    }
+  }).filter((header) => header.length > 0);
+}
+function readHeaderSync(path, length = 128) {
+  let fd = openSync(path, "r");
+  try {
+    let buffer = new Uint8Array(length);
+    return buffer.subarray(0, readSync(fd, buffer, 0, length, 0));
+  } finally {
+    closeSync(fd);
+  }
+}
+function matchesHost(pattern, hostHeaders) {
+  return hostHeaders.some((header) => matchesHeader(pattern, header));
+}
+var HOST_PROGRAMS, init_host = __esm({
+  "../core/src/drivers/local/host.ts"() {
+    "use strict";
+    init_match();
+    HOST_PROGRAMS = [process.execPath, "/bin/sh"];
+  }
+});
+
+// ../core/src/drivers/local/interpreters.ts
+import { accessSync, constants as constants2, readdirSync as readdirSync2, statSync } from "node:fs";
+import { delimiter, isAbsolute, resolve } from "node:path";
+function defaultSearchDirs(path = process.env.PATH ?? "") {
+  let dirs = [...path.split(delimiter), "/usr/bin", "/usr/local/bin", "/usr/sbin"].filter(
+    (dir) => dir.startsWith("/")
+  );
+  return [...new Set(dirs)];
+}
+function findInterpreters(cpus, dirs) {
+  let listings = dirs.map((dir) => ({ dir, names: listQemu(dir) })), found = /* @__PURE__ */ new Map();
+  for (let cpu of cpus) {
+    let interpreter = findInterpreter(cpu, listings);
+    interpreter && found.set(cpu, interpreter);
+  }
+  return found;
+}
+function listQemu(dir) {
+  try {
+    return new Set(readdirSync2(dir).filter((name) => name.startsWith("qemu-")));
+  } catch {
+    return /* @__PURE__ */ new Set();
+  }
+}
+function findInterpreter(cpu, listings) {
+  let dynamic, base = interpreterBase(requireTarget(cpu));
+  for (let { dir, names } of listings)
+    for (let name of [`${base}-static`, base]) {
+      let path = `${dir}/${name}`;
+      if (!(!names.has(name) || !isExecutable(path))) {
+        if (isStaticElf(readHeaderSync(path, 4096))) return { path, static: !0 };
+        dynamic ??= { path, static: !1 };
+      }
+    }
+  return dynamic;
+}
+function isExecutable(path) {
+  try {
+    return accessSync(path, constants2.X_OK), !0;
+  } catch {
+    return !1;
+  }
+}
+function isStaticElf(head) {
+  if (head.length < 52 || head[0] !== 127 || head[1] !== 69 || head[2] !== 76 || head[3] !== 70) return !1;
+  let view = new DataView(head.buffer, head.byteOffset, head.byteLength), is64 = head[4] === 2, little = head[5] === 1, phoff = is64 ? Number(view.getBigUint64(32, little)) : view.getUint32(28, little), phentsize = view.getUint16(is64 ? 54 : 42, little), phnum = view.getUint16(is64 ? 56 : 44, little);
+  for (let i = 0; i < phnum; i++) {
+    let at = phoff + i * phentsize;
+    if (at + 4 > head.length || view.getUint32(at, little) === PT_INTERP) return !1;
+  }
+  return !0;
+}
+function validateQemuPath(dir) {
+  let usage = (problem, hint) => new QusError("QUS_USAGE", `--qemu-path ${JSON.stringify(dir)}: ${problem}`, { hint });
+  if (dir.includes(delimiter))
+    throw usage("one folder is expected, not a list", "pass one folder, e.g. --qemu-path /usr/bin");
+  if (!isAbsolute(dir))
+    throw usage(
+      "the path must be absolute",
+      `pass it as an absolute path, e.g. --qemu-path ${formatCommand([resolve(dir)])}`
+    );
+  let isDir;
+  try {
+    isDir = statSync(dir).isDirectory();
+  } catch {
+    throw usage("no such folder", "pass the folder that holds qemu-<cpu>-static (Debian: /usr/bin)");
+  }
+  if (!isDir) throw usage("not a folder", "pass the folder that holds qemu-<cpu>-static, not the file itself");
+}
+var PT_INTERP, init_interpreters = __esm({
+  "../core/src/drivers/local/interpreters.ts"() {
+    "use strict";
+    init_errors();
+    init_shell_quote();
+    init_targets();
+    init_host();
+    PT_INTERP = 3;
+  }
+});
+
+// ../core/src/drivers/local/cache.ts
+import { mkdirSync as mkdirSync2, readFileSync as readFileSync6, writeFileSync as writeFileSync3 } from "node:fs";
+import { homedir as homedir2 } from "node:os";
+import { dirname, join as join4 } from "node:path";
+function cacheDir(env = process.env) {
+  return join4(env.XDG_CACHE_HOME || join4(homedir2(), ".cache"), "qus");
+}
+function readCache(path) {
+  try {
+    let parsed = JSON.parse(readFileSync6(path, "utf8"));
+    return parsed && typeof parsed == "object" ? parsed : {};
+  } catch {
+    return {};
+  }
+}
+function writeCache(path, value) {
+  try {
+    mkdirSync2(dirname(path), { recursive: !0 }), writeFileSync3(path, JSON.stringify(value));
+  } catch {
+  }
+}
+var init_cache = __esm({
+  "../core/src/drivers/local/cache.ts"() {
+    "use strict";
+  }
+});
 
 // ../../node_modules/tunnel/lib/tunnel.js
 var require_tunnel = __commonJS({
@@ -1414,8 +2230,8 @@ var require_request = __commonJS({
        */
       onUpgrade(statusCode, headers, socket, statusText = "") {
         this.onFinally(), assert(!this.aborted), assert(!this.completed), statusCode !== null && this.#publishUpgradeHeaders(statusCode, headers, statusText);
-        let result = this[kHandler].onUpgrade(statusCode, headers, socket);
-        return this.aborted || (this.completed = !0, statusCode !== null && this.#publishUpgradeTrailers()), result;
+        let result2 = this[kHandler].onUpgrade(statusCode, headers, socket);
+        return this.aborted || (this.completed = !0, statusCode !== null && this.#publishUpgradeTrailers()), result2;
       }
       /**
        * @param {number} statusCode
@@ -2523,10 +3339,10 @@ var require_data_url = __commonJS({
       return !hashLength && href.endsWith("#") ? serialized.slice(0, -1) : serialized;
     }
     function collectASequenceOfCodePoints(condition, input, position) {
-      let result = "";
+      let result2 = "";
       for (; position.position < input.length && condition(input[position.position]); )
-        result += input[position.position], position.position++;
-      return result;
+        result2 += input[position.position], position.position++;
+      return result2;
     }
     function collectASequenceOfCodePointsFast(char, input, position) {
       let idx = input.indexOf(char, position.position), start = position.position;
@@ -2674,10 +3490,10 @@ var require_data_url = __commonJS({
       let length = input.length;
       if (65535 > length)
         return String.fromCharCode.apply(null, input);
-      let result = "", i = 0, addition = 65535;
+      let result2 = "", i = 0, addition = 65535;
       for (; i < length; )
-        i + addition > length && (addition = length - i), result += String.fromCharCode.apply(null, input.subarray(i, i += addition));
-      return result;
+        i + addition > length && (addition = length - i), result2 += String.fromCharCode.apply(null, input.subarray(i, i += addition));
+      return result2;
     }
     function minimizeSupportedMimeType(mimeType) {
       switch (mimeType.essence) {
@@ -2860,22 +3676,22 @@ var require_webidl = __commonJS({
             header: prefix,
             message: `${argument} ("${webidl.util.Type(O)}") is not an Object.`
           });
-        let result = {};
+        let result2 = {};
         if (!types.isProxy(O)) {
           let keys2 = [...Object.getOwnPropertyNames(O), ...Object.getOwnPropertySymbols(O)];
           for (let key of keys2) {
             let typedKey = keyConverter(key, prefix, argument), typedValue = valueConverter(O[key], prefix, argument);
-            result[typedKey] = typedValue;
+            result2[typedKey] = typedValue;
           }
-          return result;
+          return result2;
         }
         let keys = Reflect.ownKeys(O);
         for (let key of keys)
           if (Reflect.getOwnPropertyDescriptor(O, key)?.enumerable) {
             let typedKey = keyConverter(key, prefix, argument), typedValue = valueConverter(O[key], prefix, argument);
-            result[typedKey] = typedValue;
+            result2[typedKey] = typedValue;
           }
-        return result;
+        return result2;
       };
     };
     webidl.interfaceConverter = function(i) {
@@ -3266,16 +4082,16 @@ var require_util2 = __commonJS({
     }
     var parseHashWithOptions = /(?<algo>sha256|sha384|sha512)-((?<hash>[A-Za-z0-9+/]+|[A-Za-z0-9_-]+)={0,2}(?:\s|$)( +[!-~]*)?)?/i;
     function parseMetadata(metadata) {
-      let result = [], empty = !0;
+      let result2 = [], empty = !0;
       for (let token of metadata.split(" ")) {
         empty = !1;
         let parsedToken = parseHashWithOptions.exec(token);
         if (parsedToken === null || parsedToken.groups === void 0 || parsedToken.groups.algo === void 0)
           continue;
         let algorithm = parsedToken.groups.algo.toLowerCase();
-        supportedHashes.includes(algorithm) && result.push(parsedToken.groups);
+        supportedHashes.includes(algorithm) && result2.push(parsedToken.groups);
       }
-      return empty === !0 ? "no metadata" : result;
+      return empty === !0 ? "no metadata" : result2;
     }
     function getStrongestMetadata(metadataList) {
       let algorithm = metadataList[0].algo;
@@ -3334,10 +4150,10 @@ var require_util2 = __commonJS({
       return normalizedMethodRecordsBase[method.toLowerCase()] ?? method;
     }
     function serializeJavascriptValueToJSONString(value) {
-      let result = JSON.stringify(value);
-      if (result === void 0)
+      let result2 = JSON.stringify(value);
+      if (result2 === void 0)
         throw new TypeError("Value is not JSON serializable");
-      return assert(typeof result == "string"), result;
+      return assert(typeof result2 == "string"), result2;
     }
     var esIteratorPrototype = Object.getPrototypeOf(Object.getPrototypeOf([][Symbol.iterator]()));
     function createIterator(name, kInternalIterator, keyIndex = 0, valueIndex = 1) {
@@ -3369,20 +4185,20 @@ var require_util2 = __commonJS({
             };
           let { [keyIndex]: key, [valueIndex]: value } = values[index];
           this.#index = index + 1;
-          let result;
+          let result2;
           switch (this.#kind) {
             case "key":
-              result = key;
+              result2 = key;
               break;
             case "value":
-              result = value;
+              result2 = value;
               break;
             case "key+value":
-              result = [key, value];
+              result2 = [key, value];
               break;
           }
           return {
-            value: result,
+            value: result2,
             done: !1
           };
         }
@@ -3885,10 +4701,10 @@ var require_formdata_parser = __commonJS({
         if (input[position.position] !== 13 || input[position.position + 1] !== 10)
           return "failure";
         position.position += 2;
-        let result = parseMultipartFormDataHeaders(input, position);
-        if (result === "failure")
+        let result2 = parseMultipartFormDataHeaders(input, position);
+        if (result2 === "failure")
           return "failure";
-        let { name, filename, contentType, encoding } = result;
+        let { name, filename, contentType, encoding } = result2;
         position.position += 2;
         let body;
         {
@@ -4260,7 +5076,7 @@ var require_client_h1 = __commonJS({
       kOnError,
       kResume,
       kHTTPContext
-    } = require_symbols(), constants4 = require_constants2(), EMPTY_BUF = Buffer.alloc(0), FastBuffer = Buffer[Symbol.species], addListener = util.addListener, removeAllListeners = util.removeAllListeners, kIdleSocketValidation = /* @__PURE__ */ Symbol("kIdleSocketValidation"), kIdleSocketValidationTimeout = /* @__PURE__ */ Symbol("kIdleSocketValidationTimeout"), kSocketUsed = /* @__PURE__ */ Symbol("kSocketUsed"), extractBody;
+    } = require_symbols(), constants5 = require_constants2(), EMPTY_BUF = Buffer.alloc(0), FastBuffer = Buffer[Symbol.species], addListener = util.addListener, removeAllListeners = util.removeAllListeners, kIdleSocketValidation = /* @__PURE__ */ Symbol("kIdleSocketValidation"), kIdleSocketValidationTimeout = /* @__PURE__ */ Symbol("kIdleSocketValidationTimeout"), kSocketUsed = /* @__PURE__ */ Symbol("kSocketUsed"), extractBody;
     async function lazyllhttp() {
       let llhttpWasmData = process.env.JEST_WORKER_ID ? require_llhttp_wasm() : void 0, mod;
       try {
@@ -4303,7 +5119,7 @@ var require_client_h1 = __commonJS({
     llhttpPromise.catch();
     var currentParser = null, currentBufferRef = null, currentBufferSize = 0, currentBufferPtr = null, USE_NATIVE_TIMER = 0, USE_FAST_TIMER = 1, TIMEOUT_HEADERS = 2 | USE_FAST_TIMER, TIMEOUT_BODY = 4 | USE_FAST_TIMER, TIMEOUT_KEEP_ALIVE = 8 | USE_NATIVE_TIMER, Parser = class {
       constructor(client, socket, { exports: exports2 }) {
-        assert(Number.isFinite(client[kMaxHeadersSize]) && client[kMaxHeadersSize] > 0), this.llhttp = exports2, this.ptr = this.llhttp.llhttp_alloc(constants4.TYPE.RESPONSE), this.client = client, this.socket = socket, this.timeout = null, this.timeoutValue = null, this.timeoutType = null, this.statusCode = null, this.statusText = "", this.upgrade = !1, this.headers = [], this.headersSize = 0, this.headersMaxSize = client[kMaxHeadersSize], this.shouldKeepAlive = !1, this.paused = !1, this.resume = this.resume.bind(this), this.bytesRead = 0, this.keepAlive = "", this.contentLength = "", this.connection = "", this.maxResponseSize = client[kMaxResponseSize];
+        assert(Number.isFinite(client[kMaxHeadersSize]) && client[kMaxHeadersSize] > 0), this.llhttp = exports2, this.ptr = this.llhttp.llhttp_alloc(constants5.TYPE.RESPONSE), this.client = client, this.socket = socket, this.timeout = null, this.timeoutValue = null, this.timeoutType = null, this.statusCode = null, this.statusText = "", this.upgrade = !1, this.headers = [], this.headersSize = 0, this.headersMaxSize = client[kMaxHeadersSize], this.shouldKeepAlive = !1, this.paused = !1, this.resume = this.resume.bind(this), this.bytesRead = 0, this.keepAlive = "", this.contentLength = "", this.connection = "", this.maxResponseSize = client[kMaxResponseSize];
       }
       setTimeout(delay, type) {
         delay !== this.timeoutValue || type & USE_FAST_TIMER ^ this.timeoutType & USE_FAST_TIMER ? (this.timeout && (timers.clearTimeout(this.timeout), this.timeout = null), delay && (type & USE_FAST_TIMER ? this.timeout = timers.setFastTimeout(onParserTimeout, delay, new WeakRef(this)) : (this.timeout = setTimeout(onParserTimeout, delay, new WeakRef(this)), this.timeout.unref())), this.timeoutValue = delay) : this.timeout && this.timeout.refresh && this.timeout.refresh(), this.timeoutType = type;
@@ -4333,11 +5149,11 @@ var require_client_h1 = __commonJS({
             currentParser = null, currentBufferRef = null;
           }
           let offset = llhttp.llhttp_get_error_pos(this.ptr) - currentBufferPtr;
-          if (ret !== constants4.ERROR.OK) {
+          if (ret !== constants5.ERROR.OK) {
             let body = data.subarray(offset);
-            if (ret === constants4.ERROR.PAUSED_UPGRADE)
+            if (ret === constants5.ERROR.PAUSED_UPGRADE)
               this.onUpgrade(body);
-            else if (ret === constants4.ERROR.PAUSED)
+            else if (ret === constants5.ERROR.PAUSED)
               this.paused = !0, socket.unshift(body);
             else
               throw this.createError(ret, body);
@@ -4354,7 +5170,7 @@ var require_client_h1 = __commonJS({
         } finally {
           currentParser = null;
         }
-        return ret === constants4.ERROR.OK ? null : ret === constants4.ERROR.PAUSED || ret === constants4.ERROR.PAUSED_UPGRADE ? (this.paused = !0, null) : this.createError(ret, EMPTY_BUF);
+        return ret === constants5.ERROR.OK ? null : ret === constants5.ERROR.PAUSED || ret === constants5.ERROR.PAUSED_UPGRADE ? (this.paused = !0, null) : this.createError(ret, EMPTY_BUF);
       }
       createError(ret, data) {
         let { llhttp, contentLength, bytesRead } = this;
@@ -4365,7 +5181,7 @@ var require_client_h1 = __commonJS({
           let len = new Uint8Array(llhttp.memory.buffer, ptr).indexOf(0);
           message = "Response does not match the HTTP/1.1 protocol (" + Buffer.from(llhttp.memory.buffer, ptr, len).toString() + ")";
         }
-        return new HTTPParserError(message, constants4.ERROR[ret], data);
+        return new HTTPParserError(message, constants5.ERROR[ret], data);
       }
       destroy() {
         assert(this.ptr != null), assert(currentParser == null), this.llhttp.llhttp_free(this.ptr), this.ptr = null, this.timeout && timers.clearTimeout(this.timeout), this.timeout = null, this.timeoutValue = null, this.timeoutType = null, this.paused = !1;
@@ -4448,7 +5264,7 @@ var require_client_h1 = __commonJS({
         } else
           socket[kReset] = !0;
         let pause = request.onHeaders(statusCode, headers, this.resume, statusText) === !1;
-        return request.aborted ? -1 : request.method === "HEAD" || statusCode < 200 ? 1 : (socket[kBlocking] && (socket[kBlocking] = !1, client[kResume]()), pause ? constants4.ERROR.PAUSED : 0);
+        return request.aborted ? -1 : request.method === "HEAD" || statusCode < 200 ? 1 : (socket[kBlocking] && (socket[kBlocking] = !1, client[kResume]()), pause ? constants5.ERROR.PAUSED : 0);
       }
       onBody(buf) {
         let { client, socket, statusCode, maxResponseSize } = this;
@@ -4458,7 +5274,7 @@ var require_client_h1 = __commonJS({
         if (assert(request), assert(this.timeoutType === TIMEOUT_BODY), this.timeout && this.timeout.refresh && this.timeout.refresh(), assert(statusCode >= 200), maxResponseSize > -1 && this.bytesRead + buf.length > maxResponseSize)
           return util.destroy(socket, new ResponseExceededMaxSizeError()), -1;
         if (this.bytesRead += buf.length, request.onData(buf) === !1)
-          return constants4.ERROR.PAUSED;
+          return constants5.ERROR.PAUSED;
       }
       onMessageComplete() {
         let { client, socket, statusCode, upgrade, headers, contentLength, bytesRead, shouldKeepAlive } = this;
@@ -4472,12 +5288,12 @@ var require_client_h1 = __commonJS({
           if (request.method !== "HEAD" && contentLength && bytesRead !== parseInt(contentLength, 10))
             return util.destroy(socket, new ResponseContentLengthMismatchError()), -1;
           if (request.onComplete(headers), client[kQueue][client[kRunningIdx]++] = null, socket[kSocketUsed] = !0, socket[kWriting])
-            return assert(client[kRunning] === 0), util.destroy(socket, new InformationalError("reset")), constants4.ERROR.PAUSED;
+            return assert(client[kRunning] === 0), util.destroy(socket, new InformationalError("reset")), constants5.ERROR.PAUSED;
           if (shouldKeepAlive) {
             if (socket[kReset] && client[kRunning] === 0)
-              return util.destroy(socket, new InformationalError("reset")), constants4.ERROR.PAUSED;
+              return util.destroy(socket, new InformationalError("reset")), constants5.ERROR.PAUSED;
             client[kPipelining] == null || client[kPipelining] === 1 ? setImmediate(() => client[kResume]()) : client[kResume]();
-          } else return util.destroy(socket, new InformationalError("reset")), constants4.ERROR.PAUSED;
+          } else return util.destroy(socket, new InformationalError("reset")), constants5.ERROR.PAUSED;
         }
       }
     };
@@ -4819,14 +5635,14 @@ var require_client_h2 = __commonJS({
       }
     } = http2;
     function parseH2Headers(headers) {
-      let result = [];
+      let result2 = [];
       for (let [name, value] of Object.entries(headers))
         if (Array.isArray(value))
           for (let subvalue of value)
-            result.push(Buffer.from(name), Buffer.from(subvalue));
+            result2.push(Buffer.from(name), Buffer.from(subvalue));
         else
-          result.push(Buffer.from(name), Buffer.from(value));
-      return result;
+          result2.push(Buffer.from(name), Buffer.from(value));
+      return result2;
     }
     function parseH2ResponseHeaders(headers) {
       let { [HTTP2_HEADER_STATUS]: _statusCode, ...realHeaders } = headers;
@@ -5841,10 +6657,10 @@ var require_balanced_pool = __commonJS({
         return this._updateBalancedPoolStats(), this;
       }
       _updateBalancedPoolStats() {
-        let result = 0;
+        let result2 = 0;
         for (let i = 0; i < this[kClients].length; i++)
-          result = getGreatestCommonDivisor(this[kClients][i][kWeight], result);
-        this[kGreatestCommonDivisor] = result;
+          result2 = getGreatestCommonDivisor(this[kClients][i][kWeight], result2);
+        this[kGreatestCommonDivisor] = result2;
       }
       removeUpstream(upstream) {
         let upstreamOrigin = parseOrigin(upstream).origin, pool = this[kClients].find((pool2) => pool2[kUrl].origin === upstreamOrigin && pool2.closed !== !0 && pool2.destroyed !== !0);
@@ -7309,16 +8125,16 @@ var require_mock_utils = __commonJS({
       };
     }
     function generateKeyValues(data) {
-      let keys = Object.keys(data), result = [];
+      let keys = Object.keys(data), result2 = [];
       for (let i = 0; i < keys.length; ++i) {
         let key = keys[i], value = data[key], name = Buffer.from(`${key}`);
         if (Array.isArray(value))
           for (let j = 0; j < value.length; ++j)
-            result.push(name, Buffer.from(`${value[j]}`));
+            result2.push(name, Buffer.from(`${value[j]}`));
         else
-          result.push(name, Buffer.from(`${value}`));
+          result2.push(name, Buffer.from(`${value}`));
       }
-      return result;
+      return result2;
     }
     function getStatusText(statusCode) {
       return STATUS_CODES[statusCode] || "unknown";
@@ -10283,10 +11099,10 @@ var require_util4 = __commonJS({
               queueMicrotask(() => {
                 fr[kState] = "done";
                 try {
-                  let result = packageData(bytes, type, blob.type, encodingName);
+                  let result2 = packageData(bytes, type, blob.type, encodingName);
                   if (fr[kAborted])
                     return;
-                  fr[kResult] = result, fireAProgressEvent("load", fr);
+                  fr[kResult] = result2, fireAProgressEvent("load", fr);
                 } catch (error) {
                   fr[kError] = error, fireAProgressEvent("error", fr);
                 }
@@ -11983,8 +12799,8 @@ var require_connection = __commonJS({
     function onSocketClose() {
       let { ws } = this, { [kResponse]: response } = ws;
       response.socket.off("data", onSocketData), response.socket.off("close", onSocketClose), response.socket.off("error", onSocketError);
-      let wasClean = ws[kSentClose] === sentCloseFrameState.SENT && ws[kReceivedClose], code = 1005, reason = "", result = ws[kByteParser].closingInfo;
-      result && !result.error ? (code = result.code ?? 1005, reason = result.reason) : ws[kReceivedClose] || (code = 1006), ws[kReadyState] = states.CLOSED, fireEvent("close", ws, (type, init) => new CloseEvent(type, init), {
+      let wasClean = ws[kSentClose] === sentCloseFrameState.SENT && ws[kReceivedClose], code = 1005, reason = "", result2 = ws[kByteParser].closingInfo;
+      result2 && !result2.error ? (code = result2.code ?? 1005, reason = result2.reason) : ws[kReceivedClose] || (code = 1006), ws[kReadyState] = states.CLOSED, fireEvent("close", ws, (type, init) => new CloseEvent(type, init), {
         wasClean,
         code,
         reason
@@ -13233,440 +14049,86 @@ var require_undici = __commonJS({
   }
 });
 
-// ../core/src/errors.ts
-var KIND = {
-  QUS_USAGE: "input",
-  QUS_UNKNOWN_PLATFORM: "input",
-  QUS_INVALID_FLAGS: "input",
-  QUS_INVALID_REGISTRATION: "input",
-  QUS_HOST_MATCH: "input",
-  QUS_FILE_UNREADABLE: "input",
-  QUS_NOT_ELF: "input",
-  QUS_ELF_TRUNCATED: "input",
-  QUS_QEMU_SOURCE_UNKNOWN: "input",
-  QUS_VM_NOT_FOUND: "input",
-  QUS_VM_DISK_REFUSED: "input",
-  QUS_NOT_ROOT: "environment",
-  QUS_NO_BINFMT_MISC: "environment",
-  QUS_KERNEL_NO_F_FLAG: "environment",
-  QUS_INTERPRETER_MISSING: "environment",
-  QUS_ENGINE_UNREACHABLE: "environment",
-  QUS_ENGINE_ROOTLESS: "environment",
-  QUS_IMAGE_MISSING: "environment",
-  QUS_PRIVILEGE_DENIED: "environment",
-  QUS_BINFMT_DISABLED: "environment",
-  QUS_NATIVE_CLAIMED: "environment",
-  QUS_TMPDIR_UNUSABLE: "environment",
-  QUS_PLATFORM_NOT_RUNNABLE: "environment",
-  QUS_QEMU_PACKAGE_MISSING: "environment",
-  QUS_QEMU_FETCH_FAILED: "environment",
-  QUS_QEMU_CACHE_UNWRITABLE: "environment",
-  QUS_PRIVATE_BINFMT: "environment",
-  QUS_VM_TOOL_MISSING: "environment",
-  QUS_OUTPUT_TOO_LARGE: "environment",
-  QUS_NO_SPACE: "environment",
-  QUS_BINFMT_READONLY: "environment",
-  QUS_KERNEL_WRITE_FAILED: "operation",
-  QUS_EXEC_FAILED: "operation",
-  QUS_PERSIST_FAILED: "operation",
-  QUS_IMAGE_BUILD_FAILED: "operation",
-  QUS_PERSIST_CONFLICT: "operation",
-  QUS_TIMEOUT: "operation",
-  QUS_OUTPUT_UNWRITABLE: "operation",
-  QUS_VERIFY_FAILED: "operation",
-  QUS_VM_BUILD_FAILED: "operation",
-  QUS_VM_BOOT_FAILED: "operation",
-  QUS_VM_DIED: "operation",
-  QUS_VM_RUNNING: "operation"
-};
-var QusError = class extends Error {
-  name = "QusError";
-  code;
-  hint;
-  constructor(code, message, options = {}) {
-    super(message, options.cause === void 0 ? void 0 : { cause: options.cause }), this.code = code, this.hint = options.hint;
+// ../core/src/drivers/container/index.ts
+init_errors();
+
+// ../core/src/installer-image.ts
+init_errors();
+init_shell_quote();
+
+// ../core/src/version.ts
+var QUS_VERSION = "0.1.0";
+
+// ../core/src/installer-image.ts
+var QUS_IMAGE_REPOSITORY = "ghcr.io/qus/qus-binfmt", QUS_IMAGE = `${QUS_IMAGE_REPOSITORY}:${QUS_VERSION}`, QUS_IMAGE_VARIABLE = "QUS_IMAGE", COMPONENT = "[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*", REGISTRY = "(?:[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?(?:\\.[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?)*|\\[[0-9a-fA-F:]+\\])(?::[0-9]+)?", REPOSITORY = `(?:${REGISTRY}/)?${COMPONENT}(?:/${COMPONENT})*`, IMAGE_REFERENCE = new RegExp(
+  `^(${REPOSITORY})(?::[\\w][\\w.-]{0,127})?(?:@[a-z0-9]+(?:[.+_-][a-z0-9]+)*:[0-9a-fA-F]{32,})?$`
+);
+function isImageReference(image) {
+  return image.length <= 512 && IMAGE_REFERENCE.test(image);
+}
+function installerImageOverride(env = process.env) {
+  let value = env[QUS_IMAGE_VARIABLE];
+  if (!(value === void 0 || value === "")) {
+    if (!isImageReference(value))
+      throw new QusError("QUS_USAGE", `${QUS_IMAGE_VARIABLE}=${JSON.stringify(value)} is not an image reference`, {
+        hint: `set ${QUS_IMAGE_VARIABLE} to a full image reference such as ${QUS_IMAGE}, or unset it to use that default (build it locally with ${formatCommand(["qus", "image", "build"])})`
+      });
+    return value;
   }
-  /** Whether the input, the environment or the operation is at fault. */
-  get kind() {
-    return KIND[this.code];
+}
+
+// ../core/src/runner/docker-cli.ts
+init_architectures();
+init_errors();
+init_shell_quote();
+
+// ../core/src/runner/cli-output.ts
+init_errors();
+
+// ../core/src/runner/outcome.ts
+function oneLine(detail) {
+  let line = detail.trim().split(`
+`).filter(Boolean).join(" ").replace(/\s+/g, " ");
+  return line.length > 300 ? `${line.slice(0, 300)}...` : line || "no error message";
+}
+function lastLines(stdout, stderr) {
+  let lines2 = (stderr.trim() || stdout.trim()).split(`
+`).map((line) => line.trim()).filter((line) => line && !/^Run '.*--help' for more information$/.test(line)).slice(-3).join(" ");
+  return lines2 ? oneLine(lines2) : "";
+}
+function describeOutcome(outcome) {
+  switch (outcome.kind) {
+    case "not-started":
+      return oneLine(outcome.detail);
+    case "timed-out":
+      return lastLines(outcome.stdout, outcome.stderr) || "it did not finish in time and was stopped";
+    case "interrupted":
+      return lastLines(outcome.stdout, outcome.stderr) || oneLine(outcome.detail);
+    case "ran":
+      return lastLines(outcome.stdout, outcome.stderr) || (outcome.signal ? `it was killed by ${outcome.signal}` : `it exited with status ${outcome.exitCode} and printed nothing`);
   }
-};
-function isQusError(value) {
-  return value instanceof Error && value.name === "QusError" && typeof value.code == "string";
 }
-function errnoCode(error) {
-  let code = error?.code;
-  return typeof code == "string" ? code : void 0;
+function stoppedFromOutside(outcome) {
+  return outcome.kind === "interrupted" || outcome.kind === "ran" && outcome.signal !== void 0;
 }
-
-// ../core/src/elf-magic.ts
-var ELF64_LE = "\\x7fELF\\x02\\x01\\x01\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x02\\x00", ELF64_BE = "\\x7fELF\\x02\\x02\\x01\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x02\\x00", ELF32_LE = "\\x7fELF\\x01\\x01\\x01\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x02\\x00", ELF32_BE = "\\x7fELF\\x01\\x02\\x01\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x02\\x00", MASK_LE = "\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\x00\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\xfe\\xff\\xff\\xff", MASK_BE = "\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\x00\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\xfe\\xff\\xff", MASK_X86 = "\\xff\\xff\\xff\\xff\\xff\\xfe\\xfe\\x00\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\xfe\\xff\\xff\\xff", MASK_MIPS64_LE = "\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\x00\\x00\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\xfe\\xff\\xff\\xff", MASK_MIPS64_BE = "\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\x00\\x00\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\xfe\\xff\\xff", MASK_M68K = "\\xff\\xff\\xff\\xff\\xff\\xff\\xfe\\x00\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\xfe\\xff\\xff", ZERO16 = "\\x00".repeat(16), MIPS32_MASK_LE = `${MASK_MIPS64_LE}\\xff\\xff\\xff\\xff${"\\x00".repeat(12)}\\x20\\x00\\x00\\x00`, MIPS32_MASK_BE = `${MASK_MIPS64_BE}\\xff\\xff\\xff\\xff${"\\x00".repeat(12)}\\x00\\x00\\x00\\x20`;
-
-// ../core/src/target-table.ts
-var TARGETS = [
-  {
-    cpu: "aarch64",
-    platforms: ["linux/arm64", "linux/arm64/v8"],
-    aliases: ["arm64", "aarch64", "arm64/v8"],
-    magic: `${ELF64_LE}\\xb7\\x00`,
-    mask: MASK_LE,
-    debianArch: "arm64",
-    nodeArch: "arm64",
-    machines: ["aarch64", "arm64"]
-  },
-  {
-    cpu: "arm",
-    platforms: ["linux/arm/v7", "linux/arm/v6", "linux/arm/v5", "linux/arm"],
-    aliases: ["arm", "armhf", "armel", "arm/v7", "arm/v6", "arm/v5", "armv7", "armv7l", "armv6", "armv6l", "armv5"],
-    magic: `${ELF32_LE}\\x28\\x00`,
-    mask: MASK_LE,
-    debianArch: "armhf",
-    nodeArch: "arm",
-    machines: ["armv7l", "armv6l", "armv8l"],
-    compatOf: [{ host: "aarch64", usually: !1 }]
-  },
-  {
-    cpu: "armeb",
-    platforms: ["linux/armeb"],
-    aliases: ["armeb", "armbe"],
-    magic: `${ELF32_BE}\\x28`,
-    mask: MASK_BE,
-    compatOf: [{ host: "aarch64", usually: !1 }]
-  },
-  {
-    cpu: "i386",
-    platforms: ["linux/386"],
-    aliases: ["386", "i386", "i686", "x86"],
-    magic: `${ELF32_LE}\\x03\\x00`,
-    mask: MASK_X86,
-    debianArch: "i386",
-    nodeArch: "ia32",
-    machines: ["i686", "i586", "i486", "i386"],
-    compatOf: [{ host: "x86_64", usually: !0 }]
-  },
-  {
-    cpu: "x86_64",
-    platforms: ["linux/amd64", "linux/amd64/v2", "linux/amd64/v3", "linux/amd64/v4"],
-    aliases: ["amd64", "x86_64", "x86-64", "x64", "amd64/v2", "amd64/v3", "amd64/v4"],
-    magic: `${ELF64_LE}\\x3e\\x00`,
-    mask: MASK_X86,
-    debianArch: "amd64",
-    nodeArch: "x64",
-    machines: ["x86_64", "amd64"]
-  },
-  {
-    cpu: "ppc64le",
-    platforms: ["linux/ppc64le"],
-    aliases: ["ppc64le", "ppc64el", "powerpc64le"],
-    magic: `${ELF64_LE}\\x15\\x00`,
-    mask: "\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\x00\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\xfe\\xff\\xff\\x00",
-    debianArch: "ppc64el",
-    nodeArch: "ppc64",
-    machines: ["ppc64le"]
-  },
-  {
-    cpu: "ppc64",
-    platforms: ["linux/ppc64"],
-    aliases: ["ppc64", "powerpc64"],
-    magic: `${ELF64_BE}\\x15`,
-    mask: MASK_BE,
-    debianArch: "ppc64",
-    debianPorts: !0,
-    machines: ["ppc64"],
-    compatOf: [{ host: "ppc64le", usually: !1 }]
-  },
-  {
-    cpu: "s390x",
-    platforms: ["linux/s390x"],
-    aliases: ["s390x"],
-    magic: `${ELF64_BE}\\x16`,
-    mask: MASK_BE,
-    debianArch: "s390x",
-    nodeArch: "s390x",
-    machines: ["s390x"]
-  },
-  {
-    cpu: "riscv64",
-    platforms: ["linux/riscv64"],
-    aliases: ["riscv64", "rv64"],
-    magic: `${ELF64_LE}\\xf3\\x00`,
-    mask: MASK_LE,
-    debianArch: "riscv64",
-    nodeArch: "riscv64",
-    machines: ["riscv64"]
-  },
-  {
-    cpu: "mips64el",
-    platforms: ["linux/mips64le"],
-    aliases: ["mips64le", "mips64el"],
-    magic: `${ELF64_LE}\\x08\\x00`,
-    mask: MASK_MIPS64_LE,
-    debianArch: "mips64el",
-    machines: ["mips64el"]
-  },
-  {
-    cpu: "mips64",
-    platforms: ["linux/mips64"],
-    aliases: ["mips64"],
-    magic: `${ELF64_BE}\\x08`,
-    mask: MASK_MIPS64_BE,
-    machines: ["mips64"]
-  },
-  {
-    cpu: "mipsel",
-    platforms: ["linux/mipsle"],
-    aliases: ["mipsle", "mipsel"],
-    // 40 bytes: the flags word tells o32 from n32 (EF_MIPS_ABI2 must be clear).
-    magic: `${ELF32_LE}\\x08\\x00\\x01\\x00\\x00\\x00${ZERO16}`,
-    mask: MIPS32_MASK_LE,
-    debianArch: "mipsel",
-    nodeArch: "mipsel",
-    compatOf: [{ host: "mips64el", usually: !1 }]
-  },
-  {
-    cpu: "mips",
-    platforms: ["linux/mips"],
-    aliases: ["mips"],
-    magic: `${ELF32_BE}\\x08\\x00\\x00\\x00\\x01${ZERO16}`,
-    mask: MIPS32_MASK_BE,
-    nodeArch: "mips",
-    compatOf: [{ host: "mips64", usually: !1 }]
-  },
-  {
-    cpu: "loongarch64",
-    platforms: ["linux/loong64"],
-    aliases: ["loong64", "loongarch64"],
-    magic: `${ELF64_LE}\\x02\\x01`,
-    mask: "\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\xfc\\x00\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\xfe\\xff\\xff\\xff",
-    debianArch: "loong64",
-    nodeArch: "loong64",
-    machines: ["loongarch64"]
-  },
-  {
-    cpu: "sparc64",
-    platforms: ["linux/sparc64"],
-    aliases: ["sparc64"],
-    magic: `${ELF64_BE}\\x2b`,
-    mask: MASK_BE,
-    debianArch: "sparc64",
-    debianPorts: !0,
-    machines: ["sparc64"]
-  },
-  {
-    cpu: "i486",
-    platforms: ["linux/i486"],
-    aliases: ["i486"],
-    // EM_486: an old e_machine some 32-bit x86 toolchains wrote; QEMU's script hands it to qemu-i386.
-    magic: `${ELF32_LE}\\x06\\x00`,
-    mask: MASK_X86,
-    interpreterCpu: "i386",
-    compatOf: [
-      { host: "x86_64", usually: !0 },
-      { host: "i386", usually: !0 }
-    ]
-  },
-  {
-    cpu: "alpha",
-    platforms: ["linux/alpha"],
-    aliases: ["alpha"],
-    magic: `${ELF64_LE}\\x26\\x90`,
-    mask: MASK_X86,
-    debianArch: "alpha",
-    debianPorts: !0,
-    machines: ["alpha"]
-  },
-  {
-    cpu: "sparc",
-    platforms: ["linux/sparc"],
-    aliases: ["sparc", "sparc32"],
-    magic: `${ELF32_BE}\\x02`,
-    mask: MASK_BE,
-    machines: ["sparc"],
-    compatOf: [{ host: "sparc64", usually: !1 }]
-  },
-  {
-    cpu: "sparc32plus",
-    platforms: ["linux/sparc32plus"],
-    aliases: ["sparc32plus", "sparcv8plus"],
-    // EM_SPARC32PLUS: 32-bit programs using V9 instructions.
-    magic: `${ELF32_BE}\\x12`,
-    mask: MASK_BE,
-    compatOf: [{ host: "sparc64", usually: !1 }]
-  },
-  {
-    cpu: "ppc",
-    platforms: ["linux/ppc"],
-    aliases: ["ppc", "powerpc", "ppc32"],
-    magic: `${ELF32_BE}\\x14`,
-    mask: MASK_BE,
-    debianArch: "powerpc",
-    debianPorts: !0,
-    machines: ["ppc"],
-    compatOf: [{ host: "ppc64", usually: !1 }]
-  },
-  {
-    cpu: "m68k",
-    platforms: ["linux/m68k"],
-    aliases: ["m68k"],
-    magic: `${ELF32_BE}\\x04`,
-    mask: MASK_M68K,
-    debianArch: "m68k",
-    debianPorts: !0,
-    machines: ["m68k"]
-  },
-  {
-    cpu: "mipsn32",
-    platforms: ["linux/mipsn32"],
-    aliases: ["mipsn32"],
-    // The mips magic with EF_MIPS_ABI2 set: 32-bit pointers on a 64-bit MIPS (n32 ABI).
-    magic: `${ELF32_BE}\\x08\\x00\\x00\\x00\\x01${"\\x00".repeat(15)}\\x20`,
-    mask: MIPS32_MASK_BE,
-    compatOf: [{ host: "mips64", usually: !1 }]
-  },
-  {
-    cpu: "mipsn32el",
-    platforms: ["linux/mipsn32el"],
-    aliases: ["mipsn32el", "mipsn32le"],
-    magic: `${ELF32_LE}\\x08\\x00\\x01\\x00\\x00\\x00${"\\x00".repeat(12)}\\x20\\x00\\x00\\x00`,
-    mask: MIPS32_MASK_LE,
-    compatOf: [{ host: "mips64el", usually: !1 }]
-  },
-  {
-    cpu: "sh4",
-    platforms: ["linux/sh4"],
-    aliases: ["sh4", "sh4le"],
-    magic: `${ELF32_LE}\\x2a\\x00`,
-    mask: MASK_LE,
-    debianArch: "sh4",
-    debianPorts: !0,
-    machines: ["sh4"]
-  },
-  {
-    cpu: "sh4eb",
-    platforms: ["linux/sh4eb"],
-    aliases: ["sh4eb", "sh4be"],
-    magic: `${ELF32_BE}\\x2a`,
-    mask: MASK_BE,
-    machines: ["sh4eb"]
-  },
-  {
-    cpu: "aarch64_be",
-    platforms: ["linux/aarch64_be"],
-    aliases: ["aarch64_be", "arm64be", "arm64_be"],
-    magic: `${ELF64_BE}\\xb7`,
-    mask: MASK_BE,
-    machines: ["aarch64_be"]
-  },
-  {
-    cpu: "hppa",
-    platforms: ["linux/hppa"],
-    aliases: ["hppa", "parisc"],
-    magic: `${ELF32_BE}\\x0f`,
-    mask: MASK_BE,
-    debianArch: "hppa",
-    debianPorts: !0,
-    machines: ["parisc", "parisc64"]
-  },
-  {
-    cpu: "riscv32",
-    platforms: ["linux/riscv32"],
-    aliases: ["riscv32", "rv32"],
-    magic: `${ELF32_LE}\\xf3\\x00`,
-    mask: MASK_LE,
-    machines: ["riscv32"]
-  },
-  {
-    cpu: "xtensa",
-    platforms: ["linux/xtensa"],
-    aliases: ["xtensa", "xtensael"],
-    magic: `${ELF32_LE}\\x5e\\x00`,
-    mask: MASK_LE,
-    machines: ["xtensa"]
-  },
-  {
-    cpu: "xtensaeb",
-    platforms: ["linux/xtensaeb"],
-    aliases: ["xtensaeb"],
-    magic: `${ELF32_BE}\\x5e`,
-    mask: MASK_BE
-  },
-  {
-    cpu: "microblaze",
-    platforms: ["linux/microblaze"],
-    aliases: ["microblaze", "microblazebe"],
-    // e_machine 0xbaab (EM_MICROBLAZE_OLD), as QEMU's script; e_type big-endian (QEMU 10 writes \\x02\\x00 here).
-    magic: "\\x7fELF\\x01\\x02\\x01\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x02\\xba\\xab",
-    mask: MASK_BE,
-    machines: ["microblaze"]
-  },
-  {
-    cpu: "microblazeel",
-    platforms: ["linux/microblazeel"],
-    aliases: ["microblazeel", "microblazele"],
-    magic: `${ELF32_LE}\\xab\\xba`,
-    mask: MASK_LE,
-    machines: ["microblazeel"]
-  },
-  {
-    cpu: "or1k",
-    platforms: ["linux/or1k"],
-    aliases: ["or1k", "openrisc"],
-    magic: `${ELF32_BE}\\x5c`,
-    mask: MASK_BE,
-    machines: ["openrisc"]
-  },
-  {
-    cpu: "hexagon",
-    platforms: ["linux/hexagon"],
-    aliases: ["hexagon", "qdsp6"],
-    magic: `${ELF32_LE}\\xa4\\x00`,
-    mask: MASK_LE,
-    machines: ["hexagon"]
-  }
-];
-
-// ../core/src/targets.ts
-var BY_CPU = new Map(TARGETS.map((t) => [t.cpu, t]));
-function requireTarget(cpu) {
-  let target = BY_CPU.get(cpu);
-  if (!target)
-    throw new QusError("QUS_UNKNOWN_PLATFORM", `no QEMU target named ${JSON.stringify(cpu)}`, {
-      hint: `use one of: ${TARGETS.map((candidate) => candidate.cpu).join(", ")}`
-    });
-  return target;
-}
-function entryName(target) {
-  return `qemu-${target.cpu}`;
-}
-function interpreterBase(target) {
-  return `qemu-${target.interpreterCpu ?? target.cpu}`;
-}
-function canonicalPlatform(target) {
-  return target.platforms[0] ?? `linux/${target.cpu}`;
+function howStopped(outcome) {
+  return outcome.kind === "ran" ? `status ${outcome.exitCode}` : outcome.kind === "interrupted" ? outcome.detail : describeOutcome(outcome);
 }
 
-// ../core/src/architectures.ts
-var BY_NODE_ARCH = new Map(TARGETS.flatMap((target) => target.nodeArch ? [[target.nodeArch, target.cpu]] : [])), BY_MACHINE = new Map(TARGETS.flatMap((target) => (target.machines ?? []).map((name) => [name, target.cpu]))), KNOWN_MACHINES = [...BY_MACHINE.keys()];
-function cpuOfMachine(machine) {
-  return BY_MACHINE.get(machine);
+// ../core/src/runner/runtime-words.ts
+var EXEC_FORMAT = /exec format error/i, NO_SUCH_IMAGE = /no such image|unable to find image|image not known/i, REFUSED = /unable to apply caps|operation not permitted|authorization denied/i, NOT_FOUND = /executable file not found|no such file or directory/i, RUNTIME_EXEC_LINE = /^(?:exec \S+|.*exec user process caused:?|.*exec container process `[^`]*`): "?(exec format error|no such file or directory)"?/i;
+function notStartedReason(words2) {
+  return EXEC_FORMAT.test(words2) ? "exec-format" : NO_SUCH_IMAGE.test(words2) ? "no-such-image" : REFUSED.test(words2) ? "refused" : NOT_FOUND.test(words2) ? "not-found" : "other";
 }
-function hostCpu(arch2 = process.arch) {
-  return BY_NODE_ARCH.get(arch2);
+function runtimeExecFailure(stdout, stderr) {
+  if (stdout.trim() !== "") return;
+  let lines2 = stderr.trim().split(`
+`), match = lines2.length === 1 ? RUNTIME_EXEC_LINE.exec(lines2[0]?.trim() ?? "") : null;
+  if (match)
+    return EXEC_FORMAT.test(match[1] ?? "") ? "exec-format" : "not-found";
 }
-function nativeCandidates(host) {
-  return TARGETS.filter((target) => target.compatOf?.some((mode) => mode.host === host)).map((target) => target.cpu);
-}
-function usuallyNative(host, cpu) {
-  return TARGETS.find((candidate) => candidate.cpu === cpu)?.compatOf?.some((mode) => mode.host === host && mode.usually) ?? !1;
-}
-
-// ../core/src/shell-quote.ts
-var SAFE_WORD = /^[A-Za-z0-9_@%+=:,./-]+$/;
-function quoteShellArg(arg) {
-  return SAFE_WORD.test(arg) ? arg : `'${arg.replaceAll("'", "'\\''")}'`;
-}
-function formatCommand(argv) {
-  return argv.map(quoteShellArg).join(" ");
+function killedFromOutside(status2) {
+  return status2 === 137 || status2 === 143;
 }
 
 // ../core/src/runner/cli-output.ts
@@ -13678,11 +14140,6 @@ function unreachable(endpoint, detail, hint) {
       hint
     }
   );
-}
-function oneLine(detail) {
-  let line = detail.trim().split(`
-`).filter(Boolean).join(" ").replace(/\s+/g, " ");
-  return line.length > 300 ? `${line.slice(0, 300)}...` : line || "no error message";
 }
 function excerpt(text) {
   return text.trim() ? JSON.stringify(text.trim().slice(0, 120)) : "nothing";
@@ -13703,16 +14160,37 @@ function parseInfoObject(name, json) {
   if (typeof value != "object" || Array.isArray(value)) throw unreadableInfo(name, json);
   return value;
 }
-function describeRunFailure(result) {
-  let lines = (result.stderr.trim() || result.stdout.trim()).split(`
-`).map((line) => line.trim()).filter((line) => line && !/^Run '.*--help' for more information$/.test(line)).slice(-3).join(" ");
-  return lines ? oneLine(lines) : result.timedOut ? "it did not finish in time and was stopped" : result.signal ? `it was killed by ${result.signal}` : result.startError ? `it could not be started (${result.startError})` : `it exited with status ${result.exitCode ?? "unknown"} and printed nothing`;
+function describeRunFailure(result2) {
+  let lines2 = lastLines(result2.stdout, result2.stderr);
+  return lines2 || (result2.timedOut ? "it did not finish in time and was stopped" : result2.signal ? `it was killed by ${result2.signal}` : result2.startError ? `it could not be started (${result2.startError})` : `it exited with status ${result2.exitCode ?? "unknown"} and printed nothing`);
+}
+var ENGINE_STATUSES = /* @__PURE__ */ new Set([125, 126, 127]);
+function cliOutcome(result2, client) {
+  let { stdout, stderr, exitCode } = result2;
+  if (result2.timedOut) return { kind: "timed-out", stdout, stderr };
+  if (exitCode === void 0)
+    return { kind: "interrupted", detail: result2.signal ? `the ${client} client was killed by ${result2.signal}` : `no status from ${client}`, stdout, stderr };
+  if (killedFromOutside(exitCode)) return { kind: "interrupted", detail: `status ${exitCode}`, stdout, stderr };
+  if (exitCode !== 0 && ENGINE_STATUSES.has(exitCode) && stdout.trim() === "") {
+    let reason = notStartedReason(stderr);
+    return {
+      kind: "not-started",
+      reason: reason === "other" && exitCode === 127 ? "not-found" : reason,
+      detail: describeRunFailure(result2)
+    };
+  }
+  let failedExec = exitCode !== 0 ? runtimeExecFailure(stdout, stderr) : void 0;
+  return failedExec ? { kind: "not-started", reason: failedExec, detail: describeRunFailure(result2) } : { kind: "ran", exitCode, stdout, stderr };
+}
+function cliNotStarted(result2) {
+  return { kind: "not-started", reason: notStartedReason(result2.stderr), detail: describeRunFailure(result2) };
 }
 
 // ../core/src/runner/cli-runner.ts
+init_errors();
 import { chmodSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { join as join2 } from "node:path";
 
 // ../core/src/runner/cli-args.ts
 import { randomBytes } from "node:crypto";
@@ -13756,138 +14234,18 @@ function containerOptions(spec, confinement) {
     ...spec.command
   ];
 }
-function buildArgs(contextDir, tags) {
-  return ["build", ...tags.flatMap((tag) => ["--tag", tag]), "--", contextDir];
+function buildArgs(contextDir, tags, platform2) {
+  return ["build", ...platform2 ? ["--platform", platform2] : [], ...tags.flatMap((tag) => ["--tag", tag]), "--", contextDir];
 }
 
 // ../core/src/runner/cli-client.ts
-import { spawnSync } from "node:child_process";
-
-// ../core/src/exec.ts
-import { spawn } from "node:child_process";
-
-// ../core/src/process-wide.ts
-function processWide(name, create) {
-  let store = globalThis, key = /* @__PURE__ */ Symbol.for(`qus.${name}`);
-  return key in store || (store[key] = create()), store[key];
-}
-
-// ../core/src/exec.ts
-var DEFAULT_TIMEOUT_MS = 6e4, DEFAULT_MAX_OUTPUT_BYTES = 32 * 2 ** 20, DRAIN_MS = 200, running = processWide("exec.running", () => /* @__PURE__ */ new Set());
-function killRunningProcesses() {
-  for (let pid of running) killGroup(pid);
-}
-function killGroup(pid) {
-  try {
-    process.kill(-pid, "SIGKILL");
-  } catch {
-  }
-}
-var execProcess = (file, args, options = {}) => new Promise((resolve2, reject) => {
-  let child = spawnLeader(file, args, options), pid = child.pid, maxOutputBytes = options.maxOutputBytes ?? DEFAULT_MAX_OUTPUT_BYTES, startError, timedOut = !1, exit, drain, timer = setTimeout(() => {
-    timedOut = !0, pid !== void 0 && killGroup(pid);
-  }, options.timeoutMs ?? DEFAULT_TIMEOUT_MS), output = cappedOutput(maxOutputBytes, () => {
-    pid !== void 0 && killGroup(pid), finish();
-  });
-  options.stdout ? child.stdout?.pipe(options.stdout) : child.stdout?.on("data", output.keepStdout), child.stderr?.on("data", output.keepStderr), options.stdin && child.stdin && options.stdin.pipe(child.stdin);
-  let abort = () => pid !== void 0 && killGroup(pid);
-  options.signal?.aborted && abort(), options.signal?.addEventListener("abort", abort, { once: !0 }), child.stdin?.on("error", () => {
-  });
-  let settled = !1, finish = () => {
-    if (settled) return;
-    if (settled = !0, clearTimeout(timer), clearTimeout(drain), options.signal?.removeEventListener("abort", abort), pid !== void 0 && (killGroup(pid), running.delete(pid)), child.stdout?.destroy(), child.stderr?.destroy(), output.overflowed()) {
-      let check = `check which program that is (command -v ${quoteShellArg(file)}) and that it works by itself`;
-      reject(outputTooLarge(formatCommand([file, ...args]), check, maxOutputBytes));
-      return;
-    }
-    let { stdout, stderr } = output.text();
-    resolve2({
-      exitCode: startError ? void 0 : exit?.code ?? void 0,
-      signal: exit?.signal ?? void 0,
-      stdout,
-      stderr,
-      startError,
-      timedOut
-    });
-  };
-  child.on("error", (error) => {
-    startError = error.code ?? error.message, child.pid === void 0 && finish();
-  }), child.on("exit", (code, signal) => {
-    exit = { code, signal }, options.stdout || (drain = setTimeout(finish, DRAIN_MS));
-  }), child.on("close", (code, signal) => {
-    exit ??= { code, signal }, finish();
-  }), options.input !== void 0 && child.stdin?.end(options.input);
-});
-function spawnLeader(file, args, options) {
-  let child = spawn(file, [...args], {
-    cwd: options.cwd,
-    env: options.env ? { ...process.env, ...options.env } : process.env,
-    stdio: [options.input === void 0 && !options.stdin ? "ignore" : "pipe", "pipe", "pipe"],
-    shell: !1,
-    detached: !0
-  });
-  return child.pid !== void 0 && running.add(child.pid), child;
-}
-function cappedOutput(limit, onOverflow) {
-  let stdout = [], stderr = [], bytes = 0, overflowed = !1, keep = (into) => (chunk) => {
-    if (!overflowed) {
-      if (bytes += chunk.length, bytes <= limit) {
-        into.push(chunk);
-        return;
-      }
-      overflowed = !0, onOverflow();
-    }
-  };
-  return {
-    keepStdout: keep(stdout),
-    keepStderr: keep(stderr),
-    overflowed: () => overflowed,
-    /** What was kept, as text, without the final newline. */
-    text: () => ({
-      stdout: trimFinalNewline(Buffer.concat(stdout).toString("utf8")),
-      stderr: trimFinalNewline(Buffer.concat(stderr).toString("utf8"))
-    })
-  };
-}
-function outputTooLarge(what, hint, limit = DEFAULT_MAX_OUTPUT_BYTES) {
-  return new QusError(
-    "QUS_OUTPUT_TOO_LARGE",
-    `${what} printed more than ${limit / 2 ** 20} MiB and was ended with its child processes`,
-    { hint }
-  );
-}
-function trimFinalNewline(text) {
-  return text.endsWith(`
-`) ? text.slice(0, -1) : text;
-}
-
-// ../core/src/cleanup.ts
-var cleanups = processWide("cleanups", () => /* @__PURE__ */ new Set());
-function onInterrupt(cleanup) {
-  return cleanups.add(cleanup), () => cleanups.delete(cleanup);
-}
-function interruptCleanup() {
-  killRunningProcesses();
-  for (let cleanup of cleanups)
-    try {
-      cleanup();
-    } catch {
-    }
-  cleanups.clear();
-}
-function installInterruptHandlers() {
-  for (let [signal, number] of [
-    ["SIGINT", 2],
-    ["SIGTERM", 15],
-    ["SIGHUP", 1]
-  ])
-    process.once(signal, () => {
-      interruptCleanup(), process.stderr.write(`qus: interrupted by ${signal}; stopped its processes and removed its temporary files
-`), process.exit(128 + number);
-    });
-}
+init_cleanup();
+init_errors();
+init_exec();
+init_shell_quote();
 
 // ../core/src/runner/cli-runner-options.ts
+init_errors();
 var DEFAULT_ENGINE_TIMEOUT_MS = 15e3, DEFAULT_RUN_TIMEOUT_MS = 12e4, DEFAULT_PULL_TIMEOUT_MS = 3e5, DEFAULT_BUILD_TIMEOUT_MS = 6e5, ENGINE_TIMEOUT_ENV = "QUS_ENGINE_TIMEOUT";
 function engineTimeoutFromEnv(env = process.env) {
   let text = env[ENGINE_TIMEOUT_ENV];
@@ -13904,6 +14262,218 @@ function engineTimeoutFromEnv(env = process.env) {
   return seconds2 * 1e3;
 }
 
+// ../core/src/runner/engine-command.ts
+init_exec();
+init_shell_quote();
+
+// ../core/src/runner/engine-api.ts
+init_exec();
+import { existsSync, readFileSync as readFileSync2 } from "node:fs";
+
+// ../core/src/runner/docker-socket.ts
+import { readFileSync } from "node:fs";
+import { homedir } from "node:os";
+import { join } from "node:path";
+var DEFAULT_DOCKER_SOCKET = "/var/run/docker.sock";
+function localDockerSocket(target, env = process.env) {
+  if (target.context !== void 0 || target.host !== void 0 || env.DOCKER_CONTEXT || env.DOCKER_TLS_VERIFY || env.DOCKER_CERT_PATH || currentContext(env) !== void 0) return;
+  let host = env.DOCKER_HOST;
+  return host ? host.startsWith("unix://") && host.length > 7 ? host.slice(7) : void 0 : DEFAULT_DOCKER_SOCKET;
+}
+function currentContext(env) {
+  let folder = env.DOCKER_CONFIG || join(env.HOME || homedir(), ".docker"), text;
+  try {
+    text = readFileSync(join(folder, "config.json"), "utf8");
+  } catch {
+    return;
+  }
+  try {
+    let context = JSON.parse(text)?.currentContext;
+    return typeof context == "string" && context !== "" && context !== "default" ? context : void 0;
+  } catch {
+    return "unreadable";
+  }
+}
+var MAX_BODY_BYTES = 4 * 1024 * 1024;
+async function getFromSocket(socketPath, path, timeoutMs) {
+  let { request } = await import("node:http");
+  return new Promise((resolve2) => {
+    let chunks = [], size = 0, req = request(
+      { socketPath, path, method: "GET", agent: !1, headers: { host: "docker" }, timeout: timeoutMs },
+      (res) => {
+        res.on("data", (chunk) => {
+          if (size += chunk.length, size > MAX_BODY_BYTES) {
+            req.destroy(), resolve2(void 0);
+            return;
+          }
+          chunks.push(chunk);
+        }), res.on("end", () => resolve2({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString("utf8") })), res.on("error", () => resolve2(void 0));
+      }
+    );
+    req.on("timeout", () => {
+      req.destroy(), resolve2("timeout");
+    }), req.on("error", () => resolve2(void 0)), req.end();
+  });
+}
+
+// ../core/src/runner/engine-api.ts
+function localEngineApi(engine, global2) {
+  if (engine === "podman") return localPodman(global2);
+  if (engine !== "docker" || global2.length > 0) return;
+  let socket = localDockerSocket({});
+  if (socket !== void 0)
+    return {
+      async info(timeoutMs) {
+        let answer = await getFromSocket(socket, "/info", timeoutMs);
+        if (answer === "timeout") return timedOut();
+        let info2 = answer?.status === 200 ? jsonObject(answer.body) : void 0;
+        return info2 && ran(JSON.stringify({ ...info2, ClientInfo: { Context: "default" } }));
+      },
+      async imageLabels(image, timeoutMs) {
+        let path = `/images/${image.split("/").map(encodeURIComponent).join("/")}/json`, answer = await getFromSocket(socket, path, timeoutMs);
+        if (answer === "timeout") return timedOut();
+        if (answer?.status === 404) return noSuchImage(image);
+        let record = answer?.status === 200 ? jsonObject(answer.body) : void 0, labels = record?.Config?.Labels ?? null;
+        return record && ran(JSON.stringify(labels));
+      }
+    };
+}
+function localPodman(global2, env = process.env) {
+  if (!(global2.length > 0 || env.CONTAINER_HOST || env.CONTAINER_CONNECTION))
+    return {
+      async info(timeoutMs) {
+        let version = await localPodmanVersion(timeoutMs);
+        if (version === void 0) return;
+        let rootless = process.getuid?.() !== 0, info2 = {
+          host: {
+            arch: GO_ARCH[process.arch] ?? process.arch,
+            // Root here inside a user namespace: root in its containers is not the host's root.
+            idMappings: { uidmap: !rootless && !hostUidMap() ? [{ container_id: 0 }] : [] },
+            security: { rootless, apparmorEnabled: !rootless && apparmorEnabled(), selinuxEnabled: selinuxEnabled() }
+          },
+          version: { Version: version }
+        };
+        return ran(JSON.stringify(info2));
+      },
+      imageLabels: async () => {
+      }
+    };
+}
+var GO_ARCH = { x64: "amd64", ia32: "386", ppc64: "ppc64le" };
+async function localPodmanVersion(timeoutMs) {
+  let result2 = await execProcess("podman", ["version", "--format", "{{.Client.Version}}"], { timeoutMs }), version = result2.exitCode === 0 ? result2.stdout.trim() : "";
+  return /^\d+\.\d+/.test(version) ? version : void 0;
+}
+function readText(path) {
+  try {
+    return readFileSync2(path, "utf8");
+  } catch {
+    return;
+  }
+}
+function apparmorEnabled() {
+  return existsSync("/sys/kernel/security/apparmor") && readText("/sys/module/apparmor/parameters/enabled")?.startsWith("Y") === !0;
+}
+function selinuxEnabled() {
+  return existsSync("/sys/fs/selinux/enforce");
+}
+function hostUidMap() {
+  return /^\s*0\s+0\s+4294967295\s*$/.test(readText("/proc/self/uid_map") ?? "");
+}
+function jsonObject(text) {
+  try {
+    let value = JSON.parse(text);
+    return typeof value == "object" && value !== null && !Array.isArray(value) ? value : void 0;
+  } catch {
+    return;
+  }
+}
+var result = (fields) => ({
+  exitCode: 0,
+  signal: void 0,
+  stdout: "",
+  stderr: "",
+  startError: void 0,
+  timedOut: !1,
+  ...fields
+}), ran = (stdout) => ({ kind: "ran", result: result({ stdout }) }), timedOut = () => ({ kind: "timed-out", result: result({ exitCode: void 0, timedOut: !0 }) }), noSuchImage = (image) => ({
+  kind: "refused",
+  failure: "no-such-image",
+  result: result({ exitCode: 1, stderr: `Error: No such image: ${image}` })
+});
+
+// ../core/src/runner/engine-failure.ts
+var WORDS = [
+  ["buildx-missing", /is not a docker command|unknown command "buildx"/i],
+  ["no-such-context", /context "(?:[^"\\]|\\.)*":? (?:context not found|does not exist)/i],
+  ["bad-host", /invalid bind address format|unable to parse docker host/i],
+  ["unreachable", /cannot connect|is the docker daemon running|error during connect|Failed to initialize:/i],
+  ["no-such-builder", /no builder .* found/i],
+  ["no-such-container", /no such container/i],
+  ["no-such-image", /no such image|no such object/i],
+  ["no-such-path", /could not find the file|no such file|not found/i]
+];
+function classifyEngineOutput(result2) {
+  if (result2.exitCode === 0) return;
+  let text = `${result2.stderr}
+${result2.stdout}`;
+  return WORDS.find(([, words2]) => words2.test(text))?.[0];
+}
+
+// ../core/src/runner/engine-outcome.ts
+function outcomeOf(result2) {
+  if (result2.startError === "ENOENT") return { kind: "not-installed", result: result2 };
+  if (result2.startError) return { kind: "could-not-start", reason: result2.startError, result: result2 };
+  if (result2.timedOut) return { kind: "timed-out", result: result2 };
+  let failure = classifyEngineOutput(result2);
+  return failure ? { kind: "refused", failure, result: result2 } : { kind: "ran", result: result2 };
+}
+
+// ../core/src/runner/engine-command.ts
+var ENGINE_INFO_ARGS = {
+  docker: ["info", "--format", "{{json .}}"],
+  podman: ["info", "--format", "json"]
+};
+function engineGlobal(engine, target) {
+  return target.context !== void 0 ? [engine === "podman" ? "--connection" : "--context", target.context] : target.host !== void 0 ? [engine === "podman" ? "--url" : "--host", target.host] : [];
+}
+function engineCommand(options = {}) {
+  let engine = options.engine ?? "docker";
+  return createEngineCommand({
+    engine,
+    program: options.program ?? engine,
+    global: engineGlobal(engine, options),
+    exec: options.exec ?? execProcess
+  });
+}
+function createEngineCommand(parts) {
+  return build({ ...parts, infoArgs: parts.infoArgs ?? ENGINE_INFO_ARGS[parts.engine] }, {});
+}
+function build(parts, answer) {
+  let { engine, program, global: global2, exec, infoArgs } = parts, run2 = async (args, options) => outcomeOf(await exec(program, [...global2, ...args], options)), api = exec === execProcess ? localEngineApi(engine, global2) : void 0, ask = async (viaApi, args, timeoutMs) => await viaApi?.() ?? run2(args, { timeoutMs });
+  return {
+    engine,
+    program,
+    global: global2,
+    exec,
+    run: run2,
+    runSync: (args, options) => runSyncBestEffort(program, [...global2, ...args], options),
+    buildx: (args, options) => run2(["buildx", ...args], options),
+    buildxSync: (args, options) => runSyncBestEffort(program, [...global2, "buildx", ...args], options),
+    info(timeoutMs) {
+      return answer.current ??= ask(api && (() => api.info(timeoutMs)), infoArgs, timeoutMs).then((outcome) => ((outcome.kind !== "ran" || outcome.result.exitCode !== 0) && (answer.current = void 0), outcome)), answer.current;
+    },
+    imageLabels: (image, timeoutMs) => ask(
+      api && (() => api.imageLabels(image, timeoutMs)),
+      ["image", "inspect", "--format", "{{json .Config.Labels}}", "--", image],
+      timeoutMs
+    ),
+    display: (args) => formatCommand([program, ...global2, ...args]),
+    displayBuildx: (args) => formatCommand([program, ...global2, "buildx", ...args]),
+    withExec: (other) => build({ ...parts, exec: other }, answer)
+  };
+}
+
 // ../core/src/runner/cli-client.ts
 function createCliClient(engine, options) {
   let exec = options.exec ?? execProcess, { target } = engine;
@@ -13911,10 +14481,16 @@ function createCliClient(engine, options) {
     throw new QusError("QUS_USAGE", `the ${target.noun} name is empty`, {
       hint: `name one that ${formatCommand(target.list)} lists, or leave --context out for the default`
     });
+  let global2 = target !== void 0 ? [target.option, target.value] : [], command = options.command ?? createEngineCommand({
+    engine: engine.name === "podman" ? "podman" : "docker",
+    program: engine.program,
+    global: global2,
+    exec,
+    infoArgs: engine.infoArgs
+  });
   return {
     engine,
-    exec,
-    global: target !== void 0 ? [target.option, target.value] : [],
+    command,
     timeouts: {
       engine: options.engineTimeoutMs ?? engineTimeoutFromEnv() ?? DEFAULT_ENGINE_TIMEOUT_MS,
       run: options.runTimeoutMs ?? DEFAULT_RUN_TIMEOUT_MS,
@@ -13929,42 +14505,52 @@ function inSeconds(ms) {
   return `${Math.round(ms / 100) / 10} s`;
 }
 function commandLine(client, args) {
-  return formatCommand([client.engine.name, ...client.global, ...args]);
+  return formatCommand([client.engine.name, ...client.command.global, ...args]);
 }
 function commandWords(client, args) {
   return `\`${formatCommand([client.engine.name, ...args])}\``;
 }
 async function cliCommand(client, args, timeoutMs, doing) {
-  let { engine } = client, { name, program } = engine, result = await client.exec(program, [...client.global, ...args], { timeoutMs });
-  if (result.startError === "ENOENT")
+  return judged(client, await client.command.run(args, { timeoutMs }), doing);
+}
+function judged(client, outcome, doing) {
+  let { engine } = client, { name, program } = engine;
+  if (outcome.kind === "not-installed")
     throw new QusError("QUS_ENGINE_UNREACHABLE", `the ${name} client (${program}) is not installed`, {
       hint: engine.hints.install
     });
-  if (result.startError)
-    throw new QusError("QUS_EXEC_FAILED", `could not start the ${name} client (${program}): ${result.startError}`);
-  let failure = engine.endpointFailure(result, doing);
+  if (outcome.kind === "could-not-start")
+    throw new QusError("QUS_EXEC_FAILED", `could not start the ${name} client (${program}): ${outcome.reason}`);
+  let failure = engine.endpointFailure(outcome.result, doing);
   if (failure) throw failure;
-  return result;
+  return outcome.result;
 }
 async function engineCall(client, args) {
-  let doing = commandWords(client, args.slice(0, args[0] === "image" ? 2 : 1)), result = await cliCommand(client, args, client.timeouts.engine, doing);
-  if (result.timedOut)
+  let doing = commandWords(client, args.slice(0, args[0] === "image" ? 2 : 1));
+  return inTime(client, await cliCommand(client, args, client.timeouts.engine, doing), doing);
+}
+async function engineAsk(client, outcome, what) {
+  let doing = commandWords(client, what);
+  return inTime(client, judged(client, await outcome, doing), doing);
+}
+function inTime(client, result2, doing) {
+  if (result2.timedOut)
     throw unreachable(
       client.engine.endpoint,
       `${doing} did not answer within ${inSeconds(client.timeouts.engine)}`,
       `check that the engine answers (${commandLine(client, ["info"])}); for a slow remote engine allow more time, for example ${ENGINE_TIMEOUT_ENV}=60`
     );
-  return result;
+  return result2;
 }
 async function queryFacts(client) {
-  let { engine } = client, result = await engineCall(client, engine.infoArgs);
-  if (!result.stdout.trim().startsWith("{"))
-    throw result.exitCode === 0 ? unreadableInfo(engine.name, result.stdout) : unreachable(
+  let { engine } = client, doing = commandWords(client, engine.infoArgs.slice(0, 1)), result2 = inTime(client, judged(client, await client.command.info(client.timeouts.engine), doing), doing);
+  if (!result2.stdout.trim().startsWith("{"))
+    throw result2.exitCode === 0 ? unreadableInfo(engine.name, result2.stdout) : unreachable(
       engine.endpoint,
-      `${commandWords(client, ["info"])} failed: ${describeRunFailure(result)}`,
+      `${commandWords(client, ["info"])} failed: ${describeRunFailure(result2)}`,
       engine.hints.unreachable
     );
-  return engine.parseInfo(result.stdout, engine.endpoint);
+  return engine.parseInfo(result2.stdout, engine.endpoint);
 }
 function engineFacts(client) {
   let { facts } = client;
@@ -13983,10 +14569,7 @@ async function removeContainer(client, container) {
 }
 async function withContainer(client, container, body) {
   let unregister = client.register(() => {
-    spawnSync(client.engine.program, [...client.global, "rm", "--force", "--", container], {
-      stdio: "ignore",
-      timeout: 1e4
-    });
+    client.command.runSync(["rm", "--force", "--", container], { timeoutMs: 1e4 });
   });
   try {
     return await body();
@@ -14011,17 +14594,20 @@ function createCliRunner(engine, options = {}) {
   };
 }
 async function imageLabels(client, image) {
-  let { name, endpoint } = client.engine, result = await engineCall(client, ["image", "inspect", "--format", "{{json .Config.Labels}}", "--", image]);
-  if (result.exitCode !== 0) {
-    if (client.engine.noSuchImage.test(result.stderr)) return;
+  let { name, endpoint } = client.engine, result2 = await engineAsk(client, client.command.imageLabels(image, client.timeouts.engine), [
+    "image",
+    "inspect"
+  ]);
+  if (result2.exitCode !== 0) {
+    if (client.engine.noSuchImage.test(result2.stderr)) return;
     throw new QusError(
       "QUS_EXEC_FAILED",
-      `could not inspect the image ${image} on the engine at ${endpoint}: ${describeRunFailure(result)}`
+      `could not inspect the image ${image} on the engine at ${endpoint}: ${describeRunFailure(result2)}`
     );
   }
   let labels;
   try {
-    labels = JSON.parse(result.stdout || "null");
+    labels = JSON.parse(result2.stdout || "null");
   } catch {
     labels = void 0;
   }
@@ -14029,47 +14615,49 @@ async function imageLabels(client, image) {
   if (typeof labels != "object" || Array.isArray(labels) || labels === void 0)
     throw new QusError(
       "QUS_EXEC_FAILED",
-      `${name} image inspect printed labels qus cannot read for ${image}: ${excerpt(result.stdout)}`
+      `${name} image inspect printed labels qus cannot read for ${image}: ${excerpt(result2.stdout)}`
     );
   return Object.fromEntries(Object.entries(labels).map(([key, value]) => [key, String(value)]));
 }
 async function runContainer(client, spec) {
   let container = helperContainerName(), args = runArgs(spec, await confinementFor(client, spec), container);
   return withContainer(client, container, async () => {
-    let result = await cliCommand(client, args, spec.timeoutMs ?? client.timeouts.run, commandWords(client, ["run"]));
-    return result.exitCode !== 0 && await removeContainer(client, container), result;
+    let result2 = await cliCommand(client, args, spec.timeoutMs ?? client.timeouts.run, commandWords(client, ["run"]));
+    return result2.exitCode !== 0 && await removeContainer(client, container), cliOutcome(result2, client.engine.name);
   });
 }
 async function runProgram(client, spec, bytes) {
   let container = helperContainerName(), confinement = await confinementFor(client, spec);
   return withContainer(client, container, async () => {
-    let dir = mkdtempSync(join(tmpdir(), "qus-program-"));
+    let dir = mkdtempSync(join2(tmpdir(), "qus-program-"));
     try {
       let created = await engineCall(client, createArgs(spec, confinement, container));
-      if (created.exitCode !== 0) return created;
-      let file = join(dir, "program");
+      if (created.exitCode !== 0) return cliNotStarted(created);
+      let file = join2(dir, "program");
       writeFileSync(file, bytes), chmodSync(file, 493);
       let copied = await engineCall(client, ["cp", file, `${container}:${PROGRAM_PATH}`]);
-      return copied.exitCode !== 0 ? copied : await cliCommand(client, ["start", "--attach", "--", container], spec.timeoutMs ?? client.timeouts.run, commandWords(client, ["start"]));
+      if (copied.exitCode !== 0) return cliNotStarted(copied);
+      let start = ["start", "--attach", "--", container], timeoutMs = spec.timeoutMs ?? client.timeouts.run, started = await cliCommand(client, start, timeoutMs, commandWords(client, ["start"]));
+      return cliOutcome(started, client.engine.name);
     } finally {
       rmSync(dir, { recursive: !0, force: !0 }), await removeContainer(client, container);
     }
   });
 }
 async function pull(client, image) {
-  let result = await cliCommand(client, ["pull", "--quiet", "--", image], client.timeouts.pull, commandWords(client, ["pull"]));
-  return result.exitCode === 0 && !result.timedOut;
+  let result2 = await cliCommand(client, ["pull", "--quiet", "--", image], client.timeouts.pull, commandWords(client, ["pull"]));
+  return result2.exitCode === 0 && !result2.timedOut;
 }
 async function buildImage(client, spec) {
-  let { name, endpoint, hints } = client.engine, args = buildArgs(spec.contextDir, spec.tags), timeoutMs = spec.timeoutMs ?? client.timeouts.build, result = await cliCommand(client, args, timeoutMs, commandWords(client, ["build"]));
-  if (result.timedOut)
+  let { name, endpoint, hints } = client.engine, args = buildArgs(spec.contextDir, spec.tags, spec.platform), timeoutMs = spec.timeoutMs ?? client.timeouts.build, result2 = await cliCommand(client, args, timeoutMs, commandWords(client, ["build"]));
+  if (result2.timedOut)
     throw new QusError("QUS_TIMEOUT", `${commandLine(client, args)} did not finish within ${inSeconds(timeoutMs)}`, {
       hint: hints.buildTimeout
     });
-  if (result.exitCode !== 0)
+  if (result2.exitCode !== 0)
     throw new QusError(
       "QUS_IMAGE_BUILD_FAILED",
-      `${name} build of ${spec.tags[0] ?? spec.contextDir} on the engine at ${endpoint} failed: ${describeRunFailure(result)}`,
+      `${name} build of ${spec.tags[0] ?? spec.contextDir} on the engine at ${endpoint} failed: ${describeRunFailure(result2)}`,
       { hint: "check that the engine is running and has room for the image" }
     );
 }
@@ -14099,9 +14687,9 @@ function dockerInfoFacts(info2, endpoint) {
   };
 }
 var CONTEXT_NOT_FOUND = /context "((?:[^"\\]|\\.)*)"(?::)? (?:context not found|does not exist)/i, BAD_HOST = /invalid bind address format|unable to parse docker host/i, CANNOT_CONNECT = /Cannot connect to the Docker daemon|error during connect|Failed to initialize/i, CONNECTION_LOST = /error waiting for container|level=error msg="[^"]*(?:EOF|connection reset|broken pipe)/i;
-function dockerEndpointFailure(context, endpoint, result, what) {
-  let text = `${result.stderr}
-${result.exitCode === 0 ? "" : result.stdout}`, found = CONTEXT_NOT_FOUND.exec(text);
+function dockerEndpointFailure(context, endpoint, result2, what) {
+  let text = `${result2.stderr}
+${result2.exitCode === 0 ? "" : result2.stdout}`, found = CONTEXT_NOT_FOUND.exec(text);
   if (found) {
     let name = context ?? process.env.DOCKER_CONTEXT ?? found[1] ?? "", from = context !== void 0 ? "" : process.env.DOCKER_CONTEXT ? " (from DOCKER_CONTEXT)" : "";
     return new QusError("QUS_USAGE", `the docker context ${quoteShellArg(name)}${from} does not exist`, {
@@ -14111,17 +14699,17 @@ ${result.exitCode === 0 ? "" : result.stdout}`, found = CONTEXT_NOT_FOUND.exec(t
   if (BAD_HOST.test(text))
     return new QusError(
       "QUS_USAGE",
-      `docker cannot use the engine address ${endpoint}: ${describeRunFailure(result)}`,
+      `docker cannot use the engine address ${endpoint}: ${describeRunFailure(result2)}`,
       {
         hint: "set DOCKER_HOST to unix:///var/run/docker.sock, tcp://HOST:2376 or ssh://USER@HOST, or unset it"
       }
     );
-  if (result.exitCode !== 0 && CANNOT_CONNECT.test(text))
-    return unreachable(endpoint, `${what} failed: ${describeRunFailure(result)}`, UNREACHABLE_HINT);
-  if (result.exitCode !== 0 && CONNECTION_LOST.test(text))
+  if (result2.exitCode !== 0 && CANNOT_CONNECT.test(text))
+    return unreachable(endpoint, `${what} failed: ${describeRunFailure(result2)}`, UNREACHABLE_HINT);
+  if (result2.exitCode !== 0 && CONNECTION_LOST.test(text))
     return unreachable(
       endpoint,
-      `the connection broke during ${what}: ${describeRunFailure(result)}`,
+      `the connection broke during ${what}: ${describeRunFailure(result2)}`,
       "check the engine and the way to it; a helper container left behind ends within its time bound and removes itself (--rm)"
     );
 }
@@ -14133,7 +14721,7 @@ function createDockerCliRunner(options = {}) {
       program: options.docker ?? "docker",
       target: target && { ...target, list: ["docker", "context", "ls"] },
       endpoint,
-      endpointFailure: (result, what) => dockerEndpointFailure(context, endpoint, result, what)
+      endpointFailure: (result2, what) => dockerEndpointFailure(context, endpoint, result2, what)
     },
     options
   );
@@ -14149,6 +14737,9 @@ var DOCKER = {
   parseInfo: parseDockerInfo,
   noSuchImage: /no such image|no such object/i
 };
+
+// ../core/src/drivers/container/index.ts
+init_shell_quote();
 
 // ../core/src/binfmt/escape.ts
 function decodeEscaped(text) {
@@ -14166,18 +14757,8 @@ function fromHex(hex) {
   return Uint8Array.from(Buffer.from(hex.replace(/\s+/g, ""), "hex"));
 }
 
-// ../core/src/binfmt/match.ts
-function maskAt(pattern, index) {
-  return pattern.mask ? pattern.mask[index] ?? 0 : 255;
-}
-function matchesHeader(pattern, header) {
-  return header.length < pattern.offset + pattern.magic.length ? !1 : pattern.magic.every((byte, i) => {
-    let mask = maskAt(pattern, i);
-    return ((header[pattern.offset + i] ?? 0) & mask) === (byte & mask);
-  });
-}
-
 // ../core/src/binfmt/entry.ts
+init_match();
 function parseEntry(name, text) {
   let enabled = !1, interpreter = "", flags = "", offset = 0, magic, mask, extension;
   for (let rawLine of text.split(`
@@ -14200,6 +14781,12 @@ function claimantsOf(entries, header) {
     return entry.enabled && pattern !== void 0 && matchesHeader(pattern, header);
   });
 }
+
+// ../core/src/drivers/container/helper-operations.ts
+init_match();
+
+// ../core/src/binfmt/register.ts
+init_errors();
 
 // ../core/src/display.ts
 var QUOTE_LIMIT = 200;
@@ -14262,6 +14849,9 @@ function validateRegistration(r) {
     "shorten the magic or the interpreter path"
   );
 }
+
+// ../core/src/drivers/container/helper-operations.ts
+init_errors();
 
 // ../core/src/probe/code.ts
 function words(littleEndian, ...insns) {
@@ -14487,6 +15077,7 @@ function buildProbe(cpu) {
 }
 
 // ../core/src/plan.ts
+init_targets();
 function targetPattern(target) {
   return { offset: 0, magic: decodeEscaped(target.magic), mask: decodeEscaped(target.mask) };
 }
@@ -14518,6 +15109,7 @@ function sameBytes(a, b) {
 }
 
 // ../core/src/drivers/native-policy.ts
+init_architectures();
 function nativeFinding(run2) {
   return run2.ok ? { verdict: "native" } : run2.chrooted && run2.failure === "no-handler" ? { verdict: "foreign" } : { verdict: "unknown", detail: run2.reason };
 }
@@ -14544,22 +15136,26 @@ function mayEmulate(host, cpu, provenForeign) {
 }
 
 // ../core/src/drivers/user-namespace.ts
-import { readFileSync } from "node:fs";
+import { readFileSync as readFileSync3 } from "node:fs";
 var INITIAL_MAP = /^\s*0\s+0\s+4294967295\s*$/;
 function describeUserNamespace(uidMap) {
-  let lines = (uidMap ?? "").split(`
+  let lines2 = (uidMap ?? "").split(`
 `).filter((line) => line.trim() !== "");
-  return lines.length === 0 || lines.length === 1 && INITIAL_MAP.test(lines[0] ?? "") ? void 0 : `uid map ${lines.map((line) => line.trim().split(/\s+/).join(" ")).join(", ")}`;
+  return lines2.length === 0 || lines2.length === 1 && INITIAL_MAP.test(lines2[0] ?? "") ? void 0 : `uid map ${lines2.map((line) => line.trim().split(/\s+/).join(" ")).join(", ")}`;
 }
 function currentUserNamespace() {
   try {
-    return describeUserNamespace(readFileSync("/proc/self/uid_map", "utf8"));
+    return describeUserNamespace(readFileSync3("/proc/self/uid_map", "utf8"));
   } catch {
     return;
   }
 }
 
+// ../core/src/drivers/container/helper-args.ts
+init_targets();
+
 // ../core/src/report/probe-words.ts
+init_shell_quote();
 function shortVersion(line) {
   return line ? /version (\S+)/.exec(line)?.[1] : void 0;
 }
@@ -14582,36 +15178,45 @@ function describeFailure(context) {
       return `the probe ${detail?.startsWith("could not start") ? detail : `exited with ${detail ?? "a failure"}`}`;
   }
 }
-function failureHint(context) {
-  let platform2 = context.platform ?? "PLATFORM", replace = formatCommand(["qus", "ensure", "--replace", "--platforms", platform2]), register2 = formatCommand(["qus", "ensure", "--platforms", platform2]), short = shortVersion(context.qemuVersion), version = short ? ` (QEMU ${short})` : "", tryOther = formatCommand([
-    "qus",
-    "ensure",
-    "--replace",
-    "--platforms",
-    platform2,
-    "--qemu-from",
-    otherQemuSource(context.qemuVersion)
-  ]);
+var QUS_VOICE = { call: "qus", picksQemu: !0 };
+function commandIn(voice, args) {
+  return `${voice.call} ${formatCommand(args)}`;
+}
+function failureHint(context, voice = QUS_VOICE) {
+  let platform2 = context.platform ?? "PLATFORM", replace = commandIn(voice, ["ensure", "--replace", "--platforms", platform2]), register2 = commandIn(voice, ["ensure", "--platforms", platform2]), short = shortVersion(context.qemuVersion), version = short ? ` (QEMU ${short})` : "", tryOther = voice.picksQemu ? `try another QEMU, e.g. ${commandIn(voice, ["ensure", "--replace", "--platforms", platform2, "--qemu-from", otherQemuSource(context.qemuVersion)])}` : `replace it: ${replace}`;
   switch (context.failure) {
     case "timeout":
-      return `this emulator${version} hangs, and BuildKit's own platform check in dockerd hangs on it too: try another QEMU, e.g. ${tryOther}`;
+      return `this emulator${version} hangs, and BuildKit's own platform check in dockerd hangs on it too: ${tryOther}`;
     case "crashed":
-      return `this QEMU build${version} cannot run the probe: try another QEMU, e.g. ${tryOther}`;
+      return `this QEMU build${version} cannot run the probe: ${tryOther}`;
     case "no-handler":
-      return context.entry?.enabled ? `use QEMU's static emulator (apt-get install qemu-user-static), then ${replace}` : `register it: ${register2}`;
+      return context.entry && !context.entry.enabled ? `enable it: ${register2}` : context.entry ? `use QEMU's static emulator (apt-get install qemu-user-static), then ${replace}` : `register it: ${register2}`;
     case "interpreter-unreachable":
       return context.entry?.flags.includes("F") ? `use QEMU's static emulator (apt-get install qemu-user-static), then ${replace}` : context.interpreterFile === "missing" ? `reinstall its interpreter ${context.entry?.interpreter ?? ""} (apt-get install qemu-user-static), or re-register it with the F flag: ${replace}` : `re-register it with the F flag: ${replace}`;
     case "exit-status":
-      return "check that qus may run programs in its temporary folder (a noexec TMPDIR fails), then run qus verify again";
+      return voice.call === QUS_VOICE.call ? "check that qus may run programs in its temporary folder (a noexec TMPDIR fails), then run qus verify again" : `the probe did not run to its end: ${commandIn(voice, ["status", "--platforms", platform2])} shows the entry that claims it`;
   }
 }
 
-// ../core/src/drivers/probe-verdict.ts
+// ../core/src/drivers/process-outcome.ts
+import { constants } from "node:os";
 var NO_HANDLER_STATUS = 99;
-function describeProbeRun(result, chroot) {
-  if (result.exitCode === 0 && !result.timedOut) return { ok: !0, chrooted: chroot };
-  let lastLine = result.stderr.split(`
-`).at(-1)?.trim() ?? "", [failure, detail] = classify(result, lastLine, chroot);
+function probeProcessOutcome(result2, chroot) {
+  let { stdout, stderr, exitCode, signal, startError } = result2;
+  if (result2.timedOut) return { kind: "timed-out", stdout, stderr };
+  if (exitCode === 0) return { kind: "ran", exitCode, stdout, stderr };
+  if (signal)
+    return { kind: "ran", exitCode: 128 + (constants.signals[signal] ?? 0), signal, stdout, stderr };
+  let lastLine = stderr.split(`
+`).at(-1)?.trim() ?? "";
+  return exitCode === NO_HANDLER_STATUS || /exec format error/i.test(lastLine) || startError === "ENOEXEC" ? { kind: "not-started", reason: "exec-format", detail: lastLine || "exec format error" } : /no such file or directory/i.test(lastLine) ? { kind: "not-started", reason: "not-found", detail: lastLine } : !chroot && startError === "ENOENT" ? { kind: "not-started", reason: "not-found", detail: "its interpreter is missing (ENOENT)" } : startError || exitCode === void 0 ? { kind: "not-started", reason: "other", detail: startError ?? "no exit status" } : { kind: "ran", exitCode, stdout, stderr };
+}
+
+// ../core/src/drivers/probe-verdict.ts
+function describeProbeRun(run2, chroot) {
+  let outcome = "kind" in run2 ? run2 : probeProcessOutcome(run2, chroot);
+  if (outcome.kind === "ran" && outcome.exitCode === 0 && !outcome.signal) return { ok: !0, chrooted: chroot };
+  let [failure, detail] = classify(outcome);
   return {
     ok: !1,
     failure,
@@ -14620,8 +15225,21 @@ function describeProbeRun(result, chroot) {
     reason: describeFailure({ failure, detail, chrooted: chroot })
   };
 }
-function classify(result, lastLine, chroot) {
-  return result.timedOut ? ["timeout", void 0] : result.signal ? ["crashed", result.signal] : result.exitCode === NO_HANDLER_STATUS || /exec format error/i.test(lastLine) || result.startError === "ENOEXEC" ? ["no-handler", void 0] : /no such file or directory/i.test(lastLine) ? ["interpreter-unreachable", lastLine || void 0] : !chroot && result.startError === "ENOENT" ? ["interpreter-unreachable", "its interpreter is missing (ENOENT)"] : result.startError ? ["exit-status", `could not start: ${result.startError}`] : ["exit-status", `status ${result.exitCode}${lastLine ? `: ${lastLine}` : ""}`];
+function classify(outcome) {
+  switch (outcome.kind) {
+    case "timed-out":
+      return ["timeout", void 0];
+    case "interrupted":
+      return ["exit-status", outcome.detail];
+    case "not-started":
+      return outcome.reason === "exec-format" ? ["no-handler", void 0] : outcome.reason === "not-found" ? ["interpreter-unreachable", outcome.detail || void 0] : ["exit-status", `could not start: ${outcome.detail}`];
+    case "ran": {
+      if (outcome.signal) return ["crashed", outcome.signal];
+      let lastLine = outcome.stderr.split(`
+`).at(-1)?.trim() ?? "";
+      return ["exit-status", `status ${outcome.exitCode}${lastLine ? `: ${lastLine}` : ""}`];
+    }
+  }
 }
 
 // ../core/src/drivers/container/helper-args.ts
@@ -14638,16 +15256,17 @@ function probeArg(cpu) {
 }
 
 // ../core/src/drivers/container/helper-outcomes.ts
+init_errors();
 function verdict(run2) {
-  let status2 = run2.chroot, timedOut = status2 === "timeout", signal = !timedOut && status2 > 128 && status2 !== NO_HANDLER_STATUS ? `signal ${status2 - 128}` : void 0;
+  let status2 = run2.chroot, timedOut2 = status2 === "timeout", signal = !timedOut2 && status2 > 128 && status2 !== NO_HANDLER_STATUS ? `signal ${status2 - 128}` : void 0;
   return describeProbeRun(
     {
-      exitCode: timedOut || signal ? void 0 : status2,
+      exitCode: timedOut2 || signal ? void 0 : status2,
       signal,
       stdout: "",
       stderr: run2.message,
       startError: void 0,
-      timedOut
+      timedOut: timedOut2
     },
     !0
   );
@@ -14666,6 +15285,10 @@ function stepFailure(step, ops, entries, driver) {
     });
   }
 }
+
+// ../core/src/drivers/container/helper-session.ts
+init_errors();
+init_targets();
 
 // ../core/src/drivers/container/helper-script.ts
 var expand = (expansion) => `\${${expansion}}`, HELPER_SCRIPT = String.raw`
@@ -14814,7 +15437,7 @@ function parseHelperOutput(stdout) {
       chroot !== void 0 && probes2.set(rest[0], { chroot, message: rest.slice(2).join(" ").trim() });
     } else word === "done" && (complete = !0);
   }
-  let entries = [...entryTexts].map(([name, lines]) => parseEntry(name, lines.join(`
+  let entries = [...entryTexts].map(([name, lines2]) => parseEntry(name, lines2.join(`
 `)));
   return {
     mounted,
@@ -14892,7 +15515,7 @@ async function runHelper(session, args, probed) {
   return session.details.privilege = runner.describePrivilege(session.privilege), session.hostHeader ??= report.hostHeader, report;
 }
 async function runOnce(session, args, level) {
-  let { runner, image, engine, runTimeoutMs, probeSeconds } = session, tool = runner.name, result = await runner.run({
+  let { runner, image, engine, runTimeoutMs, probeSeconds } = session, tool = runner.name, outcome = await runner.run({
     image,
     entrypoint: "/bin/busybox",
     command: ["sh", "-c", HELPER_SCRIPT, "qus-helper", ...args],
@@ -14900,34 +15523,37 @@ async function runOnce(session, args, level) {
     privilege: level,
     timeoutMs: runTimeoutMs
   }), where2 = `the helper container (${image}) on the engine at ${engine.endpoint}`;
-  if (result.timedOut)
+  if (outcome.kind === "timed-out")
     throw new QusError(
       "QUS_TIMEOUT",
       `${where2} did not finish within ${Math.round(runTimeoutMs / 1e3)} s, though each probe in it is stopped after ${probeSeconds} s: it was stopped and removed`,
       { hint: `the engine is stuck or overloaded: check it (${tool} info, ${tool} ps), then run qus again` }
     );
-  let report = parseHelperOutput(result.stdout);
-  if (report.mountError) {
-    if (/no such device|unknown filesystem type/i.test(report.mountError))
-      throw new QusError(
-        "QUS_NO_BINFMT_MISC",
-        `the kernel behind the engine at ${engine.endpoint} has no binfmt_misc: ${report.mountError}`,
-        { hint: "load the module on the engine's host (modprobe binfmt_misc), or use an engine whose kernel has it" }
-      );
-    return { refused: `mounting binfmt_misc failed: ${report.mountError}` };
+  if (outcome.kind === "ran") {
+    let report = parseHelperOutput(outcome.stdout);
+    if (report.mountError) return mountFailure(engine, report.mountError);
+    if (report.fatal) throw unusableImage(session, `its busybox cannot run the helper: ${report.fatal}`);
+    if (report.complete) return { report };
   }
-  if (report.fatal) throw unusableImage(session, `its busybox cannot run the helper: ${report.fatal}`);
-  if (report.complete) return { report };
-  let detail = describeRunFailure(result), started = result.stdout.trim() !== "";
-  if (!started && /unable to apply caps|operation not permitted|authorization denied/i.test(detail))
+  let detail = describeOutcome(outcome);
+  if (outcome.kind === "not-started" && outcome.reason === "refused")
     return { refused: `the engine would not start it: ${detail}` };
-  throw !started && /\/bin\/busybox|executable file not found/i.test(detail) ? unusableImage(session, `it cannot run /bin/busybox: ${detail}`) : result.signal || result.exitCode === 137 || result.exitCode === 143 ? new QusError(
+  throw outcome.kind === "not-started" && outcome.reason === "not-found" ? unusableImage(session, `it cannot run /bin/busybox: ${detail}`) : stoppedFromOutside(outcome) ? new QusError(
     "QUS_EXEC_FAILED",
-    `${where2} was stopped before it finished (status ${result.exitCode ?? result.signal}: killed by ${tool} kill, ${tool} stop, ${tool} rm --force or the out-of-memory killer)`,
+    `${where2} was stopped before it finished (${howStopped(outcome)}: killed by ${tool} kill, ${tool} stop, ${tool} rm --force or the out-of-memory killer)`,
     { hint: "run qus again; do not stop qus-helper-* containers while it runs" }
   ) : new QusError("QUS_EXEC_FAILED", `${where2} failed before it finished: ${detail}`, {
     hint: "run qus again; if it keeps failing, rebuild the image with qus image build"
   });
+}
+function mountFailure(engine, mountError) {
+  if (/no such device|unknown filesystem type/i.test(mountError))
+    throw new QusError(
+      "QUS_NO_BINFMT_MISC",
+      `the kernel behind the engine at ${engine.endpoint} has no binfmt_misc: ${mountError}`,
+      { hint: "load the module on the engine's host (modprobe binfmt_misc), or use an engine whose kernel has it" }
+    );
+  return { refused: `mounting binfmt_misc failed: ${mountError}` };
 }
 function unusableImage(session, why) {
   let { image, options } = session, message = `the image ${image} is not a working qus installer: ${why}`, hint = "build qus's installer with qus image build";
@@ -14952,8 +15578,8 @@ async function inspectWithHelper(session, request) {
       native.set(target.cpu, "the engine's own architecture"), claimants.length > 0 && hostClaims.set(target.cpu, claimants);
       continue;
     }
-    let result = run2 && verdict(run2), decision = judgeNative(engine.cpu, target.cpu, result, claimants.length > 0);
-    decision.native && native.set(target.cpu, `${decision.reason ?? "runs natively"} on the engine`), decision.provenForeign && provenForeign.add(target.cpu), decision.hostClaimed && hostClaims.set(target.cpu, claimants), claimants.length > 0 && !decision.native && request.verify && result && probes2.set(target.cpu, result);
+    let result2 = run2 && verdict(run2), decision = judgeNative(engine.cpu, target.cpu, result2, claimants.length > 0);
+    decision.native && native.set(target.cpu, `${decision.reason ?? "runs natively"} on the engine`), decision.provenForeign && provenForeign.add(target.cpu), decision.hostClaimed && hostClaims.set(target.cpu, claimants), claimants.length > 0 && !decision.native && request.verify && result2 && probes2.set(target.cpu, result2);
   }
   let interpreters = /* @__PURE__ */ new Map();
   for (let [cpu, path] of report.interpreters) interpreters.set(cpu, { path, static: !0 });
@@ -15026,6 +15652,8 @@ function createHelperDriver(runner, image, engine, labels, options = {}) {
 }
 
 // ../core/src/drivers/container/tonistiigi.ts
+init_errors();
+init_targets();
 var TONISTIIGI_IMAGE = "tonistiigi/binfmt:qemu-v10.2.3-68", ARCH_EXCEPTIONS = { armeb: "armbe" }, ARCHS = /* @__PURE__ */ new Set([
   "amd64",
   "arm64",
@@ -15085,16 +15713,21 @@ function statusFrom(text) {
   return platforms && entries ? { supported: platforms, emulators: entries } : void 0;
 }
 function parseTonistiigiInstallLines(stdout) {
-  let lines = [];
+  let lines2 = [];
   for (let line of stdout.split(`
 `)) {
     let match = /^installing: (\S+) (.+)$/.exec(line.trimEnd());
-    match?.[1] && match[2] && lines.push({ platform: match[1], ok: match[2] === "OK", message: match[2] });
+    match?.[1] && match[2] && lines2.push({ platform: match[1], ok: match[2] === "OK", message: match[2] });
   }
-  return lines;
+  return lines2;
 }
 
+// ../core/src/drivers/container/tonistiigi-operations.ts
+init_errors();
+init_targets();
+
 // ../core/src/drivers/container/tonistiigi-session.ts
+init_errors();
 var BINFMT_TIMEOUT_MS = 6e4, CONTAINER_START_MS = 1e4;
 function createTonistiigiSession(runner, image, engine, options) {
   let privilege = options.privileged ? "full" : "least";
@@ -15120,36 +15753,36 @@ function where(session, command) {
   return `tonistiigi/binfmt (${image}${command.length ? ` ${command.join(" ")}` : ""}) on the engine at ${engine.endpoint}`;
 }
 async function runBinfmt(session, command) {
-  let { runner, spec, details } = session, { privileged } = session.options, tool = runner.name, least = runner.describePrivilege("least"), result = await runner.run({ ...spec, command, timeoutMs: BINFMT_TIMEOUT_MS });
-  if (result.timedOut)
+  let { runner, spec, details } = session, { privileged } = session.options, tool = runner.name, least = runner.describePrivilege("least"), outcome = await runner.run({ ...spec, command, timeoutMs: BINFMT_TIMEOUT_MS });
+  if (outcome.kind === "timed-out")
     throw new QusError(
       "QUS_TIMEOUT",
       `${where(session, command)} did not finish within ${BINFMT_TIMEOUT_MS / 1e3} s: it was stopped and removed`,
       { hint: `the engine is stuck or overloaded: check it (${tool} info, ${tool} ps), then run qus again` }
     );
-  if (result.exitCode === 0 || result.exitCode === 1) return result;
-  let detail = describeRunFailure(result);
-  throw /unable to apply caps|operation not permitted|authorization denied/i.test(detail) ? new QusError(
+  if (outcome.kind === "ran" && (outcome.exitCode === 0 || outcome.exitCode === 1)) return outcome;
+  let detail = describeOutcome(outcome);
+  throw outcome.kind === "not-started" && outcome.reason === "refused" ? new QusError(
     "QUS_PRIVILEGE_DENIED",
     `the engine refused to start ${where(session, command)} with ${details.privilege}: ${detail}`,
     {
       hint: privileged ? `drop --privileged: ${least} is enough where the engine allows it` : "pass --privileged, or build qus's own installer (qus image build), which tries both"
     }
-  ) : result.signal || result.exitCode === 137 || result.exitCode === 143 ? new QusError(
+  ) : stoppedFromOutside(outcome) ? new QusError(
     "QUS_EXEC_FAILED",
-    `${where(session, command)} was stopped before it finished (status ${result.exitCode ?? result.signal}: killed by ${tool} kill, ${tool} stop, ${tool} rm --force or the out-of-memory killer)`,
+    `${where(session, command)} was stopped before it finished (${howStopped(outcome)}: killed by ${tool} kill, ${tool} stop, ${tool} rm --force or the out-of-memory killer)`,
     { hint: "run qus again; do not stop qus-helper-* containers while it runs" }
   ) : new QusError("QUS_EXEC_FAILED", `could not run ${where(session, command)}: ${detail}`, {
     hint: `check the image (${tool} image inspect), or build qus's own installer: qus image build`
   });
 }
 async function readStatus(session) {
-  let result = await runBinfmt(session, []), status2;
+  let result2 = await runBinfmt(session, []), status2;
   try {
-    status2 = parseTonistiigiStatus(result.stdout);
+    status2 = parseTonistiigiStatus(result2.stdout);
   } catch (error) {
-    throw statusFailure(session, error, `${result.stderr}
-${result.stdout}`);
+    throw statusFailure(session, error, `${result2.stderr}
+${result2.stdout}`);
   }
   return status2.emulators.map((name) => ({
     name,
@@ -15225,10 +15858,10 @@ async function applyWithTonistiigi(session, steps, verify) {
     })
   ), !1));
   if (install.length > 0) {
-    let result = await runBinfmt(session, tonistiigiInstallCommand(install)), lines = parseTonistiigiInstallLines(`${result.stderr}
-${result.stdout}`);
+    let result2 = await runBinfmt(session, tonistiigiInstallCommand(install)), lines2 = parseTonistiigiInstallLines(`${result2.stderr}
+${result2.stdout}`);
     for (let target of install) {
-      let line = lines.find((candidate) => candidate.platform === tonistiigiArch(target));
+      let line = lines2.find((candidate) => candidate.platform === tonistiigiArch(target));
       line?.ok || failures.set(
         target.cpu,
         new QusError(
@@ -15252,20 +15885,20 @@ ${result.stdout}`);
 }
 async function removeWithTonistiigi(session, names) {
   if (names.length === 0) return { removed: [], failures: /* @__PURE__ */ new Map() };
-  let result = await runBinfmt(session, tonistiigiUninstallCommand(names)), remaining = new Set((await readStatus(session)).map((entry) => entry.name)), failures = /* @__PURE__ */ new Map();
+  let result2 = await runBinfmt(session, tonistiigiUninstallCommand(names)), remaining = new Set((await readStatus(session)).map((entry) => entry.name)), failures = /* @__PURE__ */ new Map();
   for (let name of names.filter((candidate) => remaining.has(candidate)))
     failures.set(
       name,
       new QusError(
         "QUS_KERNEL_WRITE_FAILED",
-        `tonistiigi/binfmt did not remove ${name}: it is still listed after --uninstall${uninstallLine(result, name)}`
+        `tonistiigi/binfmt did not remove ${name}: it is still listed after --uninstall${uninstallLine(result2, name)}`
       )
     );
   return { removed: names.filter((name) => !remaining.has(name)), failures };
 }
-function uninstallLine(result, name) {
-  let line = `${result.stderr}
-${result.stdout}`.split(`
+function uninstallLine(result2, name) {
+  let line = `${result2.stderr}
+${result2.stdout}`.split(`
 `).map((candidate) => candidate.trim()).find((candidate) => candidate.startsWith(`uninstalling: ${name} `) || candidate.startsWith("error: "));
   return line ? ` (${line})` : " (binfmt printed nothing about it)";
 }
@@ -15282,23 +15915,16 @@ function createTonistiigiDriver(runner, image, engine, options) {
 }
 
 // ../core/src/drivers/container/index.ts
-var QUS_IMAGE = "qus-binfmt:latest";
 function createContainerDriver(options = {}) {
   let runner = options.runner ?? createDockerCliRunner();
   options.image !== void 0 && checkImageReference(options.image);
-  let resolved, driver = () => (resolved ??= resolveDriver(runner, options), resolved);
+  let chosen = options.image ?? installerImageOverride(options.env), resolved, driver = () => (resolved ??= resolveDriver(runner, options, chosen), resolved);
   return {
     name: runner.name,
     inspect: async (request) => (await driver()).inspect(request),
     apply: async (steps, verify) => (await driver()).apply(steps, verify),
     remove: async (names) => (await driver()).remove(names)
   };
-}
-var COMPONENT = "[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*", REGISTRY = "(?:[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?(?:\\.[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?)*|\\[[0-9a-fA-F:]+\\])(?::[0-9]+)?", IMAGE_REFERENCE = new RegExp(
-  `^(?:${REGISTRY}/)?${COMPONENT}(?:/${COMPONENT})*(?::[\\w][\\w.-]{0,127})?(?:@[a-z0-9]+(?:[.+_-][a-z0-9]+)*:[0-9a-fA-F]{32,})?$`
-);
-function isImageReference(image) {
-  return image.length <= 512 && IMAGE_REFERENCE.test(image);
 }
 function checkImageReference(image) {
   if (!isImageReference(image))
@@ -15312,28 +15938,29 @@ function isQusInstaller(labels) {
 function isTonistiigi(image) {
   return /(^|\/)tonistiigi\/binfmt(:|@|$)/.test(image);
 }
-async function resolveDriver(runner, options) {
-  let image = options.image ?? QUS_IMAGE, [info2, labels] = await Promise.allSettled([runner.info(), runner.imageLabels(image)]);
+async function resolveDriver(runner, options, chosen) {
+  let image = chosen ?? QUS_IMAGE, [info2, labels] = await Promise.allSettled([runner.info(), runner.imageLabels(image)]);
   if (info2.status === "rejected") throw info2.reason;
   if (labels.status === "rejected") throw labels.reason;
   let engine = info2.value;
   requireRootfulEngine(engine, runner.name);
-  let helperOptions = { privileged: options.privileged, probeTimeoutMs: options.probeTimeoutMs }, build = imageBuildCommand(runner.name);
-  if (labels.value && isQusInstaller(labels.value))
-    return createHelperDriver(runner, image, engine, labels.value, {
-      ...helperOptions,
-      explicitImage: options.image !== void 0
+  let build2 = imageBuildCommand(runner.name), found = labels.value ?? await pulledLabels(runner, image);
+  if (found === void 0) throw imageMissing(engine, image, build2, runner.name, chosen !== void 0);
+  if (isQusInstaller(found))
+    return createHelperDriver(runner, image, engine, found, {
+      privileged: options.privileged,
+      probeTimeoutMs: options.probeTimeoutMs,
+      explicitImage: chosen !== void 0
     });
-  if (options.image === void 0) {
-    if (labels.value) throw notAnInstaller(engine, image, !1, build);
-  } else if (!isTonistiigi(options.image))
-    throw labels.value ? notAnInstaller(engine, image, !0, build) : imageMissing(engine, image, build, runner.name);
-  let fallback = options.image ?? TONISTIIGI_IMAGE;
-  if (!(options.image !== void 0 ? labels.value !== void 0 : !!await runner.imageLabels(fallback)) && !await runner.pull(fallback)) throw imageMissing(engine, fallback, build, runner.name);
-  return createTonistiigiDriver(runner, fallback, engine, {
+  if (chosen === void 0 || !isTonistiigi(chosen)) throw notAnInstaller(engine, image, chosen !== void 0, build2);
+  return createTonistiigiDriver(runner, chosen, engine, {
     privileged: options.privileged ?? !1,
     probeTimeoutMs: options.probeTimeoutMs ?? DEFAULT_PROBE_TIMEOUT_MS
   });
+}
+async function pulledLabels(runner, image) {
+  if (await runner.pull(image))
+    return await runner.imageLabels(image) ?? {};
 }
 function requireRootfulEngine(engine, name) {
   if (engine.rootless || engine.userns)
@@ -15348,38 +15975,41 @@ function requireRootfulEngine(engine, name) {
 function imageBuildCommand(runnerName) {
   return formatCommand(["qus", "image", "build", ...runnerName === "docker" ? [] : ["--driver", runnerName]]);
 }
-function imageMissing(engine, image, build, runnerName) {
+function imageMissing(engine, image, build2, runnerName, chosen) {
+  let instead = chosen ? "" : `, or name an installer image you have with --image or ${QUS_IMAGE_VARIABLE}`;
   return new QusError(
     "QUS_IMAGE_MISSING",
     `the engine at ${engine.endpoint} has no image ${image}, and it could not be pulled`,
     {
-      hint: `build qus's own on this engine, which needs no registry: ${build} (or load ${image} with ${runnerName} load)`
+      hint: `build qus's own on this engine, which needs no registry: ${build2} (or load ${image} with ${runnerName} load${instead})`
     }
   );
 }
-function notAnInstaller(engine, image, explicit, build) {
+function notAnInstaller(engine, image, explicit, build2) {
   let message = `the image ${image} on the engine at ${engine.endpoint} is not an installer qus can use: it has no qus-binfmt labels (org.qus.qemu.version), and it is not tonistiigi/binfmt`;
   return explicit ? new QusError("QUS_USAGE", message, {
-    hint: `build qus's installer with ${build} and leave --image out, or pass a tonistiigi/binfmt image (--image ${TONISTIIGI_IMAGE})`
+    hint: `build qus's installer with ${build2} and leave --image out, or pass a tonistiigi/binfmt image (--image ${TONISTIIGI_IMAGE})`
   }) : new QusError("QUS_IMAGE_MISSING", message, {
-    hint: `${image} was tagged by something else: build qus's installer again with ${build}`
+    hint: `${image} was tagged by something else: build qus's installer again with ${build2}`
   });
 }
 
 // ../core/src/drivers/local/change-local.ts
+init_errors();
 import { release as release2 } from "node:os";
 
 // ../core/src/drivers/local/binfmt-fs.ts
-import { existsSync, readdirSync, readFileSync as readFileSync2 } from "node:fs";
+import { existsSync as existsSync2, readdirSync, readFileSync as readFileSync4 } from "node:fs";
 import { open, readFile } from "node:fs/promises";
+init_errors();
 var BINFMT_DIR = "/proc/sys/fs/binfmt_misc", CONTROL_FILES = /* @__PURE__ */ new Set(["register", "status"]);
 function isMounted(dir = BINFMT_DIR) {
-  return existsSync(`${dir}/register`);
+  return existsSync2(`${dir}/register`);
 }
 async function mountBinfmt(exec, dir = BINFMT_DIR) {
-  let filesystems = await readFile("/proc/filesystems", "utf8").catch(() => ""), result = await exec("mount", ["-t", "binfmt_misc", "binfmt_misc", dir]);
-  if (result.exitCode === 0) return;
-  let detail = (result.stderr || result.startError || `exit ${result.exitCode}`).trim();
+  let filesystems = await readFile("/proc/filesystems", "utf8").catch(() => ""), result2 = await exec("mount", ["-t", "binfmt_misc", "binfmt_misc", dir]);
+  if (result2.exitCode === 0) return;
+  let detail = (result2.stderr || result2.startError || `exit ${result2.exitCode}`).trim();
   throw process.getuid?.() !== 0 ? new QusError("QUS_NOT_ROOT", `cannot mount binfmt_misc at ${dir}: not root (${detail})`, {
     hint: "run qus as root (sudo qus ...), or mount it first: mount -t binfmt_misc binfmt_misc /proc/sys/fs/binfmt_misc"
   }) : new QusError("QUS_NO_BINFMT_MISC", `cannot mount binfmt_misc at ${dir}: ${detail}`, {
@@ -15388,7 +16018,7 @@ async function mountBinfmt(exec, dir = BINFMT_DIR) {
 }
 function isBinfmtEnabled(dir = BINFMT_DIR) {
   try {
-    return readFileSync2(`${dir}/status`, "utf8").trim() !== "disabled";
+    return readFileSync4(`${dir}/status`, "utf8").trim() !== "disabled";
   } catch {
     return !0;
   }
@@ -15398,7 +16028,7 @@ function readEntries(dir = BINFMT_DIR) {
 }
 function readEntry(name, dir = BINFMT_DIR) {
   try {
-    return parseEntry(name, readFileSync2(`${dir}/${name}`, "utf8"));
+    return parseEntry(name, readFileSync4(`${dir}/${name}`, "utf8"));
   } catch (error) {
     if (errnoCode(error) === "ENOENT") return;
     throw error;
@@ -15416,34 +16046,12 @@ async function removeEntry(name, dir = BINFMT_DIR, write = writeControl) {
   try {
     await write(`${dir}/${name}`, "-1");
   } catch (error) {
-    if (existsSync(`${dir}/${name}`)) throw error;
+    if (existsSync2(`${dir}/${name}`)) throw error;
   }
 }
 
-// ../core/src/drivers/local/host.ts
-import { closeSync, openSync, readSync } from "node:fs";
-var HOST_PROGRAMS = [process.execPath, "/bin/sh"];
-function readHostHeaders() {
-  return HOST_PROGRAMS.flatMap((path) => {
-    try {
-      return [readHeaderSync(path)];
-    } catch {
-      return [];
-    }
-  }).filter((header) => header.length > 0);
-}
-function readHeaderSync(path, length = 128) {
-  let fd = openSync(path, "r");
-  try {
-    let buffer = new Uint8Array(length);
-    return buffer.subarray(0, readSync(fd, buffer, 0, length, 0));
-  } finally {
-    closeSync(fd);
-  }
-}
-function matchesHost(pattern, hostHeaders) {
-  return hostHeaders.some((header) => matchesHeader(pattern, header));
-}
+// ../core/src/drivers/local/change-local.ts
+init_host();
 
 // ../core/src/drivers/local/kernel-version.ts
 import { release } from "node:os";
@@ -15454,88 +16062,25 @@ function kernelAtLeast(major, minor, kernelRelease = release()) {
   return have > major || have === major && haveMinor >= minor;
 }
 
-// ../core/src/drivers/local/interpreters.ts
-import { accessSync, constants, readdirSync as readdirSync2, statSync } from "node:fs";
-import { delimiter, isAbsolute, resolve } from "node:path";
-function defaultSearchDirs(path = process.env.PATH ?? "") {
-  let dirs = [...path.split(delimiter), "/usr/bin", "/usr/local/bin", "/usr/sbin"].filter(
-    (dir) => dir.startsWith("/")
-  );
-  return [...new Set(dirs)];
-}
-function findInterpreters(cpus, dirs) {
-  let listings = dirs.map((dir) => ({ dir, names: listQemu(dir) })), found = /* @__PURE__ */ new Map();
-  for (let cpu of cpus) {
-    let interpreter = findInterpreter(cpu, listings);
-    interpreter && found.set(cpu, interpreter);
-  }
-  return found;
-}
-function listQemu(dir) {
-  try {
-    return new Set(readdirSync2(dir).filter((name) => name.startsWith("qemu-")));
-  } catch {
-    return /* @__PURE__ */ new Set();
-  }
-}
-function findInterpreter(cpu, listings) {
-  let dynamic, base = interpreterBase(requireTarget(cpu));
-  for (let { dir, names } of listings)
-    for (let name of [`${base}-static`, base]) {
-      let path = `${dir}/${name}`;
-      if (!(!names.has(name) || !isExecutable(path))) {
-        if (isStaticElf(readHeaderSync(path, 4096))) return { path, static: !0 };
-        dynamic ??= { path, static: !1 };
-      }
-    }
-  return dynamic;
-}
-function isExecutable(path) {
-  try {
-    return accessSync(path, constants.X_OK), !0;
-  } catch {
-    return !1;
-  }
-}
-var PT_INTERP = 3;
-function isStaticElf(head) {
-  if (head.length < 52 || head[0] !== 127 || head[1] !== 69 || head[2] !== 76 || head[3] !== 70) return !1;
-  let view = new DataView(head.buffer, head.byteOffset, head.byteLength), is64 = head[4] === 2, little = head[5] === 1, phoff = is64 ? Number(view.getBigUint64(32, little)) : view.getUint32(28, little), phentsize = view.getUint16(is64 ? 54 : 42, little), phnum = view.getUint16(is64 ? 56 : 44, little);
-  for (let i = 0; i < phnum; i++) {
-    let at = phoff + i * phentsize;
-    if (at + 4 > head.length || view.getUint32(at, little) === PT_INTERP) return !1;
-  }
-  return !0;
-}
-function validateQemuPath(dir) {
-  let usage = (problem, hint) => new QusError("QUS_USAGE", `--qemu-path ${JSON.stringify(dir)}: ${problem}`, { hint });
-  if (dir.includes(delimiter))
-    throw usage("one folder is expected, not a list", "pass one folder, e.g. --qemu-path /usr/bin");
-  if (!isAbsolute(dir))
-    throw usage(
-      "the path must be absolute",
-      `pass it as an absolute path, e.g. --qemu-path ${formatCommand([resolve(dir)])}`
-    );
-  let isDir;
-  try {
-    isDir = statSync(dir).isDirectory();
-  } catch {
-    throw usage("no such folder", "pass the folder that holds qemu-<cpu>-static (Debian: /usr/bin)");
-  }
-  if (!isDir) throw usage("not a folder", "pass the folder that holds qemu-<cpu>-static, not the file itself");
-}
+// ../core/src/drivers/local/local-context.ts
+init_architectures();
+init_errors();
+init_exec();
+init_interpreters();
 
 // ../core/src/drivers/local/probes.ts
+init_cleanup();
+init_errors();
 import { chmodSync as chmodSync2, mkdirSync, mkdtempSync as mkdtempSync2, readdirSync as readdirSync3, rmSync as rmSync2, writeFileSync as writeFileSync2 } from "node:fs";
 import { tmpdir as tmpdir2 } from "node:os";
-import { join as join2 } from "node:path";
+import { join as join3 } from "node:path";
 var PREFIX = "qus-probe-", PROBE_TIMEOUT_MS = 1e4, swept = !1;
 async function createProbeDir(cpus, host) {
   swept || (swept = !0, sweepStaleProbeDirs(tmpdir2()));
   let path = makeTempDir(tmpdir2()), remove2 = () => rmSync2(path, { recursive: !0, force: !0 }), unregister = onInterrupt(remove2);
   chmodSync2(path, 493);
-  for (let cpu of cpus) writeFileSync2(join2(path, cpu), buildProbe(cpu), { mode: 493 });
-  return host && (mkdirSync(join2(path, "bin")), writeFileSync2(join2(path, "bin", "sh"), buildExitProgram(host, NO_HANDLER_STATUS), { mode: 493 })), {
+  for (let cpu of cpus) writeFileSync2(join3(path, cpu), buildProbe(cpu), { mode: 493 });
+  return host && (mkdirSync(join3(path, "bin")), writeFileSync2(join3(path, "bin", "sh"), buildExitProgram(host, NO_HANDLER_STATUS), { mode: 493 })), {
     path,
     dispose: async () => {
       unregister(), remove2();
@@ -15544,7 +16089,7 @@ async function createProbeDir(cpus, host) {
 }
 function makeTempDir(parent) {
   try {
-    return mkdtempSync2(join2(parent, `${PREFIX}${process.pid}-`));
+    return mkdtempSync2(join3(parent, `${PREFIX}${process.pid}-`));
   } catch (error) {
     throw new QusError(
       "QUS_TMPDIR_UNUSABLE",
@@ -15564,7 +16109,7 @@ function sweepStaleProbeDirs(dir) {
     let pid = Number(name.slice(PREFIX.length).split("-")[0]);
     if (!(!Number.isInteger(pid) || pid <= 0 || pid === process.pid || isRunning(pid)))
       try {
-        rmSync2(join2(dir, name), { recursive: !0, force: !0 });
+        rmSync2(join3(dir, name), { recursive: !0, force: !0 });
       } catch {
       }
   }
@@ -15585,12 +16130,16 @@ async function allRunChrooted(exec, dir, cpus) {
   })).exitCode === 0;
 }
 async function runProbe(exec, dir, cpu, chroot) {
-  let result = chroot ? await exec("chroot", [dir.path, `/${cpu}`], { timeoutMs: PROBE_TIMEOUT_MS }) : await exec(join2(dir.path, cpu), [], { timeoutMs: PROBE_TIMEOUT_MS });
-  return describeProbeRun(result, chroot);
+  let result2 = chroot ? await exec("chroot", [dir.path, `/${cpu}`], { timeoutMs: PROBE_TIMEOUT_MS }) : await exec(join3(dir.path, cpu), [], { timeoutMs: PROBE_TIMEOUT_MS });
+  return describeProbeRun(result2, chroot);
 }
 
+// ../core/src/drivers/local/write-errors.ts
+init_errors();
+init_shell_quote();
+
 // ../core/src/drivers/local/mount-point.ts
-import { readFileSync as readFileSync3 } from "node:fs";
+import { readFileSync as readFileSync5 } from "node:fs";
 function parseMountOf(mountinfo, path) {
   let found;
   for (let line of mountinfo.split(`
@@ -15604,7 +16153,7 @@ function parseMountOf(mountinfo, path) {
 }
 function mountOf(path) {
   try {
-    return parseMountOf(readFileSync3("/proc/self/mountinfo", "utf8"), path);
+    return parseMountOf(readFileSync5("/proc/self/mountinfo", "utf8"), path);
   } catch {
     return;
   }
@@ -15676,34 +16225,11 @@ async function probeTargets(context, cpus) {
 }
 
 // ../core/src/drivers/local/qemu-versions.ts
+init_cache();
 import { statSync as statSync2 } from "node:fs";
-import { join as join4 } from "node:path";
-
-// ../core/src/drivers/local/cache.ts
-import { mkdirSync as mkdirSync2, readFileSync as readFileSync4, writeFileSync as writeFileSync3 } from "node:fs";
-import { homedir } from "node:os";
-import { dirname, join as join3 } from "node:path";
-function cacheDir(env = process.env) {
-  return join3(env.XDG_CACHE_HOME || join3(homedir(), ".cache"), "qus");
-}
-function readCache(path) {
-  try {
-    let parsed = JSON.parse(readFileSync4(path, "utf8"));
-    return parsed && typeof parsed == "object" ? parsed : {};
-  } catch {
-    return {};
-  }
-}
-function writeCache(path, value) {
-  try {
-    mkdirSync2(dirname(path), { recursive: !0 }), writeFileSync3(path, JSON.stringify(value));
-  } catch {
-  }
-}
-
-// ../core/src/drivers/local/qemu-versions.ts
+import { join as join5 } from "node:path";
 function versionCachePath(env = process.env) {
-  return join4(cacheDir(env), "qemu-versions.json");
+  return join5(cacheDir(env), "qemu-versions.json");
 }
 async function qemuVersions(exec, paths, cachePath = versionCachePath()) {
   let cache = readCache(cachePath), versions = /* @__PURE__ */ new Map(), changed = !1;
@@ -15716,9 +16242,9 @@ async function qemuVersions(exec, paths, cachePath = versionCachePath()) {
         versions.set(path, cached.version);
         return;
       }
-      let result = await exec(path, ["--version"], { timeoutMs: 5e3 }), line = result.stdout.split(`
+      let result2 = await exec(path, ["--version"], { timeoutMs: 5e3 }), line = result2.stdout.split(`
 `)[0]?.trim();
-      result.exitCode !== 0 || !line || (versions.set(path, line), cache[path] = { size: stat2.size, mtimeMs: stat2.mtimeMs, ino: stat2.ino, version: line }, changed = !0);
+      result2.exitCode !== 0 || !line || (versions.set(path, line), cache[path] = { size: stat2.size, mtimeMs: stat2.mtimeMs, ino: stat2.ino, version: line }, changed = !0);
     })
   ), changed && writeCache(cachePath, cache), versions;
 }
@@ -15730,17 +16256,24 @@ function statOrUndefined(path) {
   }
 }
 
+// ../core/src/drivers/local/register-entry.ts
+init_architectures();
+init_errors();
+init_shell_quote();
+init_host();
+
 // ../core/src/drivers/local/native-cache.ts
-import { readFileSync as readFileSync5 } from "node:fs";
-import { join as join5 } from "node:path";
+init_cache();
+import { readFileSync as readFileSync7 } from "node:fs";
+import { join as join6 } from "node:path";
 function bootId() {
   try {
-    return readFileSync5("/proc/sys/kernel/random/boot_id", "utf8").trim();
+    return readFileSync7("/proc/sys/kernel/random/boot_id", "utf8").trim();
   } catch {
     return "";
   }
 }
-function createNativeCache(path = join5(cacheDir(), "native.json")) {
+function createNativeCache(path = join6(cacheDir(), "native.json")) {
   let id = bootId(), stored = readCache(path), known = id && stored.bootId === id ? { ...stored.native } : {};
   return {
     get: (cpu) => known[cpu],
@@ -15769,7 +16302,7 @@ async function detectNative(unclaimed, claimed, seams) {
     try {
       await Promise.all(
         toRun.map(async (cpu) => {
-          let result = seams.root ? await seams.exec("chroot", [dir.path, `/${cpu}`], { timeoutMs: 1e4 }) : await seams.exec(`${dir.path}/${cpu}`, [], { timeoutMs: 1e4 }), finding = nativeFinding(describeProbeRun(result, seams.root));
+          let result2 = seams.root ? await seams.exec("chroot", [dir.path, `/${cpu}`], { timeoutMs: 1e4 }) : await seams.exec(`${dir.path}/${cpu}`, [], { timeoutMs: 1e4 }), finding = nativeFinding(describeProbeRun(result2, seams.root));
           findings.set(cpu, finding), finding.verdict !== "unknown" && proven.set(cpu, finding.verdict === "native");
         })
       );
@@ -15894,9 +16427,14 @@ function toKernelError(error, step) {
 }
 
 // ../core/src/drivers/local/inspect-local.ts
+init_architectures();
 import { release as release3 } from "node:os";
+init_host();
 
 // ../core/src/drivers/local/interpreter-file.ts
+init_errors();
+init_host();
+init_interpreters();
 function classifyInterpreter(path, hostHeader) {
   let head;
   try {
@@ -15912,6 +16450,7 @@ function machineOf(head) {
 }
 
 // ../core/src/drivers/local/inspect-local.ts
+init_interpreters();
 async function inspectLocal(context, request) {
   let { exec, dir, isRoot } = context, { binfmtMounted, mountedByQus, warnings } = await mountState(context, request), entries = binfmtMounted ? readEntries(dir) : [], binfmtEnabled = !binfmtMounted || isBinfmtEnabled(dir), hostHeaders = readHostHeaders(), { native, hostClaims, claimed, claimantsByCpu } = await sortNative(context, request, entries, hostHeaders), emulated = request.targets.map((target) => target.cpu).filter((cpu) => !native.has(cpu)), interpreters = findInterpreters(emulated, context.searchDirs), [probes2, versions] = await Promise.all([
     request.verify ? probeTargets(context, claimed) : Promise.resolve(/* @__PURE__ */ new Map()),
@@ -15984,7 +16523,12 @@ function createLocalDriver(options = {}) {
   };
 }
 
+// ../core/src/index.ts
+init_errors();
+
 // ../core/src/platform.ts
+init_errors();
+init_targets();
 var BY_NAME = /* @__PURE__ */ new Map();
 for (let target of TARGETS)
   for (let name of [target.cpu, ...target.platforms, ...target.aliases]) BY_NAME.set(name.toLowerCase(), target);
@@ -16032,6 +16576,7 @@ function editDistance(a, b) {
 }
 
 // ../core/src/report/build.ts
+init_targets();
 function entryState(entry) {
   return entry ? entry.enabled ? "enabled" : "disabled" : "absent";
 }
@@ -16096,13 +16641,13 @@ function hintFor(facts, ok, failure) {
   if (facts.hint) return facts.hint;
   let platform2 = canonicalPlatform(facts.target);
   if (facts.action === "conflict")
-    return `replace the differing entry with QEMU's: ${formatCommand(["qus", "ensure", "--replace", "--platforms", platform2])}`;
+    return `replace the differing entry with QEMU's: ${commandIn(QUS_VOICE, ["ensure", "--replace", "--platforms", platform2])}`;
   if (facts.action === "missing-interpreter") return INSTALL_HINT;
   if (!ok) {
     if (failure) return failureHint(failure);
     if (facts.after !== "native") {
-      if (facts.after === void 0) return `register it: ${formatCommand(["qus", "ensure", "--platforms", platform2])}`;
-      if (!facts.after.enabled) return `enable it: ${formatCommand(["qus", "ensure", "--platforms", platform2])}`;
+      if (facts.after === void 0) return `register it: ${commandIn(QUS_VOICE, ["ensure", "--platforms", platform2])}`;
+      if (!facts.after.enabled) return `enable it: ${commandIn(QUS_VOICE, ["ensure", "--platforms", platform2])}`;
     }
   }
 }
@@ -16121,6 +16666,7 @@ function buildReport(command, driverName, inspection, platforms, dryRun) {
 }
 
 // ../core/src/operations/common.ts
+init_targets();
 function targetsOf(options, allByDefault = !1) {
   return (options.platforms === void 0 || options.platforms.length === 0) && allByDefault ? [...TARGETS] : resolvePlatforms(options.platforms ?? []);
 }
@@ -16129,6 +16675,8 @@ function driverOf(options) {
 }
 
 // ../core/src/operations/remove.ts
+init_shell_quote();
+init_targets();
 async function remove(options) {
   let targets = targetsOf(options), dryRun = options.dryRun ?? !1, driver = driverOf(options), inspection = await driver.inspect({ targets, mount: !1, verify: !1 }), entryOf = (target) => inspection.entries.find((entry) => entry.name === entryName(target)), notOurs = /* @__PURE__ */ new Map();
   for (let target of targets) {
@@ -16167,6 +16715,68 @@ function removeAnywayHint(target, entry) {
   return `to remove it all the same, replace it with qus's and remove that (${takeOver}, then ${again}), or remove it as root on the kernel's machine: ${byHand}`;
 }
 
+// ../core/src/toolkit.ts
+init_cleanup();
+
+// ../core/src/error-render.ts
+init_errors();
+var UNEXPECTED_ERROR_CODE = "QUS_UNEXPECTED";
+function describeError(error, exitCode) {
+  let code = error?.code;
+  if (error instanceof Error && (isQusError(error) || isQusErrorCode(code))) {
+    let known = isQusErrorCode(code) ? code : void 0, hint = error.hint;
+    return {
+      code: String(code),
+      kind: known ? errorKind(known) : "operation",
+      message: error.message,
+      ...typeof hint == "string" && hint ? { hint } : {},
+      exitCode: exitCode ?? (known ? exitCodeOf(known) : EXIT_CODES.notOk)
+    };
+  }
+  return {
+    code: UNEXPECTED_ERROR_CODE,
+    kind: "operation",
+    message: error instanceof Error ? error.message : String(error),
+    exitCode: exitCode ?? EXIT_CODES.notOk,
+    stack: error instanceof Error ? error.stack ?? error.message : String(error)
+  };
+}
+function renderErrorText(error, options = {}) {
+  let described = describeError(error);
+  if (described.stack !== void 0) return `qus: unexpected error: ${described.stack}`;
+  let hint = described.hint ? options.oneLine ? ` (hint: ${described.hint})` : `
+hint: ${described.hint}` : "";
+  return `qus: error ${described.code}: ${described.message}${hint}`;
+}
+function errorFromDocument(value) {
+  let document = value, error = document?.error;
+  if (!(document?.ok !== !1 || !isQusErrorCode(error?.code) || typeof error.message != "string"))
+    return new QusError(
+      error.code,
+      error.message,
+      typeof error.hint == "string" ? { hint: error.hint } : {}
+    );
+}
+
+// ../core/src/toolkit.ts
+init_shell_quote();
+
+// ../core/src/for-runners.ts
+init_exec();
+
+// ../buildx/src/prove-together.ts
+var TOGETHER_DOCKERFILE = [
+  "FROM scratch",
+  "ARG TARGETARCH",
+  "ARG TARGETVARIANT",
+  // Dockerfile variables, expanded by BuildKit for each platform of the build.
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: Dockerfile syntax, not a JavaScript template
+  "COPY probe-${TARGETARCH}${TARGETVARIANT} /probe",
+  'RUN ["/probe"]',
+  ""
+].join(`
+`);
+
 // ../ci/src/kernel-driver.ts
 function kernelDriver(driver, exec, image) {
   return driver === "docker" ? createContainerDriver({ runner: createDockerCliRunner({ exec }), image }) : createLocalDriver({ exec });
@@ -16176,34 +16786,27 @@ function kernelDriver(driver, exec, image) {
 import { userInfo } from "node:os";
 var SUDO_TIMEOUT_MS = 18e4;
 async function runQusAsRoot(exec, cliPath, args) {
-  let argv = ["-n", "--", process.execPath, cliPath, ...args], result = await exec("sudo", argv, { timeoutMs: SUDO_TIMEOUT_MS }), command = formatCommand(["sudo", ...argv]);
-  if (result.startError === "ENOENT" || /^sudo: /m.test(result.stderr)) {
-    let why = result.startError === "ENOENT" ? "sudo is not installed" : result.stderr.trim().split(`
+  let argv = ["-n", "--", process.execPath, cliPath, ...args], result2 = await exec("sudo", argv, { timeoutMs: SUDO_TIMEOUT_MS }), command = formatCommand(["sudo", ...argv]);
+  if (result2.startError === "ENOENT" || /^sudo: /m.test(result2.stderr)) {
+    let why = result2.startError === "ENOENT" ? "sudo is not installed" : result2.stderr.trim().split(`
 `)[0];
     throw new QusError(
       "QUS_NOT_ROOT",
       `setting up binfmt_misc on this machine needs root: this job runs as ${userName()}, and ${command} did not run (${why})`,
       {
-        hint: "run the job as root, allow its user passwordless sudo, or set driver: docker to set up the kernel of the Docker engine instead"
+        hint: "run the job as root, allow its user passwordless sudo, or set kernel: docker to set up the kernel behind the Docker engine instead"
       }
     );
   }
-  if (result.timedOut)
+  if (result2.timedOut)
     throw new QusError("QUS_TIMEOUT", `${command} did not finish within ${SUDO_TIMEOUT_MS / 1e3} s and was stopped`);
-  let printed = parsedJson(result.stdout);
-  if (isCliError(printed)) {
-    let { code, message, hint } = printed.error;
-    throw new QusError(code, message, hint ? { hint } : {});
-  }
+  let printed = parsedJson(result2.stdout), cliError = errorFromDocument(printed);
+  if (cliError) throw cliError;
   if (printed && typeof printed == "object") return printed;
   throw new QusError(
     "QUS_EXEC_FAILED",
-    `${command} failed (status ${result.exitCode ?? "unknown"}): ${result.stderr.trim() || "it printed nothing"}`
+    `${command} failed (status ${result2.exitCode ?? "unknown"}): ${result2.stderr.trim() || "it printed nothing"}`
   );
-}
-function isCliError(value) {
-  let error = value?.error;
-  return value?.ok === !1 && typeof error?.code == "string" && error.code.startsWith("QUS_") && typeof error.message == "string";
 }
 function parsedJson(text) {
   try {
@@ -16225,8 +16828,8 @@ async function runPost(state, options) {
   if (!state.cleanup) return { removedEntries: [], problems: [] };
   let exec = options.exec ?? execProcess, problems = [], removedBuilder;
   if (state.createdBuilder) {
-    let argv = ["buildx", "rm", "--", state.createdBuilder];
-    (await exec("docker", argv, { timeoutMs: 6e4 })).exitCode === 0 ? removedBuilder = state.createdBuilder : problems.push(`could not remove the builder ${state.createdBuilder}: run ${formatCommand(["docker", ...argv])}`);
+    let docker = engineCommand({ exec }), argv = ["rm", "--", state.createdBuilder], outcome = await docker.buildx(argv, { timeoutMs: 6e4 });
+    outcome.kind === "ran" && outcome.result.exitCode === 0 ? removedBuilder = state.createdBuilder : problems.push(`could not remove the builder ${state.createdBuilder}: run ${docker.displayBuildx(argv)}`);
   }
   let removedEntries = [];
   if (state.registered.length > 0) {
@@ -16245,7 +16848,7 @@ async function runPost(state, options) {
 }
 function removeEntries(state, options, exec, platforms) {
   let isRoot = options.isRoot ?? process.getuid?.() === 0;
-  return state.driver === "local" && !isRoot ? runQusAsRoot(exec, options.cliPath, ["remove", "--platforms", platforms, "--json"]) : remove({ platforms, driver: kernelDriver(state.driver, exec, state.image) });
+  return state.kernel === "local" && !isRoot ? runQusAsRoot(exec, options.cliPath, ["remove", "--platforms", platforms, "--json"]) : remove({ platforms, driver: kernelDriver(state.kernel, exec, state.image) });
 }
 
 // ../../node_modules/@actions/core/lib/command.js
@@ -16327,7 +16930,7 @@ var HttpRedirectCodes = [
 
 // ../../node_modules/@actions/core/lib/summary.js
 import { EOL as EOL2 } from "os";
-import { constants as constants2, promises } from "fs";
+import { constants as constants3, promises } from "fs";
 var __awaiter = function(thisArg, _arguments, P, generator) {
   function adopt(value) {
     return value instanceof P ? value : new P(function(resolve2) {
@@ -16349,8 +16952,8 @@ var __awaiter = function(thisArg, _arguments, P, generator) {
         reject(e);
       }
     }
-    function step(result) {
-      result.done ? resolve2(result.value) : adopt(result.value).then(fulfilled, rejected);
+    function step(result2) {
+      result2.done ? resolve2(result2.value) : adopt(result2.value).then(fulfilled, rejected);
     }
     step((generator = generator.apply(thisArg, _arguments || [])).next());
   });
@@ -16373,7 +16976,7 @@ var Summary = class {
       if (!pathFromEnv)
         throw new Error(`Unable to find environment variable for $${SUMMARY_ENV_VAR}. Check if your runtime environment supports job summaries.`);
       try {
-        yield access(pathFromEnv, constants2.R_OK | constants2.W_OK);
+        yield access(pathFromEnv, constants3.R_OK | constants3.W_OK);
       } catch {
         throw new Error(`Unable to access summary file: '${pathFromEnv}'. Check if the file has correct read/write permissions.`);
       }
@@ -16615,15 +17218,6 @@ function getState(name) {
 // src/common.ts
 import { fileURLToPath } from "node:url";
 var STATE_NAME = "qus-state", CLI_PATH = fileURLToPath(new URL("../dist/qus.js", import.meta.url));
-function describeError(error) {
-  if (isQusError(error)) return `${error.code}: ${error.message}${error.hint ? `
-hint: ${error.hint}` : ""}`;
-  if (error instanceof Error) {
-    let code = error.code;
-    return typeof code == "string" && code.startsWith("QUS_") ? `${code}: ${error.message}` : error.stack ?? error.message;
-  }
-  return String(error);
-}
 
 // src/post.ts
 async function run() {
@@ -16640,7 +17234,7 @@ async function run() {
     );
     for (let problem of outcome.problems) warning(problem, { title: "qus clean-up" });
   } catch (error) {
-    warning(`qus: the clean-up did not finish: ${describeError(error)}`, { title: "qus clean-up" });
+    warning(renderErrorText(error), { title: "qus clean-up did not finish" });
   }
 }
 function readState(text) {
@@ -16649,7 +17243,7 @@ function readState(text) {
     return;
   }
   let state = JSON.parse(text);
-  if (state.driver !== "local" && state.driver !== "docker" || !Array.isArray(state.registered)) {
+  if (state.kernel !== "local" && state.kernel !== "docker" || !Array.isArray(state.registered)) {
     warning(`qus: the saved state is not the main step's, nothing was removed: ${text}`, {
       title: "qus clean-up"
     });
