@@ -207,6 +207,20 @@ describe("the job's script, run by sh", () => {
     expect(run.read("qus-report/junit.xml")).toBe("<testsuites/>");
   });
 
+  it("qus's JSON error document (no platforms in it): its error printed, no crash, the dotenv empty, qus's exit code", () => {
+    const error = {
+      schemaVersion: 1,
+      ok: false,
+      exitCode: 3,
+      error: { code: "QUS_ENGINE_UNREACHABLE", message: "no engine", hint: "start dockerd" },
+    };
+    const run = runScript({ QUS_INPUT_PLATFORMS: '["linux/arm64"]' }, `printf '%s' '${JSON.stringify(error)}'\nexit 3`);
+    expect(run.status).toBe(3);
+    expect(run.stdout).toContain("qus: error QUS_ENGINE_UNREACHABLE: no engine\nhint: start dockerd");
+    expect(run.stderr).not.toMatch(/TypeError/);
+    expect(run.read("qus-report/qus.env")).toBe("QUS_PLATFORMS=\n");
+  });
+
   it("an unknown mode fails before qus runs, with a JUnit file", () => {
     const run = runScript({ QUS_INPUT_PLATFORMS: '["linux/arm64"]', QUS_INPUT_MODE: "install" }, "exit 0");
     expect(run.status).toBe(2);

@@ -9,7 +9,9 @@ export const REPORT_DIR = "qus-report";
 const SUMMARY_JS = [
   'const fs = require("node:fs");',
   'const r = JSON.parse(fs.readFileSync(process.argv[1], "utf8"));',
-  "const rows = r.binfmt",
+  // An error document (qus --json that stopped) has no platforms: its error is printed, the dotenv stays empty.
+  'if (r.error) console.log("qus: error " + r.error.code + ": " + r.error.message + (r.error.hint ? "\\nhint: " + r.error.hint : ""));',
+  "const rows = !Array.isArray(r.platforms) ? [] : r.binfmt",
   "  ? r.platforms.map((p) => ({ platform: p.platform, ok: p.proven === true, why: p.reason, hint: p.hint }))",
   "  : r.platforms.map((p) => ({ platform: p.platform, ok: p.ok, hint: p.hint,",
   '      why: [p.error && p.error.message, p.verification].filter(Boolean).join("; ") }));',
