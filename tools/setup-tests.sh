@@ -11,6 +11,7 @@ if [ "$(id -u)" -eq 0 ]; then
   if [ -f tools/setup-podman.sh ]; then bash tools/setup-podman.sh; fi
   bash tools/setup-vm.sh
   PATH=/opt/qus-node/bin:$PATH bash tools/setup-gitlab-ci-local.sh
+  PATH=/opt/qus-node/bin:$PATH bash tools/setup-registries.sh
 else
   echo "setup-tests: not root: the kernel tests will say so; run npm test as root (README)" >&2
 fi
