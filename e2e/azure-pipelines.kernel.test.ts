@@ -220,7 +220,7 @@ describe("through azure-pipelines-task-lib's MockTestRunner, with no mocks", () 
     const runner = await mockRun({ platforms: "linux/arm65" });
     expect(runner.failed).toBe(true);
     expect(runner.errorIssues).toEqual([
-      expect.stringMatching(/^qus: QUS_UNKNOWN_PLATFORM: unknown platform "linux\/arm65" \(hint: did you mean .*arm64/),
+      expect.stringMatching(/^qus: error QUS_UNKNOWN_PLATFORM: unknown platform "linux\/arm65" \(hint: did you mean .*arm64/),
     ]);
   });
 });
@@ -275,7 +275,7 @@ describe("failures fail the task with the reason and the hint", () => {
   it("a bogus platform: named, with the nearest valid ones; nothing registered", () => {
     const run = runTask(MAIN, agentTemp, { platforms: "arm64,linux/arm65" });
     expect(run.result).toBe("Failed");
-    expect(run.message).toMatch(/^qus: QUS_UNKNOWN_PLATFORM: unknown platform "linux\/arm65" \(hint: did you mean/);
+    expect(run.message).toMatch(/^qus: error QUS_UNKNOWN_PLATFORM: unknown platform "linux\/arm65" \(hint: did you mean/);
     expect(run.outputs).toEqual({});
     expect(run.taskVariables).toEqual({});
     expect(entryNames().filter((name) => name.startsWith("qemu-"))).toEqual([]);
@@ -318,7 +318,7 @@ describe("failures fail the task with the reason and the hint", () => {
     );
     expect(run.result).toBe("Failed");
     expect(run.message).toMatch(
-      /^qus: QUS_ENGINE_UNREACHABLE: cannot reach the container engine at tcp:\/\/127\.0\.0\.1:9/,
+      /^qus: error QUS_ENGINE_UNREACHABLE: cannot reach the container engine at tcp:\/\/127\.0\.0\.1:9/,
     );
     expect(run.message).toContain("(hint: start the engine");
     expect(entryNames()).not.toContain("qemu-aarch64");
@@ -334,7 +334,7 @@ describe("failures fail the task with the reason and the hint", () => {
     const run = runTask(MAIN, agentTemp, { platforms: "arm64", kernel: "local" }, { user: "nobody" });
     expect(run.result, said(run)).toBe("Failed");
     expect(run.message).toMatch(
-      /^qus: QUS_NOT_ROOT: setting up binfmt_misc on this machine needs root: this job runs as nobody, and sudo -n -- .* did not run/,
+      /^qus: error QUS_NOT_ROOT: setting up binfmt_misc on this machine needs root: this job runs as nobody, and sudo -n -- .* did not run/,
     );
     expect(run.message).toContain(
       "(hint: run the job as root, allow its user passwordless sudo, or set kernel: docker",

@@ -97,25 +97,31 @@ describe("with buildx on the engine", () => {
     buildBusyboxImage("arm64", "linux/arm64");
   });
 
-  it("ensures on the engine's kernel, bootstraps the engine's own builder and proves each platform", async () => {
+  it("ensures on the engine's kernel, bootstraps the engine's own builder and proves its platform", async () => {
+    const inputs = inputsOf({ platforms: "linux/arm64", kernel: "docker", buildx: "true", driver: "docker" });
+    const outcome = await runStep(inputs, { cliPath: CLI });
+    expect(outcome.failures).toEqual([]);
+    expect(outcome.verified).toEqual(["linux/arm64"]);
+    expect(outcome.state).toMatchObject({ kernel: "docker", registered: ["aarch64"] });
+    expect(outcome.name).toBe("default");
+    expect(outcome.bootstrap?.platforms.map((proof) => [proof.platform, proof.proven || proof.native])).toEqual([
+      ["linux/arm64", true],
+    ]);
+    expect(outcome.summary).toContain("### buildx builder");
+    const run = docker(["run", "--rm", "--platform", "linux/arm64", "qus-e2e-busybox:arm64", "uname", "-m"]);
+    expect(run.stdout).toBe("aarch64");
+  });
+
+  it("the docker driver named for two platforms on the classic image store: refused before the user's build, naming both fixes", async () => {
     const inputs = inputsOf({
       platforms: "linux/arm64,linux/amd64",
       kernel: "docker",
       buildx: "true",
       driver: "docker",
     });
-    const outcome = await runStep(inputs, { cliPath: CLI });
-    expect(outcome.failures).toEqual([]);
-    expect(outcome.verified).toEqual(["linux/arm64", "linux/amd64"]);
-    expect(outcome.state).toMatchObject({ kernel: "docker", registered: ["aarch64"] });
-    expect(outcome.name).toBe("default");
-    expect(outcome.bootstrap?.platforms.map((proof) => [proof.platform, proof.proven || proof.native])).toEqual([
-      ["linux/arm64", true],
-      ["linux/amd64", true],
-    ]);
-    expect(outcome.summary).toContain("### buildx builder");
-    const run = docker(["run", "--rm", "--platform", "linux/arm64", "qus-e2e-busybox:arm64", "uname", "-m"]);
-    expect(run.stdout).toBe("aarch64");
+    const error = await runStep(inputs, { cliPath: CLI }).catch((caught: unknown) => caught);
+    expect(String(error)).toMatch(/cannot build linux\/arm64,linux\/amd64 in one build/);
+    expect(String((error as { hint?: string }).hint ?? "")).toMatch(/docker-container/);
   });
 
   it("a platform that does not run is a failure with its reason and hint; the others are still verified", async () => {

@@ -1,4 +1,4 @@
-import { chmod, copyFile, mkdir, mkdtemp, readdir, rm, stat, utimes, writeFile } from "node:fs/promises";
+import { chmod, copyFile, mkdir, mkdtemp, readdir, readFile, rm, stat, utimes, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { QusError } from "../errors.js";
@@ -211,10 +211,22 @@ export function renderDockerfile(packages: readonly DebianPackage[], qemuVersion
   ].join("\n");
 }
 
+/**
+ * Times that make the build reproducible yet follow each file's content: BuildKit (Docker 20.10's) takes a context
+ * file of the same size and time as one it has seen for unchanged, so a fixed time for all kept a marker whose one
+ * status byte changed at its old value.
+ */
 async function normalizeTimes(dir: string): Promise<void> {
+  const { createHash } = await import("node:crypto");
   for (const entry of await readdir(dir, { withFileTypes: true })) {
     const path = join(dir, entry.name);
     if (entry.isDirectory()) await normalizeTimes(path);
-    await utimes(path, 0, 0);
+    const time = entry.isFile()
+      ? createHash("sha256")
+          .update(await readFile(path))
+          .digest()
+          .readUInt32BE(0)
+      : 0;
+    await utimes(path, time, time);
   }
 }
