@@ -220,7 +220,9 @@ describe("through azure-pipelines-task-lib's MockTestRunner, with no mocks", () 
     const runner = await mockRun({ platforms: "linux/arm65" });
     expect(runner.failed).toBe(true);
     expect(runner.errorIssues).toEqual([
-      expect.stringMatching(/^qus: error QUS_UNKNOWN_PLATFORM: unknown platform "linux\/arm65" \(hint: did you mean .*arm64/),
+      expect.stringMatching(
+        /^qus: error QUS_UNKNOWN_PLATFORM: unknown platform "linux\/arm65" \(hint: did you mean .*arm64/,
+      ),
     ]);
   });
 });
@@ -275,7 +277,9 @@ describe("failures fail the task with the reason and the hint", () => {
   it("a bogus platform: named, with the nearest valid ones; nothing registered", () => {
     const run = runTask(MAIN, agentTemp, { platforms: "arm64,linux/arm65" });
     expect(run.result).toBe("Failed");
-    expect(run.message).toMatch(/^qus: error QUS_UNKNOWN_PLATFORM: unknown platform "linux\/arm65" \(hint: did you mean/);
+    expect(run.message).toMatch(
+      /^qus: error QUS_UNKNOWN_PLATFORM: unknown platform "linux\/arm65" \(hint: did you mean/,
+    );
     expect(run.outputs).toEqual({});
     expect(run.taskVariables).toEqual({});
     expect(entryNames().filter((name) => name.startsWith("qemu-"))).toEqual([]);

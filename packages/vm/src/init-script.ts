@@ -22,7 +22,8 @@ export const END_OTHERS = `others_alive() {
   for p in /proc/[0-9]*; do
     [ "\${p#/proc/}" = 1 ] && continue
     cmd=
-    read -r cmd < "$p/cmdline" 2>/dev/null
+    # Grouped: a process that ended meanwhile makes the redirection itself fail, and that must print nothing.
+    { read -r cmd < "$p/cmdline"; } 2>/dev/null
     [ -n "$cmd" ] && return 0
   done
   return 1
