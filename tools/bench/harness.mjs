@@ -36,14 +36,14 @@ export function removeAddedEntries(found) {
 /** Warm-up rounds before the timed ones. */
 export const WARMUP = 2;
 
-/** `--runs N` (default `defaultRuns`) and `--json`. */
-export function benchOptions(defaultRuns) {
+/** `--runs N` (default `defaultRuns`), `--json`, and the benchmark's own `extra` options (parseArgs' shape). */
+export function benchOptions(defaultRuns, extra = {}) {
   const { values } = parseArgs({
-    options: { runs: { type: "string", default: String(defaultRuns) }, json: { type: "boolean" } },
+    options: { runs: { type: "string", default: String(defaultRuns) }, json: { type: "boolean" }, ...extra },
   });
   const runs = Number(values.runs);
   if (!Number.isInteger(runs) || runs < 1) fail(`--runs must be a positive integer, got ${values.runs}`);
-  return { runs, json: values.json === true };
+  return { ...values, runs, json: values.json === true };
 }
 
 export function fail(message) {
