@@ -4,19 +4,31 @@ import {
   mkdtempSync,
   readdirSync,
   readFileSync,
+  rmSync,
   statSync,
   symlinkSync,
   writeFileSync,
 } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it } from "vitest";
 import { copyBootFiles, giveToSudoUser } from "./create.js";
 import { vmName } from "./manifest.js";
 
+/** The temporary folders of this file's tests, removed after each test. */
+const made: string[] = [];
+function tempFolder(prefix: string): string {
+  const folder = mkdtempSync(join(tmpdir(), prefix));
+  made.push(folder);
+  return folder;
+}
+afterEach(() => {
+  for (const folder of made.splice(0)) rmSync(folder, { recursive: true, force: true });
+});
+
 describe("giveToSudoUser", () => {
   const folder = () => {
-    const dir = mkdtempSync(join(tmpdir(), "qus-sudo-"));
+    const dir = tempFolder("qus-sudo-");
     writeFileSync(join(dir, "manifest.json"), "{}");
     return dir;
   };
@@ -55,9 +67,9 @@ describe("vmName", () => {
 
 describe("copyBootFiles", () => {
   it("replaces links of an image's own at /boot, /boot/qus and the file names, and writes nothing through them", () => {
-    const vm = mkdtempSync(join(tmpdir(), "qus-boot-vm-"));
+    const vm = tempFolder("qus-boot-vm-");
     for (const file of ["vmlinuz", "initrd.img", "manifest.json"]) writeFileSync(join(vm, file), `new ${file}`);
-    const outside = mkdtempSync(join(tmpdir(), "qus-boot-outside-"));
+    const outside = tempFolder("qus-boot-outside-");
     writeFileSync(join(outside, "victim"), "untouched");
     for (const links of [
       (root: string) => symlinkSync(outside, join(root, "boot")),
@@ -70,7 +82,7 @@ describe("copyBootFiles", () => {
         symlinkSync(join(outside, "victim"), join(root, "boot/qus/vmlinuz"));
       },
     ]) {
-      const root = mkdtempSync(join(tmpdir(), "qus-boot-root-"));
+      const root = tempFolder("qus-boot-root-");
       links(root);
       copyBootFiles(vm, root);
       expect(readFileSync(join(root, "boot/qus/vmlinuz"), "utf8")).toBe("new vmlinuz");

@@ -2,12 +2,13 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterEach, describe, expect, it } from "vitest";
+import { afterAll, afterEach, describe, expect, it } from "vitest";
 import { DEFAULT_DOCKER_SOCKET, getFromSocket, localDockerSocket } from "./docker-socket.js";
 
 describe("localDockerSocket", () => {
   const home = mkdtempSync(join(tmpdir(), "qus-socket-home-"));
   afterEach(() => rmSync(join(home, ".docker"), { recursive: true, force: true }));
+  afterAll(() => rmSync(home, { recursive: true, force: true }));
 
   it("is the default socket when nothing points the CLI elsewhere", () => {
     expect(localDockerSocket({}, { HOME: home })).toBe(DEFAULT_DOCKER_SOCKET);
@@ -49,6 +50,7 @@ describe("getFromSocket (a fake Engine API on a unix socket)", () => {
     await new Promise((done) => (server ? server.close(done) : done(undefined)));
     server = undefined;
   });
+  afterAll(() => rmSync(folder, { recursive: true, force: true }));
 
   async function serve(handler: Parameters<typeof createServer>[1]): Promise<void> {
     rmSync(socket, { force: true });
