@@ -28,6 +28,11 @@ export interface Command {
   /** Arguments that are not options (`qus explain FILE...`), named in help; they arrive as `values[POSITIONALS]`. */
   readonly positionals?: string;
   /**
+   * The positionals are a command with its own arguments (`qus run`): the first one ends qus's options, as in
+   * `docker run IMAGE CMD -x`, so `qus run --platforms arm64 ./prog -v` passes `-v` to the program.
+   */
+  readonly commandFollows?: boolean;
+  /**
    * The command passes another program's status through (`vm run`): qus's own failures exit 125, as `docker run`
    * keeps 125 for its own, so the program's 1 to 3 is never read as qus's (exit-codes.ts `passedThroughExitCode`).
    */

@@ -123,7 +123,7 @@ function parseCommandArgs(command: Command, args: readonly string[]): Values {
   let parsed: ReturnType<typeof parseArgs>;
   try {
     parsed = parseArgs({
-      args: [...args],
+      args: command.commandFollows ? endOptionsAtCommand(command, args) : [...args],
       options: { ...command.options, help: { type: "boolean", short: "h" } },
       strict: true,
       allowPositionals: command.positionals !== undefined,
@@ -153,6 +153,18 @@ function parseCommandArgs(command: Command, args: readonly string[]): Values {
     throw new QusError("QUS_USAGE", "--json and --markdown exclude each other", { hint: "choose one output format" });
   }
   return values;
+}
+
+/** `args` with `--` before the first argument that is neither an option nor an option's value (if none is there). */
+function endOptionsAtCommand(command: Command, args: readonly string[]): string[] {
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i] as string;
+    if (arg === "--") break;
+    if (!arg.startsWith("-") || arg === "-") return [...args.slice(0, i), "--", ...args.slice(i)];
+    // `--name value`: the value is the option's, not the command.
+    if (arg.startsWith("--") && !arg.includes("=") && command.options[arg.slice(2)]?.type === "string") i++;
+  }
+  return [...args];
 }
 
 /** An option given twice that does not add up is an error, never one of the two values silently dropped. */

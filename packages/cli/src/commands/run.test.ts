@@ -33,6 +33,24 @@ describe("qus run: the command's status, 125 for qus, 3 when the machine forbids
     expect(runWithEmulation).toHaveBeenCalledWith(expect.objectContaining({ mapRoot: true, qemuPath: "/opt/q" }));
   });
 
+  it("without --, the command starts at the first argument that is not qus's: its options are its own", async () => {
+    runWithEmulation.mockResolvedValue({ status: 0, ready: [] });
+    await run("run", "--platforms", "arm64", "--qemu-path", "/opt/q", "./prog", "-v", "--root", "--", "x");
+    expect(runWithEmulation).toHaveBeenCalledWith(
+      expect.objectContaining({ qemuPath: "/opt/q", mapRoot: false, command: ["./prog", "-v", "--root", "--", "x"] }),
+    );
+    runWithEmulation.mockClear();
+    await run("run", "--platforms=arm64", "--root", "-", "a");
+    expect(runWithEmulation).toHaveBeenCalledWith(expect.objectContaining({ mapRoot: true, command: ["-", "a"] }));
+  });
+
+  it("an option of qus's it does not know, before the command, is still refused", async () => {
+    const { code, stderr: error } = await run("run", "--platforms", "arm64", "--frobnicate", "./prog");
+    expect(code).toBe(125);
+    expect(error).toContain("frobnicate");
+    expect(runWithEmulation).not.toHaveBeenCalled();
+  });
+
   it("a command that is not there: 127 and qus's words on stderr", async () => {
     runWithEmulation.mockResolvedValue({ status: 127, problem: "nope: not found in PATH", ready: [] });
     expect((await run("run", "--platforms", "arm64", "--", "nope")).code).toBe(127);

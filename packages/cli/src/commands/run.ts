@@ -53,6 +53,7 @@ export const RUN_COMMANDS: readonly Command[] = [
     summary: `run a command with emulation and no root, in a binfmt_misc of its own (Linux 6.7+; ${STATUS_HELP})`,
     usage: USAGE.run,
     positionals: "-- CMD [ARG...]",
+    commandFollows: true,
     passesStatusThrough: true,
     options: OPTIONS,
     needsPlatforms: true,
