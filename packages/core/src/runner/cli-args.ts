@@ -11,7 +11,9 @@ export const PROGRAM_PATH = "/qus-program";
 /** A fresh container name: `qus-helper-` and 12 random hex digits. */
 export function helperContainerName(): string {
   // Unique, not secret: Math.random (seeded per process) spares every run loading node:crypto (~10 ms).
-  const suffix = Math.floor(Math.random() * 2 ** 48).toString(16).padStart(12, "0");
+  const suffix = Math.floor(Math.random() * 2 ** 48)
+    .toString(16)
+    .padStart(12, "0");
   return `${CONTAINER_NAME_PREFIX}${suffix}`;
 }
 
