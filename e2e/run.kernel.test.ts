@@ -1,5 +1,15 @@
 import { spawnSync } from "node:child_process";
-import { chmodSync, chownSync, copyFileSync, cpSync, mkdirSync, readdirSync, statSync, writeFileSync } from "node:fs";
+import {
+  chmodSync,
+  chownSync,
+  copyFileSync,
+  cpSync,
+  mkdirSync,
+  readdirSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
@@ -198,6 +208,42 @@ describe("statuses and signals, as docker run", () => {
     expect((await running).exitCode).toBe(137);
     // The kernel delivers the parent-death signal as qus's exit is processed: give it a moment.
     for (let i = 0; i < 50 && livingProcesses(user).length > 0; i++) await new Promise((r) => setTimeout(r, 100));
+  });
+});
+
+describe("QEMU where the set-up's tmpfs goes, and QEMU that misbehaves", () => {
+  /** A folder of the user's holding `program` as qemu-aarch64-static: an emulator of a kind. */
+  const emulator = (program: string, folder: string) => {
+    mkdirSync(folder, { recursive: true, mode: 0o755 });
+    copyFileSync(program, join(folder, "qemu-aarch64-static"));
+    chmodSync(join(folder, "qemu-aarch64-static"), 0o755);
+    return folder;
+  };
+
+  it("QEMU under /tmp (--qemu-path): registered in sight of the kernel, the probes' tmpfs elsewhere", async () => {
+    const folder = emulator("/usr/bin/qemu-aarch64-static", `/tmp/${NAME}-qemu`);
+    try {
+      const run = await qusRun(["--platforms", "arm64", "--qemu-path", folder, "--", files.arm64, "uname", "-m"]);
+      expect(run).toMatchObject({ exitCode: 0, stdout: "aarch64\n" });
+    } finally {
+      rmSync(folder, { recursive: true, force: true });
+    }
+  });
+
+  it("an emulator that never ends: killed after 20 s, QUS_TIMEOUT (125), the command never started", async () => {
+    // yes(1) given the probe's path prints it forever: an interpreter that hangs.
+    const folder = emulator("/usr/bin/yes", join(user.home, "hangs"));
+    const run = await qusRun(["--platforms", "arm64", "--qemu-path", folder, "--", files.arm64, "echo", "ran"]);
+    expect(run.exitCode).toBe(125);
+    expect(run.stdout).toBe("");
+    expect(run.stderr).toMatch(/QUS_TIMEOUT: qus run registered qemu-aarch64, but its probe had not ended after 20 s/);
+  }, 60_000);
+
+  it("an emulator that fails at once: QUS_PLATFORM_NOT_RUNNABLE (125) with its status", async () => {
+    const folder = emulator("/usr/bin/false", join(user.home, "fails"));
+    const run = await qusRun(["--platforms", "arm64", "--qemu-path", folder, "--", files.arm64, "echo", "ran"]);
+    expect(run.exitCode).toBe(125);
+    expect(run.stderr).toMatch(/QUS_PLATFORM_NOT_RUNNABLE: .*qemu-aarch64.*status 1\b/);
   });
 });
 

@@ -34,6 +34,7 @@ function entryOf(target: Target, interpreter: Interpreter, maybeNative: boolean)
   return {
     name: entryName(target),
     register: renderRegister(registration),
+    interpreter: interpreter.path,
     probe: buildProbe(target.cpu),
     maybeNative,
   };

@@ -39,6 +39,13 @@ describe("outcomeOf: the command's status once it started, qus's failure before"
     expect(error.message).toContain("status 126");
   });
 
+  it("a probe whose emulator hangs: QUS_TIMEOUT naming the entry, another QEMU as the way out", () => {
+    const error = failure(() => outcomeOf(end(["fail probe qemu-aarch64 timeout"], 125), plan));
+    expect(error.code).toBe("QUS_TIMEOUT");
+    expect(error.message).toContain("qemu-aarch64");
+    expect(error.hint).toContain("--qemu-from");
+  });
+
   it("binfmt_misc that cannot be mounted: the machine cannot (QUS_USERNS_UNAVAILABLE)", () => {
     expect(failure(() => outcomeOf(end(["fail mount binfmt_misc"], 125), plan)).code).toBe("QUS_USERNS_UNAVAILABLE");
   });

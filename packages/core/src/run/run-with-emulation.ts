@@ -3,10 +3,18 @@ import { QusError } from "../errors.js";
 import { parseQemuSource } from "../qemu/source.js";
 import { emulationEntries, hasSubordinateIds, interpreterDirs } from "./emulation-entries.js";
 import { type ForegroundEnd, runForeground, type StdioTarget } from "./foreground-process.js";
+import { probeMountPoint } from "./probe-mount.js";
 import { type CommandProblem, commandProblem, shellStatus } from "./run-status.js";
-import { parseScriptLine, type ScriptEvent, scriptArguments } from "./setup-script.js";
+import { PROBE_SECONDS, parseScriptLine, type ScriptEvent, scriptArguments } from "./setup-script.js";
 import { namespacePlan } from "./unshare-argv.js";
 import { readUserNamespaceFacts, unshareFailed, userNamespaceRefusal } from "./userns-refusal.js";
+
+/** The programs the set-up runs, each with the Debian package that has it. */
+const REQUIRED_TOOLS = [
+  ["unshare", "util-linux"],
+  ["setpriv", "util-linux"],
+  ["timeout", "coreutils"],
+] as const;
 
 /** Options of {@link runWithEmulation}. */
 export interface RunWithEmulationOptions {
@@ -65,17 +73,18 @@ export async function planRun(options: RunWithEmulationOptions): Promise<RunPlan
   const refusal = userNamespaceRefusal(readUserNamespaceFacts());
   if (refusal) throw refusal;
   const path = options.env?.PATH ?? process.env.PATH;
-  for (const tool of ["unshare", "setpriv"])
+  for (const [tool, pkg] of REQUIRED_TOOLS)
     if (commandProblem(tool, path) !== undefined)
-      throw new QusError("QUS_USERNS_UNAVAILABLE", `qus run needs ${tool} (util-linux), and none is on PATH`, {
-        hint: "install util-linux (Debian: apt-get install util-linux)",
+      throw new QusError("QUS_USERNS_UNAVAILABLE", `qus run needs ${tool} (${pkg}), and none is on PATH`, {
+        hint: `install ${pkg} (Debian: apt-get install ${pkg})`,
       });
   const entries = emulationEntries(options.platforms, interpreterDirs(await qemuFolder(options)));
   const uid = process.getuid?.() ?? 0;
   const facts = { uid, gid: process.getgid?.() ?? 0, subordinateIds: uid !== 0 && hasSubordinateIds() };
   const plan = namespacePlan(facts, options.mapRoot === true);
+  const probes = probeMountPoint(entries.map((entry) => entry.interpreter));
   return {
-    argv: [...plan.argv, ...scriptArguments(plan.identity, entries, options.command)],
+    argv: [...plan.argv, ...scriptArguments(plan.identity, probes, entries, options.command)],
     entries: entries.map((entry) => entry.name),
     runsAs: plan.identity === "root" ? "root" : "self",
     problem: commandProblem(command, path),
@@ -132,6 +141,12 @@ function setupFailure(event: Extract<ScriptEvent, { kind: "fail" }>, entries: re
     return new QusError("QUS_KERNEL_WRITE_FAILED", `qus run could not register ${name} in its binfmt_misc`, {
       hint: `check the interpreter it names (qus run --dry-run shows the registrations: ${entries.join(", ")})`,
     });
+  if (event.step === "probe" && status === "timeout")
+    return new QusError(
+      "QUS_TIMEOUT",
+      `qus run registered ${name}, but its probe had not ended after ${PROBE_SECONDS} s: the emulator hangs`,
+      { hint: "try another QEMU (--qemu-from debian:trixie, or --qemu-path DIR)" },
+    );
   if (event.step === "probe")
     return new QusError(
       "QUS_PLATFORM_NOT_RUNNABLE",

@@ -30,18 +30,35 @@ describe("printfOctal", () => {
 });
 
 describe("scriptArguments", () => {
-  const entry = { name: "qemu-aarch64", register: ":qemu-aarch64:M::x:y:/q:F", probe: Uint8Array.of(1, 2) };
+  const entry = {
+    name: "qemu-aarch64",
+    register: ":qemu-aarch64:M::x:y:/q:F",
+    interpreter: "/q",
+    probe: Uint8Array.of(1, 2),
+  };
 
-  it("ids, the count, four words per entry, then the command as given", () => {
+  it("ids, the probes' folder, the count, four words per entry, then the command as given", () => {
     expect(
-      scriptArguments({ uid: 1000, gid: 1001 }, [{ ...entry, maybeNative: false }], ["sh", "-c", "a b; $x"]),
-    ).toEqual(["1000", "1001", "1", "qemu-aarch64", entry.register, "\\0001\\0002", "0", "sh", "-c", "a b; $x"]);
+      scriptArguments({ uid: 1000, gid: 1001 }, "/tmp", [{ ...entry, maybeNative: false }], ["sh", "-c", "a b; $x"]),
+    ).toEqual([
+      "1000",
+      "1001",
+      "/tmp",
+      "1",
+      "qemu-aarch64",
+      entry.register,
+      "\\0001\\0002",
+      "0",
+      "sh",
+      "-c",
+      "a b; $x",
+    ]);
   });
 
   it("root: empty ids; a cpu that may be native is marked 1", () => {
-    const args = scriptArguments("root", [{ ...entry, name: "qemu-i386", maybeNative: true }], ["true"]);
-    expect(args.slice(0, 3)).toEqual(["", "", "1"]);
-    expect(args[6]).toBe("1");
+    const args = scriptArguments("root", "/dev/shm", [{ ...entry, name: "qemu-i386", maybeNative: true }], ["true"]);
+    expect(args.slice(0, 4)).toEqual(["", "", "/dev/shm", "1"]);
+    expect(args[7]).toBe("1");
   });
 });
 

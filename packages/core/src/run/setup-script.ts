@@ -5,29 +5,34 @@
  * execs the command: as the user's own uid in a nested user namespace (which shares this one's binfmt_misc), or as it
  * is when the namespace's root is wanted. setpriv --pdeathsig: killed with qus (even by kill -9), never left running.
  *
- * Arguments: UID GID COUNT, then COUNT times NAME REGISTER PROBE CANDIDATE (PROBE as printf %b octal escapes;
+ * Arguments: UID GID PROBES COUNT, then COUNT times NAME REGISTER PROBE CANDIDATE (PROBE as printf %b octal escapes;
  * CANDIDATE 1 when the cpu may run natively, so it is tried before anything is registered), then the command.
- * UID empty: exec the command as the namespace's root.
+ * UID empty: exec the command as the namespace's root. PROBES: the folder the tmpfs hides meanwhile, one that holds
+ * no interpreter (probe-mount.ts).
  */
+/** How long one probe may take in `qus run`'s set-up before its emulator is taken to hang. */
+export const PROBE_SECONDS = 20;
+
 export const SETUP_SCRIPT = `set -u
 say() { printf '%s\\n' "$*" >&3; }
 fail() { say "fail $*"; exit 125; }
-uid=$1 gid=$2 count=$3
-shift 3
+# A probe runs ${PROBE_SECONDS} s at most: an emulator that hangs gets TERM, then KILL a second later (status 124).
+bounded() { timeout -k 1 ${PROBE_SECONDS} "$@"; }
+uid=$1 gid=$2 probes=$3 count=$4
+shift 4
 binfmt=/proc/sys/fs/binfmt_misc
 mount -t binfmt_misc qus-run "$binfmt" || fail mount binfmt_misc
-probes=/tmp
-[ -d "$probes" ] || probes=/dev
 mount -t tmpfs -o mode=0700,size=1m qus-probes "$probes" || fail mount tmpfs
 while [ "$count" -gt 0 ]; do
   name=$1 register=$2 probe=$3 candidate=$4
   shift 4
   count=$((count - 1))
   printf '%b' "$probe" >"$probes/$name" && chmod 0700 "$probes/$name" || fail write "$name"
-  if [ "$candidate" = 1 ] && "$probes/$name" </dev/null >/dev/null 2>&1; then say "native $name"; continue; fi
+  if [ "$candidate" = 1 ] && bounded "$probes/$name" </dev/null >/dev/null 2>&1; then say "native $name"; continue; fi
   printf '%s' "$register" >"$binfmt/register" || fail register "$name"
-  "$probes/$name" </dev/null >/dev/null 2>&1
+  bounded "$probes/$name" </dev/null >/dev/null 2>&1
   status=$?
+  [ "$status" -eq 124 ] && fail probe "$name" timeout
   [ "$status" -eq 0 ] || fail probe "$name" "$status"
   say "ready $name"
 done
@@ -44,6 +49,8 @@ export interface ScriptEntry {
   readonly name: string;
   /** The string written to `register` (core's renderRegister, with the F flag). */
   readonly register: string;
+  /** The interpreter's path that `register` names. */
+  readonly interpreter: string;
   /** The probe program's bytes. */
   readonly probe: Uint8Array;
   /** The cpu may run natively here (a compat mode of the host): try it before registering. */
@@ -60,9 +67,10 @@ export function printfOctal(bytes: Uint8Array): string {
   return out;
 }
 
-/** The script's arguments after `sh -c SCRIPT ARGV0`: identity, entries, then the command. */
+/** The script's arguments after `sh -c SCRIPT ARGV0`: identity, the probes' folder, entries, then the command. */
 export function scriptArguments(
   identity: ScriptIdentity,
+  probes: string,
   entries: readonly ScriptEntry[],
   command: readonly string[],
 ): string[] {
@@ -73,7 +81,7 @@ export function scriptArguments(
     printfOctal(entry.probe),
     entry.maybeNative ? "1" : "0",
   ]);
-  return [...ids, String(entries.length), ...data, ...command];
+  return [...ids, probes, String(entries.length), ...data, ...command];
 }
 
 /** What the script said on fd 3, read line by line. */
