@@ -1,3 +1,6 @@
+/** How long one probe may take in `qus run`'s set-up before its emulator is taken to hang. */
+export const PROBE_SECONDS = 20;
+
 /**
  * The POSIX sh script `qus run` runs as root of its new user namespace: a constant, its data in arguments (never
  * spliced into the text). It mounts a private binfmt_misc, registers each entry, proves it with its probe from a
@@ -10,9 +13,6 @@
  * UID empty: exec the command as the namespace's root. PROBES: the folder the tmpfs hides meanwhile, one that holds
  * no interpreter (probe-mount.ts).
  */
-/** How long one probe may take in `qus run`'s set-up before its emulator is taken to hang. */
-export const PROBE_SECONDS = 20;
-
 export const SETUP_SCRIPT = `set -u
 say() { printf '%s\\n' "$*" >&3; }
 fail() { say "fail $*"; exit 125; }
