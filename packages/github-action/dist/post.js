@@ -14297,7 +14297,7 @@ function currentContext(env) {
 }
 var MAX_BODY_BYTES = 4 * 1024 * 1024;
 async function getFromSocket(socketPath, path, timeoutMs) {
-  let require2 = createRequire(import.meta.url), { request } = require2("node:http"), { connect } = require2("node:net");
+  let require2 = createRequire("/"), { request } = require2("node:http"), { connect } = require2("node:net");
   return new Promise((resolve2) => {
     let chunks = [], size = 0, req = request(
       // A connection of its own and no agent: an agent works out a TLS server name from the host header, and its

@@ -68,8 +68,9 @@ export async function getFromSocket(
   timeoutMs: number,
 ): Promise<SocketAnswer | "timeout" | undefined> {
   // Through require: importing node:http as an ES module reads its every export, and its lazy WebSocket loads undici
-  // (with zlib and crypto): ~30 ms of a no-op run.
-  const require = createRequire(import.meta.url);
+  // (with zlib and crypto): ~30 ms of a no-op run. Built-ins only, so the base path "/" is never used (and
+  // import.meta.url is not there in the CI plugins' CommonJS bundles).
+  const require = createRequire("/");
   const { request } = require("node:http") as typeof import("node:http");
   const { connect } = require("node:net") as typeof import("node:net");
   return new Promise((resolve) => {
