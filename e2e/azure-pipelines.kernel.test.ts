@@ -184,6 +184,16 @@ describe("the main step, as the agent starts it", () => {
   }, 300_000);
 });
 
+describe("the task's bundled CLI, as sudo runs it", () => {
+  it("answers --version with where it runs from (its CommonJS bundle gives import.meta.url its own file)", () => {
+    const version = spawnSync(process.execPath, [join(TASK, "dist/qus.js"), "--version"], { encoding: "utf8" });
+    expect(version.stderr).toBe("");
+    expect(version.status).toBe(0);
+    expect(version.stdout).toMatch(/^\d+\.\d+\.\d+ \(/);
+    expect(version.stdout.trim().endsWith(` (${TASK.replace(/\/$/, "")})`)).toBe(true);
+  });
+});
+
 describe("through azure-pipelines-task-lib's MockTestRunner, with no mocks", () => {
   /** Runs the real entry under MockTestRunner, on the Node running these tests (it would download one otherwise). */
   async function mockRun(inputs: Record<string, string>): Promise<MockTestRunner> {

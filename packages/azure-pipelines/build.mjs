@@ -21,7 +21,10 @@ const common = {
   conditions: ["@qus/source"],
   minifySyntax: true,
   legalComments: "none",
-  define: { QUS_VERSION: JSON.stringify(version) },
+  // ES module code asks import.meta.url where it lies (the CLI's folder for --version, a package.json beside it):
+  // in these CommonJS bundles that is the bundle's own file.
+  banner: { js: 'const __qusImportMetaUrl = require("node:url").pathToFileURL(__filename).href;' },
+  define: { QUS_VERSION: JSON.stringify(version), "import.meta.url": "__qusImportMetaUrl" },
   logLevel: "warning",
 };
 
