@@ -3,8 +3,8 @@
 // on the engine's kernel cost next to the cheapest thing one can do with that engine at all, starting one container?
 //
 // Measures the wall time of three commands, each a fresh process, timed around spawnSync:
-//   bare    `docker run --rm --entrypoint /bin/busybox QUS_IMAGE true` (`podman run` with --engine podman): the floor, one container of qus's
-//           installer image running busybox's true (its own entrypoint is the installer script)
+//   bare    `docker run --rm --entrypoint /bin/busybox QUS_IMAGE true` (`podman run` with --engine podman): the
+//           floor, one container of qus's installer image running busybox's true (its entrypoint is the installer)
 //   noop    `qus ensure --driver docker --platforms <5>` when all 5 are already registered: the no-op every CI
 //           run pays, including the verification (one chrooted probe per platform inside the helper container)
 //   clean   the same ensure right after `qus remove --platforms <5>` (local driver, not timed): the first run on
@@ -20,7 +20,7 @@
 
 import { fileURLToPath } from "node:url";
 import { defaultInstallerImage } from "@qus/core/toolkit";
-import { benchOptions, measure, mustRun, ratiosOf, report, run } from "./harness.mjs";
+import { benchOptions, fail, measure, mustRun, ratiosOf, report, run } from "./harness.mjs";
 
 const { runs, json, engine: ENGINE } = benchOptions(10, { engine: { type: "string", default: "docker" } });
 if (ENGINE !== "docker" && ENGINE !== "podman") fail(`--engine must be docker or podman, got ${ENGINE}`);
