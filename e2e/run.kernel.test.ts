@@ -13,6 +13,7 @@ import {
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { buildHungEmulator } from "./support/hung-emulator.js";
 import { BINFMT, busybox, readEntryText, useCleanQemuTable } from "./support/kernel.js";
 import { asUser, createPlainUser, livingProcesses, type PlainUser, removePlainUser } from "./support/plain-user.js";
 
@@ -212,11 +213,11 @@ describe("statuses and signals, as docker run", () => {
 });
 
 describe("QEMU where the set-up's tmpfs goes, and QEMU that misbehaves", () => {
-  /** A folder of the user's holding `program` as qemu-aarch64-static: an emulator of a kind. */
-  const emulator = (program: string, folder: string) => {
+  /** A folder holding `program` as `qemu-CPU-static`: an emulator of a kind. */
+  const emulator = (program: string, folder: string, cpu = "aarch64") => {
     mkdirSync(folder, { recursive: true, mode: 0o755 });
-    copyFileSync(program, join(folder, "qemu-aarch64-static"));
-    chmodSync(join(folder, "qemu-aarch64-static"), 0o755);
+    copyFileSync(program, join(folder, `qemu-${cpu}-static`));
+    chmodSync(join(folder, `qemu-${cpu}-static`), 0o755);
     return folder;
   };
 
@@ -231,12 +232,16 @@ describe("QEMU where the set-up's tmpfs goes, and QEMU that misbehaves", () => {
   });
 
   it("an emulator that never ends: killed after 20 s, QUS_TIMEOUT (125), the command never started", async () => {
-    // yes(1) given the probe's path prints it forever: an interpreter that hangs.
-    const folder = emulator("/usr/bin/yes", join(user.home, "hangs"));
-    const run = await qusRun(["--platforms", "arm64", "--qemu-path", folder, "--", files.arm64, "echo", "ran"]);
-    expect(run.exitCode).toBe(125);
-    expect(run.stdout).toBe("");
-    expect(run.stderr).toMatch(/QUS_TIMEOUT: qus run registered qemu-aarch64, but its probe had not ended after 20 s/);
+    const hung = buildHungEmulator();
+    try {
+      const folder = emulator(hung.path, join(user.home, "hangs"), "s390x");
+      const run = await qusRun(["--platforms", "s390x", "--qemu-path", folder, "--", files.s390x, "echo", "ran"]);
+      expect(run.exitCode).toBe(125);
+      expect(run.stdout).toBe("");
+      expect(run.stderr).toMatch(/QUS_TIMEOUT: qus run registered qemu-s390x, but its probe had not ended after 20 s/);
+    } finally {
+      hung.dispose();
+    }
   }, 60_000);
 
   it("an emulator that fails at once: QUS_PLATFORM_NOT_RUNNABLE (125) with its status", async () => {

@@ -5,7 +5,8 @@ import { join } from "node:path";
 import { readEntryText, registerRaw, removeRaw } from "./kernel.js";
 
 // A stand-in emulator that never finishes qus's probe. It hangs only for the probe (`/s390x` chrooted,
-// `/tmp/qus-probe/s390x` run directly, `/qus-program` in a probe container): anything else the kernel hands it
+// `/tmp/qus-probe/s390x` run directly, `/qus-program` in a probe container, `qemu-s390x` in qus run's private
+// tmpfs): anything else the kernel hands it
 // while a test runs (BuildKit's own platform check runs `/check`) fails at once, so no other program on the
 // machine is held. And it ends by itself after 300 s, should a kill ever miss it.
 export const HUNG_EMULATOR_SOURCE = `#include <string.h>
@@ -14,7 +15,7 @@ int main(int argc, char **argv) {
   const char *file = argc > 1 ? argv[1] : "";
   const char *base = strrchr(file, '/');
   base = base ? base + 1 : file;
-  if (strcmp(base, "s390x") != 0 && strcmp(base, "qus-program") != 0) return 1;
+  if (strcmp(base, "s390x") != 0 && strcmp(base, "qus-program") != 0 && strcmp(base, "qemu-s390x") != 0) return 1;
   sleep(300);
   return 0;
 }
